@@ -1,0 +1,135 @@
+//! Charts: plain result data in, SVG text out.
+//!
+//! Rendering happens on the browser's main thread or natively, never in the
+//! Web Worker: plotters measures text through `window()` in wasm, which a
+//! worker does not have. Natively plotters is built without font features, so
+//! text sizes are estimated from the string length and golden files are
+//! byte-for-byte stable.
+//!
+//! ```
+//! use glassbox_pipeline::metrics::roc_curve;
+//! let curve = roc_curve(&[false, true, true], &[0.2, 0.9, 0.6]);
+//! let svg = glassbox_charts::roc_svg(&[curve], &["yes".to_string()]);
+//! assert!(svg.starts_with("<svg"));
+//! ```
+
+pub mod confusion;
+
+use glassbox_pipeline::metrics::RocCurve;
+use plotters::prelude::*;
+
+/// Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
+pub const PALETTE: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(213, 94, 0),
+    RGBColor(240, 228, 66),
+];
+
+pub const WIDTH: u32 = 460;
+pub const HEIGHT: u32 = 400;
+
+/// A ROC chart: one curve per entry of `curves`, labelled with `labels`
+/// (the positive class for binary, each class one-vs-rest otherwise) and its AUC.
+pub fn roc_svg(curves: &[RocCurve], labels: &[String]) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        // Drawing into a String cannot fail for I/O reasons; a layout failure
+        // leaves a partial chart rather than panicking the page.
+        let _ = draw_roc(&root, curves, labels);
+        let _ = root.present();
+    }
+    svg
+}
+
+fn draw_roc<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    curves: &[RocCurve],
+    labels: &[String],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(48)
+        .caption("ROC curve", ("sans-serif", 18))
+        .build_cartesian_2d(0f64..1f64, 0f64..1f64)?;
+    chart
+        .configure_mesh()
+        .x_desc("False positive rate")
+        .y_desc("True positive rate")
+        .x_labels(6)
+        .y_labels(6)
+        .x_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(&|v| format!("{v:.1}"))
+        .light_line_style(RGBColor(238, 238, 238))
+        .draw()?;
+    // The chance line: a model no better than guessing.
+    chart.draw_series(DashedLineSeries::new(
+        vec![(0.0, 0.0), (1.0, 1.0)],
+        5,
+        4,
+        RGBColor(150, 150, 150).into(),
+    ))?;
+    for (i, (curve, label)) in curves.iter().zip(labels).enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        chart
+            .draw_series(LineSeries::new(
+                curve.fpr.iter().copied().zip(curve.tpr.iter().copied()),
+                color.stroke_width(2),
+            ))?
+            .label(format!("{label} (AUC {:.3})", curve.auc))
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glassbox_pipeline::metrics::roc_curve;
+
+    /// Golden file: rerun with `UPDATE_GOLDEN=1 cargo test -p glassbox-charts` after an intended change.
+    fn check_golden(name: &str, actual: &str) {
+        let path = format!("{}/tests/golden/{name}", env!("CARGO_MANIFEST_DIR"));
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::create_dir_all(std::path::Path::new(&path).parent().unwrap()).unwrap();
+            std::fs::write(&path, actual).unwrap();
+        }
+        let expected =
+            std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing golden file {path}"));
+        assert_eq!(actual, expected, "{name} differs from its golden file");
+    }
+
+    #[test]
+    fn roc_binary_golden() {
+        let c = roc_curve(
+            &[false, false, true, true, false, true],
+            &[0.1, 0.4, 0.35, 0.8, 0.7, 0.9],
+        );
+        let svg = roc_svg(&[c], &["malignant".into()]);
+        assert!(svg.contains("malignant (AUC 0.778)"));
+        check_golden("roc_binary.svg", &svg);
+    }
+
+    #[test]
+    fn roc_multiclass_golden_escapes_labels() {
+        let a = roc_curve(&[true, false, false, true], &[0.9, 0.1, 0.3, 0.6]);
+        let b = roc_curve(&[false, true, false, false], &[0.2, 0.8, 0.5, 0.1]);
+        let svg = roc_svg(&[a, b], &["<a&b>".into(), "Gentoo".into()]);
+        assert!(!svg.contains("<a&b>"), "labels must be escaped in SVG text");
+        check_golden("roc_multiclass.svg", &svg);
+    }
+}

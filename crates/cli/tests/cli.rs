@@ -1,0 +1,210 @@
+//! The CLI end to end: exit codes, messages and files, as a person or a script sees them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn glassbox(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_glassbox"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn sample(name: &str) -> String {
+    format!("{}/../../public/samples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+fn out_dir(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
+
+/// Runs `train` on `bytes` and checks exit code 2 with a one-line message containing `expected`.
+fn check_bad_input(bytes: &[u8], target: &str, expected: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = write(tmp.path(), "bad.csv", bytes);
+    let out = out_dir(tmp.path(), "out");
+    let o = glassbox(&[
+        "train",
+        &data,
+        "--target",
+        target,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "stderr: {stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "one line expected: {stderr}"
+    );
+    assert!(stderr.contains("bad.csv: "), "names the file: {stderr}");
+    assert!(
+        stderr.contains(expected),
+        "expected '{expected}' in: {stderr}"
+    );
+    assert!(!out.join("model.json").exists());
+}
+
+#[test]
+fn bad_inputs_exit_2_with_a_clear_message() {
+    check_bad_input(b"", "y", "the file is empty");
+    check_bad_input(b"a,y\n", "y", "header row but no data rows");
+    check_bad_input(
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        "y",
+        "not a text file: found a NUL byte on line 3",
+    );
+    check_bad_input(
+        b"a,y\n1,x\n2,y,3\n",
+        "y",
+        "line 3 has 3 fields, but the header has 2",
+    );
+    check_bad_input(
+        b"a,y\n1,x\n2,y\n",
+        "nope",
+        "there is no column 'nope'; the columns are: a, y",
+    );
+    check_bad_input(b"a,y\n1,x\n2,x\n3,x\n", "y", "has only one class ('x')");
+    check_bad_input(
+        b"a,y\n1,\n2,NA\n3,?\n",
+        "y",
+        "has no values: every row is missing",
+    );
+}
+
+#[test]
+fn missing_file_and_bad_usage_exit_2() {
+    let o = glassbox(&[
+        "train",
+        "/nonexistent/x.csv",
+        "--target",
+        "y",
+        "--out",
+        "/tmp/never",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/x.csv: cannot read the file"));
+    assert_eq!(glassbox(&["train"]).status.code(), Some(2));
+    assert_eq!(glassbox(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn train_then_predict_round_trip_and_is_reproducible() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (out_dir(tmp.path(), "a"), out_dir(tmp.path(), "b"));
+    for out in [&a, &b] {
+        let o = glassbox(&[
+            "train",
+            &sample("penguins.csv"),
+            "--target",
+            "Species",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("accuracy"));
+    }
+    for f in ["model.json", "metrics.json", "report.html"] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f} differs between runs"
+        );
+    }
+    let metrics: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.join("metrics.json")).unwrap()).unwrap();
+    assert_eq!(
+        metrics["classes"],
+        serde_json::json!(["Adelie", "Chinstrap", "Gentoo"])
+    );
+    assert_eq!(metrics["test_rows"].as_array().unwrap().len(), 69);
+    assert!(metrics["accuracy"].as_f64().unwrap() > 0.9);
+    for key in ["precision", "recall", "f1", "support"] {
+        assert!(metrics["per_class"]["Gentoo"][key].is_number());
+        assert!(metrics["macro_avg"][key].is_number());
+        assert!(metrics["weighted_avg"][key].is_number());
+    }
+
+    let preds = tmp.path().join("p.csv");
+    let o = glassbox(&[
+        "predict",
+        a.join("model.json").to_str().unwrap(),
+        &sample("penguins.csv"),
+        "--out",
+        preds.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&preds).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("prediction,proba_Adelie,proba_Chinstrap,proba_Gentoo")
+    );
+    assert_eq!(lines.count(), 344);
+}
+
+#[test]
+fn predict_rejects_bad_model_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("p.csv");
+    let not_json = write(tmp.path(), "m.json", b"hello");
+    let o = glassbox(&[
+        "predict",
+        &not_json,
+        &sample("iris.csv"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a Glassbox model file"));
+    let newer = write(tmp.path(), "n.json", br#"{"format_version": 99}"#);
+    let o = glassbox(&[
+        "predict",
+        &newer,
+        &sample("iris.csv"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("format_version 99, newer than this Glassbox")
+    );
+}
+
+#[test]
+fn predict_names_a_missing_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model_dir = out_dir(tmp.path(), "m");
+    assert!(glassbox(&[
+        "train",
+        &sample("iris.csv"),
+        "--target",
+        "species",
+        "--out",
+        model_dir.to_str().unwrap()
+    ])
+    .status
+    .success());
+    let data = write(
+        tmp.path(),
+        "new.csv",
+        b"sepal length (cm),petal width (cm)\n5.1,0.2\n",
+    );
+    let o = glassbox(&[
+        "predict",
+        model_dir.join("model.json").to_str().unwrap(),
+        &data,
+        "--out",
+        tmp.path().join("p.csv").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("the data has no column 'sepal_width_cm', which the model needs"));
+}

@@ -1,0 +1,31 @@
+//! The Glassbox pipeline core.
+//!
+//! Bytes and plain structs in, values out: no I/O, no browser, no charts. The
+//! same code runs natively in the `glassbox` CLI and as WebAssembly in the
+//! app's Web Worker, and for a given input, settings and seed it returns the
+//! same numbers in both.
+//!
+//! ```
+//! use glassbox_pipeline::{train, TrainSpec};
+//! let csv = b"x,y\n1,a\n2,a\n3,a\n4,a\n5,a\n6,b\n7,b\n8,b\n9,b\n10,b\n";
+//! let out = train(csv, "tiny.csv", &TrainSpec { target: "y".into(), ..TrainSpec::default() }).unwrap();
+//! assert_eq!(out.classes, ["a", "b"]);
+//! assert_eq!(out.test_rows().len(), 2);
+//! ```
+
+pub mod error;
+pub mod features;
+pub mod ingest;
+pub mod labels;
+pub mod metrics;
+pub mod model;
+pub mod model_file;
+pub mod run;
+pub mod split;
+
+pub use error::{Error, ErrorKind, Result};
+pub use model_file::ModelFile;
+pub use run::{inspect, predict, train, Inspection, Prediction, TrainOutcome, TrainSpec};
+
+/// The Glassbox version written into model files and reports.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,93 @@
+//! The model file: everything needed to score new data, in a versioned JSON
+//! format. No wall-clock time goes in, so the same input, settings and seed
+//! write the same bytes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::features::FittedFeatures;
+use crate::ingest::ColumnKind;
+use crate::model::{FittedModel, ModelSpec};
+
+/// The format version this build writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One column of the training schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SchemaColumn {
+    pub name: String,
+    pub original_name: String,
+    pub kind: ColumnKind,
+}
+
+/// The training data's columns and which one is the target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Schema {
+    pub columns: Vec<SchemaColumn>,
+    pub target: String,
+}
+
+/// How the model was made, so a report or a rerun can say it exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    pub input_sha256: String,
+    pub seed: u64,
+    pub test_size: f64,
+}
+
+/// A saved model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelFile {
+    pub format_version: u32,
+    pub glassbox_version: String,
+    pub schema: Schema,
+    pub classes: Vec<String>,
+    pub features: FittedFeatures,
+    pub spec: ModelSpec,
+    pub model: FittedModel,
+    pub provenance: Provenance,
+}
+
+impl ModelFile {
+    /// Pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("a model file always serialises");
+        s.push('\n');
+        s
+    }
+
+    /// Reads a model file, with a clear error for anything that is not one.
+    pub fn from_json(text: &str) -> Result<ModelFile> {
+        let bad = |why: String| {
+            Error::new(
+                ErrorKind::BadModel,
+                format!("not a Glassbox model file: {why}"),
+            )
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| bad(format!("invalid JSON ({e})")))?;
+        let version = value
+            .get("format_version")
+            .ok_or_else(|| bad("it has no format_version".into()))?
+            .as_u64()
+            .ok_or_else(|| bad("format_version is not a whole number".into()))?;
+        if version > u64::from(FORMAT_VERSION) {
+            return Err(Error::new(
+                ErrorKind::BadModel,
+                format!(
+                    "the model file has format_version {version}, newer than this Glassbox {} reads ({FORMAT_VERSION}); use a newer Glassbox",
+                    crate::VERSION
+                ),
+            ));
+        }
+        let model: ModelFile = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
+        if model.features.n_features() != model.model.n_features() {
+            return Err(bad(format!(
+                "the preprocessing makes {} features but the model takes {}",
+                model.features.n_features(),
+                model.model.n_features()
+            )));
+        }
+        Ok(model)
+    }
+}

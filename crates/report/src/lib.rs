@@ -1,0 +1,287 @@
+//! The report: one self-contained HTML file from a training outcome.
+//!
+//! Inline CSS, inline SVG, a few lines of inline JavaScript for the confusion
+//! matrix, and a Content-Security-Policy that forbids every network request,
+//! so the file opens offline and can be mailed around. Every string that comes
+//! from the data (file name, column names, class labels) is HTML-escaped, and
+//! only the input's base name appears, never a local path. Nothing time-based
+//! goes in: the same run gives the same bytes.
+//!
+//! ```
+//! # use glassbox_pipeline::{train, TrainSpec};
+//! # let csv = b"x,y\n1,a\n2,a\n3,a\n4,a\n5,a\n6,b\n7,b\n8,b\n9,b\n10,b\n";
+//! let outcome = train(csv, "tiny.csv", &TrainSpec { target: "y".into(), ..TrainSpec::default() }).unwrap();
+//! let html = glassbox_report::render(&outcome);
+//! assert!(html.contains("tiny.csv"));
+//! ```
+
+use std::fmt::Write;
+
+use glassbox_charts::confusion::{cell_stats, cell_title, heat_color, heat_text_color};
+use glassbox_pipeline::metrics::ClassScores;
+use glassbox_pipeline::TrainOutcome;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// A metric with four decimals, as the app shows it.
+pub fn fmt_metric(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.4}")
+    } else {
+        "n/a".to_string()
+    }
+}
+
+const STYLE: &str = r#"
+:root{color-scheme:light dark;--fg:#1b1f24;--muted:#5b6470;--bg:#fff;--line:#d8dde3;--accent:#0a62a8}
+@media (prefers-color-scheme:dark){:root{--fg:#e6e9ed;--muted:#9aa4b1;--bg:#15181c;--line:#333a42;--accent:#6cb4f0}}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0 auto;max-width:980px;padding:24px;line-height:1.45}
+h1{font-size:1.5rem;margin:0 0 4px}h2{font-size:1.1rem;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}
+.muted{color:var(--muted)}
+table{border-collapse:collapse;font-variant-numeric:tabular-nums}
+th,td{padding:4px 10px;text-align:right;border-bottom:1px solid var(--line)}
+th:first-child,td:first-child{text-align:left}
+.cards{display:flex;flex-wrap:wrap;gap:12px}.card{border:1px solid var(--line);border-radius:6px;padding:8px 14px;min-width:120px}
+.card b{display:block;font-size:1.4rem;font-variant-numeric:tabular-nums}
+#cm td.cell{text-align:center;min-width:64px;height:44px;border:1px solid var(--bg);cursor:default}
+#cm th.axis{font-weight:normal;color:var(--muted)}
+button{font:inherit;padding:4px 12px;border:1px solid var(--accent);background:transparent;color:var(--accent);border-radius:4px;cursor:pointer}
+button:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
+#cm-detail{min-height:1.5em}
+svg{max-width:100%;height:auto;background:#fff}
+.manifest td{text-align:left;word-break:break-all}
+"#;
+
+/// The inline script: hover details and the counts / normalised toggle.
+const SCRIPT: &str = r#"
+(function(){
+var m=document.getElementById('cm'),b=document.getElementById('cm-toggle'),d=document.getElementById('cm-detail'),norm=false;
+b.addEventListener('click',function(){norm=!norm;b.textContent=norm?'Show counts':'Normalise by true class';b.setAttribute('aria-pressed',String(norm));
+m.querySelectorAll('td.cell').forEach(function(td){td.querySelector('.v').textContent=norm?td.getAttribute('data-norm'):td.getAttribute('data-count');
+td.querySelector('.s').textContent=norm?'('+td.getAttribute('data-count')+')':'';});});
+function show(e){var td=e.target.closest('td.cell');if(td)d.textContent=td.getAttribute('title');}
+m.addEventListener('mouseover',show);m.addEventListener('focusin',show);
+})();
+"#;
+
+fn scores_row(out: &mut String, label: &str, s: &ClassScores) {
+    let _ = write!(
+        out,
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        escape(label),
+        fmt_metric(s.precision),
+        fmt_metric(s.recall),
+        fmt_metric(s.f1),
+        s.support
+    );
+}
+
+/// The classification report table, shaped like scikit-learn's.
+pub fn classification_report_html(o: &TrainOutcome) -> String {
+    let e = &o.evaluation;
+    let mut t = String::from(
+        "<table class=\"report\"><thead><tr><th></th><th>precision</th><th>recall</th><th>f1-score</th><th>support</th></tr></thead><tbody>",
+    );
+    for (label, s) in o.classes.iter().zip(&e.per_class) {
+        scores_row(&mut t, label, s);
+    }
+    let _ = write!(
+        t,
+        "<tr><td>accuracy</td><td></td><td></td><td>{}</td><td>{}</td></tr>",
+        fmt_metric(e.accuracy),
+        e.macro_avg.support
+    );
+    scores_row(&mut t, "macro avg", &e.macro_avg);
+    scores_row(&mut t, "weighted avg", &e.weighted_avg);
+    t.push_str("</tbody></table>");
+    t
+}
+
+fn confusion_html(o: &TrainOutcome) -> String {
+    let cm = &o.evaluation.confusion_matrix;
+    let mut t = String::from("<table id=\"cm\" data-testid=\"confusion-matrix\"><thead><tr><th class=\"axis\">true ↓ / predicted →</th>");
+    for c in &o.classes {
+        let _ = write!(t, "<th>{}</th>", escape(c));
+    }
+    t.push_str("</tr></thead><tbody>");
+    for (i, class) in o.classes.iter().enumerate() {
+        let _ = write!(t, "<tr><th>{}</th>", escape(class));
+        for j in 0..o.classes.len() {
+            let s = cell_stats(cm, i, j);
+            let _ = write!(
+                t,
+                "<td class=\"cell\" tabindex=\"0\" data-testid=\"cm-cell-{i}-{j}\" data-count=\"{c}\" data-norm=\"{n:.1}%\" title=\"{title}\" style=\"background:{bg};color:{fg}\"><span class=\"v\">{c}</span> <span class=\"s\"></span></td>",
+                c = s.count,
+                n = 100.0 * s.row_share,
+                title = escape(&cell_title(&o.classes, cm, i, j)),
+                bg = heat_color(s.row_share),
+                fg = heat_text_color(s.row_share),
+            );
+        }
+        t.push_str("</tr>");
+    }
+    t.push_str("</tbody></table>");
+    t
+}
+
+fn manifest_html(o: &TrainOutcome) -> String {
+    let m = &o.manifest;
+    let rows: Vec<(&str, String)> = vec![
+        ("input file", m.file_name.clone()),
+        ("input SHA-256", m.input_sha256.clone()),
+        ("rows × columns", format!("{} × {}", m.n_rows, m.n_columns)),
+        ("target", m.target.clone()),
+        ("rows left out (target missing)", m.rows_missing_target.to_string()),
+        ("training / test rows", format!("{} / {}", m.n_train, m.n_test)),
+        ("split", format!("stratified, test size {}, seed {}", m.test_size, m.seed)),
+        ("model", m.model.clone()),
+        ("parameters", m.params.clone()),
+        ("preprocessing", "numeric: median imputation, standardisation; categorical: most-frequent imputation, one-hot (unseen → all zeros)".into()),
+        ("features", m.feature_names.join(", ")),
+        ("Glassbox version", m.glassbox_version.clone()),
+    ];
+    let mut t = String::from("<table class=\"manifest\" data-testid=\"manifest\"><tbody>");
+    for (k, v) in rows {
+        let _ = write!(t, "<tr><th>{}</th><td>{}</td></tr>", escape(k), escape(&v));
+    }
+    t.push_str("</tbody></table>");
+    t
+}
+
+fn roc_labels(o: &TrainOutcome) -> Vec<String> {
+    if o.classes.len() == 2 {
+        vec![o.classes[1].clone()]
+    } else {
+        o.classes.clone()
+    }
+}
+
+/// The ROC chart for an outcome (positive class for binary, one-vs-rest per class otherwise).
+pub fn roc_chart(o: &TrainOutcome) -> String {
+    glassbox_charts::roc_svg(&o.evaluation.roc_curves, &roc_labels(o))
+}
+
+/// The whole report as one HTML document.
+pub fn render(o: &TrainOutcome) -> String {
+    let m = &o.manifest;
+    let e = &o.evaluation;
+    let mut h = String::with_capacity(32 * 1024);
+    h.push_str("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+    h.push_str("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
+    // No request of any kind may leave the file: styles and the script are inline.
+    h.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">");
+    let _ = write!(
+        h,
+        "<title>Glassbox report: {}</title><style>{STYLE}</style></head><body>",
+        escape(&m.file_name)
+    );
+    let _ = write!(
+        h,
+        "<header><h1>Glassbox report</h1><p class=\"muted\">Predicting <b>{}</b> in <b>{}</b> with {} ({}).</p></header>",
+        escape(&m.target),
+        escape(&m.file_name),
+        escape(&m.model.replace('_', " ")),
+        escape(&m.params)
+    );
+    let _ = write!(
+        h,
+        "<h2>Held-out test set</h2><div class=\"cards\"><div class=\"card\">accuracy<b data-testid=\"metric-accuracy\">{}</b></div><div class=\"card\">ROC AUC<b data-testid=\"metric-roc-auc\">{}</b></div><div class=\"card\">log loss<b>{}</b></div><div class=\"card\">test rows<b>{}</b></div></div>",
+        fmt_metric(e.accuracy),
+        fmt_metric(e.roc_auc),
+        fmt_metric(e.log_loss),
+        m.n_test
+    );
+    let _ = write!(
+        h,
+        "<h2>Classification report</h2>{}",
+        classification_report_html(o)
+    );
+    let _ = write!(
+        h,
+        "<h2>Confusion matrix</h2><p><button id=\"cm-toggle\" type=\"button\" aria-pressed=\"false\" data-testid=\"cm-toggle\">Normalise by true class</button></p>{}<p id=\"cm-detail\" class=\"muted\" aria-live=\"polite\">Hover or focus a cell for its counts and shares.</p>",
+        confusion_html(o)
+    );
+    let _ = write!(
+        h,
+        "<h2>ROC curve</h2><div data-testid=\"roc-chart\">{}</div>",
+        roc_chart(o)
+    );
+    let _ = write!(h, "<h2>How this was made</h2>{}", manifest_html(o));
+    let _ = write!(h, "<script>{SCRIPT}</script></body></html>\n");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glassbox_pipeline::{train, TrainSpec};
+
+    fn outcome(csv: &str, file: &str, target: &str) -> TrainOutcome {
+        train(
+            csv.as_bytes(),
+            file,
+            &TrainSpec {
+                target: target.into(),
+                ..TrainSpec::default()
+            },
+        )
+        .unwrap()
+    }
+
+    const HOSTILE: &str = "<b>x</b>,\"t\"\"&<'\"\n1,<i>a</i>\n2,<i>a</i>\n3,<i>a</i>\n4,<i>a</i>\n5,<i>a</i>\n6,b&c\n7,b&c\n8,b&c\n9,b&c\n10,b&c\n";
+
+    #[test]
+    fn data_strings_are_escaped_and_paths_dropped() {
+        let o = outcome(HOSTILE, "/home/someone/secret dir/<evil>.csv", "t\"&<'");
+        let html = render(&o);
+        assert!(!html.contains("<i>a</i>"), "class label not escaped");
+        assert!(html.contains("&lt;i&gt;a&lt;/i&gt;"));
+        assert!(!html.contains("secret dir"), "local path leaked");
+        assert!(html.contains("&lt;evil&gt;.csv"));
+        assert!(!html.contains("<evil>"));
+    }
+
+    #[test]
+    fn no_network_references() {
+        let html = render(&outcome(HOSTILE, "a.csv", "t\"&<'"));
+        for needle in ["http://", "https://", "src=", "href=", "@import", "url("] {
+            // The SVG namespace is an identifier, not a request.
+            let hits = html.matches(needle).count()
+                - html.matches("http://www.w3.org/2000/svg").count()
+                    * usize::from(needle == "http://");
+            assert_eq!(hits, 0, "report contains {needle}");
+        }
+    }
+
+    #[test]
+    fn report_golden() {
+        let csv = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../public/samples/iris.csv"
+        ))
+        .unwrap();
+        let html = render(&outcome(&csv, "iris.csv", "species"));
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/iris_report.html");
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::create_dir_all(std::path::Path::new(path).parent().unwrap()).unwrap();
+            std::fs::write(path, &html).unwrap();
+        }
+        let expected =
+            std::fs::read_to_string(path).expect("golden file; create it with UPDATE_GOLDEN=1");
+        assert_eq!(html, expected, "iris report differs from its golden file");
+    }
+}

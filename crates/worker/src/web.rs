@@ -1,0 +1,118 @@
+//! The browser side of the protocol: the gloo-worker glue, the message codec,
+//! and crash reporting. Compiled only for wasm32.
+//!
+//! Messages are encoded with `serde-wasm-bindgen` rather than gloo-worker's
+//! default bincode: the pipeline's types use internally tagged enums, which
+//! bincode cannot decode, and byte buffers travel as `Uint8Array`s.
+//!
+//! A panic in wasm aborts the worker without an answer, so the worker's panic
+//! hook posts the panic message on a `BroadcastChannel` before it dies; the
+//! page listens on that channel, shows the message, and starts a new worker.
+
+use gloo_worker::{Codec, HandlerId, Registrable, Spawnable, Worker, WorkerBridge, WorkerScope};
+use serde::{de::DeserializeOwned, Serialize};
+use wasm_bindgen::prelude::*;
+use web_sys::{BroadcastChannel, MessageEvent};
+
+use crate::{handle, Request, Response};
+
+/// The channel on which a dying worker reports its panic.
+pub const CRASH_CHANNEL: &str = "glassbox-worker-crash";
+
+/// Encodes messages as JS values with `serde-wasm-bindgen`.
+pub struct WasmCodec;
+
+impl Codec for WasmCodec {
+    fn encode<I: Serialize>(input: I) -> JsValue {
+        let serializer =
+            serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
+        input
+            .serialize(&serializer)
+            .expect("protocol messages always encode")
+    }
+
+    fn decode<O: DeserializeOwned>(input: JsValue) -> O {
+        serde_wasm_bindgen::from_value(input).expect("protocol messages always decode")
+    }
+}
+
+/// The worker: one request in, one response out.
+pub struct PipelineWorker;
+
+impl Worker for PipelineWorker {
+    type Message = ();
+    type Input = Request;
+    type Output = Response;
+
+    fn create(_scope: &WorkerScope<Self>) -> Self {
+        PipelineWorker
+    }
+
+    fn update(&mut self, _scope: &WorkerScope<Self>, _msg: ()) {}
+
+    fn received(&mut self, scope: &WorkerScope<Self>, request: Request, id: HandlerId) {
+        scope.respond(id, handle(request));
+    }
+}
+
+/// Call from the worker binary's `main`.
+pub fn register() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        if let Ok(channel) = BroadcastChannel::new(CRASH_CHANNEL) {
+            let _ = channel.post_message(&JsValue::from_str(&info.to_string()));
+        }
+    }));
+    PipelineWorker::registrar()
+        .encoding::<WasmCodec>()
+        .register();
+}
+
+/// A running worker and the crash listener that belongs to it.
+pub struct PipelineBridge {
+    bridge: WorkerBridge<PipelineWorker>,
+    _crash_channel: BroadcastChannel,
+    _on_crash: Closure<dyn FnMut(MessageEvent)>,
+}
+
+impl PipelineBridge {
+    /// Starts the worker script at `path` (relative to the page). `on_response`
+    /// gets every response; `on_crash` gets the panic message if the worker dies.
+    pub fn spawn(
+        path: &str,
+        on_response: impl Fn(Response) + 'static,
+        on_crash: impl Fn(String) + 'static,
+    ) -> Self {
+        let bridge = PipelineWorker::spawner()
+            .callback(on_response)
+            .encoding::<WasmCodec>()
+            .as_module(false)
+            .spawn(path);
+        let channel = BroadcastChannel::new(CRASH_CHANNEL)
+            .expect("BroadcastChannel is available in every supported browser");
+        let on_crash = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            on_crash(
+                e.data()
+                    .as_string()
+                    .unwrap_or_else(|| "unknown error".into()),
+            );
+        });
+        channel.set_onmessage(Some(on_crash.as_ref().unchecked_ref()));
+        PipelineBridge {
+            bridge,
+            _crash_channel: channel,
+            _on_crash: on_crash,
+        }
+    }
+
+    pub fn send(&self, request: Request) {
+        self.bridge.send(request);
+    }
+}
+
+impl Drop for PipelineBridge {
+    fn drop(&mut self) {
+        self._crash_channel.set_onmessage(None);
+        self._crash_channel.close();
+    }
+}

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Reference numbers from scikit-learn for the pipeline's tests.
+
+Run from the repository root:  python3 scripts/make_fixtures.py
+It writes crates/pipeline/tests/fixtures/*.json. The output is committed, so
+the tests need neither Python nor scikit-learn; rerun this script only when a
+case is added. Generated with the scikit-learn version recorded in the files.
+"""
+import json
+import pathlib
+
+import numpy as np
+import sklearn
+from sklearn import metrics
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+import pandas as pd
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+OUT = ROOT / "crates" / "pipeline" / "tests" / "fixtures"
+
+
+def metric_case(name, y_true, proba, n_classes):
+    y_true = np.asarray(y_true)
+    proba = np.asarray(proba, dtype=np.float64)
+    y_pred = proba.argmax(axis=1)
+    labels = list(range(n_classes))
+    p, r, f, s = metrics.precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, zero_division=0.0
+    )
+    avg = {}
+    for kind in ("macro", "weighted"):
+        ap, ar, af, _ = metrics.precision_recall_fscore_support(
+            y_true, y_pred, labels=labels, average=kind, zero_division=0.0
+        )
+        avg[kind] = [ap, ar, af]
+    if n_classes == 2:
+        auc = metrics.roc_auc_score(y_true, proba[:, 1])
+        curves = [metrics.roc_curve(y_true, proba[:, 1])]
+    else:
+        auc = metrics.roc_auc_score(y_true, proba, multi_class="ovr", average="macro", labels=labels)
+        curves = [metrics.roc_curve(y_true == k, proba[:, k]) for k in labels]
+    return {
+        "name": name,
+        "n_classes": n_classes,
+        "y_true": y_true.tolist(),
+        "proba": proba.tolist(),
+        "accuracy": metrics.accuracy_score(y_true, y_pred),
+        "log_loss": metrics.log_loss(y_true, proba, labels=labels),
+        "roc_auc": auc,
+        "confusion_matrix": metrics.confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+        "precision": p.tolist(),
+        "recall": r.tolist(),
+        "f1": f.tolist(),
+        "support": s.tolist(),
+        "macro": avg["macro"],
+        "weighted": avg["weighted"],
+        "roc_curves": [
+            {"fpr": c[0].tolist(), "tpr": c[1].tolist(), "thresholds": [None if np.isinf(t) else t for t in c[2].tolist()]}
+            for c in curves
+        ],
+    }
+
+
+def random_proba(rng, n, k, ties=False):
+    raw = rng.random((n, k))
+    if ties:
+        raw = np.round(raw * 4) / 4 + 0.01
+    return raw / raw.sum(axis=1, keepdims=True)
+
+
+def metric_cases():
+    rng = np.random.default_rng(20261126)
+    cases = []
+    # Binary, informative scores.
+    y = rng.integers(0, 2, 60)
+    p1 = np.clip(0.3 * y + 0.7 * rng.random(60), 0, 1)
+    cases.append(metric_case("binary_informative", y, np.c_[1 - p1, p1], 2))
+    # Binary with many tied scores (tests ROC ties and drop_intermediate).
+    y = rng.integers(0, 2, 40)
+    p1 = np.round(rng.random(40) * 5) / 5
+    cases.append(metric_case("binary_ties", y, np.c_[1 - p1, p1], 2))
+    # Binary where one class is never predicted (zero division), with 0 and 1 probabilities (log-loss clipping).
+    y = np.array([0, 1, 0, 1, 1, 0, 0, 1])
+    p1 = np.array([0.0, 0.4, 0.1, 0.49, 0.3, 0.2, 0.45, 0.05])
+    cases.append(metric_case("binary_never_positive", y, np.c_[1 - p1, p1], 2))
+    # Multiclass, three and five classes.
+    y = rng.integers(0, 3, 90)
+    cases.append(metric_case("multiclass_3", y, random_proba(rng, 90, 3), 3))
+    y = rng.integers(0, 5, 120)
+    cases.append(metric_case("multiclass_5_ties", y, random_proba(rng, 120, 5, ties=True), 5))
+    return cases
+
+
+def model_case(file, target, every=5):
+    """Fits scikit-learn's equivalent of the Glassbox pipeline on a fixed split
+    (every `every`-th labelled row is a test row) and records its probabilities."""
+    df = pd.read_csv(ROOT / "public" / "samples" / file, keep_default_na=True)
+    labelled = df[df[target].notna()].reset_index(drop=True)
+    test = np.arange(len(labelled)) % every == 0
+    X = labelled.drop(columns=[target])
+    y = labelled[target].astype(str)
+    num = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])]
+    cat = [c for c in X.columns if c not in num]
+    pre = ColumnTransformer(
+        [
+            ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), num),
+            ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")), cat),
+        ],
+        sparse_threshold=0,
+    )
+    model = make_pipeline(pre, LogisticRegression(C=1.0, max_iter=10000, tol=1e-10))
+    model.fit(X[~test], y[~test])
+    proba = model.predict_proba(X[test])
+    return {
+        "file": file,
+        "target": target,
+        "every": every,
+        "classes": model.classes_.tolist(),
+        "proba": proba.tolist(),
+    }
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    header = {"generated_by": "scripts/make_fixtures.py", "sklearn_version": sklearn.__version__}
+    (OUT / "metrics.json").write_text(json.dumps({**header, "cases": metric_cases()}, indent=1) + "\n")
+    models = [model_case("breast_cancer.csv", "diagnosis"), model_case("penguins.csv", "species")]
+    (OUT / "models.json").write_text(json.dumps({**header, "cases": models}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
