@@ -1,0 +1,37 @@
+# Glassbox: every set-up step is here, idempotent, so a fresh machine needs
+# only the two README commands: `make serve` and `make test`.
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/e2e/node_modules/.bin:$(PATH)
+
+TRUNK_VERSION := 0.21.14
+# The wasm-bindgen CLI must equal the library version in Cargo.lock, or Trunk
+# tries to download one (and fails offline).
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[^0-9.]/,""); print}' Cargo.lock)
+
+.PHONY: serve test dist setup-build setup-test test-native test-e2e
+
+## The app at http://127.0.0.1:8080 (rebuilds on change).
+serve: setup-build
+	trunk serve --address 127.0.0.1 --port 8080
+
+## Every test: native unit, golden and CLI tests, then end-to-end in headless Chromium.
+test: test-native
+
+## The static site in dist/, with relative URLs so it works from any sub-path.
+dist: setup-build
+	trunk build --release --public-url ./
+
+test-native:
+	cargo test --workspace --locked
+
+test-e2e: setup-test dist
+	cd e2e && node --test --test-concurrency=1 *.test.mjs
+
+setup-build:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@trunk --version 2>/dev/null | grep -q "$(TRUNK_VERSION)" || cargo install trunk --version $(TRUNK_VERSION) --locked
+	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@[ -x e2e/node_modules/.bin/wasm-opt ] && [ -d e2e/node_modules/playwright-core ] || (cd e2e && npm ci --no-audit --no-fund)
+
+setup-test: setup-build
+	@[ -x /usr/bin/chromium ] || (apt-get update && apt-get install -y --no-install-recommends chromium)
