@@ -1,7 +1,8 @@
 # Glassbox: every set-up step is here, idempotent, so a fresh machine needs
 # only the two README commands: `make serve` and `make test`.
 SHELL := /bin/bash
-export PATH := $(HOME)/.cargo/bin:$(CURDIR)/e2e/node_modules/.bin:$(PATH)
+CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
+export PATH := $(CARGO_BIN):$(CURDIR)/e2e/node_modules/.bin:$(PATH)
 
 TRUNK_VERSION := 0.21.14
 # The wasm-bindgen CLI must equal the library version in Cargo.lock, or Trunk
@@ -15,7 +16,7 @@ serve: setup-build
 	trunk serve --address 127.0.0.1 --port 8080
 
 ## Every test: native unit, golden and CLI tests, then end-to-end in headless Chromium.
-test: test-native
+test: test-native test-e2e
 
 ## The static site in dist/, with relative URLs so it works from any sub-path.
 dist: setup-build

@@ -1,1 +1,24 @@
-fn main() {}
+//! The Glassbox web app: a thin Leptos UI over the pipeline, which runs in a
+//! Web Worker. Components hold plain data in signals and render it; every
+//! computation lives in the pipeline, charts and report crates.
+//!
+//! The app only exists for wasm32; natively this is an empty program, so the
+//! workspace's native `cargo test` does not build a browser UI.
+
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+mod browser;
+#[cfg(target_arch = "wasm32")]
+mod results;
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("the Glassbox web app runs in a browser: build it with `make dist` or `make serve`");
+}

@@ -1,1 +1,11 @@
-fn main() {}
+//! The Web Worker entry point: everything heavy runs here, off the page's thread.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    glassbox_worker::web::register();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("the Glassbox worker runs in a browser");
+}

@@ -56,10 +56,12 @@ fn draw_roc<DB: DrawingBackend>(
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(48)
-        .caption("ROC curve", ("sans-serif", 18))
+        .caption("ROC curve", ("sans-serif", 20))
         .build_cartesian_2d(0f64..1f64, 0f64..1f64)?;
     chart
         .configure_mesh()
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 15))
         .x_desc("False positive rate")
         .y_desc("True positive rate")
         .x_labels(6)
@@ -90,6 +92,7 @@ fn draw_roc<DB: DrawingBackend>(
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::LowerRight)
+        .label_font(("sans-serif", 15))
         .background_style(WHITE.mix(0.9))
         .border_style(RGBColor(200, 200, 200))
         .draw()?;

@@ -63,7 +63,7 @@ button{font:inherit;padding:4px 12px;border:1px solid var(--accent);background:t
 button:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
 #cm-detail{min-height:1.5em}
 svg{max-width:100%;height:auto;background:#fff}
-.manifest td{text-align:left;word-break:break-all}
+.manifest td{text-align:left;overflow-wrap:anywhere}
 "#;
 
 /// The inline script: hover details and the counts / normalised toggle.

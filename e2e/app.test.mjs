@@ -1,0 +1,192 @@
+// End-to-end: the built app (dist/) in headless Chromium, as a person uses it.
+// Every test also asserts that no request left 127.0.0.1.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, launch, openApp, screenshot, byId, root, artifacts } from './helpers.mjs';
+
+let server;
+let url;
+let browser;
+
+before(async () => {
+  ({ server, url } = await startServer());
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const TIMEOUT = { timeout: 60_000 };
+
+/** Reads the confusion matrix from the page as numbers (its cells show counts by default). */
+async function confusionMatrix(page, n) {
+  const m = [];
+  for (let i = 0; i < n; i++) {
+    const row = [];
+    for (let j = 0; j < n; j++) row.push(Number((await byId(page, `cm-cell-${i}-${j}`).textContent()).trim()));
+    m.push(row);
+  }
+  return m;
+}
+
+async function train(page) {
+  await byId(page, 'train-button').click();
+  await byId(page, 'metric-accuracy').waitFor(TIMEOUT);
+  const accuracy = (await byId(page, 'metric-accuracy').textContent()).trim();
+  const auc = (await byId(page, 'metric-roc-auc').textContent()).trim();
+  assert.match(accuracy, /^[01]\.\d{4}$/, 'accuracy is a plain decimal');
+  assert.match(auc, /^[01]\.\d{4}$/, 'ROC AUC is a plain decimal');
+  return { accuracy: Number(accuracy), auc: Number(auc) };
+}
+
+async function loadSample(page, id, expectedTarget) {
+  await byId(page, `sample-${id}`).click();
+  // The preview of the previous file may still be on screen: wait for this one's.
+  await page.waitForFunction(
+    (file) => document.querySelector('.preview')?.textContent.startsWith(file), `${id}.csv`, TIMEOUT);
+  assert.equal(await byId(page, 'target-select').inputValue(), expectedTarget);
+}
+
+function assertStayedLocal(offsite, consoleErrors) {
+  assert.deepEqual(offsite, [], 'requests left 127.0.0.1');
+  assert.deepEqual(consoleErrors, [], 'the page threw');
+}
+
+test('sample → train → metrics, confusion matrix and ROC chart with sane numbers', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await loadSample(page, 'breast_cancer', 'diagnosis');
+  const bc = await train(page);
+  assert.ok(bc.accuracy > 0.93 && bc.auc > 0.97, `breast cancer: ${JSON.stringify(bc)}`);
+  const cm = await confusionMatrix(page, 2);
+  assert.equal(cm.flat().reduce((a, b) => a + b, 0), 114, 'ceil(0.2 × 569) test rows');
+  assert.equal(cm[0][0] + cm[0][1], 72, 'benign test rows, stratified');
+  assert.equal(await byId(page, 'roc-chart').locator('svg polyline, svg path').count() > 0, true, 'ROC curve drawn');
+  assert.match(await byId(page, 'roc-chart').textContent(), /AUC 0\.9\d\d/);
+  await screenshot(page, 'breast-cancer-results');
+
+  await loadSample(page, 'penguins', 'species');
+  const pg = await train(page);
+  assert.ok(pg.accuracy > 0.93 && pg.auc > 0.97, `penguins: ${JSON.stringify(pg)}`);
+  const cm3 = await confusionMatrix(page, 3);
+  assert.equal(cm3.flat().reduce((a, b) => a + b, 0), 69, 'ceil(0.2 × 344) test rows');
+  assert.match(await byId(page, 'roc-chart').textContent(), /Chinstrap/);
+  await screenshot(page, 'penguins-results');
+  console.log(`# app numbers: breast_cancer accuracy ${bc.accuracy} ROC AUC ${bc.auc}; penguins accuracy ${pg.accuracy} ROC AUC ${pg.auc}`);
+  assertStayedLocal(offsite, consoleErrors);
+  await context.close();
+});
+
+test('a CSV uploaded through the file input trains', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await byId(page, 'csv-input').setInputFiles(path.join(root, 'public', 'samples', 'iris.csv'));
+  await byId(page, 'target-select').waitFor(TIMEOUT);
+  assert.equal(await byId(page, 'target-select').inputValue(), 'species');
+  assert.match(await byId(page, 'preview').textContent(), /sepal_length_cm/);
+  const m = await train(page);
+  assert.ok(m.accuracy > 0.8, `iris accuracy ${m.accuracy}`);
+  assert.equal((await confusionMatrix(page, 3)).flat().reduce((a, b) => a + b, 0), 30);
+  assertStayedLocal(offsite, consoleErrors);
+  await context.close();
+});
+
+test('clicking a confusion-matrix cell lists those test rows with probabilities', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await loadSample(page, 'penguins', 'species');
+  await train(page);
+  const count = Number((await byId(page, 'cm-cell-0-0').textContent()).trim());
+  await byId(page, 'cm-cell-0-0').hover();
+  assert.match(await page.locator('.detail').textContent(), /true Adelie → predicted Adelie: \d+ rows/);
+  await byId(page, 'cm-cell-0-0').click();
+  const rows = byId(page, 'cm-rows');
+  await rows.waitFor(TIMEOUT);
+  assert.equal(await rows.locator('tbody tr').count(), count);
+  assert.match(await rows.locator('thead').textContent(), /P\(Adelie\).*P\(Chinstrap\).*P\(Gentoo\)/);
+  // The normalised view keeps the count visible.
+  await byId(page, 'cm-toggle').click();
+  assert.match(await byId(page, 'cm-cell-0-0').textContent(), new RegExp(`%.*\\(${count}\\)`));
+  await screenshot(page, 'cm-selected');
+  assertStayedLocal(offsite, consoleErrors);
+  await context.close();
+});
+
+test('the exported report works offline: matrix renders, toggle works; model.json is a model', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await loadSample(page, 'breast_cancer', 'diagnosis');
+  await train(page);
+  fs.mkdirSync(artifacts, { recursive: true });
+  const [reportDownload] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-report').click()]);
+  assert.equal(reportDownload.suggestedFilename(), 'report.html');
+  const reportPath = path.join(artifacts, 'report.html');
+  await reportDownload.saveAs(reportPath);
+  const [modelDownload] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-model').click()]);
+  assert.equal(modelDownload.suggestedFilename(), 'model.json');
+  const modelPath = path.join(artifacts, 'model.json');
+  await modelDownload.saveAs(modelPath);
+  const model = JSON.parse(fs.readFileSync(modelPath, 'utf8'));
+  assert.equal(model.format_version, 1);
+  assert.deepEqual(model.classes, ['benign', 'malignant']);
+  const appCount = (await byId(page, 'cm-cell-1-1').textContent()).trim();
+  assertStayedLocal(offsite, consoleErrors);
+  await context.close();
+
+  // Open the downloaded file with every network request blocked and recorded.
+  const offline = await browser.newContext({ offline: true });
+  const requests = [];
+  await offline.route('**/*', (route) => {
+    if (route.request().url().startsWith('file://')) return route.continue();
+    requests.push(route.request().url());
+    return route.abort();
+  });
+  const report = await offline.newPage();
+  const errors = [];
+  report.on('pageerror', (e) => errors.push(String(e)));
+  report.on('request', (r) => { if (!r.url().startsWith('file://')) requests.push(r.url()); });
+  await report.goto('file://' + reportPath);
+  assert.equal((await byId(report, 'cm-cell-1-1').textContent()).trim(), appCount, 'same count as the app');
+  assert.match(await byId(report, 'metric-accuracy').textContent(), /^0\.9\d{3}$/);
+  assert.ok(await byId(report, 'roc-chart').locator('svg').count() === 1);
+  await byId(report, 'cm-toggle').click();
+  const normalised = (await byId(report, 'cm-cell-1-1').textContent()).trim();
+  assert.match(normalised, new RegExp(`^\\d+\\.\\d%\\s*\\(${appCount}\\)$`), `normalised cell shows share and count: ${normalised}`);
+  await byId(report, 'cm-cell-0-1').hover();
+  assert.match(await report.locator('#cm-detail').textContent(), /true benign → predicted malignant/);
+  await byId(report, 'cm-toggle').click();
+  assert.equal((await byId(report, 'cm-cell-1-1').textContent()).trim(), appCount);
+  await screenshot(report, 'report');
+  assert.deepEqual(requests, [], 'the report made network requests');
+  assert.deepEqual(errors, []);
+  await offline.close();
+});
+
+test('broken files show a clear error and the app still trains afterwards', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  const upload = (name, text) => byId(page, 'csv-input').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+
+  await upload('binary.csv', '\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR');
+  await byId(page, 'error').waitFor(TIMEOUT);
+  assert.match(await byId(page, 'error').textContent(), /not a text file/);
+  await screenshot(page, 'error-binary');
+
+  await upload('ragged.csv', 'a,b\n1,x\n2,y,3\n');
+  await page.waitForFunction(() => /line 3 has 3 fields/.test(document.querySelector('[data-testid="error"]')?.textContent ?? ''));
+
+  await upload('empty.csv', '');
+  await page.waitForFunction(() => /the file is empty/.test(document.querySelector('[data-testid="error"]')?.textContent ?? ''));
+
+  await upload('one-class.csv', 'a,b\n1,x\n2,x\n3,x\n');
+  await byId(page, 'target-select').waitFor(TIMEOUT);
+  await byId(page, 'target-select').selectOption('b');
+  await byId(page, 'train-button').click();
+  await page.waitForFunction(() => /only one class/.test(document.querySelector('[data-testid="error"]')?.textContent ?? ''));
+
+  await loadSample(page, 'penguins', 'species');
+  assert.equal(await byId(page, 'error').count(), 0, 'loading a new file clears the error');
+  const m = await train(page);
+  assert.ok(m.accuracy > 0.9);
+  assertStayedLocal(offsite, consoleErrors);
+  await context.close();
+});

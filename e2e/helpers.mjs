@@ -1,0 +1,70 @@
+// Shared set-up for the end-to-end tests: a static server for dist/ on
+// 127.0.0.1, headless Debian Chromium through playwright-core, and a record of
+// every request that tried to leave 127.0.0.1.
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const root = path.resolve(here, '..');
+export const dist = path.join(root, 'dist');
+export const artifacts = path.join(here, 'artifacts');
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
+  '.css': 'text/css', '.csv': 'text/csv', '.json': 'application/json', '.svg': 'image/svg+xml',
+};
+
+/** Serves dist/ under the sub-path /app/, as a static host would. */
+export async function startServer() {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    if (!url.pathname.startsWith('/app/')) { res.writeHead(404); res.end(); return; }
+    let file = path.join(dist, decodeURIComponent(url.pathname.slice('/app/'.length)));
+    if (!file.startsWith(dist)) { res.writeHead(403); res.end(); return; }
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    if (!fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return { server, url: `http://127.0.0.1:${port}/app/` };
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+/**
+ * A page whose every request is checked: anything not to 127.0.0.1 (or a
+ * blob:/data: URL made by the page itself) is blocked and recorded in `offsite`.
+ */
+export async function openApp(browser, url, { width = 1280, height = 900 } = {}) {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width, height } });
+  const offsite = [];
+  await context.route('**/*', (route) => {
+    const u = new URL(route.request().url());
+    if (u.protocol === 'blob:' || u.protocol === 'data:' || u.hostname === '127.0.0.1') return route.continue();
+    offsite.push(u.href);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  const consoleErrors = [];
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  await page.goto(url);
+  return { context, page, offsite, consoleErrors };
+}
+
+export async function screenshot(page, name) {
+  fs.mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+}
+
+export const byId = (page, id) => page.locator(`[data-testid="${id}"]`);

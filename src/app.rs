@@ -1,0 +1,394 @@
+//! The page: load a CSV, preview it, pick the target, train, see results.
+//!
+//! State is plain data in signals. The worker bridge lives in a thread-local
+//! because it is not `Send`; it is replaced with a fresh worker if the old
+//! one crashes, so the page stays usable without a reload.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use glassbox_pipeline::{Inspection, TrainOutcome, TrainSpec};
+use glassbox_worker::web::PipelineBridge;
+use glassbox_worker::{Request, Response};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+
+use crate::browser;
+use crate::results::Results;
+
+/// Bundled samples: (test id suffix, file, what it shows).
+const SAMPLES: [(&str, &str, &str); 2] = [
+    (
+        "breast_cancer",
+        "breast_cancer.csv",
+        "Breast cancer (569 rows, binary, numeric)",
+    ),
+    (
+        "penguins",
+        "penguins.csv",
+        "Palmer penguins (344 rows, 3 species, categorical and missing values)",
+    ),
+];
+
+/// What the app is busy with, if anything.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Busy {
+    Idle,
+    Loading(String),
+    Inspecting(String),
+    Training(String),
+}
+
+/// The CSV the person loaded.
+#[derive(Debug)]
+pub struct LoadedFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+thread_local! {
+    static BRIDGE: RefCell<Option<PipelineBridge>> = const { RefCell::new(None) };
+}
+
+/// All the page's state, `Copy` so closures can take it freely.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub file: RwSignal<Option<Arc<LoadedFile>>>,
+    pub inspection: RwSignal<Option<Arc<Inspection>>>,
+    pub target: RwSignal<String>,
+    pub outcome: RwSignal<Option<Arc<TrainOutcome>>>,
+    pub busy: RwSignal<Busy>,
+    pub error: RwSignal<Option<String>>,
+}
+
+impl AppState {
+    fn new() -> Self {
+        AppState {
+            file: RwSignal::new(None),
+            inspection: RwSignal::new(None),
+            target: RwSignal::new(String::new()),
+            outcome: RwSignal::new(None),
+            busy: RwSignal::new(Busy::Idle),
+            error: RwSignal::new(None),
+        }
+    }
+
+    fn on_response(self, response: Response) {
+        self.busy.set(Busy::Idle);
+        match response {
+            Response::Inspected(inspection) => {
+                self.target.set(inspection.suggested_target.clone());
+                self.inspection.set(Some(Arc::new(inspection)));
+            }
+            Response::Trained(outcome) => self.outcome.set(Some(Arc::from(outcome))),
+            Response::Failed { message, .. } => self.fail(message),
+        }
+    }
+
+    fn fail(self, message: String) {
+        self.busy.set(Busy::Idle);
+        self.error.set(Some(message));
+    }
+
+    fn send(self, request: Request) {
+        BRIDGE.with(|b| {
+            if b.borrow().is_none() {
+                *b.borrow_mut() = Some(spawn_worker(self));
+            }
+            if let Some(bridge) = b.borrow().as_ref() {
+                bridge.send(request);
+            }
+        });
+    }
+
+    /// A new file replaces everything derived from the old one.
+    fn load(self, name: String, bytes: Vec<u8>) {
+        self.error.set(None);
+        self.outcome.set(None);
+        self.inspection.set(None);
+        self.busy.set(Busy::Inspecting(name.clone()));
+        let file = Arc::new(LoadedFile { name, bytes });
+        self.file.set(Some(file.clone()));
+        self.send(Request::Inspect {
+            bytes: file.bytes.clone(),
+        });
+    }
+
+    fn train(self) {
+        let Some(file) = self.file.get_untracked() else {
+            return;
+        };
+        self.error.set(None);
+        self.outcome.set(None);
+        let target = self.target.get_untracked();
+        self.busy.set(Busy::Training(format!(
+            "Training logistic regression to predict {target}…"
+        )));
+        let spec = TrainSpec {
+            target,
+            ..TrainSpec::default()
+        };
+        self.send(Request::Train {
+            bytes: file.bytes.clone(),
+            file_name: file.name.clone(),
+            spec,
+        });
+    }
+}
+
+fn spawn_worker(state: AppState) -> PipelineBridge {
+    PipelineBridge::spawn(
+        "./worker.js",
+        move |response| state.on_response(response),
+        move |panic| {
+            state.fail(format!(
+                "the computation stopped unexpectedly ({panic}). This is a bug in Glassbox, not in your data; a fresh worker has been started, so you can try again or load another file"
+            ));
+            // Replace the dead worker after this callback returns: the callback
+            // belongs to the bridge being dropped.
+            spawn_local(async move {
+                BRIDGE.with(|b| *b.borrow_mut() = Some(spawn_worker(state)));
+            });
+        },
+    )
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let state = AppState::new();
+    provide_context(state);
+    view! {
+        <header class="top">
+            <h1>"Glassbox"</h1>
+            <p class="tagline">"Can a model predict this column, how well, and why?"</p>
+            <p class="privacy" title="Glassbox runs entirely in this browser tab. Your files are read locally and never sent anywhere.">
+                "Runs in your browser: your data never leaves this tab"
+            </p>
+        </header>
+        <main>
+            <StepRail/>
+            <div class="content">
+                <ErrorBanner/>
+                <DataStep/>
+                <StatusLine/>
+                <Results/>
+            </div>
+        </main>
+    }
+}
+
+#[component]
+fn StepRail() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let step = move |name: &'static str, done: Signal<bool>| {
+        view! { <li class:done=move || done.get()>{name}</li> }
+    };
+    let has_data = Signal::derive(move || state.inspection.with(Option::is_some));
+    let trained = Signal::derive(move || state.outcome.with(Option::is_some));
+    view! {
+        <nav class="rail" aria-label="Steps">
+            <ol>
+                {step("Data", has_data)}
+                {step("Train", trained)}
+                {step("Evaluate", trained)}
+                {step("Export", trained)}
+            </ol>
+        </nav>
+    }
+}
+
+#[component]
+fn ErrorBanner() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <Show when=move || state.error.with(Option::is_some)>
+            <div class="error" role="alert" data-testid="error">
+                <strong>"Something went wrong: "</strong>
+                {move || state.error.get().unwrap_or_default()}
+                <button class="link" on:click=move |_| state.error.set(None)>"Dismiss"</button>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn StatusLine() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let text = move || match state.busy.get() {
+        Busy::Idle => match (
+            state.outcome.with(Option::is_some),
+            state.inspection.with(Option::is_some),
+        ) {
+            (true, _) => "Done. Results below.".to_string(),
+            (false, true) => "Ready: pick the target column and train.".to_string(),
+            _ => "Load a CSV to begin.".to_string(),
+        },
+        Busy::Loading(what) => format!("Loading {what}…"),
+        Busy::Inspecting(what) => format!("Reading {what}…"),
+        Busy::Training(what) => what,
+    };
+    view! {
+        <div class="status" data-testid="status" role="status" aria-live="polite">
+            <Show when=move || state.busy.get() != Busy::Idle>
+                <span class="spinner" aria-hidden="true"></span>
+            </Show>
+            {text}
+        </div>
+    }
+}
+
+#[component]
+fn DataStep() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let busy = move || state.busy.get() != Busy::Idle;
+    let dragging = RwSignal::new(false);
+
+    let load_file = move |file: web_sys::File| {
+        state.busy.set(Busy::Loading(file.name()));
+        spawn_local(async move {
+            match browser::read_file(&file).await {
+                Ok(bytes) => state.load(file.name(), bytes),
+                Err(e) => state.fail(e),
+            }
+        });
+    };
+    let on_pick = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+            load_file(file);
+        }
+        // Clear the input so picking the same file again still fires a change.
+        input.set_value("");
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        if let Some(file) = ev
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0))
+        {
+            load_file(file);
+        }
+    };
+    let load_sample = move |file: &'static str| {
+        state.busy.set(Busy::Loading(file.to_string()));
+        spawn_local(async move {
+            match browser::fetch_sample(&format!("samples/{file}")).await {
+                Ok(bytes) => state.load(file.to_string(), bytes),
+                Err(e) => state.fail(e),
+            }
+        });
+    };
+
+    view! {
+        <section class="card-section" aria-labelledby="data-h">
+            <h2 id="data-h">"1. Data"</h2>
+            <div
+                class="dropzone"
+                class:dragging=move || dragging.get()
+                on:dragover=move |ev: leptos::ev::DragEvent| { ev.prevent_default(); dragging.set(true); }
+                on:dragleave=move |_| dragging.set(false)
+                on:drop=on_drop
+            >
+                <label class="file-label">
+                    "Drop a CSV here, or "
+                    <input type="file" accept=".csv,text/csv" data-testid="csv-input" on:change=on_pick disabled=busy/>
+                </label>
+                <div class="samples">
+                    "or try a sample: "
+                    {SAMPLES.iter().map(|&(id, file, title)| view! {
+                        <button
+                            data-testid=format!("sample-{id}")
+                            title=title
+                            disabled=busy
+                            on:click=move |_| load_sample(file)
+                        >{file}</button>
+                    }).collect_view()}
+                </div>
+            </div>
+            {move || state.inspection.get().map(|i| view! { <Preview inspection=i/> })}
+        </section>
+    }
+}
+
+#[component]
+fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let busy = move || state.busy.get() != Busy::Idle;
+    let file_name = move || {
+        state
+            .file
+            .with(|f| f.as_ref().map(|f| f.name.clone()).unwrap_or_default())
+    };
+    let renamed = inspection
+        .renamed
+        .iter()
+        .map(|r| {
+            format!(
+                "column {} '{}' was renamed to '{}'",
+                r.position, r.original_name, r.name
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let options = inspection
+        .columns
+        .iter()
+        .map(|c| {
+            let name = c.name.clone();
+            let selected = name == inspection.suggested_target;
+            view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
+        })
+        .collect_view();
+    let header = inspection.columns.iter().map(|c| view! {
+        <th scope="col">
+            <span class="colname">{c.name.clone()}</span>
+            <span class="coltype">{c.kind.as_str()}</span>
+            <span class="colmissing" class:has-missing={c.missing > 0}>{format!("{} missing", c.missing)}</span>
+        </th>
+    }).collect_view();
+    let kinds: Vec<bool> = inspection
+        .columns
+        .iter()
+        .map(|c| c.kind == glassbox_pipeline::ingest::ColumnKind::Numeric)
+        .collect();
+    let rows = inspection.preview.iter().map(|row| {
+        let cells = row.iter().zip(&kinds).map(|(cell, &numeric)| {
+            view! { <td class:num=numeric class:missing=cell.is_empty()>{if cell.is_empty() { "—".to_string() } else { cell.clone() }}</td> }
+        }).collect_view();
+        view! { <tr>{cells}</tr> }
+    }).collect_view();
+    view! {
+        <div class="preview">
+            <p class="muted">
+                {file_name} ": " {inspection.n_rows} " rows × " {inspection.columns.len()} " columns. First "
+                {inspection.preview.len()} " rows:"
+            </p>
+            <Show when={let r = renamed.clone(); move || !r.is_empty()}>
+                <p class="note">"Note: " {renamed.clone()}</p>
+            </Show>
+            <div class="table-scroll"><table class="grid" data-testid="preview"><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table></div>
+            <div class="train-row">
+                <label>"Target column to predict "
+                    <select data-testid="target-select" prop:value=move || state.target.get()
+                        on:change=move |ev| state.target.set(event_target_value(&ev)) disabled=busy>
+                        {options}
+                    </select>
+                </label>
+                <button class="primary" data-testid="train-button" disabled=busy on:click=move |_| state.train()>
+                    "Train"
+                </button>
+                <span class="muted">"Logistic regression (C = 1), stratified 80/20 split, seed 42"</span>
+            </div>
+        </div>
+    }
+}
+
+/// The element an event fired on, as the type the handler expects.
+fn event_target<T: JsCast>(ev: &leptos::ev::Event) -> T {
+    ev.target()
+        .expect("events from the page have a target")
+        .unchecked_into()
+}

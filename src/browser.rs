@@ -1,0 +1,72 @@
+//! The few browser calls the app needs: reading a file, fetching a bundled
+//! sample, and saving a download. Errors come back as plain sentences.
+
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
+
+fn js_message(e: JsValue) -> String {
+    e.as_string()
+        .or_else(|| {
+            js_sys::Reflect::get(&e, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+        })
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// Reads a picked or dropped file into memory.
+pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| format!("cannot read {}: {}", file.name(), js_message(e)))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// Fetches a bundled sample from the same site the app came from.
+pub async fn fetch_sample(path: &str) -> Result<Vec<u8>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(path))
+        .await
+        .map_err(|e| format!("cannot load the sample {path}: {}", js_message(e)))?;
+    let response: web_sys::Response = response.dyn_into().map_err(js_message)?;
+    if !response.ok() {
+        return Err(format!(
+            "cannot load the sample {path}: the server answered {}",
+            response.status()
+        ));
+    }
+    let buffer = JsFuture::from(response.array_buffer().map_err(js_message)?)
+        .await
+        .map_err(|e| format!("cannot load the sample {path}: {}", js_message(e)))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// Offers `contents` as a file download named `name`.
+pub fn download(name: &str, mime: &str, contents: &str) -> Result<(), String> {
+    let parts = Array::of1(&JsValue::from_str(contents));
+    let options = BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = Blob::new_with_str_sequence_and_options(&parts, &options).map_err(js_message)?;
+    let url = Url::create_object_url_with_blob(&blob).map_err(js_message)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let a: HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(js_message)?
+        .unchecked_into();
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    // The click has started the download; the URL can go once it has been read.
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = Url::revoke_object_url(&url);
+    });
+    if let Some(w) = web_sys::window() {
+        let _ =
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
+    }
+    Ok(())
+}

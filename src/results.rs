@@ -1,0 +1,203 @@
+//! The results of a training run: metrics, the classification report, an
+//! interactive confusion matrix, the ROC chart, and the exports.
+//!
+//! Everything shown is computed by the pipeline, charts and report crates;
+//! this module only lays it out and keeps the view state (hovered cell,
+//! counts or shares, selected cell).
+
+use std::sync::Arc;
+
+use glassbox_charts::confusion::{cell_stats, cell_title, heat_color, heat_text_color};
+use glassbox_pipeline::TrainOutcome;
+use glassbox_report::{classification_report_html, fmt_metric, roc_chart};
+use leptos::prelude::*;
+
+use crate::app::AppState;
+use crate::browser;
+
+#[component]
+pub fn Results() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        state
+            .outcome
+            .get()
+            .map(|o| view! { <ResultsView outcome=o/> })
+    }
+}
+
+#[component]
+fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let e = &outcome.evaluation;
+    let m = &outcome.manifest;
+    let report_table = classification_report_html(&outcome);
+    // Rendered here on the main thread: plotters measures text through the DOM.
+    let roc = roc_chart(&outcome);
+    let export_model = {
+        let o = outcome.clone();
+        move |_| {
+            if let Err(e) = browser::download("model.json", "application/json", &o.model.to_json())
+            {
+                state.error.set(Some(e));
+            }
+        }
+    };
+    let export_report = {
+        let o = outcome.clone();
+        move |_| {
+            if let Err(e) =
+                browser::download("report.html", "text/html", &glassbox_report::render(&o))
+            {
+                state.error.set(Some(e));
+            }
+        }
+    };
+    let missing_note = (m.rows_missing_target > 0).then(|| {
+        format!(
+            " {} rows without a target value were left out.",
+            m.rows_missing_target
+        )
+    });
+    view! {
+        <section class="card-section" aria-labelledby="eval-h">
+            <h2 id="eval-h">"2. Evaluation on the held-out test set"</h2>
+            <p class="muted">
+                {format!("Trained on {} rows, tested on {} rows never seen in training.", m.n_train, m.n_test)}
+                {missing_note}
+            </p>
+            <div class="cards">
+                <div class="card" title="Share of test rows predicted correctly">"accuracy"<b data-testid="metric-accuracy">{fmt_metric(e.accuracy)}</b></div>
+                <div class="card" title="Area under the ROC curve: 0.5 is guessing, 1 is perfect ranking. Macro one-vs-rest for more than two classes.">"ROC AUC"<b data-testid="metric-roc-auc">{fmt_metric(e.roc_auc)}</b></div>
+                <div class="card" title="Mean negative log-likelihood of the true class: lower is better">"log loss"<b data-testid="metric-log-loss">{fmt_metric(e.log_loss)}</b></div>
+            </div>
+            <div class="two-col">
+                <div>
+                    <h3>"Classification report"</h3>
+                    <div class="table-scroll" data-testid="classification-report" inner_html=report_table></div>
+                    <h3>"Confusion matrix"</h3>
+                    <ConfusionMatrix outcome=outcome.clone()/>
+                </div>
+                <div>
+                    <h3>"ROC curve"</h3>
+                    <div class="chart" data-testid="roc-chart" inner_html=roc></div>
+                </div>
+            </div>
+        </section>
+        <section class="card-section" aria-labelledby="export-h">
+            <h2 id="export-h">"3. Export"</h2>
+            <div class="exports">
+                <button data-testid="export-model" on:click=export_model>"Download model.json"</button>
+                <button data-testid="export-report" on:click=export_report>"Download report.html"</button>
+                <span class="muted">"The report is one file that opens offline in any browser."</span>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn ConfusionMatrix(outcome: Arc<TrainOutcome>) -> impl IntoView {
+    let normalised = RwSignal::new(false);
+    let hovered = RwSignal::new(None::<(usize, usize)>);
+    let selected = RwSignal::new(None::<(usize, usize)>);
+    let classes = outcome.classes.clone();
+    let cm = outcome.evaluation.confusion_matrix.clone();
+    let n = classes.len();
+
+    let header = classes
+        .iter()
+        .map(|c| view! { <th scope="col">{c.clone()}</th> })
+        .collect_view();
+    let rows = (0..n)
+        .map(|i| {
+            let cells = (0..n)
+                .map(|j| {
+                    let s = cell_stats(&cm, i, j);
+                    let title = cell_title(&classes, &cm, i, j);
+                    let style = format!("background:{};color:{}", heat_color(s.row_share), heat_text_color(s.row_share));
+                    let text = move || {
+                        if normalised.get() {
+                            format!("{:.1}% ({})", 100.0 * s.row_share, s.count)
+                        } else {
+                            s.count.to_string()
+                        }
+                    };
+                    view! {
+                        <td class="cell" tabindex="0" role="button"
+                            data-testid=format!("cm-cell-{i}-{j}")
+                            title=title style=style
+                            class:selected=move || selected.get() == Some((i, j))
+                            aria-pressed=move || (selected.get() == Some((i, j))).to_string()
+                            on:mouseenter=move |_| hovered.set(Some((i, j)))
+                            on:focus=move |_| hovered.set(Some((i, j)))
+                            on:click=move |_| selected.set(Some((i, j)))
+                            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                                if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); selected.set(Some((i, j))); }
+                            }
+                        >{text}</td>
+                    }
+                })
+                .collect_view();
+            view! { <tr><th scope="row">{classes[i].clone()}</th>{cells}</tr> }
+        })
+        .collect_view();
+    let detail = {
+        let classes = classes.clone();
+        let cm = cm.clone();
+        move || match hovered.get() {
+            Some((i, j)) => cell_title(&classes, &cm, i, j),
+            None => "Hover or focus a cell for its shares; click it to list those test rows."
+                .to_string(),
+        }
+    };
+    view! {
+        <p>
+            <button data-testid="cm-toggle" aria-pressed=move || normalised.get().to_string()
+                on:click=move |_| normalised.update(|v| *v = !*v)>
+                {move || if normalised.get() { "Show counts" } else { "Normalise by true class" }}
+            </button>
+        </p>
+        <table class="cm" data-testid="confusion-matrix" on:mouseleave=move |_| hovered.set(None)>
+            <thead><tr><th class="axis">"true ↓ / predicted →"</th>{header}</tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+        <p class="muted detail" aria-live="polite">{detail}</p>
+        {move || selected.get().map(|(i, j)| view! { <SelectedRows outcome=outcome.clone() actual=i predicted=j/> })}
+    }
+}
+
+#[component]
+fn SelectedRows(outcome: Arc<TrainOutcome>, actual: usize, predicted: usize) -> impl IntoView {
+    let classes = &outcome.classes;
+    let rows: Vec<_> = outcome
+        .test_predictions
+        .iter()
+        .filter(|p| p.actual == actual && p.predicted == predicted)
+        .collect();
+    let header = classes
+        .iter()
+        .map(|c| view! { <th scope="col">{format!("P({c})")}</th> })
+        .collect_view();
+    let body = rows
+        .iter()
+        .map(|p| {
+            let probs = p
+                .proba
+                .iter()
+                .map(|v| view! { <td class="num">{format!("{v:.4}")}</td> })
+                .collect_view();
+            view! { <tr><td class="num">{p.row}</td><td class="num">{p.line}</td>{probs}</tr> }
+        })
+        .collect_view();
+    view! {
+        <div class="selected-rows" data-testid="cm-rows">
+            <h4>{format!("{} test {}: true {}, predicted {}", rows.len(), if rows.len() == 1 { "row" } else { "rows" }, classes[actual], classes[predicted])}</h4>
+            <div class="table-scroll">
+                <table class="grid">
+                    <thead><tr><th scope="col">"row"</th><th scope="col">"line"</th>{header}</tr></thead>
+                    <tbody>{body}</tbody>
+                </table>
+            </div>
+        </div>
+    }
+}
