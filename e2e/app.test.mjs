@@ -51,7 +51,8 @@ async function loadSample(page, id, expectedTarget) {
   assert.equal(await byId(page, 'target-select').inputValue(), expectedTarget);
 }
 
-function assertStayedLocal(offsite, consoleErrors) {
+async function assertStayedLocal(offsite, consoleErrors, page) {
+  if (page) assert.match(await byId(page, 'privacy').textContent(), /no request has left this site/);
   assert.deepEqual(offsite, [], 'requests left 127.0.0.1');
   assert.deepEqual(consoleErrors, [], 'the page threw');
 }
@@ -76,7 +77,7 @@ test('sample → train → metrics, confusion matrix and ROC chart with sane num
   assert.match(await byId(page, 'roc-chart').textContent(), /Chinstrap/);
   await screenshot(page, 'penguins-results');
   console.log(`# app numbers: breast_cancer accuracy ${bc.accuracy} ROC AUC ${bc.auc}; penguins accuracy ${pg.accuracy} ROC AUC ${pg.auc}`);
-  assertStayedLocal(offsite, consoleErrors);
+  await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });
 
@@ -89,7 +90,7 @@ test('a CSV uploaded through the file input trains', async () => {
   const m = await train(page);
   assert.ok(m.accuracy > 0.8, `iris accuracy ${m.accuracy}`);
   assert.equal((await confusionMatrix(page, 3)).flat().reduce((a, b) => a + b, 0), 30);
-  assertStayedLocal(offsite, consoleErrors);
+  await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });
 
@@ -109,7 +110,7 @@ test('clicking a confusion-matrix cell lists those test rows with probabilities'
   await byId(page, 'cm-toggle').click();
   assert.match(await byId(page, 'cm-cell-0-0').textContent(), new RegExp(`%.*\\(${count}\\)`));
   await screenshot(page, 'cm-selected');
-  assertStayedLocal(offsite, consoleErrors);
+  await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });
 
@@ -130,7 +131,7 @@ test('the exported report works offline: matrix renders, toggle works; model.jso
   assert.equal(model.format_version, 1);
   assert.deepEqual(model.classes, ['benign', 'malignant']);
   const appCount = (await byId(page, 'cm-cell-1-1').textContent()).trim();
-  assertStayedLocal(offsite, consoleErrors);
+  await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 
   // Open the downloaded file with every network request blocked and recorded.
@@ -187,6 +188,22 @@ test('broken files show a clear error and the app still trains afterwards', asyn
   assert.equal(await byId(page, 'error').count(), 0, 'loading a new file clears the error');
   const m = await train(page);
   assert.ok(m.accuracy > 0.9);
-  assertStayedLocal(offsite, consoleErrors);
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});
+
+test('a crashed worker is reported in plain words and replaced, and training works after', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await loadSample(page, 'penguins', 'species');
+  // A panicking worker announces its panic on this channel before it dies
+  // (crates/worker/src/web.rs); post the same message the hook would.
+  await page.evaluate(() => new BroadcastChannel('glassbox-worker-crash').postMessage('panicked at src/example.rs:1:1: boom'));
+  await byId(page, 'error').waitFor(TIMEOUT);
+  const text = await byId(page, 'error').textContent();
+  assert.match(text, /stopped unexpectedly \(panicked at src\/example\.rs:1:1: boom\)/);
+  assert.match(text, /a fresh worker has been started/);
+  const m = await train(page);
+  assert.ok(m.accuracy > 0.9);
+  await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });

@@ -162,9 +162,7 @@ pub fn App() -> impl IntoView {
         <header class="top">
             <h1>"Glassbox"</h1>
             <p class="tagline">"Can a model predict this column, how well, and why?"</p>
-            <p class="privacy" title="Glassbox runs entirely in this browser tab. Your files are read locally and never sent anywhere.">
-                "Runs in your browser: your data never leaves this tab"
-            </p>
+            <PrivacyIndicator/>
         </header>
         <main>
             <StepRail/>
@@ -175,6 +173,27 @@ pub fn App() -> impl IntoView {
                 <Results/>
             </div>
         </main>
+    }
+}
+
+/// "Nothing has left this site", checked every two seconds against the
+/// browser's record of loaded resources.
+#[component]
+fn PrivacyIndicator() -> impl IntoView {
+    let offsite = RwSignal::new(browser::offsite_requests());
+    // The page lives as long as the tab, so the interval is never cleared.
+    let _ = set_interval_with_handle(
+        move || offsite.set(browser::offsite_requests()),
+        std::time::Duration::from_secs(2),
+    );
+    view! {
+        <p class="privacy" class:leak={move || offsite.get() > 0} data-testid="privacy"
+            title="Glassbox runs entirely in this tab: your files are read locally and never sent anywhere. This counts every request the page has made to another site since it loaded.">
+            {move || match offsite.get() {
+                0 => "Runs in your browser: no request has left this site".to_string(),
+                n => format!("{n} requests went to other sites"),
+            }}
+        </p>
     }
 }
 

@@ -70,3 +70,28 @@ pub fn download(name: &str, mime: &str, contents: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// How many resources this page has loaded from anywhere but its own origin,
+/// from the browser's own resource-timing record. The privacy indicator shows
+/// it, so "nothing left this site" is checked rather than promised.
+pub fn offsite_requests() -> usize {
+    let Some(window) = web_sys::window() else {
+        return 0;
+    };
+    let Ok(own) = window.location().origin() else {
+        return 0;
+    };
+    let Some(performance) = window.performance() else {
+        return 0;
+    };
+    performance
+        .get_entries_by_type("resource")
+        .iter()
+        .filter_map(|e| e.dyn_into::<web_sys::PerformanceEntry>().ok())
+        .filter(|e| {
+            Url::new(&e.name())
+                .map(|u| u.origin() != own)
+                .unwrap_or(false)
+        })
+        .count()
+}

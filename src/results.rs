@@ -157,10 +157,12 @@ fn ConfusionMatrix(outcome: Arc<TrainOutcome>) -> impl IntoView {
                 {move || if normalised.get() { "Show counts" } else { "Normalise by true class" }}
             </button>
         </p>
-        <table class="cm" data-testid="confusion-matrix" on:mouseleave=move |_| hovered.set(None)>
-            <thead><tr><th class="axis">"true ↓ / predicted →"</th>{header}</tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <div class="table-scroll">
+            <table class="cm" data-testid="confusion-matrix" on:mouseleave=move |_| hovered.set(None)>
+                <thead><tr><th class="axis">"true ↓ / predicted →"</th>{header}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
         <p class="muted detail" aria-live="polite">{detail}</p>
         {move || selected.get().map(|(i, j)| view! { <SelectedRows outcome=outcome.clone() actual=i predicted=j/> })}
     }

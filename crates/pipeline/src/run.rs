@@ -3,6 +3,8 @@
 //! These compose the modules (ingest → features → split → model → metrics) and
 //! return plain data that the worker sends to the UI and the CLI writes out.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -157,7 +159,7 @@ pub struct MetricsJson {
     pub roc_auc: f64,
     pub log_loss: f64,
     pub confusion_matrix: Vec<Vec<usize>>,
-    pub per_class: std::collections::BTreeMap<String, crate::metrics::ClassScores>,
+    pub per_class: BTreeMap<String, crate::metrics::ClassScores>,
     pub macro_avg: crate::metrics::ClassScores,
     pub weighted_avg: crate::metrics::ClassScores,
     pub rows_missing_target: usize,
@@ -250,14 +252,14 @@ pub fn train(bytes: &[u8], file_name: &str, spec: &TrainSpec) -> Result<TrainOut
             ),
         ));
     }
+    let class_index: BTreeMap<&str, usize> = classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
     let y: Vec<usize> = labelled
         .iter()
-        .map(|&r| {
-            classes.binary_search_by(|c| {
-                label_cmp(&classes, c, target.cells[r].as_deref().unwrap_or_default())
-            })
-        })
-        .map(|found| found.expect("every label is in the class list"))
+        .map(|&r| class_index[target.cells[r].as_deref().unwrap_or_default()])
         .collect();
     check_class_sizes(&classes, &y, &target.name)?;
     let feature_columns: Vec<usize> = (0..table.columns.len())
@@ -333,16 +335,6 @@ pub fn train(bytes: &[u8], file_name: &str, spec: &TrainSpec) -> Result<TrainOut
         test_predictions,
         model: model_file,
     })
-}
-
-/// Compares a class in the ordered list with a label, in the list's own order,
-/// so a binary search works for numeric and text orders alike.
-fn label_cmp(classes: &[String], class: &str, label: &str) -> std::cmp::Ordering {
-    let pos = |l: &str| classes.iter().position(|c| c == l);
-    match (pos(class), pos(label)) {
-        (Some(a), Some(b)) => a.cmp(&b),
-        _ => std::cmp::Ordering::Less,
-    }
 }
 
 fn check_class_sizes(classes: &[String], y: &[usize], target: &str) -> Result<()> {
