@@ -408,3 +408,131 @@ pub fn predict(model: &ModelFile, bytes: &[u8]) -> Result<Prediction> {
         proba,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(target: &str) -> TrainSpec {
+        TrainSpec {
+            target: target.into(),
+            ..TrainSpec::default()
+        }
+    }
+
+    /// 20 labelled rows plus 3 without a target, interleaved.
+    fn with_missing_targets() -> String {
+        let mut s = String::from("x,colour,y\n");
+        for i in 0..23 {
+            let y = if i % 8 == 3 {
+                "NA".to_string()
+            } else {
+                (if i % 2 == 0 { "10" } else { "9" }).to_string()
+            };
+            s.push_str(&format!(
+                "{i},{},{y}\n",
+                if i % 3 == 0 { "red" } else { "blue" }
+            ));
+        }
+        s
+    }
+
+    #[test]
+    fn rows_without_target_are_left_out_and_counted() {
+        let o = train(with_missing_targets().as_bytes(), "dir/f.csv", &spec("y")).unwrap();
+        assert_eq!(o.manifest.rows_missing_target, 3);
+        assert_eq!(o.manifest.n_train + o.manifest.n_test, 20);
+        assert_eq!(o.manifest.n_test, 4, "ceil(0.2 × 20)");
+        assert_eq!(o.manifest.file_name, "f.csv");
+        // test_rows are record indices in the file, so none is a row without a target.
+        for r in o.test_rows() {
+            assert_ne!(r % 8, 3, "row {r} has no target");
+        }
+        assert!(o.test_rows().windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn numeric_labels_in_numeric_order_positive_second() {
+        let o = train(with_missing_targets().as_bytes(), "f.csv", &spec("y")).unwrap();
+        assert_eq!(o.classes, ["9", "10"]);
+        assert_eq!(
+            o.evaluation.roc_curves.len(),
+            1,
+            "binary: one curve, for the positive class"
+        );
+    }
+
+    #[test]
+    fn same_seed_same_bytes_other_seed_other_split() {
+        let csv = with_missing_targets();
+        let a = train(csv.as_bytes(), "f.csv", &spec("y")).unwrap();
+        let b = train(csv.as_bytes(), "f.csv", &spec("y")).unwrap();
+        assert_eq!(a.model.to_json(), b.model.to_json());
+        assert_eq!(a.metrics_json(), b.metrics_json());
+        let c = train(
+            csv.as_bytes(),
+            "f.csv",
+            &TrainSpec {
+                seed: 7,
+                ..spec("y")
+            },
+        )
+        .unwrap();
+        assert_ne!(a.test_rows(), c.test_rows());
+    }
+
+    #[test]
+    fn model_file_round_trips_and_predicts_like_training() {
+        let csv = with_missing_targets();
+        let o = train(csv.as_bytes(), "f.csv", &spec("y")).unwrap();
+        let model = ModelFile::from_json(&o.model.to_json()).unwrap();
+        assert_eq!(model, o.model);
+        let p = predict(&model, csv.as_bytes()).unwrap();
+        assert_eq!(
+            p.predicted.len(),
+            23,
+            "one prediction per input row, target or not"
+        );
+        for t in &o.test_predictions {
+            assert_eq!(p.proba[t.row], t.proba);
+        }
+    }
+
+    #[test]
+    fn unseen_category_at_predict_is_not_an_error() {
+        let o = train(with_missing_targets().as_bytes(), "f.csv", &spec("y")).unwrap();
+        let p = predict(&o.model, b"x,colour\n4,green\n5,\n").unwrap();
+        assert_eq!(p.proba.len(), 2);
+    }
+
+    #[test]
+    fn class_with_one_row_is_a_clear_error() {
+        let e = train(b"x,y\n1,a\n2,a\n3,a\n4,b\n5,a\n", "f.csv", &spec("y")).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::BadTarget);
+        assert!(
+            e.message()
+                .starts_with("class 'b' of the target column 'y' has only 1 row"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn target_only_file_is_a_clear_error() {
+        let e = train(b"y\na\nb\na\nb\n", "f.csv", &spec("y")).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "the file has no columns besides the target to learn from"
+        );
+    }
+
+    #[test]
+    fn inspect_suggests_likely_targets_else_last_column() {
+        assert_eq!(
+            inspect(b"species,x\na,1\n").unwrap().suggested_target,
+            "species"
+        );
+        assert_eq!(inspect(b"a,b,c\n1,2,3\n").unwrap().suggested_target, "c");
+        let i = inspect(b"a,b\n1,x\n,x\n3,y\n").unwrap();
+        assert_eq!((i.columns[0].missing, i.columns[1].distinct), (1, 2));
+    }
+}
