@@ -172,8 +172,11 @@ test('broken files show a clear error and the app still trains afterwards', asyn
   assert.match(await byId(page, 'error').textContent(), /not a text file/);
   await screenshot(page, 'error-binary');
 
-  await upload('ragged.csv', 'a,b\n1,x\n2,y,3\n');
-  await page.waitForFunction(() => /line 3 has 3 fields/.test(document.querySelector('[data-testid="error"]')?.textContent ?? ''));
+  // A ragged row is skipped and listed with its line, not a failure of the whole file.
+  await upload('ragged.csv', 'a,b\n1,x\n2,y,3\n4,z\n');
+  await byId(page, 'row-issues').waitFor(TIMEOUT);
+  assert.match(await byId(page, 'row-issues').textContent(), /1 row could not be read.*line 3 has 3 fields, but the header has 2/s);
+  assert.equal(await byId(page, 'error').count(), 0);
 
   await upload('empty.csv', '');
   await page.waitForFunction(() => /the file is empty/.test(document.querySelector('[data-testid="error"]')?.textContent ?? ''));
@@ -204,6 +207,43 @@ test('a crashed worker is reported in plain words and replaced, and training wor
   assert.match(text, /a fresh worker has been started/);
   const m = await train(page);
   assert.ok(m.accuracy > 0.9);
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});
+
+test('a semicolon Latin-1 file with decimal commas: schema panel, change a kind, train', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  // 80 rows: a numeric code that is really a category, a decimal-comma measurement, é in the labels.
+  let text = 'code;mesure;note;classe\n';
+  for (let i = 0; i < 80; i++) {
+    const cls = i % 2 === 0 ? 'été' : 'hiver';
+    const mesure = (i % 2 === 0 ? 10 : 20) + (i % 7);
+    text += `${i % 3};${mesure},${i % 10};x${i % 4};${cls}\n`;
+  }
+  text += 'Total;;;\n';
+  const latin1 = Buffer.from(text, 'latin1');
+  await byId(page, 'csv-input').setInputFiles({ name: 'mesures.csv', mimeType: 'text/csv', buffer: latin1 });
+  await byId(page, 'schema-panel').waitFor(TIMEOUT);
+  assert.match(await byId(page, 'format').textContent(), /windows-1252.*delimiter “;”.*decimal comma/);
+  assert.equal(await byId(page, 'column-kind-mesure').inputValue(), 'numeric');
+  assert.equal(await byId(page, 'column-kind-code').inputValue(), 'numeric');
+  assert.equal(await byId(page, 'column-role-classe').inputValue(), 'target');
+  assert.equal(await byId(page, 'target-select').inputValue(), 'classe');
+  // The person knows "code" is a category: change its kind, the table is read again.
+  await byId(page, 'column-kind-code').selectOption('categorical');
+  await page.waitForFunction(() => document.querySelector('[data-testid="column-kind-code"]')?.value === 'categorical'
+    && !document.querySelector('[data-testid="train-button"]').disabled, null, TIMEOUT);
+  assert.equal(await byId(page, 'target-select').inputValue(), 'classe', 'the target survives the re-read');
+  await byId(page, 'column-role-note').selectOption('ignore');
+  await screenshot(page, 'schema-panel');
+  const m = await train(page);
+  assert.ok(m.accuracy >= 0.9 && m.auc >= 0.95, JSON.stringify(m));
+  assert.match(await byId(page, 'classification-report').textContent(), /été/);
+  // The choices reached the model: code is categorical, note is not a feature.
+  const [download] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-model').click()]);
+  const model = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  assert.equal(model.schema.columns.find((c) => c.name === 'code').kind, 'categorical');
+  assert.deepEqual(model.features.columns.map((c) => c.name), ['code', 'mesure']);
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });

@@ -7,6 +7,9 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
+use std::collections::BTreeMap;
+
+use glassbox_pipeline::ingest::{ColumnKind, ReadOptions};
 use glassbox_pipeline::{Inspection, TrainOutcome, TrainSpec};
 use glassbox_worker::web::PipelineBridge;
 use glassbox_worker::{Request, Response};
@@ -19,16 +22,8 @@ use crate::results::Results;
 
 /// Bundled samples: (test id suffix, file, what it shows).
 const SAMPLES: [(&str, &str, &str); 2] = [
-    (
-        "breast_cancer",
-        "breast_cancer.csv",
-        "Breast cancer (569 rows, binary, numeric)",
-    ),
-    (
-        "penguins",
-        "penguins.csv",
-        "Palmer penguins (344 rows, 3 species, categorical and missing values)",
-    ),
+    ("breast_cancer", "breast_cancer.csv", "Breast cancer (569 rows, binary, numeric)"),
+    ("penguins", "penguins.csv", "Palmer penguins (344 rows, 3 species, categorical and missing values)"),
 ];
 
 /// What the app is busy with, if anything.
@@ -60,6 +55,10 @@ pub struct AppState {
     pub outcome: RwSignal<Option<Arc<TrainOutcome>>>,
     pub busy: RwSignal<Busy>,
     pub error: RwSignal<Option<String>>,
+    /// How to read the file, including column kinds the person set.
+    pub read: RwSignal<ReadOptions>,
+    /// Roles the person set, by column: true = feature, false = ignore.
+    pub roles: RwSignal<BTreeMap<String, bool>>,
 }
 
 impl AppState {
@@ -71,6 +70,8 @@ impl AppState {
             outcome: RwSignal::new(None),
             busy: RwSignal::new(Busy::Idle),
             error: RwSignal::new(None),
+            read: RwSignal::new(ReadOptions::default()),
+            roles: RwSignal::new(BTreeMap::new()),
         }
     }
 
@@ -78,7 +79,11 @@ impl AppState {
         self.busy.set(Busy::Idle);
         match response {
             Response::Inspected(inspection) => {
-                self.target.set(inspection.suggested_target.clone());
+                // A re-read after a kind change keeps the target the person chose.
+                let target = self.target.get_untracked();
+                if !inspection.columns.iter().any(|c| c.name == target) {
+                    self.target.set(inspection.suggested_target.clone());
+                }
                 self.inspection.set(Some(Arc::new(inspection)));
             }
             Response::Trained(outcome) => self.outcome.set(Some(Arc::from(outcome))),
@@ -110,9 +115,21 @@ impl AppState {
         self.busy.set(Busy::Inspecting(name.clone()));
         let file = Arc::new(LoadedFile { name, bytes });
         self.file.set(Some(file.clone()));
-        self.send(Request::Inspect {
-            bytes: file.bytes.clone(),
+        self.read.set(ReadOptions::default());
+        self.roles.set(BTreeMap::new());
+        self.target.set(String::new());
+        self.send(Request::Inspect { bytes: file.bytes.clone(), read: ReadOptions::default() });
+    }
+
+    /// Reads the same file again after the person changed how to read it.
+    fn set_kind(self, column: String, kind: ColumnKind) {
+        let Some(file) = self.file.get_untracked() else { return };
+        self.read.update(|r| {
+            r.kinds.insert(column, kind);
         });
+        self.outcome.set(None);
+        self.busy.set(Busy::Inspecting(file.name.clone()));
+        self.send(Request::Inspect { bytes: file.bytes.clone(), read: self.read.get_untracked() });
     }
 
     fn train(self) {
@@ -122,18 +139,18 @@ impl AppState {
         self.error.set(None);
         self.outcome.set(None);
         let target = self.target.get_untracked();
-        self.busy.set(Busy::Training(format!(
-            "Training logistic regression to predict {target}…"
-        )));
-        let spec = TrainSpec {
-            target,
-            ..TrainSpec::default()
-        };
-        self.send(Request::Train {
-            bytes: file.bytes.clone(),
-            file_name: file.name.clone(),
-            spec,
-        });
+        self.busy.set(Busy::Training(format!("Training logistic regression to predict {target}…")));
+        let roles = self.roles.get_untracked();
+        let excluded: Vec<String> = self
+            .inspection
+            .get_untracked()
+            .map(|i| i.columns.iter().filter(|c| c.excluded).map(|c| c.name.clone()).collect())
+            .unwrap_or_default();
+        let drop = roles.iter().filter(|(_, &feature)| !feature).map(|(c, _)| c.clone()).collect();
+        let keep =
+            roles.iter().filter(|(c, &feature)| feature && excluded.contains(c)).map(|(c, _)| c.clone()).collect();
+        let spec = TrainSpec { target, read: self.read.get_untracked(), drop, keep, ..TrainSpec::default() };
+        self.send(Request::Train { bytes: file.bytes.clone(), file_name: file.name.clone(), spec });
     }
 }
 
@@ -182,10 +199,8 @@ pub fn App() -> impl IntoView {
 fn PrivacyIndicator() -> impl IntoView {
     let offsite = RwSignal::new(browser::offsite_requests());
     // The page lives as long as the tab, so the interval is never cleared.
-    let _ = set_interval_with_handle(
-        move || offsite.set(browser::offsite_requests()),
-        std::time::Duration::from_secs(2),
-    );
+    let _ =
+        set_interval_with_handle(move || offsite.set(browser::offsite_requests()), std::time::Duration::from_secs(2));
     view! {
         <p class="privacy" class:leak={move || offsite.get() > 0} data-testid="privacy"
             title="Glassbox runs entirely in this tab: your files are read locally and never sent anywhere. This counts every request the page has made to another site since it loaded.">
@@ -235,10 +250,7 @@ fn ErrorBanner() -> impl IntoView {
 fn StatusLine() -> impl IntoView {
     let state = expect_context::<AppState>();
     let text = move || match state.busy.get() {
-        Busy::Idle => match (
-            state.outcome.with(Option::is_some),
-            state.inspection.with(Option::is_some),
-        ) {
+        Busy::Idle => match (state.outcome.with(Option::is_some), state.inspection.with(Option::is_some)) {
             (true, _) => "Done. Results below.".to_string(),
             (false, true) => "Ready: pick the target column and train.".to_string(),
             _ => "Load a CSV to begin.".to_string(),
@@ -283,11 +295,7 @@ fn DataStep() -> impl IntoView {
     let on_drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
         dragging.set(false);
-        if let Some(file) = ev
-            .data_transfer()
-            .and_then(|d| d.files())
-            .and_then(|f| f.get(0))
-        {
+        if let Some(file) = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
             load_file(file);
         }
     };
@@ -336,20 +344,11 @@ fn DataStep() -> impl IntoView {
 fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
     let state = expect_context::<AppState>();
     let busy = move || state.busy.get() != Busy::Idle;
-    let file_name = move || {
-        state
-            .file
-            .with(|f| f.as_ref().map(|f| f.name.clone()).unwrap_or_default())
-    };
+    let file_name = move || state.file.with(|f| f.as_ref().map(|f| f.name.clone()).unwrap_or_default());
     let renamed = inspection
         .renamed
         .iter()
-        .map(|r| {
-            format!(
-                "column {} '{}' was renamed to '{}'",
-                r.position, r.original_name, r.name
-            )
-        })
+        .map(|r| format!("column {} '{}' was renamed to '{}'", r.position, r.original_name, r.name))
         .collect::<Vec<_>>()
         .join("; ");
     let options = inspection
@@ -361,18 +360,21 @@ fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
             view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
         })
         .collect_view();
-    let header = inspection.columns.iter().map(|c| view! {
-        <th scope="col">
-            <span class="colname">{c.name.clone()}</span>
-            <span class="coltype">{c.kind.as_str()}</span>
-            <span class="colmissing" class:has-missing={c.missing > 0}>{format!("{} missing", c.missing)}</span>
-        </th>
-    }).collect_view();
-    let kinds: Vec<bool> = inspection
+    let header = inspection
         .columns
         .iter()
-        .map(|c| c.kind == glassbox_pipeline::ingest::ColumnKind::Numeric)
-        .collect();
+        .map(|c| {
+            view! {
+                <th scope="col">
+                    <span class="colname">{c.name.clone()}</span>
+                    <span class="coltype">{c.kind.as_str()}</span>
+                    <span class="colmissing" class:has-missing={c.missing > 0}>{format!("{} missing", c.missing)}</span>
+                </th>
+            }
+        })
+        .collect_view();
+    let kinds: Vec<bool> =
+        inspection.columns.iter().map(|c| c.kind == glassbox_pipeline::ingest::ColumnKind::Numeric).collect();
     let rows = inspection.preview.iter().map(|row| {
         let cells = row.iter().zip(&kinds).map(|(cell, &numeric)| {
             view! { <td class:num=numeric class:missing=cell.is_empty()>{if cell.is_empty() { "—".to_string() } else { cell.clone() }}</td> }
@@ -382,12 +384,13 @@ fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
     view! {
         <div class="preview">
             <p class="muted">
-                {file_name} ": " {inspection.n_rows} " rows × " {inspection.columns.len()} " columns. First "
-                {inspection.preview.len()} " rows:"
+                {file_name} ": " {inspection.n_rows} " rows × " {inspection.columns.len()} " columns."
             </p>
             <Show when={let r = renamed.clone(); move || !r.is_empty()}>
                 <p class="note">"Note: " {renamed.clone()}</p>
             </Show>
+            <SchemaPanel inspection=inspection.clone()/>
+            <h3>{format!("First {} rows", inspection.preview.len())}</h3>
             <div class="table-scroll"><table class="grid" data-testid="preview"><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table></div>
             <div class="train-row">
                 <label>"Target column to predict "
@@ -396,7 +399,8 @@ fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                         {options}
                     </select>
                 </label>
-                <button class="primary" data-testid="train-button" disabled=busy on:click=move |_| state.train()>
+                <button class="primary" data-testid="train-button"
+                    disabled=move || busy() || state.target.with(String::is_empty) on:click=move |_| state.train()>
                     "Train"
                 </button>
                 <span class="muted">"Logistic regression (C = 1), stratified 80/20 split, seed 42"</span>
@@ -405,9 +409,120 @@ fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
     }
 }
 
+/// Every column with its kind and role, which the person can change, its
+/// missing and distinct counts, and the flags that explain a default; then the
+/// rows that could not be read.
+#[component]
+fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let busy = move || state.busy.get() != Busy::Idle;
+    let rows = inspection
+        .columns
+        .iter()
+        .map(|c| {
+            let name = c.name.clone();
+            let excluded = c.excluded;
+            let role = Signal::derive({
+                let name = name.clone();
+                move || {
+                    if state.target.with(|t| *t == name) {
+                        "target"
+                    } else {
+                        match state.roles.with(|r| r.get(&name).copied()) {
+                            Some(true) => "feature",
+                            Some(false) => "ignore",
+                            None if excluded => "ignore",
+                            None => "feature",
+                        }
+                    }
+                }
+            });
+            let on_role = {
+                let name = name.clone();
+                move |ev: leptos::ev::Event| {
+                    let value = event_target_value(&ev);
+                    if value == "target" {
+                        state.target.set(name.clone());
+                        state.roles.update(|r| {
+                            r.remove(&name);
+                        });
+                    } else {
+                        if state.target.with_untracked(|t| *t == name) {
+                            state.target.set(String::new());
+                        }
+                        state.roles.update(|r| {
+                            r.insert(name.clone(), value == "feature");
+                        });
+                    }
+                }
+            };
+            let on_kind = {
+                let name = name.clone();
+                move |ev: leptos::ev::Event| {
+                    if let Some(kind) = ColumnKind::parse(&event_target_value(&ev)) {
+                        state.set_kind(name.clone(), kind);
+                    }
+                }
+            };
+            let kind = c.kind.as_str();
+            let notes: Vec<String> = c.flags.iter().map(|f| f.reason.clone()).collect();
+            let original = (c.original_name != c.name).then(|| format!("“{}”", c.original_name));
+            view! {
+                <tr class:excluded=move || role.get() == "ignore">
+                    <th scope="row">{name.clone()}<span class="original">{original}</span></th>
+                    <td>
+                        <select data-testid=format!("column-kind-{name}") aria-label=format!("kind of {name}")
+                            prop:value=kind on:change=on_kind disabled=busy>
+                            <option value="numeric" selected=kind == "numeric">"numeric"</option>
+                            <option value="categorical" selected=kind == "categorical">"categorical"</option>
+                        </select>
+                    </td>
+                    <td>
+                        <select data-testid=format!("column-role-{name}") aria-label=format!("role of {name}")
+                            prop:value=role on:change=on_role disabled=busy>
+                            <option value="feature">"feature"</option>
+                            <option value="target">"target"</option>
+                            <option value="ignore">"ignore"</option>
+                        </select>
+                    </td>
+                    <td class="num">{c.missing}</td>
+                    <td class="num">{c.distinct}</td>
+                    <td class="notes">{notes.join("; ")}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let f = &inspection.format;
+    let format = format!(
+        "Read as {}{}, delimiter {}, {}, decimal {}.",
+        f.encoding,
+        if f.encoding_guessed { " (guessed from the bytes)" } else { "" },
+        if f.delimiter == '\t' { "tab".to_string() } else { format!("“{}”", f.delimiter) },
+        if f.header { "header row" } else { "no header row (columns named column_1, column_2, …)" },
+        if f.decimal_comma { "comma" } else { "point" }
+    );
+    let issues = inspection.row_issues.clone();
+    let n_issues = issues.len();
+    view! {
+        <p class="muted" data-testid="format">{format}</p>
+        <Show when=move || { n_issues > 0 }>
+            <details class="row-issues" data-testid="row-issues" open=n_issues <= 5>
+                <summary>{format!("{n_issues} row{} could not be read and {} skipped", if n_issues == 1 { "" } else { "s" }, if n_issues == 1 { "is" } else { "are" })}</summary>
+                <ul>{issues.iter().take(50).map(|i| view! { <li>{i.message.clone()}</li> }).collect_view()}</ul>
+            </details>
+        </Show>
+        <h3>"Columns"</h3>
+        <div class="table-scroll">
+            <table class="grid schema" data-testid="schema-panel">
+                <thead><tr><th scope="col">"column"</th><th scope="col">"kind"</th><th scope="col">"role"</th>
+                    <th scope="col">"missing"</th><th scope="col">"distinct"</th><th scope="col">"notes"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
 /// The element an event fired on, as the type the handler expects.
 fn event_target<T: JsCast>(ev: &leptos::ev::Event) -> T {
-    ev.target()
-        .expect("events from the page have a target")
-        .unchecked_into()
+    ev.target().expect("events from the page have a target").unchecked_into()
 }

@@ -8,11 +8,7 @@ use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
 fn js_message(e: JsValue) -> String {
     e.as_string()
-        .or_else(|| {
-            js_sys::Reflect::get(&e, &"message".into())
-                .ok()
-                .and_then(|m| m.as_string())
-        })
+        .or_else(|| js_sys::Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()))
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
@@ -32,10 +28,7 @@ pub async fn fetch_sample(path: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("cannot load the sample {path}: {}", js_message(e)))?;
     let response: web_sys::Response = response.dyn_into().map_err(js_message)?;
     if !response.ok() {
-        return Err(format!(
-            "cannot load the sample {path}: the server answered {}",
-            response.status()
-        ));
+        return Err(format!("cannot load the sample {path}: the server answered {}", response.status()));
     }
     let buffer = JsFuture::from(response.array_buffer().map_err(js_message)?)
         .await
@@ -50,13 +43,8 @@ pub fn download(name: &str, mime: &str, contents: &str) -> Result<(), String> {
     options.set_type(mime);
     let blob = Blob::new_with_str_sequence_and_options(&parts, &options).map_err(js_message)?;
     let url = Url::create_object_url_with_blob(&blob).map_err(js_message)?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
-    let a: HtmlAnchorElement = document
-        .create_element("a")
-        .map_err(js_message)?
-        .unchecked_into();
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let a: HtmlAnchorElement = document.create_element("a").map_err(js_message)?.unchecked_into();
     a.set_href(&url);
     a.set_download(name);
     a.click();
@@ -65,8 +53,7 @@ pub fn download(name: &str, mime: &str, contents: &str) -> Result<(), String> {
         let _ = Url::revoke_object_url(&url);
     });
     if let Some(w) = web_sys::window() {
-        let _ =
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
     }
     Ok(())
 }
@@ -88,10 +75,6 @@ pub fn offsite_requests() -> usize {
         .get_entries_by_type("resource")
         .iter()
         .filter_map(|e| e.dyn_into::<web_sys::PerformanceEntry>().ok())
-        .filter(|e| {
-            Url::new(&e.name())
-                .map(|u| u.origin() != own)
-                .unwrap_or(false)
-        })
+        .filter(|e| Url::new(&e.name()).map(|u| u.origin() != own).unwrap_or(false))
         .count()
 }

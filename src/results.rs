@@ -18,12 +18,7 @@ use crate::browser;
 #[component]
 pub fn Results() -> impl IntoView {
     let state = expect_context::<AppState>();
-    move || {
-        state
-            .outcome
-            .get()
-            .map(|o| view! { <ResultsView outcome=o/> })
-    }
+    move || state.outcome.get().map(|o| view! { <ResultsView outcome=o/> })
 }
 
 #[component]
@@ -37,8 +32,7 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
     let export_model = {
         let o = outcome.clone();
         move |_| {
-            if let Err(e) = browser::download("model.json", "application/json", &o.model.to_json())
-            {
+            if let Err(e) = browser::download("model.json", "application/json", &o.model.to_json()) {
                 state.error.set(Some(e));
             }
         }
@@ -46,19 +40,13 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
     let export_report = {
         let o = outcome.clone();
         move |_| {
-            if let Err(e) =
-                browser::download("report.html", "text/html", &glassbox_report::render(&o))
-            {
+            if let Err(e) = browser::download("report.html", "text/html", &glassbox_report::render(&o)) {
                 state.error.set(Some(e));
             }
         }
     };
-    let missing_note = (m.rows_missing_target > 0).then(|| {
-        format!(
-            " {} rows without a target value were left out.",
-            m.rows_missing_target
-        )
-    });
+    let missing_note = (m.rows_missing_target > 0)
+        .then(|| format!(" {} rows without a target value were left out.", m.rows_missing_target));
     view! {
         <section class="card-section" aria-labelledby="eval-h">
             <h2 id="eval-h">"2. Evaluation on the held-out test set"</h2>
@@ -104,10 +92,7 @@ fn ConfusionMatrix(outcome: Arc<TrainOutcome>) -> impl IntoView {
     let cm = outcome.evaluation.confusion_matrix.clone();
     let n = classes.len();
 
-    let header = classes
-        .iter()
-        .map(|c| view! { <th scope="col">{c.clone()}</th> })
-        .collect_view();
+    let header = classes.iter().map(|c| view! { <th scope="col">{c.clone()}</th> }).collect_view();
     let rows = (0..n)
         .map(|i| {
             let cells = (0..n)
@@ -146,8 +131,7 @@ fn ConfusionMatrix(outcome: Arc<TrainOutcome>) -> impl IntoView {
         let cm = cm.clone();
         move || match hovered.get() {
             Some((i, j)) => cell_title(&classes, &cm, i, j),
-            None => "Hover or focus a cell for its shares; click it to list those test rows."
-                .to_string(),
+            None => "Hover or focus a cell for its shares; click it to list those test rows.".to_string(),
         }
     };
     view! {
@@ -171,23 +155,13 @@ fn ConfusionMatrix(outcome: Arc<TrainOutcome>) -> impl IntoView {
 #[component]
 fn SelectedRows(outcome: Arc<TrainOutcome>, actual: usize, predicted: usize) -> impl IntoView {
     let classes = &outcome.classes;
-    let rows: Vec<_> = outcome
-        .test_predictions
-        .iter()
-        .filter(|p| p.actual == actual && p.predicted == predicted)
-        .collect();
-    let header = classes
-        .iter()
-        .map(|c| view! { <th scope="col">{format!("P({c})")}</th> })
-        .collect_view();
+    let rows: Vec<_> =
+        outcome.test_predictions.iter().filter(|p| p.actual == actual && p.predicted == predicted).collect();
+    let header = classes.iter().map(|c| view! { <th scope="col">{format!("P({c})")}</th> }).collect_view();
     let body = rows
         .iter()
         .map(|p| {
-            let probs = p
-                .proba
-                .iter()
-                .map(|v| view! { <td class="num">{format!("{v:.4}")}</td> })
-                .collect_view();
+            let probs = p.proba.iter().map(|v| view! { <td class="num">{format!("{v:.4}")}</td> }).collect_view();
             view! { <tr><td class="num">{p.row}</td><td class="num">{p.line}</td>{probs}</tr> }
         })
         .collect_view();

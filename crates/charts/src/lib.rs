@@ -71,12 +71,7 @@ fn draw_roc<DB: DrawingBackend>(
         .light_line_style(RGBColor(238, 238, 238))
         .draw()?;
     // The chance line: a model no better than guessing.
-    chart.draw_series(DashedLineSeries::new(
-        vec![(0.0, 0.0), (1.0, 1.0)],
-        5,
-        4,
-        RGBColor(150, 150, 150).into(),
-    ))?;
+    chart.draw_series(DashedLineSeries::new(vec![(0.0, 0.0), (1.0, 1.0)], 5, 4, RGBColor(150, 150, 150).into()))?;
     for (i, (curve, label)) in curves.iter().zip(labels).enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         chart
@@ -85,9 +80,7 @@ fn draw_roc<DB: DrawingBackend>(
                 color.stroke_width(2),
             ))?
             .label(format!("{label} (AUC {:.3})", curve.auc))
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
-            });
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
     }
     chart
         .configure_series_labels()
@@ -111,17 +104,13 @@ mod tests {
             std::fs::create_dir_all(std::path::Path::new(&path).parent().unwrap()).unwrap();
             std::fs::write(&path, actual).unwrap();
         }
-        let expected =
-            std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing golden file {path}"));
+        let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing golden file {path}"));
         assert_eq!(actual, expected, "{name} differs from its golden file");
     }
 
     #[test]
     fn roc_binary_golden() {
-        let c = roc_curve(
-            &[false, false, true, true, false, true],
-            &[0.1, 0.4, 0.35, 0.8, 0.7, 0.9],
-        );
+        let c = roc_curve(&[false, false, true, true, false, true], &[0.1, 0.4, 0.35, 0.8, 0.7, 0.9]);
         let svg = roc_svg(&[c], &["malignant".into()]);
         assert!(svg.contains("malignant (AUC 0.778)"));
         check_golden("roc_binary.svg", &svg);

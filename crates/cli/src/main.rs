@@ -8,25 +8,146 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use glassbox_pipeline::ingest::{BadRows, ColumnKind, ReadOptions};
 use glassbox_pipeline::{ModelFile, TrainSpec};
 
 #[derive(Parser)]
-#[command(
-    name = "glassbox",
-    version,
-    about = "Can a model predict this column, how well, and why?"
-)]
+#[command(name = "glassbox", version, about = "Can a model predict this column, how well, and why?")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// How to read the bytes of a CSV; everything is detected unless set.
+#[derive(Args, Clone)]
+struct ByteArgs {
+    /// The field delimiter: , ; | or tab (default: detected).
+    #[arg(long)]
+    delimiter: Option<String>,
+    /// The quote character.
+    #[arg(long, default_value_t = '"')]
+    quote: char,
+    /// The text encoding, as a WHATWG label such as utf-8, windows-1252, gbk, shift_jis (default: detected).
+    #[arg(long)]
+    encoding: Option<String>,
+    /// The first row is data, not a header: columns are named column_1, column_2, ...
+    #[arg(long)]
+    no_header: bool,
+    /// Numbers are written with a decimal comma (3,14) (default: detected).
+    #[arg(long)]
+    decimal_comma: bool,
+    /// Another token that means "missing" (repeatable; added to the defaults).
+    #[arg(long = "missing", value_name = "TOKEN")]
+    missing: Vec<String>,
+}
+
+/// How to read a table and which columns to use.
+#[derive(Args, Clone)]
+struct TableArgs {
+    #[command(flatten)]
+    bytes: ByteArgs,
+    /// Set a column's kind: COLUMN=numeric|categorical (repeatable).
+    #[arg(long = "type", value_name = "COLUMN=KIND")]
+    types: Vec<String>,
+    /// What to do with rows that cannot be read.
+    #[arg(long, value_enum, default_value_t = BadRowsArg::Skip)]
+    bad_rows: BadRowsArg,
+}
+
+#[derive(ValueEnum, Clone, Copy)]
+enum BadRowsArg {
+    /// Skip them, and list the first few on stderr.
+    Skip,
+    /// Stop with an error naming the first one.
+    Error,
+}
+
+impl ByteArgs {
+    fn options(&self) -> Result<ReadOptions, Failure> {
+        let delimiter = match self.delimiter.as_deref() {
+            None => None,
+            Some("tab") | Some("\\t") | Some("\t") => Some('\t'),
+            Some(d) if d.chars().count() == 1 => d.chars().next(),
+            Some(d) => return Err(Failure::input(format!("--delimiter must be one character or 'tab', got '{d}'"))),
+        };
+        let mut missing = ReadOptions::default().missing_tokens;
+        missing.extend(self.missing.iter().cloned());
+        Ok(ReadOptions {
+            delimiter,
+            quote: self.quote,
+            encoding: self.encoding.clone(),
+            header: self.no_header.then_some(false),
+            decimal_comma: self.decimal_comma.then_some(true),
+            missing_tokens: missing,
+            ..ReadOptions::default()
+        })
+    }
+}
+
+impl TableArgs {
+    fn options(&self) -> Result<ReadOptions, Failure> {
+        let mut read = self.bytes.options()?;
+        read.bad_rows = match self.bad_rows {
+            BadRowsArg::Skip => BadRows::Skip,
+            BadRowsArg::Error => BadRows::Error,
+        };
+        for t in &self.types {
+            let (column, kind) =
+                t.split_once('=').ok_or_else(|| Failure::input(format!("--type needs COLUMN=KIND, got '{t}'")))?;
+            let kind = match kind {
+                "boolean" | "datetime" | "text" => {
+                    return Err(Failure::input(format!(
+                        "--type {t}: the kind '{kind}' is not supported yet; use numeric or categorical"
+                    )))
+                }
+                k => ColumnKind::parse(k).ok_or_else(|| {
+                    Failure::input(format!("--type {t}: unknown kind '{k}'; use numeric or categorical"))
+                })?,
+            };
+            read.kinds.insert(column.to_string(), kind);
+        }
+        Ok(read)
+    }
+}
+
+/// Tells the person about rows that were skipped: the count and the first few.
+fn report_skipped(file: &Path, issues: &[glassbox_pipeline::ingest::RowIssue]) {
+    if issues.is_empty() {
+        return;
+    }
+    eprintln!(
+        "warning: {}: skipped {} row{} that could not be read:",
+        file.display(),
+        issues.len(),
+        if issues.len() == 1 { "" } else { "s" }
+    );
+    for i in issues.iter().take(5) {
+        eprintln!("  {}", i.message);
+    }
+    if issues.len() > 5 {
+        eprintln!("  ... and {} more", issues.len() - 5);
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Show how a CSV reads: format, columns with kinds and flags, and rows that cannot be read.
+    Inspect {
+        /// The CSV file.
+        data: PathBuf,
+        /// Also check columns against this target (leakage, single strong predictors).
+        #[arg(long)]
+        target: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        table: TableArgs,
+    },
     /// Train a classifier on a CSV and evaluate it on a held-out test set.
     Train {
-        /// The CSV file (comma-separated, UTF-8, header row).
+        /// The CSV file (delimiter, encoding, header and decimal comma are detected).
         data: PathBuf,
         /// The column to predict, as in the header or as normalised.
         #[arg(long)]
@@ -40,6 +161,14 @@ enum Command {
         /// Output folder for model.json, metrics.json and report.html.
         #[arg(long)]
         out: PathBuf,
+        /// Leave a column out of the features (repeatable).
+        #[arg(long, value_name = "COLUMN")]
+        drop: Vec<String>,
+        /// Keep a flagged column as a feature anyway (repeatable).
+        #[arg(long, value_name = "COLUMN")]
+        keep: Vec<String>,
+        #[command(flatten)]
+        table: TableArgs,
     },
     /// Score a CSV with a saved model: one output row per input row.
     Predict {
@@ -50,6 +179,8 @@ enum Command {
         /// Where to write the predictions CSV.
         #[arg(long)]
         out: PathBuf,
+        #[command(flatten)]
+        bytes: ByteArgs,
     },
 }
 
@@ -66,16 +197,12 @@ impl Failure {
 
     fn from_pipeline(file: &Path, e: glassbox_pipeline::Error) -> Self {
         let code = if e.is_user_error() { 2 } else { 1 };
-        Failure {
-            code,
-            message: format!("{}: {e}", file.display()),
-        }
+        Failure { code, message: format!("{}: {e}", file.display()) }
     }
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path)
-        .map_err(|e| Failure::input(format!("{}: cannot read the file: {e}", path.display())))
+    std::fs::read(path).map_err(|e| Failure::input(format!("{}: cannot read the file: {e}", path.display())))
 }
 
 fn write(path: &Path, contents: &str) -> Result<(), Failure> {
@@ -85,29 +212,33 @@ fn write(path: &Path, contents: &str) -> Result<(), Failure> {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Train {
-            data,
-            target,
-            seed,
-            test_size,
-            out,
-        } => {
+        Command::Inspect { data, target, json, table } => {
             let bytes = read(&data)?;
-            let spec = TrainSpec {
-                target,
-                seed,
-                test_size,
-                ..TrainSpec::default()
-            };
-            let name = data
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let outcome = glassbox_pipeline::train(&bytes, &name, &spec)
+            let i = glassbox_pipeline::inspect(&bytes, &table.options()?, target.as_deref())
                 .map_err(|e| Failure::from_pipeline(&data, e))?;
-            std::fs::create_dir_all(&out).map_err(|e| {
-                Failure::input(format!("{}: cannot create the folder: {e}", out.display()))
-            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&i).expect("an inspection always serialises"));
+            } else {
+                print!("{}", inspection_text(&data, &i));
+            }
+            Ok(())
+        }
+        Command::Train { data, target, seed, test_size, out, drop, keep, table } => {
+            let bytes = read(&data)?;
+            let spec =
+                TrainSpec { target, seed, test_size, drop, keep, read: table.options()?, ..TrainSpec::default() };
+            let name = data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let outcome =
+                glassbox_pipeline::train(&bytes, &name, &spec).map_err(|e| Failure::from_pipeline(&data, e))?;
+            report_skipped(&data, &outcome.row_issues);
+            for c in outcome.manifest.columns.iter().filter(|c| !c.flags.is_empty()) {
+                let role = if c.role == glassbox_pipeline::run::Role::Excluded { "excluded" } else { "kept" };
+                for f in &c.flags {
+                    eprintln!("note: column '{}' {role}: {}", c.name, f.reason);
+                }
+            }
+            std::fs::create_dir_all(&out)
+                .map_err(|e| Failure::input(format!("{}: cannot create the folder: {e}", out.display())))?;
             write(&out.join("model.json"), &outcome.model.to_json())?;
             write(&out.join("metrics.json"), &outcome.metrics_json())?;
             write(&out.join("report.html"), &glassbox_report::render(&outcome))?;
@@ -120,19 +251,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 m.n_train,
                 m.n_test,
                 if m.rows_missing_target > 0 {
-                    format!(
-                        " ({} rows without a target left out)",
-                        m.rows_missing_target
-                    )
+                    format!(" ({} rows without a target left out)", m.rows_missing_target)
                 } else {
                     String::new()
                 }
             );
-            println!(
-                "target {}: classes {}",
-                m.target,
-                outcome.classes.join(", ")
-            );
+            println!("target {}: classes {}", m.target, outcome.classes.join(", "));
             println!(
                 "accuracy {}  ROC AUC {}  log loss {}",
                 glassbox_report::fmt_metric(e.accuracy),
@@ -141,33 +265,81 @@ fn run(cli: Cli) -> Result<(), Failure> {
             );
             println!(
                 "wrote {}",
-                ["model.json", "metrics.json", "report.html"]
-                    .map(|f| out.join(f).display().to_string())
-                    .join(", ")
+                ["model.json", "metrics.json", "report.html"].map(|f| out.join(f).display().to_string()).join(", ")
             );
             Ok(())
         }
-        Command::Predict { model, data, out } => {
+        Command::Predict { model, data, out, bytes: byte_args } => {
             let text = String::from_utf8(read(&model)?).map_err(|_| {
-                Failure::input(format!(
-                    "{}: not a Glassbox model file: not UTF-8 text",
-                    model.display()
-                ))
+                Failure::input(format!("{}: not a Glassbox model file: not UTF-8 text", model.display()))
             })?;
-            let fitted =
-                ModelFile::from_json(&text).map_err(|e| Failure::from_pipeline(&model, e))?;
+            let fitted = ModelFile::from_json(&text).map_err(|e| Failure::from_pipeline(&model, e))?;
             let bytes = read(&data)?;
-            let prediction = glassbox_pipeline::predict(&fitted, &bytes)
+            let prediction = glassbox_pipeline::predict(&fitted, &bytes, &byte_args.options()?)
                 .map_err(|e| Failure::from_pipeline(&data, e))?;
             write(&out, &prediction.to_csv())?;
+            let unread = prediction.rows.iter().filter(|r| r.predicted.is_none()).count();
             println!(
-                "wrote {} predictions to {}",
-                prediction.predicted.len(),
-                out.display()
+                "wrote {} predictions to {}{}",
+                prediction.rows.len() - unread,
+                out.display(),
+                if unread > 0 {
+                    format!(" ({unread} rows could not be read: see the issue column)")
+                } else {
+                    String::new()
+                }
             );
             Ok(())
         }
     }
+}
+
+/// The human-readable `inspect` output.
+fn inspection_text(file: &Path, i: &glassbox_pipeline::Inspection) -> String {
+    use std::fmt::Write;
+    let f = &i.format;
+    let delimiter = if f.delimiter == '\t' { "tab".to_string() } else { format!("'{}'", f.delimiter) };
+    let mut s = format!(
+        "{}: {}{}{}, delimiter {delimiter}, {}, decimal {}\n{} rows read of {} records\n\n",
+        file.display(),
+        f.encoding,
+        if f.bom { " with BOM" } else { "" },
+        if f.encoding_guessed { " (guessed: override with --encoding)" } else { "" },
+        if f.header { "header row" } else { "no header row" },
+        if f.decimal_comma { "comma" } else { "point" },
+        i.n_rows,
+        i.n_records
+    );
+    let width = i.columns.iter().map(|c| c.name.chars().count()).max().unwrap_or(6).max(6);
+    let _ = writeln!(s, "{:width$}  {:11}  {:>8}  {:>8}  notes", "column", "kind", "missing", "distinct");
+    for c in &i.columns {
+        let notes: Vec<String> = c.flags.iter().map(|f| f.reason.clone()).collect();
+        let _ = writeln!(
+            s,
+            "{:width$}  {:11}  {:>8}  {:>8}  {}{}",
+            c.name,
+            c.kind.as_str(),
+            c.missing,
+            c.distinct,
+            if c.excluded { "EXCLUDED: " } else { "" },
+            notes.join("; ")
+        );
+    }
+    if i.row_issues.is_empty() {
+        s.push_str("\nevery row could be read\n");
+    } else {
+        let n = i.row_issues.len();
+        let _ = writeln!(
+            s,
+            "\n{n} row{} cannot be read and {} skipped:",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "is" } else { "are" }
+        );
+        for r in &i.row_issues {
+            let _ = writeln!(s, "  {}", r.message);
+        }
+    }
+    s
 }
 
 fn main() -> ExitCode {

@@ -4,10 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn glassbox(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glassbox"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_glassbox")).args(args).output().expect("the binary runs")
 }
 
 fn sample(name: &str) -> String {
@@ -26,29 +23,21 @@ fn out_dir(dir: &Path, name: &str) -> PathBuf {
 
 /// Runs `train` on `bytes` and checks exit code 2 with a one-line message containing `expected`.
 fn check_bad_input(bytes: &[u8], target: &str, expected: &str) {
+    check_bad_input_with(bytes, target, &[], expected);
+}
+
+fn check_bad_input_with(bytes: &[u8], target: &str, extra: &[&str], expected: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let data = write(tmp.path(), "bad.csv", bytes);
     let out = out_dir(tmp.path(), "out");
-    let o = glassbox(&[
-        "train",
-        &data,
-        "--target",
-        target,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let mut args = vec!["train", &data, "--target", target, "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = glassbox(&args);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "stderr: {stderr}");
-    assert_eq!(
-        stderr.trim_end().lines().count(),
-        1,
-        "one line expected: {stderr}"
-    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line expected: {stderr}");
     assert!(stderr.contains("bad.csv: "), "names the file: {stderr}");
-    assert!(
-        stderr.contains(expected),
-        "expected '{expected}' in: {stderr}"
-    );
+    assert!(stderr.contains(expected), "expected '{expected}' in: {stderr}");
     assert!(!out.join("model.json").exists());
 }
 
@@ -56,42 +45,29 @@ fn check_bad_input(bytes: &[u8], target: &str, expected: &str) {
 fn bad_inputs_exit_2_with_a_clear_message() {
     check_bad_input(b"", "y", "the file is empty");
     check_bad_input(b"a,y\n", "y", "header row but no data rows");
-    check_bad_input(
-        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
-        "y",
-        "not a text file: found a NUL byte on line 3",
-    );
-    check_bad_input(
+    check_bad_input(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "y", "not a text file: found a NUL byte on line 3");
+    check_bad_input_with(
         b"a,y\n1,x\n2,y,3\n",
         "y",
+        &["--bad-rows", "error"],
         "line 3 has 3 fields, but the header has 2",
     );
-    check_bad_input(
-        b"a,y\n1,x\n2,y\n",
-        "nope",
-        "there is no column 'nope'; the columns are: a, y",
-    );
+    check_bad_input(b"a,y\n1,x\n2,y,3\n", "y", "has only one class ('x')");
+    check_bad_input_with(b"a,y\n1,x\n", "y", &["--encoding", "klingon"], "unknown encoding 'klingon'");
+    check_bad_input(b"a,y\n1,x\n2,y\n", "nope", "there is no column 'nope'; the columns are: a, y");
     check_bad_input(b"a,y\n1,x\n2,x\n3,x\n", "y", "has only one class ('x')");
-    check_bad_input(
-        b"a,y\n1,\n2,NA\n3,?\n",
-        "y",
-        "has no values: every row is missing",
-    );
+    check_bad_input(b"a,y\n1,\n2,NA\n3,?\n", "y", "has no values: every row is missing");
 }
 
 #[test]
 fn missing_file_and_bad_usage_exit_2() {
-    let o = glassbox(&[
-        "train",
-        "/nonexistent/x.csv",
-        "--target",
-        "y",
-        "--out",
-        "/tmp/never",
-    ]);
+    let o = glassbox(&["train", "/nonexistent/x.csv", "--target", "y", "--out", "/tmp/never"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/x.csv: cannot read the file"));
     assert_eq!(glassbox(&["train"]).status.code(), Some(2));
+    let o = glassbox(&["inspect", "/dev/null", "--type", "a=datetime"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("the kind 'datetime' is not supported yet"));
     assert_eq!(glassbox(&["frobnicate"]).status.code(), Some(2));
 }
 
@@ -100,30 +76,15 @@ fn train_then_predict_round_trip_and_is_reproducible() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (out_dir(tmp.path(), "a"), out_dir(tmp.path(), "b"));
     for out in [&a, &b] {
-        let o = glassbox(&[
-            "train",
-            &sample("penguins.csv"),
-            "--target",
-            "Species",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let o = glassbox(&["train", &sample("penguins.csv"), "--target", "Species", "--out", out.to_str().unwrap()]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         assert!(String::from_utf8_lossy(&o.stdout).contains("accuracy"));
     }
     for f in ["model.json", "metrics.json", "report.html"] {
-        assert_eq!(
-            std::fs::read(a.join(f)).unwrap(),
-            std::fs::read(b.join(f)).unwrap(),
-            "{f} differs between runs"
-        );
+        assert_eq!(std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap(), "{f} differs between runs");
     }
-    let metrics: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(a.join("metrics.json")).unwrap()).unwrap();
-    assert_eq!(
-        metrics["classes"],
-        serde_json::json!(["Adelie", "Chinstrap", "Gentoo"])
-    );
+    let metrics: serde_json::Value = serde_json::from_slice(&std::fs::read(a.join("metrics.json")).unwrap()).unwrap();
+    assert_eq!(metrics["classes"], serde_json::json!(["Adelie", "Chinstrap", "Gentoo"]));
     assert_eq!(metrics["test_rows"].as_array().unwrap().len(), 69);
     assert!(metrics["accuracy"].as_f64().unwrap() > 0.9);
     for key in ["precision", "recall", "f1", "support"] {
@@ -143,10 +104,7 @@ fn train_then_predict_round_trip_and_is_reproducible() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = std::fs::read_to_string(&preds).unwrap();
     let mut lines = text.lines();
-    assert_eq!(
-        lines.next(),
-        Some("prediction,proba_Adelie,proba_Chinstrap,proba_Gentoo")
-    );
+    assert_eq!(lines.next(), Some("prediction,proba_Adelie,proba_Chinstrap,proba_Gentoo,issue"));
     assert_eq!(lines.count(), 344);
 }
 
@@ -155,48 +113,23 @@ fn predict_rejects_bad_model_files() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("p.csv");
     let not_json = write(tmp.path(), "m.json", b"hello");
-    let o = glassbox(&[
-        "predict",
-        &not_json,
-        &sample("iris.csv"),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = glassbox(&["predict", &not_json, &sample("iris.csv"), "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a Glassbox model file"));
     let newer = write(tmp.path(), "n.json", br#"{"format_version": 99}"#);
-    let o = glassbox(&[
-        "predict",
-        &newer,
-        &sample("iris.csv"),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = glassbox(&["predict", &newer, &sample("iris.csv"), "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("format_version 99, newer than this Glassbox")
-    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("format_version 99, newer than this Glassbox"));
 }
 
 #[test]
 fn predict_names_a_missing_column() {
     let tmp = tempfile::tempdir().unwrap();
     let model_dir = out_dir(tmp.path(), "m");
-    assert!(glassbox(&[
-        "train",
-        &sample("iris.csv"),
-        "--target",
-        "species",
-        "--out",
-        model_dir.to_str().unwrap()
-    ])
-    .status
-    .success());
-    let data = write(
-        tmp.path(),
-        "new.csv",
-        b"sepal length (cm),petal width (cm)\n5.1,0.2\n",
-    );
+    assert!(glassbox(&["train", &sample("iris.csv"), "--target", "species", "--out", model_dir.to_str().unwrap()])
+        .status
+        .success());
+    let data = write(tmp.path(), "new.csv", b"sepal length (cm),petal width (cm)\n5.1,0.2\n");
     let o = glassbox(&[
         "predict",
         model_dir.join("model.json").to_str().unwrap(),
@@ -205,6 +138,65 @@ fn predict_names_a_missing_column() {
         tmp.path().join("p.csv").to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr)
-        .contains("the data has no column 'sepal_width_cm', which the model needs"));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("the data has no column 'sepal_width_cm', which the model needs")
+    );
+}
+
+#[test]
+fn messy_file_trains_with_skipped_rows_reported_and_inspect_json_has_the_contract() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Semicolons, decimal commas, Latin-1, a junk line, and a stray 'n/d' in a numeric column.
+    let mut text = String::from("nom;taille;poids;classe\n");
+    for i in 0..60 {
+        let poids = if i == 7 { "n/d".to_string() } else { format!("{},{}", 50 + i % 30, i % 10) };
+        text.push_str(&format!(
+            "caf\u{e9}{};{},5;{poids};{}\n",
+            i % 4,
+            150 + i,
+            if i % 2 == 0 { "\u{e9}t\u{e9}" } else { "hiver" }
+        ));
+    }
+    text.push_str("Total\n");
+    let bytes: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
+    let data = write(tmp.path(), "euro.csv", &bytes);
+
+    let o = glassbox(&["inspect", &data, "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["format"]["encoding"], "windows-1252");
+    assert_eq!(v["format"]["delimiter"], ";");
+    assert_eq!(v["format"]["header"], true);
+    assert_eq!(v["format"]["decimal_comma"], true);
+    let poids = &v["columns"][2];
+    assert_eq!(
+        (poids["name"].as_str(), poids["kind"].as_str(), poids["missing"].as_u64()),
+        (Some("poids"), Some("numeric"), Some(1))
+    );
+    assert_eq!(poids["excluded"], false);
+    assert_eq!(poids["flags"][0]["kind"], "stray_tokens");
+    for key in ["name", "original_name", "kind", "missing", "distinct", "excluded", "flags"] {
+        assert!(!v["columns"][0][key].is_null(), "column key {key}");
+    }
+    assert_eq!(v["row_issues"][0]["line"], 62);
+    assert_eq!(v["row_issues"][0]["message"], "line 62 has 1 fields, but the header has 4");
+
+    let out = out_dir(tmp.path(), "out");
+    let o = glassbox(&["train", &data, "--target", "classe", "--out", out.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.contains("skipped 1 row that could not be read"), "{stderr}");
+    assert!(stderr.contains("line 62 has 1 fields"), "{stderr}");
+    let metrics: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("metrics.json")).unwrap()).unwrap();
+    assert_eq!(metrics["classes"], serde_json::json!(["hiver", "\u{e9}t\u{e9}"]));
+    assert_eq!(metrics["rows_skipped"], 1);
+
+    let preds = tmp.path().join("p.csv");
+    let o = glassbox(&["predict", out.join("model.json").to_str().unwrap(), &data, "--out", preds.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&preds).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1 + 61, "one row per record, the junk line included");
+    assert!(lines[61].starts_with(",,,\"line 62 has 1 fields"), "{}", lines[61]);
+    assert!(lines[8].ends_with("\"column 'poids': 'n/d' is not a number, treated as missing\""), "{}", lines[8]);
 }

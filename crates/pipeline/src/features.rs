@@ -22,17 +22,8 @@ use crate::ingest::{parse_number, Column, ColumnKind, Table};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FittedColumn {
-    Numeric {
-        name: String,
-        median: f64,
-        mean: f64,
-        scale: f64,
-    },
-    Categorical {
-        name: String,
-        most_frequent: String,
-        categories: Vec<String>,
-    },
+    Numeric { name: String, median: f64, mean: f64, scale: f64 },
+    Categorical { name: String, most_frequent: String, categories: Vec<String> },
 }
 
 impl FittedColumn {
@@ -93,10 +84,7 @@ fn fit_numeric(col: &Column, rows: &[usize]) -> Result<FittedColumn> {
             (values[m - 1] + values[m]) / 2.0
         }
     };
-    let imputed: Vec<f64> = rows
-        .iter()
-        .map(|&r| col.number(r).unwrap_or(median))
-        .collect();
+    let imputed: Vec<f64> = rows.iter().map(|&r| col.number(r).unwrap_or(median)).collect();
     let n = imputed.len() as f64;
     let mean = imputed.iter().sum::<f64>() / n;
     let var = imputed.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
@@ -108,12 +96,7 @@ fn fit_numeric(col: &Column, rows: &[usize]) -> Result<FittedColumn> {
             format!("column '{}' has values too large to standardise", col.name),
         ));
     }
-    Ok(FittedColumn::Numeric {
-        name: col.name.clone(),
-        median,
-        mean,
-        scale,
-    })
+    Ok(FittedColumn::Numeric { name: col.name.clone(), median, mean, scale })
 }
 
 fn fit_categorical(col: &Column, rows: &[usize]) -> FittedColumn {
@@ -125,20 +108,13 @@ fn fit_categorical(col: &Column, rows: &[usize]) -> FittedColumn {
     }
     // BTreeMap iterates in sorted order and `max_by_key` keeps the last maximum,
     // so iterate in reverse to keep the smallest value among ties.
-    let most_frequent = counts
-        .iter()
-        .rev()
-        .max_by_key(|(_, &n)| n)
-        .map_or_else(|| "missing".to_string(), |(v, _)| v.to_string());
+    let most_frequent =
+        counts.iter().rev().max_by_key(|(_, &n)| n).map_or_else(|| "missing".to_string(), |(v, _)| v.to_string());
     let mut categories: Vec<String> = counts.keys().map(|s| s.to_string()).collect();
     if !categories.contains(&most_frequent) {
         categories.push(most_frequent.clone());
     }
-    FittedColumn::Categorical {
-        name: col.name.clone(),
-        most_frequent,
-        categories,
-    }
+    FittedColumn::Categorical { name: col.name.clone(), most_frequent, categories }
 }
 
 impl FittedFeatures {
@@ -153,9 +129,9 @@ impl FittedFeatures {
         for c in &self.columns {
             match c {
                 FittedColumn::Numeric { name, .. } => out.push(name.clone()),
-                FittedColumn::Categorical {
-                    name, categories, ..
-                } => out.extend(categories.iter().map(|cat| format!("{name}_{cat}"))),
+                FittedColumn::Categorical { name, categories, .. } => {
+                    out.extend(categories.iter().map(|cat| format!("{name}_{cat}")))
+                }
             }
         }
         out
@@ -178,37 +154,22 @@ impl FittedFeatures {
         let mut values = vec![0.0; rows.len() * n_cols];
         let mut offset = 0;
         for fc in &self.columns {
-            let idx = table
-                .columns
-                .iter()
-                .position(|c| c.name == fc.name())
-                .ok_or_else(|| {
-                    Error::new(
-                        ErrorKind::UnknownColumn,
-                        format!(
-                            "the data has no column '{}', which the model needs",
-                            fc.name()
-                        ),
-                    )
-                })?;
+            let idx = table.columns.iter().position(|c| c.name == fc.name()).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::UnknownColumn,
+                    format!("the data has no column '{}', which the model needs", fc.name()),
+                )
+            })?;
             let col = &table.columns[idx];
             match fc {
-                FittedColumn::Numeric {
-                    median,
-                    mean,
-                    scale,
-                    name,
-                } => {
+                FittedColumn::Numeric { median, mean, scale, name } => {
                     for (i, &r) in rows.iter().enumerate() {
                         let v = match col.cells[r].as_deref() {
                             None => *median,
                             Some(text) => parse_number(text).ok_or_else(|| {
                                 Error::new(
                                     ErrorKind::BadValue,
-                                    format!(
-                                        "line {}, column '{name}': '{text}' is not a number",
-                                        table.lines[r]
-                                    ),
+                                    format!("line {}, column '{name}': '{text}' is not a number", table.lines[r]),
                                 )
                             })?,
                         };
@@ -216,11 +177,7 @@ impl FittedFeatures {
                     }
                     offset += 1;
                 }
-                FittedColumn::Categorical {
-                    most_frequent,
-                    categories,
-                    ..
-                } => {
+                FittedColumn::Categorical { most_frequent, categories, .. } => {
                     for (i, &r) in rows.iter().enumerate() {
                         let v = col.cells[r].as_deref().unwrap_or(most_frequent);
                         // Categories are sorted, so a binary search finds the one-hot slot;
@@ -233,11 +190,7 @@ impl FittedFeatures {
                 }
             }
         }
-        Ok(Matrix {
-            n_rows: rows.len(),
-            n_cols,
-            values,
-        })
+        Ok(Matrix { n_rows: rows.len(), n_cols, values })
     }
 }
 
@@ -253,12 +206,7 @@ mod tests {
         let f = fit(&t, &[0], &[0, 1, 2]).unwrap();
         assert_eq!(
             f.columns()[0],
-            FittedColumn::Numeric {
-                name: "x".into(),
-                median: 2.0,
-                mean: 2.0,
-                scale: (2.0f64 / 3.0).sqrt()
-            }
+            FittedColumn::Numeric { name: "x".into(), median: 2.0, mean: 2.0, scale: (2.0f64 / 3.0).sqrt() }
         );
         let m = f.transform(&t, &[3]).unwrap();
         assert!((m.values[0] - 8.0 / (2.0f64 / 3.0).sqrt()).abs() < 1e-12);
@@ -278,9 +226,7 @@ mod tests {
     fn most_frequent_tie_goes_to_smallest() {
         let t = parse_csv(b"c\ny\nx\nNA\n").unwrap();
         let f = fit(&t, &[0], &[0, 1, 2]).unwrap();
-        assert!(
-            matches!(&f.columns()[0], FittedColumn::Categorical { most_frequent, .. } if most_frequent == "x")
-        );
+        assert!(matches!(&f.columns()[0], FittedColumn::Categorical { most_frequent, .. } if most_frequent == "x"));
     }
 
     #[test]

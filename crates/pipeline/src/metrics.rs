@@ -63,12 +63,7 @@ pub fn per_class(cm: &[Vec<usize>]) -> Vec<ClassScores> {
             // scikit-learn computes F1 as 2·tp / (2·tp + fp + fn), which is 0 when
             // precision and recall are both 0 and avoids the harmonic-mean rounding.
             let f1 = ratio(2.0 * tp, (predicted + support) as f64);
-            ClassScores {
-                precision,
-                recall,
-                f1,
-                support,
-            }
+            ClassScores { precision, recall, f1, support }
         })
         .collect()
 }
@@ -87,29 +82,15 @@ pub fn macro_avg(scores: &[ClassScores]) -> ClassScores {
 /// Mean over classes weighted by support.
 pub fn weighted_avg(scores: &[ClassScores]) -> ClassScores {
     let total: usize = scores.iter().map(|s| s.support).sum();
-    let w = |f: fn(&ClassScores) -> f64| {
-        ratio(
-            scores.iter().map(|s| f(s) * s.support as f64).sum(),
-            total as f64,
-        )
-    };
-    ClassScores {
-        precision: w(|s| s.precision),
-        recall: w(|s| s.recall),
-        f1: w(|s| s.f1),
-        support: total,
-    }
+    let w = |f: fn(&ClassScores) -> f64| ratio(scores.iter().map(|s| f(s) * s.support as f64).sum(), total as f64);
+    ClassScores { precision: w(|s| s.precision), recall: w(|s| s.recall), f1: w(|s| s.f1), support: total }
 }
 
 /// Mean negative log-likelihood, probabilities clipped to `[eps, 1 - eps]`
 /// with `eps` the f64 machine epsilon, as scikit-learn 1.9 does.
 pub fn log_loss(y_true: &[usize], proba: &[Vec<f64>]) -> f64 {
     let eps = f64::EPSILON;
-    let total: f64 = y_true
-        .iter()
-        .zip(proba)
-        .map(|(&t, p)| -p[t].clamp(eps, 1.0 - eps).ln())
-        .sum();
+    let total: f64 = y_true.iter().zip(proba).map(|(&t, p)| -p[t].clamp(eps, 1.0 - eps).ln()).sum();
     total / y_true.len() as f64
 }
 
@@ -152,42 +133,23 @@ pub fn roc_curve(positive: &[bool], score: &[f64]) -> RocCurve {
         f_keep.push(fps[i]);
         thresholds.push(Some(thr[i]));
     }
-    let (p, f) = (
-        *t_keep.last().unwrap_or(&0.0),
-        *f_keep.last().unwrap_or(&0.0),
-    );
+    let (p, f) = (*t_keep.last().unwrap_or(&0.0), *f_keep.last().unwrap_or(&0.0));
     // With no positives (or no negatives) scikit-learn warns and returns NaN rates;
     // 0 keeps the curve drawable, and `auc` below reports NaN for it.
     let fpr: Vec<f64> = f_keep.iter().map(|v| ratio(*v, f)).collect();
     let tpr: Vec<f64> = t_keep.iter().map(|v| ratio(*v, p)).collect();
-    let auc = if p == 0.0 || f == 0.0 {
-        f64::NAN
-    } else {
-        trapezoid(&fpr, &tpr)
-    };
-    RocCurve {
-        fpr,
-        tpr,
-        thresholds,
-        auc,
-    }
+    let auc = if p == 0.0 || f == 0.0 { f64::NAN } else { trapezoid(&fpr, &tpr) };
+    RocCurve { fpr, tpr, thresholds, auc }
 }
 
 fn trapezoid(x: &[f64], y: &[f64]) -> f64 {
-    x.windows(2)
-        .zip(y.windows(2))
-        .map(|(x, y)| (x[1] - x[0]) * (y[1] + y[0]) / 2.0)
-        .sum()
+    x.windows(2).zip(y.windows(2)).map(|(x, y)| (x[1] - x[0]) * (y[1] + y[0]) / 2.0).sum()
 }
 
 /// One-vs-rest ROC curves: a single curve for the positive (second) class when
 /// binary, one per class otherwise.
 pub fn roc_curves(y_true: &[usize], proba: &[Vec<f64>], n_classes: usize) -> Vec<RocCurve> {
-    let classes: Vec<usize> = if n_classes == 2 {
-        vec![1]
-    } else {
-        (0..n_classes).collect()
-    };
+    let classes: Vec<usize> = if n_classes == 2 { vec![1] } else { (0..n_classes).collect() };
     classes
         .into_iter()
         .map(|k| {
@@ -246,10 +208,7 @@ mod tests {
         // sklearn: fpr [0, 0, .5, .5, 1], tpr [0, .5, .5, 1, 1], auc 0.75.
         assert_eq!(c.fpr, [0.0, 0.0, 0.5, 0.5, 1.0]);
         assert_eq!(c.tpr, [0.0, 0.5, 0.5, 1.0, 1.0]);
-        assert_eq!(
-            c.thresholds,
-            [None, Some(0.8), Some(0.4), Some(0.35), Some(0.1)]
-        );
+        assert_eq!(c.thresholds, [None, Some(0.8), Some(0.4), Some(0.35), Some(0.1)]);
         assert_eq!(c.auc, 0.75);
         let tied = roc_curve(&[false, true, false, true], &[0.5, 0.5, 0.5, 0.5]);
         assert_eq!(tied.auc, 0.5);
@@ -259,14 +218,6 @@ mod tests {
     fn zero_division_gives_zero() {
         let cm = confusion_matrix(&[0, 0, 1], &[0, 0, 0], 2);
         let s = per_class(&cm);
-        assert_eq!(
-            s[1],
-            ClassScores {
-                precision: 0.0,
-                recall: 0.0,
-                f1: 0.0,
-                support: 1
-            }
-        );
+        assert_eq!(s[1], ClassScores { precision: 0.0, recall: 0.0, f1: 0.0, support: 1 });
     }
 }

@@ -51,10 +51,9 @@ impl ModelSpec {
 
     pub fn validate(&self) -> Result<()> {
         match *self {
-            ModelSpec::LogisticRegression { c } if !(c.is_finite() && c > 0.0) => Err(Error::new(
-                ErrorKind::BadSpec,
-                format!("C must be a positive number, got {c}"),
-            )),
+            ModelSpec::LogisticRegression { c } if !(c.is_finite() && c > 0.0) => {
+                Err(Error::new(ErrorKind::BadSpec, format!("C must be a positive number, got {c}")))
+            }
             _ => Ok(()),
         }
     }
@@ -81,62 +80,36 @@ pub enum FittedModel {
 }
 
 fn fit_logistic(x: &Matrix, y: &[usize], n_classes: usize, c: f64) -> Result<FittedModel> {
-    let internal = |what: String| {
-        Error::new(
-            ErrorKind::Internal,
-            format!("logistic regression failed: {what}"),
-        )
-    };
-    let xm = DenseMatrix::new(x.n_rows, x.n_cols, x.values.clone(), false)
-        .map_err(|e| internal(e.to_string()))?;
+    let internal = |what: String| Error::new(ErrorKind::Internal, format!("logistic regression failed: {what}"));
+    let xm = DenseMatrix::new(x.n_rows, x.n_cols, x.values.clone(), false).map_err(|e| internal(e.to_string()))?;
     let yv: Vec<i32> = y.iter().map(|&c| c as i32).collect();
     let params = LogisticRegressionParameters::default().with_alpha(1.0 / c);
     let lr = LogisticRegression::fit(&xm, &yv, params).map_err(|e| internal(e.to_string()))?;
     if lr.classes().len() != n_classes {
-        return Err(internal(format!(
-            "expected {n_classes} classes in training, found {}",
-            lr.classes().len()
-        )));
+        return Err(internal(format!("expected {n_classes} classes in training, found {}", lr.classes().len())));
     }
     let coef = lr.coefficients();
     let (rows, cols) = coef.shape();
-    let coefficients: Vec<Vec<f64>> = (0..rows)
-        .map(|r| (0..cols).map(|j| *coef.get((r, j))).collect())
-        .collect();
+    let coefficients: Vec<Vec<f64>> = (0..rows).map(|r| (0..cols).map(|j| *coef.get((r, j))).collect()).collect();
     let icpt = lr.intercept();
     let intercepts: Vec<f64> = (0..icpt.shape().0).map(|r| *icpt.get((r, 0))).collect();
-    if coefficients
-        .iter()
-        .flatten()
-        .chain(&intercepts)
-        .any(|v| !v.is_finite())
-    {
-        return Err(internal(
-            "the optimiser produced non-finite coefficients".into(),
-        ));
+    if coefficients.iter().flatten().chain(&intercepts).any(|v| !v.is_finite()) {
+        return Err(internal("the optimiser produced non-finite coefficients".into()));
     }
-    Ok(FittedModel::LogisticRegression {
-        coefficients,
-        intercepts,
-    })
+    Ok(FittedModel::LogisticRegression { coefficients, intercepts })
 }
 
 impl FittedModel {
     pub fn n_features(&self) -> usize {
         match self {
-            FittedModel::LogisticRegression { coefficients, .. } => {
-                coefficients.first().map_or(0, Vec::len)
-            }
+            FittedModel::LogisticRegression { coefficients, .. } => coefficients.first().map_or(0, Vec::len),
         }
     }
 
     /// Class probabilities, one row per matrix row, columns in class order.
     pub fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>> {
         match self {
-            FittedModel::LogisticRegression {
-                coefficients,
-                intercepts,
-            } => (0..x.n_rows)
+            FittedModel::LogisticRegression { coefficients, intercepts } => (0..x.n_rows)
                 .map(|i| {
                     let row = x.row(i);
                     let z: Vec<f64> = coefficients
@@ -202,18 +175,9 @@ mod tests {
         // coef_ = [[0.95826546]], intercept_ = [-1.43738173].
         let x = matrix(&[&[0.0], &[1.0], &[2.0], &[3.0]]);
         let m = ModelSpec::default().fit(&x, &[0, 0, 1, 1], 2).unwrap();
-        let FittedModel::LogisticRegression {
-            coefficients,
-            intercepts,
-        } = &m;
-        assert!(
-            (coefficients[0][0] - 0.958_265_46).abs() < 1e-4,
-            "{coefficients:?}"
-        );
-        assert!(
-            (intercepts[0] + 1.437_381_73).abs() < 1e-4,
-            "{intercepts:?}"
-        );
+        let FittedModel::LogisticRegression { coefficients, intercepts } = &m;
+        assert!((coefficients[0][0] - 0.958_265_46).abs() < 1e-4, "{coefficients:?}");
+        assert!((intercepts[0] + 1.437_381_73).abs() < 1e-4, "{intercepts:?}");
         let p = m.predict_proba(&x);
         assert!(p.iter().all(|r| (r[0] + r[1] - 1.0).abs() < 1e-12));
         assert!(p[0][1] < p[3][1]);
@@ -221,17 +185,8 @@ mod tests {
 
     #[test]
     fn multiclass_probabilities_sum_to_one() {
-        let x = matrix(&[
-            &[0.0, 1.0],
-            &[1.0, 0.0],
-            &[5.0, 5.0],
-            &[6.0, 5.0],
-            &[-5.0, 3.0],
-            &[-6.0, 4.0],
-        ]);
-        let m = ModelSpec::default()
-            .fit(&x, &[0, 0, 1, 1, 2, 2], 3)
-            .unwrap();
+        let x = matrix(&[&[0.0, 1.0], &[1.0, 0.0], &[5.0, 5.0], &[6.0, 5.0], &[-5.0, 3.0], &[-6.0, 4.0]]);
+        let m = ModelSpec::default().fit(&x, &[0, 0, 1, 1, 2, 2], 3).unwrap();
         let p = m.predict_proba(&x);
         for (row, want) in p.iter().zip([0, 0, 1, 1, 2, 2]) {
             assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
@@ -241,9 +196,7 @@ mod tests {
 
     #[test]
     fn invalid_c_is_rejected() {
-        let e = ModelSpec::LogisticRegression { c: 0.0 }
-            .validate()
-            .unwrap_err();
+        let e = ModelSpec::LogisticRegression { c: 0.0 }.validate().unwrap_err();
         assert_eq!(e.message(), "C must be a positive number, got 0");
     }
 }

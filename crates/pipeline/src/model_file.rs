@@ -58,14 +58,8 @@ impl ModelFile {
 
     /// Reads a model file, with a clear error for anything that is not one.
     pub fn from_json(text: &str) -> Result<ModelFile> {
-        let bad = |why: String| {
-            Error::new(
-                ErrorKind::BadModel,
-                format!("not a Glassbox model file: {why}"),
-            )
-        };
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| bad(format!("invalid JSON ({e})")))?;
+        let bad = |why: String| Error::new(ErrorKind::BadModel, format!("not a Glassbox model file: {why}"));
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(format!("invalid JSON ({e})")))?;
         let version = value
             .get("format_version")
             .ok_or_else(|| bad("it has no format_version".into()))?

@@ -1,7 +1,8 @@
-//! The whole first loop as three calls: `inspect`, `train`, `predict`.
+//! The workflow as three calls: `inspect`, `train`, `predict`.
 //!
-//! These compose the modules (ingest → features → split → model → metrics) and
-//! return plain data that the worker sends to the UI and the CLI writes out.
+//! These compose the modules (ingest → quality → features → split → model →
+//! metrics) and return plain data that the worker sends to the UI and the CLI
+//! writes out.
 
 use std::collections::BTreeMap;
 
@@ -10,11 +11,12 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::features;
-use crate::ingest::{self, ColumnKind, Rename, Table};
+use crate::ingest::{self, ColumnKind, Format, ReadOptions, Rename, RowIssue, Table};
 use crate::labels::order_labels;
-use crate::metrics::{evaluate, Evaluation};
+use crate::metrics::{evaluate, ClassScores, Evaluation, RocCurve};
 use crate::model::{argmax, ModelSpec};
 use crate::model_file::{ModelFile, Provenance, Schema, SchemaColumn, FORMAT_VERSION};
+use crate::quality::{self, Flag};
 use crate::split::stratified_split;
 
 /// Column names that are preselected as the target when present.
@@ -23,7 +25,7 @@ const LIKELY_TARGETS: [&str; 6] = ["diagnosis", "species", "target", "label", "c
 /// How many rows the preview shows.
 pub const PREVIEW_ROWS: usize = 10;
 
-/// A summary of one column for the preview.
+/// A summary of one column for the preview and the schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnSummary {
     pub name: String,
@@ -31,58 +33,75 @@ pub struct ColumnSummary {
     pub kind: ColumnKind,
     pub missing: usize,
     pub distinct: usize,
+    /// Left out of the features by default, because of a flag.
+    pub excluded: bool,
+    pub flags: Vec<Flag>,
 }
 
-/// What the app shows before training: the columns and the first rows.
+/// What the app shows before training: how the file was read, the columns,
+/// the first rows, and the rows that could not be read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Inspection {
+    pub format: Format,
     pub n_rows: usize,
+    pub n_records: usize,
     pub columns: Vec<ColumnSummary>,
     /// The first rows as text, missing cells as empty strings.
     pub preview: Vec<Vec<String>>,
     pub renamed: Vec<Rename>,
+    pub row_issues: Vec<RowIssue>,
     pub suggested_target: String,
 }
 
-/// Reads the CSV and summarises it.
-pub fn inspect(bytes: &[u8]) -> Result<Inspection> {
-    let table = ingest::parse_csv(bytes)?;
-    let columns = table
+fn summarise(table: &Table, flags: &[Vec<Flag>]) -> Vec<ColumnSummary> {
+    table
         .columns
         .iter()
-        .map(|c| {
-            let mut values: Vec<&str> = c.cells.iter().flatten().map(String::as_str).collect();
-            values.sort_unstable();
-            values.dedup();
-            ColumnSummary {
-                name: c.name.clone(),
-                original_name: c.original_name.clone(),
-                kind: c.kind,
-                missing: c.missing_count(),
-                distinct: values.len(),
-            }
+        .zip(flags)
+        .map(|(c, f)| ColumnSummary {
+            name: c.name.clone(),
+            original_name: c.original_name.clone(),
+            kind: c.kind,
+            missing: c.missing_count(),
+            distinct: c.distinct_count(),
+            excluded: quality::excluded(f),
+            flags: f.clone(),
         })
-        .collect();
-    let preview = (0..table.n_rows.min(PREVIEW_ROWS))
-        .map(|r| {
-            table
-                .columns
-                .iter()
-                .map(|c| c.cells[r].clone().unwrap_or_default())
-                .collect()
-        })
-        .collect();
+        .collect()
+}
+
+/// Reads the CSV and summarises it. With a `target`, the summary also has the
+/// target-dependent flags (leakage, strong single predictors) on all labelled rows.
+pub fn inspect(bytes: &[u8], read: &ReadOptions, target: Option<&str>) -> Result<Inspection> {
+    let table = ingest::read_csv(bytes, read)?;
     let names = table.column_names();
-    let suggested_target = LIKELY_TARGETS
-        .iter()
-        .find(|t| names.iter().any(|n| n == *t))
-        .map(|t| t.to_string())
-        .unwrap_or_else(|| names.last().cloned().unwrap_or_default());
+    let suggested_target = match target {
+        Some(t) => table.columns[find_column(&table, t)?].name.clone(),
+        None => LIKELY_TARGETS
+            .iter()
+            .find(|t| names.iter().any(|n| n == *t))
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| names.last().cloned().unwrap_or_default()),
+    };
+    let mut flags: Vec<Vec<Flag>> = table.columns.iter().map(quality::column_flags).collect();
+    if let Some(t) = target {
+        let labels = Labels::of(&table, find_column(&table, t)?)?;
+        for (i, c) in table.columns.iter().enumerate().filter(|(i, _)| *i != labels.column) {
+            flags[i].extend(quality::target_flags(c, &labels.rows, &labels.y, &labels.classes));
+        }
+        flags[labels.column].clear();
+    }
+    let preview = (0..table.n_rows.min(PREVIEW_ROWS))
+        .map(|r| table.columns.iter().map(|c| c.cells[r].clone().unwrap_or_default()).collect())
+        .collect();
     Ok(Inspection {
+        columns: summarise(&table, &flags),
+        format: table.format,
         n_rows: table.n_rows,
-        columns,
+        n_records: table.n_records,
         preview,
         renamed: table.renamed,
+        row_issues: table.row_issues,
         suggested_target,
     })
 }
@@ -95,6 +114,11 @@ pub struct TrainSpec {
     pub seed: u64,
     pub test_size: f64,
     pub model: ModelSpec,
+    pub read: ReadOptions,
+    /// Columns left out of the features, by name.
+    pub drop: Vec<String>,
+    /// Flagged columns kept as features anyway, by name.
+    pub keep: Vec<String>,
 }
 
 impl Default for TrainSpec {
@@ -104,8 +128,34 @@ impl Default for TrainSpec {
             seed: 42,
             test_size: 0.2,
             model: ModelSpec::default(),
+            read: ReadOptions::default(),
+            drop: Vec::new(),
+            keep: Vec::new(),
         }
     }
+}
+
+/// The role a column played in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Feature,
+    Target,
+    /// Left out because of a flag.
+    Excluded,
+    /// Left out because the person said so.
+    Dropped,
+}
+
+/// A column of the run's schema with its role and flags.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnReport {
+    pub name: String,
+    pub original_name: String,
+    pub kind: ColumnKind,
+    pub role: Role,
+    pub missing: usize,
+    pub flags: Vec<Flag>,
 }
 
 /// Exactly how a run was made: the report's manifest.
@@ -114,8 +164,12 @@ pub struct Manifest {
     /// The input's base name only, never a path.
     pub file_name: String,
     pub input_sha256: String,
+    pub format: Format,
     pub n_rows: usize,
     pub n_columns: usize,
+    /// Data records in the file, including the ones that could not be read.
+    pub n_records: usize,
+    pub rows_skipped: usize,
     pub target: String,
     pub rows_missing_target: usize,
     pub n_train: usize,
@@ -124,6 +178,7 @@ pub struct Manifest {
     pub test_size: f64,
     pub model: String,
     pub params: String,
+    pub columns: Vec<ColumnReport>,
     pub feature_names: Vec<String>,
     pub glassbox_version: String,
 }
@@ -147,6 +202,7 @@ pub struct TrainOutcome {
     pub classes: Vec<String>,
     pub evaluation: Evaluation,
     pub test_predictions: Vec<TestPrediction>,
+    pub row_issues: Vec<RowIssue>,
     pub model: ModelFile,
 }
 
@@ -159,11 +215,12 @@ pub struct MetricsJson {
     pub roc_auc: f64,
     pub log_loss: f64,
     pub confusion_matrix: Vec<Vec<usize>>,
-    pub per_class: BTreeMap<String, crate::metrics::ClassScores>,
-    pub macro_avg: crate::metrics::ClassScores,
-    pub weighted_avg: crate::metrics::ClassScores,
+    pub per_class: BTreeMap<String, ClassScores>,
+    pub macro_avg: ClassScores,
+    pub weighted_avg: ClassScores,
     pub rows_missing_target: usize,
-    pub roc_curves: Vec<crate::metrics::RocCurve>,
+    pub rows_skipped: usize,
+    pub roc_curves: Vec<RocCurve>,
 }
 
 impl TrainOutcome {
@@ -180,15 +237,11 @@ impl TrainOutcome {
             roc_auc: e.roc_auc,
             log_loss: e.log_loss,
             confusion_matrix: e.confusion_matrix.clone(),
-            per_class: self
-                .classes
-                .iter()
-                .cloned()
-                .zip(e.per_class.iter().copied())
-                .collect(),
+            per_class: self.classes.iter().cloned().zip(e.per_class.iter().copied()).collect(),
             macro_avg: e.macro_avg,
             weighted_avg: e.weighted_avg,
             rows_missing_target: self.manifest.rows_missing_target,
+            rows_skipped: self.manifest.rows_skipped,
             roc_curves: e.roc_curves.clone(),
         };
         let mut s = serde_json::to_string_pretty(&doc).expect("metrics always serialise");
@@ -199,10 +252,7 @@ impl TrainOutcome {
 
 /// SHA-256 of the bytes as lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The base name of a path, whichever separator it uses, so no local path
@@ -211,72 +261,103 @@ pub fn base_name(path: &str) -> String {
     path.rsplit(['/', '\\']).next().unwrap_or(path).to_string()
 }
 
-/// Trains and evaluates on a CSV: the first closed loop.
-pub fn train(bytes: &[u8], file_name: &str, spec: &TrainSpec) -> Result<TrainOutcome> {
-    spec.model.validate()?;
-    let table = ingest::parse_csv(bytes)?;
-    let target_idx = table.find(&spec.target).ok_or_else(|| {
+fn find_column(table: &Table, name: &str) -> Result<usize> {
+    table.find(name).ok_or_else(|| {
         Error::new(
             ErrorKind::UnknownColumn,
-            format!(
-                "there is no column '{}'; the columns are: {}",
-                spec.target,
-                table.column_names().join(", ")
-            ),
+            format!("there is no column '{name}'; the columns are: {}", table.column_names().join(", ")),
         )
-    })?;
-    let target = &table.columns[target_idx];
-    let labelled: Vec<usize> = (0..table.n_rows)
-        .filter(|&r| target.cells[r].is_some())
-        .collect();
-    if labelled.is_empty() {
-        return Err(Error::new(
-            ErrorKind::BadTarget,
-            format!(
-                "the target column '{}' has no values: every row is missing",
-                target.name
-            ),
-        ));
+    })
+}
+
+/// The target's labelled rows, their classes in scikit-learn's order, and class indices.
+struct Labels {
+    column: usize,
+    rows: Vec<usize>,
+    classes: Vec<String>,
+    y: Vec<usize>,
+}
+
+impl Labels {
+    fn of(table: &Table, column: usize) -> Result<Labels> {
+        let target = &table.columns[column];
+        let rows: Vec<usize> = (0..table.n_rows).filter(|&r| target.cells[r].is_some()).collect();
+        if rows.is_empty() {
+            return Err(Error::new(
+                ErrorKind::BadTarget,
+                format!("the target column '{}' has no values: every row is missing", target.name),
+            ));
+        }
+        let label = |r: usize| target.cells[r].as_deref().unwrap_or_default();
+        let classes = order_labels(rows.iter().map(|&r| label(r)));
+        if classes.len() < 2 {
+            return Err(Error::new(
+                ErrorKind::BadTarget,
+                format!(
+                    "the target column '{}' has only one class ('{}'); a classifier needs at least two",
+                    target.name, classes[0]
+                ),
+            ));
+        }
+        let index: BTreeMap<&str, usize> = classes.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
+        let y = rows.iter().map(|&r| index[label(r)]).collect();
+        Ok(Labels { column, rows, classes, y })
     }
-    let classes = order_labels(
-        labelled
-            .iter()
-            .map(|&r| target.cells[r].as_deref().unwrap_or_default()),
-    );
-    if classes.len() < 2 {
-        return Err(Error::new(
-            ErrorKind::BadTarget,
-            format!(
-                "the target column '{}' has only one class ('{}'); a classifier needs at least two",
-                target.name, classes[0]
-            ),
-        ));
-    }
-    let class_index: BTreeMap<&str, usize> = classes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.as_str(), i))
-        .collect();
-    let y: Vec<usize> = labelled
-        .iter()
-        .map(|&r| class_index[target.cells[r].as_deref().unwrap_or_default()])
-        .collect();
-    check_class_sizes(&classes, &y, &target.name)?;
-    let feature_columns: Vec<usize> = (0..table.columns.len())
-        .filter(|&c| c != target_idx)
-        .collect();
-    if feature_columns.is_empty() {
-        return Err(Error::new(
-            ErrorKind::BadSpec,
-            "the file has no columns besides the target to learn from",
-        ));
-    }
-    let split = stratified_split(&y, classes.len(), spec.test_size, spec.seed)?;
-    // Split indices point into `labelled`; map them back to record indices.
+}
+
+/// Trains and evaluates on a CSV.
+pub fn train(bytes: &[u8], file_name: &str, spec: &TrainSpec) -> Result<TrainOutcome> {
+    spec.model.validate()?;
+    let table = ingest::read_csv(bytes, &spec.read)?;
+    let target_idx = find_column(&table, &spec.target)?;
+    let labels = Labels::of(&table, target_idx)?;
+    let Labels { rows: labelled, classes, y, .. } = &labels;
+    check_class_sizes(classes, y, &table.columns[target_idx].name)?;
+    let split = stratified_split(y, classes.len(), spec.test_size, spec.seed)?;
+    // Split indices point into `labelled`; map them back to table rows.
     let train_rows: Vec<usize> = split.train.iter().map(|&i| labelled[i]).collect();
     let test_rows: Vec<usize> = split.test.iter().map(|&i| labelled[i]).collect();
     let y_train: Vec<usize> = split.train.iter().map(|&i| y[i]).collect();
     let y_test: Vec<usize> = split.test.iter().map(|&i| y[i]).collect();
+
+    let named = |list: &[String]| -> Result<Vec<usize>> { list.iter().map(|n| find_column(&table, n)).collect() };
+    let (dropped, kept) = (named(&spec.drop)?, named(&spec.keep)?);
+    // Target-dependent flags look at training rows only, so the test set stays unseen.
+    let columns: Vec<ColumnReport> = table
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut flags = if i == target_idx { Vec::new() } else { quality::column_flags(c) };
+            if i != target_idx {
+                flags.extend(quality::target_flags(c, &train_rows, &y_train, classes));
+            }
+            let role = if i == target_idx {
+                Role::Target
+            } else if dropped.contains(&i) {
+                Role::Dropped
+            } else if quality::excluded(&flags) && !kept.contains(&i) {
+                Role::Excluded
+            } else {
+                Role::Feature
+            };
+            ColumnReport {
+                name: c.name.clone(),
+                original_name: c.original_name.clone(),
+                kind: c.kind,
+                role,
+                missing: c.missing_count(),
+                flags,
+            }
+        })
+        .collect();
+    let feature_columns: Vec<usize> = (0..columns.len()).filter(|&i| columns[i].role == Role::Feature).collect();
+    if feature_columns.is_empty() {
+        return Err(Error::new(
+            ErrorKind::BadSpec,
+            "no columns are left to learn from: every column besides the target is dropped or excluded by a flag",
+        ));
+    }
 
     let fitted = features::fit(&table, &feature_columns, &train_rows)?;
     let x_train = fitted.transform(&table, &train_rows)?;
@@ -290,7 +371,7 @@ pub fn train(bytes: &[u8], file_name: &str, spec: &TrainSpec) -> Result<TrainOut
         .zip(&y_test)
         .zip(&proba)
         .map(|((&row, &actual), p)| TestPrediction {
-            row,
+            row: table.records[row],
             line: table.lines[row],
             actual,
             predicted: argmax(p),
@@ -301,9 +382,12 @@ pub fn train(bytes: &[u8], file_name: &str, spec: &TrainSpec) -> Result<TrainOut
     let manifest = Manifest {
         file_name: base_name(file_name),
         input_sha256: input_sha256.clone(),
+        format: table.format.clone(),
         n_rows: table.n_rows,
         n_columns: table.columns.len(),
-        target: target.name.clone(),
+        n_records: table.n_records,
+        rows_skipped: table.row_issues.len(),
+        target: table.columns[target_idx].name.clone(),
         rows_missing_target: table.n_rows - labelled.len(),
         n_train: train_rows.len(),
         n_test: test_rows.len(),
@@ -313,26 +397,30 @@ pub fn train(bytes: &[u8], file_name: &str, spec: &TrainSpec) -> Result<TrainOut
         params: spec.model.params_text(),
         feature_names: fitted.feature_names(),
         glassbox_version: crate::VERSION.to_string(),
+        columns: columns.clone(),
     };
     let model_file = ModelFile {
         format_version: FORMAT_VERSION,
         glassbox_version: crate::VERSION.to_string(),
-        schema: schema_of(&table, target_idx),
+        schema: Schema {
+            columns: columns
+                .iter()
+                .map(|c| SchemaColumn { name: c.name.clone(), original_name: c.original_name.clone(), kind: c.kind })
+                .collect(),
+            target: table.columns[target_idx].name.clone(),
+        },
         classes: classes.clone(),
         features: fitted,
         spec: spec.model.clone(),
         model,
-        provenance: Provenance {
-            input_sha256,
-            seed: spec.seed,
-            test_size: spec.test_size,
-        },
+        provenance: Provenance { input_sha256, seed: spec.seed, test_size: spec.test_size },
     };
     Ok(TrainOutcome {
         manifest,
-        classes,
+        classes: classes.clone(),
         evaluation,
         test_predictions,
+        row_issues: table.row_issues,
         model: model_file,
     })
 }
@@ -354,59 +442,82 @@ fn check_class_sizes(classes: &[String], y: &[usize], target: &str) -> Result<()
     Ok(())
 }
 
-fn schema_of(table: &Table, target_idx: usize) -> Schema {
-    Schema {
-        columns: table
-            .columns
-            .iter()
-            .map(|c| SchemaColumn {
-                name: c.name.clone(),
-                original_name: c.original_name.clone(),
-                kind: c.kind,
-            })
-            .collect(),
-        target: table.columns[target_idx].name.clone(),
-    }
+/// The prediction for one data record of the input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PredictedRow {
+    /// The predicted class index; `None` when the record could not be read.
+    pub predicted: Option<usize>,
+    /// Class probabilities; empty when the record could not be read.
+    pub proba: Vec<f64>,
+    /// What was wrong with the record, if anything (it may still be predicted).
+    pub issue: Option<String>,
 }
 
-/// Predictions for every row of a CSV, in input order.
+/// Predictions for every data record of a CSV, in input order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
     pub classes: Vec<String>,
-    pub predicted: Vec<usize>,
-    pub proba: Vec<Vec<f64>>,
+    pub rows: Vec<PredictedRow>,
 }
 
 impl Prediction {
-    /// The predictions as CSV: `prediction` then `proba_<class>` for each class.
+    /// The predictions as CSV: `prediction`, `proba_<class>` for each class, then `issue`.
     pub fn to_csv(&self) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
         let mut header = vec!["prediction".to_string()];
         header.extend(self.classes.iter().map(|c| format!("proba_{c}")));
-        w.write_record(&header)
-            .expect("writing to memory cannot fail");
-        for (p, probs) in self.predicted.iter().zip(&self.proba) {
-            let mut rec = vec![self.classes[*p].clone()];
-            rec.extend(probs.iter().map(|v| v.to_string()));
+        header.push("issue".to_string());
+        w.write_record(&header).expect("writing to memory cannot fail");
+        for row in &self.rows {
+            let mut rec = vec![row.predicted.map(|p| self.classes[p].clone()).unwrap_or_default()];
+            if row.proba.is_empty() {
+                rec.extend(self.classes.iter().map(|_| String::new()));
+            } else {
+                rec.extend(row.proba.iter().map(|v| v.to_string()));
+            }
+            rec.push(row.issue.clone().unwrap_or_default());
             w.write_record(&rec).expect("writing to memory cannot fail");
         }
-        String::from_utf8(w.into_inner().expect("writing to memory cannot fail"))
-            .expect("the CSV is UTF-8")
+        String::from_utf8(w.into_inner().expect("writing to memory cannot fail")).expect("the CSV is UTF-8")
     }
 }
 
-/// Scores every row of a CSV with a saved model.
-pub fn predict(model: &ModelFile, bytes: &[u8]) -> Result<Prediction> {
-    let table = ingest::parse_csv(bytes)?;
+/// Scores every data record of a CSV with a saved model. Column kinds come
+/// from the model; `read` gives the byte-level options. A record that cannot
+/// be read gets no prediction and says why, so the output has one row per record.
+pub fn predict(model: &ModelFile, bytes: &[u8], read: &ReadOptions) -> Result<Prediction> {
+    let mut read = read.clone();
+    read.bad_rows = ingest::BadRows::Skip;
+    read.kinds = model.schema.columns.iter().map(|c| (c.name.clone(), c.kind)).collect();
+    let table = ingest::read_csv(bytes, &read)?;
     let rows: Vec<usize> = (0..table.n_rows).collect();
     let x = model.features.transform(&table, &rows)?;
     let proba = model.model.predict_proba(&x);
-    let predicted = proba.iter().map(|p| argmax(p)).collect();
-    Ok(Prediction {
-        classes: model.classes.clone(),
-        predicted,
-        proba,
-    })
+    let mut out: Vec<PredictedRow> =
+        (0..table.n_records).map(|_| PredictedRow { predicted: None, proba: Vec::new(), issue: None }).collect();
+    for issue in &table.row_issues {
+        out[issue.record].issue = Some(issue.message.clone());
+    }
+    for (row, p) in proba.into_iter().enumerate() {
+        let slot = &mut out[table.records[row]];
+        slot.predicted = Some(argmax(&p));
+        slot.proba = p;
+    }
+    // Stray values in numeric columns were imputed: say so on their rows.
+    let feature_names: Vec<&str> = model.features.columns().iter().map(|c| c.name()).collect();
+    for c in table.columns.iter().filter(|c| c.stray_count() > 0 && feature_names.contains(&c.name.as_str())) {
+        for t in &c.strays {
+            if let Some(row) = table.lines.iter().position(|&l| l == t.line) {
+                let note = format!("column '{}': '{}' is not a number, treated as missing", c.name, t.token);
+                let slot = &mut out[table.records[row]].issue;
+                *slot = Some(match slot.take() {
+                    Some(prev) => format!("{prev}; {note}"),
+                    None => note,
+                });
+            }
+        }
+    }
+    Ok(Prediction { classes: model.classes.clone(), rows: out })
 }
 
 #[cfg(test)]
@@ -414,25 +525,15 @@ mod tests {
     use super::*;
 
     fn spec(target: &str) -> TrainSpec {
-        TrainSpec {
-            target: target.into(),
-            ..TrainSpec::default()
-        }
+        TrainSpec { target: target.into(), ..TrainSpec::default() }
     }
 
     /// 20 labelled rows plus 3 without a target, interleaved.
     fn with_missing_targets() -> String {
         let mut s = String::from("x,colour,y\n");
         for i in 0..23 {
-            let y = if i % 8 == 3 {
-                "NA".to_string()
-            } else {
-                (if i % 2 == 0 { "10" } else { "9" }).to_string()
-            };
-            s.push_str(&format!(
-                "{i},{},{y}\n",
-                if i % 3 == 0 { "red" } else { "blue" }
-            ));
+            let y = if i % 8 == 3 { "NA".to_string() } else { (if i % 2 == 0 { "10" } else { "9" }).to_string() };
+            s.push_str(&format!("{i},{},{y}\n", if i % 3 == 0 { "red" } else { "blue" }));
         }
         s
     }
@@ -455,11 +556,7 @@ mod tests {
     fn numeric_labels_in_numeric_order_positive_second() {
         let o = train(with_missing_targets().as_bytes(), "f.csv", &spec("y")).unwrap();
         assert_eq!(o.classes, ["9", "10"]);
-        assert_eq!(
-            o.evaluation.roc_curves.len(),
-            1,
-            "binary: one curve, for the positive class"
-        );
+        assert_eq!(o.evaluation.roc_curves.len(), 1, "binary: one curve, for the positive class");
     }
 
     #[test]
@@ -469,15 +566,7 @@ mod tests {
         let b = train(csv.as_bytes(), "f.csv", &spec("y")).unwrap();
         assert_eq!(a.model.to_json(), b.model.to_json());
         assert_eq!(a.metrics_json(), b.metrics_json());
-        let c = train(
-            csv.as_bytes(),
-            "f.csv",
-            &TrainSpec {
-                seed: 7,
-                ..spec("y")
-            },
-        )
-        .unwrap();
+        let c = train(csv.as_bytes(), "f.csv", &TrainSpec { seed: 7, ..spec("y") }).unwrap();
         assert_ne!(a.test_rows(), c.test_rows());
     }
 
@@ -487,52 +576,70 @@ mod tests {
         let o = train(csv.as_bytes(), "f.csv", &spec("y")).unwrap();
         let model = ModelFile::from_json(&o.model.to_json()).unwrap();
         assert_eq!(model, o.model);
-        let p = predict(&model, csv.as_bytes()).unwrap();
-        assert_eq!(
-            p.predicted.len(),
-            23,
-            "one prediction per input row, target or not"
-        );
+        let p = predict(&model, csv.as_bytes(), &ReadOptions::default()).unwrap();
+        assert_eq!(p.rows.len(), 23, "one prediction per input row, target or not");
         for t in &o.test_predictions {
-            assert_eq!(p.proba[t.row], t.proba);
+            assert_eq!(p.rows[t.row].proba, t.proba);
         }
     }
 
     #[test]
     fn unseen_category_at_predict_is_not_an_error() {
         let o = train(with_missing_targets().as_bytes(), "f.csv", &spec("y")).unwrap();
-        let p = predict(&o.model, b"x,colour\n4,green\n5,\n").unwrap();
-        assert_eq!(p.proba.len(), 2);
+        let p = predict(&o.model, b"x,colour\n4,green\n5,\n", &ReadOptions::default()).unwrap();
+        assert_eq!(p.rows.len(), 2);
+        assert!(p.rows.iter().all(|r| r.predicted.is_some() && r.issue.is_none()));
     }
 
     #[test]
     fn class_with_one_row_is_a_clear_error() {
         let e = train(b"x,y\n1,a\n2,a\n3,a\n4,b\n5,a\n", "f.csv", &spec("y")).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::BadTarget);
-        assert!(
-            e.message()
-                .starts_with("class 'b' of the target column 'y' has only 1 row"),
-            "{e}"
-        );
+        assert!(e.message().starts_with("class 'b' of the target column 'y' has only 1 row"), "{e}");
+    }
+
+    #[test]
+    fn unreadable_rows_are_skipped_in_training_and_reported_in_predict() {
+        let mut csv = with_missing_targets();
+        csv.insert_str(csv.find('\n').unwrap() + 1, "this row is broken\n");
+        let o = train(csv.as_bytes(), "f.csv", &spec("y")).unwrap();
+        assert_eq!((o.manifest.rows_skipped, o.manifest.n_records), (1, 24));
+        assert!(!o.test_rows().contains(&0), "record 0 was skipped, so it is in no split");
+        let p = predict(&o.model, csv.as_bytes(), &ReadOptions::default()).unwrap();
+        assert_eq!(p.rows.len(), 24);
+        assert_eq!(p.rows[0].predicted, None);
+        assert_eq!(p.rows[0].issue.as_deref(), Some("line 2 has 1 fields, but the header has 3"));
+        let text = p.to_csv();
+        assert!(text.starts_with("prediction,proba_9,proba_10,issue\n,,,\"line 2 has 1 fields"), "{text}");
+    }
+
+    #[test]
+    fn flagged_columns_are_excluded_unless_kept_and_dropped_ones_are_gone() {
+        let mut csv = String::from("id,x,constant,y\n");
+        for i in 0..40 {
+            csv.push_str(&format!("{},{}.5,k,{}\n", 1000 + i, i % 7, if i % 2 == 0 { "a" } else { "b" }));
+        }
+        let o = train(csv.as_bytes(), "f.csv", &spec("y")).unwrap();
+        let roles: Vec<Role> = o.manifest.columns.iter().map(|c| c.role).collect();
+        assert_eq!(roles, [Role::Excluded, Role::Feature, Role::Excluded, Role::Target]);
+        assert_eq!(o.manifest.feature_names, ["x"]);
+        let kept = TrainSpec { keep: vec!["id".into()], drop: vec!["x".into()], ..spec("y") };
+        let o = train(csv.as_bytes(), "f.csv", &kept).unwrap();
+        assert_eq!(o.manifest.feature_names, ["id"]);
     }
 
     #[test]
     fn target_only_file_is_a_clear_error() {
-        let e = train(b"y\na\nb\na\nb\n", "f.csv", &spec("y")).unwrap_err();
-        assert_eq!(
-            e.message(),
-            "the file has no columns besides the target to learn from"
-        );
+        let e = train(b"y\na\nb\na\nb\na\nb\na\nb\na\nb\n", "f.csv", &spec("y")).unwrap_err();
+        assert!(e.message().starts_with("no columns are left to learn from"), "{e}");
     }
 
     #[test]
     fn inspect_suggests_likely_targets_else_last_column() {
-        assert_eq!(
-            inspect(b"species,x\na,1\n").unwrap().suggested_target,
-            "species"
-        );
-        assert_eq!(inspect(b"a,b,c\n1,2,3\n").unwrap().suggested_target, "c");
-        let i = inspect(b"a,b\n1,x\n,x\n3,y\n").unwrap();
+        let opts = ReadOptions::default();
+        assert_eq!(inspect(b"species,x\na,1\n", &opts, None).unwrap().suggested_target, "species");
+        assert_eq!(inspect(b"a,b,c\nx,2,3\n", &opts, None).unwrap().suggested_target, "c");
+        let i = inspect(b"a,b\n1,x\n,x\n3,y\n", &opts, None).unwrap();
         assert_eq!((i.columns[0].missing, i.columns[1].distinct), (1, 2));
     }
 }

@@ -63,18 +63,11 @@ pub fn stratified_split(y: &[usize], n_classes: usize, test_size: f64, seed: u64
 /// (ties to the lower class index). No class gets more rows than it has.
 pub fn approximate_mode(counts: &[usize], n_draws: usize) -> Vec<usize> {
     let total: usize = counts.iter().sum();
-    let shares: Vec<f64> = counts
-        .iter()
-        .map(|&c| n_draws as f64 * c as f64 / total as f64)
-        .collect();
+    let shares: Vec<f64> = counts.iter().map(|&c| n_draws as f64 * c as f64 / total as f64).collect();
     let mut out: Vec<usize> = shares.iter().map(|s| s.floor() as usize).collect();
     let mut need = n_draws - out.iter().sum::<usize>();
     let mut order: Vec<usize> = (0..counts.len()).collect();
-    order.sort_by(|&a, &b| {
-        (shares[b] - shares[b].floor())
-            .total_cmp(&(shares[a] - shares[a].floor()))
-            .then(a.cmp(&b))
-    });
+    order.sort_by(|&a, &b| (shares[b] - shares[b].floor()).total_cmp(&(shares[a] - shares[a].floor())).then(a.cmp(&b)));
     while need > 0 {
         let before = need;
         for &i in &order {

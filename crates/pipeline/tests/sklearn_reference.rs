@@ -15,18 +15,11 @@ fn fixture(name: &str) -> Value {
 }
 
 fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
+    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
 }
 
 fn close(case: &str, what: &str, got: f64, want: f64) {
-    assert!(
-        (got - want).abs() <= TOL,
-        "{case}: {what} = {got}, scikit-learn says {want}"
-    );
+    assert!((got - want).abs() <= TOL, "{case}: {what} = {got}, scikit-learn says {want}");
 }
 
 fn close_all(case: &str, what: &str, got: &[f64], want: &[f64]) {
@@ -42,32 +35,12 @@ fn metrics_match_scikit_learn() {
     for case in cases["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
         let k = case["n_classes"].as_u64().unwrap() as usize;
-        let y: Vec<usize> = case["y_true"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap() as usize)
-            .collect();
+        let y: Vec<usize> = case["y_true"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
         let proba: Vec<Vec<f64>> = case["proba"].as_array().unwrap().iter().map(f64s).collect();
         let e = evaluate(&y, &proba, k);
-        close(
-            name,
-            "accuracy",
-            e.accuracy,
-            case["accuracy"].as_f64().unwrap(),
-        );
-        close(
-            name,
-            "log_loss",
-            e.log_loss,
-            case["log_loss"].as_f64().unwrap(),
-        );
-        close(
-            name,
-            "roc_auc",
-            e.roc_auc,
-            case["roc_auc"].as_f64().unwrap(),
-        );
+        close(name, "accuracy", e.accuracy, case["accuracy"].as_f64().unwrap());
+        close(name, "log_loss", e.log_loss, case["log_loss"].as_f64().unwrap());
+        close(name, "roc_auc", e.roc_auc, case["roc_auc"].as_f64().unwrap());
         let cm: Vec<Vec<usize>> = serde_json::from_value(case["confusion_matrix"].clone()).unwrap();
         assert_eq!(e.confusion_matrix, cm, "{name}: confusion matrix");
         close_all(
@@ -76,42 +49,19 @@ fn metrics_match_scikit_learn() {
             &e.per_class.iter().map(|s| s.precision).collect::<Vec<_>>(),
             &f64s(&case["precision"]),
         );
-        close_all(
-            name,
-            "recall",
-            &e.per_class.iter().map(|s| s.recall).collect::<Vec<_>>(),
-            &f64s(&case["recall"]),
-        );
-        close_all(
-            name,
-            "f1",
-            &e.per_class.iter().map(|s| s.f1).collect::<Vec<_>>(),
-            &f64s(&case["f1"]),
-        );
+        close_all(name, "recall", &e.per_class.iter().map(|s| s.recall).collect::<Vec<_>>(), &f64s(&case["recall"]));
+        close_all(name, "f1", &e.per_class.iter().map(|s| s.f1).collect::<Vec<_>>(), &f64s(&case["f1"]));
         let support: Vec<f64> = e.per_class.iter().map(|s| s.support as f64).collect();
         close_all(name, "support", &support, &f64s(&case["support"]));
-        for (avg, want) in [
-            (&e.macro_avg, &case["macro"]),
-            (&e.weighted_avg, &case["weighted"]),
-        ] {
-            close_all(
-                name,
-                "average",
-                &[avg.precision, avg.recall, avg.f1],
-                &f64s(want),
-            );
+        for (avg, want) in [(&e.macro_avg, &case["macro"]), (&e.weighted_avg, &case["weighted"])] {
+            close_all(name, "average", &[avg.precision, avg.recall, avg.f1], &f64s(want));
         }
         let curves = case["roc_curves"].as_array().unwrap();
-        assert_eq!(
-            e.roc_curves.len(),
-            curves.len(),
-            "{name}: number of ROC curves"
-        );
+        assert_eq!(e.roc_curves.len(), curves.len(), "{name}: number of ROC curves");
         for (got, want) in e.roc_curves.iter().zip(curves) {
             close_all(name, "fpr", &got.fpr, &f64s(&want["fpr"]));
             close_all(name, "tpr", &got.tpr, &f64s(&want["tpr"]));
-            let thresholds: Vec<Option<f64>> =
-                serde_json::from_value(want["thresholds"].clone()).unwrap();
+            let thresholds: Vec<Option<f64>> = serde_json::from_value(want["thresholds"].clone()).unwrap();
             assert_eq!(got.thresholds, thresholds, "{name}: thresholds");
         }
     }
@@ -124,60 +74,28 @@ fn logistic_regression_probabilities_close_to_scikit_learn() {
     let cases = fixture("models.json");
     for case in cases["cases"].as_array().unwrap() {
         let file = case["file"].as_str().unwrap();
-        let bytes = std::fs::read(format!(
-            "{}/../../public/samples/{file}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap();
+        let bytes = std::fs::read(format!("{}/../../public/samples/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         let table = parse_csv(&bytes).unwrap();
         let t = table.find(case["target"].as_str().unwrap()).unwrap();
-        let labelled: Vec<usize> = (0..table.n_rows)
-            .filter(|&r| table.columns[t].cells[r].is_some())
-            .collect();
+        let labelled: Vec<usize> = (0..table.n_rows).filter(|&r| table.columns[t].cells[r].is_some()).collect();
         let every = case["every"].as_u64().unwrap() as usize;
-        let (test, train): (Vec<(usize, usize)>, Vec<(usize, usize)>) = labelled
-            .iter()
-            .copied()
-            .enumerate()
-            .partition(|(i, _)| i % every == 0);
+        let (test, train): (Vec<(usize, usize)>, Vec<(usize, usize)>) =
+            labelled.iter().copied().enumerate().partition(|(i, _)| i % every == 0);
         let rows = |v: &[(usize, usize)]| v.iter().map(|p| p.1).collect::<Vec<_>>();
         let (train, test) = (rows(&train), rows(&test));
-        let classes = order_labels(
-            labelled
-                .iter()
-                .map(|&r| table.columns[t].cells[r].as_deref().unwrap()),
-        );
+        let classes = order_labels(labelled.iter().map(|&r| table.columns[t].cells[r].as_deref().unwrap()));
         let want_classes: Vec<String> = serde_json::from_value(case["classes"].clone()).unwrap();
         assert_eq!(classes, want_classes);
         let y: Vec<usize> = train
             .iter()
-            .map(|&r| {
-                classes
-                    .iter()
-                    .position(|c| Some(c.as_str()) == table.columns[t].cells[r].as_deref())
-                    .unwrap()
-            })
+            .map(|&r| classes.iter().position(|c| Some(c.as_str()) == table.columns[t].cells[r].as_deref()).unwrap())
             .collect();
         let features: Vec<usize> = (0..table.columns.len()).filter(|&c| c != t).collect();
         let fitted = features::fit(&table, &features, &train).unwrap();
-        let model = ModelSpec::default()
-            .fit(
-                &fitted.transform(&table, &train).unwrap(),
-                &y,
-                classes.len(),
-            )
-            .unwrap();
+        let model = ModelSpec::default().fit(&fitted.transform(&table, &train).unwrap(), &y, classes.len()).unwrap();
         let proba = model.predict_proba(&fitted.transform(&table, &test).unwrap());
         let want: Vec<Vec<f64>> = serde_json::from_value(case["proba"].clone()).unwrap();
-        let worst = proba
-            .iter()
-            .flatten()
-            .zip(want.iter().flatten())
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f64::max);
-        assert!(
-            worst < 1e-3,
-            "{file}: largest probability difference from scikit-learn is {worst}"
-        );
+        let worst = proba.iter().flatten().zip(want.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        assert!(worst < 1e-3, "{file}: largest probability difference from scikit-learn is {worst}");
     }
 }

@@ -19,6 +19,7 @@ use std::fmt::Write;
 
 use glassbox_charts::confusion::{cell_stats, cell_title, heat_color, heat_text_color};
 use glassbox_pipeline::metrics::ClassScores;
+use glassbox_pipeline::run::Role;
 use glassbox_pipeline::TrainOutcome;
 
 /// Escapes text for HTML element content and attribute values.
@@ -64,6 +65,7 @@ button:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
 #cm-detail{min-height:1.5em}
 svg{max-width:100%;height:auto;background:#fff}
 .manifest td{text-align:left;overflow-wrap:anywhere}
+.schema td,.schema th{text-align:left}.schema td.notes{color:var(--muted);font-size:.9em}
 "#;
 
 /// The inline script: hover details and the counts / normalised toggle.
@@ -113,7 +115,9 @@ pub fn classification_report_html(o: &TrainOutcome) -> String {
 
 fn confusion_html(o: &TrainOutcome) -> String {
     let cm = &o.evaluation.confusion_matrix;
-    let mut t = String::from("<table id=\"cm\" data-testid=\"confusion-matrix\"><thead><tr><th class=\"axis\">true ↓ / predicted →</th>");
+    let mut t = String::from(
+        "<table id=\"cm\" data-testid=\"confusion-matrix\"><thead><tr><th class=\"axis\">true ↓ / predicted →</th>",
+    );
     for c in &o.classes {
         let _ = write!(t, "<th>{}</th>", escape(c));
     }
@@ -143,7 +147,9 @@ fn manifest_html(o: &TrainOutcome) -> String {
     let rows: Vec<(&str, String)> = vec![
         ("input file", m.file_name.clone()),
         ("input SHA-256", m.input_sha256.clone()),
+        ("read as", format_text(&m.format)),
         ("rows × columns", format!("{} × {}", m.n_rows, m.n_columns)),
+        ("rows skipped (could not be read)", m.rows_skipped.to_string()),
         ("target", m.target.clone()),
         ("rows left out (target missing)", m.rows_missing_target.to_string()),
         ("training / test rows", format!("{} / {}", m.n_train, m.n_test)),
@@ -159,6 +165,56 @@ fn manifest_html(o: &TrainOutcome) -> String {
         let _ = write!(t, "<tr><th>{}</th><td>{}</td></tr>", escape(k), escape(&v));
     }
     t.push_str("</tbody></table>");
+    t
+}
+
+/// How the bytes were read, in words.
+pub fn format_text(f: &glassbox_pipeline::ingest::Format) -> String {
+    let delimiter = if f.delimiter == '\t' { "tab".to_string() } else { format!("'{}'", f.delimiter) };
+    format!(
+        "{}{}{}, delimiter {delimiter}, {}, decimal {}",
+        f.encoding,
+        if f.bom { " with BOM" } else { "" },
+        if f.encoding_guessed { " (guessed)" } else { "" },
+        if f.header { "header row" } else { "no header row" },
+        if f.decimal_comma { "comma" } else { "point" }
+    )
+}
+
+/// Every column with its kind, role and flags.
+fn schema_html(o: &TrainOutcome) -> String {
+    let mut t = String::from(
+        "<table class=\"schema\" data-testid=\"schema\"><thead><tr><th>column</th><th>kind</th><th>role</th><th>missing</th><th>notes</th></tr></thead><tbody>",
+    );
+    for c in &o.manifest.columns {
+        let role = match c.role {
+            Role::Feature => "feature",
+            Role::Target => "target",
+            Role::Excluded => "excluded",
+            Role::Dropped => "dropped",
+        };
+        let notes: Vec<String> = c.flags.iter().map(|f| escape(&f.reason)).collect();
+        let _ = write!(
+            t,
+            "<tr><td>{}</td><td>{}</td><td>{role}</td><td>{}</td><td class=\"notes\">{}</td></tr>",
+            escape(&c.name),
+            c.kind.as_str(),
+            c.missing,
+            notes.join("<br>")
+        );
+    }
+    t.push_str("</tbody></table>");
+    if !o.row_issues.is_empty() {
+        let _ =
+            write!(t, "<p>{} rows could not be read and were skipped:</p><ul class=\"issues\">", o.row_issues.len());
+        for i in o.row_issues.iter().take(20) {
+            let _ = write!(t, "<li>{}</li>", escape(&i.message));
+        }
+        if o.row_issues.len() > 20 {
+            let _ = write!(t, "<li>… and {} more</li>", o.row_issues.len() - 20);
+        }
+        t.push_str("</ul>");
+    }
     t
 }
 
@@ -184,11 +240,7 @@ pub fn render(o: &TrainOutcome) -> String {
     h.push_str("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
     // No request of any kind may leave the file: styles and the script are inline.
     h.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">");
-    let _ = write!(
-        h,
-        "<title>Glassbox report: {}</title><style>{STYLE}</style></head><body>",
-        escape(&m.file_name)
-    );
+    let _ = write!(h, "<title>Glassbox report: {}</title><style>{STYLE}</style></head><body>", escape(&m.file_name));
     let _ = write!(
         h,
         "<header><h1>Glassbox report</h1><p class=\"muted\">Predicting <b>{}</b> in <b>{}</b> with {} ({}).</p></header>",
@@ -205,21 +257,14 @@ pub fn render(o: &TrainOutcome) -> String {
         fmt_metric(e.log_loss),
         m.n_test
     );
-    let _ = write!(
-        h,
-        "<h2>Classification report</h2>{}",
-        classification_report_html(o)
-    );
+    let _ = write!(h, "<h2>Classification report</h2>{}", classification_report_html(o));
     let _ = write!(
         h,
         "<h2>Confusion matrix</h2><p><button id=\"cm-toggle\" type=\"button\" aria-pressed=\"false\" data-testid=\"cm-toggle\">Normalise by true class</button></p>{}<p id=\"cm-detail\" class=\"muted\" aria-live=\"polite\">Hover or focus a cell for its counts and shares.</p>",
         confusion_html(o)
     );
-    let _ = write!(
-        h,
-        "<h2>ROC curve</h2><div data-testid=\"roc-chart\">{}</div>",
-        roc_chart(o)
-    );
+    let _ = write!(h, "<h2>ROC curve</h2><div data-testid=\"roc-chart\">{}</div>", roc_chart(o));
+    let _ = write!(h, "<h2>Columns</h2>{}", schema_html(o));
     let _ = write!(h, "<h2>How this was made</h2>{}", manifest_html(o));
     let _ = write!(h, "<script>{SCRIPT}</script></body></html>\n");
     h
@@ -231,15 +276,7 @@ mod tests {
     use glassbox_pipeline::{train, TrainSpec};
 
     fn outcome(csv: &str, file: &str, target: &str) -> TrainOutcome {
-        train(
-            csv.as_bytes(),
-            file,
-            &TrainSpec {
-                target: target.into(),
-                ..TrainSpec::default()
-            },
-        )
-        .unwrap()
+        train(csv.as_bytes(), file, &TrainSpec { target: target.into(), ..TrainSpec::default() }).unwrap()
     }
 
     const HOSTILE: &str = "<b>x</b>,\"t\"\"&<'\"\n1,<i>a</i>\n2,<i>a</i>\n3,<i>a</i>\n4,<i>a</i>\n5,<i>a</i>\n6,b&c\n7,b&c\n8,b&c\n9,b&c\n10,b&c\n";
@@ -261,27 +298,22 @@ mod tests {
         for needle in ["http://", "https://", "src=", "href=", "@import", "url("] {
             // The SVG namespace is an identifier, not a request.
             let hits = html.matches(needle).count()
-                - html.matches("http://www.w3.org/2000/svg").count()
-                    * usize::from(needle == "http://");
+                - html.matches("http://www.w3.org/2000/svg").count() * usize::from(needle == "http://");
             assert_eq!(hits, 0, "report contains {needle}");
         }
     }
 
     #[test]
     fn report_golden() {
-        let csv = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../public/samples/iris.csv"
-        ))
-        .unwrap();
+        let csv =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../public/samples/iris.csv")).unwrap();
         let html = render(&outcome(&csv, "iris.csv", "species"));
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/iris_report.html");
         if std::env::var_os("UPDATE_GOLDEN").is_some() {
             std::fs::create_dir_all(std::path::Path::new(path).parent().unwrap()).unwrap();
             std::fs::write(path, &html).unwrap();
         }
-        let expected =
-            std::fs::read_to_string(path).expect("golden file; create it with UPDATE_GOLDEN=1");
+        let expected = std::fs::read_to_string(path).expect("golden file; create it with UPDATE_GOLDEN=1");
         assert_eq!(html, expected, "iris report differs from its golden file");
     }
 }

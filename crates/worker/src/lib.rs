@@ -8,10 +8,11 @@
 //!
 //! ```
 //! use glassbox_worker::{handle, Request, Response};
-//! let r = handle(Request::Inspect { bytes: b"a,b\n1,x\n".to_vec() });
+//! let r = handle(Request::Inspect { bytes: b"a,b\n1,x\n".to_vec(), read: Default::default() });
 //! assert!(matches!(r, Response::Inspected(i) if i.n_rows == 1));
 //! ```
 
+use glassbox_pipeline::ingest::ReadOptions;
 use glassbox_pipeline::{Inspection, TrainOutcome, TrainSpec};
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +26,7 @@ pub enum Request {
     Inspect {
         #[serde(with = "serde_bytes")]
         bytes: Vec<u8>,
+        read: ReadOptions,
     },
     /// Train and evaluate on a CSV.
     Train {
@@ -50,18 +52,12 @@ pub enum Response {
 /// Runs one request to completion.
 pub fn handle(request: Request) -> Response {
     let result = match request {
-        Request::Inspect { bytes } => glassbox_pipeline::inspect(&bytes).map(Response::Inspected),
-        Request::Train {
-            bytes,
-            file_name,
-            spec,
-        } => glassbox_pipeline::train(&bytes, &file_name, &spec)
-            .map(|o| Response::Trained(Box::new(o))),
+        Request::Inspect { bytes, read } => glassbox_pipeline::inspect(&bytes, &read, None).map(Response::Inspected),
+        Request::Train { bytes, file_name, spec } => {
+            glassbox_pipeline::train(&bytes, &file_name, &spec).map(|o| Response::Trained(Box::new(o)))
+        }
     };
-    result.unwrap_or_else(|e| Response::Failed {
-        message: e.to_string(),
-        kind: format!("{:?}", e.kind()),
-    })
+    result.unwrap_or_else(|e| Response::Failed { message: e.to_string(), kind: format!("{:?}", e.kind()) })
 }
 
 #[cfg(test)]
@@ -71,15 +67,8 @@ mod tests {
     #[test]
     fn train_request_round_trip() {
         let bytes = b"x,y\n1,a\n2,a\n3,a\n4,a\n5,a\n6,b\n7,b\n8,b\n9,b\n10,b\n".to_vec();
-        let spec = TrainSpec {
-            target: "y".into(),
-            ..TrainSpec::default()
-        };
-        match handle(Request::Train {
-            bytes,
-            file_name: "t.csv".into(),
-            spec,
-        }) {
+        let spec = TrainSpec { target: "y".into(), ..TrainSpec::default() };
+        match handle(Request::Train { bytes, file_name: "t.csv".into(), spec }) {
             Response::Trained(o) => assert_eq!(o.classes, ["a", "b"]),
             other => panic!("expected a trained outcome, got {other:?}"),
         }
@@ -87,23 +76,10 @@ mod tests {
 
     #[test]
     fn errors_become_failed_responses() {
-        let r = handle(Request::Inspect { bytes: Vec::new() });
-        assert_eq!(
-            r,
-            Response::Failed {
-                message: "the file is empty".into(),
-                kind: "Empty".into()
-            }
-        );
-        let spec = TrainSpec {
-            target: "nope".into(),
-            ..TrainSpec::default()
-        };
-        let r = handle(Request::Train {
-            bytes: b"a,b\n1,2\n".to_vec(),
-            file_name: "f.csv".into(),
-            spec,
-        });
+        let r = handle(Request::Inspect { bytes: Vec::new(), read: ReadOptions::default() });
+        assert_eq!(r, Response::Failed { message: "the file is empty".into(), kind: "Empty".into() });
+        let spec = TrainSpec { target: "nope".into(), ..TrainSpec::default() };
+        let r = handle(Request::Train { bytes: b"a,b\n1,2\n".to_vec(), file_name: "f.csv".into(), spec });
         assert!(matches!(r, Response::Failed { kind, .. } if kind == "UnknownColumn"));
     }
 }

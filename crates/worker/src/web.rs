@@ -24,11 +24,8 @@ pub struct WasmCodec;
 
 impl Codec for WasmCodec {
     fn encode<I: Serialize>(input: I) -> JsValue {
-        let serializer =
-            serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
-        input
-            .serialize(&serializer)
-            .expect("protocol messages always encode")
+        let serializer = serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
+        input.serialize(&serializer).expect("protocol messages always encode")
     }
 
     fn decode<O: DeserializeOwned>(input: JsValue) -> O {
@@ -63,9 +60,7 @@ pub fn register() {
             let _ = channel.post_message(&JsValue::from_str(&info.to_string()));
         }
     }));
-    PipelineWorker::registrar()
-        .encoding::<WasmCodec>()
-        .register();
+    PipelineWorker::registrar().encoding::<WasmCodec>().register();
 }
 
 /// A running worker and the crash listener that belongs to it.
@@ -78,31 +73,16 @@ pub struct PipelineBridge {
 impl PipelineBridge {
     /// Starts the worker script at `path` (relative to the page). `on_response`
     /// gets every response; `on_crash` gets the panic message if the worker dies.
-    pub fn spawn(
-        path: &str,
-        on_response: impl Fn(Response) + 'static,
-        on_crash: impl Fn(String) + 'static,
-    ) -> Self {
-        let bridge = PipelineWorker::spawner()
-            .callback(on_response)
-            .encoding::<WasmCodec>()
-            .as_module(false)
-            .spawn(path);
-        let channel = BroadcastChannel::new(CRASH_CHANNEL)
-            .expect("BroadcastChannel is available in every supported browser");
+    pub fn spawn(path: &str, on_response: impl Fn(Response) + 'static, on_crash: impl Fn(String) + 'static) -> Self {
+        let bridge =
+            PipelineWorker::spawner().callback(on_response).encoding::<WasmCodec>().as_module(false).spawn(path);
+        let channel =
+            BroadcastChannel::new(CRASH_CHANNEL).expect("BroadcastChannel is available in every supported browser");
         let on_crash = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            on_crash(
-                e.data()
-                    .as_string()
-                    .unwrap_or_else(|| "unknown error".into()),
-            );
+            on_crash(e.data().as_string().unwrap_or_else(|| "unknown error".into()));
         });
         channel.set_onmessage(Some(on_crash.as_ref().unchecked_ref()));
-        PipelineBridge {
-            bridge,
-            _crash_channel: channel,
-            _on_crash: on_crash,
-        }
+        PipelineBridge { bridge, _crash_channel: channel, _on_crash: on_crash }
     }
 
     pub fn send(&self, request: Request) {

@@ -1,0 +1,290 @@
+//! Ingest tests: messy files made here, each checked against a summary of
+//! what was read (format, columns, row issues), plus the name rules.
+
+use super::*;
+
+/// One line for the format, one per column, one per row issue.
+fn summary(t: &Table) -> String {
+    let f = &t.format;
+    let mut s = format!(
+        "{} bom={} delim={:?} header={} decimal_comma={} rows={}/{}\n",
+        f.encoding, f.bom, f.delimiter, f.header, f.decimal_comma, t.n_rows, t.n_records
+    );
+    for c in &t.columns {
+        let cells: Vec<String> = c.cells.iter().map(|v| v.clone().unwrap_or_else(|| "·".into())).collect();
+        s.push_str(&format!("{} ({}) {}: {}", c.name, c.original_name, c.kind.as_str(), cells.join("|")));
+        if c.stray_count() > 0 {
+            let examples: Vec<String> = c.strays.iter().map(|t| format!("{}@{}", t.token, t.line)).collect();
+            s.push_str(&format!(" stray={} [{}]", c.stray_count(), examples.join(", ")));
+        }
+        s.push('\n');
+    }
+    for i in &t.row_issues {
+        s.push_str(&format!("issue record {}: {}\n", i.record, i.message));
+    }
+    s
+}
+
+fn check_with(bytes: &[u8], opts: &ReadOptions, expected: &str) {
+    let t = read_csv(bytes, opts).unwrap_or_else(|e| panic!("read failed: {e}"));
+    let got = summary(&t);
+    assert_eq!(got.trim(), expected.trim(), "\n--- got ---\n{got}");
+}
+
+fn check(bytes: &[u8], expected: &str) {
+    check_with(bytes, &ReadOptions::default(), expected);
+}
+
+fn utf16le(s: &str, bom: bool) -> Vec<u8> {
+    let mut out = if bom { vec![0xff, 0xfe] } else { Vec::new() };
+    out.extend(s.encode_utf16().flat_map(u16::to_le_bytes));
+    out
+}
+
+fn utf16be(s: &str) -> Vec<u8> {
+    let mut out = vec![0xfe, 0xff];
+    out.extend(s.encode_utf16().flat_map(u16::to_be_bytes));
+    out
+}
+
+#[test]
+fn plain_comma_file() {
+    check(
+        b"a,B c,y\n1,x,p\n2.5,,q\n",
+        "UTF-8 bom=false delim=',' header=true decimal_comma=false rows=2/2\n\
+         a (a) numeric: 1|2.5\n\
+         b_c (B c) categorical: x|·\n\
+         y (y) categorical: p|q",
+    );
+}
+
+#[test]
+fn semicolon_latin1_decimal_comma_with_bom_free_crlf() {
+    let text = "name;price;weight\r\ncaf\u{e9};3,14;1.234,5\r\ncr\u{e8}me;-2,5;7\r\n";
+    let bytes: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
+    check(
+        &bytes.repeat(1)[..],
+        "windows-1252 bom=false delim=';' header=true decimal_comma=true rows=2/2\n\
+         name (name) categorical: café|crème\n\
+         price (price) numeric: 3.14|-2.5\n\
+         weight (weight) numeric: 1234.5|7",
+    );
+}
+
+#[test]
+fn utf16_with_and_without_bom_and_tabs() {
+    let text = "x\ty\n1\ta\n2\tb\n";
+    let expected = "bom=true delim='\\t' header=true decimal_comma=false rows=2/2\n\
+                    x (x) numeric: 1|2\n\
+                    y (y) categorical: a|b";
+    check(&utf16le(text, true), &format!("UTF-16LE {expected}"));
+    check(&utf16be(text), &format!("UTF-16BE {expected}"));
+    check(&utf16le(text, false), &format!("UTF-16LE {}", expected.replace("bom=true", "bom=false")));
+}
+
+#[test]
+fn gbk_and_shift_jis() {
+    let (gbk, _, _) = encoding_rs::GBK.encode("城市,人口\n北京,2189\n上海,2487\n广州,1868\n深圳,1756\n");
+    check(
+        &gbk,
+        "GBK bom=false delim=',' header=true decimal_comma=false rows=4/4\n\
+         城市 (城市) categorical: 北京|上海|广州|深圳\n\
+         人口 (人口) numeric: 2189|2487|1868|1756",
+    );
+    let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("名前|値\nあ|1\nい|2\n");
+    let opts = ReadOptions { encoding: Some("shift_jis".into()), ..ReadOptions::default() };
+    check_with(
+        &sjis,
+        &opts,
+        "Shift_JIS bom=false delim='|' header=true decimal_comma=false rows=2/2\n\
+         名前 (名前) categorical: あ|い\n\
+         値 (値) numeric: 1|2",
+    );
+}
+
+#[test]
+fn quotes_blank_lines_lone_cr_trailing_delimiter_and_spaces() {
+    check(
+        b"id, note, v,\r\r1, \"a, b\", 3,\r\r2, \"multi\nline \"\"quoted\"\"\", 4,\r",
+        "UTF-8 bom=false delim=',' header=true decimal_comma=false rows=2/2\n\
+         id (id) numeric: 1|2\n\
+         note (note) categorical: a, b|multi\nline \"quoted\"\n\
+         v (v) numeric: 3|4",
+    );
+}
+
+#[test]
+fn trailing_delimiter_on_rows_only() {
+    check(
+        b"a,b\n1,2,\n3,4,\n",
+        "UTF-8 bom=false delim=',' header=true decimal_comma=false rows=2/2\n\
+         a (a) numeric: 1|3\n\
+         b (b) numeric: 2|4",
+    );
+}
+
+#[test]
+fn ragged_rows_and_junk_last_line_are_skipped_and_listed() {
+    check(
+        b"a,b,c\n1,2,3\n4,5\n6,7,8,9,10\n11,12,13\n(c) 2024 Export Corp\n",
+        "UTF-8 bom=false delim=',' header=true decimal_comma=false rows=2/5\n\
+         a (a) numeric: 1|11\n\
+         b (b) numeric: 2|12\n\
+         c (c) numeric: 3|13\n\
+         issue record 1: line 3 has 2 fields, but the header has 3\n\
+         issue record 2: line 4 has 5 fields, but the header has 3\n\
+         issue record 4: line 6 has 1 fields, but the header has 3",
+    );
+    let opts = ReadOptions { bad_rows: BadRows::Error, ..ReadOptions::default() };
+    let e = read_csv(b"a,b,c\n1,2,3\n4,5\n", &opts).unwrap_err();
+    assert_eq!(e.message(), "line 3 has 2 fields, but the header has 3");
+}
+
+#[test]
+fn missing_tokens_default_and_edited() {
+    check(
+        b"v,w\nNA,a\nN/A,b\nNaN,c\nnan,d\nnull,e\nNULL,f\nNone,g\n?,h\n-,i\n  ,j\n5,NA\n",
+        "UTF-8 bom=false delim=',' header=true decimal_comma=false rows=11/11\n\
+         v (v) numeric: ·|·|·|·|·|·|·|·|·|·|5\n\
+         w (w) categorical: a|b|c|d|e|f|g|h|i|j|·",
+    );
+    // "NA" is Namibia here: the person takes it off the list.
+    let opts = ReadOptions { missing_tokens: vec!["".into(), "?".into()], ..ReadOptions::default() };
+    check_with(
+        b"country,n\nNA,1\nDE,?\n",
+        &opts,
+        "UTF-8 bom=false delim=',' header=true decimal_comma=false rows=2/2\n\
+         country (country) categorical: NA|DE\n\
+         n (n) numeric: 1|·",
+    );
+}
+
+#[test]
+fn stray_tokens_in_a_numeric_column_become_missing_and_are_reported() {
+    let mut csv = String::from("x,y\n");
+    for i in 0..30 {
+        csv.push_str(&format!(
+            "{},{}\n",
+            if i == 4 {
+                " .".to_string()
+            } else if i == 9 {
+                "n.a.".into()
+            } else {
+                i.to_string()
+            },
+            i % 2
+        ));
+    }
+    let t = read_csv(csv.as_bytes(), &ReadOptions::default()).unwrap();
+    let x = &t.columns[0];
+    assert_eq!((x.kind, x.stray_count(), x.missing_count()), (ColumnKind::Numeric, 2, 2));
+    assert_eq!(
+        x.strays,
+        vec![StrayToken { line: 6, token: ".".into() }, StrayToken { line: 11, token: "n.a.".into() }]
+    );
+    // Mostly words: categorical, nothing stray.
+    let t = read_csv(b"x\na\nb\n1\n", &ReadOptions::default()).unwrap();
+    assert_eq!((t.columns[0].kind, t.columns[0].stray_count()), (ColumnKind::Categorical, 0));
+}
+
+#[test]
+fn kinds_can_be_forced() {
+    let mut kinds = BTreeMap::new();
+    kinds.insert("zip".to_string(), ColumnKind::Categorical);
+    kinds.insert("Score".to_string(), ColumnKind::Numeric);
+    let opts = ReadOptions { kinds, ..ReadOptions::default() };
+    check_with(
+        b"zip,Score\n01234,1\n98765,high\n",
+        &opts,
+        "UTF-8 bom=false delim=',' header=true decimal_comma=false rows=2/2\n\
+         zip (zip) categorical: 01234|98765\n\
+         score (Score) numeric: 1|· stray=1 [high@3]",
+    );
+}
+
+#[test]
+fn no_header_detected_and_forced() {
+    check(
+        b"1,2,3\n4,5,6\n",
+        "UTF-8 bom=false delim=',' header=false decimal_comma=false rows=2/2\n\
+         column_1 (column_1) numeric: 1|4\n\
+         column_2 (column_2) numeric: 2|5\n\
+         column_3 (column_3) numeric: 3|6",
+    );
+    let opts = ReadOptions { header: Some(false), ..ReadOptions::default() };
+    check_with(
+        b"a,b\nc,d\n",
+        &opts,
+        "UTF-8 bom=false delim=',' header=false decimal_comma=false rows=2/2\n\
+         column_1 (column_1) categorical: a|c\n\
+         column_2 (column_2) categorical: b|d",
+    );
+}
+
+#[test]
+fn a_100_kb_field_is_read_whole() {
+    let big = "x".repeat(100 * 1024);
+    let csv = format!("a,b\n1,\"{big}\"\n2,short\n");
+    let t = read_csv(csv.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(t.columns[1].cells[0].as_deref().map(str::len), Some(100 * 1024));
+    assert_eq!(t.n_rows, 2);
+}
+
+#[test]
+fn invalid_utf8_rows_in_a_forced_utf8_file_are_skipped() {
+    let opts = ReadOptions { encoding: Some("utf-8".into()), ..ReadOptions::default() };
+    check_with(
+        b"a,b\n1,ok\n2,caf\xe9\n3,fine\n",
+        &opts,
+        "UTF-8 bom=false delim=',' header=true decimal_comma=false rows=2/3\n\
+         a (a) numeric: 1|3\n\
+         b (b) categorical: ok|fine\n\
+         issue record 1: line 3 has bytes that are not valid UTF-8: try another encoding (for example windows-1252)",
+    );
+}
+
+fn check_names(raw: &[&str], expected: &[&str]) {
+    let raw: Vec<String> = raw.iter().map(|s| s.to_string()).collect();
+    let (names, _) = normalise_header(&raw);
+    assert_eq!(names, expected);
+}
+
+#[test]
+fn names_are_normalised() {
+    check_names(&["sepal length (cm)"], &["sepal_length_cm"]);
+    check_names(&["  Héllo--Wörld  ", "__x__", ""], &["héllo_wörld", "x", "column_3"]);
+    check_names(&["A", "a", "a_2", "a"], &["a", "a_2", "a_2_2", "a_3"]);
+    check_names(&["体重 (kg)", "!!!"], &["体重_kg", "column_2"]);
+}
+
+#[test]
+fn duplicates_are_reported() {
+    let t = parse_csv(b"x,X,y\n1,2,a\n").unwrap();
+    assert_eq!(t.column_names(), ["x", "x_2", "y"]);
+    assert_eq!(t.renamed, vec![Rename { original_name: "X".into(), name: "x_2".into(), position: 2 }]);
+}
+
+#[test]
+fn infinity_is_not_a_number() {
+    let t = parse_csv(b"a\ninf\nx\n").unwrap();
+    assert_eq!(t.columns[0].kind, ColumnKind::Categorical);
+}
+
+fn check_error(bytes: &[u8], kind: ErrorKind, message: &str) {
+    let e = parse_csv(bytes).unwrap_err();
+    assert_eq!(e.kind(), kind, "{e}");
+    assert_eq!(e.message(), message);
+}
+
+#[test]
+fn bad_files_are_named() {
+    check_error(b"", ErrorKind::Empty, "the file is empty");
+    check_error(b" \n\n", ErrorKind::Empty, "the file is empty");
+    check_error(b"a,b\n", ErrorKind::HeaderOnly, "the file has a header row but no data rows");
+    check_error(
+        b"a,b\n1\n2\n",
+        ErrorKind::Malformed,
+        "no row could be read: all 2 data rows have problems, the first: line 2 has 1 fields, but the header has 2",
+    );
+    check_error(b"a,b\n1,\x002\n", ErrorKind::Binary, "this is not a text file: found a NUL byte on line 2 (byte 6)");
+}

@@ -1,0 +1,265 @@
+//! Column flags: the reasons a column is left out of the features by default,
+//! or deserves a look. Each flag has a one-line reason in plain words.
+//!
+//! Excluded by default: constant columns, identifier-like columns, free text,
+//! columns more than 95% missing, and likely leakage through missingness.
+//! Only flagged (kept): stray non-numbers in a numeric column, and a single
+//! feature that alone separates a class almost perfectly, because strong real
+//! predictors look like that too.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ingest::{Column, ColumnKind};
+use crate::metrics::roc_curve;
+
+/// Identifier-like: at least this share of the values are distinct.
+const ID_DISTINCT_SHARE: f64 = 0.95;
+/// Too few values to call anything an identifier.
+const ID_MIN_VALUES: usize = 20;
+/// Mostly missing: more than this share of the rows.
+const MISSING_SHARE: f64 = 0.95;
+/// Free text: values average at least this many words...
+const TEXT_MIN_WORDS: f64 = 4.0;
+/// ...and at least this share of them are distinct.
+const TEXT_DISTINCT_SHARE: f64 = 0.5;
+/// Missingness alone separates the classes at least this well: leakage.
+const LEAKAGE_AUC: f64 = 0.9;
+/// One feature alone separates a class better than this: worth a warning.
+const STRONG_AUC: f64 = 0.99;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagKind {
+    Constant,
+    Identifier,
+    MostlyMissing,
+    FreeText,
+    Leakage,
+    StrayTokens,
+    StrongPredictor,
+}
+
+impl FlagKind {
+    /// Whether a column with this flag is left out of the features by default.
+    pub fn excludes(self) -> bool {
+        !matches!(self, FlagKind::StrayTokens | FlagKind::StrongPredictor)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flag {
+    pub kind: FlagKind,
+    pub reason: String,
+}
+
+fn flag(kind: FlagKind, reason: String) -> Flag {
+    Flag { kind, reason }
+}
+
+/// True when any flag excludes the column from features by default.
+pub fn excluded(flags: &[Flag]) -> bool {
+    flags.iter().any(|f| f.kind.excludes())
+}
+
+/// Flags that need no target: constant, identifier, mostly missing, free text, stray tokens.
+pub fn column_flags(col: &Column) -> Vec<Flag> {
+    let n = col.cells.len();
+    let values: Vec<&str> = col.cells.iter().flatten().map(String::as_str).collect();
+    let present = values.len();
+    let mut out = Vec::new();
+    if n > 0 && (n - present) as f64 > MISSING_SHARE * n as f64 {
+        out.push(flag(
+            FlagKind::MostlyMissing,
+            format!("{:.1}% missing ({} of {} rows)", 100.0 * (n - present) as f64 / n as f64, n - present, n),
+        ));
+    }
+    let distinct = col.distinct_count();
+    if distinct <= 1 {
+        let reason = match values.first() {
+            Some(v) => format!("the same value ('{v}') in every row that has one"),
+            None => "no values at all".to_string(),
+        };
+        out.push(flag(FlagKind::Constant, reason));
+        return out;
+    }
+    let mostly_distinct = |share: f64| distinct as f64 >= share * present as f64;
+    let words = values.iter().map(|v| v.split_whitespace().count()).sum::<usize>() as f64 / present.max(1) as f64;
+    if col.kind == ColumnKind::Categorical && words >= TEXT_MIN_WORDS && mostly_distinct(TEXT_DISTINCT_SHARE) {
+        out.push(flag(
+            FlagKind::FreeText,
+            format!("free text: values average {words:.1} words and {distinct} of {present} differ"),
+        ));
+    } else {
+        // Floating-point measurements are never identifiers: only text or whole numbers.
+        let whole =
+            col.kind == ColumnKind::Categorical || (0..n).filter_map(|i| col.number(i)).all(|v| v.fract() == 0.0);
+        if whole && present >= ID_MIN_VALUES && mostly_distinct(ID_DISTINCT_SHARE) {
+            out.push(flag(
+                FlagKind::Identifier,
+                format!("identifier-like: {distinct} distinct values in {present} rows, so it names rows rather than describing them"),
+            ));
+        }
+    }
+    if col.stray_count() > 0 {
+        let example =
+            col.strays.first().map(|t| format!(", for example '{}' on line {}", t.token, t.line)).unwrap_or_default();
+        out.push(flag(
+            FlagKind::StrayTokens,
+            format!(
+                "{} value{} not a number and treated as missing{example}",
+                col.stray_count(),
+                if col.stray_count() == 1 { " is" } else { "s are" }
+            ),
+        ));
+    }
+    out
+}
+
+/// AUC of `score` for `positive`, folded so 0.2 and 0.8 both read as 0.8:
+/// a column that separates the classes in either direction counts.
+fn folded_auc(positive: &[bool], score: &[f64]) -> Option<f64> {
+    let pos = positive.iter().filter(|&&p| p).count();
+    if pos == 0 || pos == positive.len() {
+        return None;
+    }
+    let auc = roc_curve(positive, score).auc;
+    Some(auc.max(1.0 - auc))
+}
+
+/// Flags that need the target, computed on the training rows only: leakage
+/// through missingness, and a single feature that separates a class almost perfectly.
+pub fn target_flags(col: &Column, rows: &[usize], y: &[usize], classes: &[String]) -> Vec<Flag> {
+    let mut out = Vec::new();
+    let present: Vec<bool> = rows.iter().map(|&r| col.cells[r].is_some()).collect();
+    let n_present = present.iter().filter(|&&p| p).count();
+    if n_present > 0 && n_present < rows.len() {
+        let mut classes_with_values: Vec<usize> = y.iter().zip(&present).filter(|(_, &p)| p).map(|(&c, _)| c).collect();
+        classes_with_values.sort_unstable();
+        classes_with_values.dedup();
+        let indicator: Vec<f64> = present.iter().map(|&p| f64::from(u8::from(p))).collect();
+        let per_class: Vec<f64> = class_targets(classes.len())
+            .filter_map(|k| folded_auc(&y.iter().map(|&c| c == k).collect::<Vec<_>>(), &indicator))
+            .collect();
+        let auc = per_class.iter().sum::<f64>() / per_class.len().max(1) as f64;
+        if classes_with_values.len() == 1 {
+            out.push(flag(
+                FlagKind::Leakage,
+                format!("likely leakage: it has values only in rows of class '{}'", classes[classes_with_values[0]]),
+            ));
+        } else if auc >= LEAKAGE_AUC {
+            out.push(flag(
+                FlagKind::Leakage,
+                format!(
+                    "likely leakage: whether it is missing alone predicts the target (AUC {auc:.3} on training rows)"
+                ),
+            ));
+        }
+    }
+    if col.kind == ColumnKind::Numeric {
+        let known: Vec<(usize, f64)> =
+            rows.iter().zip(y).filter_map(|(&r, &c)| col.number(r).map(|v| (c, v))).collect();
+        let score: Vec<f64> = known.iter().map(|p| p.1).collect();
+        let best = class_targets(classes.len())
+            .filter_map(|k| folded_auc(&known.iter().map(|p| p.0 == k).collect::<Vec<_>>(), &score).map(|a| (a, k)))
+            .fold(None, |best: Option<(f64, usize)>, x| if best.is_none_or(|b| x.0 > b.0) { Some(x) } else { best });
+        if let Some((auc, k)) = best.filter(|b| b.0 > STRONG_AUC) {
+            out.push(flag(
+                FlagKind::StrongPredictor,
+                format!(
+                    "alone it separates class '{}' almost perfectly (training AUC {auc:.3}): make sure it is known before the outcome",
+                    classes[k]
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// The classes scored one-vs-rest: only the positive class when binary.
+fn class_targets(n_classes: usize) -> impl Iterator<Item = usize> {
+    if n_classes == 2 {
+        1..2
+    } else {
+        0..n_classes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::parse_csv;
+
+    fn kinds(flags: &[Flag]) -> Vec<FlagKind> {
+        flags.iter().map(|f| f.kind).collect()
+    }
+
+    #[test]
+    fn column_flags_by_rule() {
+        let mut csv = String::from("id,code,const,sparse,note,measure,small\n");
+        for i in 0..40 {
+            csv.push_str(&format!(
+                "{i},C{i},same,{},the quick brown fox number {i},{}.5,{}\n",
+                if i == 0 { "x" } else { "" },
+                i,
+                i % 3
+            ));
+        }
+        let t = parse_csv(csv.as_bytes()).unwrap();
+        let f: Vec<Vec<FlagKind>> = t.columns.iter().map(column_flags).map(|f| kinds(&f)).collect();
+        assert_eq!(f[0], [FlagKind::Identifier], "integer id");
+        assert_eq!(f[1], [FlagKind::Identifier], "text code");
+        assert_eq!(f[2], [FlagKind::Constant]);
+        assert_eq!(f[3], [FlagKind::MostlyMissing, FlagKind::Constant]);
+        assert_eq!(f[4], [FlagKind::FreeText]);
+        assert!(f[5].is_empty(), "floating-point measurements are never identifiers");
+        assert!(f[6].is_empty());
+        let reason = &column_flags(&t.columns[0])[0].reason;
+        assert_eq!(
+            reason,
+            "identifier-like: 40 distinct values in 40 rows, so it names rows rather than describing them"
+        );
+    }
+
+    #[test]
+    fn leakage_through_missingness() {
+        // A lifeboat number only survivors have.
+        let mut csv = String::from("boat,age,survived\n");
+        for i in 0..30 {
+            let survived = i % 2 == 0;
+            csv.push_str(&format!(
+                "{},{},{}\n",
+                if survived { (i % 7 + 1).to_string() } else { String::new() },
+                20 + i % 5,
+                if survived { "yes" } else { "no" }
+            ));
+        }
+        let t = parse_csv(csv.as_bytes()).unwrap();
+        let rows: Vec<usize> = (0..30).collect();
+        let y: Vec<usize> = (0..30).map(|i| usize::from(i % 2 == 0)).collect();
+        let classes = vec!["no".to_string(), "yes".to_string()];
+        let boat = target_flags(&t.columns[0], &rows, &y, &classes);
+        assert_eq!(kinds(&boat), [FlagKind::Leakage]);
+        assert_eq!(boat[0].reason, "likely leakage: it has values only in rows of class 'yes'");
+        assert!(target_flags(&t.columns[1], &rows, &y, &classes).is_empty());
+    }
+
+    #[test]
+    fn bundled_samples_lose_no_column() {
+        for (file, target) in [("breast_cancer.csv", "diagnosis"), ("penguins.csv", "species")] {
+            let bytes = std::fs::read(format!("{}/../../public/samples/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+            let t = parse_csv(&bytes).unwrap();
+            let ti = t.find(target).unwrap();
+            let classes = crate::labels::order_labels(t.columns[ti].cells.iter().flatten().map(String::as_str));
+            let rows: Vec<usize> = (0..t.n_rows).filter(|&r| t.columns[ti].cells[r].is_some()).collect();
+            let y: Vec<usize> = rows
+                .iter()
+                .map(|&r| classes.iter().position(|c| Some(c) == t.columns[ti].cells[r].as_ref()).unwrap())
+                .collect();
+            for (i, c) in t.columns.iter().enumerate().filter(|(i, _)| *i != ti) {
+                let mut flags = column_flags(c);
+                flags.extend(target_flags(c, &rows, &y, &classes));
+                assert!(!excluded(&flags), "{file}: column {i} '{}' excluded: {flags:?}", c.name);
+            }
+        }
+    }
+}
