@@ -16,7 +16,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::ingest::{parse_number, Column, ColumnKind, Table};
+use std::borrow::Cow;
+
+use crate::ingest::{Column, ColumnKind, Table, MISSING_CODE};
 
 /// The fitted transform of one input column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,10 +102,26 @@ fn fit_numeric(col: &Column, rows: &[usize]) -> Result<FittedColumn> {
 }
 
 fn fit_categorical(col: &Column, rows: &[usize]) -> FittedColumn {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for &r in rows {
-        if let Some(v) = col.cells[r].as_deref() {
-            *counts.entry(v).or_default() += 1;
+    let mut counts: BTreeMap<Cow<'_, str>, usize> = BTreeMap::new();
+    match col.codes() {
+        // Count codes, then name them: one dictionary lookup per category, not per row.
+        Some(codes) => {
+            let mut per_code = vec![0usize; codes.dictionary.len()];
+            for &r in rows {
+                if let Some(c) = per_code.get_mut(codes.codes[r] as usize) {
+                    *c += 1;
+                }
+            }
+            for (code, n) in per_code.into_iter().enumerate().filter(|(_, n)| *n > 0) {
+                counts.insert(Cow::Borrowed(codes.dictionary[code].as_str()), n);
+            }
+        }
+        None => {
+            for &r in rows {
+                if let Some(v) = col.text(r) {
+                    *counts.entry(v).or_default() += 1;
+                }
+            }
         }
     }
     // BTreeMap iterates in sorted order and `max_by_key` keeps the last maximum,
@@ -163,27 +181,44 @@ impl FittedFeatures {
             let col = &table.columns[idx];
             match fc {
                 FittedColumn::Numeric { median, mean, scale, name } => {
+                    if col.kind != ColumnKind::Numeric {
+                        return Err(Error::new(
+                            ErrorKind::BadValue,
+                            format!("column '{name}' holds text, but the model expects numbers in it"),
+                        ));
+                    }
                     for (i, &r) in rows.iter().enumerate() {
-                        let v = match col.cells[r].as_deref() {
-                            None => *median,
-                            Some(text) => parse_number(text).ok_or_else(|| {
-                                Error::new(
-                                    ErrorKind::BadValue,
-                                    format!("line {}, column '{name}': '{text}' is not a number", table.lines[r]),
-                                )
-                            })?,
-                        };
+                        let v = col.number(r).unwrap_or(*median);
                         values[i * n_cols + offset] = (v - mean) / scale;
                     }
                     offset += 1;
                 }
                 FittedColumn::Categorical { most_frequent, categories, .. } => {
-                    for (i, &r) in rows.iter().enumerate() {
-                        let v = col.cells[r].as_deref().unwrap_or(most_frequent);
-                        // Categories are sorted, so a binary search finds the one-hot slot;
-                        // an unseen category finds none and stays all zeros.
-                        if let Ok(k) = categories.binary_search_by(|c| c.as_str().cmp(v)) {
-                            values[i * n_cols + offset + k] = 1.0;
+                    // Categories are sorted, so a binary search finds the one-hot slot;
+                    // an unseen category finds none and stays all zeros.
+                    let slot = |v: &str| categories.binary_search_by(|c| c.as_str().cmp(v)).ok();
+                    let imputed = slot(most_frequent);
+                    match col.codes() {
+                        Some(codes) => {
+                            let by_code: Vec<Option<usize>> = codes.dictionary.iter().map(|d| slot(d)).collect();
+                            for (i, &r) in rows.iter().enumerate() {
+                                let code = codes.codes[r];
+                                let k = if code == MISSING_CODE { imputed } else { by_code[code as usize] };
+                                if let Some(k) = k {
+                                    values[i * n_cols + offset + k] = 1.0;
+                                }
+                            }
+                        }
+                        None => {
+                            for (i, &r) in rows.iter().enumerate() {
+                                let k = match col.text(r) {
+                                    Some(v) => slot(&v),
+                                    None => imputed,
+                                };
+                                if let Some(k) = k {
+                                    values[i * n_cols + offset + k] = 1.0;
+                                }
+                            }
                         }
                     }
                     offset += categories.len();
@@ -240,11 +275,11 @@ mod tests {
     }
 
     #[test]
-    fn text_in_numeric_column_at_transform_names_the_record() {
+    fn text_column_where_the_model_expects_numbers_is_named() {
         let t = parse_csv(b"x\n1\n2\n").unwrap();
         let f = fit(&t, &[0], &[0, 1]).unwrap();
-        let t2 = parse_csv(b"x\n1\nabc\n").unwrap();
+        let t2 = parse_csv(b"x\nabc\ndef\n").unwrap();
         let e = f.transform(&t2, &[0, 1]).unwrap_err();
-        assert_eq!(e.message(), "line 3, column 'x': 'abc' is not a number");
+        assert_eq!(e.message(), "column 'x' holds text, but the model expects numbers in it");
     }
 }

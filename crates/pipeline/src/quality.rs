@@ -63,9 +63,8 @@ pub fn excluded(flags: &[Flag]) -> bool {
 
 /// Flags that need no target: constant, identifier, mostly missing, free text, stray tokens.
 pub fn column_flags(col: &Column) -> Vec<Flag> {
-    let n = col.cells.len();
-    let values: Vec<&str> = col.cells.iter().flatten().map(String::as_str).collect();
-    let present = values.len();
+    let n = col.len();
+    let present = n - col.missing_count();
     let mut out = Vec::new();
     if n > 0 && (n - present) as f64 > MISSING_SHARE * n as f64 {
         out.push(flag(
@@ -75,7 +74,7 @@ pub fn column_flags(col: &Column) -> Vec<Flag> {
     }
     let distinct = col.distinct_count();
     if distinct <= 1 {
-        let reason = match values.first() {
+        let reason = match (0..n).find_map(|i| col.text(i)) {
             Some(v) => format!("the same value ('{v}') in every row that has one"),
             None => "no values at all".to_string(),
         };
@@ -83,7 +82,14 @@ pub fn column_flags(col: &Column) -> Vec<Flag> {
         return out;
     }
     let mostly_distinct = |share: f64| distinct as f64 >= share * present as f64;
-    let words = values.iter().map(|v| v.split_whitespace().count()).sum::<usize>() as f64 / present.max(1) as f64;
+    // Words per value, averaged over rows: counted once per distinct text, then weighted by its rows.
+    let words = match col.codes() {
+        Some(codes) => {
+            let per_code: Vec<usize> = codes.dictionary.iter().map(|d| d.split_whitespace().count()).collect();
+            codes.codes.iter().filter_map(|&c| per_code.get(c as usize)).sum::<usize>() as f64 / present.max(1) as f64
+        }
+        None => 1.0,
+    };
     if col.kind == ColumnKind::Categorical && words >= TEXT_MIN_WORDS && mostly_distinct(TEXT_DISTINCT_SHARE) {
         out.push(flag(
             FlagKind::FreeText,
@@ -130,7 +136,7 @@ fn folded_auc(positive: &[bool], score: &[f64]) -> Option<f64> {
 /// through missingness, and a single feature that separates a class almost perfectly.
 pub fn target_flags(col: &Column, rows: &[usize], y: &[usize], classes: &[String]) -> Vec<Flag> {
     let mut out = Vec::new();
-    let present: Vec<bool> = rows.iter().map(|&r| col.cells[r].is_some()).collect();
+    let present: Vec<bool> = rows.iter().map(|&r| !col.is_missing(r)).collect();
     let n_present = present.iter().filter(|&&p| p).count();
     if n_present > 0 && n_present < rows.len() {
         let mut classes_with_values: Vec<usize> = y.iter().zip(&present).filter(|(_, &p)| p).map(|(&c, _)| c).collect();
@@ -249,12 +255,11 @@ mod tests {
             let bytes = std::fs::read(format!("{}/../../public/samples/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
             let t = parse_csv(&bytes).unwrap();
             let ti = t.find(target).unwrap();
-            let classes = crate::labels::order_labels(t.columns[ti].cells.iter().flatten().map(String::as_str));
-            let rows: Vec<usize> = (0..t.n_rows).filter(|&r| t.columns[ti].cells[r].is_some()).collect();
-            let y: Vec<usize> = rows
-                .iter()
-                .map(|&r| classes.iter().position(|c| Some(c) == t.columns[ti].cells[r].as_ref()).unwrap())
-                .collect();
+            let texts = t.columns[ti].texts();
+            let classes = crate::labels::order_labels(texts.iter().flatten().map(String::as_str));
+            let rows: Vec<usize> = (0..t.n_rows).filter(|&r| texts[r].is_some()).collect();
+            let y: Vec<usize> =
+                rows.iter().map(|&r| classes.iter().position(|c| Some(c) == texts[r].as_ref()).unwrap()).collect();
             for (i, c) in t.columns.iter().enumerate().filter(|(i, _)| *i != ti) {
                 let mut flags = column_flags(c);
                 flags.extend(target_flags(c, &rows, &y, &classes));

@@ -22,6 +22,9 @@ use crate::split::stratified_split;
 /// Column names that are preselected as the target when present.
 const LIKELY_TARGETS: [&str; 6] = ["diagnosis", "species", "target", "label", "class", "y"];
 
+/// A target with more distinct values than this is not a classification target.
+const MAX_CLASSES: usize = 1000;
+
 /// How many rows the preview shows.
 pub const PREVIEW_ROWS: usize = 10;
 
@@ -92,7 +95,7 @@ pub fn inspect(bytes: &[u8], read: &ReadOptions, target: Option<&str>) -> Result
         flags[labels.column].clear();
     }
     let preview = (0..table.n_rows.min(PREVIEW_ROWS))
-        .map(|r| table.columns.iter().map(|c| c.cells[r].clone().unwrap_or_default()).collect())
+        .map(|r| table.columns.iter().map(|c| c.text(r).map(|t| t.into_owned()).unwrap_or_default()).collect())
         .collect();
     Ok(Inspection {
         columns: summarise(&table, &flags),
@@ -281,15 +284,28 @@ struct Labels {
 impl Labels {
     fn of(table: &Table, column: usize) -> Result<Labels> {
         let target = &table.columns[column];
-        let rows: Vec<usize> = (0..table.n_rows).filter(|&r| target.cells[r].is_some()).collect();
+        let rows: Vec<usize> = (0..table.n_rows).filter(|&r| !target.is_missing(r)).collect();
         if rows.is_empty() {
             return Err(Error::new(
                 ErrorKind::BadTarget,
                 format!("the target column '{}' has no values: every row is missing", target.name),
             ));
         }
-        let label = |r: usize| target.cells[r].as_deref().unwrap_or_default();
-        let classes = order_labels(rows.iter().map(|&r| label(r)));
+        if target.distinct_count() > MAX_CLASSES {
+            return Err(Error::new(
+                ErrorKind::BadTarget,
+                format!(
+                    "the target column '{}' has {} distinct values, too many classes for a classifier (at most {MAX_CLASSES}); is it a measurement?",
+                    target.name,
+                    target.distinct_count()
+                ),
+            ));
+        }
+        let label = |r: usize| target.text(r).unwrap_or_default();
+        let mut distinct: Vec<std::borrow::Cow<'_, str>> = rows.iter().map(|&r| label(r)).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let classes = order_labels(distinct.iter().map(|c| c.as_ref()));
         if classes.len() < 2 {
             return Err(Error::new(
                 ErrorKind::BadTarget,
@@ -300,7 +316,7 @@ impl Labels {
             ));
         }
         let index: BTreeMap<&str, usize> = classes.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
-        let y = rows.iter().map(|&r| index[label(r)]).collect();
+        let y = rows.iter().map(|&r| index[label(r).as_ref()]).collect();
         Ok(Labels { column, rows, classes, y })
     }
 }
@@ -378,7 +394,7 @@ pub fn train(bytes: &[u8], file_name: &str, spec: &TrainSpec) -> Result<TrainOut
             proba: p.clone(),
         })
         .collect();
-    let input_sha256 = sha256_hex(bytes);
+    let input_sha256 = table.input_sha256.clone();
     let manifest = Manifest {
         file_name: base_name(file_name),
         input_sha256: input_sha256.clone(),

@@ -77,18 +77,19 @@ fn logistic_regression_probabilities_close_to_scikit_learn() {
         let bytes = std::fs::read(format!("{}/../../public/samples/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         let table = parse_csv(&bytes).unwrap();
         let t = table.find(case["target"].as_str().unwrap()).unwrap();
-        let labelled: Vec<usize> = (0..table.n_rows).filter(|&r| table.columns[t].cells[r].is_some()).collect();
+        let texts = table.columns[t].texts();
+        let labelled: Vec<usize> = (0..table.n_rows).filter(|&r| texts[r].is_some()).collect();
         let every = case["every"].as_u64().unwrap() as usize;
         let (test, train): (Vec<(usize, usize)>, Vec<(usize, usize)>) =
             labelled.iter().copied().enumerate().partition(|(i, _)| i % every == 0);
         let rows = |v: &[(usize, usize)]| v.iter().map(|p| p.1).collect::<Vec<_>>();
         let (train, test) = (rows(&train), rows(&test));
-        let classes = order_labels(labelled.iter().map(|&r| table.columns[t].cells[r].as_deref().unwrap()));
+        let classes = order_labels(labelled.iter().map(|&r| texts[r].as_deref().unwrap()));
         let want_classes: Vec<String> = serde_json::from_value(case["classes"].clone()).unwrap();
         assert_eq!(classes, want_classes);
         let y: Vec<usize> = train
             .iter()
-            .map(|&r| classes.iter().position(|c| Some(c.as_str()) == table.columns[t].cells[r].as_deref()).unwrap())
+            .map(|&r| classes.iter().position(|c| Some(c.as_str()) == texts[r].as_deref()).unwrap())
             .collect();
         let features: Vec<usize> = (0..table.columns.len()).filter(|&c| c != t).collect();
         let fitted = features::fit(&table, &features, &train).unwrap();

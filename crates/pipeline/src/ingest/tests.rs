@@ -11,7 +11,7 @@ fn summary(t: &Table) -> String {
         f.encoding, f.bom, f.delimiter, f.header, f.decimal_comma, t.n_rows, t.n_records
     );
     for c in &t.columns {
-        let cells: Vec<String> = c.cells.iter().map(|v| v.clone().unwrap_or_else(|| "·".into())).collect();
+        let cells: Vec<String> = c.texts().into_iter().map(|v| v.unwrap_or_else(|| "·".into())).collect();
         s.push_str(&format!("{} ({}) {}: {}", c.name, c.original_name, c.kind.as_str(), cells.join("|")));
         if c.stray_count() > 0 {
             let examples: Vec<String> = c.strays.iter().map(|t| format!("{}@{}", t.token, t.line)).collect();
@@ -226,7 +226,7 @@ fn a_100_kb_field_is_read_whole() {
     let big = "x".repeat(100 * 1024);
     let csv = format!("a,b\n1,\"{big}\"\n2,short\n");
     let t = read_csv(csv.as_bytes(), &ReadOptions::default()).unwrap();
-    assert_eq!(t.columns[1].cells[0].as_deref().map(str::len), Some(100 * 1024));
+    assert_eq!(t.columns[1].text(0).map(|s| s.len()), Some(100 * 1024));
     assert_eq!(t.n_rows, 2);
 }
 
@@ -287,4 +287,56 @@ fn bad_files_are_named() {
         "no row could be read: all 2 data rows have problems, the first: line 2 has 1 fields, but the header has 2",
     );
     check_error(b"a,b\n1,\x002\n", ErrorKind::Binary, "this is not a text file: found a NUL byte on line 2 (byte 6)");
+}
+
+/// Feeds the bytes in slices of `size` and returns the table.
+fn read_in_slices(bytes: &[u8], size: usize) -> Result<Table> {
+    let opts = ReadOptions::default();
+    let mut s = IngestSession::new(&bytes[..bytes.len().min(SNIFF_BYTES)], &opts)?;
+    for chunk in bytes.chunks(size) {
+        s.feed(chunk)?;
+    }
+    s.finish()
+}
+
+#[test]
+fn slices_of_any_size_read_the_same_table() {
+    let latin1: Vec<u8> = "n;prix\r\ncafé;3,5\r\nthé;4,25\r\n".chars().map(|c| c as u32 as u8).collect();
+    let cases: Vec<Vec<u8>> = vec![
+        b"id, note, v,\r\r1, \"a, b\", 3,\r\r2, \"multi\nline \"\"quoted\"\"\", 4,\r".to_vec(),
+        "名前,値\nあいう,1\nえお,2\n".as_bytes().to_vec(),
+        utf16le("x\ty\n1\ta\n2\tb\n", true),
+        latin1,
+        b"a,b,c\n1,2,3\n4,5\n6,7,8\n\n\n9,10,11".to_vec(),
+    ];
+    for bytes in &cases {
+        let whole = read_csv(bytes, &ReadOptions::default()).unwrap();
+        for size in [1, 2, 3, 7, 64] {
+            assert_eq!(read_in_slices(bytes, size).unwrap(), whole, "slices of {size} bytes");
+        }
+    }
+}
+
+#[test]
+fn kinds_hold_beyond_the_sample() {
+    // A stray after the sampled rows stays a stray; a flood of text turns the column categorical.
+    let n = SAMPLE_ROWS + 500;
+    let mut csv = String::from("a,b\n");
+    for i in 0..n {
+        let a = if i == SAMPLE_ROWS + 10 { "oops".to_string() } else { i.to_string() };
+        let b = if i > SAMPLE_ROWS { format!("w{i}") } else { format!("{}.5", i % 10) };
+        csv.push_str(&format!("{a},{b}\n"));
+    }
+    let t = read_csv(csv.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!((t.columns[0].kind, t.columns[0].stray_count()), (ColumnKind::Numeric, 1));
+    assert_eq!(t.columns[0].strays[0], StrayToken { line: SAMPLE_ROWS as u64 + 12, token: "oops".into() });
+    assert_eq!(t.columns[1].kind, ColumnKind::Categorical);
+    assert_eq!(t.columns[1].text(3).as_deref(), Some("3.5"), "numbers keep their written text");
+    assert_eq!(t.columns[1].text(n - 1).as_deref(), Some(format!("w{}", n - 1).as_str()));
+}
+
+#[test]
+fn sha256_is_of_the_input_bytes() {
+    let t = read_csv(b"a,b\n1,2\n", &ReadOptions::default()).unwrap();
+    assert_eq!(t.input_sha256, crate::run::sha256_hex(b"a,b\n1,2\n"));
 }

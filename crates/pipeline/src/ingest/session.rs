@@ -1,0 +1,524 @@
+//! Streaming ingest: bytes arrive in slices of any size, are decoded, split
+//! into records by `csv_core`'s push parser, and land in column builders. The
+//! same code reads a small file in one call and a 1 GB file slice by slice in
+//! the browser's worker, with progress between slices and nothing kept of
+//! the bytes themselves.
+//!
+//! The format is detected on the first slice (at least [`SNIFF_BYTES`] when
+//! the file has them); column kinds on the first [`SAMPLE_ROWS`] rows.
+
+use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, UTF_8};
+use sha2::{Digest, Sha256};
+
+use super::column::{categorical, sample_is_numeric, Column, NumericBuilder, TextBuilder};
+use super::{byte_of, normalise_header, sniff, BadRows, ColumnKind, Format, ReadOptions, RowIssue, Table};
+use crate::error::{Error, ErrorKind, Result};
+
+/// How much of the file format detection looks at.
+pub const SNIFF_BYTES: usize = 1 << 20;
+/// How many rows decide the column kinds before the rest stream in.
+pub const SAMPLE_ROWS: usize = 10_000;
+
+enum Builder {
+    Numeric(NumericBuilder),
+    Text(TextBuilder),
+}
+
+/// Rows and columns as they fill: first a text sample, then typed builders.
+enum Store {
+    Sample(Vec<(u64, Vec<Option<String>>)>),
+    Typed(Vec<Builder>),
+}
+
+/// An ingest in progress. Feed it the file's bytes in order, then finish it.
+pub struct IngestSession {
+    opts: ReadOptions,
+    format: Format,
+    decoder: Decoder,
+    had_errors: bool,
+    prev_cr: bool,
+    space_filter: Option<SpaceBeforeQuote>,
+    csv: csv_core::Reader,
+    /// Decoded text not yet handed to the parser.
+    text: String,
+    /// The parser's output for the record in progress.
+    out: Vec<u8>,
+    out_len: usize,
+    ends: Vec<usize>,
+    n_ends: usize,
+    in_record: bool,
+    record_line: u64,
+    lines_seen: u64,
+    header: Option<Vec<String>>,
+    width: usize,
+    store: Store,
+    lines: Vec<u64>,
+    records: Vec<usize>,
+    record_index: usize,
+    row_issues: Vec<RowIssue>,
+    bytes_read: u64,
+    sha: Sha256,
+    missing: Vec<String>,
+}
+
+fn line_of(bytes: &[u8], pos: usize) -> usize {
+    1 + bytes[..pos].iter().filter(|&&b| b == b'\n').count()
+}
+
+/// UTF-16 without a BOM shows as a NUL in every other byte of ASCII text.
+fn sniff_utf16(bytes: &[u8]) -> Option<&'static Encoding> {
+    let sample = &bytes[..bytes.len().min(4096) & !1];
+    if sample.len() < 4 {
+        return None;
+    }
+    let pairs = sample.len() / 2;
+    let even_nuls = sample.iter().step_by(2).filter(|&&b| b == 0).count();
+    let odd_nuls = sample.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    if odd_nuls * 10 >= pairs * 9 && even_nuls == 0 {
+        Some(UTF_16LE)
+    } else if even_nuls * 10 >= pairs * 9 && odd_nuls == 0 {
+        Some(UTF_16BE)
+    } else {
+        None
+    }
+}
+
+/// Valid UTF-8, allowing a character cut in two at the end of the sample.
+fn is_utf8_prefix(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    }
+}
+
+/// The encoding: the person's, the BOM's, UTF-16 by its NULs, UTF-8 when the
+/// sample is valid UTF-8, else chardetng's guess. Also whether it was guessed.
+fn detect_encoding(sample: &[u8], label: Option<&str>) -> Result<(&'static Encoding, bool)> {
+    if let Some(l) = label {
+        let e = Encoding::for_label(l.trim().as_bytes()).ok_or_else(|| {
+            Error::new(
+                ErrorKind::BadSpec,
+                format!(
+                    "unknown encoding '{l}': use a WHATWG label such as utf-8, utf-16le, windows-1252, gbk, shift_jis"
+                ),
+            )
+        })?;
+        return Ok((e, false));
+    }
+    if let Some((e, _)) = Encoding::for_bom(sample) {
+        return Ok((e, false));
+    }
+    if let Some(e) = sniff_utf16(sample) {
+        return Ok((e, false));
+    }
+    if let Some(pos) = sample.iter().position(|&b| b == 0) {
+        return Err(Error::new(
+            ErrorKind::Binary,
+            format!("this is not a text file: found a NUL byte on line {} (byte {pos})", line_of(sample, pos)),
+        ));
+    }
+    if is_utf8_prefix(sample) {
+        return Ok((UTF_8, false));
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(sample, false);
+    Ok((detector.guess(None, chardetng::Utf8Detection::Allow), true))
+}
+
+impl IngestSession {
+    /// Starts an ingest. `sample` is the start of the file (the first
+    /// [`SNIFF_BYTES`] or all of it); it is only looked at, not consumed:
+    /// feed every byte, the sample's included.
+    pub fn new(sample: &[u8], opts: &ReadOptions) -> Result<IngestSession> {
+        let (encoding, guessed) = detect_encoding(sample, opts.encoding.as_deref())?;
+        let bom = Encoding::for_bom(sample).is_some_and(|(e, _)| e == encoding);
+        let (text, _, _) = encoding.decode(sample);
+        // Cut the sample at its last line end so a half row does not skew detection.
+        let cut = text.rfind(['\n', '\r']).map_or(text.len(), |i| i + 1);
+        let sample_text = &text[..cut];
+        let quote = byte_of(opts.quote, "quote character")?;
+        let delimiter = match opts.delimiter {
+            Some(d) => byte_of(d, "delimiter")?,
+            None => sniff::delimiter(sample_text, quote),
+        };
+        let records = sniff::sample(sample_text, delimiter, quote);
+        let decimal_comma = opts.decimal_comma.unwrap_or_else(|| delimiter != b',' && sniff::decimal_comma(&records));
+        let header = opts.header.unwrap_or_else(|| sniff::has_header(&records, decimal_comma));
+        let format = Format {
+            encoding: encoding.name().to_string(),
+            encoding_guessed: guessed,
+            bom,
+            delimiter: char::from(delimiter),
+            quote: char::from(quote),
+            header,
+            decimal_comma,
+        };
+        let space_pattern = format!("{} {}", char::from(delimiter), char::from(quote));
+        let space_filter = (delimiter != b' '
+            && (text.contains(&space_pattern) || text.contains(&format!("\n {}", char::from(quote)))))
+        .then(|| SpaceBeforeQuote::new(char::from(delimiter), char::from(quote)));
+        Ok(IngestSession {
+            opts: opts.clone(),
+            prev_cr: false,
+            format,
+            // The BOM is removed by the decoder when it matches the encoding.
+            decoder: encoding.new_decoder_with_bom_removal(),
+            had_errors: false,
+            space_filter,
+            csv: csv_core::ReaderBuilder::new().delimiter(delimiter).quote(quote).build(),
+            text: String::new(),
+            out: vec![0; 4096],
+            out_len: 0,
+            ends: vec![0; 64],
+            n_ends: 0,
+            in_record: false,
+            record_line: 0,
+            lines_seen: 0,
+            header: None,
+            width: 0,
+            store: Store::Sample(Vec::new()),
+            lines: Vec::new(),
+            records: Vec::new(),
+            record_index: 0,
+            row_issues: Vec::new(),
+            bytes_read: 0,
+            sha: Sha256::new(),
+            missing: opts.missing_tokens.iter().map(|s| s.trim().to_string()).collect(),
+        })
+    }
+
+    pub fn format(&self) -> &Format {
+        &self.format
+    }
+
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read
+    }
+
+    /// Data rows read so far (skipped rows not counted).
+    pub fn rows_read(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Bytes the table holds so far: an estimate for the memory check.
+    pub fn table_bytes(&self) -> u64 {
+        let per_row: u64 = match &self.store {
+            Store::Sample(_) => 16 * self.width.max(1) as u64,
+            Store::Typed(b) => {
+                b.iter().map(|b| if matches!(b, Builder::Numeric(_)) { 12 } else { 4 }).sum::<u64>() + 16
+            }
+        };
+        per_row * self.rows_read() as u64
+    }
+
+    /// Feeds the next slice of the file.
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<()> {
+        self.bytes_read += chunk.len() as u64;
+        self.sha.update(chunk);
+        self.decode(chunk, false);
+        self.parse(false)
+    }
+
+    fn decode(&mut self, chunk: &[u8], last: bool) {
+        let mut decoded =
+            String::with_capacity(self.decoder.max_utf8_buffer_length(chunk.len()).unwrap_or(chunk.len() * 3));
+        let (_, _, errors) = self.decoder.decode_to_string(chunk, &mut decoded, last);
+        self.had_errors |= errors;
+        match &mut self.space_filter {
+            Some(f) => f.push(&decoded, &mut self.text, last),
+            None => self.text.push_str(&decoded),
+        }
+    }
+
+    /// Counts line ends: `\r\n`, a lone `\r` and a lone `\n` are one each,
+    /// also when a `\r\n` is split between two slices.
+    fn count_lines(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if b == b'\r' || (b == b'\n' && !self.prev_cr) {
+                self.lines_seen += 1;
+            }
+            self.prev_cr = b == b'\r';
+        }
+    }
+
+    /// Runs the parser over the decoded text; at the end of the file, `last`
+    /// flushes a final record without a line end.
+    fn parse(&mut self, last: bool) -> Result<()> {
+        let text = std::mem::take(&mut self.text);
+        let mut input = text.as_bytes();
+        loop {
+            // Empty input tells the parser the file has ended: only give it that at the end.
+            if input.is_empty() && !last {
+                break;
+            }
+            if !self.in_record {
+                // Blank lines and line ends between records: count them here so
+                // the next record knows the line it starts on.
+                let skip = input.iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
+                self.count_lines(&input[..skip]);
+                input = &input[skip..];
+                if input.is_empty() && !last {
+                    break;
+                }
+                if !input.is_empty() {
+                    self.in_record = true;
+                    self.record_line = self.lines_seen + 1;
+                }
+            }
+            let (res, nin, nout, nend) =
+                self.csv.read_record(input, &mut self.out[self.out_len..], &mut self.ends[self.n_ends..]);
+            self.count_lines(&input[..nin]);
+            input = &input[nin..];
+            self.out_len += nout;
+            self.n_ends += nend;
+            match res {
+                csv_core::ReadRecordResult::InputEmpty => {
+                    if !last {
+                        break;
+                    }
+                }
+                csv_core::ReadRecordResult::OutputFull => {
+                    let n = self.out.len() * 2;
+                    self.out.resize(n, 0);
+                }
+                csv_core::ReadRecordResult::OutputEndsFull => {
+                    let n = self.ends.len() * 2;
+                    self.ends.resize(n, 0);
+                }
+                csv_core::ReadRecordResult::Record => {
+                    self.in_record = false;
+                    let result = self.record();
+                    self.out_len = 0;
+                    self.n_ends = 0;
+                    result?;
+                }
+                csv_core::ReadRecordResult::End => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles one complete record from the parser's buffers.
+    fn record(&mut self) -> Result<()> {
+        // The decoded text is UTF-8 and the parser splits only at ASCII bytes.
+        let out = std::str::from_utf8(&self.out[..self.out_len]).expect("decoded text is UTF-8");
+        let mut fields: Vec<&str> = Vec::with_capacity(self.n_ends);
+        let mut start = 0;
+        for &end in &self.ends[..self.n_ends] {
+            fields.push(&out[start..end]);
+            start = end;
+        }
+        let line = self.record_line;
+        if self.header.is_none() {
+            let names: Vec<String> = fields.iter().map(|f| f.trim().to_string()).collect();
+            self.width = names.len();
+            if self.format.header {
+                self.header = Some(names);
+                return Ok(());
+            }
+            self.header = Some((1..=self.width).map(|i| format!("column_{i}")).collect());
+        }
+        let index = self.record_index;
+        self.record_index += 1;
+        let width = self.width;
+        // A trailing delimiter adds one empty field to every row: accept it.
+        if fields.len() == width + 1 && fields[width].trim().is_empty() {
+            fields.pop();
+        }
+        if fields.len() != width {
+            let message = format!("line {line} has {} fields, but the header has {width}", fields.len());
+            return self.skip_or_fail(RowIssue { line, record: index, message });
+        }
+        if self.had_errors && fields.iter().any(|f| f.contains('\u{FFFD}')) {
+            let message = format!(
+                "line {line} has bytes that are not valid {}{}",
+                self.format.encoding,
+                if self.format.encoding == "UTF-8" { ": try another encoding (for example windows-1252)" } else { "" }
+            );
+            return self.skip_or_fail(RowIssue { line, record: index, message });
+        }
+        let missing = &self.missing;
+        match &mut self.store {
+            Store::Sample(rows) => {
+                rows.push((line, fields.iter().map(|f| present(missing, f).map(str::to_string)).collect()));
+            }
+            Store::Typed(builders) => {
+                for (b, f) in builders.iter_mut().zip(&fields) {
+                    match b {
+                        Builder::Numeric(n) => n.push(present(missing, f), line),
+                        Builder::Text(t) => t.push(present(missing, f)),
+                    }
+                }
+            }
+        }
+        self.lines.push(line);
+        self.records.push(index);
+        if matches!(&self.store, Store::Sample(rows) if rows.len() >= SAMPLE_ROWS) {
+            self.type_columns();
+        }
+        Ok(())
+    }
+
+    fn skip_or_fail(&mut self, issue: RowIssue) -> Result<()> {
+        match self.opts.bad_rows {
+            BadRows::Error => Err(Error::new(ErrorKind::Malformed, issue.message)),
+            BadRows::Skip => {
+                self.row_issues.push(issue);
+                Ok(())
+            }
+        }
+    }
+
+    /// Decides each column's builder from the sampled rows, then replays them into it.
+    fn type_columns(&mut self) {
+        if matches!(self.store, Store::Typed(_)) {
+            return;
+        }
+        let Store::Sample(rows) = std::mem::replace(&mut self.store, Store::Typed(Vec::new())) else { return };
+        let (names, _) = normalise_header(self.header.as_deref().unwrap_or_default());
+        let raw = self.header.clone().unwrap_or_default();
+        let decimal_comma = self.format.decimal_comma;
+        let mut builders: Vec<Builder> = (0..self.width)
+            .map(|c| {
+                let forced = self.opts.kinds.get(&names[c]).or_else(|| self.opts.kinds.get(&raw[c]));
+                let numeric = match forced {
+                    Some(k) => *k == ColumnKind::Numeric,
+                    None => {
+                        let values: Vec<Option<&str>> = rows.iter().map(|(_, r)| r[c].as_deref()).collect();
+                        sample_is_numeric(&values, decimal_comma)
+                    }
+                };
+                if numeric {
+                    Builder::Numeric(NumericBuilder::new(decimal_comma))
+                } else {
+                    Builder::Text(TextBuilder::default())
+                }
+            })
+            .collect();
+        for (line, row) in &rows {
+            for (b, v) in builders.iter_mut().zip(row) {
+                match b {
+                    Builder::Numeric(n) => n.push(v.as_deref(), *line),
+                    Builder::Text(t) => t.push(v.as_deref()),
+                }
+            }
+        }
+        self.store = Store::Typed(builders);
+    }
+
+    /// Ends the file and returns the table.
+    pub fn finish(mut self) -> Result<Table> {
+        self.decode(&[], true);
+        self.parse(true)?;
+        let Some(raw_names) = self.header.take() else {
+            return Err(Error::new(ErrorKind::Empty, "the file is empty"));
+        };
+        self.header = Some(raw_names.clone());
+        let n_rows = self.lines.len();
+        if n_rows == 0 {
+            return Err(match self.row_issues.first() {
+                // Only blanks: a "header" of empty names is no header at all.
+                None if raw_names.iter().all(String::is_empty) => Error::new(ErrorKind::Empty, "the file is empty"),
+                None => Error::new(ErrorKind::HeaderOnly, "the file has a header row but no data rows"),
+                Some(first) => Error::new(
+                    ErrorKind::Malformed,
+                    format!(
+                        "no row could be read: all {} data rows have problems, the first: {}",
+                        self.row_issues.len(),
+                        first.message
+                    ),
+                ),
+            });
+        }
+        self.type_columns();
+        let Store::Typed(builders) = self.store else { unreachable!("type_columns leaves typed builders") };
+        let (names, mut renamed) = normalise_header(&raw_names);
+        let mut columns: Vec<Column> = builders
+            .into_iter()
+            .zip(names)
+            .zip(raw_names.iter().cloned())
+            .map(|((b, name), original)| match b {
+                Builder::Numeric(n) => {
+                    let forced = self.opts.kinds.get(&name).or_else(|| self.opts.kinds.get(&original)).is_some();
+                    n.finish(name, original, forced)
+                }
+                Builder::Text(t) => categorical(name, original, t.finish()),
+            })
+            .collect();
+        // A header that ends in a delimiter names an empty last column: drop it when it holds nothing.
+        let width = columns.len();
+        if self.format.header
+            && width > 1
+            && raw_names[width - 1].is_empty()
+            && columns[width - 1].missing_count() == n_rows
+        {
+            columns.pop();
+            renamed.retain(|r| r.position != width);
+        }
+        let input_sha256 = self.sha.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Table {
+            columns,
+            n_rows,
+            lines: self.lines,
+            records: self.records,
+            n_records: self.record_index,
+            renamed,
+            format: self.format,
+            row_issues: self.row_issues,
+            input_sha256,
+        })
+    }
+}
+
+/// The trimmed value, or `None` when it is a missing-value token.
+fn present<'a>(missing: &[String], field: &'a str) -> Option<&'a str> {
+    let t = field.trim();
+    (!missing.iter().any(|m| m == t)).then_some(t)
+}
+
+/// Drops the spaces between a delimiter (or a line start) and an opening
+/// quote, as the text streams through. Files written as `a, "b, c"` have
+/// them, and a CSV parser only recognises a quote at the very start of a
+/// field, so without this the quoted delimiter would split the field.
+struct SpaceBeforeQuote {
+    delimiter: char,
+    quote: char,
+    in_quotes: bool,
+    at_field_start: bool,
+    pending: String,
+}
+
+impl SpaceBeforeQuote {
+    fn new(delimiter: char, quote: char) -> Self {
+        SpaceBeforeQuote { delimiter, quote, in_quotes: false, at_field_start: true, pending: String::new() }
+    }
+
+    fn push(&mut self, input: &str, out: &mut String, last: bool) {
+        for ch in input.chars() {
+            if self.in_quotes {
+                if ch == self.quote {
+                    self.in_quotes = false;
+                }
+                out.push(ch);
+                continue;
+            }
+            if self.at_field_start && (ch == ' ' || (ch == '\t' && self.delimiter != '\t')) {
+                self.pending.push(ch);
+                continue;
+            }
+            if self.at_field_start && ch != self.quote {
+                out.push_str(&self.pending);
+            }
+            self.pending.clear();
+            self.at_field_start = ch == self.delimiter || ch == '\n' || ch == '\r';
+            if ch == self.quote {
+                self.in_quotes = true;
+            }
+            out.push(ch);
+        }
+        if last {
+            out.push_str(&self.pending);
+            self.pending.clear();
+        }
+    }
+}
