@@ -204,7 +204,8 @@ test('a crashed worker is reported in plain words and replaced, and training wor
   await byId(page, 'error').waitFor(TIMEOUT);
   const text = await byId(page, 'error').textContent();
   assert.match(text, /stopped unexpectedly \(panicked at src\/example\.rs:1:1: boom\)/);
-  assert.match(text, /a fresh worker has been started/);
+  assert.match(text, /a fresh worker has been started and reads your file again/);
+  await page.waitForFunction(() => !document.querySelector('[data-testid="train-button"]')?.disabled, null, TIMEOUT);
   const m = await train(page);
   assert.ok(m.accuracy > 0.9);
   await assertStayedLocal(offsite, consoleErrors, page);

@@ -18,6 +18,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use crate::browser;
+use crate::loading::{self, ReadProgress, Source};
 use crate::results::Results;
 
 /// Bundled samples: (test id suffix, file, what it shows).
@@ -31,15 +32,8 @@ const SAMPLES: [(&str, &str, &str); 2] = [
 pub enum Busy {
     Idle,
     Loading(String),
-    Inspecting(String),
+    Reading(ReadProgress),
     Training(String),
-}
-
-/// The CSV the person loaded.
-#[derive(Debug)]
-pub struct LoadedFile {
-    pub name: String,
-    pub bytes: Vec<u8>,
 }
 
 thread_local! {
@@ -49,12 +43,15 @@ thread_local! {
 /// All the page's state, `Copy` so closures can take it freely.
 #[derive(Clone, Copy)]
 pub struct AppState {
-    pub file: RwSignal<Option<Arc<LoadedFile>>>,
+    /// The name of the file loaded last.
+    pub file: RwSignal<Option<String>>,
     pub inspection: RwSignal<Option<Arc<Inspection>>>,
     pub target: RwSignal<String>,
     pub outcome: RwSignal<Option<Arc<TrainOutcome>>>,
     pub busy: RwSignal<Busy>,
     pub error: RwSignal<Option<String>>,
+    /// A neutral message, such as "reading was cancelled".
+    pub notice: RwSignal<Option<String>>,
     /// How to read the file, including column kinds the person set.
     pub read: RwSignal<ReadOptions>,
     /// Roles the person set, by column: true = feature, false = ignore.
@@ -70,13 +67,16 @@ impl AppState {
             outcome: RwSignal::new(None),
             busy: RwSignal::new(Busy::Idle),
             error: RwSignal::new(None),
+            notice: RwSignal::new(None),
             read: RwSignal::new(ReadOptions::default()),
             roles: RwSignal::new(BTreeMap::new()),
         }
     }
 
     fn on_response(self, response: Response) {
-        self.busy.set(Busy::Idle);
+        if !matches!(response, Response::Progress { .. }) {
+            self.busy.set(Busy::Idle);
+        }
         match response {
             Response::Inspected(inspection) => {
                 // A re-read after a kind change keeps the target the person chose.
@@ -87,16 +87,18 @@ impl AppState {
                 self.inspection.set(Some(Arc::new(inspection)));
             }
             Response::Trained(outcome) => self.outcome.set(Some(Arc::from(outcome))),
+            Response::Progress { bytes_read, rows } => loading::on_progress(self, bytes_read, rows),
+            Response::Cancelled => self.notice.set(Some("Reading was cancelled: load a file to begin again.".into())),
             Response::Failed { message, .. } => self.fail(message),
         }
     }
 
-    fn fail(self, message: String) {
+    pub fn fail(self, message: String) {
         self.busy.set(Busy::Idle);
         self.error.set(Some(message));
     }
 
-    fn send(self, request: Request) {
+    pub fn send(self, request: Request) {
         BRIDGE.with(|b| {
             if b.borrow().is_none() {
                 *b.borrow_mut() = Some(spawn_worker(self));
@@ -108,34 +110,28 @@ impl AppState {
     }
 
     /// A new file replaces everything derived from the old one.
-    fn load(self, name: String, bytes: Vec<u8>) {
+    fn load(self, name: String, source: Source) {
         self.error.set(None);
+        self.notice.set(None);
         self.outcome.set(None);
         self.inspection.set(None);
-        self.busy.set(Busy::Inspecting(name.clone()));
-        let file = Arc::new(LoadedFile { name, bytes });
-        self.file.set(Some(file.clone()));
+        self.file.set(Some(name.clone()));
         self.read.set(ReadOptions::default());
         self.roles.set(BTreeMap::new());
         self.target.set(String::new());
-        self.send(Request::Inspect { bytes: file.bytes.clone(), read: ReadOptions::default() });
+        loading::load(self, name, source);
     }
 
     /// Reads the same file again after the person changed how to read it.
     fn set_kind(self, column: String, kind: ColumnKind) {
-        let Some(file) = self.file.get_untracked() else { return };
         self.read.update(|r| {
             r.kinds.insert(column, kind);
         });
         self.outcome.set(None);
-        self.busy.set(Busy::Inspecting(file.name.clone()));
-        self.send(Request::Inspect { bytes: file.bytes.clone(), read: self.read.get_untracked() });
+        loading::reread(self);
     }
 
     fn train(self) {
-        let Some(file) = self.file.get_untracked() else {
-            return;
-        };
         self.error.set(None);
         self.outcome.set(None);
         let target = self.target.get_untracked();
@@ -150,7 +146,7 @@ impl AppState {
         let keep =
             roles.iter().filter(|(c, &feature)| feature && excluded.contains(c)).map(|(c, _)| c.clone()).collect();
         let spec = TrainSpec { target, read: self.read.get_untracked(), drop, keep, ..TrainSpec::default() };
-        self.send(Request::Train { bytes: file.bytes.clone(), file_name: file.name.clone(), spec });
+        self.send(Request::Train { spec });
     }
 }
 
@@ -160,12 +156,16 @@ fn spawn_worker(state: AppState) -> PipelineBridge {
         move |response| state.on_response(response),
         move |panic| {
             state.fail(format!(
-                "the computation stopped unexpectedly ({panic}). This is a bug in Glassbox, not in your data; a fresh worker has been started, so you can try again or load another file"
+                "the computation stopped unexpectedly ({panic}). This is a bug in Glassbox, not in your data; a fresh worker has been started and reads your file again, so you can try again"
             ));
             // Replace the dead worker after this callback returns: the callback
-            // belongs to the bridge being dropped.
+            // belongs to the bridge being dropped. The new worker has no table yet.
             spawn_local(async move {
                 BRIDGE.with(|b| *b.borrow_mut() = Some(spawn_worker(state)));
+                if state.file.get_untracked().is_some() {
+                    state.outcome.set(None);
+                    loading::reread(state);
+                }
             });
         },
     )
@@ -253,10 +253,10 @@ fn StatusLine() -> impl IntoView {
         Busy::Idle => match (state.outcome.with(Option::is_some), state.inspection.with(Option::is_some)) {
             (true, _) => "Done. Results below.".to_string(),
             (false, true) => "Ready: pick the target column and train.".to_string(),
-            _ => "Load a CSV to begin.".to_string(),
+            _ => state.notice.get().unwrap_or_else(|| "Load a CSV to begin.".to_string()),
         },
         Busy::Loading(what) => format!("Loading {what}…"),
-        Busy::Inspecting(what) => format!("Reading {what}…"),
+        Busy::Reading(p) => format!("Reading {}…", p.name),
         Busy::Training(what) => what,
     };
     view! {
@@ -266,6 +266,16 @@ fn StatusLine() -> impl IntoView {
             </Show>
             {text}
         </div>
+        {move || match state.busy.get() {
+            Busy::Reading(p) => Some(view! {
+                <div class="progress" data-testid="progress">
+                    <progress max=p.total.max(1) as f64 value=p.bytes_read as f64></progress>
+                    <span class="progress-text">{p.text()}</span>
+                    <button data-testid="cancel-button" on:click=move |_| loading::cancel()>"Cancel"</button>
+                </div>
+            }),
+            _ => None,
+        }}
     }
 }
 
@@ -275,15 +285,7 @@ fn DataStep() -> impl IntoView {
     let busy = move || state.busy.get() != Busy::Idle;
     let dragging = RwSignal::new(false);
 
-    let load_file = move |file: web_sys::File| {
-        state.busy.set(Busy::Loading(file.name()));
-        spawn_local(async move {
-            match browser::read_file(&file).await {
-                Ok(bytes) => state.load(file.name(), bytes),
-                Err(e) => state.fail(e),
-            }
-        });
-    };
+    let load_file = move |file: web_sys::File| state.load(file.name(), Source::File(file));
     let on_pick = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
         if let Some(file) = input.files().and_then(|f| f.get(0)) {
@@ -303,7 +305,7 @@ fn DataStep() -> impl IntoView {
         state.busy.set(Busy::Loading(file.to_string()));
         spawn_local(async move {
             match browser::fetch_sample(&format!("samples/{file}")).await {
-                Ok(bytes) => state.load(file.to_string(), bytes),
+                Ok(bytes) => state.load(file.to_string(), Source::Bytes(std::rc::Rc::new(bytes))),
                 Err(e) => state.fail(e),
             }
         });
@@ -344,7 +346,7 @@ fn DataStep() -> impl IntoView {
 fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
     let state = expect_context::<AppState>();
     let busy = move || state.busy.get() != Busy::Idle;
-    let file_name = move || state.file.with(|f| f.as_ref().map(|f| f.name.clone()).unwrap_or_default());
+    let file_name = move || state.file.get().unwrap_or_default();
     let renamed = inspection
         .renamed
         .iter()

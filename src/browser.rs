@@ -12,9 +12,10 @@ fn js_message(e: JsValue) -> String {
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
-/// Reads a picked or dropped file into memory.
-pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
-    let buffer = JsFuture::from(file.array_buffer())
+/// Reads bytes `start..end` of a picked or dropped file.
+pub async fn read_slice(file: &web_sys::File, start: u64, end: u64) -> Result<Vec<u8>, String> {
+    let blob = file.slice_with_f64_and_f64(start as f64, end as f64).map_err(js_message)?;
+    let buffer = JsFuture::from(blob.array_buffer())
         .await
         .map_err(|e| format!("cannot read {}: {}", file.name(), js_message(e)))?;
     Ok(Uint8Array::new(&buffer).to_vec())

@@ -10,6 +10,8 @@ mod app;
 #[cfg(target_arch = "wasm32")]
 mod browser;
 #[cfg(target_arch = "wasm32")]
+mod loading;
+#[cfg(target_arch = "wasm32")]
 mod results;
 
 #[cfg(target_arch = "wasm32")]

@@ -26,7 +26,7 @@ pub mod split;
 
 pub use error::{Error, ErrorKind, Result};
 pub use model_file::ModelFile;
-pub use run::{inspect, predict, train, Inspection, Prediction, TrainOutcome, TrainSpec};
+pub use run::{inspect, inspect_table, predict, train, train_table, Inspection, Prediction, TrainOutcome, TrainSpec};
 
 /// The Glassbox version written into model files and reports.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

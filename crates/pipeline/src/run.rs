@@ -76,10 +76,14 @@ fn summarise(table: &Table, flags: &[Vec<Flag>]) -> Vec<ColumnSummary> {
 /// Reads the CSV and summarises it. With a `target`, the summary also has the
 /// target-dependent flags (leakage, strong single predictors) on all labelled rows.
 pub fn inspect(bytes: &[u8], read: &ReadOptions, target: Option<&str>) -> Result<Inspection> {
-    let table = ingest::read_csv(bytes, read)?;
+    inspect_table(&ingest::read_csv(bytes, read)?, target)
+}
+
+/// Summarises a table that has been read already (see [`inspect`]).
+pub fn inspect_table(table: &Table, target: Option<&str>) -> Result<Inspection> {
     let names = table.column_names();
     let suggested_target = match target {
-        Some(t) => table.columns[find_column(&table, t)?].name.clone(),
+        Some(t) => table.columns[find_column(table, t)?].name.clone(),
         None => LIKELY_TARGETS
             .iter()
             .find(|t| names.iter().any(|n| n == *t))
@@ -88,7 +92,7 @@ pub fn inspect(bytes: &[u8], read: &ReadOptions, target: Option<&str>) -> Result
     };
     let mut flags: Vec<Vec<Flag>> = table.columns.iter().map(quality::column_flags).collect();
     if let Some(t) = target {
-        let labels = Labels::of(&table, find_column(&table, t)?)?;
+        let labels = Labels::of(table, find_column(table, t)?)?;
         for (i, c) in table.columns.iter().enumerate().filter(|(i, _)| *i != labels.column) {
             flags[i].extend(quality::target_flags(c, &labels.rows, &labels.y, &labels.classes));
         }
@@ -98,13 +102,13 @@ pub fn inspect(bytes: &[u8], read: &ReadOptions, target: Option<&str>) -> Result
         .map(|r| table.columns.iter().map(|c| c.text(r).map(|t| t.into_owned()).unwrap_or_default()).collect())
         .collect();
     Ok(Inspection {
-        columns: summarise(&table, &flags),
-        format: table.format,
+        columns: summarise(table, &flags),
+        format: table.format.clone(),
         n_rows: table.n_rows,
         n_records: table.n_records,
         preview,
-        renamed: table.renamed,
-        row_issues: table.row_issues,
+        renamed: table.renamed.clone(),
+        row_issues: table.row_issues.clone(),
         suggested_target,
     })
 }
@@ -324,8 +328,14 @@ impl Labels {
 /// Trains and evaluates on a CSV.
 pub fn train(bytes: &[u8], file_name: &str, spec: &TrainSpec) -> Result<TrainOutcome> {
     spec.model.validate()?;
-    let table = ingest::read_csv(bytes, &spec.read)?;
-    let target_idx = find_column(&table, &spec.target)?;
+    train_table(&ingest::read_csv(bytes, &spec.read)?, file_name, spec)
+}
+
+/// Trains and evaluates on a table that has been read already; `spec.read`
+/// is not used (the table was read with it or with other options).
+pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<TrainOutcome> {
+    spec.model.validate()?;
+    let target_idx = find_column(table, &spec.target)?;
     let labels = Labels::of(&table, target_idx)?;
     let Labels { rows: labelled, classes, y, .. } = &labels;
     check_class_sizes(classes, y, &table.columns[target_idx].name)?;
@@ -336,7 +346,7 @@ pub fn train(bytes: &[u8], file_name: &str, spec: &TrainSpec) -> Result<TrainOut
     let y_train: Vec<usize> = split.train.iter().map(|&i| y[i]).collect();
     let y_test: Vec<usize> = split.test.iter().map(|&i| y[i]).collect();
 
-    let named = |list: &[String]| -> Result<Vec<usize>> { list.iter().map(|n| find_column(&table, n)).collect() };
+    let named = |list: &[String]| -> Result<Vec<usize>> { list.iter().map(|n| find_column(table, n)).collect() };
     let (dropped, kept) = (named(&spec.drop)?, named(&spec.keep)?);
     // Target-dependent flags look at training rows only, so the test set stays unseen.
     let columns: Vec<ColumnReport> = table
@@ -375,9 +385,9 @@ pub fn train(bytes: &[u8], file_name: &str, spec: &TrainSpec) -> Result<TrainOut
         ));
     }
 
-    let fitted = features::fit(&table, &feature_columns, &train_rows)?;
-    let x_train = fitted.transform(&table, &train_rows)?;
-    let x_test = fitted.transform(&table, &test_rows)?;
+    let fitted = features::fit(table, &feature_columns, &train_rows)?;
+    let x_train = fitted.transform(table, &train_rows)?;
+    let x_test = fitted.transform(table, &test_rows)?;
     let model = spec.model.fit(&x_train, &y_train, classes.len())?;
     let proba = model.predict_proba(&x_test);
     let evaluation = evaluate(&y_test, &proba, classes.len());
@@ -436,7 +446,7 @@ pub fn train(bytes: &[u8], file_name: &str, spec: &TrainSpec) -> Result<TrainOut
         classes: classes.clone(),
         evaluation,
         test_predictions,
-        row_issues: table.row_issues,
+        row_issues: table.row_issues.clone(),
         model: model_file,
     })
 }

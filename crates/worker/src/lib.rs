@@ -1,47 +1,69 @@
-//! The worker protocol: a closed set of requests and responses, and one pure
-//! [`handle`] function from one to the other.
+//! The worker protocol: a closed set of requests and responses, and the
+//! [`Engine`] that answers them, one response per request.
 //!
 //! The UI never calls the pipeline directly; it sends a [`Request`] to a Web
-//! Worker, which runs [`handle`] and sends back a [`Response`]. `handle` is
-//! plain Rust, tested natively. The `web` module (wasm only) is the one place
-//! that knows how messages are encoded on their way between threads.
+//! Worker, whose `Engine` answers with a [`Response`]. A file streams in as
+//! `Begin`, `Chunk`s and `Finish`, so the page can show progress and cancel
+//! between slices, and the worker keeps only the compact table, never the
+//! bytes. `Engine` is plain Rust, tested natively. The `web` module (wasm
+//! only) is the one place that knows how messages are encoded between threads.
 //!
 //! ```
-//! use glassbox_worker::{handle, Request, Response};
-//! let r = handle(Request::Inspect { bytes: b"a,b\n1,x\n".to_vec(), read: Default::default() });
-//! assert!(matches!(r, Response::Inspected(i) if i.n_rows == 1));
+//! use glassbox_worker::{Engine, Request, Response};
+//! let mut engine = Engine::default();
+//! let csv = b"a,b\n1,x\n".to_vec();
+//! engine.handle(Request::Begin { file_name: "f.csv".into(), total_bytes: 8, sample: csv.clone(), read: Default::default() });
+//! engine.handle(Request::Chunk { bytes: csv });
+//! assert!(matches!(engine.handle(Request::Finish), Response::Inspected(i) if i.n_rows == 1));
 //! ```
 
-use glassbox_pipeline::ingest::ReadOptions;
-use glassbox_pipeline::{Inspection, TrainOutcome, TrainSpec};
+use glassbox_pipeline::ingest::{IngestSession, ReadOptions, Table};
+use glassbox_pipeline::{Error, ErrorKind, Inspection, TrainOutcome, TrainSpec};
 use serde::{Deserialize, Serialize};
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
+/// How much memory the table may take in a browser tab. Training needs about
+/// as much again for the feature matrix, and wasm32 memory ends at 4 GiB.
+pub const TABLE_BUDGET_BYTES: u64 = 1536 << 20;
+
 /// What the UI asks of the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Request {
-    /// Read a CSV and summarise it for the preview.
-    Inspect {
+    /// Start reading a file; `sample` is its first bytes, for format detection.
+    Begin {
+        file_name: String,
+        total_bytes: u64,
         #[serde(with = "serde_bytes")]
-        bytes: Vec<u8>,
+        sample: Vec<u8>,
         read: ReadOptions,
     },
-    /// Train and evaluate on a CSV.
-    Train {
+    /// The next slice of the file, in order, the sample's bytes included.
+    Chunk {
         #[serde(with = "serde_bytes")]
         bytes: Vec<u8>,
-        file_name: String,
-        spec: TrainSpec,
     },
+    /// The whole file has been sent.
+    Finish,
+    /// Stop reading and forget the partial table.
+    Cancel,
+    /// Train and evaluate on the table read last.
+    Train { spec: TrainSpec },
 }
 
 /// What the worker answers. Exactly one response per request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Response {
+    /// Reading goes on: bytes and rows so far.
+    Progress {
+        bytes_read: u64,
+        rows: usize,
+    },
+    /// The file is read: its summary.
     Inspected(Inspection),
     Trained(Box<TrainOutcome>),
+    Cancelled,
     /// The request failed; `message` is for the person, `kind` for code.
     Failed {
         message: String,
@@ -49,37 +71,194 @@ pub enum Response {
     },
 }
 
-/// Runs one request to completion.
-pub fn handle(request: Request) -> Response {
-    let result = match request {
-        Request::Inspect { bytes, read } => glassbox_pipeline::inspect(&bytes, &read, None).map(Response::Inspected),
-        Request::Train { bytes, file_name, spec } => {
-            glassbox_pipeline::train(&bytes, &file_name, &spec).map(|o| Response::Trained(Box::new(o)))
+impl Response {
+    fn failed(e: Error) -> Response {
+        Response::Failed { message: e.to_string(), kind: format!("{:?}", e.kind()) }
+    }
+}
+
+struct Reading {
+    session: IngestSession,
+    file_name: String,
+    total_bytes: u64,
+}
+
+/// The worker's state: the file being read, or the table read last.
+#[derive(Default)]
+pub struct Engine {
+    reading: Option<Reading>,
+    table: Option<(Table, String)>,
+}
+
+impl Engine {
+    /// Answers one request.
+    pub fn handle(&mut self, request: Request) -> Response {
+        match request {
+            Request::Begin { file_name, total_bytes, sample, read } => {
+                self.reading = None;
+                self.table = None;
+                match IngestSession::new(&sample, &read) {
+                    Ok(session) => {
+                        self.reading = Some(Reading { session, file_name, total_bytes });
+                        Response::Progress { bytes_read: 0, rows: 0 }
+                    }
+                    Err(e) => Response::failed(e),
+                }
+            }
+            Request::Chunk { bytes } => {
+                let Some(r) = self.reading.as_mut() else {
+                    return Response::failed(Error::new(
+                        ErrorKind::Internal,
+                        "a slice arrived with no file being read",
+                    ));
+                };
+                let result = r.session.feed(&bytes).and_then(|()| check_budget(r));
+                match result {
+                    Ok(()) => Response::Progress { bytes_read: r.session.bytes_read(), rows: r.session.rows_read() },
+                    Err(e) => {
+                        self.reading = None;
+                        Response::failed(e)
+                    }
+                }
+            }
+            Request::Finish => {
+                let Some(r) = self.reading.take() else {
+                    return Response::failed(Error::new(ErrorKind::Internal, "finish arrived with no file being read"));
+                };
+                match r.session.finish().and_then(|t| glassbox_pipeline::inspect_table(&t, None).map(|i| (t, i))) {
+                    Ok((table, inspection)) => {
+                        self.table = Some((table, r.file_name));
+                        Response::Inspected(inspection)
+                    }
+                    Err(e) => Response::failed(e),
+                }
+            }
+            Request::Cancel => {
+                self.reading = None;
+                Response::Cancelled
+            }
+            Request::Train { spec } => match &self.table {
+                None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before training")),
+                Some((table, name)) => match glassbox_pipeline::train_table(table, name, &spec) {
+                    Ok(o) => Response::Trained(Box::new(o)),
+                    Err(e) => Response::failed(e),
+                },
+            },
         }
-    };
-    result.unwrap_or_else(|e| Response::Failed { message: e.to_string(), kind: format!("{:?}", e.kind()) })
+    }
+}
+
+/// Stops a file that will not fit before it uses up the tab's memory: the
+/// table so far, scaled to the whole file, against [`TABLE_BUDGET_BYTES`].
+fn check_budget(r: &Reading) -> glassbox_pipeline::Result<()> {
+    let read = r.session.bytes_read();
+    // Below a few megabytes the projection is noise.
+    if read < 4 << 20 || r.total_bytes <= read {
+        return Ok(());
+    }
+    let projected = r.session.table_bytes() as f64 * r.total_bytes as f64 / read as f64;
+    if projected > TABLE_BUDGET_BYTES as f64 {
+        return Err(Error::new(
+            ErrorKind::BadSpec,
+            format!(
+                "{} is too big for a browser tab: its table would take about {:.1} GB of memory, more than the {:.1} GB Glassbox allows a tab; use the glassbox command-line tool for it",
+                r.file_name,
+                projected / 1e9,
+                TABLE_BUDGET_BYTES as f64 / 1e9
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn load(engine: &mut Engine, csv: &[u8], slice: usize) -> Response {
+        let begin = Request::Begin {
+            file_name: "t.csv".into(),
+            total_bytes: csv.len() as u64,
+            sample: csv.to_vec(),
+            read: ReadOptions::default(),
+        };
+        assert!(matches!(engine.handle(begin), Response::Progress { .. }));
+        for chunk in csv.chunks(slice) {
+            match engine.handle(Request::Chunk { bytes: chunk.to_vec() }) {
+                Response::Progress { .. } => {}
+                other => return other,
+            }
+        }
+        engine.handle(Request::Finish)
+    }
+
+    const CSV: &[u8] = b"x,y\n1,a\n2,a\n3,a\n4,a\n5,a\n6,b\n7,b\n8,b\n9,b\n10,b\n";
+
     #[test]
-    fn train_request_round_trip() {
-        let bytes = b"x,y\n1,a\n2,a\n3,a\n4,a\n5,a\n6,b\n7,b\n8,b\n9,b\n10,b\n".to_vec();
+    fn stream_then_train() {
+        let mut e = Engine::default();
+        let Response::Inspected(i) = load(&mut e, CSV, 5) else { panic!("not inspected") };
+        assert_eq!((i.n_rows, i.suggested_target.as_str()), (10, "y"));
         let spec = TrainSpec { target: "y".into(), ..TrainSpec::default() };
-        match handle(Request::Train { bytes, file_name: "t.csv".into(), spec }) {
-            Response::Trained(o) => assert_eq!(o.classes, ["a", "b"]),
+        match e.handle(Request::Train { spec }) {
+            Response::Trained(o) => {
+                assert_eq!(o.classes, ["a", "b"]);
+                assert_eq!(o.manifest.file_name, "t.csv");
+                assert_eq!(o.manifest.input_sha256, glassbox_pipeline::run::sha256_hex(CSV));
+            }
             other => panic!("expected a trained outcome, got {other:?}"),
         }
     }
 
     #[test]
+    fn cancel_forgets_the_partial_file() {
+        let mut e = Engine::default();
+        e.handle(Request::Begin {
+            file_name: "t.csv".into(),
+            total_bytes: 100,
+            sample: CSV.to_vec(),
+            read: ReadOptions::default(),
+        });
+        e.handle(Request::Chunk { bytes: CSV[..10].to_vec() });
+        assert_eq!(e.handle(Request::Cancel), Response::Cancelled);
+        assert!(matches!(e.handle(Request::Finish), Response::Failed { kind, .. } if kind == "Internal"));
+        let spec = TrainSpec { target: "y".into(), ..TrainSpec::default() };
+        assert!(
+            matches!(e.handle(Request::Train { spec }), Response::Failed { message, .. } if message == "load a file before training")
+        );
+    }
+
+    #[test]
     fn errors_become_failed_responses() {
-        let r = handle(Request::Inspect { bytes: Vec::new(), read: ReadOptions::default() });
-        assert_eq!(r, Response::Failed { message: "the file is empty".into(), kind: "Empty".into() });
+        let mut e = Engine::default();
+        assert_eq!(
+            load(&mut e, b"", 4),
+            Response::Failed { message: "the file is empty".into(), kind: "Empty".into() }
+        );
+        load(&mut e, CSV, 64);
         let spec = TrainSpec { target: "nope".into(), ..TrainSpec::default() };
-        let r = handle(Request::Train { bytes: b"a,b\n1,2\n".to_vec(), file_name: "f.csv".into(), spec });
-        assert!(matches!(r, Response::Failed { kind, .. } if kind == "UnknownColumn"));
+        assert!(matches!(e.handle(Request::Train { spec }), Response::Failed { kind, .. } if kind == "UnknownColumn"));
+    }
+
+    #[test]
+    fn a_file_too_big_for_a_tab_is_refused_early_with_the_limit() {
+        let mut e = Engine::default();
+        let row = b"1.5,2.5,3.5,4.5\n";
+        let mut csv = b"a,b,c,d\n".to_vec();
+        while csv.len() < 5 << 20 {
+            csv.extend_from_slice(row);
+        }
+        // Claim the file is 100 GB: the first 5 MB project far past the budget.
+        let begin = Request::Begin {
+            file_name: "huge.csv".into(),
+            total_bytes: 100 << 30,
+            sample: csv[..1 << 20].to_vec(),
+            read: ReadOptions::default(),
+        };
+        e.handle(begin);
+        let r = e.handle(Request::Chunk { bytes: csv });
+        let Response::Failed { message, .. } = r else { panic!("not refused: {r:?}") };
+        assert!(message.starts_with("huge.csv is too big for a browser tab"), "{message}");
+        assert!(message.contains("use the glassbox command-line tool"), "{message}");
     }
 }

@@ -14,7 +14,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::prelude::*;
 use web_sys::{BroadcastChannel, MessageEvent};
 
-use crate::{handle, Request, Response};
+use crate::{Engine, Request, Response};
 
 /// The channel on which a dying worker reports its panic.
 pub const CRASH_CHANNEL: &str = "glassbox-worker-crash";
@@ -33,8 +33,10 @@ impl Codec for WasmCodec {
     }
 }
 
-/// The worker: one request in, one response out.
-pub struct PipelineWorker;
+/// The worker: one request in, one response out, with the engine's state between.
+pub struct PipelineWorker {
+    engine: Engine,
+}
 
 impl Worker for PipelineWorker {
     type Message = ();
@@ -42,13 +44,13 @@ impl Worker for PipelineWorker {
     type Output = Response;
 
     fn create(_scope: &WorkerScope<Self>) -> Self {
-        PipelineWorker
+        PipelineWorker { engine: Engine::default() }
     }
 
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: ()) {}
 
     fn received(&mut self, scope: &WorkerScope<Self>, request: Request, id: HandlerId) {
-        scope.respond(id, handle(request));
+        scope.respond(id, self.engine.handle(request));
     }
 }
 

@@ -33,10 +33,24 @@ impl Codes {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 enum ColumnData {
     Numeric { values: Vec<f64>, text: Option<Codes> },
     Categorical(Codes),
+}
+
+/// Equal when the same values are missing and the rest are equal: NaN marks
+/// a missing number, so it must equal itself here.
+impl PartialEq for ColumnData {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (ColumnData::Numeric { values: a, text: ta }, ColumnData::Numeric { values: b, text: tb }) => {
+                ta == tb && a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+            }
+            (ColumnData::Categorical(a), ColumnData::Categorical(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// One column: its normalised and original names, its kind and its values.

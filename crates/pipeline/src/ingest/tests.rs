@@ -340,3 +340,10 @@ fn sha256_is_of_the_input_bytes() {
     let t = read_csv(b"a,b\n1,2\n", &ReadOptions::default()).unwrap();
     assert_eq!(t.input_sha256, crate::run::sha256_hex(b"a,b\n1,2\n"));
 }
+
+/// Found by the fuzzer: tables with missing numbers (NaN) never compared equal.
+#[test]
+fn tables_with_missing_numbers_compare_equal() {
+    let bytes = b"a,b\n1,\n,2\n";
+    assert_eq!(read_csv(bytes, &ReadOptions::default()).unwrap(), read_in_slices(bytes, 3).unwrap());
+}
