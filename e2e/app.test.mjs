@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { startServer, launch, openApp, screenshot, byId, root, artifacts } from './helpers.mjs';
 
@@ -245,6 +246,42 @@ test('a semicolon Latin-1 file with decimal commas: schema panel, change a kind,
   const model = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
   assert.equal(model.schema.columns.find((c) => c.name === 'code').kind, 'categorical');
   assert.deepEqual(model.features.columns.map((c) => c.name), ['code', 'mesure']);
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});
+
+test('a 200 MB file: the progress bar moves and Cancel stops the reading', async () => {
+  // Generated here, not committed: 200 MB of numeric rows.
+  const file = path.join(os.tmpdir(), 'glassbox-e2e-200mb.csv');
+  if (!fs.existsSync(file) || fs.statSync(file).size < 200e6) {
+    let block = '';
+    let i = 0;
+    while (block.length < 1e6) {
+      block += `${(i * 0.731) % 97},${(i * 1.37) % 13},${i % 7},${i % 2 ? 'yes' : 'no'}\n`;
+      i++;
+    }
+    const fd = fs.openSync(file, 'w');
+    fs.writeSync(fd, 'a,b,c,label\n');
+    for (let k = 0; k < 200; k++) fs.writeSync(fd, block);
+    fs.closeSync(fd);
+  }
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await byId(page, 'csv-input').setInputFiles(file);
+  const bytes = async () => Number(await byId(page, 'progress-text').getAttribute('data-bytes'));
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="progress-text"]')?.dataset.bytes) > 0, null, TIMEOUT);
+  const first = await bytes();
+  await page.waitForFunction((b) => Number(document.querySelector('[data-testid="progress-text"]')?.dataset.bytes) > b, first, TIMEOUT);
+  const second = await bytes();
+  assert.ok(second > first, `progress moved: ${first} → ${second}`);
+  assert.match(await byId(page, 'progress-text').textContent(), /MB of 200\.\d MB · [\d,]+ rows · [\d,]+ rows\/s · about \d+ s left/);
+  await screenshot(page, 'progress');
+  await byId(page, 'cancel-button').click();
+  await byId(page, 'progress').waitFor({ state: 'detached', ...TIMEOUT });
+  assert.match(await byId(page, 'status').textContent(), /Reading was cancelled/);
+  assert.equal(await byId(page, 'schema-panel').count(), 0, 'no table after a cancel');
+  // The app is usable at once.
+  await loadSample(page, 'breast_cancer', 'diagnosis');
+  await train(page);
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });

@@ -87,7 +87,9 @@ impl AppState {
                 self.inspection.set(Some(Arc::new(inspection)));
             }
             Response::Trained(outcome) => self.outcome.set(Some(Arc::from(outcome))),
-            Response::Progress { bytes_read, rows } => loading::on_progress(self, bytes_read, rows),
+            Response::Progress { bytes_read, rows, memory_bytes } => {
+                loading::on_progress(self, bytes_read, rows, memory_bytes)
+            }
             Response::Cancelled => self.notice.set(Some("Reading was cancelled: load a file to begin again.".into())),
             Response::Failed { message, .. } => self.fail(message),
         }
@@ -270,7 +272,7 @@ fn StatusLine() -> impl IntoView {
             Busy::Reading(p) => Some(view! {
                 <div class="progress" data-testid="progress">
                     <progress max=p.total.max(1) as f64 value=p.bytes_read as f64></progress>
-                    <span class="progress-text">{p.text()}</span>
+                    <span class="progress-text" data-testid="progress-text" data-bytes=p.bytes_read data-memory=p.memory_bytes>{p.text()}</span>
                     <button data-testid="cancel-button" on:click=move |_| loading::cancel()>"Cancel"</button>
                 </div>
             }),

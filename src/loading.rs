@@ -52,6 +52,8 @@ pub struct ReadProgress {
     pub rows: usize,
     /// Milliseconds since reading began.
     pub elapsed_ms: f64,
+    /// The worker's memory, as it last reported it.
+    pub memory_bytes: u64,
 }
 
 impl ReadProgress {
@@ -65,8 +67,13 @@ impl ReadProgress {
         } else {
             String::new()
         };
+        let memory = if self.memory_bytes > 0 {
+            format!(" · {} in memory", megabytes(self.memory_bytes))
+        } else {
+            String::new()
+        };
         format!(
-            "{} of {} · {} rows · {} rows/s{left}",
+            "{} of {} · {} rows · {} rows/s{left}{memory}",
             megabytes(self.bytes_read),
             megabytes(self.total),
             group(self.rows as u64),
@@ -99,10 +106,18 @@ fn group(n: u64) -> String {
 struct Transfer {
     source: Source,
     name: String,
+    /// Where the next slice starts.
     offset: u64,
+    /// Slices sent that the worker has not answered yet.
+    in_flight: usize,
+    /// A pump is reading and sending slices.
+    pumping: bool,
     started_ms: f64,
     cancel: bool,
 }
+
+/// Two slices in flight: the page reads the next one while the worker parses this one.
+const IN_FLIGHT: usize = 2;
 
 thread_local! {
     /// The file loaded last, kept so a changed setting can read it again.
@@ -130,11 +145,20 @@ pub fn reread(state: AppState) {
             source: source.clone(),
             name: name.clone(),
             offset: 0,
+            in_flight: 0,
+            pumping: false,
             started_ms: now_ms(),
             cancel: false,
         })
     });
-    state.busy.set(Busy::Reading(ReadProgress { name: name.clone(), bytes_read: 0, total, rows: 0, elapsed_ms: 0.0 }));
+    state.busy.set(Busy::Reading(ReadProgress {
+        name: name.clone(),
+        bytes_read: 0,
+        total,
+        rows: 0,
+        elapsed_ms: 0.0,
+        memory_bytes: 0,
+    }));
     spawn_local(async move {
         match source.slice(0, total.min(SNIFF_BYTES as u64)).await {
             Ok(sample) => state.send(Request::Begin { file_name: name, total_bytes: total, sample, read }),
@@ -155,39 +179,77 @@ pub fn cancel() {
     });
 }
 
-/// The worker has taken a slice: show progress, then send the next slice,
-/// the end, or the cancellation.
-pub fn on_progress(state: AppState, bytes_read: u64, rows: usize) {
-    let Some((source, name, offset, started, cancel)) = TRANSFER
-        .with(|t| t.borrow().as_ref().map(|t| (t.source.clone(), t.name.clone(), t.offset, t.started_ms, t.cancel)))
-    else {
+/// The worker has taken a slice (or the start): show progress, then keep
+/// slices flowing, or send the end, or the cancellation.
+pub fn on_progress(state: AppState, bytes_read: u64, rows: usize, memory_bytes: u64) {
+    let Some((name, total, started, cancel, done)) = TRANSFER.with(|t| {
+        t.borrow_mut().as_mut().map(|t| {
+            // The first progress answers `Begin`, not a slice.
+            if bytes_read > 0 || t.in_flight > 0 {
+                t.in_flight = t.in_flight.saturating_sub(1);
+            }
+            (t.name.clone(), t.source.size(), t.started_ms, t.cancel, t.offset >= t.source.size() && t.in_flight == 0)
+        })
+    }) else {
         return;
     };
-    let total = source.size();
-    state.busy.set(Busy::Reading(ReadProgress { name, bytes_read, total, rows, elapsed_ms: now_ms() - started }));
+    state.busy.set(Busy::Reading(ReadProgress {
+        name,
+        bytes_read,
+        total,
+        rows,
+        elapsed_ms: now_ms() - started,
+        memory_bytes,
+    }));
     if cancel {
         TRANSFER.with(|t| *t.borrow_mut() = None);
         state.send(Request::Cancel);
-        return;
-    }
-    if offset >= total {
+    } else if done {
         TRANSFER.with(|t| *t.borrow_mut() = None);
         state.send(Request::Finish);
+    } else {
+        pump(state);
+    }
+}
+
+/// Reads and sends slices, in order, until [`IN_FLIGHT`] are unanswered or
+/// the file is all sent. One pump at a time keeps the slices in order.
+fn pump(state: AppState) {
+    let start = TRANSFER.with(|t| match t.borrow_mut().as_mut() {
+        Some(t) if !t.pumping => {
+            t.pumping = true;
+            true
+        }
+        _ => false,
+    });
+    if !start {
         return;
     }
-    let end = (offset + SLICE_BYTES).min(total);
-    TRANSFER.with(|t| {
-        if let Some(t) = t.borrow_mut().as_mut() {
-            t.offset = end;
-        }
-    });
     spawn_local(async move {
-        match source.slice(offset, end).await {
-            Ok(bytes) => state.send(Request::Chunk { bytes }),
-            Err(e) => {
-                TRANSFER.with(|t| *t.borrow_mut() = None);
-                state.send(Request::Cancel);
-                state.fail(e);
+        loop {
+            let next = TRANSFER.with(|t| {
+                t.borrow_mut().as_mut().and_then(|t| {
+                    let total = t.source.size();
+                    if t.cancel || t.in_flight >= IN_FLIGHT || t.offset >= total {
+                        t.pumping = false;
+                        return None;
+                    }
+                    let end = (t.offset + SLICE_BYTES).min(total);
+                    let slice = (t.source.clone(), t.offset, end);
+                    t.offset = end;
+                    t.in_flight += 1;
+                    Some(slice)
+                })
+            });
+            let Some((source, from, to)) = next else { break };
+            match source.slice(from, to).await {
+                Ok(bytes) => state.send(Request::Chunk { bytes }),
+                Err(e) => {
+                    TRANSFER.with(|t| *t.borrow_mut() = None);
+                    state.send(Request::Cancel);
+                    state.fail(e);
+                    break;
+                }
             }
         }
     });

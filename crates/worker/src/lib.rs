@@ -55,10 +55,12 @@ pub enum Request {
 /// What the worker answers. Exactly one response per request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Response {
-    /// Reading goes on: bytes and rows so far.
+    /// Reading goes on: bytes and rows so far, and the worker's memory
+    /// (its wasm memory in the browser; 0 where it is not measured).
     Progress {
         bytes_read: u64,
         rows: usize,
+        memory_bytes: u64,
     },
     /// The file is read: its summary.
     Inspected(Inspection),
@@ -100,7 +102,7 @@ impl Engine {
                 match IngestSession::new(&sample, &read) {
                     Ok(session) => {
                         self.reading = Some(Reading { session, file_name, total_bytes });
-                        Response::Progress { bytes_read: 0, rows: 0 }
+                        Response::Progress { bytes_read: 0, rows: 0, memory_bytes: 0 }
                     }
                     Err(e) => Response::failed(e),
                 }
@@ -114,7 +116,11 @@ impl Engine {
                 };
                 let result = r.session.feed(&bytes).and_then(|()| check_budget(r));
                 match result {
-                    Ok(()) => Response::Progress { bytes_read: r.session.bytes_read(), rows: r.session.rows_read() },
+                    Ok(()) => Response::Progress {
+                        bytes_read: r.session.bytes_read(),
+                        rows: r.session.rows_read(),
+                        memory_bytes: 0,
+                    },
                     Err(e) => {
                         self.reading = None;
                         Response::failed(e)

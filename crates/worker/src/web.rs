@@ -50,8 +50,20 @@ impl Worker for PipelineWorker {
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: ()) {}
 
     fn received(&mut self, scope: &WorkerScope<Self>, request: Request, id: HandlerId) {
-        scope.respond(id, self.engine.handle(request));
+        let mut response = self.engine.handle(request);
+        if let Response::Progress { memory_bytes, .. } = &mut response {
+            *memory_bytes = wasm_memory_bytes();
+        }
+        scope.respond(id, response);
     }
+}
+
+/// The size of this wasm instance's linear memory: where the table lives.
+fn wasm_memory_bytes() -> u64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| m.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as u64)
+        .unwrap_or(0)
 }
 
 /// Call from the worker binary's `main`.

@@ -6,8 +6,8 @@
 //! column also keeps a small text view (the exact text of its values) while
 //! it has few distinct values, so a numeric target keeps its labels as written.
 
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +15,9 @@ use super::{from_decimal_comma, parse_number, ColumnKind, StrayToken, MAX_STRAY}
 
 /// The code of a missing value.
 pub const MISSING_CODE: u32 = u32::MAX;
+
+/// Dictionaries up to this size are searched by a scan instead of the hash map.
+const SCAN_MAX: usize = 8;
 
 /// A numeric column keeps the text of its values while it has at most this many distinct ones.
 const TEXT_VIEW_MAX: usize = 1000;
@@ -60,6 +63,9 @@ pub struct Column {
     pub original_name: String,
     pub kind: ColumnKind,
     data: ColumnData,
+    /// Counted once when the column is built: summaries ask for them often.
+    missing: usize,
+    distinct: usize,
     /// The values of a numeric column that were not numbers (now missing),
     /// with their lines. There are few: at most `MAX_STRAY` or 1% of the
     /// values, unless the person forced the kind.
@@ -90,7 +96,7 @@ impl Column {
     }
 
     pub fn missing_count(&self) -> usize {
-        (0..self.len()).filter(|&i| self.is_missing(i)).count()
+        self.missing
     }
 
     /// The value of row `i` in a numeric column; `None` when missing or categorical.
@@ -123,16 +129,27 @@ impl Column {
 
     /// Distinct present values.
     pub fn distinct_count(&self) -> usize {
-        match &self.data {
-            ColumnData::Categorical(c) => c.dictionary.len(),
-            ColumnData::Numeric { text: Some(t), .. } => t.dictionary.len(),
-            ColumnData::Numeric { values, .. } => {
-                let mut v: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
-                v.sort_unstable_by(f64::total_cmp);
-                v.dedup();
-                v.len()
+        self.distinct
+    }
+
+    fn new(name: String, original_name: String, kind: ColumnKind, data: ColumnData, strays: Vec<StrayToken>) -> Column {
+        let (missing, distinct) = match &data {
+            ColumnData::Categorical(c) => (c.codes.iter().filter(|&&c| c == MISSING_CODE).count(), c.dictionary.len()),
+            ColumnData::Numeric { values, text } => {
+                let missing = values.iter().filter(|v| v.is_nan()).count();
+                let distinct = match text {
+                    Some(t) => t.dictionary.len(),
+                    None => {
+                        // Bits identify a float exactly; -0.0 is folded into 0.0 first.
+                        let set: rustc_hash::FxHashSet<u64> =
+                            values.iter().filter(|v| !v.is_nan()).map(|v| (v + 0.0).to_bits()).collect();
+                        set.len()
+                    }
+                };
+                (missing, distinct)
             }
-        }
+        };
+        Column { name, original_name, kind, data, missing, distinct, strays }
     }
 
     /// Every value as text, `None` for missing: for previews and tests, not for big data.
@@ -148,25 +165,37 @@ fn values_text(v: f64) -> String {
 /// Dictionary-encodes text as it arrives.
 #[derive(Debug, Default)]
 pub(crate) struct TextBuilder {
-    index: HashMap<String, u32>,
+    // FxHash: these keys come from the person's own file, and hashing every
+    // cell with SipHash cost a third of the ingest time.
+    index: FxHashMap<String, u32>,
     codes: Codes,
 }
 
 impl TextBuilder {
     pub fn push(&mut self, value: Option<&str>) {
+        let dict = &self.codes.dictionary;
         let code = match value {
             None => MISSING_CODE,
+            // A handful of categories: a scan beats hashing.
+            Some(v) if dict.len() <= SCAN_MAX => {
+                match dict.iter().position(|d| d.len() == v.len() && d.bytes().zip(v.bytes()).all(|(a, b)| a == b)) {
+                    Some(c) => c as u32,
+                    None => self.insert(v),
+                }
+            }
             Some(v) => match self.index.get(v) {
                 Some(&c) => c,
-                None => {
-                    let c = self.codes.dictionary.len() as u32;
-                    self.codes.dictionary.push(v.to_string());
-                    self.index.insert(v.to_string(), c);
-                    c
-                }
+                None => self.insert(v),
             },
         };
         self.codes.codes.push(code);
+    }
+
+    fn insert(&mut self, v: &str) -> u32 {
+        let c = self.codes.dictionary.len() as u32;
+        self.codes.dictionary.push(v.to_string());
+        self.index.insert(v.to_string(), c);
+        c
     }
 
     fn distinct(&self) -> usize {
@@ -250,13 +279,13 @@ impl NumericBuilder {
         if forced || self.stays_numeric() {
             let strays = self.strays.into_iter().map(|(_, line, token)| StrayToken { line, token }).collect();
             let text = self.text.map(TextBuilder::finish);
-            return Column {
+            return Column::new(
                 name,
                 original_name,
-                kind: ColumnKind::Numeric,
-                data: ColumnData::Numeric { values: self.values, text },
+                ColumnKind::Numeric,
+                ColumnData::Numeric { values: self.values, text },
                 strays,
-            };
+            );
         }
         // Too many non-numbers after all: every value becomes text again.
         // Numbers keep their written text while the text view lasted; past
@@ -282,13 +311,7 @@ impl NumericBuilder {
 }
 
 pub(crate) fn categorical(name: String, original_name: String, codes: Codes) -> Column {
-    Column {
-        name,
-        original_name,
-        kind: ColumnKind::Categorical,
-        data: ColumnData::Categorical(codes),
-        strays: Vec::new(),
-    }
+    Column::new(name, original_name, ColumnKind::Categorical, ColumnData::Categorical(codes), Vec::new())
 }
 
 /// A column is numeric by default when its sampled values are: checked with

@@ -207,10 +207,16 @@ fn byte_of(c: char, what: &str) -> Result<u8> {
     })
 }
 
-/// Reads CSV bytes into a typed table: the streaming reader fed in one go.
+/// How much `read_csv` feeds the streaming reader at a time.
+const SLICE_BYTES: usize = 1 << 20;
+
+/// Reads CSV bytes into a typed table: the streaming reader fed slice by slice.
 pub fn read_csv(bytes: &[u8], opts: &ReadOptions) -> Result<Table> {
     let mut session = IngestSession::new(&bytes[..bytes.len().min(SNIFF_BYTES)], opts)?;
-    session.feed(bytes)?;
+    // Slices keep the decode buffer small and in cache, as in the browser.
+    for slice in bytes.chunks(SLICE_BYTES) {
+        session.feed(slice)?;
+    }
     session.finish()
 }
 
