@@ -61,6 +61,8 @@ async function assertStayedLocal(offsite, consoleErrors, page) {
 test('sample → train → metrics, confusion matrix and ROC chart with sane numbers', async () => {
   const { page, offsite, consoleErrors, context } = await openApp(browser, url);
   await loadSample(page, 'breast_cancer', 'diagnosis');
+  assert.match(await byId(page, 'quality-summary').textContent(),
+    /0 duplicate rows · 0 flagged columns · classes of diagnosis: benign 357 \(62\.7%\), malignant 212 \(37\.3%\)/);
   const bc = await train(page);
   assert.ok(bc.accuracy > 0.93 && bc.auc > 0.97, `breast cancer: ${JSON.stringify(bc)}`);
   const cm = await confusionMatrix(page, 2);

@@ -507,8 +507,29 @@ fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
     );
     let issues = inspection.row_issues.clone();
     let n_issues = issues.len();
+    let flagged = inspection.columns.iter().filter(|c| !c.flags.is_empty()).count();
+    let balance_target = inspection.suggested_target.clone();
+    let total: usize = inspection.class_balance.iter().map(|(_, n)| n).sum();
+    let balance = inspection
+        .class_balance
+        .iter()
+        .map(|(c, n)| format!("{c} {n} ({:.1}%)", 100.0 * *n as f64 / total.max(1) as f64))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let duplicates = inspection.duplicate_rows;
+    let quality = move || {
+        let mut parts = vec![
+            format!("{duplicates} duplicate row{}", if duplicates == 1 { "" } else { "s" }),
+            format!("{flagged} flagged column{}", if flagged == 1 { "" } else { "s" }),
+        ];
+        if !balance.is_empty() && state.target.with(|t| *t == balance_target) {
+            parts.push(format!("classes of {balance_target}: {balance}"));
+        }
+        format!("Data quality: {}.", parts.join(" · "))
+    };
     view! {
         <p class="muted" data-testid="format">{format}</p>
+        <p class="muted" data-testid="quality-summary">{quality}</p>
         <Show when=move || { n_issues > 0 }>
             <details class="row-issues" data-testid="row-issues" open=n_issues <= 5>
                 <summary>{format!("{n_issues} row{} could not be read and {} skipped", if n_issues == 1 { "" } else { "s" }, if n_issues == 1 { "is" } else { "are" })}</summary>

@@ -325,6 +325,16 @@ fn inspection_text(file: &Path, i: &glassbox_pipeline::Inspection) -> String {
             notes.join("; ")
         );
     }
+    let _ = writeln!(s, "\nduplicate rows: {}", i.duplicate_rows);
+    if !i.class_balance.is_empty() {
+        let total: usize = i.class_balance.iter().map(|(_, n)| n).sum();
+        let classes: Vec<String> = i
+            .class_balance
+            .iter()
+            .map(|(c, n)| format!("{c} {n} ({:.1}%)", 100.0 * *n as f64 / total as f64))
+            .collect();
+        let _ = writeln!(s, "classes of {}: {}", i.suggested_target, classes.join(", "));
+    }
     if i.row_issues.is_empty() {
         s.push_str("\nevery row could be read\n");
     } else {

@@ -60,6 +60,17 @@ fn bad_inputs_exit_2_with_a_clear_message() {
 }
 
 #[test]
+fn inspect_prints_format_columns_quality() {
+    let o = glassbox(&["inspect", &sample("penguins.csv")]);
+    assert!(o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("UTF-8, delimiter ',', header row, decimal point"), "{out}");
+    assert!(out.contains("sex                categorical        11         2"), "{out}");
+    assert!(out.contains("duplicate rows: 0"), "{out}");
+    assert!(out.contains("classes of species: Adelie 152 (44.2%), Chinstrap 68 (19.8%), Gentoo 124 (36.0%)"), "{out}");
+}
+
+#[test]
 fn missing_file_and_bad_usage_exit_2() {
     let o = glassbox(&["train", "/nonexistent/x.csv", "--target", "y", "--out", "/tmp/never"]);
     assert_eq!(o.status.code(), Some(2));
@@ -179,6 +190,7 @@ fn messy_file_trains_with_skipped_rows_reported_and_inspect_json_has_the_contrac
         assert!(!v["columns"][0][key].is_null(), "column key {key}");
     }
     assert_eq!(v["row_issues"][0]["line"], 62);
+    assert_eq!(v["duplicate_rows"], 0);
     assert_eq!(v["row_issues"][0]["message"], "line 62 has 1 fields, but the header has 4");
 
     let out = out_dir(tmp.path(), "out");

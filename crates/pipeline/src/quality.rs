@@ -121,6 +121,29 @@ pub fn column_flags(col: &Column) -> Vec<Flag> {
     out
 }
 
+/// How many rows repeat an earlier row exactly (every column equal, missing
+/// equal to missing). Rows are compared by a 64-bit hash of their values; a
+/// collision would need about four billion rows to be likely.
+pub fn duplicate_rows(table: &crate::ingest::Table) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut seen = rustc_hash::FxHashSet::default();
+    let mut duplicates = 0;
+    for r in 0..table.n_rows {
+        let mut h = rustc_hash::FxHasher::default();
+        for c in &table.columns {
+            match (c.codes(), c.number(r)) {
+                (Some(codes), _) => codes.codes[r].hash(&mut h),
+                (None, Some(v)) => (v + 0.0).to_bits().hash(&mut h),
+                (None, None) => u64::MAX.hash(&mut h),
+            }
+        }
+        if !seen.insert(h.finish()) {
+            duplicates += 1;
+        }
+    }
+    duplicates
+}
+
 /// AUC of `score` for `positive`, folded so 0.2 and 0.8 both read as 0.8:
 /// a column that separates the classes in either direction counts.
 fn folded_auc(positive: &[bool], score: &[f64]) -> Option<f64> {
@@ -224,6 +247,12 @@ mod tests {
             reason,
             "identifier-like: 40 distinct values in 40 rows, so it names rows rather than describing them"
         );
+    }
+
+    #[test]
+    fn duplicate_rows_are_counted_once_per_repeat() {
+        let t = parse_csv(b"a,b\n1,x\n2,y\n1,x\n1,\n1,\n1,x\n").unwrap();
+        assert_eq!(duplicate_rows(&t), 3);
     }
 
     #[test]

@@ -54,6 +54,11 @@ pub struct Inspection {
     pub renamed: Vec<Rename>,
     pub row_issues: Vec<RowIssue>,
     pub suggested_target: String,
+    /// Rows that repeat an earlier row exactly.
+    pub duplicate_rows: usize,
+    /// Rows per class of the suggested target, in class order; empty when it
+    /// is not a usable target.
+    pub class_balance: Vec<(String, usize)>,
 }
 
 fn summarise(table: &Table, flags: &[Vec<Flag>]) -> Vec<ColumnSummary> {
@@ -101,7 +106,19 @@ pub fn inspect_table(table: &Table, target: Option<&str>) -> Result<Inspection> 
     let preview = (0..table.n_rows.min(PREVIEW_ROWS))
         .map(|r| table.columns.iter().map(|c| c.text(r).map(|t| t.into_owned()).unwrap_or_default()).collect())
         .collect();
+    let class_balance = find_column(table, &suggested_target)
+        .and_then(|i| Labels::of(table, i))
+        .map(|l| {
+            let mut counts = vec![0usize; l.classes.len()];
+            for &c in &l.y {
+                counts[c] += 1;
+            }
+            l.classes.into_iter().zip(counts).collect()
+        })
+        .unwrap_or_default();
     Ok(Inspection {
+        duplicate_rows: quality::duplicate_rows(table),
+        class_balance,
         columns: summarise(table, &flags),
         format: table.format.clone(),
         n_rows: table.n_rows,
