@@ -287,3 +287,18 @@ test('a 200 MB file: the progress bar moves and Cancel stops the reading', async
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });
+
+test('dates and yes/no columns are recognised and shown as such', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  let text = 'signup,paid,visits,churned\n';
+  for (let i = 0; i < 40; i++) text += `2024-0${1 + (i % 9)}-1${i % 10}T0${i % 10}:30:00Z,${i % 3 ? 'yes' : 'no'},${i % 7},${i % 2 ? 'stay' : 'leave'}\n`;
+  await byId(page, 'csv-input').setInputFiles({ name: 'dates.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+  await byId(page, 'schema-panel').waitFor(TIMEOUT);
+  assert.equal(await byId(page, 'column-kind-signup').inputValue(), 'datetime');
+  assert.equal(await byId(page, 'column-kind-paid').inputValue(), 'boolean');
+  assert.match(await byId(page, 'format').textContent(), /read in UTC and stored as UTC/);
+  await byId(page, 'target-select').selectOption('churned');
+  await train(page);
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});

@@ -479,6 +479,8 @@ fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
                             prop:value=kind on:change=on_kind disabled=busy>
                             <option value="numeric" selected=kind == "numeric">"numeric"</option>
                             <option value="categorical" selected=kind == "categorical">"categorical"</option>
+                            <option value="boolean" selected=kind == "boolean">"boolean"</option>
+                            <option value="datetime" selected=kind == "datetime">"datetime"</option>
                         </select>
                     </td>
                     <td>
@@ -505,6 +507,12 @@ fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
         if f.header { "header row" } else { "no header row (columns named column_1, column_2, …)" },
         if f.decimal_comma { "comma" } else { "point" }
     );
+    let has_dates = inspection.columns.iter().any(|c| c.kind == ColumnKind::Datetime);
+    let format = if has_dates {
+        format!("{format} Date-times without an offset are read in {} and stored as UTC.", f.timezone)
+    } else {
+        format
+    };
     let issues = inspection.row_issues.clone();
     let n_issues = issues.len();
     let flagged = inspection.columns.iter().filter(|c| !c.flags.is_empty()).count();

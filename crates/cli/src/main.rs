@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use glassbox_pipeline::ingest::{BadRows, ColumnKind, ReadOptions};
+use glassbox_pipeline::ingest::{BadRows, ColumnKind, DateOrder, ReadOptions};
 use glassbox_pipeline::{ModelFile, TrainSpec};
 
 #[derive(Parser)]
@@ -47,9 +47,17 @@ struct ByteArgs {
 struct TableArgs {
     #[command(flatten)]
     bytes: ByteArgs,
-    /// Set a column's kind: COLUMN=numeric|categorical (repeatable).
+    /// Set a column's kind: COLUMN=numeric|categorical|boolean|datetime|text (repeatable).
+    /// A numeric column set to datetime holds Unix epoch seconds (milliseconds when above 1e11).
     #[arg(long = "type", value_name = "COLUMN=KIND")]
     types: Vec<String>,
+    /// The time zone of date-times written without an offset: an IANA name such as Asia/Shanghai (default UTC).
+    #[arg(long)]
+    timezone: Option<String>,
+    /// The order of dates like 05/03/2024 when the data does not tell: dmy, mdy or ymd (default: from
+    /// the data, else day-first).
+    #[arg(long, value_parser = ["dmy", "mdy", "ymd"])]
+    date_order: Option<String>,
     /// What to do with rows that cannot be read.
     #[arg(long, value_enum, default_value_t = BadRowsArg::Skip)]
     bad_rows: BadRowsArg,
@@ -96,17 +104,18 @@ impl TableArgs {
             let (column, kind) =
                 t.split_once('=').ok_or_else(|| Failure::input(format!("--type needs COLUMN=KIND, got '{t}'")))?;
             let kind = match kind {
-                "boolean" | "datetime" | "text" => {
-                    return Err(Failure::input(format!(
-                        "--type {t}: the kind '{kind}' is not supported yet; use numeric or categorical"
-                    )))
-                }
+                // Free text is flagged and left out by the quality rules; as a kind it is categorical.
+                "text" => ColumnKind::Categorical,
                 k => ColumnKind::parse(k).ok_or_else(|| {
-                    Failure::input(format!("--type {t}: unknown kind '{k}'; use numeric or categorical"))
+                    Failure::input(format!(
+                        "--type {t}: unknown kind '{k}'; use numeric, categorical, boolean, datetime or text"
+                    ))
                 })?,
             };
             read.kinds.insert(column.to_string(), kind);
         }
+        read.timezone = self.timezone.clone();
+        read.date_order = self.date_order.as_deref().and_then(DateOrder::parse);
         Ok(read)
     }
 }

@@ -76,9 +76,12 @@ fn missing_file_and_bad_usage_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/x.csv: cannot read the file"));
     assert_eq!(glassbox(&["train"]).status.code(), Some(2));
-    let o = glassbox(&["inspect", "/dev/null", "--type", "a=datetime"]);
+    let o = glassbox(&["inspect", "/dev/null", "--type", "a=clock"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("the kind 'datetime' is not supported yet"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown kind 'clock'"));
+    let o = glassbox(&["inspect", &sample("iris.csv"), "--timezone", "Mars/Olympus"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown time zone 'Mars/Olympus'"));
     assert_eq!(glassbox(&["frobnicate"]).status.code(), Some(2));
 }
 
@@ -211,4 +214,42 @@ fn messy_file_trains_with_skipped_rows_reported_and_inspect_json_has_the_contrac
     assert_eq!(lines.len(), 1 + 61, "one row per record, the junk line included");
     assert!(lines[61].starts_with(",,,\"line 62 has 1 fields"), "{}", lines[61]);
     assert!(lines[8].ends_with("\"column 'poids': 'n/d' is not a number, treated as missing\""), "{}", lines[8]);
+}
+
+#[test]
+fn dates_in_a_zone_train_and_predict_the_same_way() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut text = String::from("when,paid,amount,label\n");
+    for i in 0..40 {
+        text.push_str(&format!(
+            "0{}/0{}/2024 0{}:00,{},{}.5,{}\n",
+            1 + i % 9,
+            1 + i % 8,
+            i % 10,
+            if i % 3 == 0 { "yes" } else { "no" },
+            i,
+            if i % 2 == 0 { "a" } else { "b" }
+        ));
+    }
+    let data = write(tmp.path(), "dates.csv", text.as_bytes());
+    let o = glassbox(&["inspect", &data, "--json", "--timezone", "Europe/Berlin", "--date-order", "mdy"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["columns"][0]["kind"], "datetime");
+    assert_eq!(v["columns"][1]["kind"], "boolean");
+    assert_eq!(v["format"]["timezone"], "Europe/Berlin");
+    let o = glassbox(&["inspect", &data]);
+    assert!(String::from_utf8_lossy(&o.stdout)
+        .contains("read as day-first (DD/MM/YYYY); choose month-first if that is wrong (--date-order mdy)"));
+    let out = out_dir(tmp.path(), "m");
+    let o =
+        glassbox(&["train", &data, "--target", "label", "--timezone", "Europe/Berlin", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let model: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("model.json")).unwrap()).unwrap();
+    assert_eq!(model["schema"]["timezone"], "Europe/Berlin");
+    assert_eq!(model["schema"]["columns"][0]["date_order"], "dmy");
+    let preds = tmp.path().join("p.csv");
+    let o = glassbox(&["predict", out.join("model.json").to_str().unwrap(), &data, "--out", preds.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_to_string(preds).unwrap().lines().count(), 41);
 }

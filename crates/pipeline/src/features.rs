@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, ErrorKind, Result};
 use std::borrow::Cow;
 
-use crate::ingest::{Column, ColumnKind, Table, MISSING_CODE};
+use crate::ingest::{Column, Table, MISSING_CODE};
 
 /// The fitted transform of one input column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,9 +62,12 @@ pub fn fit(table: &Table, feature_columns: &[usize], rows: &[usize]) -> Result<F
         .iter()
         .map(|&c| {
             let col = &table.columns[c];
-            match col.kind {
-                ColumnKind::Numeric => fit_numeric(col, rows),
-                ColumnKind::Categorical => Ok(fit_categorical(col, rows)),
+            // Booleans (0/1) and date-times (UTC seconds) are numbers here;
+            // the feature-pipeline issue gives date-times their own encodings.
+            if col.kind.is_numeric() {
+                fit_numeric(col, rows)
+            } else {
+                Ok(fit_categorical(col, rows))
             }
         })
         .collect::<Result<Vec<_>>>()?;
@@ -181,7 +184,7 @@ impl FittedFeatures {
             let col = &table.columns[idx];
             match fc {
                 FittedColumn::Numeric { median, mean, scale, name } => {
-                    if col.kind != ColumnKind::Numeric {
+                    if !col.kind.is_numeric() {
                         return Err(Error::new(
                             ErrorKind::BadValue,
                             format!("column '{name}' holds text, but the model expects numbers in it"),

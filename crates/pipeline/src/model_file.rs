@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::features::FittedFeatures;
-use crate::ingest::ColumnKind;
+use crate::ingest::{ColumnKind, DateOrder};
 use crate::model::{FittedModel, ModelSpec};
 
 /// The format version this build writes and the newest it reads.
@@ -18,6 +18,9 @@ pub struct SchemaColumn {
     pub name: String,
     pub original_name: String,
     pub kind: ColumnKind,
+    /// For a datetime column: how `A/B/YYYY` dates were read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_order: Option<DateOrder>,
 }
 
 /// The training data's columns and which one is the target.
@@ -25,6 +28,13 @@ pub struct SchemaColumn {
 pub struct Schema {
     pub columns: Vec<SchemaColumn>,
     pub target: String,
+    /// The zone naive date-times were read in; new data is read the same way.
+    #[serde(default = "utc")]
+    pub timezone: String,
+}
+
+fn utc() -> String {
+    "UTC".to_string()
 }
 
 /// How the model was made, so a report or a rerun can say it exactly.

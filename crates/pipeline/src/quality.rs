@@ -37,12 +37,14 @@ pub enum FlagKind {
     Leakage,
     StrayTokens,
     StrongPredictor,
+    /// Dates whose day/month order the data could not decide.
+    DateOrder,
 }
 
 impl FlagKind {
     /// Whether a column with this flag is left out of the features by default.
     pub fn excludes(self) -> bool {
-        !matches!(self, FlagKind::StrayTokens | FlagKind::StrongPredictor)
+        !matches!(self, FlagKind::StrayTokens | FlagKind::StrongPredictor | FlagKind::DateOrder)
     }
 }
 
@@ -105,6 +107,16 @@ pub fn column_flags(col: &Column) -> Vec<Flag> {
                 format!("identifier-like: {distinct} distinct values in {present} rows, so it names rows rather than describing them"),
             ));
         }
+    }
+    if let Some(d) = col.date.as_ref().filter(|d| d.order_ambiguous) {
+        let (read, other, option) = match d.order {
+            crate::ingest::DateOrder::Mdy => ("month-first (MM/DD/YYYY)", "day-first", "dmy"),
+            _ => ("day-first (DD/MM/YYYY)", "month-first", "mdy"),
+        };
+        out.push(flag(
+            FlagKind::DateOrder,
+            format!("no date here has a day above 12, so the order is a guess: read as {read}; choose {other} if that is wrong (--date-order {option})"),
+        ));
     }
     if col.stray_count() > 0 {
         let example =
@@ -184,7 +196,7 @@ pub fn target_flags(col: &Column, rows: &[usize], y: &[usize], classes: &[String
             ));
         }
     }
-    if col.kind == ColumnKind::Numeric {
+    if col.kind.is_numeric() {
         let known: Vec<(usize, f64)> =
             rows.iter().zip(y).filter_map(|(&r, &c)| col.number(r).map(|v| (c, v))).collect();
         let score: Vec<f64> = known.iter().map(|p| p.1).collect();

@@ -448,9 +448,16 @@ pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<T
         schema: Schema {
             columns: columns
                 .iter()
-                .map(|c| SchemaColumn { name: c.name.clone(), original_name: c.original_name.clone(), kind: c.kind })
+                .zip(&table.columns)
+                .map(|(c, col)| SchemaColumn {
+                    name: c.name.clone(),
+                    original_name: c.original_name.clone(),
+                    kind: c.kind,
+                    date_order: col.date.as_ref().map(|d| d.order),
+                })
                 .collect(),
             target: table.columns[target_idx].name.clone(),
+            timezone: table.format.timezone.clone(),
         },
         classes: classes.clone(),
         features: fitted,
@@ -532,6 +539,9 @@ pub fn predict(model: &ModelFile, bytes: &[u8], read: &ReadOptions) -> Result<Pr
     let mut read = read.clone();
     read.bad_rows = ingest::BadRows::Skip;
     read.kinds = model.schema.columns.iter().map(|c| (c.name.clone(), c.kind)).collect();
+    // Dates are read as they were in training, unless the person says otherwise.
+    read.timezone = read.timezone.or_else(|| Some(model.schema.timezone.clone()));
+    read.date_order = read.date_order.or_else(|| model.schema.columns.iter().find_map(|c| c.date_order));
     let table = ingest::read_csv(bytes, &read)?;
     let rows: Vec<usize> = (0..table.n_rows).collect();
     let x = model.features.transform(&table, &rows)?;

@@ -172,12 +172,13 @@ fn manifest_html(o: &TrainOutcome) -> String {
 pub fn format_text(f: &glassbox_pipeline::ingest::Format) -> String {
     let delimiter = if f.delimiter == '\t' { "tab".to_string() } else { format!("'{}'", f.delimiter) };
     format!(
-        "{}{}{}, delimiter {delimiter}, {}, decimal {}",
+        "{}{}{}, delimiter {delimiter}, {}, decimal {}, naive date-times in {}",
         f.encoding,
         if f.bom { " with BOM" } else { "" },
         if f.encoding_guessed { " (guessed)" } else { "" },
         if f.header { "header row" } else { "no header row" },
-        if f.decimal_comma { "comma" } else { "point" }
+        if f.decimal_comma { "comma" } else { "point" },
+        f.timezone
     )
 }
 

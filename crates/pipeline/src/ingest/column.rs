@@ -11,6 +11,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
+use super::datetime::{DateOrder, DateParser};
 use super::{from_decimal_comma, parse_number, ColumnKind, StrayToken, MAX_STRAY};
 
 /// The code of a missing value.
@@ -66,6 +67,8 @@ pub struct Column {
     /// Counted once when the column is built: summaries ask for them often.
     missing: usize,
     distinct: usize,
+    /// How a datetime column's dates were read.
+    pub date: Option<DateInfo>,
     /// The values of a numeric column that were not numbers (now missing),
     /// with their lines. There are few: at most `MAX_STRAY` or 1% of the
     /// values, unless the person forced the kind.
@@ -149,7 +152,7 @@ impl Column {
                 (missing, distinct)
             }
         };
-        Column { name, original_name, kind, data, missing, distinct, strays }
+        Column { name, original_name, kind, data, missing, distinct, date: None, strays }
     }
 
     /// Every value as text, `None` for missing: for previews and tests, not for big data.
@@ -207,6 +210,83 @@ impl TextBuilder {
     }
 }
 
+/// How a datetime column was read: the order of `A/B/YYYY` dates, and
+/// whether the data left that order open (so it was the default or the person's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateInfo {
+    pub order: DateOrder,
+    pub order_ambiguous: bool,
+}
+
+/// What a numbers-stored column parses its text with.
+#[derive(Debug, Clone)]
+pub(crate) enum ValueParser {
+    Number { decimal_comma: bool },
+    Boolean,
+    Datetime { parser: DateParser, info: DateInfo },
+}
+
+/// true/yes/y/t/1 and false/no/n/f/0, any case.
+fn boolean_value(t: &str) -> Option<f64> {
+    const TRUE: [&str; 5] = ["true", "yes", "y", "t", "1"];
+    const FALSE: [&str; 5] = ["false", "no", "n", "f", "0"];
+    if TRUE.iter().any(|v| v.eq_ignore_ascii_case(t)) {
+        Some(1.0)
+    } else if FALSE.iter().any(|v| v.eq_ignore_ascii_case(t)) {
+        Some(0.0)
+    } else {
+        None
+    }
+}
+
+impl ValueParser {
+    fn kind(&self) -> ColumnKind {
+        match self {
+            ValueParser::Number { .. } => ColumnKind::Numeric,
+            ValueParser::Boolean => ColumnKind::Boolean,
+            ValueParser::Datetime { .. } => ColumnKind::Datetime,
+        }
+    }
+
+    /// The value and the text to keep for it.
+    fn parse<'a>(&self, t: &'a str) -> Option<(f64, Cow<'a, str>)> {
+        match self {
+            ValueParser::Number { decimal_comma } => {
+                let canonical = if *decimal_comma { from_decimal_comma(t) } else { Cow::Borrowed(t) };
+                parse_number(&canonical).map(|v| (v, canonical))
+            }
+            ValueParser::Boolean => boolean_value(t).map(|v| (v, Cow::Borrowed(t))),
+            ValueParser::Datetime { parser, .. } => {
+                // Plain numbers in a column the person called datetime are Unix
+                // epoch seconds, or milliseconds when too large for seconds.
+                let v = match parse_number(t) {
+                    Some(n) if n.abs() > 1e11 => Some(n / 1000.0),
+                    Some(n) => Some(n),
+                    None => parser.parse(t),
+                };
+                v.map(|v| (v, Cow::Borrowed(t)))
+            }
+        }
+    }
+}
+
+/// Whether sampled values make a boolean column: exactly two distinct values
+/// that are a true/false pair.
+pub(crate) fn sample_is_boolean(values: &[Option<&str>]) -> bool {
+    let mut seen: Vec<(String, f64)> = Vec::new();
+    for v in values.iter().flatten() {
+        let Some(b) = boolean_value(v) else { return false };
+        let lower = v.to_ascii_lowercase();
+        if !seen.iter().any(|(s, _)| *s == lower) {
+            seen.push((lower, b));
+            if seen.len() > 2 {
+                return false;
+            }
+        }
+    }
+    seen.len() == 2 && seen[0].1 != seen[1].1
+}
+
 /// Parses numbers as they arrive; values that are not numbers are kept aside
 /// as strays, so the column can still become categorical at the end.
 #[derive(Debug)]
@@ -216,26 +296,23 @@ pub(crate) struct NumericBuilder {
     /// (row, line, text) of each value that is not a number.
     strays: Vec<(usize, u64, String)>,
     present: usize,
-    decimal_comma: bool,
+    parser: ValueParser,
 }
 
 impl NumericBuilder {
-    pub fn new(decimal_comma: bool) -> Self {
+    pub fn new(parser: ValueParser) -> Self {
         NumericBuilder {
             values: Vec::new(),
             text: Some(TextBuilder::default()),
             strays: Vec::new(),
             present: 0,
-            decimal_comma,
+            parser,
         }
     }
 
     pub fn push(&mut self, value: Option<&str>, line: u64) {
         let row = self.values.len();
-        let parsed = value.and_then(|t| {
-            let canonical = if self.decimal_comma { from_decimal_comma(t) } else { Cow::Borrowed(t) };
-            parse_number(&canonical).map(|v| (v, canonical))
-        });
+        let parsed = value.and_then(|t| self.parser.parse(t));
         if value.is_some() {
             self.present += 1;
         }
@@ -267,7 +344,7 @@ impl NumericBuilder {
 
     /// Numbers must be a clear majority and the strays few: at most
     /// `MAX_STRAY` or 1% of the present values, whichever is more.
-    fn stays_numeric(&self) -> bool {
+    pub fn stays_numeric(&self) -> bool {
         let stray = self.strays.len();
         let numbers = self.present - stray;
         numbers > 0 && stray <= MAX_STRAY.max(self.present / 100) && numbers >= 2 * stray
@@ -279,13 +356,13 @@ impl NumericBuilder {
         if forced || self.stays_numeric() {
             let strays = self.strays.into_iter().map(|(_, line, token)| StrayToken { line, token }).collect();
             let text = self.text.map(TextBuilder::finish);
-            return Column::new(
-                name,
-                original_name,
-                ColumnKind::Numeric,
-                ColumnData::Numeric { values: self.values, text },
-                strays,
-            );
+            let kind = self.parser.kind();
+            let mut column =
+                Column::new(name, original_name, kind, ColumnData::Numeric { values: self.values, text }, strays);
+            if let ValueParser::Datetime { info, .. } = self.parser {
+                column.date = Some(info);
+            }
+            return column;
         }
         // Too many non-numbers after all: every value becomes text again.
         // Numbers keep their written text while the text view lasted; past
@@ -316,8 +393,8 @@ pub(crate) fn categorical(name: String, original_name: String, codes: Codes) -> 
 
 /// A column is numeric by default when its sampled values are: checked with
 /// the same rule as the finished column.
-pub(crate) fn sample_is_numeric(values: &[Option<&str>], decimal_comma: bool) -> bool {
-    let mut b = NumericBuilder::new(decimal_comma);
+pub(crate) fn sample_parses(values: &[Option<&str>], parser: ValueParser) -> bool {
+    let mut b = NumericBuilder::new(parser);
     for v in values {
         b.push(*v, 0);
     }

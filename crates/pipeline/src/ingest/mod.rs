@@ -17,6 +17,7 @@
 //! ```
 
 mod column;
+pub mod datetime;
 mod names;
 mod session;
 mod sniff;
@@ -26,7 +27,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
-pub use column::{Codes, Column, MISSING_CODE};
+pub use column::{Codes, Column, DateInfo, MISSING_CODE};
+pub use datetime::DateOrder;
 pub use names::{normalise_header, normalise_name};
 pub use session::{IngestSession, SAMPLE_ROWS, SNIFF_BYTES};
 
@@ -62,6 +64,10 @@ pub struct ReadOptions {
     pub bad_rows: BadRows,
     /// Column kinds the person set, by normalised or original name.
     pub kinds: BTreeMap<String, ColumnKind>,
+    /// The zone of date-times written without an offset: an IANA name or UTC.
+    pub timezone: Option<String>,
+    /// The order of `A/B/YYYY` dates when the data does not tell.
+    pub date_order: Option<DateOrder>,
 }
 
 impl Default for ReadOptions {
@@ -75,6 +81,8 @@ impl Default for ReadOptions {
             missing_tokens: DEFAULT_MISSING.iter().map(|s| s.to_string()).collect(),
             bad_rows: BadRows::Skip,
             kinds: BTreeMap::new(),
+            timezone: None,
+            date_order: None,
         }
     }
 }
@@ -89,6 +97,8 @@ pub struct Format {
     pub quote: char,
     pub header: bool,
     pub decimal_comma: bool,
+    /// The zone naive date-times were read in.
+    pub timezone: String,
 }
 
 /// A row that could not be read, and why.
@@ -107,6 +117,10 @@ pub struct RowIssue {
 pub enum ColumnKind {
     Numeric,
     Categorical,
+    /// Two values such as true/false, yes/no, y/n or 0/1; stored as 0 and 1.
+    Boolean,
+    /// Dates and times, stored as seconds since 1970-01-01 UTC.
+    Datetime,
 }
 
 impl ColumnKind {
@@ -114,13 +128,22 @@ impl ColumnKind {
         match self {
             ColumnKind::Numeric => "numeric",
             ColumnKind::Categorical => "categorical",
+            ColumnKind::Boolean => "boolean",
+            ColumnKind::Datetime => "datetime",
         }
+    }
+
+    /// Stored as numbers (`Column::number`): everything but categorical.
+    pub fn is_numeric(self) -> bool {
+        self != ColumnKind::Categorical
     }
 
     pub fn parse(s: &str) -> Option<ColumnKind> {
         match s {
             "numeric" => Some(ColumnKind::Numeric),
             "categorical" => Some(ColumnKind::Categorical),
+            "boolean" => Some(ColumnKind::Boolean),
+            "datetime" => Some(ColumnKind::Datetime),
             _ => None,
         }
     }

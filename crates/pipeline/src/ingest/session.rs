@@ -10,7 +10,10 @@
 use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, UTF_8};
 use sha2::{Digest, Sha256};
 
-use super::column::{categorical, sample_is_numeric, Column, NumericBuilder, TextBuilder};
+use super::column::{
+    categorical, sample_is_boolean, sample_parses, Column, DateInfo, NumericBuilder, TextBuilder, ValueParser,
+};
+use super::datetime::{infer_order, DateOrder, DateParser};
 use super::{byte_of, normalise_header, sniff, BadRows, ColumnKind, Format, ReadOptions, RowIssue, Table};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -144,7 +147,11 @@ impl IngestSession {
         let records = sniff::sample(sample_text, delimiter, quote);
         let decimal_comma = opts.decimal_comma.unwrap_or_else(|| delimiter != b',' && sniff::decimal_comma(&records));
         let header = opts.header.unwrap_or_else(|| sniff::has_header(&records, decimal_comma));
+        let timezone = opts.timezone.clone().unwrap_or_else(|| "UTC".to_string());
+        // Checked now, so a bad zone name fails before any byte is read.
+        DateParser::new(DateOrder::Ymd, &timezone)?;
         let format = Format {
+            timezone,
             encoding: encoding.name().to_string(),
             encoding_guessed: guessed,
             bom,
@@ -390,21 +397,29 @@ impl IngestSession {
         let Store::Sample(rows) = std::mem::replace(&mut self.store, Store::Typed(Vec::new())) else { return };
         let (names, _) = normalise_header(self.header.as_deref().unwrap_or_default());
         let raw = self.header.clone().unwrap_or_default();
-        let decimal_comma = self.format.decimal_comma;
+        let number = ValueParser::Number { decimal_comma: self.format.decimal_comma };
         let mut builders: Vec<Builder> = (0..self.width)
             .map(|c| {
                 let forced = self.opts.kinds.get(&names[c]).or_else(|| self.opts.kinds.get(&raw[c]));
-                let numeric = match forced {
-                    Some(k) => *k == ColumnKind::Numeric,
+                let values: Vec<Option<&str>> = rows.iter().map(|(_, r)| r[c].as_deref()).collect();
+                let parser = match forced {
+                    Some(ColumnKind::Categorical) => None,
+                    Some(ColumnKind::Numeric) => Some(number.clone()),
+                    Some(ColumnKind::Boolean) => Some(ValueParser::Boolean),
+                    Some(ColumnKind::Datetime) => Some(self.date_parser(&values)),
+                    // Boolean before numeric, so 0/1 reads as a yes/no; numeric
+                    // before datetime, so 20240305 stays a number.
+                    None if sample_is_boolean(&values) => Some(ValueParser::Boolean),
+                    None if sample_parses(&values, number.clone()) => Some(number.clone()),
                     None => {
-                        let values: Vec<Option<&str>> = rows.iter().map(|(_, r)| r[c].as_deref()).collect();
-                        sample_is_numeric(&values, decimal_comma)
+                        let dates = self.date_parser(&values);
+                        let any_date = values.iter().flatten().any(|v| super::datetime::looks_like_date(v));
+                        (any_date && sample_parses(&values, dates.clone())).then_some(dates)
                     }
                 };
-                if numeric {
-                    Builder::Numeric(NumericBuilder::new(decimal_comma))
-                } else {
-                    Builder::Text(TextBuilder::default())
+                match parser {
+                    Some(p) => Builder::Numeric(NumericBuilder::new(p)),
+                    None => Builder::Text(TextBuilder::default()),
                 }
             })
             .collect();
@@ -417,6 +432,22 @@ impl IngestSession {
             }
         }
         self.store = Store::Typed(builders);
+    }
+
+    /// The date parser for a column: the person's order, else the one the
+    /// sampled values imply, else day-first (most of the world writes dates
+    /// that way), reported as ambiguous.
+    fn date_parser(&self, values: &[Option<&str>]) -> ValueParser {
+        let (order, order_ambiguous) = match self.opts.date_order {
+            Some(o) => (o, false),
+            None => match infer_order(values.iter().flatten().copied()) {
+                (Some(o), _) => (o, false),
+                (None, ambiguous) => (DateOrder::Dmy, ambiguous),
+            },
+        };
+        let parser =
+            DateParser::new(order, &self.format.timezone).expect("the zone was checked when the session began");
+        ValueParser::Datetime { parser, info: DateInfo { order, order_ambiguous } }
     }
 
     /// Ends the file and returns the table.

@@ -347,3 +347,46 @@ fn tables_with_missing_numbers_compare_equal() {
     let bytes = b"a,b\n1,\n,2\n";
     assert_eq!(read_csv(bytes, &ReadOptions::default()).unwrap(), read_in_slices(bytes, 3).unwrap());
 }
+
+#[test]
+fn booleans_and_datetimes_are_inferred() {
+    check(
+        b"paid,when,local,code\nyes,2024-03-05T14:30:00Z,13/02/2024 08:00,1\nNo,2024-03-06,01/03/2024 09:30,0\nYES,2024-03-07T01:00:00+02:00,05/03/2024 10:00,1\n",
+        "UTF-8 bom=false delim=',' header=true decimal_comma=false rows=3/3\n\
+         paid (paid) boolean: yes|No|YES\n\
+         when (when) datetime: 2024-03-05T14:30:00Z|2024-03-06|2024-03-07T01:00:00+02:00\n\
+         local (local) datetime: 13/02/2024 08:00|01/03/2024 09:30|05/03/2024 10:00\n\
+         code (code) boolean: 1|0|1",
+    );
+    let t = read_csv(b"when,local\n2024-03-07T01:00:00+02:00,13/02/2024 08:00\n", &ReadOptions::default()).unwrap();
+    assert_eq!(t.columns[0].number(0), Some(1_709_766_000.0), "2024-03-06T23:00:00Z");
+    assert_eq!(t.columns[1].number(0), Some(1_707_811_200.0), "2024-02-13T08:00:00Z: day-first from 13");
+    assert_eq!(t.columns[1].date, Some(DateInfo { order: DateOrder::Dmy, order_ambiguous: false }));
+}
+
+#[test]
+fn ambiguous_dates_use_the_rule_or_the_person_and_zones_apply() {
+    let csv = b"d\n01/02/2024 08:00\n03/04/2024 09:00\n";
+    let t = read_csv(csv, &ReadOptions::default()).unwrap();
+    assert_eq!(t.columns[0].date, Some(DateInfo { order: DateOrder::Dmy, order_ambiguous: true }));
+    assert_eq!(t.columns[0].number(0), Some(1_706_774_400.0), "1 February 08:00 UTC");
+    let mdy = ReadOptions {
+        date_order: Some(DateOrder::Mdy),
+        timezone: Some("Asia/Shanghai".into()),
+        ..ReadOptions::default()
+    };
+    let t = read_csv(csv, &mdy).unwrap();
+    assert_eq!(t.format.timezone, "Asia/Shanghai");
+    assert_eq!(t.columns[0].number(0), Some(1_704_153_600.0), "2 January 08:00 in Shanghai is 00:00 UTC");
+    let bad = ReadOptions { timezone: Some("Mars/Olympus".into()), ..ReadOptions::default() };
+    assert!(read_csv(csv, &bad).unwrap_err().message().starts_with("unknown time zone 'Mars/Olympus'"));
+}
+
+#[test]
+fn epoch_numbers_when_the_person_says_datetime() {
+    let mut kinds = BTreeMap::new();
+    kinds.insert("t".to_string(), ColumnKind::Datetime);
+    let opts = ReadOptions { kinds, ..ReadOptions::default() };
+    let t = read_csv(b"t\n1709766000\n1709766000000\n", &opts).unwrap();
+    assert_eq!((t.columns[0].number(0), t.columns[0].number(1)), (Some(1_709_766_000.0), Some(1_709_766_000.0)));
+}
