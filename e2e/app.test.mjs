@@ -298,7 +298,29 @@ test('dates and yes/no columns are recognised and shown as such', async () => {
   assert.equal(await byId(page, 'column-kind-paid').inputValue(), 'boolean');
   assert.match(await byId(page, 'format').textContent(), /read in UTC and stored as UTC/);
   await byId(page, 'target-select').selectOption('churned');
+  // Choosing a zone reads the file again in it, and keeps the target.
+  await byId(page, 'timezone').selectOption('Asia/Shanghai');
+  await page.waitForFunction(() => /read in Asia\/Shanghai/.test(document.querySelector('[data-testid="format"]')?.textContent ?? ''), null, TIMEOUT);
+  assert.equal(await byId(page, 'target-select').inputValue(), 'churned');
   await train(page);
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});
+
+test('ambiguous dates: the app asks day-first or month-first', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  let text = 'day,amount,label\n';
+  for (let i = 0; i < 30; i++) text += `0${1 + (i % 9)}/0${1 + (i % 8)}/2024,${i},${i % 2 ? 'a' : 'b'}\n`;
+  await byId(page, 'csv-input').setInputFiles({ name: 'ambiguous.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+  await byId(page, 'date-order').waitFor(TIMEOUT);
+  assert.equal(await byId(page, 'date-order').inputValue(), 'dmy');
+  assert.match(await byId(page, 'schema-panel').textContent(), /read as day-first/);
+  await byId(page, 'date-order').selectOption('mdy');
+  // Read again month-first: the person decided, so the guess note goes.
+  await page.waitForFunction(() => !/read as day-first/.test(document.querySelector('[data-testid="schema-panel"]')?.textContent ?? '')
+    && !document.querySelector('[data-testid="train-button"]')?.disabled, null, TIMEOUT);
+  assert.equal(await byId(page, 'date-order').inputValue(), 'mdy');
+  await screenshot(page, 'date-order');
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });

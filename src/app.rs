@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use std::collections::BTreeMap;
 
-use glassbox_pipeline::ingest::{ColumnKind, ReadOptions};
+use glassbox_pipeline::ingest::{ColumnKind, DateOrder, ReadOptions};
 use glassbox_pipeline::{Inspection, TrainOutcome, TrainSpec};
 use glassbox_worker::web::PipelineBridge;
 use glassbox_worker::{Request, Response};
@@ -470,6 +470,15 @@ fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
             };
             let kind = c.kind.as_str();
             let notes: Vec<String> = c.flags.iter().map(|f| f.reason.clone()).collect();
+            let distribution = if !c.histogram.is_empty() {
+                let (lo, hi) = c.range.unwrap_or_default();
+                let svg = glassbox_charts::mini_histogram_svg(&c.histogram);
+                let title = format!("{} … {}", short_number(lo), short_number(hi));
+                view! { <span class="dist" title=title.clone() inner_html=svg></span><span class="range">{title}</span> }.into_any()
+            } else {
+                let top = c.top.iter().map(|(v, n)| format!("{v} {n}")).collect::<Vec<_>>().join(" · ");
+                view! { <span class="top">{top}</span> }.into_any()
+            };
             let original = (c.original_name != c.name).then(|| format!("“{}”", c.original_name));
             view! {
                 <tr class:excluded=move || role.get() == "ignore">
@@ -493,6 +502,7 @@ fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
                     </td>
                     <td class="num">{c.missing}</td>
                     <td class="num">{c.distinct}</td>
+                    <td class="distribution">{distribution}</td>
                     <td class="notes">{notes.join("; ")}</td>
                 </tr>
             }
@@ -535,8 +545,14 @@ fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
         }
         format!("Data quality: {}.", parts.join(" · "))
     };
+    let ambiguous_dates = inspection
+        .columns
+        .iter()
+        .any(|c| c.flags.iter().any(|f| f.kind == glassbox_pipeline::quality::FlagKind::DateOrder));
+    let date_controls = has_dates.then(|| view! { <DateControls ambiguous=ambiguous_dates/> });
     view! {
         <p class="muted" data-testid="format">{format}</p>
+        {date_controls}
         <p class="muted" data-testid="quality-summary">{quality}</p>
         <Show when=move || { n_issues > 0 }>
             <details class="row-issues" data-testid="row-issues" open=n_issues <= 5>
@@ -548,10 +564,80 @@ fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
         <div class="table-scroll">
             <table class="grid schema" data-testid="schema-panel">
                 <thead><tr><th scope="col">"column"</th><th scope="col">"kind"</th><th scope="col">"role"</th>
-                    <th scope="col">"missing"</th><th scope="col">"distinct"</th><th scope="col">"notes"</th></tr></thead>
+                    <th scope="col">"missing"</th><th scope="col">"distinct"</th><th scope="col">"distribution"</th><th scope="col">"notes"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         </div>
+    }
+}
+
+/// Zones offered for naive date-times; any IANA name works in the CLI.
+const ZONES: [&str; 14] = [
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "Europe/Moscow",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Africa/Johannesburg",
+];
+
+/// How to read date-times: the zone of times without an offset, and, when
+/// the data cannot tell, whether 03/04/2024 is 3 April or 4 March.
+#[component]
+fn DateControls(ambiguous: bool) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let busy = move || state.busy.get() != Busy::Idle;
+    let zone = move || state.read.with(|r| r.timezone.clone().unwrap_or_else(|| "UTC".into()));
+    let order = move || match state.read.with(|r| r.date_order) {
+        Some(DateOrder::Mdy) => "mdy",
+        _ => "dmy",
+    };
+    let set_zone = move |ev: leptos::ev::Event| {
+        let z = event_target_value(&ev);
+        state.read.update(|r| r.timezone = Some(z));
+        state.outcome.set(None);
+        loading::reread(state);
+    };
+    let set_order = move |ev: leptos::ev::Event| {
+        let o = DateOrder::parse(&event_target_value(&ev));
+        state.read.update(|r| r.date_order = o);
+        state.outcome.set(None);
+        loading::reread(state);
+    };
+    view! {
+        <div class="date-controls">
+            <label>"Times without an offset are in "
+                <select data-testid="timezone" prop:value=zone on:change=set_zone disabled=busy>
+                    {ZONES.iter().map(|z| view! { <option value=*z>{*z}</option> }).collect_view()}
+                </select>
+            </label>
+            <Show when=move || ambiguous || state.read.with(|r| r.date_order.is_some())>
+                <label class="ask">"Dates like 03/04/2024 are "
+                    <select data-testid="date-order" prop:value=order on:change=set_order disabled=busy>
+                        <option value="dmy">"day first (3 April)"</option>
+                        <option value="mdy">"month first (4 March)"</option>
+                    </select>
+                </label>
+            </Show>
+        </div>
+    }
+}
+
+/// A number short enough for a table cell: 1234.5678 → "1234.57", 0.000123 → "1.23e-4".
+fn short_number(v: f64) -> String {
+    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e7) {
+        format!("{v:.2e}")
+    } else {
+        let s = format!("{v:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }
 

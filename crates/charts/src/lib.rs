@@ -92,10 +92,41 @@ fn draw_roc<DB: DrawingBackend>(
     Ok(())
 }
 
+/// A tiny bar histogram for a table cell: bars scaled to the largest count.
+/// Written by hand: at 72 × 18 pixels plotters' axes and margins are all overhead.
+pub fn mini_histogram_svg(counts: &[usize]) -> String {
+    const W: f64 = 72.0;
+    const H: f64 = 18.0;
+    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let bar = W / counts.len().max(1) as f64;
+    let mut svg = format!(
+        r#"<svg class="mini-hist" width="{W}" height="{H}" viewBox="0 0 {W} {H}" role="img" aria-label="histogram" xmlns="http://www.w3.org/2000/svg">"#
+    );
+    for (i, &n) in counts.iter().enumerate() {
+        let h = if n == 0 { 0.0 } else { (H * n as f64 / max).max(1.0) };
+        svg.push_str(&format!(
+            r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{h:.1}" fill="rgb(0,114,178)"/>"#,
+            i as f64 * bar + 0.5,
+            H - h,
+            (bar - 1.0).max(0.5)
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use glassbox_pipeline::metrics::roc_curve;
+
+    #[test]
+    fn mini_histogram_scales_to_the_largest_bin() {
+        let svg = mini_histogram_svg(&[1, 0, 4]);
+        assert_eq!(svg.matches("<rect").count(), 3);
+        assert!(svg.contains(r#"y="0.0" width="23.0" height="18.0""#), "{svg}");
+        assert!(svg.contains(r#"height="0.0""#), "an empty bin has no height: {svg}");
+    }
 
     /// Golden file: rerun with `UPDATE_GOLDEN=1 cargo test -p glassbox-charts` after an intended change.
     fn check_golden(name: &str, actual: &str) {

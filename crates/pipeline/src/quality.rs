@@ -98,9 +98,10 @@ pub fn column_flags(col: &Column) -> Vec<Flag> {
             format!("free text: values average {words:.1} words and {distinct} of {present} differ"),
         ));
     } else {
-        // Floating-point measurements are never identifiers: only text or whole numbers.
-        let whole =
-            col.kind == ColumnKind::Categorical || (0..n).filter_map(|i| col.number(i)).all(|v| v.fract() == 0.0);
+        // Floating-point measurements are never identifiers, nor are dates
+        // (a timestamp per row is normal) or booleans: only text or whole numbers.
+        let whole = col.kind == ColumnKind::Categorical
+            || (col.kind == ColumnKind::Numeric && (0..n).filter_map(|i| col.number(i)).all(|v| v.fract() == 0.0));
         if whole && present >= ID_MIN_VALUES && mostly_distinct(ID_DISTINCT_SHARE) {
             out.push(flag(
                 FlagKind::Identifier,
@@ -265,6 +266,17 @@ mod tests {
     fn duplicate_rows_are_counted_once_per_repeat() {
         let t = parse_csv(b"a,b\n1,x\n2,y\n1,x\n1,\n1,\n1,x\n").unwrap();
         assert_eq!(duplicate_rows(&t), 3);
+    }
+
+    #[test]
+    fn a_timestamp_per_row_is_not_an_identifier() {
+        let mut csv = String::from("when\n");
+        for i in 0..30 {
+            csv.push_str(&format!("2024-01-{:02}T10:00:00Z\n", i + 1));
+        }
+        let t = parse_csv(csv.as_bytes()).unwrap();
+        assert_eq!(t.columns[0].kind, ColumnKind::Datetime);
+        assert!(column_flags(&t.columns[0]).is_empty());
     }
 
     #[test]

@@ -39,6 +39,46 @@ pub struct ColumnSummary {
     /// Left out of the features by default, because of a flag.
     pub excluded: bool,
     pub flags: Vec<Flag>,
+    /// For a numbers column: counts in [`HISTOGRAM_BINS`] equal-width bins from `range.0` to `range.1`.
+    pub histogram: Vec<usize>,
+    pub range: Option<(f64, f64)>,
+    /// For a categorical column: the most frequent values with their counts, most frequent first.
+    pub top: Vec<(String, usize)>,
+}
+
+/// Bins of the small histograms in the schema panel.
+pub const HISTOGRAM_BINS: usize = 12;
+/// Categories listed per column in the schema panel.
+const TOP_CATEGORIES: usize = 3;
+
+/// A small histogram of a numbers column, and its range.
+fn histogram(c: &crate::ingest::Column) -> (Vec<usize>, Option<(f64, f64)>) {
+    let values = (0..c.len()).filter_map(|i| c.number(i));
+    let (lo, hi) = values.clone().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if lo > hi {
+        return (Vec::new(), None);
+    }
+    let mut bins = vec![0usize; HISTOGRAM_BINS];
+    let width = (hi - lo) / HISTOGRAM_BINS as f64;
+    for v in values {
+        let k = if width > 0.0 { (((v - lo) / width) as usize).min(HISTOGRAM_BINS - 1) } else { 0 };
+        bins[k] += 1;
+    }
+    (bins, Some((lo, hi)))
+}
+
+/// The most frequent categories, ties broken by the text.
+fn top_categories(c: &crate::ingest::Column) -> Vec<(String, usize)> {
+    let Some(codes) = c.codes() else { return Vec::new() };
+    let mut counts = vec![0usize; codes.dictionary.len()];
+    for &k in &codes.codes {
+        if let Some(n) = counts.get_mut(k as usize) {
+            *n += 1;
+        }
+    }
+    let mut order: Vec<usize> = (0..counts.len()).collect();
+    order.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then_with(|| codes.dictionary[a].cmp(&codes.dictionary[b])));
+    order.into_iter().take(TOP_CATEGORIES).map(|k| (codes.dictionary[k].clone(), counts[k])).collect()
 }
 
 /// What the app shows before training: how the file was read, the columns,
@@ -66,14 +106,20 @@ fn summarise(table: &Table, flags: &[Vec<Flag>]) -> Vec<ColumnSummary> {
         .columns
         .iter()
         .zip(flags)
-        .map(|(c, f)| ColumnSummary {
-            name: c.name.clone(),
-            original_name: c.original_name.clone(),
-            kind: c.kind,
-            missing: c.missing_count(),
-            distinct: c.distinct_count(),
-            excluded: quality::excluded(f),
-            flags: f.clone(),
+        .map(|(c, f)| {
+            let (histogram, range) = histogram(c);
+            ColumnSummary {
+                histogram,
+                range,
+                top: top_categories(c),
+                name: c.name.clone(),
+                original_name: c.original_name.clone(),
+                kind: c.kind,
+                missing: c.missing_count(),
+                distinct: c.distinct_count(),
+                excluded: quality::excluded(f),
+                flags: f.clone(),
+            }
         })
         .collect()
 }
@@ -694,5 +740,8 @@ mod tests {
         assert_eq!(inspect(b"a,b,c\nx,2,3\n", &opts, None).unwrap().suggested_target, "c");
         let i = inspect(b"a,b\n1,x\n,x\n3,y\n", &opts, None).unwrap();
         assert_eq!((i.columns[0].missing, i.columns[1].distinct), (1, 2));
+        assert_eq!(i.columns[0].range, Some((1.0, 3.0)));
+        assert_eq!((i.columns[0].histogram[0], i.columns[0].histogram[HISTOGRAM_BINS - 1]), (1, 1));
+        assert_eq!(i.columns[1].top, vec![("x".to_string(), 2), ("y".to_string(), 1)]);
     }
 }

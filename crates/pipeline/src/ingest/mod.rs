@@ -187,6 +187,44 @@ pub struct Table {
 }
 
 impl Table {
+    /// The contract every table meets after ingest, checked rather than
+    /// assumed: names are normalised and unique, every column has a value
+    /// slot per row, numbers are finite or missing, codes point into their
+    /// dictionary, and row bookkeeping agrees with the row count. A breach is
+    /// a bug in ingest, reported with the column and the reason.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |column: &str, why: String| {
+            Err(Error::new(ErrorKind::Internal, format!("the table breaks its contract: column '{column}' {why}")))
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, c) in self.columns.iter().enumerate() {
+            if c.name != normalise_name(&c.name, i + 1) && !c.name.starts_with("column_") {
+                return bad(&c.name, "has a name that is not normalised".into());
+            }
+            if !seen.insert(c.name.as_str()) {
+                return bad(&c.name, "has the same name as an earlier column".into());
+            }
+            if c.len() != self.n_rows {
+                return bad(&c.name, format!("has {} values for {} rows", c.len(), self.n_rows));
+            }
+            if let Some(codes) = c.codes() {
+                if let Some(r) =
+                    codes.codes.iter().position(|&k| k != MISSING_CODE && k as usize >= codes.dictionary.len())
+                {
+                    return bad(&c.name, format!("has a category code out of range on line {}", self.lines[r]));
+                }
+            } else if let Some(r) =
+                (0..self.n_rows).find(|&r| !c.is_missing(r) && c.number(r).is_none_or(|v| !v.is_finite()))
+            {
+                return bad(&c.name, format!("has a value that is not a finite number on line {}", self.lines[r]));
+            }
+        }
+        if self.lines.len() != self.n_rows || self.records.len() != self.n_rows {
+            return bad("*", "bookkeeping: lines and records do not match the rows".into());
+        }
+        Ok(())
+    }
+
     /// Finds a column by its normalised name or by its name as written in the header.
     pub fn find(&self, name: &str) -> Option<usize> {
         self.columns

@@ -500,7 +500,7 @@ impl IngestSession {
             renamed.retain(|r| r.position != width);
         }
         let input_sha256 = self.sha.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        Ok(Table {
+        let table = Table {
             columns,
             n_rows,
             lines: self.lines,
@@ -510,7 +510,9 @@ impl IngestSession {
             format: self.format,
             row_issues: self.row_issues,
             input_sha256,
-        })
+        };
+        table.validate()?;
+        Ok(table)
     }
 }
 

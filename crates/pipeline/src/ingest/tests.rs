@@ -390,3 +390,22 @@ fn epoch_numbers_when_the_person_says_datetime() {
     let t = read_csv(b"t\n1709766000\n1709766000000\n", &opts).unwrap();
     assert_eq!((t.columns[0].number(0), t.columns[0].number(1)), (Some(1_709_766_000.0), Some(1_709_766_000.0)));
 }
+
+#[test]
+fn the_table_contract_catches_breaches() {
+    let mut t = read_csv(b"a,b\n1,x\n2,y\n", &ReadOptions::default()).unwrap();
+    assert_eq!(t.validate(), Ok(()));
+    t.columns[1].name = "a".into();
+    assert_eq!(
+        t.validate().unwrap_err().message(),
+        "the table breaks its contract: column 'a' has the same name as an earlier column"
+    );
+    t.columns[1].name = "Not Normal".into();
+    assert_eq!(
+        t.validate().unwrap_err().message(),
+        "the table breaks its contract: column 'Not Normal' has a name that is not normalised"
+    );
+    t.columns[1].name = "b".into();
+    t.n_rows = 3;
+    assert!(t.validate().unwrap_err().message().ends_with("has 2 values for 3 rows"));
+}
