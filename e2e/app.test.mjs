@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { startServer, launch, openApp, screenshot, byId, root, artifacts } from './helpers.mjs';
 
@@ -132,6 +133,12 @@ test('the exported report works offline: matrix renders, toggle works; model.jso
   await modelDownload.saveAs(modelPath);
   const model = JSON.parse(fs.readFileSync(modelPath, 'utf8'));
   assert.equal(model.format_version, 1);
+  // The browser and the CLI make the same model file, byte for byte.
+  const cliOut = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-cli-'));
+  execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', 'public/samples/breast_cancer.csv',
+    '--target', 'diagnosis', '--out', cliOut], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  assert.ok(fs.readFileSync(path.join(cliOut, 'model.json')).equals(fs.readFileSync(modelPath)),
+    'model.json from the browser differs from the CLI\'s');
   assert.deepEqual(model.classes, ['benign', 'malignant']);
   const appCount = (await byId(page, 'cm-cell-1-1').textContent()).trim();
   await assertStayedLocal(offsite, consoleErrors, page);

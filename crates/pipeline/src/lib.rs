@@ -20,6 +20,7 @@ pub mod labels;
 pub mod metrics;
 pub mod model;
 pub mod model_file;
+pub mod optim;
 pub mod quality;
 pub mod run;
 pub mod split;

@@ -90,7 +90,7 @@ pub fn weighted_avg(scores: &[ClassScores]) -> ClassScores {
 /// with `eps` the f64 machine epsilon, as scikit-learn 1.9 does.
 pub fn log_loss(y_true: &[usize], proba: &[Vec<f64>]) -> f64 {
     let eps = f64::EPSILON;
-    let total: f64 = y_true.iter().zip(proba).map(|(&t, p)| -p[t].clamp(eps, 1.0 - eps).ln()).sum();
+    let total: f64 = y_true.iter().zip(proba).map(|(&t, p)| -libm::log(p[t].clamp(eps, 1.0 - eps))).sum();
     total / y_true.len() as f64
 }
 

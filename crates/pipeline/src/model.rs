@@ -2,19 +2,16 @@
 //! probabilities and serialises.
 //!
 //! The first model is L2-regularised logistic regression (multinomial for more
-//! than two classes, as scikit-learn's default `lbfgs` solver). smartcore does
-//! the optimisation; its objective `loss + alpha/2 * |w|^2` with the intercept
-//! unpenalised equals scikit-learn's `C * loss + 1/2 * |w|^2` when
-//! `alpha = 1 / C`. smartcore gives labels but no probabilities, so the fitted
-//! type keeps the coefficients and computes them itself.
+//! than two classes, as scikit-learn's default `lbfgs` solver), fitted by the
+//! L-BFGS in [`crate::optim`]: the objective `loss + 1/(2C) * |w|^2` with the
+//! intercept unpenalised has the same minimum as scikit-learn's
+//! `C * loss + 1/2 * |w|^2`.
 
 use serde::{Deserialize, Serialize};
-use smartcore::linalg::basic::arrays::Array;
-use smartcore::linalg::basic::matrix::DenseMatrix;
-use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegressionParameters};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::features::Matrix;
+use crate::optim::{sigmoid, softmax, Lbfgs, LogisticLoss, Objective};
 
 /// What the person chose: the model family and its hyper-parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,27 +73,26 @@ pub enum FittedModel {
         /// One row per class for multinomial; a single row (the positive class) for binary.
         coefficients: Vec<Vec<f64>>,
         intercepts: Vec<f64>,
+        /// L-BFGS iterations, and whether the gradient fell below tolerance.
+        iterations: usize,
+        converged: bool,
     },
 }
 
 fn fit_logistic(x: &Matrix, y: &[usize], n_classes: usize, c: f64) -> Result<FittedModel> {
-    let internal = |what: String| Error::new(ErrorKind::Internal, format!("logistic regression failed: {what}"));
-    let xm = DenseMatrix::new(x.n_rows, x.n_cols, x.values.clone(), false).map_err(|e| internal(e.to_string()))?;
-    let yv: Vec<i32> = y.iter().map(|&c| c as i32).collect();
-    let params = LogisticRegressionParameters::default().with_alpha(1.0 / c);
-    let lr = LogisticRegression::fit(&xm, &yv, params).map_err(|e| internal(e.to_string()))?;
-    if lr.classes().len() != n_classes {
-        return Err(internal(format!("expected {n_classes} classes in training, found {}", lr.classes().len())));
-    }
-    let coef = lr.coefficients();
-    let (rows, cols) = coef.shape();
-    let coefficients: Vec<Vec<f64>> = (0..rows).map(|r| (0..cols).map(|j| *coef.get((r, j))).collect()).collect();
-    let icpt = lr.intercept();
-    let intercepts: Vec<f64> = (0..icpt.shape().0).map(|r| *icpt.get((r, 0))).collect();
+    let blocks = if n_classes == 2 { 1 } else { n_classes };
+    let loss = LogisticLoss { x: &x.values, n: x.n_rows, p: x.n_cols, y, blocks, lambda: 1.0 / c };
+    let m = Lbfgs::default().minimize(&loss, vec![0.0; loss.dim()]);
+    let stride = x.n_cols + 1;
+    let coefficients: Vec<Vec<f64>> = (0..blocks).map(|k| m.x[k * stride..k * stride + x.n_cols].to_vec()).collect();
+    let intercepts: Vec<f64> = (0..blocks).map(|k| m.x[k * stride + x.n_cols]).collect();
     if coefficients.iter().flatten().chain(&intercepts).any(|v| !v.is_finite()) {
-        return Err(internal("the optimiser produced non-finite coefficients".into()));
+        return Err(Error::new(
+            ErrorKind::Internal,
+            "logistic regression failed: the optimiser produced non-finite coefficients",
+        ));
     }
-    Ok(FittedModel::LogisticRegression { coefficients, intercepts })
+    Ok(FittedModel::LogisticRegression { coefficients, intercepts, iterations: m.iterations, converged: m.converged })
 }
 
 impl FittedModel {
@@ -109,7 +105,7 @@ impl FittedModel {
     /// Class probabilities, one row per matrix row, columns in class order.
     pub fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>> {
         match self {
-            FittedModel::LogisticRegression { coefficients, intercepts } => (0..x.n_rows)
+            FittedModel::LogisticRegression { coefficients, intercepts, .. } => (0..x.n_rows)
                 .map(|i| {
                     let row = x.row(i);
                     let z: Vec<f64> = coefficients
@@ -127,23 +123,6 @@ impl FittedModel {
                 .collect(),
         }
     }
-}
-
-fn sigmoid(z: f64) -> f64 {
-    // Two forms so that neither exp overflows.
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
-}
-
-fn softmax(z: &[f64]) -> Vec<f64> {
-    let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let e: Vec<f64> = z.iter().map(|v| (v - max).exp()).collect();
-    let s: f64 = e.iter().sum();
-    e.into_iter().map(|v| v / s).collect()
 }
 
 /// The index of the largest probability; ties go to the first class, as `np.argmax`.
@@ -172,12 +151,13 @@ mod tests {
     #[test]
     fn binary_matches_scikit_learn_coefficients() {
         // sklearn LogisticRegression(C=1).fit([[0],[1],[2],[3]], [0,0,1,1]):
-        // coef_ = [[0.95826546]], intercept_ = [-1.43738173].
+        // With tol=1e-12 (its default stops early): coef_ = [[0.9582859498791921]], intercept_ = [-1.4374289249407233].
         let x = matrix(&[&[0.0], &[1.0], &[2.0], &[3.0]]);
         let m = ModelSpec::default().fit(&x, &[0, 0, 1, 1], 2).unwrap();
-        let FittedModel::LogisticRegression { coefficients, intercepts } = &m;
-        assert!((coefficients[0][0] - 0.958_265_46).abs() < 1e-4, "{coefficients:?}");
-        assert!((intercepts[0] + 1.437_381_73).abs() < 1e-4, "{intercepts:?}");
+        let FittedModel::LogisticRegression { coefficients, intercepts, converged, .. } = &m;
+        assert!(converged);
+        assert!((coefficients[0][0] - 0.958_285_949_879_192_1).abs() < 1e-10, "{coefficients:?}");
+        assert!((intercepts[0] + 1.437_428_924_940_723_3).abs() < 1e-10, "{intercepts:?}");
         let p = m.predict_proba(&x);
         assert!(p.iter().all(|r| (r[0] + r[1] - 1.0).abs() < 1e-12));
         assert!(p[0][1] < p[3][1]);

@@ -97,6 +97,7 @@ fn logistic_regression_probabilities_close_to_scikit_learn() {
         let proba = model.predict_proba(&fitted.transform(&table, &test).unwrap());
         let want: Vec<Vec<f64>> = serde_json::from_value(case["proba"].clone()).unwrap();
         let worst = proba.iter().flatten().zip(want.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-        assert!(worst < 1e-3, "{file}: largest probability difference from scikit-learn is {worst}");
+        println!("{file}: largest probability difference from scikit-learn {worst:e}");
+        assert!(worst < 1e-6, "{file}: largest probability difference from scikit-learn is {worst}");
     }
 }
