@@ -13,7 +13,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[
 
 ## The app at http://127.0.0.1:8080 (rebuilds on change).
 serve: setup-build
-	trunk serve --address 127.0.0.1 --port 8080
+	trunk serve --release --address 127.0.0.1 --port 8080
 
 ## Every test: native unit, golden and CLI tests, then end-to-end in headless Chromium.
 test: test-native test-e2e
