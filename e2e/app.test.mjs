@@ -94,6 +94,16 @@ test('a CSV uploaded through the file input trains', async () => {
   const m = await train(page);
   assert.ok(m.accuracy > 0.8, `iris accuracy ${m.accuracy}`);
   assert.equal((await confusionMatrix(page, 3)).flat().reduce((a, b) => a + b, 0), 30);
+  // Cross-validation ran by default (5 folds) and shows each fold.
+  assert.equal(await page.locator('[data-testid="cv-table"] tbody tr').count(), 4);
+  assert.equal(await page.locator('[data-testid="cv-table"] thead th').count(), 2 + 5);
+  // Another model, 10 folds.
+  await byId(page, 'model-select').selectOption('naive_bayes');
+  await byId(page, 'cv-folds').selectOption('10');
+  const nb = await train(page);
+  assert.ok(nb.accuracy > 0.8, `naive Bayes accuracy ${nb.accuracy}`);
+  assert.equal(await page.locator('[data-testid="cv-table"] thead th').count(), 2 + 10);
+  await screenshot(page, 'naive-bayes-cv');
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });

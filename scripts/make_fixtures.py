@@ -15,6 +15,7 @@ from sklearn import metrics
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 import pandas as pd
@@ -95,7 +96,7 @@ def metric_cases():
     return cases
 
 
-def model_case(file, target, every=5):
+def model_case(file, target, every=5, estimator="logistic_regression"):
     """Fits scikit-learn's equivalent of the Glassbox pipeline on a fixed split
     (every `every`-th labelled row is a test row) and records its probabilities."""
     df = pd.read_csv(ROOT / "public" / "samples" / file, keep_default_na=True)
@@ -112,12 +113,14 @@ def model_case(file, target, every=5):
         ],
         sparse_threshold=0,
     )
-    model = make_pipeline(pre, LogisticRegression(C=1.0, max_iter=10000, tol=1e-10))
+    clf = GaussianNB() if estimator == "naive_bayes" else LogisticRegression(C=1.0, max_iter=10000, tol=1e-10)
+    model = make_pipeline(pre, clf)
     model.fit(X[~test], y[~test])
     proba = model.predict_proba(X[test])
     return {
         "file": file,
         "target": target,
+        "model": estimator,
         "every": every,
         "classes": model.classes_.tolist(),
         "proba": proba.tolist(),
@@ -128,7 +131,11 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     header = {"generated_by": "scripts/make_fixtures.py", "sklearn_version": sklearn.__version__}
     (OUT / "metrics.json").write_text(json.dumps({**header, "cases": metric_cases()}, indent=1) + "\n")
-    models = [model_case("breast_cancer.csv", "diagnosis"), model_case("penguins.csv", "species")]
+    models = [
+        model_case(f, t, estimator=e)
+        for e in ("logistic_regression", "naive_bayes")
+        for f, t in (("breast_cancer.csv", "diagnosis"), ("penguins.csv", "species"))
+    ]
     (OUT / "models.json").write_text(json.dumps({**header, "cases": models}, indent=1) + "\n")
 
 

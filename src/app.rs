@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::collections::BTreeMap;
 
 use glassbox_pipeline::ingest::{ColumnKind, DateOrder, ReadOptions};
+use glassbox_pipeline::model::{ModelSpec, MODEL_NAMES};
 use glassbox_pipeline::{Inspection, TrainOutcome, TrainSpec};
 use glassbox_worker::web::PipelineBridge;
 use glassbox_worker::{Request, Response};
@@ -56,6 +57,9 @@ pub struct AppState {
     pub read: RwSignal<ReadOptions>,
     /// Roles the person set, by column: true = feature, false = ignore.
     pub roles: RwSignal<BTreeMap<String, bool>>,
+    /// The model to train, by name, and the folds of cross-validation (0 = none).
+    pub model: RwSignal<String>,
+    pub cv_folds: RwSignal<usize>,
 }
 
 impl AppState {
@@ -70,6 +74,8 @@ impl AppState {
             notice: RwSignal::new(None),
             read: RwSignal::new(ReadOptions::default()),
             roles: RwSignal::new(BTreeMap::new()),
+            model: RwSignal::new("logistic_regression".to_string()),
+            cv_folds: RwSignal::new(5),
         }
     }
 
@@ -137,7 +143,13 @@ impl AppState {
         self.error.set(None);
         self.outcome.set(None);
         let target = self.target.get_untracked();
-        self.busy.set(Busy::Training(format!("Training logistic regression to predict {target}…")));
+        let model_name = self.model.get_untracked();
+        let folds = self.cv_folds.get_untracked();
+        self.busy.set(Busy::Training(format!(
+            "Training {} to predict {target}{}…",
+            model_name.replace('_', " "),
+            if folds > 1 { format!(", with {folds}-fold cross-validation") } else { String::new() }
+        )));
         let roles = self.roles.get_untracked();
         let excluded: Vec<String> = self
             .inspection
@@ -147,7 +159,15 @@ impl AppState {
         let drop = roles.iter().filter(|(_, &feature)| !feature).map(|(c, _)| c.clone()).collect();
         let keep =
             roles.iter().filter(|(c, &feature)| feature && excluded.contains(c)).map(|(c, _)| c.clone()).collect();
-        let spec = TrainSpec { target, read: self.read.get_untracked(), drop, keep, ..TrainSpec::default() };
+        let spec = TrainSpec {
+            target,
+            read: self.read.get_untracked(),
+            drop,
+            keep,
+            model: ModelSpec::by_name(&model_name, 42).unwrap_or_default(),
+            cv: (folds > 1).then_some(folds),
+            ..TrainSpec::default()
+        };
         self.send(Request::Train { spec });
     }
 }
@@ -407,7 +427,21 @@ fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                     disabled=move || busy() || state.target.with(String::is_empty) on:click=move |_| state.train()>
                     "Train"
                 </button>
-                <span class="muted">"Logistic regression (C = 1), stratified 80/20 split, seed 42"</span>
+                <label>"Model "
+                    <select data-testid="model-select" prop:value=move || state.model.get()
+                        on:change=move |ev| state.model.set(event_target_value(&ev)) disabled=busy>
+                        {MODEL_NAMES.iter().map(|m| view! { <option value=*m>{m.replace('_', " ")}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>"Cross-validation "
+                    <select data-testid="cv-folds" prop:value=move || state.cv_folds.get().to_string()
+                        on:change=move |ev| state.cv_folds.set(event_target_value(&ev).parse().unwrap_or(0)) disabled=busy>
+                        <option value="0">"none"</option>
+                        <option value="5">"5 folds"</option>
+                        <option value="10">"10 folds"</option>
+                    </select>
+                </label>
+                <span class="muted">"stratified 80/20 split, seed 42"</span>
             </div>
         </div>
     }

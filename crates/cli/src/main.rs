@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use glassbox_pipeline::ingest::{BadRows, ColumnKind, DateOrder, ReadOptions};
+use glassbox_pipeline::model::ModelSpec;
 use glassbox_pipeline::{ModelFile, TrainSpec};
 
 #[derive(Parser)]
@@ -170,12 +171,41 @@ enum Command {
         /// Output folder for model.json, metrics.json and report.html.
         #[arg(long)]
         out: PathBuf,
+        /// The model: logistic_regression, naive_bayes, baseline_most_frequent or baseline_stratified.
+        #[arg(long, default_value = "logistic_regression")]
+        model: String,
+        /// Also cross-validate on the training rows with K stratified folds.
+        #[arg(long, value_name = "K")]
+        cv: Option<usize>,
         /// Leave a column out of the features (repeatable).
         #[arg(long, value_name = "COLUMN")]
         drop: Vec<String>,
         /// Keep a flagged column as a feature anyway (repeatable).
         #[arg(long, value_name = "COLUMN")]
         keep: Vec<String>,
+        #[command(flatten)]
+        table: TableArgs,
+    },
+    /// Cross-validate several models on the same folds of the training rows and rank them.
+    Compare {
+        /// The CSV file.
+        data: PathBuf,
+        /// The column to predict.
+        #[arg(long)]
+        target: String,
+        /// Comma-separated model names (default: all).
+        #[arg(long, value_delimiter = ',')]
+        models: Vec<String>,
+        /// Folds.
+        #[arg(long, default_value_t = 5)]
+        cv: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long, default_value_t = 0.2)]
+        test_size: f64,
+        /// Output folder for leaderboard.json.
+        #[arg(long)]
+        out: PathBuf,
         #[command(flatten)]
         table: TableArgs,
     },
@@ -232,10 +262,66 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Train { data, target, seed, test_size, out, drop, keep, table } => {
+        Command::Compare { data, target, models, cv, seed, test_size, out, table } => {
             let bytes = read(&data)?;
-            let spec =
-                TrainSpec { target, seed, test_size, drop, keep, read: table.options()?, ..TrainSpec::default() };
+            let spec = TrainSpec { target, seed, test_size, read: table.options()?, ..TrainSpec::default() };
+            let names: Vec<String> = if models.is_empty() {
+                glassbox_pipeline::model::MODEL_NAMES.iter().map(|s| s.to_string()).collect()
+            } else {
+                models
+            };
+            let specs = names
+                .iter()
+                .map(|n| ModelSpec::by_name(n.trim(), seed))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| Failure::input(e.to_string()))?;
+            let t = glassbox_pipeline::ingest::read_csv(&bytes, &spec.read)
+                .map_err(|e| Failure::from_pipeline(&data, e))?;
+            report_skipped(&data, &t.row_issues);
+            let start = std::time::Instant::now();
+            let clock = move || start.elapsed().as_secs_f64();
+            let board = glassbox_pipeline::run::compare(&t, &spec, &specs, cv, Some(&clock))
+                .map_err(|e| Failure::from_pipeline(&data, e))?;
+            std::fs::create_dir_all(&out)
+                .map_err(|e| Failure::input(format!("{}: cannot create the folder: {e}", out.display())))?;
+            let json = serde_json::to_string_pretty(&board).expect("a leaderboard always serialises") + "\n";
+            write(&out.join("leaderboard.json"), &json)?;
+            println!(
+                "{:24}  {:>15}  {:>15}  {:>15}  {:>15}  {:>8}",
+                "model", "ROC AUC", "accuracy", "F1 (macro)", "log loss", "fit s"
+            );
+            for e in &board {
+                let cell = |m: &str| format!("{:.4} ± {:.4}", e.cv[m].mean, e.cv[m].std);
+                println!(
+                    "{:24}  {:>15}  {:>15}  {:>15}  {:>15}  {:>8.3}",
+                    e.model,
+                    cell("roc_auc"),
+                    cell("accuracy"),
+                    cell("f1_macro"),
+                    cell("log_loss"),
+                    e.fit_seconds
+                );
+            }
+            println!(
+                "{cv}-fold cross-validation on the training rows; wrote {}",
+                out.join("leaderboard.json").display()
+            );
+            Ok(())
+        }
+        Command::Train { data, target, seed, test_size, out, model, cv, drop, keep, table } => {
+            let bytes = read(&data)?;
+            let model = ModelSpec::by_name(&model, seed).map_err(|e| Failure::input(e.to_string()))?;
+            let spec = TrainSpec {
+                target,
+                seed,
+                test_size,
+                model,
+                cv,
+                drop,
+                keep,
+                read: table.options()?,
+                ..TrainSpec::default()
+            };
             let name = data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let outcome =
                 glassbox_pipeline::train(&bytes, &name, &spec).map_err(|e| Failure::from_pipeline(&data, e))?;
@@ -272,6 +358,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 glassbox_report::fmt_metric(e.roc_auc),
                 glassbox_report::fmt_metric(e.log_loss)
             );
+            if let Some(cv) = &outcome.cv {
+                let m = |k: &str| format!("{:.4} ± {:.4}", cv.metrics[k].mean, cv.metrics[k].std);
+                println!(
+                    "{}-fold cross-validation on the training rows: ROC AUC {}  accuracy {}",
+                    cv.folds,
+                    m("roc_auc"),
+                    m("accuracy")
+                );
+            }
             println!(
                 "wrote {}",
                 ["model.json", "metrics.json", "report.html"].map(|f| out.join(f).display().to_string()).join(", ")

@@ -253,3 +253,68 @@ fn dates_in_a_zone_train_and_predict_the_same_way() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(std::fs::read_to_string(preds).unwrap().lines().count(), 41);
 }
+
+#[test]
+fn compare_writes_a_ranked_leaderboard_and_train_takes_model_and_cv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = out_dir(tmp.path(), "cmp");
+    let o = glassbox(&[
+        "compare",
+        &sample("iris.csv"),
+        "--target",
+        "species",
+        "--models",
+        "baseline_most_frequent,logistic_regression",
+        "--cv",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let board: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("leaderboard.json")).unwrap()).unwrap();
+    let entries = board.as_array().unwrap();
+    assert_eq!(entries[0]["model"], "logistic_regression", "ranked by ROC AUC");
+    assert_eq!(entries[1]["model"], "baseline_most_frequent");
+    for e in entries {
+        for key in ["model", "params", "cv", "fit_seconds", "predict_seconds"] {
+            assert!(!e[key].is_null(), "{key}");
+        }
+        assert_eq!(e["cv"]["roc_auc"]["folds"].as_array().unwrap().len(), 3);
+    }
+    let o = glassbox(&[
+        "compare",
+        &sample("iris.csv"),
+        "--target",
+        "species",
+        "--models",
+        "svm",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown model 'svm'"));
+
+    let m = out_dir(tmp.path(), "nb");
+    let o = glassbox(&[
+        "train",
+        &sample("iris.csv"),
+        "--target",
+        "species",
+        "--model",
+        "naive_bayes",
+        "--cv",
+        "4",
+        "--out",
+        m.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let metrics: serde_json::Value = serde_json::from_slice(&std::fs::read(m.join("metrics.json")).unwrap()).unwrap();
+    assert_eq!(metrics["cv"]["accuracy"]["folds"].as_array().unwrap().len(), 4);
+    let model: serde_json::Value = serde_json::from_slice(&std::fs::read(m.join("model.json")).unwrap()).unwrap();
+    assert_eq!(model["model"]["model"], "naive_bayes");
+    let help = String::from_utf8_lossy(&glassbox(&["train", "--help"]).stdout).into_owned();
+    for name in ["logistic_regression", "naive_bayes", "baseline_most_frequent", "baseline_stratified"] {
+        assert!(help.contains(name), "train --help lists {name}");
+    }
+}

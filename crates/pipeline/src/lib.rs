@@ -24,6 +24,7 @@ pub mod optim;
 pub mod quality;
 pub mod run;
 pub mod split;
+pub mod validate;
 
 pub use error::{Error, ErrorKind, Result};
 pub use model_file::ModelFile;

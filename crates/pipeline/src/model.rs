@@ -22,7 +22,22 @@ pub enum ModelSpec {
         #[serde(rename = "C")]
         c: f64,
     },
+    /// Gaussian naive Bayes, as scikit-learn's `GaussianNB`.
+    NaiveBayes {
+        /// Added to every variance: this share of the largest feature variance.
+        var_smoothing: f64,
+    },
+    /// Always the most frequent training class (probability 1), as
+    /// `DummyClassifier(strategy="most_frequent")`: the floor every model must beat.
+    BaselineMostFrequent,
+    /// Random classes in the training proportions, as
+    /// `DummyClassifier(strategy="stratified")`, drawn from a seed.
+    BaselineStratified { seed: u64 },
 }
+
+/// Every model name, as the CLI and the leaderboard spell them.
+pub const MODEL_NAMES: [&str; 4] =
+    ["logistic_regression", "naive_bayes", "baseline_most_frequent", "baseline_stratified"];
 
 impl Default for ModelSpec {
     fn default() -> Self {
@@ -34,6 +49,23 @@ impl ModelSpec {
     pub fn name(&self) -> &'static str {
         match self {
             ModelSpec::LogisticRegression { .. } => "logistic_regression",
+            ModelSpec::NaiveBayes { .. } => "naive_bayes",
+            ModelSpec::BaselineMostFrequent => "baseline_most_frequent",
+            ModelSpec::BaselineStratified { .. } => "baseline_stratified",
+        }
+    }
+
+    /// The model called `name` with its default hyper-parameters.
+    pub fn by_name(name: &str, seed: u64) -> Result<ModelSpec> {
+        match name {
+            "logistic_regression" => Ok(ModelSpec::default()),
+            "naive_bayes" => Ok(ModelSpec::NaiveBayes { var_smoothing: 1e-9 }),
+            "baseline_most_frequent" => Ok(ModelSpec::BaselineMostFrequent),
+            "baseline_stratified" => Ok(ModelSpec::BaselineStratified { seed }),
+            other => Err(Error::new(
+                ErrorKind::BadSpec,
+                format!("unknown model '{other}'; the models are: {}", MODEL_NAMES.join(", ")),
+            )),
         }
     }
 
@@ -43,6 +75,9 @@ impl ModelSpec {
             ModelSpec::LogisticRegression { c } => {
                 format!("C = {c}, penalty = l2, intercept unpenalised")
             }
+            ModelSpec::NaiveBayes { var_smoothing } => format!("var_smoothing = {var_smoothing}"),
+            ModelSpec::BaselineMostFrequent => "none".to_string(),
+            ModelSpec::BaselineStratified { seed } => format!("seed = {seed}"),
         }
     }
 
@@ -50,6 +85,9 @@ impl ModelSpec {
         match *self {
             ModelSpec::LogisticRegression { c } if !(c.is_finite() && c > 0.0) => {
                 Err(Error::new(ErrorKind::BadSpec, format!("C must be a positive number, got {c}")))
+            }
+            ModelSpec::NaiveBayes { var_smoothing } if !(var_smoothing.is_finite() && var_smoothing >= 0.0) => {
+                Err(Error::new(ErrorKind::BadSpec, format!("var_smoothing must be zero or more, got {var_smoothing}")))
             }
             _ => Ok(()),
         }
@@ -61,6 +99,16 @@ impl ModelSpec {
         self.validate()?;
         match *self {
             ModelSpec::LogisticRegression { c } => fit_logistic(x, y, n_classes, c),
+            ModelSpec::NaiveBayes { var_smoothing } => Ok(fit_naive_bayes(x, y, n_classes, var_smoothing)),
+            ModelSpec::BaselineMostFrequent => {
+                let priors = class_priors(y, n_classes);
+                let mut proba = vec![0.0; n_classes];
+                proba[argmax(&priors)] = 1.0;
+                Ok(FittedModel::Constant { proba })
+            }
+            ModelSpec::BaselineStratified { seed } => {
+                Ok(FittedModel::Stratified { priors: class_priors(y, n_classes), seed })
+            }
         }
     }
 }
@@ -77,6 +125,71 @@ pub enum FittedModel {
         iterations: usize,
         converged: bool,
     },
+    NaiveBayes {
+        /// Per class: the prior, and each feature's mean and variance.
+        priors: Vec<f64>,
+        means: Vec<Vec<f64>>,
+        variances: Vec<Vec<f64>>,
+    },
+    /// The same probabilities for every row.
+    Constant { proba: Vec<f64> },
+    /// A one-hot draw per row from the class priors, seeded by the row's position.
+    Stratified { priors: Vec<f64>, seed: u64 },
+}
+
+fn class_priors(y: &[usize], n_classes: usize) -> Vec<f64> {
+    let mut counts = vec![0.0; n_classes];
+    for &c in y {
+        counts[c] += 1.0;
+    }
+    counts.iter().map(|c| c / y.len().max(1) as f64).collect()
+}
+
+/// Gaussian naive Bayes as scikit-learn fits it: per-class means and
+/// population variances, plus `var_smoothing` times the largest variance of
+/// any feature over all rows.
+fn fit_naive_bayes(x: &Matrix, y: &[usize], n_classes: usize, var_smoothing: f64) -> FittedModel {
+    let p = x.n_cols;
+    let n = x.n_rows.max(1) as f64;
+    let overall_max_var = (0..p)
+        .map(|j| {
+            let mean = (0..x.n_rows).map(|i| x.row(i)[j]).sum::<f64>() / n;
+            (0..x.n_rows).map(|i| (x.row(i)[j] - mean).powi(2)).sum::<f64>() / n
+        })
+        .fold(0.0, f64::max);
+    let epsilon = var_smoothing * overall_max_var;
+    let mut counts = vec![0.0; n_classes];
+    let mut means = vec![vec![0.0; p]; n_classes];
+    for (i, &c) in y.iter().enumerate() {
+        counts[c] += 1.0;
+        for (m, v) in means[c].iter_mut().zip(x.row(i)) {
+            *m += v;
+        }
+    }
+    for (m, &count) in means.iter_mut().zip(&counts) {
+        m.iter_mut().for_each(|v| *v /= f64::max(count, 1.0));
+    }
+    let mut variances = vec![vec![0.0; p]; n_classes];
+    for (i, &c) in y.iter().enumerate() {
+        for ((s, v), m) in variances[c].iter_mut().zip(x.row(i)).zip(&means[c]) {
+            *s += (v - m) * (v - m);
+        }
+    }
+    for (s, &count) in variances.iter_mut().zip(&counts) {
+        s.iter_mut().for_each(|v| *v = *v / f64::max(count, 1.0) + epsilon);
+    }
+    let priors = counts.iter().map(|c| c / n).collect();
+    FittedModel::NaiveBayes { priors, means, variances }
+}
+
+/// A uniform number in [0, 1) from a seed and a row position: SplitMix64, so
+/// the stratified baseline gives each row the same draw on every platform.
+fn unit_draw(seed: u64, row: usize) -> f64 {
+    let mut z = seed ^ (row as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
 fn fit_logistic(x: &Matrix, y: &[usize], n_classes: usize, c: f64) -> Result<FittedModel> {
@@ -96,9 +209,12 @@ fn fit_logistic(x: &Matrix, y: &[usize], n_classes: usize, c: f64) -> Result<Fit
 }
 
 impl FittedModel {
-    pub fn n_features(&self) -> usize {
+    /// The number of features it takes; `None` when any number will do (baselines).
+    pub fn n_features(&self) -> Option<usize> {
         match self {
-            FittedModel::LogisticRegression { coefficients, .. } => coefficients.first().map_or(0, Vec::len),
+            FittedModel::LogisticRegression { coefficients, .. } => Some(coefficients.first().map_or(0, Vec::len)),
+            FittedModel::NaiveBayes { means, .. } => Some(means.first().map_or(0, Vec::len)),
+            FittedModel::Constant { .. } | FittedModel::Stratified { .. } => None,
         }
     }
 
@@ -119,6 +235,45 @@ impl FittedModel {
                     } else {
                         softmax(&z)
                     }
+                })
+                .collect(),
+            FittedModel::NaiveBayes { priors, means, variances } => (0..x.n_rows)
+                .map(|i| {
+                    let row = x.row(i);
+                    let joint: Vec<f64> = priors
+                        .iter()
+                        .zip(means.iter().zip(variances))
+                        .map(|(prior, (mean, var))| {
+                            let ll: f64 = row
+                                .iter()
+                                .zip(mean.iter().zip(var))
+                                .map(|(v, (m, s))| {
+                                    -0.5 * libm::log(2.0 * std::f64::consts::PI * s) - 0.5 * (v - m) * (v - m) / s
+                                })
+                                .sum();
+                            if *prior > 0.0 {
+                                libm::log(*prior) + ll
+                            } else {
+                                f64::NEG_INFINITY
+                            }
+                        })
+                        .collect();
+                    softmax(&joint)
+                })
+                .collect(),
+            FittedModel::Constant { proba } => vec![proba.clone(); x.n_rows],
+            FittedModel::Stratified { priors, seed } => (0..x.n_rows)
+                .map(|i| {
+                    let u = unit_draw(*seed, i);
+                    let mut acc = 0.0;
+                    let k = priors.iter().position(|p| {
+                        acc += p;
+                        u < acc
+                    });
+                    let k = k.unwrap_or(priors.len() - 1);
+                    let mut one_hot = vec![0.0; priors.len()];
+                    one_hot[k] = 1.0;
+                    one_hot
                 })
                 .collect(),
         }
@@ -154,7 +309,9 @@ mod tests {
         // With tol=1e-12 (its default stops early): coef_ = [[0.9582859498791921]], intercept_ = [-1.4374289249407233].
         let x = matrix(&[&[0.0], &[1.0], &[2.0], &[3.0]]);
         let m = ModelSpec::default().fit(&x, &[0, 0, 1, 1], 2).unwrap();
-        let FittedModel::LogisticRegression { coefficients, intercepts, converged, .. } = &m;
+        let FittedModel::LogisticRegression { coefficients, intercepts, converged, .. } = &m else {
+            panic!("logistic")
+        };
         assert!(converged);
         assert!((coefficients[0][0] - 0.958_285_949_879_192_1).abs() < 1e-10, "{coefficients:?}");
         assert!((intercepts[0] + 1.437_428_924_940_723_3).abs() < 1e-10, "{intercepts:?}");
@@ -178,5 +335,41 @@ mod tests {
     fn invalid_c_is_rejected() {
         let e = ModelSpec::LogisticRegression { c: 0.0 }.validate().unwrap_err();
         assert_eq!(e.message(), "C must be a positive number, got 0");
+    }
+}
+
+#[cfg(test)]
+mod baseline_tests {
+    use super::*;
+
+    fn matrix(n: usize) -> Matrix {
+        Matrix { n_rows: n, n_cols: 1, values: (0..n).map(|i| i as f64).collect() }
+    }
+
+    #[test]
+    fn most_frequent_is_one_hot_on_the_majority() {
+        let m = ModelSpec::BaselineMostFrequent.fit(&matrix(5), &[1, 0, 1, 1, 0], 2).unwrap();
+        assert_eq!(m.predict_proba(&matrix(2)), vec![vec![0.0, 1.0]; 2]);
+    }
+
+    #[test]
+    fn stratified_draws_follow_the_priors_and_the_seed() {
+        let y: Vec<usize> = (0..1000).map(|i| usize::from(i % 4 == 0)).collect();
+        let m = ModelSpec::BaselineStratified { seed: 3 }.fit(&matrix(1000), &y, 2).unwrap();
+        let p = m.predict_proba(&matrix(4000));
+        let ones = p.iter().filter(|r| r[1] == 1.0).count();
+        assert!((900..1100).contains(&ones), "about a quarter: {ones}");
+        assert_eq!(p, m.predict_proba(&matrix(4000)));
+        let other = ModelSpec::BaselineStratified { seed: 4 }.fit(&matrix(1000), &y, 2).unwrap();
+        assert_ne!(p, other.predict_proba(&matrix(4000)));
+    }
+
+    #[test]
+    fn unknown_model_names_are_listed() {
+        let e = ModelSpec::by_name("svm", 1).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "unknown model 'svm'; the models are: logistic_regression, naive_bayes, baseline_most_frequent, baseline_stratified"
+        );
     }
 }

@@ -85,11 +85,10 @@ impl ModelFile {
             ));
         }
         let model: ModelFile = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
-        if model.features.n_features() != model.model.n_features() {
+        if let Some(n) = model.model.n_features().filter(|&n| n != model.features.n_features()) {
             return Err(bad(format!(
-                "the preprocessing makes {} features but the model takes {}",
-                model.features.n_features(),
-                model.model.n_features()
+                "the preprocessing makes {} features but the model takes {n}",
+                model.features.n_features()
             )));
         }
         Ok(model)

@@ -18,6 +18,7 @@ use crate::model::{argmax, ModelSpec};
 use crate::model_file::{ModelFile, Provenance, Schema, SchemaColumn, FORMAT_VERSION};
 use crate::quality::{self, Flag};
 use crate::split::stratified_split;
+use crate::validate;
 
 /// Column names that are preselected as the target when present.
 const LIKELY_TARGETS: [&str; 6] = ["diagnosis", "species", "target", "label", "class", "y"];
@@ -185,6 +186,8 @@ pub struct TrainSpec {
     pub test_size: f64,
     pub model: ModelSpec,
     pub read: ReadOptions,
+    /// Cross-validate on the training rows with this many folds.
+    pub cv: Option<usize>,
     /// Columns left out of the features, by name.
     pub drop: Vec<String>,
     /// Flagged columns kept as features anyway, by name.
@@ -199,6 +202,7 @@ impl Default for TrainSpec {
             test_size: 0.2,
             model: ModelSpec::default(),
             read: ReadOptions::default(),
+            cv: None,
             drop: Vec::new(),
             keep: Vec::new(),
         }
@@ -274,6 +278,8 @@ pub struct TrainOutcome {
     pub test_predictions: Vec<TestPrediction>,
     pub row_issues: Vec<RowIssue>,
     pub model: ModelFile,
+    /// Cross-validation on the training rows, when asked for.
+    pub cv: Option<validate::CvResult>,
 }
 
 /// The `metrics.json` document: held-out test metrics with class labels as keys.
@@ -291,6 +297,9 @@ pub struct MetricsJson {
     pub rows_missing_target: usize,
     pub rows_skipped: usize,
     pub roc_curves: Vec<RocCurve>,
+    /// Per metric: mean, std and each fold, when cross-validation ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cv: Option<BTreeMap<String, validate::MetricSummary>>,
 }
 
 impl TrainOutcome {
@@ -313,6 +322,7 @@ impl TrainOutcome {
             rows_missing_target: self.manifest.rows_missing_target,
             rows_skipped: self.manifest.rows_skipped,
             roc_curves: e.roc_curves.clone(),
+            cv: self.cv.as_ref().map(|c| c.metrics.clone()),
         };
         let mut s = serde_json::to_string_pretty(&doc).expect("metrics always serialise");
         s.push('\n');
@@ -394,12 +404,25 @@ pub fn train(bytes: &[u8], file_name: &str, spec: &TrainSpec) -> Result<TrainOut
     train_table(&ingest::read_csv(bytes, &spec.read)?, file_name, spec)
 }
 
-/// Trains and evaluates on a table that has been read already; `spec.read`
-/// is not used (the table was read with it or with other options).
-pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<TrainOutcome> {
+/// Everything a run decides before fitting: labels, the split, and which
+/// columns are features. Shared by training and the leaderboard, so both use
+/// the same training rows and the test set stays untouched by comparisons.
+struct Prepared {
+    target_idx: usize,
+    classes: Vec<String>,
+    labelled: usize,
+    train_rows: Vec<usize>,
+    test_rows: Vec<usize>,
+    y_train: Vec<usize>,
+    y_test: Vec<usize>,
+    columns: Vec<ColumnReport>,
+    feature_columns: Vec<usize>,
+}
+
+fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
     spec.model.validate()?;
     let target_idx = find_column(table, &spec.target)?;
-    let labels = Labels::of(&table, target_idx)?;
+    let labels = Labels::of(table, target_idx)?;
     let Labels { rows: labelled, classes, y, .. } = &labels;
     check_class_sizes(classes, y, &table.columns[target_idx].name)?;
     let split = stratified_split(y, classes.len(), spec.test_size, spec.seed)?;
@@ -408,7 +431,6 @@ pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<T
     let test_rows: Vec<usize> = split.test.iter().map(|&i| labelled[i]).collect();
     let y_train: Vec<usize> = split.train.iter().map(|&i| y[i]).collect();
     let y_test: Vec<usize> = split.test.iter().map(|&i| y[i]).collect();
-
     let named = |list: &[String]| -> Result<Vec<usize>> { list.iter().map(|n| find_column(table, n)).collect() };
     let (dropped, kept) = (named(&spec.drop)?, named(&spec.keep)?);
     // Target-dependent flags look at training rows only, so the test set stays unseen.
@@ -447,6 +469,91 @@ pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<T
             "no columns are left to learn from: every column besides the target is dropped or excluded by a flag",
         ));
     }
+    Ok(Prepared {
+        target_idx,
+        classes: classes.clone(),
+        labelled: labelled.len(),
+        train_rows,
+        test_rows,
+        y_train,
+        y_test,
+        columns,
+        feature_columns,
+    })
+}
+
+/// One model's line on the leaderboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaderboardEntry {
+    pub model: String,
+    pub params: String,
+    pub cv: BTreeMap<String, validate::MetricSummary>,
+    pub fit_seconds: f64,
+    pub predict_seconds: f64,
+}
+
+/// Cross-validates each model on the same folds of the training rows (the
+/// held-out test set is not used) and ranks them by mean ROC AUC, best first.
+/// `clock` (seconds) is the caller's: the pipeline reads no time itself.
+pub fn compare(
+    table: &Table,
+    spec: &TrainSpec,
+    models: &[ModelSpec],
+    folds: usize,
+    clock: Option<&dyn Fn() -> f64>,
+) -> Result<Vec<LeaderboardEntry>> {
+    let p = prepare(table, spec)?;
+    let mut board = models
+        .iter()
+        .map(|m| {
+            let (cv, _, timing) = validate::cross_validate(
+                table,
+                &p.feature_columns,
+                &p.train_rows,
+                &p.y_train,
+                p.classes.len(),
+                m,
+                folds,
+                spec.seed,
+                clock,
+            )?;
+            Ok(LeaderboardEntry {
+                model: m.name().to_string(),
+                params: m.params_text(),
+                cv: cv.metrics,
+                fit_seconds: timing.fit_seconds,
+                predict_seconds: timing.predict_seconds,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    board.sort_by(|a, b| b.cv["roc_auc"].mean.total_cmp(&a.cv["roc_auc"].mean));
+    Ok(board)
+}
+
+/// Trains and evaluates on a table that has been read already; `spec.read`
+/// is not used (the table was read with it or with other options).
+pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<TrainOutcome> {
+    let Prepared { target_idx, classes, labelled, train_rows, test_rows, y_train, y_test, columns, feature_columns } =
+        prepare(table, spec)?;
+    let classes = &classes;
+    // Cross-validation sees the training rows only, with its own preprocessing per fold.
+    let cv = match spec.cv {
+        Some(k) => Some(
+            validate::cross_validate(
+                table,
+                &feature_columns,
+                &train_rows,
+                &y_train,
+                classes.len(),
+                &spec.model,
+                k,
+                spec.seed,
+                None,
+            )?
+            .0,
+        ),
+        None => None,
+    };
 
     let fitted = features::fit(table, &feature_columns, &train_rows)?;
     let x_train = fitted.transform(table, &train_rows)?;
@@ -477,7 +584,7 @@ pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<T
         n_records: table.n_records,
         rows_skipped: table.row_issues.len(),
         target: table.columns[target_idx].name.clone(),
-        rows_missing_target: table.n_rows - labelled.len(),
+        rows_missing_target: table.n_rows - labelled,
         n_train: train_rows.len(),
         n_test: test_rows.len(),
         seed: spec.seed,
@@ -518,6 +625,7 @@ pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<T
         test_predictions,
         row_issues: table.row_issues.clone(),
         model: model_file,
+        cv,
     })
 }
 
@@ -725,6 +833,52 @@ mod tests {
         let kept = TrainSpec { keep: vec!["id".into()], drop: vec!["x".into()], ..spec("y") };
         let o = train(csv.as_bytes(), "f.csv", &kept).unwrap();
         assert_eq!(o.manifest.feature_names, ["id"]);
+    }
+
+    fn sample(file: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/../../public/samples/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    #[test]
+    fn cross_validation_lands_in_metrics_json() {
+        let spec = TrainSpec { cv: Some(5), ..spec("diagnosis") };
+        let o = train(&sample("breast_cancer.csv"), "bc.csv", &spec).unwrap();
+        let cv = o.cv.as_ref().unwrap();
+        let auc = &cv.metrics["roc_auc"];
+        assert_eq!(auc.folds.len(), 5);
+        assert!(auc.mean > 0.95 && auc.std < 0.05, "{auc:?}");
+        let json: serde_json::Value = serde_json::from_str(&o.metrics_json()).unwrap();
+        for m in ["accuracy", "roc_auc", "f1_macro", "log_loss"] {
+            assert_eq!(json["cv"][m]["folds"].as_array().unwrap().len(), 5, "{m}");
+            assert!(json["cv"][m]["mean"].is_number() && json["cv"][m]["std"].is_number());
+        }
+        // Without cross-validation the key is absent, and the held-out numbers are the same.
+        let plain = train(&sample("breast_cancer.csv"), "bc.csv", &spec_plain()).unwrap();
+        assert!(!plain.metrics_json().contains("\"cv\""));
+        assert_eq!(plain.evaluation, o.evaluation);
+    }
+
+    fn spec_plain() -> TrainSpec {
+        spec("diagnosis")
+    }
+
+    #[test]
+    fn leaderboard_ranks_models_and_baselines_lose() {
+        let table = ingest::parse_csv(&sample("penguins.csv")).unwrap();
+        let models: Vec<ModelSpec> =
+            crate::model::MODEL_NAMES.iter().map(|n| ModelSpec::by_name(n, 42).unwrap()).collect();
+        let board = compare(&table, &spec("species"), &models, 5, None).unwrap();
+        let names: Vec<&str> = board.iter().map(|e| e.model.as_str()).collect();
+        assert_eq!(names.len(), 4);
+        let auc = |name: &str| board.iter().find(|e| e.model == name).unwrap().cv["roc_auc"].mean;
+        assert!(auc("logistic_regression") > 0.99 && auc("naive_bayes") > 0.95);
+        assert_eq!(auc("baseline_most_frequent"), 0.5, "a constant score ranks nothing");
+        assert!(auc("baseline_stratified") < 0.6);
+        assert!(
+            names.iter().position(|&n| n == "logistic_regression")
+                < names.iter().position(|&n| n == "baseline_stratified")
+        );
+        assert!(board.windows(2).all(|w| w[0].cv["roc_auc"].mean >= w[1].cv["roc_auc"].mean));
     }
 
     #[test]

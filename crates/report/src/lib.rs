@@ -65,7 +65,7 @@ button:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
 #cm-detail{min-height:1.5em}
 svg{max-width:100%;height:auto;background:#fff}
 .manifest td{text-align:left;overflow-wrap:anywhere}
-.schema td,.schema th{text-align:left}.schema td.notes{color:var(--muted);font-size:.9em}
+.schema td,.schema th{text-align:left}.report td{white-space:nowrap}.schema td.notes{color:var(--muted);font-size:.9em}
 "#;
 
 /// The inline script: hover details and the counts / normalised toggle.
@@ -232,6 +232,34 @@ pub fn roc_chart(o: &TrainOutcome) -> String {
     glassbox_charts::roc_svg(&o.evaluation.roc_curves, &roc_labels(o))
 }
 
+/// Cross-validation on the training rows, when it ran: mean ± std and each fold.
+pub fn cv_html(o: &TrainOutcome) -> Option<String> {
+    let cv = o.cv.as_ref()?;
+    let mut t = format!(
+        "<p class=\"muted\">{}-fold stratified cross-validation on the {} training rows (seed {}); preprocessing refitted in every fold.</p><table class=\"report\" data-testid=\"cv-table\"><thead><tr><th>metric</th><th>mean ± std</th>",
+        cv.folds, o.manifest.n_train, cv.seed
+    );
+    for i in 1..=cv.folds {
+        let _ = write!(t, "<th>fold {i}</th>");
+    }
+    t.push_str("</tr></thead><tbody>");
+    for (name, m) in &cv.metrics {
+        let _ = write!(
+            t,
+            "<tr><td>{}</td><td>{} ± {}</td>",
+            escape(&name.replace('_', " ")),
+            fmt_metric(m.mean),
+            fmt_metric(m.std)
+        );
+        for v in &m.folds {
+            let _ = write!(t, "<td>{}</td>", fmt_metric(*v));
+        }
+        t.push_str("</tr>");
+    }
+    t.push_str("</tbody></table>");
+    Some(t)
+}
+
 /// The whole report as one HTML document.
 pub fn render(o: &TrainOutcome) -> String {
     let m = &o.manifest;
@@ -259,6 +287,9 @@ pub fn render(o: &TrainOutcome) -> String {
         m.n_test
     );
     let _ = write!(h, "<h2>Classification report</h2>{}", classification_report_html(o));
+    if let Some(cv) = cv_html(o) {
+        let _ = write!(h, "<h2>Cross-validation</h2>{cv}");
+    }
     let _ = write!(
         h,
         "<h2>Confusion matrix</h2><p><button id=\"cm-toggle\" type=\"button\" aria-pressed=\"false\" data-testid=\"cm-toggle\">Normalise by true class</button></p>{}<p id=\"cm-detail\" class=\"muted\" aria-live=\"polite\">Hover or focus a cell for its counts and shares.</p>",

@@ -1,0 +1,189 @@
+//! Stratified k-fold cross-validation on the training rows.
+//!
+//! Every fold refits the whole preprocessing on its own training part, so no
+//! statistic of a validation row reaches the model it is scored with; the
+//! held-out test set is never passed in at all. Folds are drawn with a seeded
+//! ChaCha generator: the same seed gives the same folds everywhere.
+
+use std::collections::BTreeMap;
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::features::{self, FittedFeatures};
+use crate::ingest::Table;
+use crate::metrics::evaluate;
+use crate::model::ModelSpec;
+
+/// The metrics each fold reports, by name.
+pub const CV_METRICS: [&str; 4] = ["accuracy", "roc_auc", "f1_macro", "log_loss"];
+
+/// One metric over the folds: mean, population standard deviation (as
+/// `numpy.std`), and each fold's value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricSummary {
+    pub mean: f64,
+    pub std: f64,
+    pub folds: Vec<f64>,
+}
+
+/// What cross-validation reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CvResult {
+    pub folds: usize,
+    pub seed: u64,
+    pub metrics: BTreeMap<String, MetricSummary>,
+}
+
+/// One fold's rows and fitted preprocessing: for tests and explanations.
+#[derive(Debug, Clone)]
+pub struct Fold {
+    pub train: Vec<usize>,
+    pub validation: Vec<usize>,
+    pub features: FittedFeatures,
+}
+
+/// Time spent fitting and predicting, summed over the folds, when the caller
+/// supplies a clock (the pipeline reads none itself).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Timing {
+    pub fit_seconds: f64,
+    pub predict_seconds: f64,
+}
+
+/// Splits positions `0..y.len()` into `k` folds: each class's positions are
+/// shuffled, then dealt round the folds in turn, so every fold has each class
+/// in proportion and fold sizes differ by at most one.
+pub fn stratified_folds(y: &[usize], n_classes: usize, k: usize, seed: u64) -> Result<Vec<Vec<usize>>> {
+    if k < 2 || k > y.len() {
+        return Err(Error::new(
+            ErrorKind::BadSpec,
+            format!("cross-validation needs between 2 and {} folds here, got {k}", y.len()),
+        ));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut folds = vec![Vec::new(); k];
+    let mut turn = 0;
+    for class in 0..n_classes {
+        let mut members: Vec<usize> = (0..y.len()).filter(|&i| y[i] == class).collect();
+        members.shuffle(&mut rng);
+        for m in members {
+            folds[turn % k].push(m);
+            turn += 1;
+        }
+    }
+    for f in &mut folds {
+        f.sort_unstable();
+    }
+    Ok(folds)
+}
+
+fn summary(values: Vec<f64>) -> MetricSummary {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let std = (values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
+    MetricSummary { mean, std, folds: values }
+}
+
+/// Cross-validates `spec` on `rows` of `table` (with classes `y`), refitting
+/// the preprocessing of `feature_columns` inside every fold.
+#[allow(clippy::too_many_arguments)]
+pub fn cross_validate(
+    table: &Table,
+    feature_columns: &[usize],
+    rows: &[usize],
+    y: &[usize],
+    n_classes: usize,
+    spec: &ModelSpec,
+    k: usize,
+    seed: u64,
+    clock: Option<&dyn Fn() -> f64>,
+) -> Result<(CvResult, Vec<Fold>, Timing)> {
+    let folds = stratified_folds(y, n_classes, k, seed)?;
+    let now = || clock.map_or(0.0, |c| c());
+    let mut per_metric: Vec<Vec<f64>> = vec![Vec::new(); CV_METRICS.len()];
+    let mut out = Vec::with_capacity(k);
+    let mut timing = Timing::default();
+    for validation_positions in &folds {
+        let in_validation = {
+            let mut mask = vec![false; rows.len()];
+            validation_positions.iter().for_each(|&p| mask[p] = true);
+            mask
+        };
+        let train_pos: Vec<usize> = (0..rows.len()).filter(|&p| !in_validation[p]).collect();
+        let train: Vec<usize> = train_pos.iter().map(|&p| rows[p]).collect();
+        let validation: Vec<usize> = validation_positions.iter().map(|&p| rows[p]).collect();
+        let y_train: Vec<usize> = train_pos.iter().map(|&p| y[p]).collect();
+        let y_val: Vec<usize> = validation_positions.iter().map(|&p| y[p]).collect();
+        let t0 = now();
+        let fitted = features::fit(table, feature_columns, &train)?;
+        let model = spec.fit(&fitted.transform(table, &train)?, &y_train, n_classes)?;
+        let t1 = now();
+        let proba = model.predict_proba(&fitted.transform(table, &validation)?);
+        timing.fit_seconds += t1 - t0;
+        timing.predict_seconds += now() - t1;
+        let e = evaluate(&y_val, &proba, n_classes);
+        for (slot, v) in per_metric.iter_mut().zip([e.accuracy, e.roc_auc, e.macro_avg.f1, e.log_loss]) {
+            slot.push(v);
+        }
+        out.push(Fold { train, validation, features: fitted });
+    }
+    let metrics = CV_METRICS.iter().map(|m| m.to_string()).zip(per_metric.into_iter().map(summary)).collect();
+    Ok((CvResult { folds: k, seed, metrics }, out, timing))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::FittedColumn;
+    use crate::ingest::parse_csv;
+
+    #[test]
+    fn folds_are_stratified_balanced_and_seeded() {
+        let y: Vec<usize> = (0..103).map(|i| usize::from(i % 3 == 0)).collect();
+        let folds = stratified_folds(&y, 2, 5, 7).unwrap();
+        let sizes: Vec<usize> = folds.iter().map(Vec::len).collect();
+        assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1, "{sizes:?}");
+        for f in &folds {
+            let positives = f.iter().filter(|&&i| y[i] == 1).count();
+            assert!((6..=7).contains(&positives), "35 positives over 5 folds: {positives}");
+        }
+        let mut all: Vec<usize> = folds.concat();
+        all.sort();
+        assert_eq!(all, (0..103).collect::<Vec<_>>());
+        assert_eq!(folds, stratified_folds(&y, 2, 5, 7).unwrap());
+        assert_ne!(folds, stratified_folds(&y, 2, 5, 8).unwrap());
+        assert!(stratified_folds(&y, 2, 1, 7).is_err());
+    }
+
+    /// Regression guard against leakage: each fold's scaler must be fitted on
+    /// that fold's training rows only. One huge value makes any leak visible.
+    #[test]
+    fn preprocessing_never_sees_validation_rows() {
+        let mut csv = String::from("x,y\n");
+        for i in 0..40 {
+            let x = if i == 7 { 1e9 } else { i as f64 };
+            csv.push_str(&format!("{x},{}\n", if i % 2 == 0 { "a" } else { "b" }));
+        }
+        let t = parse_csv(csv.as_bytes()).unwrap();
+        let rows: Vec<usize> = (0..40).collect();
+        let y: Vec<usize> = (0..40).map(|i| i % 2).collect();
+        let (cv, folds, _) = cross_validate(&t, &[0], &rows, &y, 2, &ModelSpec::default(), 4, 1, None).unwrap();
+        assert_eq!(cv.metrics["accuracy"].folds.len(), 4);
+        for f in &folds {
+            let FittedColumn::Numeric { mean, .. } = &f.features.columns()[0] else { panic!("numeric") };
+            let expected = f.train.iter().map(|&r| t.columns[0].number(r).unwrap()).sum::<f64>() / f.train.len() as f64;
+            assert_eq!(*mean, expected, "the scaler of a fold saw rows outside its training part");
+            assert!(f.validation.iter().all(|r| !f.train.contains(r)));
+        }
+    }
+
+    #[test]
+    fn summary_is_mean_and_population_std() {
+        let s = summary(vec![1.0, 2.0, 3.0, 4.0]);
+        assert_eq!((s.mean, s.std), (2.5, 1.25f64.sqrt()));
+    }
+}
