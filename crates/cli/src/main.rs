@@ -171,7 +171,8 @@ enum Command {
         /// Output folder for model.json, metrics.json and report.html.
         #[arg(long)]
         out: PathBuf,
-        /// The model: logistic_regression, naive_bayes, baseline_most_frequent or baseline_stratified.
+        /// The model: logistic_regression, knn, naive_bayes, decision_tree, random_forest,
+        /// baseline_most_frequent or baseline_stratified.
         #[arg(long, default_value = "logistic_regression")]
         model: String,
         /// Also cross-validate on the training rows with K stratified folds.

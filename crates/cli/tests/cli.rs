@@ -314,7 +314,15 @@ fn compare_writes_a_ranked_leaderboard_and_train_takes_model_and_cv() {
     let model: serde_json::Value = serde_json::from_slice(&std::fs::read(m.join("model.json")).unwrap()).unwrap();
     assert_eq!(model["model"]["model"], "naive_bayes");
     let help = String::from_utf8_lossy(&glassbox(&["train", "--help"]).stdout).into_owned();
-    for name in ["logistic_regression", "naive_bayes", "baseline_most_frequent", "baseline_stratified"] {
+    for name in [
+        "logistic_regression",
+        "knn",
+        "naive_bayes",
+        "decision_tree",
+        "random_forest",
+        "baseline_most_frequent",
+        "baseline_stratified",
+    ] {
         assert!(help.contains(name), "train --help lists {name}");
     }
 }

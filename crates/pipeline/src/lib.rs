@@ -24,6 +24,7 @@ pub mod optim;
 pub mod quality;
 pub mod run;
 pub mod split;
+pub mod trees;
 pub mod validate;
 
 pub use error::{Error, ErrorKind, Result};

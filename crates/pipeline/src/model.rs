@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, ErrorKind, Result};
 use crate::features::Matrix;
 use crate::optim::{sigmoid, softmax, Lbfgs, LogisticLoss, Objective};
+use crate::trees::{fit_forest, Tree, TreeParams};
 
 /// What the person chose: the model family and its hyper-parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +28,14 @@ pub enum ModelSpec {
         /// Added to every variance: this share of the largest feature variance.
         var_smoothing: f64,
     },
+    /// k nearest neighbours by Euclidean distance on the preprocessed
+    /// features, uniform weights, as `KNeighborsClassifier`.
+    Knn { k: usize },
+    /// CART with Gini impurity, as `DecisionTreeClassifier`.
+    DecisionTree { max_depth: Option<usize>, min_samples_leaf: usize },
+    /// Bootstrap trees on random feature subsets (√p per split), averaged, as
+    /// `RandomForestClassifier`.
+    RandomForest { n_trees: usize, max_depth: Option<usize>, seed: u64 },
     /// Always the most frequent training class (probability 1), as
     /// `DummyClassifier(strategy="most_frequent")`: the floor every model must beat.
     BaselineMostFrequent,
@@ -36,8 +45,15 @@ pub enum ModelSpec {
 }
 
 /// Every model name, as the CLI and the leaderboard spell them.
-pub const MODEL_NAMES: [&str; 4] =
-    ["logistic_regression", "naive_bayes", "baseline_most_frequent", "baseline_stratified"];
+pub const MODEL_NAMES: [&str; 7] = [
+    "logistic_regression",
+    "knn",
+    "naive_bayes",
+    "decision_tree",
+    "random_forest",
+    "baseline_most_frequent",
+    "baseline_stratified",
+];
 
 impl Default for ModelSpec {
     fn default() -> Self {
@@ -50,6 +66,9 @@ impl ModelSpec {
         match self {
             ModelSpec::LogisticRegression { .. } => "logistic_regression",
             ModelSpec::NaiveBayes { .. } => "naive_bayes",
+            ModelSpec::Knn { .. } => "knn",
+            ModelSpec::DecisionTree { .. } => "decision_tree",
+            ModelSpec::RandomForest { .. } => "random_forest",
             ModelSpec::BaselineMostFrequent => "baseline_most_frequent",
             ModelSpec::BaselineStratified { .. } => "baseline_stratified",
         }
@@ -60,6 +79,9 @@ impl ModelSpec {
         match name {
             "logistic_regression" => Ok(ModelSpec::default()),
             "naive_bayes" => Ok(ModelSpec::NaiveBayes { var_smoothing: 1e-9 }),
+            "knn" => Ok(ModelSpec::Knn { k: 5 }),
+            "decision_tree" => Ok(ModelSpec::DecisionTree { max_depth: None, min_samples_leaf: 1 }),
+            "random_forest" => Ok(ModelSpec::RandomForest { n_trees: 100, max_depth: None, seed }),
             "baseline_most_frequent" => Ok(ModelSpec::BaselineMostFrequent),
             "baseline_stratified" => Ok(ModelSpec::BaselineStratified { seed }),
             other => Err(Error::new(
@@ -76,6 +98,17 @@ impl ModelSpec {
                 format!("C = {c}, penalty = l2, intercept unpenalised")
             }
             ModelSpec::NaiveBayes { var_smoothing } => format!("var_smoothing = {var_smoothing}"),
+            ModelSpec::Knn { k } => format!("k = {k}, uniform weights, Euclidean distance"),
+            ModelSpec::DecisionTree { max_depth, min_samples_leaf } => {
+                format!(
+                    "criterion = gini, max_depth = {}, min_samples_leaf = {min_samples_leaf}",
+                    depth_text(*max_depth)
+                )
+            }
+            ModelSpec::RandomForest { n_trees, max_depth, seed } => format!(
+                "n_estimators = {n_trees}, max_features = sqrt, max_depth = {}, bootstrap, seed = {seed}",
+                depth_text(*max_depth)
+            ),
             ModelSpec::BaselineMostFrequent => "none".to_string(),
             ModelSpec::BaselineStratified { seed } => format!("seed = {seed}"),
         }
@@ -100,6 +133,18 @@ impl ModelSpec {
         match *self {
             ModelSpec::LogisticRegression { c } => fit_logistic(x, y, n_classes, c),
             ModelSpec::NaiveBayes { var_smoothing } => Ok(fit_naive_bayes(x, y, n_classes, var_smoothing)),
+            ModelSpec::Knn { k } => {
+                Ok(FittedModel::Knn { k, n_classes, n_cols: x.n_cols, x: x.values.clone(), y: y.to_vec() })
+            }
+            ModelSpec::DecisionTree { max_depth, min_samples_leaf } => {
+                let params = TreeParams { max_depth, min_samples_leaf, max_features: None };
+                let rows: Vec<usize> = (0..x.n_rows).collect();
+                Ok(FittedModel::DecisionTree { tree: Tree::fit(x, y, &rows, n_classes, params, 0), n_cols: x.n_cols })
+            }
+            ModelSpec::RandomForest { n_trees, max_depth, seed } => Ok(FittedModel::RandomForest {
+                trees: fit_forest(x, y, n_classes, n_trees, max_depth, seed),
+                n_cols: x.n_cols,
+            }),
             ModelSpec::BaselineMostFrequent => {
                 let priors = class_priors(y, n_classes);
                 let mut proba = vec![0.0; n_classes];
@@ -131,10 +176,36 @@ pub enum FittedModel {
         means: Vec<Vec<f64>>,
         variances: Vec<Vec<f64>>,
     },
+    /// The training rows themselves (k-NN has no other state): the model
+    /// file grows with the training set.
+    Knn {
+        k: usize,
+        n_classes: usize,
+        n_cols: usize,
+        x: Vec<f64>,
+        y: Vec<usize>,
+    },
+    DecisionTree {
+        tree: Tree,
+        n_cols: usize,
+    },
+    RandomForest {
+        trees: Vec<Tree>,
+        n_cols: usize,
+    },
     /// The same probabilities for every row.
-    Constant { proba: Vec<f64> },
+    Constant {
+        proba: Vec<f64>,
+    },
     /// A one-hot draw per row from the class priors, seeded by the row's position.
-    Stratified { priors: Vec<f64>, seed: u64 },
+    Stratified {
+        priors: Vec<f64>,
+        seed: u64,
+    },
+}
+
+fn depth_text(d: Option<usize>) -> String {
+    d.map_or_else(|| "none".to_string(), |d| d.to_string())
 }
 
 fn class_priors(y: &[usize], n_classes: usize) -> Vec<f64> {
@@ -214,6 +285,9 @@ impl FittedModel {
         match self {
             FittedModel::LogisticRegression { coefficients, .. } => Some(coefficients.first().map_or(0, Vec::len)),
             FittedModel::NaiveBayes { means, .. } => Some(means.first().map_or(0, Vec::len)),
+            FittedModel::Knn { n_cols, .. }
+            | FittedModel::DecisionTree { n_cols, .. }
+            | FittedModel::RandomForest { n_cols, .. } => Some(*n_cols),
             FittedModel::Constant { .. } | FittedModel::Stratified { .. } => None,
         }
     }
@@ -259,6 +333,39 @@ impl FittedModel {
                         })
                         .collect();
                     softmax(&joint)
+                })
+                .collect(),
+            FittedModel::Knn { k, n_classes, n_cols, x: train, y } => (0..x.n_rows)
+                .map(|i| {
+                    let row = x.row(i);
+                    let mut d: Vec<(f64, usize)> = (0..y.len())
+                        .map(|j| {
+                            let t = &train[j * n_cols..(j + 1) * n_cols];
+                            (row.iter().zip(t).map(|(a, b)| (a - b) * (a - b)).sum::<f64>(), j)
+                        })
+                        .collect();
+                    // Nearest first; equal distances in training order, so the choice is stable.
+                    let k = (*k).min(d.len());
+                    d.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                    let mut proba = vec![0.0; *n_classes];
+                    for &(_, j) in &d[..k] {
+                        proba[y[j]] += 1.0 / k as f64;
+                    }
+                    proba
+                })
+                .collect(),
+            FittedModel::DecisionTree { tree, .. } => {
+                (0..x.n_rows).map(|i| tree.predict_row(x.row(i)).to_vec()).collect()
+            }
+            FittedModel::RandomForest { trees, .. } => (0..x.n_rows)
+                .map(|i| {
+                    let mut proba = vec![0.0; trees[0].predict_row(x.row(i)).len()];
+                    for t in trees {
+                        for (p, v) in proba.iter_mut().zip(t.predict_row(x.row(i))) {
+                            *p += v;
+                        }
+                    }
+                    proba.iter().map(|p| p / trees.len() as f64).collect()
                 })
                 .collect(),
             FittedModel::Constant { proba } => vec![proba.clone(); x.n_rows],
@@ -365,11 +472,26 @@ mod baseline_tests {
     }
 
     #[test]
+    fn forest_probabilities_are_the_mean_of_its_trees_leaf_frequencies() {
+        let x = Matrix { n_rows: 40, n_cols: 2, values: (0..80).map(|i| ((i * 37) % 23) as f64).collect() };
+        let y: Vec<usize> = (0..40).map(|i| (i * 7 % 3) % 2).collect();
+        let m = ModelSpec::RandomForest { n_trees: 7, max_depth: Some(3), seed: 1 }.fit(&x, &y, 2).unwrap();
+        let FittedModel::RandomForest { trees, .. } = &m else { panic!("forest") };
+        let p = m.predict_proba(&x);
+        for i in 0..40 {
+            let mean: f64 = trees.iter().map(|t| t.predict_row(x.row(i))[1]).sum::<f64>() / 7.0;
+            assert!((p[i][1] - mean).abs() < 1e-15);
+            assert!((p[i][0] + p[i][1] - 1.0).abs() < 1e-12);
+        }
+        assert!(p.iter().any(|r| r[1] > 0.0 && r[1] < 1.0), "averaged, not one-hot");
+    }
+
+    #[test]
     fn unknown_model_names_are_listed() {
         let e = ModelSpec::by_name("svm", 1).unwrap_err();
         assert_eq!(
             e.message(),
-            "unknown model 'svm'; the models are: logistic_regression, naive_bayes, baseline_most_frequent, baseline_stratified"
+            "unknown model 'svm'; the models are: logistic_regression, knn, naive_bayes, decision_tree, random_forest, baseline_most_frequent, baseline_stratified"
         );
     }
 }

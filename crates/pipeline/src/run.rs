@@ -869,9 +869,10 @@ mod tests {
             crate::model::MODEL_NAMES.iter().map(|n| ModelSpec::by_name(n, 42).unwrap()).collect();
         let board = compare(&table, &spec("species"), &models, 5, None).unwrap();
         let names: Vec<&str> = board.iter().map(|e| e.model.as_str()).collect();
-        assert_eq!(names.len(), 4);
+        assert_eq!(names.len(), crate::model::MODEL_NAMES.len());
         let auc = |name: &str| board.iter().find(|e| e.model == name).unwrap().cv["roc_auc"].mean;
         assert!(auc("logistic_regression") > 0.99 && auc("naive_bayes") > 0.95);
+        assert!(auc("random_forest") > 0.98 && auc("knn") > 0.98 && auc("decision_tree") > 0.9);
         assert_eq!(auc("baseline_most_frequent"), 0.5, "a constant score ranks nothing");
         assert!(auc("baseline_stratified") < 0.6);
         assert!(

@@ -1,0 +1,204 @@
+//! Decision trees (CART with Gini impurity) and random forests, with real
+//! class probabilities: a leaf's class frequencies, averaged over the trees
+//! for a forest, as scikit-learn defines `predict_proba`.
+//!
+//! Written here because smartcore's tree gives one-hot probabilities and its
+//! forest none at all. Splits follow scikit-learn: every feature is tried
+//! (or a seeded random subset in a forest), the threshold is the midpoint
+//! between two neighbouring distinct values, and the split with the largest
+//! impurity decrease wins (the first feature on a tie, in the order tried).
+
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::features::Matrix;
+
+/// A node: a split (feature, threshold, left, right) or a leaf (class frequencies).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Node {
+    Split { feature: usize, threshold: f64, left: usize, right: usize },
+    Leaf { proba: Vec<f64> },
+}
+
+/// A fitted tree: nodes in an arena, the root first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tree {
+    pub nodes: Vec<Node>,
+}
+
+/// How a tree grows.
+#[derive(Debug, Clone, Copy)]
+pub struct TreeParams {
+    pub max_depth: Option<usize>,
+    pub min_samples_leaf: usize,
+    /// Features tried at each split; `None` = all.
+    pub max_features: Option<usize>,
+}
+
+fn gini(counts: &[f64], total: f64) -> f64 {
+    if total == 0.0 {
+        return 0.0;
+    }
+    1.0 - counts.iter().map(|c| (c / total) * (c / total)).sum::<f64>()
+}
+
+struct Builder<'a> {
+    x: &'a Matrix,
+    y: &'a [usize],
+    n_classes: usize,
+    params: TreeParams,
+    rng: Option<ChaCha8Rng>,
+    nodes: Vec<Node>,
+}
+
+impl Builder<'_> {
+    fn leaf(&mut self, rows: &[usize]) -> usize {
+        let mut counts = vec![0.0; self.n_classes];
+        for &r in rows {
+            counts[self.y[r]] += 1.0;
+        }
+        let n = rows.len() as f64;
+        self.nodes.push(Node::Leaf { proba: counts.iter().map(|c| c / n).collect() });
+        self.nodes.len() - 1
+    }
+
+    /// The best split of `rows`: (feature, threshold, impurity decrease).
+    fn best_split(&mut self, rows: &[usize]) -> Option<(usize, f64, f64)> {
+        let p = self.x.n_cols;
+        let mut features: Vec<usize> = (0..p).collect();
+        if let (Some(k), Some(rng)) = (self.params.max_features, self.rng.as_mut()) {
+            features.shuffle(rng);
+            features.truncate(k.clamp(1, p));
+        }
+        let n = rows.len() as f64;
+        let mut parent = vec![0.0; self.n_classes];
+        for &r in rows {
+            parent[self.y[r]] += 1.0;
+        }
+        let parent_impurity = gini(&parent, n);
+        if parent_impurity == 0.0 {
+            return None;
+        }
+        let min_leaf = self.params.min_samples_leaf.max(1);
+        let mut best: Option<(usize, f64, f64)> = None;
+        let mut order: Vec<(f64, usize)> = Vec::with_capacity(rows.len());
+        for &f in &features {
+            order.clear();
+            order.extend(rows.iter().map(|&r| (self.x.row(r)[f], self.y[r])));
+            order.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mut left = vec![0.0; self.n_classes];
+            for i in 0..order.len() - 1 {
+                left[order[i].1] += 1.0;
+                let (nl, nr) = ((i + 1) as f64, n - (i + 1) as f64);
+                if order[i].0 == order[i + 1].0 || i + 1 < min_leaf || order.len() - (i + 1) < min_leaf {
+                    continue;
+                }
+                let right: Vec<f64> = parent.iter().zip(&left).map(|(p, l)| p - l).collect();
+                let child = (nl * gini(&left, nl) + nr * gini(&right, nr)) / n;
+                let gain = parent_impurity - child;
+                if best.is_none_or(|b| gain > b.2 + 1e-12) {
+                    best = Some((f, (order[i].0 + order[i + 1].0) / 2.0, gain));
+                }
+            }
+        }
+        best.filter(|b| b.2 > 0.0)
+    }
+
+    fn grow(&mut self, rows: &[usize], depth: usize) -> usize {
+        let deep_enough = self.params.max_depth.is_some_and(|d| depth >= d);
+        if deep_enough || rows.len() < 2 * self.params.min_samples_leaf.max(1) {
+            return self.leaf(rows);
+        }
+        let Some((feature, threshold, _)) = self.best_split(rows) else { return self.leaf(rows) };
+        let (l, r): (Vec<usize>, Vec<usize>) = rows.iter().partition(|&&i| self.x.row(i)[feature] <= threshold);
+        let slot = self.nodes.len();
+        self.nodes.push(Node::Leaf { proba: Vec::new() });
+        let left = self.grow(&l, depth + 1);
+        let right = self.grow(&r, depth + 1);
+        self.nodes[slot] = Node::Split { feature, threshold, left, right };
+        slot
+    }
+}
+
+impl Tree {
+    /// Grows a tree on `rows` of `x`; `seed` drives the feature subsets when `max_features` is set.
+    pub fn fit(x: &Matrix, y: &[usize], rows: &[usize], n_classes: usize, params: TreeParams, seed: u64) -> Tree {
+        let rng = params.max_features.map(|_| ChaCha8Rng::seed_from_u64(seed));
+        let mut b = Builder { x, y, n_classes, params, rng, nodes: Vec::new() };
+        b.grow(rows, 0);
+        Tree { nodes: b.nodes }
+    }
+
+    pub fn predict_row(&self, row: &[f64]) -> &[f64] {
+        let mut i = 0;
+        loop {
+            match &self.nodes[i] {
+                Node::Leaf { proba } => return proba,
+                Node::Split { feature, threshold, left, right } => {
+                    i = if row[*feature] <= *threshold { *left } else { *right };
+                }
+            }
+        }
+    }
+}
+
+/// A forest: bootstrap samples and random feature subsets, one seeded stream per tree.
+pub fn fit_forest(
+    x: &Matrix,
+    y: &[usize],
+    n_classes: usize,
+    n_trees: usize,
+    max_depth: Option<usize>,
+    seed: u64,
+) -> Vec<Tree> {
+    let max_features = Some(((x.n_cols as f64).sqrt().floor() as usize).max(1));
+    let params = TreeParams { max_depth, min_samples_leaf: 1, max_features };
+    (0..n_trees)
+        .map(|t| {
+            // Each tree's randomness depends only on the seed and its index, so
+            // trees can be grown in any order (or in parallel) with the same result.
+            let tree_seed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(t as u64);
+            let mut rng = ChaCha8Rng::seed_from_u64(tree_seed);
+            let sample: Vec<usize> = (0..x.n_rows).map(|_| rng.gen_range(0..x.n_rows)).collect();
+            Tree::fit(x, y, &sample, n_classes, params, tree_seed ^ 0x5DEE_CE66)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(rows: &[&[f64]]) -> Matrix {
+        Matrix {
+            n_rows: rows.len(),
+            n_cols: rows[0].len(),
+            values: rows.iter().flat_map(|r| r.iter().copied()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_stump_splits_at_the_midpoint_and_leaves_hold_frequencies() {
+        let x = m(&[&[1.0], &[2.0], &[3.0], &[10.0], &[11.0], &[12.0]]);
+        let y = [0, 0, 1, 1, 1, 1];
+        let params = TreeParams { max_depth: Some(1), min_samples_leaf: 1, max_features: None };
+        let t = Tree::fit(&x, &y, &(0..6).collect::<Vec<_>>(), 2, params, 0);
+        assert_eq!(t.nodes[0], Node::Split { feature: 0, threshold: 2.5, left: 1, right: 2 });
+        assert_eq!(t.predict_row(&[0.0]), &[1.0, 0.0]);
+        assert_eq!(t.predict_row(&[5.0]), &[0.0, 1.0]);
+        let shallow = TreeParams { max_depth: Some(0), ..params };
+        let root = Tree::fit(&x, &y, &(0..6).collect::<Vec<_>>(), 2, shallow, 0);
+        assert_eq!(root.predict_row(&[0.0]), &[2.0 / 6.0, 4.0 / 6.0], "a leaf's class frequencies");
+    }
+
+    #[test]
+    fn forests_are_seeded() {
+        let x = m(&[&[1.0, 5.0], &[2.0, 4.0], &[3.0, 3.0], &[4.0, 2.0], &[5.0, 1.0], &[6.0, 0.0]]);
+        let y = [0, 0, 0, 1, 1, 1];
+        assert_eq!(fit_forest(&x, &y, 2, 10, None, 7), fit_forest(&x, &y, 2, 10, None, 7));
+        assert_ne!(fit_forest(&x, &y, 2, 10, None, 7), fit_forest(&x, &y, 2, 10, None, 8));
+    }
+}
