@@ -341,3 +341,33 @@ test('ambiguous dates: the app asks day-first or month-first', async () => {
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });
+
+test('compare all models: a leaderboard ranked by ROC AUC, then train the one picked', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await loadSample(page, 'penguins', 'species');
+  await byId(page, 'compare-button').click();
+  await byId(page, 'leaderboard').waitFor(TIMEOUT);
+  const rows = page.locator('[data-testid="leaderboard"] tbody tr');
+  assert.equal(await rows.count(), 7);
+  const first = await rows.first().getAttribute('data-testid');
+  assert.ok(['leaderboard-row-logistic_regression', 'leaderboard-row-random_forest', 'leaderboard-row-knn'].includes(first), first);
+  assert.match(await byId(page, 'leaderboard-row-baseline_most_frequent').textContent(), /0\.5000 ± 0\.0000.*no better than the baseline/);
+  // The same ranking and scores as the CLI's leaderboard, to the four decimals shown.
+  const cliOut = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-compare-'));
+  execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'compare', 'public/samples/penguins.csv',
+    '--target', 'species', '--cv', '5', '--out', cliOut], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const cli = JSON.parse(fs.readFileSync(path.join(cliOut, 'leaderboard.json'), 'utf8'));
+  for (const e of cli) {
+    const text = await byId(page, `leaderboard-row-${e.model}`).textContent();
+    for (const m of ['roc_auc', 'accuracy', 'log_loss']) {
+      assert.ok(text.includes(`${e.cv[m].mean.toFixed(4)} ± ${e.cv[m].std.toFixed(4)}`), `${e.model} ${m}: CLI ${e.cv[m].mean} vs app "${text}"`);
+    }
+  }
+  await byId(page, 'leaderboard-row-random_forest').locator('button').click();
+  assert.equal(await byId(page, 'model-select').inputValue(), 'random_forest');
+  await screenshot(page, 'leaderboard');
+  const m = await train(page);
+  assert.ok(m.accuracy > 0.9 && m.auc > 0.98, JSON.stringify(m));
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use glassbox_pipeline::ingest::{ColumnKind, DateOrder, ReadOptions};
 use glassbox_pipeline::model::{ModelSpec, MODEL_NAMES};
+use glassbox_pipeline::run::LeaderboardEntry;
 use glassbox_pipeline::{Inspection, TrainOutcome, TrainSpec};
 use glassbox_worker::web::PipelineBridge;
 use glassbox_worker::{Request, Response};
@@ -60,6 +61,8 @@ pub struct AppState {
     /// The model to train, by name, and the folds of cross-validation (0 = none).
     pub model: RwSignal<String>,
     pub cv_folds: RwSignal<usize>,
+    /// The last comparison of models, best first.
+    pub leaderboard: RwSignal<Option<Arc<Vec<LeaderboardEntry>>>>,
 }
 
 impl AppState {
@@ -76,6 +79,7 @@ impl AppState {
             roles: RwSignal::new(BTreeMap::new()),
             model: RwSignal::new("logistic_regression".to_string()),
             cv_folds: RwSignal::new(5),
+            leaderboard: RwSignal::new(None),
         }
     }
 
@@ -93,6 +97,7 @@ impl AppState {
                 self.inspection.set(Some(Arc::new(inspection)));
             }
             Response::Trained(outcome) => self.outcome.set(Some(Arc::from(outcome))),
+            Response::Leaderboard(board) => self.leaderboard.set(Some(Arc::new(board))),
             Response::Progress { bytes_read, rows, memory_bytes } => {
                 loading::on_progress(self, bytes_read, rows, memory_bytes)
             }
@@ -122,6 +127,7 @@ impl AppState {
         self.error.set(None);
         self.notice.set(None);
         self.outcome.set(None);
+        self.leaderboard.set(None);
         self.inspection.set(None);
         self.file.set(Some(name.clone()));
         self.read.set(ReadOptions::default());
@@ -139,17 +145,9 @@ impl AppState {
         loading::reread(self);
     }
 
-    fn train(self) {
-        self.error.set(None);
-        self.outcome.set(None);
-        let target = self.target.get_untracked();
-        let model_name = self.model.get_untracked();
+    /// The person's choices as a training spec: target, roles, model, folds.
+    fn spec(self) -> TrainSpec {
         let folds = self.cv_folds.get_untracked();
-        self.busy.set(Busy::Training(format!(
-            "Training {} to predict {target}{}…",
-            model_name.replace('_', " "),
-            if folds > 1 { format!(", with {folds}-fold cross-validation") } else { String::new() }
-        )));
         let roles = self.roles.get_untracked();
         let excluded: Vec<String> = self
             .inspection
@@ -159,16 +157,39 @@ impl AppState {
         let drop = roles.iter().filter(|(_, &feature)| !feature).map(|(c, _)| c.clone()).collect();
         let keep =
             roles.iter().filter(|(c, &feature)| feature && excluded.contains(c)).map(|(c, _)| c.clone()).collect();
-        let spec = TrainSpec {
-            target,
+        TrainSpec {
+            target: self.target.get_untracked(),
             read: self.read.get_untracked(),
             drop,
             keep,
-            model: ModelSpec::by_name(&model_name, 42).unwrap_or_default(),
+            model: ModelSpec::by_name(&self.model.get_untracked(), 42).unwrap_or_default(),
             cv: (folds > 1).then_some(folds),
             ..TrainSpec::default()
-        };
+        }
+    }
+
+    fn train(self) {
+        self.error.set(None);
+        self.outcome.set(None);
+        let spec = self.spec();
+        self.busy.set(Busy::Training(format!(
+            "Training {} to predict {}{}…",
+            spec.model.name().replace('_', " "),
+            spec.target,
+            spec.cv.map(|k| format!(", with {k}-fold cross-validation")).unwrap_or_default()
+        )));
         self.send(Request::Train { spec });
+    }
+
+    /// Cross-validates every model on the same folds and shows the ranking.
+    fn compare(self) {
+        self.error.set(None);
+        let spec = self.spec();
+        let folds = spec.cv.unwrap_or(5);
+        self.busy
+            .set(Busy::Training(format!("Comparing {} models with {folds}-fold cross-validation…", MODEL_NAMES.len())));
+        let models = MODEL_NAMES.iter().map(|m| m.to_string()).collect();
+        self.send(Request::Compare { spec, models, folds });
     }
 }
 
@@ -441,8 +462,13 @@ fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                         <option value="10">"10 folds"</option>
                     </select>
                 </label>
+                <button data-testid="compare-button"
+                    disabled=move || busy() || state.target.with(String::is_empty) on:click=move |_| state.compare()>
+                    "Compare all models"
+                </button>
                 <span class="muted">"stratified 80/20 split, seed 42"</span>
             </div>
+            <Leaderboard/>
         </div>
     }
 }
@@ -602,6 +628,70 @@ fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
         </div>
+    }
+}
+
+/// Models ranked by cross-validated scores on the training rows; the person
+/// sorts by any column and picks the model to train.
+#[component]
+fn Leaderboard() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let sort = RwSignal::new("roc_auc".to_string());
+    move || {
+        state.leaderboard.get().map(|board| {
+            let key = sort.get();
+            let mut rows: Vec<LeaderboardEntry> = board.as_ref().clone();
+            // Log loss and time: lower is better; the scores: higher is better.
+            let value = |e: &LeaderboardEntry| match key.as_str() {
+                "fit_seconds" => -e.fit_seconds,
+                "log_loss" => -e.cv["log_loss"].mean,
+                k => e.cv[k].mean,
+            };
+            rows.sort_by(|a, b| value(b).total_cmp(&value(a)));
+            let baseline = board.iter().find(|e| e.model == "baseline_most_frequent").map(|e| e.cv["roc_auc"].mean);
+            let header = [("roc_auc", "ROC AUC"), ("accuracy", "accuracy"), ("f1_macro", "F1 (macro)"), ("log_loss", "log loss"), ("fit_seconds", "fit s")]
+                .into_iter()
+                .map(|(k, label)| {
+                    let active = key == k;
+                    view! {
+                        <th scope="col" class:sorted=active>
+                            <button class="link" on:click=move |_| sort.set(k.to_string())>{label}{if active { " ▾" } else { "" }}</button>
+                        </th>
+                    }
+                })
+                .collect_view();
+            let body = rows
+                .into_iter()
+                .map(|e| {
+                    let cell = |m: &str| format!("{:.4} ± {:.4}", e.cv[m].mean, e.cv[m].std);
+                    let beats = baseline.is_none_or(|b| e.cv["roc_auc"].mean > b + 1e-9);
+                    let name = e.model.clone();
+                    let pick = name.clone();
+                    view! {
+                        <tr data-testid=format!("leaderboard-row-{name}") class:below-baseline=!beats>
+                            <th scope="row">{name.replace('_', " ")}<span class="params">{e.params.clone()}</span></th>
+                            <td class="num">{cell("roc_auc")}</td>
+                            <td class="num">{cell("accuracy")}</td>
+                            <td class="num">{cell("f1_macro")}</td>
+                            <td class="num">{cell("log_loss")}</td>
+                            <td class="num">{format!("{:.3}", e.fit_seconds)}</td>
+                            <td>{if beats { "" } else { "no better than the baseline" }}</td>
+                            <td><button on:click=move |_| state.model.set(pick.clone())>"Use"</button></td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            view! {
+                <h3>"Model comparison"</h3>
+                <p class="muted">"Cross-validated on the training rows only; the held-out test set is not used until you train."</p>
+                <div class="table-scroll">
+                    <table class="grid leaderboard" data-testid="leaderboard">
+                        <thead><tr><th scope="col">"model"</th>{header}<th></th><th></th></tr></thead>
+                        <tbody>{body}</tbody>
+                    </table>
+                </div>
+            }
+        })
     }
 }
 

@@ -162,7 +162,10 @@ pub fn fit_forest(
             // trees can be grown in any order (or in parallel) with the same result.
             let tree_seed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(t as u64);
             let mut rng = ChaCha8Rng::seed_from_u64(tree_seed);
-            let sample: Vec<usize> = (0..x.n_rows).map(|_| rng.gen_range(0..x.n_rows)).collect();
+            // Drawn as u32, not usize: usize is 32 bits in wasm and 64 natively,
+            // and the generator would give the two builds different samples.
+            let n = u32::try_from(x.n_rows).expect("fewer than 4 billion rows");
+            let sample: Vec<usize> = (0..x.n_rows).map(|_| rng.gen_range(0..n) as usize).collect();
             Tree::fit(x, y, &sample, n_classes, params, tree_seed ^ 0x5DEE_CE66)
         })
         .collect()

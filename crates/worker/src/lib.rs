@@ -18,6 +18,8 @@
 //! ```
 
 use glassbox_pipeline::ingest::{IngestSession, ReadOptions, Table};
+use glassbox_pipeline::model::ModelSpec;
+use glassbox_pipeline::run::LeaderboardEntry;
 use glassbox_pipeline::{Error, ErrorKind, Inspection, TrainOutcome, TrainSpec};
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +52,8 @@ pub enum Request {
     Cancel,
     /// Train and evaluate on the table read last.
     Train { spec: TrainSpec },
+    /// Cross-validate these models (by name) on the training rows of the table read last.
+    Compare { spec: TrainSpec, models: Vec<String>, folds: usize },
 }
 
 /// What the worker answers. Exactly one response per request.
@@ -65,6 +69,8 @@ pub enum Response {
     /// The file is read: its summary.
     Inspected(Inspection),
     Trained(Box<TrainOutcome>),
+    /// Models ranked by cross-validated ROC AUC, best first.
+    Leaderboard(Vec<LeaderboardEntry>),
     Cancelled,
     /// The request failed; `message` is for the person, `kind` for code.
     Failed {
@@ -90,6 +96,9 @@ struct Reading {
 pub struct Engine {
     reading: Option<Reading>,
     table: Option<(Table, String)>,
+    /// Seconds from some fixed start, for the leaderboard's timings; the web
+    /// layer sets it from `performance.now()`, tests leave it unset (times are 0).
+    pub clock: Option<fn() -> f64>,
 }
 
 impl Engine {
@@ -143,6 +152,18 @@ impl Engine {
                 self.reading = None;
                 Response::Cancelled
             }
+            Request::Compare { spec, models, folds } => match &self.table {
+                None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before comparing models")),
+                Some((table, _)) => {
+                    let specs = models.iter().map(|m| ModelSpec::by_name(m, spec.seed)).collect::<Result<Vec<_>, _>>();
+                    let clock = self.clock.map(|c| Box::new(c) as Box<dyn Fn() -> f64>);
+                    match specs.and_then(|s| glassbox_pipeline::run::compare(table, &spec, &s, folds, clock.as_deref()))
+                    {
+                        Ok(board) => Response::Leaderboard(board),
+                        Err(e) => Response::failed(e),
+                    }
+                }
+            },
             Request::Train { spec } => match &self.table {
                 None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before training")),
                 Some((table, name)) => match glassbox_pipeline::train_table(table, name, &spec) {
@@ -213,6 +234,25 @@ mod tests {
                 assert_eq!(o.manifest.input_sha256, glassbox_pipeline::run::sha256_hex(CSV));
             }
             other => panic!("expected a trained outcome, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn compare_ranks_the_models_on_the_loaded_table() {
+        let mut e = Engine::default();
+        let mut csv = b"x,y\n".to_vec();
+        for i in 0..40 {
+            csv.extend_from_slice(format!("{i}.5,{}\n", if i < 20 { "a" } else { "b" }).as_bytes());
+        }
+        load(&mut e, &csv, 16);
+        let spec = TrainSpec { target: "y".into(), ..TrainSpec::default() };
+        let models = vec!["baseline_most_frequent".to_string(), "logistic_regression".to_string()];
+        match e.handle(Request::Compare { spec, models, folds: 4 }) {
+            Response::Leaderboard(board) => {
+                assert_eq!(board[0].model, "logistic_regression");
+                assert_eq!(board[1].cv["roc_auc"].mean, 0.5);
+            }
+            other => panic!("expected a leaderboard, got {other:?}"),
         }
     }
 

@@ -44,7 +44,7 @@ impl Worker for PipelineWorker {
     type Output = Response;
 
     fn create(_scope: &WorkerScope<Self>) -> Self {
-        PipelineWorker { engine: Engine::default() }
+        PipelineWorker { engine: Engine { clock: Some(now_seconds), ..Engine::default() } }
     }
 
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: ()) {}
@@ -56,6 +56,16 @@ impl Worker for PipelineWorker {
         }
         scope.respond(id, response);
     }
+}
+
+/// Seconds since the worker started, from the worker's `performance.now()`.
+fn now_seconds() -> f64 {
+    js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| js_sys::Reflect::get(&p, &"now".into()).ok().map(|f| (p, f)))
+        .and_then(|(p, f)| f.dyn_into::<js_sys::Function>().ok()?.call0(&p).ok())
+        .and_then(|v| v.as_f64())
+        .map_or(0.0, |ms| ms / 1000.0)
 }
 
 /// The size of this wasm instance's linear memory: where the table lives.
