@@ -371,3 +371,16 @@ test('compare all models: a leaderboard ranked by ROC AUC, then train the one pi
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });
+
+test('balanced class weights reach the model and the report says so', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await loadSample(page, 'breast_cancer', 'diagnosis');
+  await byId(page, 'class-weight').check();
+  const m = await train(page);
+  assert.ok(m.auc > 0.97, JSON.stringify(m));
+  const [download] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-report').click()]);
+  const html = fs.readFileSync(await download.path(), 'utf8');
+  assert.match(html, /class_weight = balanced/);
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});

@@ -61,6 +61,8 @@ pub struct AppState {
     /// The model to train, by name, and the folds of cross-validation (0 = none).
     pub model: RwSignal<String>,
     pub cv_folds: RwSignal<usize>,
+    /// Weigh classes inversely to their frequency.
+    pub balanced: RwSignal<bool>,
     /// The last comparison of models, best first.
     pub leaderboard: RwSignal<Option<Arc<Vec<LeaderboardEntry>>>>,
 }
@@ -79,6 +81,7 @@ impl AppState {
             roles: RwSignal::new(BTreeMap::new()),
             model: RwSignal::new("logistic_regression".to_string()),
             cv_folds: RwSignal::new(5),
+            balanced: RwSignal::new(false),
             leaderboard: RwSignal::new(None),
         }
     }
@@ -164,6 +167,7 @@ impl AppState {
             keep,
             model: ModelSpec::by_name(&self.model.get_untracked(), 42).unwrap_or_default(),
             cv: (folds > 1).then_some(folds),
+            balanced: self.balanced.get_untracked(),
             ..TrainSpec::default()
         }
     }
@@ -461,6 +465,11 @@ fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                         <option value="5">"5 folds"</option>
                         <option value="10">"10 folds"</option>
                     </select>
+                </label>
+                <label title="Weigh each class inversely to its frequency, so rare classes count as much as common ones (logistic regression and trees)">
+                    <input type="checkbox" data-testid="class-weight" prop:checked=move || state.balanced.get()
+                        on:change=move |ev| state.balanced.set(event_target_checked(&ev)) disabled=busy/>
+                    " balanced class weights"
                 </label>
                 <button data-testid="compare-button"
                     disabled=move || busy() || state.target.with(String::is_empty) on:click=move |_| state.compare()>

@@ -178,6 +178,9 @@ enum Command {
         /// Also cross-validate on the training rows with K stratified folds.
         #[arg(long, value_name = "K")]
         cv: Option<usize>,
+        /// `balanced` weighs each class inversely to its frequency (logistic regression and trees).
+        #[arg(long, value_parser = ["balanced", "none"], default_value = "none")]
+        class_weight: String,
         /// Leave a column out of the features (repeatable).
         #[arg(long, value_name = "COLUMN")]
         drop: Vec<String>,
@@ -200,6 +203,9 @@ enum Command {
         /// Folds.
         #[arg(long, default_value_t = 5)]
         cv: usize,
+        /// `balanced` weighs each class inversely to its frequency (logistic regression and trees).
+        #[arg(long, value_parser = ["balanced", "none"], default_value = "none")]
+        class_weight: String,
         #[arg(long, default_value_t = 42)]
         seed: u64,
         #[arg(long, default_value_t = 0.2)]
@@ -263,9 +269,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Compare { data, target, models, cv, seed, test_size, out, table } => {
+        Command::Compare { data, target, models, cv, class_weight, seed, test_size, out, table } => {
             let bytes = read(&data)?;
-            let spec = TrainSpec { target, seed, test_size, read: table.options()?, ..TrainSpec::default() };
+            let balanced = class_weight == "balanced";
+            let spec = TrainSpec { target, seed, test_size, balanced, read: table.options()?, ..TrainSpec::default() };
             let names: Vec<String> = if models.is_empty() {
                 glassbox_pipeline::model::MODEL_NAMES.iter().map(|s| s.to_string()).collect()
             } else {
@@ -309,7 +316,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
-        Command::Train { data, target, seed, test_size, out, model, cv, drop, keep, table } => {
+        Command::Train { data, target, seed, test_size, out, model, cv, class_weight, drop, keep, table } => {
             let bytes = read(&data)?;
             let model = ModelSpec::by_name(&model, seed).map_err(|e| Failure::input(e.to_string()))?;
             let spec = TrainSpec {
@@ -318,6 +325,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 test_size,
                 model,
                 cv,
+                balanced: class_weight == "balanced",
                 drop,
                 keep,
                 read: table.options()?,

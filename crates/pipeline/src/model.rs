@@ -129,9 +129,21 @@ impl ModelSpec {
     /// Fits the model on `x` with classes `y` (indices below `n_classes`).
     /// Every class must occur in `y`.
     pub fn fit(&self, x: &Matrix, y: &[usize], n_classes: usize) -> Result<FittedModel> {
+        self.fit_weighted(x, y, n_classes, None)
+    }
+
+    /// Fits with per-class row weights (see [`balanced_weights`]); models
+    /// that take none (k-NN, naive Bayes, baselines) ignore them, as in scikit-learn.
+    pub fn fit_weighted(
+        &self,
+        x: &Matrix,
+        y: &[usize],
+        n_classes: usize,
+        class_weight: Option<&[f64]>,
+    ) -> Result<FittedModel> {
         self.validate()?;
         match *self {
-            ModelSpec::LogisticRegression { c } => fit_logistic(x, y, n_classes, c),
+            ModelSpec::LogisticRegression { c } => fit_logistic(x, y, n_classes, c, class_weight),
             ModelSpec::NaiveBayes { var_smoothing } => Ok(fit_naive_bayes(x, y, n_classes, var_smoothing)),
             ModelSpec::Knn { k } => {
                 Ok(FittedModel::Knn { k, n_classes, n_cols: x.n_cols, x: x.values.clone(), y: y.to_vec() })
@@ -139,10 +151,13 @@ impl ModelSpec {
             ModelSpec::DecisionTree { max_depth, min_samples_leaf } => {
                 let params = TreeParams { max_depth, min_samples_leaf, max_features: None };
                 let rows: Vec<usize> = (0..x.n_rows).collect();
-                Ok(FittedModel::DecisionTree { tree: Tree::fit(x, y, &rows, n_classes, params, 0), n_cols: x.n_cols })
+                Ok(FittedModel::DecisionTree {
+                    tree: Tree::fit(x, y, &rows, n_classes, params, class_weight, 0),
+                    n_cols: x.n_cols,
+                })
             }
             ModelSpec::RandomForest { n_trees, max_depth, seed } => Ok(FittedModel::RandomForest {
-                trees: fit_forest(x, y, n_classes, n_trees, max_depth, seed),
+                trees: fit_forest(x, y, n_classes, n_trees, max_depth, class_weight, seed),
                 n_cols: x.n_cols,
             }),
             ModelSpec::BaselineMostFrequent => {
@@ -263,9 +278,25 @@ fn unit_draw(seed: u64, row: usize) -> f64 {
     (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
-fn fit_logistic(x: &Matrix, y: &[usize], n_classes: usize, c: f64) -> Result<FittedModel> {
+/// scikit-learn's `class_weight="balanced"`: `n / (classes × rows of the class)`,
+/// so every class weighs the same in total.
+pub fn balanced_weights(y: &[usize], n_classes: usize) -> Vec<f64> {
+    let mut counts = vec![0usize; n_classes];
+    for &c in y {
+        counts[c] += 1;
+    }
+    counts.iter().map(|&c| if c == 0 { 0.0 } else { y.len() as f64 / (n_classes * c) as f64 }).collect()
+}
+
+fn fit_logistic(
+    x: &Matrix,
+    y: &[usize],
+    n_classes: usize,
+    c: f64,
+    class_weight: Option<&[f64]>,
+) -> Result<FittedModel> {
     let blocks = if n_classes == 2 { 1 } else { n_classes };
-    let loss = LogisticLoss { x: &x.values, n: x.n_rows, p: x.n_cols, y, blocks, lambda: 1.0 / c };
+    let loss = LogisticLoss { x: &x.values, n: x.n_rows, p: x.n_cols, y, blocks, lambda: 1.0 / c, class_weight };
     let m = Lbfgs::default().minimize(&loss, vec![0.0; loss.dim()]);
     let stride = x.n_cols + 1;
     let coefficients: Vec<Vec<f64>> = (0..blocks).map(|k| m.x[k * stride..k * stride + x.n_cols].to_vec()).collect();

@@ -172,6 +172,8 @@ pub struct LogisticLoss<'a> {
     /// 1 for binary (the positive class's block), K for multinomial.
     pub blocks: usize,
     pub lambda: f64,
+    /// Per class: the weight of each of its rows in the loss.
+    pub class_weight: Option<&'a [f64]>,
 }
 
 impl Objective for LogisticLoss<'_> {
@@ -190,16 +192,20 @@ impl Objective for LogisticLoss<'_> {
                 let wk = &w[k * stride..k * stride + p];
                 *zk = dot(wk, row) + w[k * stride + p];
             }
-            // Residuals: predicted probability minus the truth, per block.
+            let w = self.class_weight.map_or(1.0, |cw| cw[self.y[i]]);
+            // Residuals: predicted probability minus the truth, per block, weighted.
             let residual: Vec<f64> = if self.blocks == 1 {
                 let t = if self.y[i] == 1 { 1.0 } else { 0.0 };
-                loss += softplus(z[0]) - t * z[0];
-                vec![sigmoid(z[0]) - t]
+                loss += w * (softplus(z[0]) - t * z[0]);
+                vec![w * (sigmoid(z[0]) - t)]
             } else {
                 let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 let lse = max + libm::log(z.iter().map(|v| libm::exp(v - max)).sum::<f64>());
-                loss += lse - z[self.y[i]];
-                z.iter().enumerate().map(|(k, v)| libm::exp(v - lse) - if k == self.y[i] { 1.0 } else { 0.0 }).collect()
+                loss += w * (lse - z[self.y[i]]);
+                z.iter()
+                    .enumerate()
+                    .map(|(k, v)| w * (libm::exp(v - lse) - if k == self.y[i] { 1.0 } else { 0.0 }))
+                    .collect()
             };
             for (k, r) in residual.iter().enumerate() {
                 let gk = &mut grad[k * stride..(k + 1) * stride];
@@ -248,7 +254,8 @@ mod tests {
     fn logistic_gradient_matches_finite_differences() {
         let x = [0.5, -1.0, 1.5, 2.0, -0.3, 0.7, 1.1, -2.0];
         let y = [0, 2, 1, 2];
-        let loss = LogisticLoss { x: &x, n: 4, p: 2, y: &y, blocks: 3, lambda: 0.7 };
+        let loss =
+            LogisticLoss { x: &x, n: 4, p: 2, y: &y, blocks: 3, lambda: 0.7, class_weight: Some(&[1.0, 2.0, 0.5]) };
         let w: Vec<f64> = (0..loss.dim()).map(|i| 0.1 * i as f64 - 0.3).collect();
         let mut g = vec![0.0; loss.dim()];
         loss.value_and_gradient(&w, &mut g);

@@ -188,6 +188,10 @@ pub struct TrainSpec {
     pub read: ReadOptions,
     /// Cross-validate on the training rows with this many folds.
     pub cv: Option<usize>,
+    /// Weigh classes inversely to their frequency, as scikit-learn's
+    /// `class_weight="balanced"` (models that take weights).
+    #[serde(default)]
+    pub balanced: bool,
     /// Columns left out of the features, by name.
     pub drop: Vec<String>,
     /// Flagged columns kept as features anyway, by name.
@@ -203,6 +207,7 @@ impl Default for TrainSpec {
             model: ModelSpec::default(),
             read: ReadOptions::default(),
             cv: None,
+            balanced: false,
             drop: Vec::new(),
             keep: Vec::new(),
         }
@@ -513,6 +518,7 @@ pub fn compare(
                 &p.y_train,
                 p.classes.len(),
                 m,
+                spec.balanced,
                 folds,
                 spec.seed,
                 clock,
@@ -546,6 +552,7 @@ pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<T
                 &y_train,
                 classes.len(),
                 &spec.model,
+                spec.balanced,
                 k,
                 spec.seed,
                 None,
@@ -558,7 +565,8 @@ pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<T
     let fitted = features::fit(table, &feature_columns, &train_rows)?;
     let x_train = fitted.transform(table, &train_rows)?;
     let x_test = fitted.transform(table, &test_rows)?;
-    let model = spec.model.fit(&x_train, &y_train, classes.len())?;
+    let weights = spec.balanced.then(|| crate::model::balanced_weights(&y_train, classes.len()));
+    let model = spec.model.fit_weighted(&x_train, &y_train, classes.len(), weights.as_deref())?;
     let proba = model.predict_proba(&x_test);
     let evaluation = evaluate(&y_test, &proba, classes.len());
 
@@ -590,7 +598,7 @@ pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<T
         seed: spec.seed,
         test_size: spec.test_size,
         model: spec.model.name().to_string(),
-        params: spec.model.params_text(),
+        params: format!("{}{}", spec.model.params_text(), if spec.balanced { ", class_weight = balanced" } else { "" }),
         feature_names: fitted.feature_names(),
         glassbox_version: crate::VERSION.to_string(),
         columns: columns.clone(),

@@ -50,6 +50,8 @@ struct Builder<'a> {
     y: &'a [usize],
     n_classes: usize,
     params: TreeParams,
+    /// Per class: how much one row of it counts (all 1 unless balanced).
+    weight: Vec<f64>,
     rng: Option<ChaCha8Rng>,
     nodes: Vec<Node>,
 }
@@ -58,9 +60,9 @@ impl Builder<'_> {
     fn leaf(&mut self, rows: &[usize]) -> usize {
         let mut counts = vec![0.0; self.n_classes];
         for &r in rows {
-            counts[self.y[r]] += 1.0;
+            counts[self.y[r]] += self.weight[self.y[r]];
         }
-        let n = rows.len() as f64;
+        let n: f64 = counts.iter().sum();
         self.nodes.push(Node::Leaf { proba: counts.iter().map(|c| c / n).collect() });
         self.nodes.len() - 1
     }
@@ -73,11 +75,11 @@ impl Builder<'_> {
             features.shuffle(rng);
             features.truncate(k.clamp(1, p));
         }
-        let n = rows.len() as f64;
         let mut parent = vec![0.0; self.n_classes];
         for &r in rows {
-            parent[self.y[r]] += 1.0;
+            parent[self.y[r]] += self.weight[self.y[r]];
         }
+        let n: f64 = parent.iter().sum();
         let parent_impurity = gini(&parent, n);
         if parent_impurity == 0.0 {
             return None;
@@ -90,9 +92,12 @@ impl Builder<'_> {
             order.extend(rows.iter().map(|&r| (self.x.row(r)[f], self.y[r])));
             order.sort_by(|a, b| a.0.total_cmp(&b.0));
             let mut left = vec![0.0; self.n_classes];
+            let mut nl = 0.0;
             for i in 0..order.len() - 1 {
-                left[order[i].1] += 1.0;
-                let (nl, nr) = ((i + 1) as f64, n - (i + 1) as f64);
+                let w = self.weight[order[i].1];
+                left[order[i].1] += w;
+                nl += w;
+                let nr = n - nl;
                 if order[i].0 == order[i + 1].0 || i + 1 < min_leaf || order.len() - (i + 1) < min_leaf {
                     continue;
                 }
@@ -125,9 +130,20 @@ impl Builder<'_> {
 
 impl Tree {
     /// Grows a tree on `rows` of `x`; `seed` drives the feature subsets when `max_features` is set.
-    pub fn fit(x: &Matrix, y: &[usize], rows: &[usize], n_classes: usize, params: TreeParams, seed: u64) -> Tree {
+    /// `class_weight` scales each class's rows in the impurity and the leaf
+    /// frequencies, as scikit-learn's `class_weight`.
+    pub fn fit(
+        x: &Matrix,
+        y: &[usize],
+        rows: &[usize],
+        n_classes: usize,
+        params: TreeParams,
+        class_weight: Option<&[f64]>,
+        seed: u64,
+    ) -> Tree {
         let rng = params.max_features.map(|_| ChaCha8Rng::seed_from_u64(seed));
-        let mut b = Builder { x, y, n_classes, params, rng, nodes: Vec::new() };
+        let weight = class_weight.map_or_else(|| vec![1.0; n_classes], <[f64]>::to_vec);
+        let mut b = Builder { x, y, n_classes, params, weight, rng, nodes: Vec::new() };
         b.grow(rows, 0);
         Tree { nodes: b.nodes }
     }
@@ -152,6 +168,7 @@ pub fn fit_forest(
     n_classes: usize,
     n_trees: usize,
     max_depth: Option<usize>,
+    class_weight: Option<&[f64]>,
     seed: u64,
 ) -> Vec<Tree> {
     let max_features = Some(((x.n_cols as f64).sqrt().floor() as usize).max(1));
@@ -166,7 +183,7 @@ pub fn fit_forest(
             // and the generator would give the two builds different samples.
             let n = u32::try_from(x.n_rows).expect("fewer than 4 billion rows");
             let sample: Vec<usize> = (0..x.n_rows).map(|_| rng.gen_range(0..n) as usize).collect();
-            Tree::fit(x, y, &sample, n_classes, params, tree_seed ^ 0x5DEE_CE66)
+            Tree::fit(x, y, &sample, n_classes, params, class_weight, tree_seed ^ 0x5DEE_CE66)
         })
         .collect()
 }
@@ -188,12 +205,14 @@ mod tests {
         let x = m(&[&[1.0], &[2.0], &[3.0], &[10.0], &[11.0], &[12.0]]);
         let y = [0, 0, 1, 1, 1, 1];
         let params = TreeParams { max_depth: Some(1), min_samples_leaf: 1, max_features: None };
-        let t = Tree::fit(&x, &y, &(0..6).collect::<Vec<_>>(), 2, params, 0);
+        let t = Tree::fit(&x, &y, &(0..6).collect::<Vec<_>>(), 2, params, None, 0);
         assert_eq!(t.nodes[0], Node::Split { feature: 0, threshold: 2.5, left: 1, right: 2 });
         assert_eq!(t.predict_row(&[0.0]), &[1.0, 0.0]);
         assert_eq!(t.predict_row(&[5.0]), &[0.0, 1.0]);
         let shallow = TreeParams { max_depth: Some(0), ..params };
-        let root = Tree::fit(&x, &y, &(0..6).collect::<Vec<_>>(), 2, shallow, 0);
+        let root = Tree::fit(&x, &y, &(0..6).collect::<Vec<_>>(), 2, shallow, None, 0);
+        let balanced = Tree::fit(&x, &y, &(0..6).collect::<Vec<_>>(), 2, shallow, Some(&[1.5, 0.75]), 0);
+        assert_eq!(balanced.predict_row(&[0.0]), &[0.5, 0.5], "two rows × 1.5 against four × 0.75");
         assert_eq!(root.predict_row(&[0.0]), &[2.0 / 6.0, 4.0 / 6.0], "a leaf's class frequencies");
     }
 
@@ -201,7 +220,7 @@ mod tests {
     fn forests_are_seeded() {
         let x = m(&[&[1.0, 5.0], &[2.0, 4.0], &[3.0, 3.0], &[4.0, 2.0], &[5.0, 1.0], &[6.0, 0.0]]);
         let y = [0, 0, 0, 1, 1, 1];
-        assert_eq!(fit_forest(&x, &y, 2, 10, None, 7), fit_forest(&x, &y, 2, 10, None, 7));
-        assert_ne!(fit_forest(&x, &y, 2, 10, None, 7), fit_forest(&x, &y, 2, 10, None, 8));
+        assert_eq!(fit_forest(&x, &y, 2, 10, None, None, 7), fit_forest(&x, &y, 2, 10, None, None, 7));
+        assert_ne!(fit_forest(&x, &y, 2, 10, None, None, 7), fit_forest(&x, &y, 2, 10, None, None, 8));
     }
 }

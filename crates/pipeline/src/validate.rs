@@ -98,6 +98,7 @@ pub fn cross_validate(
     y: &[usize],
     n_classes: usize,
     spec: &ModelSpec,
+    balanced: bool,
     k: usize,
     seed: u64,
     clock: Option<&dyn Fn() -> f64>,
@@ -120,7 +121,9 @@ pub fn cross_validate(
         let y_val: Vec<usize> = validation_positions.iter().map(|&p| y[p]).collect();
         let t0 = now();
         let fitted = features::fit(table, feature_columns, &train)?;
-        let model = spec.fit(&fitted.transform(table, &train)?, &y_train, n_classes)?;
+        // Weights come from the fold's own training rows, like everything else it fits.
+        let weights = balanced.then(|| crate::model::balanced_weights(&y_train, n_classes));
+        let model = spec.fit_weighted(&fitted.transform(table, &train)?, &y_train, n_classes, weights.as_deref())?;
         let t1 = now();
         let proba = model.predict_proba(&fitted.transform(table, &validation)?);
         timing.fit_seconds += t1 - t0;
@@ -171,7 +174,7 @@ mod tests {
         let t = parse_csv(csv.as_bytes()).unwrap();
         let rows: Vec<usize> = (0..40).collect();
         let y: Vec<usize> = (0..40).map(|i| i % 2).collect();
-        let (cv, folds, _) = cross_validate(&t, &[0], &rows, &y, 2, &ModelSpec::default(), 4, 1, None).unwrap();
+        let (cv, folds, _) = cross_validate(&t, &[0], &rows, &y, 2, &ModelSpec::default(), false, 4, 1, None).unwrap();
         assert_eq!(cv.metrics["accuracy"].folds.len(), 4);
         for f in &folds {
             let FittedColumn::Numeric { mean, .. } = &f.features.columns()[0] else { panic!("numeric") };

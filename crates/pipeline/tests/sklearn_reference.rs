@@ -4,7 +4,7 @@ use glassbox_pipeline::features;
 use glassbox_pipeline::ingest::parse_csv;
 use glassbox_pipeline::labels::order_labels;
 use glassbox_pipeline::metrics::evaluate;
-use glassbox_pipeline::model::ModelSpec;
+use glassbox_pipeline::model::{balanced_weights, ModelSpec};
 use serde_json::Value;
 
 const TOL: f64 = 1e-9;
@@ -96,11 +96,15 @@ fn model_probabilities_close_to_scikit_learn() {
         let name = case["model"].as_str().unwrap();
         // Trees compare at depth 3: deeper, equal-gain splits appear, and
         // scikit-learn breaks those ties by a random feature order.
-        let spec = match name {
+        let base = name.trim_end_matches("_balanced");
+        let spec = match base {
             "decision_tree" => ModelSpec::DecisionTree { max_depth: Some(3), min_samples_leaf: 1 },
             other => ModelSpec::by_name(other, 0).unwrap(),
         };
-        let model = spec.fit(&fitted.transform(&table, &train).unwrap(), &y, classes.len()).unwrap();
+        let weights = name.ends_with("_balanced").then(|| balanced_weights(&y, classes.len()));
+        let model = spec
+            .fit_weighted(&fitted.transform(&table, &train).unwrap(), &y, classes.len(), weights.as_deref())
+            .unwrap();
         let proba = model.predict_proba(&fitted.transform(&table, &test).unwrap());
         let want: Vec<Vec<f64>> = serde_json::from_value(case["proba"].clone()).unwrap();
         let worst = proba.iter().flatten().zip(want.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
