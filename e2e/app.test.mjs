@@ -319,7 +319,10 @@ test('dates and yes/no columns are recognised and shown as such', async () => {
   await byId(page, 'timezone').selectOption('Asia/Shanghai');
   await page.waitForFunction(() => /read in Asia\/Shanghai/.test(document.querySelector('[data-testid="format"]')?.textContent ?? ''), null, TIMEOUT);
   assert.equal(await byId(page, 'target-select').inputValue(), 'churned');
+  await byId(page, 'time-column').selectOption('signup');
   await train(page);
+  assert.equal(await page.locator('[data-testid="time-cv-table"] tbody tr').count(), 4);
+  assert.match(await byId(page, 'time-cv-table').textContent(), /2024-0\d-\d\dT/);
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });

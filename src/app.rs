@@ -63,6 +63,8 @@ pub struct AppState {
     pub cv_folds: RwSignal<usize>,
     /// Weigh classes inversely to their frequency.
     pub balanced: RwSignal<bool>,
+    /// Validate in time order on this column ("" = no).
+    pub time_column: RwSignal<String>,
     /// The last comparison of models, best first.
     pub leaderboard: RwSignal<Option<Arc<Vec<LeaderboardEntry>>>>,
 }
@@ -82,6 +84,7 @@ impl AppState {
             model: RwSignal::new("logistic_regression".to_string()),
             cv_folds: RwSignal::new(5),
             balanced: RwSignal::new(false),
+            time_column: RwSignal::new(String::new()),
             leaderboard: RwSignal::new(None),
         }
     }
@@ -136,6 +139,7 @@ impl AppState {
         self.read.set(ReadOptions::default());
         self.roles.set(BTreeMap::new());
         self.target.set(String::new());
+        self.time_column.set(String::new());
         loading::load(self, name, source);
     }
 
@@ -168,6 +172,7 @@ impl AppState {
             model: ModelSpec::by_name(&self.model.get_untracked(), 42).unwrap_or_default(),
             cv: (folds > 1).then_some(folds),
             balanced: self.balanced.get_untracked(),
+            time_column: Some(self.time_column.get_untracked()).filter(|c| !c.is_empty()),
             ..TrainSpec::default()
         }
     }
@@ -471,6 +476,18 @@ fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                         on:change=move |ev| state.balanced.set(event_target_checked(&ev)) disabled=busy/>
                     " balanced class weights"
                 </label>
+                {
+                    let dates: Vec<String> = inspection.columns.iter().filter(|c| c.kind == ColumnKind::Datetime).map(|c| c.name.clone()).collect();
+                    (!dates.is_empty()).then(|| view! {
+                        <label title="Also train on the past and score the next period, window by window">"Validate in time order on "
+                            <select data-testid="time-column" prop:value=move || state.time_column.get()
+                                on:change=move |ev| state.time_column.set(event_target_value(&ev)) disabled=busy>
+                                <option value="">"(none)"</option>
+                                {dates.into_iter().map(|d| view! { <option value=d.clone()>{d.clone()}</option> }).collect_view()}
+                            </select>
+                        </label>
+                    })
+                }
                 <button data-testid="compare-button"
                     disabled=move || busy() || state.target.with(String::is_empty) on:click=move |_| state.compare()>
                     "Compare all models"

@@ -181,6 +181,15 @@ enum Command {
         /// `balanced` weighs each class inversely to its frequency (logistic regression and trees).
         #[arg(long, value_parser = ["balanced", "none"], default_value = "none")]
         class_weight: String,
+        /// Also validate in time order on this datetime or numeric column: train on the past, score the next window.
+        #[arg(long, value_name = "COLUMN")]
+        time_column: Option<String>,
+        /// Windows for time-ordered validation.
+        #[arg(long, default_value_t = 4)]
+        time_windows: usize,
+        /// How the training part grows: expanding (all the past) or rolling (the previous window only).
+        #[arg(long, value_parser = ["expanding", "rolling"], default_value = "expanding")]
+        window: String,
         /// Leave a column out of the features (repeatable).
         #[arg(long, value_name = "COLUMN")]
         drop: Vec<String>,
@@ -316,7 +325,22 @@ fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
-        Command::Train { data, target, seed, test_size, out, model, cv, class_weight, drop, keep, table } => {
+        Command::Train {
+            data,
+            target,
+            seed,
+            test_size,
+            out,
+            model,
+            cv,
+            class_weight,
+            time_column,
+            time_windows,
+            window,
+            drop,
+            keep,
+            table,
+        } => {
             let bytes = read(&data)?;
             let model = ModelSpec::by_name(&model, seed).map_err(|e| Failure::input(e.to_string()))?;
             let spec = TrainSpec {
@@ -326,6 +350,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 model,
                 cv,
                 balanced: class_weight == "balanced",
+                time_column,
+                time_windows,
+                window: if window == "rolling" {
+                    glassbox_pipeline::validate::WindowMode::Rolling
+                } else {
+                    glassbox_pipeline::validate::WindowMode::Expanding
+                },
                 drop,
                 keep,
                 read: table.options()?,
@@ -367,6 +398,17 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 glassbox_report::fmt_metric(e.roc_auc),
                 glassbox_report::fmt_metric(e.log_loss)
             );
+            if let Some(t) = &outcome.time_cv {
+                let m = |k: &str| format!("{:.4} ± {:.4}", t.metrics[k].mean, t.metrics[k].std);
+                println!(
+                    "{} time windows on '{}' ({:?}): ROC AUC {}  accuracy {}",
+                    t.windows.len(),
+                    t.time_column,
+                    t.mode,
+                    m("roc_auc"),
+                    m("accuracy")
+                );
+            }
             if let Some(cv) = &outcome.cv {
                 let m = |k: &str| format!("{:.4} ± {:.4}", cv.metrics[k].mean, cv.metrics[k].std);
                 println!(

@@ -242,11 +242,28 @@ fn dates_in_a_zone_train_and_predict_the_same_way() {
     assert!(String::from_utf8_lossy(&o.stdout)
         .contains("read as day-first (DD/MM/YYYY); choose month-first if that is wrong (--date-order mdy)"));
     let out = out_dir(tmp.path(), "m");
-    let o =
-        glassbox(&["train", &data, "--target", "label", "--timezone", "Europe/Berlin", "--out", out.to_str().unwrap()]);
+    let o = glassbox(&[
+        "train",
+        &data,
+        "--target",
+        "label",
+        "--timezone",
+        "Europe/Berlin",
+        "--time-column",
+        "when",
+        "--time-windows",
+        "3",
+        "--window",
+        "rolling",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let model: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("model.json")).unwrap()).unwrap();
     assert_eq!(model["schema"]["timezone"], "Europe/Berlin");
+    let metrics: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("metrics.json")).unwrap()).unwrap();
+    assert_eq!(metrics["time_cv"]["mode"], "rolling");
+    assert_eq!(metrics["time_cv"]["windows"].as_array().unwrap().len(), 3);
     assert_eq!(model["schema"]["columns"][0]["date_order"], "dmy");
     let preds = tmp.path().join("p.csv");
     let o = glassbox(&["predict", out.join("model.json").to_str().unwrap(), &data, "--out", preds.to_str().unwrap()]);

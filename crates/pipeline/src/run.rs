@@ -192,10 +192,26 @@ pub struct TrainSpec {
     /// `class_weight="balanced"` (models that take weights).
     #[serde(default)]
     pub balanced: bool,
+    /// Also validate in time order on this datetime (or numeric) column.
+    #[serde(default)]
+    pub time_column: Option<String>,
+    /// Windows for time-ordered validation, and how they grow.
+    #[serde(default = "default_windows")]
+    pub time_windows: usize,
+    #[serde(default = "default_window_mode")]
+    pub window: validate::WindowMode,
     /// Columns left out of the features, by name.
     pub drop: Vec<String>,
     /// Flagged columns kept as features anyway, by name.
     pub keep: Vec<String>,
+}
+
+fn default_windows() -> usize {
+    4
+}
+
+fn default_window_mode() -> validate::WindowMode {
+    validate::WindowMode::Expanding
 }
 
 impl Default for TrainSpec {
@@ -208,6 +224,9 @@ impl Default for TrainSpec {
             read: ReadOptions::default(),
             cv: None,
             balanced: false,
+            time_column: None,
+            time_windows: default_windows(),
+            window: default_window_mode(),
             drop: Vec::new(),
             keep: Vec::new(),
         }
@@ -285,6 +304,8 @@ pub struct TrainOutcome {
     pub model: ModelFile,
     /// Cross-validation on the training rows, when asked for.
     pub cv: Option<validate::CvResult>,
+    /// Time-ordered validation on the training rows, when asked for.
+    pub time_cv: Option<validate::TimeCvResult>,
 }
 
 /// The `metrics.json` document: held-out test metrics with class labels as keys.
@@ -305,6 +326,9 @@ pub struct MetricsJson {
     /// Per metric: mean, std and each fold, when cross-validation ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cv: Option<BTreeMap<String, validate::MetricSummary>>,
+    /// Time-ordered validation: windows and per-metric summaries, when it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_cv: Option<validate::TimeCvResult>,
 }
 
 impl TrainOutcome {
@@ -328,6 +352,7 @@ impl TrainOutcome {
             rows_skipped: self.manifest.rows_skipped,
             roc_curves: e.roc_curves.clone(),
             cv: self.cv.as_ref().map(|c| c.metrics.clone()),
+            time_cv: self.time_cv.clone(),
         };
         let mut s = serde_json::to_string_pretty(&doc).expect("metrics always serialise");
         s.push('\n');
@@ -561,6 +586,21 @@ pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<T
         ),
         None => None,
     };
+    let time_cv = match &spec.time_column {
+        Some(name) => Some(validate::time_validate(
+            table,
+            &feature_columns,
+            &train_rows,
+            &y_train,
+            classes.len(),
+            &spec.model,
+            spec.balanced,
+            find_column(table, name)?,
+            spec.time_windows,
+            spec.window,
+        )?),
+        None => None,
+    };
 
     let fitted = features::fit(table, &feature_columns, &train_rows)?;
     let x_train = fitted.transform(table, &train_rows)?;
@@ -634,6 +674,7 @@ pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<T
         row_issues: table.row_issues.clone(),
         model: model_file,
         cv,
+        time_cv,
     })
 }
 
@@ -888,6 +929,28 @@ mod tests {
                 < names.iter().position(|&n| n == "baseline_stratified")
         );
         assert!(board.windows(2).all(|w| w[0].cv["roc_auc"].mean >= w[1].cv["roc_auc"].mean));
+    }
+
+    #[test]
+    fn time_validation_lands_in_metrics_json() {
+        let mut csv = String::from("when,x,y\n");
+        for i in 0..80 {
+            csv.push_str(&format!(
+                "2024-03-{:02}T{:02}:00:00Z,{}.5,{}\n",
+                1 + i / 24,
+                i % 24,
+                i % 10,
+                if i % 10 > 4 { "b" } else { "a" }
+            ));
+        }
+        let spec = TrainSpec { time_column: Some("when".into()), time_windows: 3, ..spec("y") };
+        let o = train(csv.as_bytes(), "t.csv", &spec).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&o.metrics_json()).unwrap();
+        assert_eq!(json["time_cv"]["windows"].as_array().unwrap().len(), 3);
+        assert_eq!(json["time_cv"]["mode"], "expanding");
+        assert_eq!(json["time_cv"]["metrics"]["accuracy"]["folds"].as_array().unwrap().len(), 3);
+        let bad = TrainSpec { time_column: Some("nope".into()), ..spec };
+        assert_eq!(train(csv.as_bytes(), "t.csv", &bad).unwrap_err().kind(), ErrorKind::UnknownColumn);
     }
 
     #[test]

@@ -190,3 +190,142 @@ mod tests {
         assert_eq!((s.mean, s.std), (2.5, 1.25f64.sqrt()));
     }
 }
+
+/// How time windows grow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowMode {
+    /// Train on everything before the window: "how will it do next period?"
+    Expanding,
+    /// Train on the one block just before the window: a fixed-length memory.
+    Rolling,
+}
+
+/// One time window: what trained, what was scored, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeWindow {
+    pub n_train: usize,
+    pub n_test: usize,
+    /// Time values (UTC seconds for a datetime column) spanned by each part.
+    pub train_from: f64,
+    pub train_to: f64,
+    pub test_from: f64,
+    pub test_to: f64,
+}
+
+/// Time-ordered validation: train on the past, score the next window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeCvResult {
+    pub time_column: String,
+    pub mode: WindowMode,
+    pub windows: Vec<TimeWindow>,
+    /// Rows left out because their time is missing.
+    pub rows_without_time: usize,
+    pub metrics: BTreeMap<String, MetricSummary>,
+}
+
+/// Sorts `rows` by the time column, cuts them into `n_windows + 1` equal
+/// consecutive blocks, and for each window after the first trains on the
+/// past (all earlier blocks, or only the previous one when rolling) and
+/// scores the window. The preprocessing is refitted for every window.
+#[allow(clippy::too_many_arguments)]
+pub fn time_validate(
+    table: &Table,
+    feature_columns: &[usize],
+    rows: &[usize],
+    y: &[usize],
+    n_classes: usize,
+    spec: &ModelSpec,
+    balanced: bool,
+    time_column: usize,
+    n_windows: usize,
+    mode: WindowMode,
+) -> Result<TimeCvResult> {
+    let col = &table.columns[time_column];
+    if !col.kind.is_numeric() {
+        return Err(Error::new(
+            ErrorKind::BadSpec,
+            format!("the time column '{}' is {}, not a datetime or a number", col.name, col.kind.as_str()),
+        ));
+    }
+    let mut timed: Vec<(f64, usize, usize)> =
+        rows.iter().zip(y).filter_map(|(&r, &c)| col.number(r).map(|t| (t, r, c))).collect();
+    let rows_without_time = rows.len() - timed.len();
+    // Stable sort: rows at the same instant keep file order.
+    timed.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let blocks = n_windows + 1;
+    if n_windows < 1 || timed.len() < blocks * 2 {
+        return Err(Error::new(
+            ErrorKind::BadSpec,
+            format!("{} timed rows are too few for {n_windows} time windows", timed.len()),
+        ));
+    }
+    let bound = |b: usize| b * timed.len() / blocks;
+    let mut per_metric: Vec<Vec<f64>> = vec![Vec::new(); CV_METRICS.len()];
+    let mut windows = Vec::with_capacity(n_windows);
+    for w in 1..blocks {
+        let train_start = if mode == WindowMode::Rolling { bound(w - 1) } else { 0 };
+        let (train, test) = (&timed[train_start..bound(w)], &timed[bound(w)..bound(w + 1)]);
+        let train_rows: Vec<usize> = train.iter().map(|t| t.1).collect();
+        let test_rows: Vec<usize> = test.iter().map(|t| t.1).collect();
+        let y_train: Vec<usize> = train.iter().map(|t| t.2).collect();
+        let y_test: Vec<usize> = test.iter().map(|t| t.2).collect();
+        let fitted = features::fit(table, feature_columns, &train_rows)?;
+        let weights = balanced.then(|| crate::model::balanced_weights(&y_train, n_classes));
+        let model =
+            spec.fit_weighted(&fitted.transform(table, &train_rows)?, &y_train, n_classes, weights.as_deref())?;
+        let e = evaluate(&y_test, &model.predict_proba(&fitted.transform(table, &test_rows)?), n_classes);
+        for (slot, v) in per_metric.iter_mut().zip([e.accuracy, e.roc_auc, e.macro_avg.f1, e.log_loss]) {
+            slot.push(v);
+        }
+        windows.push(TimeWindow {
+            n_train: train.len(),
+            n_test: test.len(),
+            train_from: train[0].0,
+            train_to: train[train.len() - 1].0,
+            test_from: test[0].0,
+            test_to: test[test.len() - 1].0,
+        });
+    }
+    let metrics = CV_METRICS.iter().map(|m| m.to_string()).zip(per_metric.into_iter().map(summary)).collect();
+    Ok(TimeCvResult { time_column: col.name.clone(), mode, windows, rows_without_time, metrics })
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::*;
+    use crate::ingest::parse_csv;
+
+    fn drifting() -> Table {
+        // Days 1..=60; x predicts y, and the file is not in time order.
+        let mut csv = String::from("day,x,y\n");
+        for i in (0..60).rev() {
+            csv.push_str(&format!(
+                "2024-0{}-{:02},{}.5,{}\n",
+                1 + i / 28,
+                1 + i % 28,
+                i % 10,
+                if i % 10 > 4 { "hi" } else { "lo" }
+            ));
+        }
+        parse_csv(csv.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn windows_train_on_the_past_and_score_the_next_block() {
+        let t = drifting();
+        let rows: Vec<usize> = (0..60).collect();
+        let y: Vec<usize> = rows.iter().map(|&r| usize::from(t.columns[2].text(r).unwrap() == "lo")).collect();
+        let r =
+            time_validate(&t, &[1], &rows, &y, 2, &ModelSpec::default(), false, 0, 3, WindowMode::Expanding).unwrap();
+        assert_eq!(r.windows.len(), 3);
+        assert_eq!(r.windows.iter().map(|w| (w.n_train, w.n_test)).collect::<Vec<_>>(), [(15, 15), (30, 15), (45, 15)]);
+        for w in &r.windows {
+            assert!(w.train_to < w.test_from, "training ends before the window starts: {w:?}");
+        }
+        let rolling =
+            time_validate(&t, &[1], &rows, &y, 2, &ModelSpec::default(), false, 0, 3, WindowMode::Rolling).unwrap();
+        assert_eq!(rolling.windows.iter().map(|w| w.n_train).collect::<Vec<_>>(), [15, 15, 15]);
+        assert!(time_validate(&t, &[1], &rows, &y, 2, &ModelSpec::default(), false, 2, 3, WindowMode::Rolling).is_err());
+    }
+}

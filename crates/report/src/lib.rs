@@ -260,6 +260,49 @@ pub fn cv_html(o: &TrainOutcome) -> Option<String> {
     Some(t)
 }
 
+/// Time-ordered validation, when it ran: each window's span and scores.
+pub fn time_cv_html(o: &TrainOutcome) -> Option<String> {
+    let t = o.time_cv.as_ref()?;
+    let datetime = o
+        .model
+        .schema
+        .columns
+        .iter()
+        .any(|c| c.name == t.time_column && c.kind == glassbox_pipeline::ingest::ColumnKind::Datetime);
+    let when = |v: f64| {
+        if datetime {
+            glassbox_pipeline::ingest::datetime::format_utc(v)
+        } else {
+            format!("{v}")
+        }
+    };
+    let mut h = format!(
+        "<p class=\"muted\">Training rows in order of <b>{}</b>, {} windows ({}), rows without a time left out: {}.</p><table class=\"report\" data-testid=\"time-cv-table\"><thead><tr><th>window</th><th>trained on</th><th>scored on</th><th>accuracy</th><th>ROC AUC</th><th>log loss</th></tr></thead><tbody>",
+        escape(&t.time_column),
+        t.windows.len(),
+        match t.mode { glassbox_pipeline::validate::WindowMode::Expanding => "expanding", glassbox_pipeline::validate::WindowMode::Rolling => "rolling" },
+        t.rows_without_time
+    );
+    for (i, w) in t.windows.iter().enumerate() {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{} rows, {} … {}</td><td>{} rows, {} … {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            i + 1,
+            w.n_train,
+            when(w.train_from),
+            when(w.train_to),
+            w.n_test,
+            when(w.test_from),
+            when(w.test_to),
+            fmt_metric(t.metrics["accuracy"].folds[i]),
+            fmt_metric(t.metrics["roc_auc"].folds[i]),
+            fmt_metric(t.metrics["log_loss"].folds[i])
+        );
+    }
+    h.push_str("</tbody></table>");
+    Some(h)
+}
+
 /// The whole report as one HTML document.
 pub fn render(o: &TrainOutcome) -> String {
     let m = &o.manifest;
@@ -289,6 +332,9 @@ pub fn render(o: &TrainOutcome) -> String {
     let _ = write!(h, "<h2>Classification report</h2>{}", classification_report_html(o));
     if let Some(cv) = cv_html(o) {
         let _ = write!(h, "<h2>Cross-validation</h2>{cv}");
+    }
+    if let Some(t) = time_cv_html(o) {
+        let _ = write!(h, "<h2>Validation in time order</h2>{t}");
     }
     let _ = write!(
         h,

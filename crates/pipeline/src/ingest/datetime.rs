@@ -192,6 +192,12 @@ impl DateParser {
     }
 }
 
+/// A UTC date-time from seconds since 1970, as `2024-03-05T14:30:00Z`
+/// (without seconds' fraction); the number itself when out of range.
+pub fn format_utc(seconds: f64) -> String {
+    jiff::Timestamp::from_second(seconds.floor() as i64).map_or_else(|_| seconds.to_string(), |t| t.to_string())
+}
+
 /// The order the values' `A/B/YYYY` dates imply: day-first if some A is over
 /// 12, month-first if some B is; `None` with `ambiguous` when no value tells.
 /// Both at once means these are not dates in one order: `None`, not ambiguous.
@@ -244,6 +250,12 @@ mod tests {
         check(Ymd, "UTC", "hello", None);
         check(Ymd, "UTC", "20240305", None);
         check(Ymd, "UTC", "12:30", None);
+    }
+
+    #[test]
+    fn utc_formatting() {
+        assert_eq!(format_utc(1_709_596_800.0), "2024-03-05T00:00:00Z");
+        assert_eq!(format_utc(1e30), "1000000000000000000000000000000");
     }
 
     #[test]
