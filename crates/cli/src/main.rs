@@ -360,7 +360,6 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 drop,
                 keep,
                 read: table.options()?,
-                ..TrainSpec::default()
             };
             let name = data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let outcome =

@@ -512,6 +512,21 @@ fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
     })
 }
 
+impl Prepared {
+    /// The validation problem on these training rows.
+    fn problem<'a>(&'a self, table: &'a Table, spec: &'a ModelSpec, balanced: bool) -> validate::Problem<'a> {
+        validate::Problem {
+            table,
+            feature_columns: &self.feature_columns,
+            rows: &self.train_rows,
+            y: &self.y_train,
+            n_classes: self.classes.len(),
+            spec,
+            balanced,
+        }
+    }
+}
+
 /// One model's line on the leaderboard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeaderboardEntry {
@@ -536,18 +551,8 @@ pub fn compare(
     let mut board = models
         .iter()
         .map(|m| {
-            let (cv, _, timing) = validate::cross_validate(
-                table,
-                &p.feature_columns,
-                &p.train_rows,
-                &p.y_train,
-                p.classes.len(),
-                m,
-                spec.balanced,
-                folds,
-                spec.seed,
-                clock,
-            )?;
+            let (cv, _, timing) =
+                validate::cross_validate(&p.problem(table, m, spec.balanced), folds, spec.seed, clock)?;
             Ok(LeaderboardEntry {
                 model: m.name().to_string(),
                 params: m.params_text(),
@@ -564,43 +569,18 @@ pub fn compare(
 /// Trains and evaluates on a table that has been read already; `spec.read`
 /// is not used (the table was read with it or with other options).
 pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<TrainOutcome> {
+    let prepared = prepare(table, spec)?;
+    // Validation sees the training rows only, with its own preprocessing per fold or window.
+    let problem = prepared.problem(table, &spec.model, spec.balanced);
+    let cv = spec.cv.map(|k| validate::cross_validate(&problem, k, spec.seed, None).map(|r| r.0)).transpose()?;
+    let time_cv = spec
+        .time_column
+        .as_ref()
+        .map(|name| validate::time_validate(&problem, find_column(table, name)?, spec.time_windows, spec.window))
+        .transpose()?;
     let Prepared { target_idx, classes, labelled, train_rows, test_rows, y_train, y_test, columns, feature_columns } =
-        prepare(table, spec)?;
+        prepared;
     let classes = &classes;
-    // Cross-validation sees the training rows only, with its own preprocessing per fold.
-    let cv = match spec.cv {
-        Some(k) => Some(
-            validate::cross_validate(
-                table,
-                &feature_columns,
-                &train_rows,
-                &y_train,
-                classes.len(),
-                &spec.model,
-                spec.balanced,
-                k,
-                spec.seed,
-                None,
-            )?
-            .0,
-        ),
-        None => None,
-    };
-    let time_cv = match &spec.time_column {
-        Some(name) => Some(validate::time_validate(
-            table,
-            &feature_columns,
-            &train_rows,
-            &y_train,
-            classes.len(),
-            &spec.model,
-            spec.balanced,
-            find_column(table, name)?,
-            spec.time_windows,
-            spec.window,
-        )?),
-        None => None,
-    };
 
     let fitted = features::fit(table, &feature_columns, &train_rows)?;
     let x_train = fitted.transform(table, &train_rows)?;

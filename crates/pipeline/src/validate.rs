@@ -88,22 +88,63 @@ fn summary(values: Vec<f64>) -> MetricSummary {
     MetricSummary { mean, std, folds: values }
 }
 
-/// Cross-validates `spec` on `rows` of `table` (with classes `y`), refitting
-/// the preprocessing of `feature_columns` inside every fold.
-#[allow(clippy::too_many_arguments)]
+/// What is validated: a model on feature columns of some rows of a table.
+pub struct Problem<'a> {
+    pub table: &'a Table,
+    pub feature_columns: &'a [usize],
+    /// Table rows to validate on (the training rows of a run), and their classes.
+    pub rows: &'a [usize],
+    pub y: &'a [usize],
+    pub n_classes: usize,
+    pub spec: &'a ModelSpec,
+    /// Weigh classes inversely to their frequency in each training part.
+    pub balanced: bool,
+}
+
+impl Problem<'_> {
+    /// Fits the preprocessing and the model on `train` only, scores `validation`:
+    /// the one place every fold and window goes through, so none can leak.
+    fn fit_and_score(
+        &self,
+        train: &[usize],
+        y_train: &[usize],
+        validation: &[usize],
+        y_val: &[usize],
+        now: &dyn Fn() -> f64,
+        timing: &mut Timing,
+    ) -> Result<(FittedFeatures, [f64; 4])> {
+        let t0 = now();
+        let fitted = features::fit(self.table, self.feature_columns, train)?;
+        let weights = self.balanced.then(|| crate::model::balanced_weights(y_train, self.n_classes));
+        let model = self.spec.fit_weighted(
+            &fitted.transform(self.table, train)?,
+            y_train,
+            self.n_classes,
+            weights.as_deref(),
+        )?;
+        let t1 = now();
+        let proba = model.predict_proba(&fitted.transform(self.table, validation)?);
+        timing.fit_seconds += t1 - t0;
+        timing.predict_seconds += now() - t1;
+        let e = evaluate(y_val, &proba, self.n_classes);
+        Ok((fitted, [e.accuracy, e.roc_auc, e.macro_avg.f1, e.log_loss]))
+    }
+}
+
+fn summaries(per_metric: Vec<Vec<f64>>) -> BTreeMap<String, MetricSummary> {
+    CV_METRICS.iter().map(|m| m.to_string()).zip(per_metric.into_iter().map(summary)).collect()
+}
+
+/// Cross-validates the problem with `k` stratified folds, refitting the
+/// preprocessing inside every fold.
 pub fn cross_validate(
-    table: &Table,
-    feature_columns: &[usize],
-    rows: &[usize],
-    y: &[usize],
-    n_classes: usize,
-    spec: &ModelSpec,
-    balanced: bool,
+    p: &Problem<'_>,
     k: usize,
     seed: u64,
     clock: Option<&dyn Fn() -> f64>,
 ) -> Result<(CvResult, Vec<Fold>, Timing)> {
-    let folds = stratified_folds(y, n_classes, k, seed)?;
+    let (rows, y) = (p.rows, p.y);
+    let folds = stratified_folds(y, p.n_classes, k, seed)?;
     let now = || clock.map_or(0.0, |c| c());
     let mut per_metric: Vec<Vec<f64>> = vec![Vec::new(); CV_METRICS.len()];
     let mut out = Vec::with_capacity(k);
@@ -119,23 +160,13 @@ pub fn cross_validate(
         let validation: Vec<usize> = validation_positions.iter().map(|&p| rows[p]).collect();
         let y_train: Vec<usize> = train_pos.iter().map(|&p| y[p]).collect();
         let y_val: Vec<usize> = validation_positions.iter().map(|&p| y[p]).collect();
-        let t0 = now();
-        let fitted = features::fit(table, feature_columns, &train)?;
-        // Weights come from the fold's own training rows, like everything else it fits.
-        let weights = balanced.then(|| crate::model::balanced_weights(&y_train, n_classes));
-        let model = spec.fit_weighted(&fitted.transform(table, &train)?, &y_train, n_classes, weights.as_deref())?;
-        let t1 = now();
-        let proba = model.predict_proba(&fitted.transform(table, &validation)?);
-        timing.fit_seconds += t1 - t0;
-        timing.predict_seconds += now() - t1;
-        let e = evaluate(&y_val, &proba, n_classes);
-        for (slot, v) in per_metric.iter_mut().zip([e.accuracy, e.roc_auc, e.macro_avg.f1, e.log_loss]) {
+        let (fitted, scores) = p.fit_and_score(&train, &y_train, &validation, &y_val, &now, &mut timing)?;
+        for (slot, v) in per_metric.iter_mut().zip(scores) {
             slot.push(v);
         }
         out.push(Fold { train, validation, features: fitted });
     }
-    let metrics = CV_METRICS.iter().map(|m| m.to_string()).zip(per_metric.into_iter().map(summary)).collect();
-    Ok((CvResult { folds: k, seed, metrics }, out, timing))
+    Ok((CvResult { folds: k, seed, metrics: summaries(per_metric) }, out, timing))
 }
 
 #[cfg(test)]
@@ -174,7 +205,17 @@ mod tests {
         let t = parse_csv(csv.as_bytes()).unwrap();
         let rows: Vec<usize> = (0..40).collect();
         let y: Vec<usize> = (0..40).map(|i| i % 2).collect();
-        let (cv, folds, _) = cross_validate(&t, &[0], &rows, &y, 2, &ModelSpec::default(), false, 4, 1, None).unwrap();
+        let spec = ModelSpec::default();
+        let p = Problem {
+            table: &t,
+            feature_columns: &[0],
+            rows: &rows,
+            y: &y,
+            n_classes: 2,
+            spec: &spec,
+            balanced: false,
+        };
+        let (cv, folds, _) = cross_validate(&p, 4, 1, None).unwrap();
         assert_eq!(cv.metrics["accuracy"].folds.len(), 4);
         for f in &folds {
             let FittedColumn::Numeric { mean, .. } = &f.features.columns()[0] else { panic!("numeric") };
@@ -228,20 +269,8 @@ pub struct TimeCvResult {
 /// consecutive blocks, and for each window after the first trains on the
 /// past (all earlier blocks, or only the previous one when rolling) and
 /// scores the window. The preprocessing is refitted for every window.
-#[allow(clippy::too_many_arguments)]
-pub fn time_validate(
-    table: &Table,
-    feature_columns: &[usize],
-    rows: &[usize],
-    y: &[usize],
-    n_classes: usize,
-    spec: &ModelSpec,
-    balanced: bool,
-    time_column: usize,
-    n_windows: usize,
-    mode: WindowMode,
-) -> Result<TimeCvResult> {
-    let col = &table.columns[time_column];
+pub fn time_validate(p: &Problem<'_>, time_column: usize, n_windows: usize, mode: WindowMode) -> Result<TimeCvResult> {
+    let col = &p.table.columns[time_column];
     if !col.kind.is_numeric() {
         return Err(Error::new(
             ErrorKind::BadSpec,
@@ -249,8 +278,8 @@ pub fn time_validate(
         ));
     }
     let mut timed: Vec<(f64, usize, usize)> =
-        rows.iter().zip(y).filter_map(|(&r, &c)| col.number(r).map(|t| (t, r, c))).collect();
-    let rows_without_time = rows.len() - timed.len();
+        p.rows.iter().zip(p.y).filter_map(|(&r, &c)| col.number(r).map(|t| (t, r, c))).collect();
+    let rows_without_time = p.rows.len() - timed.len();
     // Stable sort: rows at the same instant keep file order.
     timed.sort_by(|a, b| a.0.total_cmp(&b.0));
     let blocks = n_windows + 1;
@@ -270,12 +299,9 @@ pub fn time_validate(
         let test_rows: Vec<usize> = test.iter().map(|t| t.1).collect();
         let y_train: Vec<usize> = train.iter().map(|t| t.2).collect();
         let y_test: Vec<usize> = test.iter().map(|t| t.2).collect();
-        let fitted = features::fit(table, feature_columns, &train_rows)?;
-        let weights = balanced.then(|| crate::model::balanced_weights(&y_train, n_classes));
-        let model =
-            spec.fit_weighted(&fitted.transform(table, &train_rows)?, &y_train, n_classes, weights.as_deref())?;
-        let e = evaluate(&y_test, &model.predict_proba(&fitted.transform(table, &test_rows)?), n_classes);
-        for (slot, v) in per_metric.iter_mut().zip([e.accuracy, e.roc_auc, e.macro_avg.f1, e.log_loss]) {
+        let (_, scores) =
+            p.fit_and_score(&train_rows, &y_train, &test_rows, &y_test, &|| 0.0, &mut Timing::default())?;
+        for (slot, v) in per_metric.iter_mut().zip(scores) {
             slot.push(v);
         }
         windows.push(TimeWindow {
@@ -287,8 +313,7 @@ pub fn time_validate(
             test_to: test[test.len() - 1].0,
         });
     }
-    let metrics = CV_METRICS.iter().map(|m| m.to_string()).zip(per_metric.into_iter().map(summary)).collect();
-    Ok(TimeCvResult { time_column: col.name.clone(), mode, windows, rows_without_time, metrics })
+    Ok(TimeCvResult { time_column: col.name.clone(), mode, windows, rows_without_time, metrics: summaries(per_metric) })
 }
 
 #[cfg(test)]
@@ -316,16 +341,24 @@ mod time_tests {
         let t = drifting();
         let rows: Vec<usize> = (0..60).collect();
         let y: Vec<usize> = rows.iter().map(|&r| usize::from(t.columns[2].text(r).unwrap() == "lo")).collect();
-        let r =
-            time_validate(&t, &[1], &rows, &y, 2, &ModelSpec::default(), false, 0, 3, WindowMode::Expanding).unwrap();
+        let spec = ModelSpec::default();
+        let p = Problem {
+            table: &t,
+            feature_columns: &[1],
+            rows: &rows,
+            y: &y,
+            n_classes: 2,
+            spec: &spec,
+            balanced: false,
+        };
+        let r = time_validate(&p, 0, 3, WindowMode::Expanding).unwrap();
         assert_eq!(r.windows.len(), 3);
         assert_eq!(r.windows.iter().map(|w| (w.n_train, w.n_test)).collect::<Vec<_>>(), [(15, 15), (30, 15), (45, 15)]);
         for w in &r.windows {
             assert!(w.train_to < w.test_from, "training ends before the window starts: {w:?}");
         }
-        let rolling =
-            time_validate(&t, &[1], &rows, &y, 2, &ModelSpec::default(), false, 0, 3, WindowMode::Rolling).unwrap();
+        let rolling = time_validate(&p, 0, 3, WindowMode::Rolling).unwrap();
         assert_eq!(rolling.windows.iter().map(|w| w.n_train).collect::<Vec<_>>(), [15, 15, 15]);
-        assert!(time_validate(&t, &[1], &rows, &y, 2, &ModelSpec::default(), false, 2, 3, WindowMode::Rolling).is_err());
+        assert!(time_validate(&p, 2, 3, WindowMode::Rolling).is_err());
     }
 }

@@ -344,7 +344,7 @@ pub fn render(o: &TrainOutcome) -> String {
     let _ = write!(h, "<h2>ROC curve</h2><div data-testid=\"roc-chart\">{}</div>", roc_chart(o));
     let _ = write!(h, "<h2>Columns</h2>{}", schema_html(o));
     let _ = write!(h, "<h2>How this was made</h2>{}", manifest_html(o));
-    let _ = write!(h, "<script>{SCRIPT}</script></body></html>\n");
+    let _ = writeln!(h, "<script>{SCRIPT}</script></body></html>");
     h
 }
 
