@@ -366,11 +366,14 @@ test('compare all models: a leaderboard ranked by ROC AUC, then train the one pi
       assert.ok(text.includes(`${e.cv[m].mean.toFixed(4)} ± ${e.cv[m].std.toFixed(4)}`), `${e.model} ${m}: CLI ${e.cv[m].mean} vs app "${text}"`);
     }
   }
-  await byId(page, 'leaderboard-row-random_forest').locator('button').click();
-  assert.equal(await byId(page, 'model-select').inputValue(), 'random_forest');
-  await screenshot(page, 'leaderboard');
+  await byId(page, 'leaderboard-row-knn').locator('button').click();
+  assert.equal(await byId(page, 'model-select').inputValue(), 'knn');
+  // Search k with both samplers: the convergence chart shows both curves.
+  await byId(page, 'search-sampler').selectOption('both');
   const m = await train(page);
   assert.ok(m.accuracy > 0.9 && m.auc > 0.98, JSON.stringify(m));
+  assert.match(await byId(page, 'search-chart').textContent(), /random[\s\S]*tpe/);
+  await screenshot(page, 'leaderboard');
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use glassbox_pipeline::ingest::{ColumnKind, DateOrder, ReadOptions};
 use glassbox_pipeline::model::{ModelSpec, MODEL_NAMES};
 use glassbox_pipeline::run::LeaderboardEntry;
+use glassbox_pipeline::search::Sampler;
 use glassbox_pipeline::{Inspection, TrainOutcome, TrainSpec};
 use glassbox_worker::web::PipelineBridge;
 use glassbox_worker::{Request, Response};
@@ -65,6 +66,8 @@ pub struct AppState {
     pub balanced: RwSignal<bool>,
     /// Validate in time order on this column ("" = no).
     pub time_column: RwSignal<String>,
+    /// Hyper-parameter search: "", "random", "tpe" or "both".
+    pub search: RwSignal<String>,
     /// The last comparison of models, best first.
     pub leaderboard: RwSignal<Option<Arc<Vec<LeaderboardEntry>>>>,
 }
@@ -85,6 +88,7 @@ impl AppState {
             cv_folds: RwSignal::new(5),
             balanced: RwSignal::new(false),
             time_column: RwSignal::new(String::new()),
+            search: RwSignal::new(String::new()),
             leaderboard: RwSignal::new(None),
         }
     }
@@ -173,6 +177,12 @@ impl AppState {
             cv: (folds > 1).then_some(folds),
             balanced: self.balanced.get_untracked(),
             time_column: Some(self.time_column.get_untracked()).filter(|c| !c.is_empty()),
+            search: match self.search.get_untracked().as_str() {
+                "random" => vec![Sampler::Random],
+                "tpe" => vec![Sampler::Tpe],
+                "both" => vec![Sampler::Random, Sampler::Tpe],
+                _ => Vec::new(),
+            },
             ..TrainSpec::default()
         }
     }
@@ -469,6 +479,15 @@ fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                         <option value="0">"none"</option>
                         <option value="5">"5 folds"</option>
                         <option value="10">"10 folds"</option>
+                    </select>
+                </label>
+                <label title="Try 20 settings of the model's hyper-parameters per sampler, scored by cross-validation on the training rows, and train with the best">"Search "
+                    <select data-testid="search-sampler" prop:value=move || state.search.get()
+                        on:change=move |ev| state.search.set(event_target_value(&ev)) disabled=busy>
+                        <option value="">"none"</option>
+                        <option value="random">"random, 20 trials"</option>
+                        <option value="tpe">"TPE, 20 trials"</option>
+                        <option value="both">"random and TPE, 20 trials each"</option>
                     </select>
                 </label>
                 <label title="Weigh each class inversely to its frequency, so rare classes count as much as common ones (logistic regression and trees)">

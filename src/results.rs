@@ -63,6 +63,10 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
                 <div>
                     <h3>"Classification report"</h3>
                     <div class="table-scroll" data-testid="classification-report" inner_html=report_table></div>
+                    {glassbox_report::search_html(&outcome).map(|s| view! {
+                        <h3>"Hyper-parameter search"</h3>
+                        <div class="table-scroll chart" inner_html=s></div>
+                    })}
                     {glassbox_report::time_cv_html(&outcome).map(|t| view! {
                         <h3>"Validation in time order"</h3>
                         <div class="table-scroll" inner_html=t></div>

@@ -92,6 +92,63 @@ fn draw_roc<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Best score so far against trial number, one line per sampler: which
+/// search converged faster on this data.
+pub fn convergence_svg(series: &[(String, Vec<f64>)]) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 320)).into_drawing_area();
+        let _ = draw_convergence(&root, series);
+        let _ = root.present();
+    }
+    svg
+}
+
+fn draw_convergence<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    series: &[(String, Vec<f64>)],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let n = series.iter().map(|s| s.1.len()).max().unwrap_or(1).max(2);
+    let values = series.iter().flat_map(|s| s.1.iter().copied()).filter(|v| v.is_finite());
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = if lo < hi { (lo - (hi - lo) * 0.05, hi + (hi - lo) * 0.05) } else { (lo - 0.01, lo + 0.01) };
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(56)
+        .caption("Best CV ROC AUC so far", ("sans-serif", 20))
+        .build_cartesian_2d(1f64..n as f64, lo..hi)?;
+    chart
+        .configure_mesh()
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 15))
+        .x_desc("Trial")
+        .y_desc("ROC AUC")
+        .y_label_formatter(&|v| format!("{v:.4}"))
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .light_line_style(RGBColor(238, 238, 238))
+        .draw()?;
+    for (i, (label, values)) in series.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        chart
+            .draw_series(LineSeries::new(
+                values.iter().enumerate().map(|(t, v)| ((t + 1) as f64, *v)),
+                color.stroke_width(2),
+            ))?
+            .label(label.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .label_font(("sans-serif", 15))
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()?;
+    Ok(())
+}
+
 /// A tiny bar histogram for a table cell: bars scaled to the largest count.
 /// Written by hand: at 72 × 18 pixels plotters' axes and margins are all overhead.
 pub fn mini_histogram_svg(counts: &[usize]) -> String {
@@ -119,6 +176,16 @@ pub fn mini_histogram_svg(counts: &[usize]) -> String {
 mod tests {
     use super::*;
     use glassbox_pipeline::metrics::roc_curve;
+
+    #[test]
+    fn convergence_golden() {
+        let svg = convergence_svg(&[
+            ("random".into(), vec![0.90, 0.92, 0.92, 0.95]),
+            ("tpe".into(), vec![0.91, 0.94, 0.96, 0.97]),
+        ]);
+        assert!(svg.contains(">\nrandom\n<") || svg.contains("random"));
+        check_golden("convergence.svg", &svg);
+    }
 
     #[test]
     fn mini_histogram_scales_to_the_largest_bin() {

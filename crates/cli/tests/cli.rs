@@ -343,3 +343,31 @@ fn compare_writes_a_ranked_leaderboard_and_train_takes_model_and_cv() {
         assert!(help.contains(name), "train --help lists {name}");
     }
 }
+
+#[test]
+fn search_with_both_samplers_writes_trials_and_a_chart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = out_dir(tmp.path(), "s");
+    let o = glassbox(&[
+        "train",
+        &sample("iris.csv"),
+        "--target",
+        "species",
+        "--model",
+        "decision_tree",
+        "--search",
+        "both",
+        "--trials",
+        "6",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let metrics: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("metrics.json")).unwrap()).unwrap();
+    let trials = metrics["search"].as_array().unwrap();
+    assert_eq!(trials.len(), 12);
+    assert_eq!(trials.iter().filter(|t| t["sampler"] == "tpe").count(), 6);
+    assert!(trials[0]["params"]["max_depth"].is_number());
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("data-testid=\"search-chart\"") && report.contains("Best CV ROC AUC so far"));
+}

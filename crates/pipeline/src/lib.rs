@@ -23,6 +23,7 @@ pub mod model_file;
 pub mod optim;
 pub mod quality;
 pub mod run;
+pub mod search;
 pub mod split;
 pub mod trees;
 pub mod validate;

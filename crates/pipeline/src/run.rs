@@ -200,10 +200,21 @@ pub struct TrainSpec {
     pub time_windows: usize,
     #[serde(default = "default_window_mode")]
     pub window: validate::WindowMode,
+    /// Search the model's hyper-parameters with these samplers (same budget
+    /// and seed each), and train the final model with the best trial's.
+    #[serde(default)]
+    pub search: Vec<crate::search::Sampler>,
+    /// Trials per sampler.
+    #[serde(default = "default_trials")]
+    pub trials: usize,
     /// Columns left out of the features, by name.
     pub drop: Vec<String>,
     /// Flagged columns kept as features anyway, by name.
     pub keep: Vec<String>,
+}
+
+fn default_trials() -> usize {
+    20
 }
 
 fn default_windows() -> usize {
@@ -227,6 +238,8 @@ impl Default for TrainSpec {
             time_column: None,
             time_windows: default_windows(),
             window: default_window_mode(),
+            search: Vec::new(),
+            trials: default_trials(),
             drop: Vec::new(),
             keep: Vec::new(),
         }
@@ -306,6 +319,8 @@ pub struct TrainOutcome {
     pub cv: Option<validate::CvResult>,
     /// Time-ordered validation on the training rows, when asked for.
     pub time_cv: Option<validate::TimeCvResult>,
+    /// Hyper-parameter searches, one per sampler, when asked for.
+    pub search: Vec<crate::search::SearchResult>,
 }
 
 /// The `metrics.json` document: held-out test metrics with class labels as keys.
@@ -329,6 +344,9 @@ pub struct MetricsJson {
     /// Time-ordered validation: windows and per-metric summaries, when it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_cv: Option<validate::TimeCvResult>,
+    /// Every search trial: sampler, parameters, score (mean CV ROC AUC).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub search: Vec<crate::search::Trial>,
 }
 
 impl TrainOutcome {
@@ -353,6 +371,7 @@ impl TrainOutcome {
             roc_curves: e.roc_curves.clone(),
             cv: self.cv.as_ref().map(|c| c.metrics.clone()),
             time_cv: self.time_cv.clone(),
+            search: self.search.iter().flat_map(|s| s.trials.iter().cloned()).collect(),
         };
         let mut s = serde_json::to_string_pretty(&doc).expect("metrics always serialise");
         s.push('\n');
@@ -570,6 +589,38 @@ pub fn compare(
 /// is not used (the table was read with it or with other options).
 pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<TrainOutcome> {
     let prepared = prepare(table, spec)?;
+    // The search scores trials by cross-validation on the training rows only;
+    // the winner becomes the model that is validated and tested below.
+    let search_folds = spec.cv.unwrap_or(3);
+    let searches = spec
+        .search
+        .iter()
+        .map(|&s| {
+            crate::search::search(
+                &prepared.problem(table, &spec.model, spec.balanced),
+                &spec.model,
+                s,
+                spec.trials,
+                search_folds,
+                spec.seed,
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let best = searches.iter().filter_map(|s| s.best()).fold(None, |b: Option<&crate::search::Trial>, t| {
+        if b.is_none_or(|b| t.score > b.score) {
+            Some(t)
+        } else {
+            b
+        }
+    });
+    let chosen = match best {
+        Some(t) => {
+            let result = crate::search::SearchResult { sampler: t.sampler, trials: vec![t.clone()] };
+            crate::search::best_model(&spec.model, &result)
+        }
+        None => spec.model.clone(),
+    };
+    let spec = &TrainSpec { model: chosen, ..spec.clone() };
     // Validation sees the training rows only, with its own preprocessing per fold or window.
     let problem = prepared.problem(table, &spec.model, spec.balanced);
     let cv = spec.cv.map(|k| validate::cross_validate(&problem, k, spec.seed, None).map(|r| r.0)).transpose()?;
@@ -655,6 +706,7 @@ pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<T
         model: model_file,
         cv,
         time_cv,
+        search: searches,
     })
 }
 
@@ -931,6 +983,28 @@ mod tests {
         assert_eq!(json["time_cv"]["metrics"]["accuracy"]["folds"].as_array().unwrap().len(), 3);
         let bad = TrainSpec { time_column: Some("nope".into()), ..spec };
         assert_eq!(train(csv.as_bytes(), "t.csv", &bad).unwrap_err().kind(), ErrorKind::UnknownColumn);
+    }
+
+    #[test]
+    fn search_picks_the_best_trial_for_the_final_model() {
+        use crate::search::Sampler;
+        let spec = TrainSpec {
+            search: vec![Sampler::Random, Sampler::Tpe],
+            trials: 6,
+            cv: Some(3),
+            model: ModelSpec::Knn { k: 5 },
+            ..spec("species")
+        };
+        let o = train(&sample("penguins.csv"), "p.csv", &spec).unwrap();
+        assert_eq!(o.search.len(), 2);
+        let best = o.search.iter().flat_map(|s| s.trials.iter()).max_by(|a, b| a.score.total_cmp(&b.score)).unwrap();
+        assert_eq!(o.model.spec, ModelSpec::Knn { k: best.params["k"] as usize }, "the final model has the best k");
+        let json: serde_json::Value = serde_json::from_str(&o.metrics_json()).unwrap();
+        let trials = json["search"].as_array().unwrap();
+        assert_eq!(trials.len(), 12);
+        assert!(trials
+            .iter()
+            .all(|t| t["sampler"].is_string() && t["params"]["k"].is_number() && t["score"].is_number()));
     }
 
     #[test]

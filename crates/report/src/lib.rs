@@ -260,6 +260,35 @@ pub fn cv_html(o: &TrainOutcome) -> Option<String> {
     Some(t)
 }
 
+/// The hyper-parameter search, when it ran: the convergence chart and the best trial per sampler.
+pub fn search_html(o: &TrainOutcome) -> Option<String> {
+    if o.search.is_empty() {
+        return None;
+    }
+    let series: Vec<(String, Vec<f64>)> =
+        o.search.iter().map(|s| (format!("{:?}", s.sampler).to_lowercase(), s.best_so_far())).collect();
+    let mut h = format!(
+        "<p class=\"muted\">{} trials per sampler, each scored by cross-validated ROC AUC on the training rows; the final model uses the best trial's parameters.</p><div data-testid=\"search-chart\">{}</div><table class=\"report\"><thead><tr><th>sampler</th><th>best ROC AUC</th><th>at trial</th><th>parameters</th></tr></thead><tbody>",
+        o.search[0].trials.len(),
+        glassbox_charts::convergence_svg(&series)
+    );
+    for s in &o.search {
+        if let Some(t) = s.best() {
+            let params: Vec<String> = t.params.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&format!("{:?}", s.sampler).to_lowercase()),
+                fmt_metric(t.score),
+                t.number,
+                escape(&params.join(", "))
+            );
+        }
+    }
+    h.push_str("</tbody></table>");
+    Some(h)
+}
+
 /// Time-ordered validation, when it ran: each window's span and scores.
 pub fn time_cv_html(o: &TrainOutcome) -> Option<String> {
     let t = o.time_cv.as_ref()?;
@@ -332,6 +361,9 @@ pub fn render(o: &TrainOutcome) -> String {
     let _ = write!(h, "<h2>Classification report</h2>{}", classification_report_html(o));
     if let Some(cv) = cv_html(o) {
         let _ = write!(h, "<h2>Cross-validation</h2>{cv}");
+    }
+    if let Some(s) = search_html(o) {
+        let _ = write!(h, "<h2>Hyper-parameter search</h2>{s}");
     }
     if let Some(t) = time_cv_html(o) {
         let _ = write!(h, "<h2>Validation in time order</h2>{t}");
