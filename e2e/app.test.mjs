@@ -348,6 +348,10 @@ test('ambiguous dates: the app asks day-first or month-first', async () => {
 test('compare all models: a leaderboard ranked by ROC AUC, then train the one picked', async () => {
   const { page, offsite, consoleErrors, context } = await openApp(browser, url);
   await loadSample(page, 'penguins', 'species');
+  await byId(page, 'preview-features-button').click();
+  await byId(page, 'feature-preview').waitFor(TIMEOUT);
+  assert.match(await byId(page, 'feature-preview').locator('thead').textContent(), /island_Biscoe.*bill_length_mm.*sex_male/);
+  assert.equal(await byId(page, 'feature-preview').locator('tbody tr').count(), 8);
   await byId(page, 'compare-button').click();
   await byId(page, 'leaderboard').waitFor(TIMEOUT);
   const rows = page.locator('[data-testid="leaderboard"] tbody tr');

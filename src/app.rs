@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use glassbox_pipeline::ingest::{ColumnKind, DateOrder, ReadOptions};
 use glassbox_pipeline::model::{ModelSpec, MODEL_NAMES};
-use glassbox_pipeline::run::LeaderboardEntry;
+use glassbox_pipeline::run::{FeaturePreview, LeaderboardEntry};
 use glassbox_pipeline::search::Sampler;
 use glassbox_pipeline::{Inspection, TrainOutcome, TrainSpec};
 use glassbox_worker::web::PipelineBridge;
@@ -68,6 +68,8 @@ pub struct AppState {
     pub time_column: RwSignal<String>,
     /// Hyper-parameter search: "", "random", "tpe" or "both".
     pub search: RwSignal<String>,
+    /// The transformed matrix's first rows, when asked for.
+    pub feature_preview: RwSignal<Option<Arc<FeaturePreview>>>,
     /// The last comparison of models, best first.
     pub leaderboard: RwSignal<Option<Arc<Vec<LeaderboardEntry>>>>,
 }
@@ -90,6 +92,7 @@ impl AppState {
             time_column: RwSignal::new(String::new()),
             search: RwSignal::new(String::new()),
             leaderboard: RwSignal::new(None),
+            feature_preview: RwSignal::new(None),
         }
     }
 
@@ -108,6 +111,7 @@ impl AppState {
             }
             Response::Trained(outcome) => self.outcome.set(Some(Arc::from(outcome))),
             Response::Leaderboard(board) => self.leaderboard.set(Some(Arc::new(board))),
+            Response::FeaturePreview(p) => self.feature_preview.set(Some(Arc::new(p))),
             Response::Progress { bytes_read, rows, memory_bytes } => {
                 loading::on_progress(self, bytes_read, rows, memory_bytes)
             }
@@ -138,6 +142,7 @@ impl AppState {
         self.notice.set(None);
         self.outcome.set(None);
         self.leaderboard.set(None);
+        self.feature_preview.set(None);
         self.inspection.set(None);
         self.file.set(Some(name.clone()));
         self.read.set(ReadOptions::default());
@@ -198,6 +203,13 @@ impl AppState {
             spec.cv.map(|k| format!(", with {k}-fold cross-validation")).unwrap_or_default()
         )));
         self.send(Request::Train { spec });
+    }
+
+    /// Shows the feature matrix the model would get.
+    fn preview_features(self) {
+        self.error.set(None);
+        self.busy.set(Busy::Training("Preparing the feature preview…".into()));
+        self.send(Request::PreviewFeatures { spec: self.spec() });
     }
 
     /// Cross-validates every model on the same folds and shows the ranking.
@@ -507,12 +519,17 @@ fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                         </label>
                     })
                 }
+                <button data-testid="preview-features-button"
+                    disabled=move || busy() || state.target.with(String::is_empty) on:click=move |_| state.preview_features()>
+                    "Preview features"
+                </button>
                 <button data-testid="compare-button"
                     disabled=move || busy() || state.target.with(String::is_empty) on:click=move |_| state.compare()>
                     "Compare all models"
                 </button>
                 <span class="muted">"stratified 80/20 split, seed 42"</span>
             </div>
+            <FeaturePreviewTable/>
             <Leaderboard/>
         </div>
     }
@@ -673,6 +690,36 @@ fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
         </div>
+    }
+}
+
+/// The transformed matrix: feature names as columns, the first training rows.
+#[component]
+fn FeaturePreviewTable() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        state.feature_preview.get().map(|p| {
+            let header = p.names.iter().map(|n| view! { <th scope="col">{n.clone()}</th> }).collect_view();
+            let rows = p
+                .rows
+                .iter()
+                .zip(&p.records)
+                .map(|(r, rec)| {
+                    let cells = r.iter().map(|v| view! { <td class="num">{format!("{v:.3}")}</td> }).collect_view();
+                    view! { <tr><td class="num">{*rec}</td>{cells}</tr> }
+                })
+                .collect_view();
+            view! {
+                <h3>{format!("Features the model sees ({} columns)", p.names.len())}</h3>
+                <p class="muted">"Fitted on the training rows: numbers median-imputed and standardised, categories one-hot (unseen → all zeros)."</p>
+                <div class="table-scroll">
+                    <table class="grid" data-testid="feature-preview">
+                        <thead><tr><th scope="col">"row"</th>{header}</tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            }
+        })
     }
 }
 

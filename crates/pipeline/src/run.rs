@@ -546,6 +546,29 @@ impl Prepared {
     }
 }
 
+/// The first rows of the feature matrix the model will see, with the
+/// feature names (`get_feature_names_out`), fitted on the training rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeaturePreview {
+    pub names: Vec<String>,
+    /// Table rows shown, as 0-based record indices in the file.
+    pub records: Vec<usize>,
+    pub rows: Vec<Vec<f64>>,
+}
+
+/// Fits the preprocessing on the training rows and transforms the first `n` of them.
+pub fn preview_features(table: &Table, spec: &TrainSpec, n: usize) -> Result<FeaturePreview> {
+    let p = prepare(table, spec)?;
+    let fitted = features::fit(table, &p.feature_columns, &p.train_rows)?;
+    let shown: Vec<usize> = p.train_rows.iter().take(n).copied().collect();
+    let m = fitted.transform(table, &shown)?;
+    Ok(FeaturePreview {
+        names: fitted.feature_names(),
+        records: shown.iter().map(|&r| table.records[r]).collect(),
+        rows: (0..m.n_rows).map(|i| m.row(i).to_vec()).collect(),
+    })
+}
+
 /// One model's line on the leaderboard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeaderboardEntry {
@@ -1005,6 +1028,18 @@ mod tests {
         assert!(trials
             .iter()
             .all(|t| t["sampler"].is_string() && t["params"]["k"].is_number() && t["score"].is_number()));
+    }
+
+    #[test]
+    fn feature_preview_names_and_standardised_values() {
+        let table = ingest::parse_csv(&sample("penguins.csv")).unwrap();
+        let p = preview_features(&table, &spec("species"), 5).unwrap();
+        assert_eq!(&p.names[..3], ["island_Biscoe", "island_Dream", "island_Torgersen"]);
+        assert!(p.names.contains(&"bill_length_mm".to_string()) && p.names.contains(&"sex_male".to_string()));
+        assert_eq!(p.rows.len(), 5);
+        assert!(p.rows.iter().all(|r| r.len() == p.names.len()));
+        // One-hot blocks hold exactly one 1 per row (no missing island).
+        assert!(p.rows.iter().all(|r| r[..3].iter().sum::<f64>() == 1.0));
     }
 
     #[test]

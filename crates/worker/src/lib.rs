@@ -19,12 +19,15 @@
 
 use glassbox_pipeline::ingest::{IngestSession, ReadOptions, Table};
 use glassbox_pipeline::model::ModelSpec;
-use glassbox_pipeline::run::LeaderboardEntry;
+use glassbox_pipeline::run::{FeaturePreview, LeaderboardEntry};
 use glassbox_pipeline::{Error, ErrorKind, Inspection, TrainOutcome, TrainSpec};
 use serde::{Deserialize, Serialize};
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+
+/// Rows in the feature preview.
+pub const PREVIEW_FEATURE_ROWS: usize = 8;
 
 /// How much memory the table may take in a browser tab. Training needs about
 /// as much again for the feature matrix, and wasm32 memory ends at 4 GiB.
@@ -54,6 +57,8 @@ pub enum Request {
     Train { spec: TrainSpec },
     /// Cross-validate these models (by name) on the training rows of the table read last.
     Compare { spec: TrainSpec, models: Vec<String>, folds: usize },
+    /// The first rows of the feature matrix, as the model would see them.
+    PreviewFeatures { spec: TrainSpec },
 }
 
 /// What the worker answers. Exactly one response per request.
@@ -71,6 +76,7 @@ pub enum Response {
     Trained(Box<TrainOutcome>),
     /// Models ranked by cross-validated ROC AUC, best first.
     Leaderboard(Vec<LeaderboardEntry>),
+    FeaturePreview(FeaturePreview),
     Cancelled,
     /// The request failed; `message` is for the person, `kind` for code.
     Failed {
@@ -160,6 +166,15 @@ impl Engine {
                     match specs.and_then(|s| glassbox_pipeline::run::compare(table, &spec, &s, folds, clock.as_deref()))
                     {
                         Ok(board) => Response::Leaderboard(board),
+                        Err(e) => Response::failed(e),
+                    }
+                }
+            },
+            Request::PreviewFeatures { spec } => match &self.table {
+                None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before previewing features")),
+                Some((table, _)) => {
+                    match glassbox_pipeline::run::preview_features(table, &spec, PREVIEW_FEATURE_ROWS) {
+                        Ok(p) => Response::FeaturePreview(p),
                         Err(e) => Response::failed(e),
                     }
                 }
