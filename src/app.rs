@@ -173,12 +173,13 @@ impl AppState {
         let drop = roles.iter().filter(|(_, &feature)| !feature).map(|(c, _)| c.clone()).collect();
         let keep =
             roles.iter().filter(|(c, &feature)| feature && excluded.contains(c)).map(|(c, _)| c.clone()).collect();
+        let defaults = TrainSpec::default();
         TrainSpec {
             target: self.target.get_untracked(),
             read: self.read.get_untracked(),
             drop,
             keep,
-            model: ModelSpec::by_name(&self.model.get_untracked(), 42).unwrap_or_default(),
+            model: ModelSpec::by_name(&self.model.get_untracked(), defaults.seed).unwrap_or_default(),
             cv: (folds > 1).then_some(folds),
             balanced: self.balanced.get_untracked(),
             time_column: Some(self.time_column.get_untracked()).filter(|c| !c.is_empty()),
@@ -188,7 +189,7 @@ impl AppState {
                 "both" => vec![Sampler::Random, Sampler::Tpe],
                 _ => Vec::new(),
             },
-            ..TrainSpec::default()
+            ..defaults
         }
     }
 

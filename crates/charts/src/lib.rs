@@ -16,6 +16,7 @@
 pub mod confusion;
 
 use glassbox_pipeline::metrics::RocCurve;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -35,15 +36,47 @@ pub const HEIGHT: u32 = 400;
 /// A ROC chart: one curve per entry of `curves`, labelled with `labels`
 /// (the positive class for binary, each class one-vs-rest otherwise) and its AUC.
 pub fn roc_svg(curves: &[RocCurve], labels: &[String]) -> String {
+    render(HEIGHT, |root| draw_roc(root, curves, labels))
+}
+
+/// Draws into an SVG string of the chart width and `height`. Drawing into a
+/// String cannot fail for I/O reasons; a layout failure leaves a partial
+/// chart rather than panicking the page.
+fn render(
+    height: u32,
+    draw: impl FnOnce(
+        &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<std::io::Error>>,
+) -> String {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        // Drawing into a String cannot fail for I/O reasons; a layout failure
-        // leaves a partial chart rather than panicking the page.
-        let _ = draw_roc(&root, curves, labels);
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        let _ = draw(&root);
         let _ = root.present();
     }
     svg
+}
+
+/// Lines with a legend in the lower right, one palette colour each.
+fn draw_lines<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    lines: Vec<(String, Vec<(f64, f64)>)>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    for (i, (label, points)) in lines.into_iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        chart
+            .draw_series(LineSeries::new(points, color.stroke_width(2)))?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .label_font(("sans-serif", 15))
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()?;
+    Ok(())
 }
 
 fn draw_roc<DB: DrawingBackend>(
@@ -72,36 +105,23 @@ fn draw_roc<DB: DrawingBackend>(
         .draw()?;
     // The chance line: a model no better than guessing.
     chart.draw_series(DashedLineSeries::new(vec![(0.0, 0.0), (1.0, 1.0)], 5, 4, RGBColor(150, 150, 150).into()))?;
-    for (i, (curve, label)) in curves.iter().zip(labels).enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
-        chart
-            .draw_series(LineSeries::new(
-                curve.fpr.iter().copied().zip(curve.tpr.iter().copied()),
-                color.stroke_width(2),
-            ))?
-            .label(format!("{label} (AUC {:.3})", curve.auc))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
-    }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font(("sans-serif", 15))
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()?;
-    Ok(())
+    let lines = curves
+        .iter()
+        .zip(labels)
+        .map(|(curve, label)| {
+            (
+                format!("{label} (AUC {:.3})", curve.auc),
+                curve.fpr.iter().copied().zip(curve.tpr.iter().copied()).collect(),
+            )
+        })
+        .collect();
+    draw_lines(&mut chart, lines)
 }
 
 /// Best score so far against trial number, one line per sampler: which
 /// search converged faster on this data.
 pub fn convergence_svg(series: &[(String, Vec<f64>)]) -> String {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, 320)).into_drawing_area();
-        let _ = draw_convergence(&root, series);
-        let _ = root.present();
-    }
-    svg
+    render(320, |root| draw_convergence(root, series))
 }
 
 fn draw_convergence<DB: DrawingBackend>(
@@ -129,24 +149,11 @@ fn draw_convergence<DB: DrawingBackend>(
         .x_label_formatter(&|v| format!("{v:.0}"))
         .light_line_style(RGBColor(238, 238, 238))
         .draw()?;
-    for (i, (label, values)) in series.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
-        chart
-            .draw_series(LineSeries::new(
-                values.iter().enumerate().map(|(t, v)| ((t + 1) as f64, *v)),
-                color.stroke_width(2),
-            ))?
-            .label(label.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
-    }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font(("sans-serif", 15))
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()?;
-    Ok(())
+    let lines = series
+        .iter()
+        .map(|(label, values)| (label.clone(), values.iter().enumerate().map(|(t, v)| ((t + 1) as f64, *v)).collect()))
+        .collect();
+    draw_lines(&mut chart, lines)
 }
 
 /// A tiny bar histogram for a table cell: bars scaled to the largest count.

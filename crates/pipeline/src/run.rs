@@ -629,20 +629,9 @@ pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<T
             )
         })
         .collect::<Result<Vec<_>>>()?;
-    let best = searches.iter().filter_map(|s| s.best()).fold(None, |b: Option<&crate::search::Trial>, t| {
-        if b.is_none_or(|b| t.score > b.score) {
-            Some(t)
-        } else {
-            b
-        }
-    });
-    let chosen = match best {
-        Some(t) => {
-            let result = crate::search::SearchResult { sampler: t.sampler, trials: vec![t.clone()] };
-            crate::search::best_model(&spec.model, &result)
-        }
-        None => spec.model.clone(),
-    };
+    // The first of equally good trials wins, as within one search.
+    let best = searches.iter().filter_map(|s| s.best()).reduce(|b, t| if t.score > b.score { t } else { b });
+    let chosen = best.map_or_else(|| spec.model.clone(), |t| crate::search::with_params(&spec.model, &t.params));
     let spec = &TrainSpec { model: chosen, ..spec.clone() };
     // Validation sees the training rows only, with its own preprocessing per fold or window.
     let problem = prepared.problem(table, &spec.model, spec.balanced);

@@ -77,8 +77,8 @@ fn space(model: &ModelSpec) -> Vec<Dim> {
     }
 }
 
-/// The model with these parameter values.
-fn with_params(model: &ModelSpec, p: &BTreeMap<String, f64>) -> ModelSpec {
+/// The model with these parameter values (names as in [`Trial::params`]).
+pub fn with_params(model: &ModelSpec, p: &BTreeMap<String, f64>) -> ModelSpec {
     let int = |k: &str| p[k] as usize;
     match model {
         ModelSpec::LogisticRegression { .. } => ModelSpec::LogisticRegression { c: p["C"] },
@@ -205,11 +205,6 @@ pub fn search(
         }
     }
     Ok(SearchResult { sampler, trials: out })
-}
-
-/// The model with the best trial's parameters.
-pub fn best_model(model: &ModelSpec, result: &SearchResult) -> ModelSpec {
-    result.best().map_or_else(|| model.clone(), |t| with_params(model, &t.params))
 }
 
 #[cfg(test)]
