@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use glassbox_pipeline::ingest::{BadRows, ColumnKind, DateOrder, ReadOptions};
 use glassbox_pipeline::model::ModelSpec;
 use glassbox_pipeline::search::Sampler;
-use glassbox_pipeline::{ModelFile, TrainSpec};
+use glassbox_pipeline::{Control, ModelFile, TrainSpec};
 
 #[derive(Parser)]
 #[command(name = "glassbox", version, about = "Can a model predict this column, how well, and why?")]
@@ -42,6 +42,63 @@ struct ByteArgs {
     /// Another token that means "missing" (repeatable; added to the defaults).
     #[arg(long = "missing", value_name = "TOKEN")]
     missing: Vec<String>,
+}
+
+/// What `train` and `compare` share: the target, the split, weights, threads and how to read the table.
+#[derive(Args, Clone)]
+struct RunArgs {
+    /// The column to predict, as in the header or as normalised.
+    #[arg(long)]
+    target: String,
+    /// Seed for every random choice.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Share of rows held out for the test set.
+    #[arg(long, default_value_t = 0.2)]
+    test_size: f64,
+    /// `balanced` weighs each class inversely to its frequency (logistic regression and trees).
+    #[arg(long, value_parser = ["balanced", "none"], default_value = "none")]
+    class_weight: String,
+    /// Threads for folds, search trials, forest trees and per-class boosted trees (default: all
+    /// cores). The results do not depend on it.
+    #[arg(long, value_name = "N")]
+    workers: Option<usize>,
+    #[command(flatten)]
+    table: TableArgs,
+}
+
+impl RunArgs {
+    /// The spec's shared part: everything but the model and its validation.
+    fn spec(&self) -> Result<TrainSpec, Failure> {
+        Ok(TrainSpec {
+            target: self.target.clone(),
+            seed: self.seed,
+            test_size: self.test_size,
+            balanced: self.class_weight == "balanced",
+            read: self.table.options()?,
+            ..TrainSpec::default()
+        })
+    }
+
+    fn threads(&self) -> Result<usize, Failure> {
+        match self.workers {
+            Some(0) => Err(Failure::input("--workers must be at least 1, got 0".to_string())),
+            Some(n) => Ok(n),
+            None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        }
+    }
+}
+
+/// Progress on stderr, one line rewritten in place, when stderr is a terminal.
+fn progress_line(p: &glassbox_pipeline::Progress) -> bool {
+    use std::io::{IsTerminal, Write};
+    let mut err = std::io::stderr();
+    if err.is_terminal() {
+        let end = if p.done == p.total { "\n" } else { "" };
+        let _ = write!(err, "\r{}: {} of {}{end}", p.stage, p.done, p.total);
+        let _ = err.flush();
+    }
+    true
 }
 
 /// How to read a table and which columns to use.
@@ -160,28 +217,16 @@ enum Command {
     Train {
         /// The CSV file (delimiter, encoding, header and decimal comma are detected).
         data: PathBuf,
-        /// The column to predict, as in the header or as normalised.
-        #[arg(long)]
-        target: String,
-        /// Seed for every random choice.
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// Share of rows held out for the test set.
-        #[arg(long, default_value_t = 0.2)]
-        test_size: f64,
         /// Output folder for model.json, metrics.json and report.html.
         #[arg(long)]
         out: PathBuf,
         /// The model: logistic_regression, knn, naive_bayes, decision_tree, random_forest,
-        /// baseline_most_frequent or baseline_stratified.
+        /// gradient_boosting, baseline_most_frequent or baseline_stratified.
         #[arg(long, default_value = "logistic_regression")]
         model: String,
         /// Also cross-validate on the training rows with K stratified folds.
         #[arg(long, value_name = "K")]
         cv: Option<usize>,
-        /// `balanced` weighs each class inversely to its frequency (logistic regression and trees).
-        #[arg(long, value_parser = ["balanced", "none"], default_value = "none")]
-        class_weight: String,
         /// Also validate in time order on this datetime or numeric column: train on the past, score the next window.
         #[arg(long, value_name = "COLUMN")]
         time_column: Option<String>,
@@ -205,33 +250,23 @@ enum Command {
         #[arg(long, value_name = "COLUMN")]
         keep: Vec<String>,
         #[command(flatten)]
-        table: TableArgs,
+        run: RunArgs,
     },
     /// Cross-validate several models on the same folds of the training rows and rank them.
     Compare {
         /// The CSV file.
         data: PathBuf,
-        /// The column to predict.
+        /// Output folder for leaderboard.json.
         #[arg(long)]
-        target: String,
+        out: PathBuf,
         /// Comma-separated model names (default: all).
         #[arg(long, value_delimiter = ',')]
         models: Vec<String>,
         /// Folds.
         #[arg(long, default_value_t = 5)]
         cv: usize,
-        /// `balanced` weighs each class inversely to its frequency (logistic regression and trees).
-        #[arg(long, value_parser = ["balanced", "none"], default_value = "none")]
-        class_weight: String,
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        #[arg(long, default_value_t = 0.2)]
-        test_size: f64,
-        /// Output folder for leaderboard.json.
-        #[arg(long)]
-        out: PathBuf,
         #[command(flatten)]
-        table: TableArgs,
+        run: RunArgs,
     },
     /// Score a CSV with a saved model: one output row per input row.
     Predict {
@@ -286,10 +321,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Compare { data, target, models, cv, class_weight, seed, test_size, out, table } => {
+        Command::Compare { data, models, cv, out, run } => {
             let bytes = read(&data)?;
-            let balanced = class_weight == "balanced";
-            let spec = TrainSpec { target, seed, test_size, balanced, read: table.options()?, ..TrainSpec::default() };
+            let spec = run.spec()?;
+            let seed = spec.seed;
             let names: Vec<String> = if models.is_empty() {
                 glassbox_pipeline::model::MODEL_NAMES.iter().map(|s| s.to_string()).collect()
             } else {
@@ -305,7 +340,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             report_skipped(&data, &t.row_issues);
             let start = std::time::Instant::now();
             let clock = move || start.elapsed().as_secs_f64();
-            let board = glassbox_pipeline::run::compare(&t, &spec, &specs, cv, Some(&clock))
+            let control = Control { clock: Some(&clock), progress: Some(&progress_line), threads: run.threads()? };
+            let board = glassbox_pipeline::run::compare(&t, &spec, &specs, cv, &control)
                 .map_err(|e| Failure::from_pipeline(&data, e))?;
             std::fs::create_dir_all(&out)
                 .map_err(|e| Failure::input(format!("{}: cannot create the folder: {e}", out.display())))?;
@@ -333,33 +369,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
-        Command::Train {
-            data,
-            target,
-            seed,
-            test_size,
-            out,
-            model,
-            cv,
-            class_weight,
-            time_column,
-            time_windows,
-            window,
-            search,
-            trials,
-            drop,
-            keep,
-            table,
-        } => {
+        Command::Train { data, out, model, cv, time_column, time_windows, window, search, trials, drop, keep, run } => {
             let bytes = read(&data)?;
-            let model = ModelSpec::by_name(&model, seed).map_err(|e| Failure::input(e.to_string()))?;
+            let base = run.spec()?;
+            let model = ModelSpec::by_name(&model, base.seed).map_err(|e| Failure::input(e.to_string()))?;
             let spec = TrainSpec {
-                target,
-                seed,
-                test_size,
                 model,
                 cv,
-                balanced: class_weight == "balanced",
                 time_column,
                 time_windows,
                 window: if window == "rolling" {
@@ -376,11 +392,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 trials,
                 drop,
                 keep,
-                read: table.options()?,
+                ..base
             };
             let name = data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let outcome =
-                glassbox_pipeline::train(&bytes, &name, &spec).map_err(|e| Failure::from_pipeline(&data, e))?;
+            let start = std::time::Instant::now();
+            let clock = move || start.elapsed().as_secs_f64();
+            let control = Control { clock: Some(&clock), progress: Some(&progress_line), threads: run.threads()? };
+            let outcome = glassbox_pipeline::ingest::read_csv(&bytes, &spec.read)
+                .and_then(|t| glassbox_pipeline::run::train_table_with(&t, &name, &spec, &control))
+                .map_err(|e| Failure::from_pipeline(&data, e))?;
             report_skipped(&data, &outcome.row_issues);
             for c in outcome.manifest.columns.iter().filter(|c| !c.flags.is_empty()) {
                 let role = if c.role == glassbox_pipeline::run::Role::Excluded { "excluded" } else { "kept" };
@@ -413,6 +433,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 glassbox_report::fmt_metric(e.accuracy),
                 glassbox_report::fmt_metric(e.roc_auc),
                 glassbox_report::fmt_metric(e.log_loss)
+            );
+            println!(
+                "final model: fit {:.3} s on {} rows, predict {:.3} s on {} rows",
+                outcome.timing.fit_seconds, m.n_train, outcome.timing.predict_seconds, m.n_test
             );
             for s in &outcome.search {
                 if let Some(t) = s.best() {

@@ -29,6 +29,8 @@ pub enum ErrorKind {
     BadSpec,
     /// A model file that is not a Glassbox model, or one from a newer version.
     BadModel,
+    /// The person stopped the run.
+    Cancelled,
     /// A bug or an optimiser failure: not the person's fault.
     Internal,
 }

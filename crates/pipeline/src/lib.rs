@@ -13,6 +13,8 @@
 //! assert_eq!(out.test_rows().len(), 2);
 //! ```
 
+pub mod boosting;
+pub mod control;
 pub mod error;
 pub mod features;
 pub mod ingest;
@@ -28,6 +30,7 @@ pub mod split;
 pub mod trees;
 pub mod validate;
 
+pub use control::{Control, Progress};
 pub use error::{Error, ErrorKind, Result};
 pub use model_file::ModelFile;
 pub use run::{inspect, inspect_table, predict, train, train_table, Inspection, Prediction, TrainOutcome, TrainSpec};

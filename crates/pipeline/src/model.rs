@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::boosting::{BoostParams, Booster};
+use crate::control::Control;
 use crate::error::{Error, ErrorKind, Result};
 use crate::features::Matrix;
 use crate::optim::{sigmoid, softmax, Lbfgs, LogisticLoss, Objective};
@@ -36,6 +38,8 @@ pub enum ModelSpec {
     /// Bootstrap trees on random feature subsets (√p per split), averaged, as
     /// `RandomForestClassifier`.
     RandomForest { n_trees: usize, max_depth: Option<usize>, seed: u64 },
+    /// Histogram gradient-boosted trees, as `HistGradientBoostingClassifier`.
+    GradientBoosting(BoostParams),
     /// Always the most frequent training class (probability 1), as
     /// `DummyClassifier(strategy="most_frequent")`: the floor every model must beat.
     BaselineMostFrequent,
@@ -45,12 +49,13 @@ pub enum ModelSpec {
 }
 
 /// Every model name, as the CLI and the leaderboard spell them.
-pub const MODEL_NAMES: [&str; 7] = [
+pub const MODEL_NAMES: [&str; 8] = [
     "logistic_regression",
     "knn",
     "naive_bayes",
     "decision_tree",
     "random_forest",
+    "gradient_boosting",
     "baseline_most_frequent",
     "baseline_stratified",
 ];
@@ -69,6 +74,7 @@ impl ModelSpec {
             ModelSpec::Knn { .. } => "knn",
             ModelSpec::DecisionTree { .. } => "decision_tree",
             ModelSpec::RandomForest { .. } => "random_forest",
+            ModelSpec::GradientBoosting(_) => "gradient_boosting",
             ModelSpec::BaselineMostFrequent => "baseline_most_frequent",
             ModelSpec::BaselineStratified { .. } => "baseline_stratified",
         }
@@ -82,6 +88,7 @@ impl ModelSpec {
             "knn" => Ok(ModelSpec::Knn { k: 5 }),
             "decision_tree" => Ok(ModelSpec::DecisionTree { max_depth: None, min_samples_leaf: 1 }),
             "random_forest" => Ok(ModelSpec::RandomForest { n_trees: 100, max_depth: None, seed }),
+            "gradient_boosting" => Ok(ModelSpec::GradientBoosting(BoostParams::new(seed))),
             "baseline_most_frequent" => Ok(ModelSpec::BaselineMostFrequent),
             "baseline_stratified" => Ok(ModelSpec::BaselineStratified { seed }),
             other => Err(Error::new(
@@ -109,6 +116,7 @@ impl ModelSpec {
                 "n_estimators = {n_trees}, max_features = sqrt, max_depth = {}, bootstrap, seed = {seed}",
                 depth_text(*max_depth)
             ),
+            ModelSpec::GradientBoosting(p) => p.text(),
             ModelSpec::BaselineMostFrequent => "none".to_string(),
             ModelSpec::BaselineStratified { seed } => format!("seed = {seed}"),
         }
@@ -116,6 +124,14 @@ impl ModelSpec {
 
     pub fn validate(&self) -> Result<()> {
         match *self {
+            ModelSpec::GradientBoosting(p) => p.validate(),
+            ModelSpec::Knn { k: 0 } => Err(Error::new(ErrorKind::BadSpec, "k must be at least 1, got 0")),
+            ModelSpec::RandomForest { n_trees: 0, .. } => {
+                Err(Error::new(ErrorKind::BadSpec, "the forest needs at least 1 tree, got 0"))
+            }
+            ModelSpec::DecisionTree { max_depth: Some(0), .. } | ModelSpec::RandomForest { max_depth: Some(0), .. } => {
+                Err(Error::new(ErrorKind::BadSpec, "max_depth must be at least 1, got 0"))
+            }
             ModelSpec::LogisticRegression { c } if !(c.is_finite() && c > 0.0) => {
                 Err(Error::new(ErrorKind::BadSpec, format!("C must be a positive number, got {c}")))
             }
@@ -141,6 +157,20 @@ impl ModelSpec {
         n_classes: usize,
         class_weight: Option<&[f64]>,
     ) -> Result<FittedModel> {
+        self.fit_with(x, y, n_classes, class_weight, &Control::default())
+    }
+
+    /// Fits as [`ModelSpec::fit_weighted`] under a caller's control: a
+    /// forest's trees and a boosted model's per-class trees use its threads,
+    /// and both report progress (trees, iterations) and can be cancelled.
+    pub fn fit_with(
+        &self,
+        x: &Matrix,
+        y: &[usize],
+        n_classes: usize,
+        class_weight: Option<&[f64]>,
+        control: &Control<'_>,
+    ) -> Result<FittedModel> {
         self.validate()?;
         match *self {
             ModelSpec::LogisticRegression { c } => fit_logistic(x, y, n_classes, c, class_weight),
@@ -157,7 +187,11 @@ impl ModelSpec {
                 })
             }
             ModelSpec::RandomForest { n_trees, max_depth, seed } => Ok(FittedModel::RandomForest {
-                trees: fit_forest(x, y, n_classes, n_trees, max_depth, class_weight, seed),
+                trees: fit_forest(x, y, n_classes, n_trees, max_depth, class_weight, seed, control)?,
+                n_cols: x.n_cols,
+            }),
+            ModelSpec::GradientBoosting(ref p) => Ok(FittedModel::GradientBoosting {
+                booster: Booster::fit(x, y, n_classes, p, class_weight, control)?,
                 n_cols: x.n_cols,
             }),
             ModelSpec::BaselineMostFrequent => {
@@ -206,6 +240,10 @@ pub enum FittedModel {
     },
     RandomForest {
         trees: Vec<Tree>,
+        n_cols: usize,
+    },
+    GradientBoosting {
+        booster: Booster,
         n_cols: usize,
     },
     /// The same probabilities for every row.
@@ -318,7 +356,8 @@ impl FittedModel {
             FittedModel::NaiveBayes { means, .. } => Some(means.first().map_or(0, Vec::len)),
             FittedModel::Knn { n_cols, .. }
             | FittedModel::DecisionTree { n_cols, .. }
-            | FittedModel::RandomForest { n_cols, .. } => Some(*n_cols),
+            | FittedModel::RandomForest { n_cols, .. }
+            | FittedModel::GradientBoosting { n_cols, .. } => Some(*n_cols),
             FittedModel::Constant { .. } | FittedModel::Stratified { .. } => None,
         }
     }
@@ -399,6 +438,7 @@ impl FittedModel {
                     proba.iter().map(|p| p / trees.len() as f64).collect()
                 })
                 .collect(),
+            FittedModel::GradientBoosting { booster, .. } => booster.predict_proba(x),
             FittedModel::Constant { proba } => vec![proba.clone(); x.n_rows],
             FittedModel::Stratified { priors, seed } => (0..x.n_rows)
                 .map(|i| {
@@ -522,7 +562,7 @@ mod baseline_tests {
         let e = ModelSpec::by_name("svm", 1).unwrap_err();
         assert_eq!(
             e.message(),
-            "unknown model 'svm'; the models are: logistic_regression, knn, naive_bayes, decision_tree, random_forest, baseline_most_frequent, baseline_stratified"
+            "unknown model 'svm'; the models are: logistic_regression, knn, naive_bayes, decision_tree, random_forest, gradient_boosting, baseline_most_frequent, baseline_stratified"
         );
     }
 }

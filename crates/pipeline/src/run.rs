@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::control::Control;
 use crate::error::{Error, ErrorKind, Result};
 use crate::features;
 use crate::ingest::{self, ColumnKind, Format, ReadOptions, Rename, RowIssue, Table};
@@ -321,6 +322,11 @@ pub struct TrainOutcome {
     pub time_cv: Option<validate::TimeCvResult>,
     /// Hyper-parameter searches, one per sampler, when asked for.
     pub search: Vec<crate::search::SearchResult>,
+    /// The final model's fit (preprocessed training rows) and test-set
+    /// predict times, when the caller lent a clock; never in `metrics.json`
+    /// or the report, which hold only what the input and settings determine.
+    #[serde(default)]
+    pub timing: validate::Timing,
 }
 
 /// The `metrics.json` document: held-out test metrics with class labels as keys.
@@ -581,20 +587,29 @@ pub struct LeaderboardEntry {
 
 /// Cross-validates each model on the same folds of the training rows (the
 /// held-out test set is not used) and ranks them by mean ROC AUC, best first.
-/// `clock` (seconds) is the caller's: the pipeline reads no time itself.
+/// Timings come from the control's clock (the pipeline reads no time
+/// itself); progress counts folds over all models.
 pub fn compare(
     table: &Table,
     spec: &TrainSpec,
     models: &[ModelSpec],
     folds: usize,
-    clock: Option<&dyn Fn() -> f64>,
+    control: &Control<'_>,
 ) -> Result<Vec<LeaderboardEntry>> {
     let p = prepare(table, spec)?;
+    let total = models.len() * folds;
     let mut board = models
         .iter()
-        .map(|m| {
+        .enumerate()
+        .map(|(i, m)| {
+            let offset = |pr: &crate::control::Progress| {
+                control.progress.is_none_or(|listen| {
+                    listen(&crate::control::Progress { stage: "model fold", done: i * folds + pr.done, total })
+                })
+            };
+            let per_model = Control { progress: Some(&offset), ..*control };
             let (cv, _, timing) =
-                validate::cross_validate(&p.problem(table, m, spec.balanced), folds, spec.seed, clock)?;
+                validate::cross_validate(&p.problem(table, m, spec.balanced), folds, spec.seed, &per_model)?;
             Ok(LeaderboardEntry {
                 model: m.name().to_string(),
                 params: m.params_text(),
@@ -611,6 +626,17 @@ pub fn compare(
 /// Trains and evaluates on a table that has been read already; `spec.read`
 /// is not used (the table was read with it or with other options).
 pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<TrainOutcome> {
+    train_table_with(table, file_name, spec, &Control::default())
+}
+
+/// [`train_table`] under a caller's control: threads, progress and cancel,
+/// and the final model's fit and predict times from the caller's clock.
+pub fn train_table_with(
+    table: &Table,
+    file_name: &str,
+    spec: &TrainSpec,
+    control: &Control<'_>,
+) -> Result<TrainOutcome> {
     let prepared = prepare(table, spec)?;
     // The search scores trials by cross-validation on the training rows only;
     // the winner becomes the model that is validated and tested below.
@@ -626,6 +652,7 @@ pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<T
                 spec.trials,
                 search_folds,
                 spec.seed,
+                control,
             )
         })
         .collect::<Result<Vec<_>>>()?;
@@ -635,11 +662,13 @@ pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<T
     let spec = &TrainSpec { model: chosen, ..spec.clone() };
     // Validation sees the training rows only, with its own preprocessing per fold or window.
     let problem = prepared.problem(table, &spec.model, spec.balanced);
-    let cv = spec.cv.map(|k| validate::cross_validate(&problem, k, spec.seed, None).map(|r| r.0)).transpose()?;
+    let cv = spec.cv.map(|k| validate::cross_validate(&problem, k, spec.seed, control).map(|r| r.0)).transpose()?;
     let time_cv = spec
         .time_column
         .as_ref()
-        .map(|name| validate::time_validate(&problem, find_column(table, name)?, spec.time_windows, spec.window))
+        .map(|name| {
+            validate::time_validate(&problem, find_column(table, name)?, spec.time_windows, spec.window, control)
+        })
         .transpose()?;
     let Prepared { target_idx, classes, labelled, train_rows, test_rows, y_train, y_test, columns, feature_columns } =
         prepared;
@@ -649,8 +678,11 @@ pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<T
     let x_train = fitted.transform(table, &train_rows)?;
     let x_test = fitted.transform(table, &test_rows)?;
     let weights = spec.balanced.then(|| crate::model::balanced_weights(&y_train, classes.len()));
-    let model = spec.model.fit_weighted(&x_train, &y_train, classes.len(), weights.as_deref())?;
+    let t0 = control.now();
+    let model = spec.model.fit_with(&x_train, &y_train, classes.len(), weights.as_deref(), control)?;
+    let t1 = control.now();
     let proba = model.predict_proba(&x_test);
+    let timing = validate::Timing { fit_seconds: t1 - t0, predict_seconds: control.now() - t1 };
     let evaluation = evaluate(&y_test, &proba, classes.len());
 
     let test_predictions = test_rows
@@ -719,6 +751,7 @@ pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<T
         cv,
         time_cv,
         search: searches,
+        timing,
     })
 }
 
@@ -960,7 +993,7 @@ mod tests {
         let table = ingest::parse_csv(&sample("penguins.csv")).unwrap();
         let models: Vec<ModelSpec> =
             crate::model::MODEL_NAMES.iter().map(|n| ModelSpec::by_name(n, 42).unwrap()).collect();
-        let board = compare(&table, &spec("species"), &models, 5, None).unwrap();
+        let board = compare(&table, &spec("species"), &models, 5, &Control::default()).unwrap();
         let names: Vec<&str> = board.iter().map(|e| e.model.as_str()).collect();
         assert_eq!(names.len(), crate::model::MODEL_NAMES.len());
         let auc = |name: &str| board.iter().find(|e| e.model == name).unwrap().cv["roc_auc"].mean;

@@ -16,6 +16,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::control::Control;
 use crate::error::Result;
 use crate::model::ModelSpec;
 use crate::validate::{cross_validate, Problem};
@@ -73,6 +74,12 @@ fn space(model: &ModelSpec) -> Vec<Dim> {
         ModelSpec::RandomForest { .. } => {
             vec![d("n_trees", 10.0, 150.0, true, true), d("max_depth", 2.0, 20.0, false, true)]
         }
+        ModelSpec::GradientBoosting(_) => vec![
+            d("learning_rate", 0.01, 0.5, true, false),
+            d("max_leaf_nodes", 4.0, 64.0, true, true),
+            d("min_samples_leaf", 2.0, 100.0, true, true),
+            d("l2_regularization", 1e-6, 10.0, true, false),
+        ],
         ModelSpec::BaselineMostFrequent | ModelSpec::BaselineStratified { .. } => Vec::new(),
     }
 }
@@ -90,6 +97,13 @@ pub fn with_params(model: &ModelSpec, p: &BTreeMap<String, f64>) -> ModelSpec {
         ModelSpec::RandomForest { seed, .. } => {
             ModelSpec::RandomForest { n_trees: int("n_trees"), max_depth: Some(int("max_depth")), seed: *seed }
         }
+        ModelSpec::GradientBoosting(b) => ModelSpec::GradientBoosting(crate::boosting::BoostParams {
+            learning_rate: p["learning_rate"],
+            max_leaf_nodes: int("max_leaf_nodes"),
+            min_samples_leaf: int("min_samples_leaf"),
+            l2_regularization: p["l2_regularization"],
+            ..*b
+        }),
         other => other.clone(),
     }
 }
@@ -185,6 +199,7 @@ pub fn search(
     trials: usize,
     folds: usize,
     seed: u64,
+    control: &Control<'_>,
 ) -> Result<SearchResult> {
     let dims = space(model);
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ if sampler == Sampler::Tpe { 0x7E5 } else { 0 });
@@ -193,16 +208,22 @@ pub fn search(
     while out.len() < trials {
         let batch: Vec<Vec<f64>> =
             (0..BATCH.min(trials - out.len())).map(|_| propose(sampler, &history, dims.len(), &mut rng)).collect();
-        for u in batch {
+        // A batch's trials are independent, so they run on the control's
+        // threads; their folds then run one after another inside each.
+        let inner = Control { threads: 1, ..control.quiet() };
+        let scored = control.quiet().map("search trial", &batch, |u| {
             let params: BTreeMap<String, f64> =
-                dims.iter().zip(&u).map(|(d, &x)| (d.name.to_string(), d.value(x))).collect();
+                dims.iter().zip(u).map(|(d, &x)| (d.name.to_string(), d.value(x))).collect();
             let spec = with_params(model, &params);
             let trial_problem = Problem { spec: &spec, ..*p };
-            let (cv, _, _) = cross_validate(&trial_problem, folds, seed, None)?;
-            let score = cv.metrics["roc_auc"].mean;
+            let (cv, _, _) = cross_validate(&trial_problem, folds, seed, &inner)?;
+            Ok((params, cv.metrics["roc_auc"].mean))
+        })?;
+        for (u, (params, score)) in batch.into_iter().zip(scored) {
             history.push((u, if score.is_nan() { 0.0 } else { score }));
             out.push(Trial { number: out.len() + 1, sampler, params, score });
         }
+        control.report("search trial", out.len(), trials)?;
     }
     Ok(SearchResult { sampler, trials: out })
 }
@@ -230,9 +251,15 @@ mod tests {
             spec: &base,
             balanced: false,
         };
-        let random = search(&p, &base, Sampler::Random, 12, 3, 1).unwrap();
-        let tpe = search(&p, &base, Sampler::Tpe, 12, 3, 1).unwrap();
-        assert_eq!(random, search(&p, &base, Sampler::Random, 12, 3, 1).unwrap(), "same seed, same trials");
+        let random = search(&p, &base, Sampler::Random, 12, 3, 1, &Control::default()).unwrap();
+        let tpe = search(&p, &base, Sampler::Tpe, 12, 3, 1, &Control::default()).unwrap();
+        assert_eq!(
+            random,
+            search(&p, &base, Sampler::Random, 12, 3, 1, &Control::default()).unwrap(),
+            "same seed, same trials"
+        );
+        let threaded = Control { threads: 3, ..Control::default() };
+        assert_eq!(tpe, search(&p, &base, Sampler::Tpe, 12, 3, 1, &threaded).unwrap(), "threads change nothing");
         assert_eq!(random.trials.len(), 12);
         let curve = tpe.best_so_far();
         assert!(curve.windows(2).all(|w| w[1] >= w[0]), "best-so-far never falls");

@@ -13,6 +13,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::control::Control;
+use crate::error::Result;
 use crate::features::Matrix;
 
 /// A node: a split (feature, threshold, left, right) or a leaf (class frequencies).
@@ -170,22 +172,22 @@ pub fn fit_forest(
     max_depth: Option<usize>,
     class_weight: Option<&[f64]>,
     seed: u64,
-) -> Vec<Tree> {
+    control: &Control<'_>,
+) -> Result<Vec<Tree>> {
     let max_features = Some(((x.n_cols as f64).sqrt().floor() as usize).max(1));
     let params = TreeParams { max_depth, min_samples_leaf: 1, max_features };
-    (0..n_trees)
-        .map(|t| {
-            // Each tree's randomness depends only on the seed and its index, so
-            // trees can be grown in any order (or in parallel) with the same result.
-            let tree_seed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(t as u64);
-            let mut rng = ChaCha8Rng::seed_from_u64(tree_seed);
-            // Drawn as u32, not usize: usize is 32 bits in wasm and 64 natively,
-            // and the generator would give the two builds different samples.
-            let n = u32::try_from(x.n_rows).expect("fewer than 4 billion rows");
-            let sample: Vec<usize> = (0..x.n_rows).map(|_| rng.gen_range(0..n) as usize).collect();
-            Tree::fit(x, y, &sample, n_classes, params, class_weight, tree_seed ^ 0x5DEE_CE66)
-        })
-        .collect()
+    let indices: Vec<usize> = (0..n_trees).collect();
+    control.map("tree", &indices, |&t| {
+        // Each tree's randomness depends only on the seed and its index, so
+        // trees can be grown in any order (or in parallel) with the same result.
+        let tree_seed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(t as u64);
+        let mut rng = ChaCha8Rng::seed_from_u64(tree_seed);
+        // Drawn as u32, not usize: usize is 32 bits in wasm and 64 natively,
+        // and the generator would give the two builds different samples.
+        let n = u32::try_from(x.n_rows).expect("fewer than 4 billion rows");
+        let sample: Vec<usize> = (0..x.n_rows).map(|_| rng.gen_range(0..n) as usize).collect();
+        Ok(Tree::fit(x, y, &sample, n_classes, params, class_weight, tree_seed ^ 0x5DEE_CE66))
+    })
 }
 
 #[cfg(test)]
@@ -220,7 +222,13 @@ mod tests {
     fn forests_are_seeded() {
         let x = m(&[&[1.0, 5.0], &[2.0, 4.0], &[3.0, 3.0], &[4.0, 2.0], &[5.0, 1.0], &[6.0, 0.0]]);
         let y = [0, 0, 0, 1, 1, 1];
-        assert_eq!(fit_forest(&x, &y, 2, 10, None, None, 7), fit_forest(&x, &y, 2, 10, None, None, 7));
-        assert_ne!(fit_forest(&x, &y, 2, 10, None, None, 7), fit_forest(&x, &y, 2, 10, None, None, 8));
+        assert_eq!(
+            fit_forest(&x, &y, 2, 10, None, None, 7, &Control::default()).unwrap(),
+            fit_forest(&x, &y, 2, 10, None, None, 7, &Control::default()).unwrap()
+        );
+        assert_ne!(
+            fit_forest(&x, &y, 2, 10, None, None, 7, &Control::default()).unwrap(),
+            fit_forest(&x, &y, 2, 10, None, None, 8, &Control::default()).unwrap()
+        );
     }
 }

@@ -12,6 +12,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::control::Control;
 use crate::error::{Error, ErrorKind, Result};
 use crate::features::{self, FittedFeatures};
 use crate::ingest::Table;
@@ -48,7 +49,7 @@ pub struct Fold {
 
 /// Time spent fitting and predicting, summed over the folds, when the caller
 /// supplies a clock (the pipeline reads none itself).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timing {
     pub fit_seconds: f64,
     pub predict_seconds: f64,
@@ -110,24 +111,23 @@ impl Problem<'_> {
         y_train: &[usize],
         validation: &[usize],
         y_val: &[usize],
-        now: &dyn Fn() -> f64,
-        timing: &mut Timing,
-    ) -> Result<(FittedFeatures, [f64; 4])> {
-        let t0 = now();
+        control: &Control<'_>,
+    ) -> Result<(FittedFeatures, [f64; 4], Timing)> {
+        let t0 = control.now();
         let fitted = features::fit(self.table, self.feature_columns, train)?;
         let weights = self.balanced.then(|| crate::model::balanced_weights(y_train, self.n_classes));
-        let model = self.spec.fit_weighted(
+        let model = self.spec.fit_with(
             &fitted.transform(self.table, train)?,
             y_train,
             self.n_classes,
             weights.as_deref(),
+            control,
         )?;
-        let t1 = now();
+        let t1 = control.now();
         let proba = model.predict_proba(&fitted.transform(self.table, validation)?);
-        timing.fit_seconds += t1 - t0;
-        timing.predict_seconds += now() - t1;
+        let timing = Timing { fit_seconds: t1 - t0, predict_seconds: control.now() - t1 };
         let e = evaluate(y_val, &proba, self.n_classes);
-        Ok((fitted, [e.accuracy, e.roc_auc, e.macro_avg.f1, e.log_loss]))
+        Ok((fitted, [e.accuracy, e.roc_auc, e.macro_avg.f1, e.log_loss], timing))
     }
 }
 
@@ -136,20 +136,19 @@ fn summaries(per_metric: Vec<Vec<f64>>) -> BTreeMap<String, MetricSummary> {
 }
 
 /// Cross-validates the problem with `k` stratified folds, refitting the
-/// preprocessing inside every fold.
+/// preprocessing inside every fold. Folds run on the control's threads and
+/// report as `cross-validation fold`; the model inside a fold gets no threads
+/// of its own, so the work is split once.
 pub fn cross_validate(
     p: &Problem<'_>,
     k: usize,
     seed: u64,
-    clock: Option<&dyn Fn() -> f64>,
+    control: &Control<'_>,
 ) -> Result<(CvResult, Vec<Fold>, Timing)> {
     let (rows, y) = (p.rows, p.y);
     let folds = stratified_folds(y, p.n_classes, k, seed)?;
-    let now = || clock.map_or(0.0, |c| c());
-    let mut per_metric: Vec<Vec<f64>> = vec![Vec::new(); CV_METRICS.len()];
-    let mut out = Vec::with_capacity(k);
-    let mut timing = Timing::default();
-    for validation_positions in &folds {
+    let inner = Control { threads: 1, ..control.quiet() };
+    let results = control.map("cross-validation fold", &folds, |validation_positions| {
         let in_validation = {
             let mut mask = vec![false; rows.len()];
             validation_positions.iter().for_each(|&p| mask[p] = true);
@@ -160,11 +159,19 @@ pub fn cross_validate(
         let validation: Vec<usize> = validation_positions.iter().map(|&p| rows[p]).collect();
         let y_train: Vec<usize> = train_pos.iter().map(|&p| y[p]).collect();
         let y_val: Vec<usize> = validation_positions.iter().map(|&p| y[p]).collect();
-        let (fitted, scores) = p.fit_and_score(&train, &y_train, &validation, &y_val, &now, &mut timing)?;
+        let (fitted, scores, timing) = p.fit_and_score(&train, &y_train, &validation, &y_val, &inner)?;
+        Ok((Fold { train, validation, features: fitted }, scores, timing))
+    })?;
+    let mut per_metric: Vec<Vec<f64>> = vec![Vec::new(); CV_METRICS.len()];
+    let mut out = Vec::with_capacity(k);
+    let mut timing = Timing::default();
+    for (fold, scores, t) in results {
         for (slot, v) in per_metric.iter_mut().zip(scores) {
             slot.push(v);
         }
-        out.push(Fold { train, validation, features: fitted });
+        timing.fit_seconds += t.fit_seconds;
+        timing.predict_seconds += t.predict_seconds;
+        out.push(fold);
     }
     Ok((CvResult { folds: k, seed, metrics: summaries(per_metric) }, out, timing))
 }
@@ -215,7 +222,7 @@ mod tests {
             spec: &spec,
             balanced: false,
         };
-        let (cv, folds, _) = cross_validate(&p, 4, 1, None).unwrap();
+        let (cv, folds, _) = cross_validate(&p, 4, 1, &Control::default()).unwrap();
         assert_eq!(cv.metrics["accuracy"].folds.len(), 4);
         for f in &folds {
             let FittedColumn::Numeric { mean, .. } = &f.features.columns()[0] else { panic!("numeric") };
@@ -269,7 +276,13 @@ pub struct TimeCvResult {
 /// consecutive blocks, and for each window after the first trains on the
 /// past (all earlier blocks, or only the previous one when rolling) and
 /// scores the window. The preprocessing is refitted for every window.
-pub fn time_validate(p: &Problem<'_>, time_column: usize, n_windows: usize, mode: WindowMode) -> Result<TimeCvResult> {
+pub fn time_validate(
+    p: &Problem<'_>,
+    time_column: usize,
+    n_windows: usize,
+    mode: WindowMode,
+    control: &Control<'_>,
+) -> Result<TimeCvResult> {
     let col = &p.table.columns[time_column];
     if !col.kind.is_numeric() {
         return Err(Error::new(
@@ -299,8 +312,8 @@ pub fn time_validate(p: &Problem<'_>, time_column: usize, n_windows: usize, mode
         let test_rows: Vec<usize> = test.iter().map(|t| t.1).collect();
         let y_train: Vec<usize> = train.iter().map(|t| t.2).collect();
         let y_test: Vec<usize> = test.iter().map(|t| t.2).collect();
-        let (_, scores) =
-            p.fit_and_score(&train_rows, &y_train, &test_rows, &y_test, &|| 0.0, &mut Timing::default())?;
+        let (_, scores, _) = p.fit_and_score(&train_rows, &y_train, &test_rows, &y_test, &control.quiet())?;
+        control.report("time window", w, n_windows)?;
         for (slot, v) in per_metric.iter_mut().zip(scores) {
             slot.push(v);
         }
@@ -351,14 +364,14 @@ mod time_tests {
             spec: &spec,
             balanced: false,
         };
-        let r = time_validate(&p, 0, 3, WindowMode::Expanding).unwrap();
+        let r = time_validate(&p, 0, 3, WindowMode::Expanding, &Control::default()).unwrap();
         assert_eq!(r.windows.len(), 3);
         assert_eq!(r.windows.iter().map(|w| (w.n_train, w.n_test)).collect::<Vec<_>>(), [(15, 15), (30, 15), (45, 15)]);
         for w in &r.windows {
             assert!(w.train_to < w.test_from, "training ends before the window starts: {w:?}");
         }
-        let rolling = time_validate(&p, 0, 3, WindowMode::Rolling).unwrap();
+        let rolling = time_validate(&p, 0, 3, WindowMode::Rolling, &Control::default()).unwrap();
         assert_eq!(rolling.windows.iter().map(|w| w.n_train).collect::<Vec<_>>(), [15, 15, 15]);
-        assert!(time_validate(&p, 2, 3, WindowMode::Rolling).is_err());
+        assert!(time_validate(&p, 2, 3, WindowMode::Rolling, &Control::default()).is_err());
     }
 }

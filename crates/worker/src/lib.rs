@@ -20,7 +20,7 @@
 use glassbox_pipeline::ingest::{IngestSession, ReadOptions, Table};
 use glassbox_pipeline::model::ModelSpec;
 use glassbox_pipeline::run::{FeaturePreview, LeaderboardEntry};
-use glassbox_pipeline::{Error, ErrorKind, Inspection, TrainOutcome, TrainSpec};
+use glassbox_pipeline::{Control, Error, ErrorKind, Inspection, TrainOutcome, TrainSpec};
 use serde::{Deserialize, Serialize};
 
 #[cfg(target_arch = "wasm32")]
@@ -71,6 +71,15 @@ pub enum Response {
         rows: usize,
         memory_bytes: u64,
     },
+    /// Training or comparing goes on: `done` of `total` steps of `stage`
+    /// (folds, trials, trees, boosting iterations), after `elapsed_seconds`.
+    /// Sent before the final answer; the only response that is not one.
+    Working {
+        stage: String,
+        done: usize,
+        total: usize,
+        elapsed_seconds: f64,
+    },
     /// The file is read: its summary.
     Inspected(Inspection),
     Trained(Box<TrainOutcome>),
@@ -110,6 +119,32 @@ pub struct Engine {
 impl Engine {
     /// Answers one request.
     pub fn handle(&mut self, request: Request) -> Response {
+        self.handle_with(request, &|_| {})
+    }
+
+    /// Answers one request, telling `on_working` how a long run goes
+    /// ([`Response::Working`], at most about ten times a second) before the answer.
+    pub fn handle_with(&mut self, request: Request, on_working: &dyn Fn(Response)) -> Response {
+        let clock = self.clock;
+        let now = move || clock.map_or(0.0, |c| c());
+        let start = now();
+        let last = std::cell::Cell::new(f64::NEG_INFINITY);
+        let listen = |p: &glassbox_pipeline::Progress| {
+            let t = now();
+            if t - last.get() >= 0.1 || p.done == p.total {
+                last.set(t);
+                on_working(Response::Working {
+                    stage: p.stage.to_string(),
+                    done: p.done,
+                    total: p.total,
+                    elapsed_seconds: t - start,
+                });
+            }
+            true
+        };
+        let listen = SingleThreaded(&listen);
+        let listen = |p: &glassbox_pipeline::Progress| listen.call(p);
+        let control = Control { clock: Some(&now), progress: Some(&listen), threads: 1 };
         match request {
             Request::Begin { file_name, total_bytes, sample, read } => {
                 self.reading = None;
@@ -162,9 +197,7 @@ impl Engine {
                 None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before comparing models")),
                 Some((table, _)) => {
                     let specs = models.iter().map(|m| ModelSpec::by_name(m, spec.seed)).collect::<Result<Vec<_>, _>>();
-                    let clock = self.clock.map(|c| Box::new(c) as Box<dyn Fn() -> f64>);
-                    match specs.and_then(|s| glassbox_pipeline::run::compare(table, &spec, &s, folds, clock.as_deref()))
-                    {
+                    match specs.and_then(|s| glassbox_pipeline::run::compare(table, &spec, &s, folds, &control)) {
                         Ok(board) => Response::Leaderboard(board),
                         Err(e) => Response::failed(e),
                     }
@@ -181,12 +214,27 @@ impl Engine {
             },
             Request::Train { spec } => match &self.table {
                 None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before training")),
-                Some((table, name)) => match glassbox_pipeline::train_table(table, name, &spec) {
+                Some((table, name)) => match glassbox_pipeline::run::train_table_with(table, name, &spec, &control) {
                     Ok(o) => Response::Trained(Box::new(o)),
                     Err(e) => Response::failed(e),
                 },
             },
         }
+    }
+}
+
+/// The engine's progress listener, which the pipeline's `Control` wants `Sync`.
+/// The engine runs on one thread and gives the pipeline one thread
+/// (`threads: 1`), so the listener is only ever called from the thread that made it.
+struct SingleThreaded<'a>(&'a dyn Fn(&glassbox_pipeline::Progress) -> bool);
+
+// SAFETY: see above: with `threads: 1`, `Control::map` calls the listener on
+// the calling thread only, and the wrapper never leaves `handle_with`.
+unsafe impl Sync for SingleThreaded<'_> {}
+
+impl SingleThreaded<'_> {
+    fn call(&self, p: &glassbox_pipeline::Progress) -> bool {
+        (self.0)(p)
     }
 }
 

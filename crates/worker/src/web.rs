@@ -50,7 +50,7 @@ impl Worker for PipelineWorker {
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: ()) {}
 
     fn received(&mut self, scope: &WorkerScope<Self>, request: Request, id: HandlerId) {
-        let mut response = self.engine.handle(request);
+        let mut response = self.engine.handle_with(request, &|working| scope.respond(id, working));
         if let Response::Progress { memory_bytes, .. } = &mut response {
             *memory_bytes = wasm_memory_bytes();
         }

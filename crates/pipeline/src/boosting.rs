@@ -1,0 +1,688 @@
+//! Gradient-boosted trees on binned features, the family of LightGBM and
+//! scikit-learn's `HistGradientBoostingClassifier`, whose defaults and rules
+//! this follows:
+//!
+//! - Each feature is cut into at most `max_bins` bins at quantiles of the
+//!   training values (midpoints between neighbouring distinct values when
+//!   there are few), so a split is a bin index and finding one is a scan over
+//!   a histogram of gradient sums rather than a sort.
+//! - Trees grow best-first (the leaf whose split gains most is split next)
+//!   up to `max_leaf_nodes` leaves, with `min_samples_leaf` rows per leaf and
+//!   an L2 penalty on leaf values; a child's histogram is the parent's minus
+//!   its sibling's, so only the smaller child is counted.
+//! - The loss is the log loss: one tree per iteration for two classes (on the
+//!   log-odds), one tree per class per iteration for more (on softmax scores).
+//! - Early stopping holds out a stratified `validation_fraction` of the
+//!   training rows and stops when the validation loss has not improved by
+//!   more than `tol` over `n_iter_no_change` iterations; `auto` turns it on
+//!   above 10,000 rows, as scikit-learn does.
+//!
+//! Written here, not taken from a crate: `perpetual` and `forust-ml` were
+//! evaluated (see ARCHITECTURE.md). Every transcendental function is `libm`'s
+//! and every sum runs in a fixed order, so the browser and the CLI grow the
+//! same trees from the same seed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::control::Control;
+use crate::error::{Error, ErrorKind, Result};
+use crate::features::Matrix;
+use crate::optim::{sigmoid, softmax, softplus};
+
+/// When to stop early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EarlyStopping {
+    /// On when there are more than 10,000 training rows.
+    Auto,
+    On,
+    Off,
+}
+
+/// The hyper-parameters, with scikit-learn's names and defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BoostParams {
+    pub learning_rate: f64,
+    pub max_iter: usize,
+    pub max_leaf_nodes: usize,
+    pub max_depth: Option<usize>,
+    pub min_samples_leaf: usize,
+    pub l2_regularization: f64,
+    pub max_bins: usize,
+    pub early_stopping: EarlyStopping,
+    pub validation_fraction: f64,
+    pub n_iter_no_change: usize,
+    pub tol: f64,
+    pub seed: u64,
+}
+
+impl BoostParams {
+    pub fn new(seed: u64) -> BoostParams {
+        BoostParams {
+            learning_rate: 0.1,
+            max_iter: 100,
+            max_leaf_nodes: 31,
+            max_depth: None,
+            min_samples_leaf: 20,
+            l2_regularization: 0.0,
+            max_bins: 255,
+            early_stopping: EarlyStopping::Auto,
+            validation_fraction: 0.1,
+            n_iter_no_change: 10,
+            tol: 1e-7,
+            seed,
+        }
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::new(ErrorKind::BadSpec, m));
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return bad(format!("learning_rate must be a positive number, got {}", self.learning_rate));
+        }
+        if self.max_iter == 0 {
+            return bad("max_iter must be at least 1, got 0".into());
+        }
+        if self.max_leaf_nodes < 2 {
+            return bad(format!("max_leaf_nodes must be at least 2, got {}", self.max_leaf_nodes));
+        }
+        if self.max_depth == Some(0) {
+            return bad("max_depth must be at least 1, got 0".into());
+        }
+        if self.min_samples_leaf == 0 {
+            return bad("min_samples_leaf must be at least 1, got 0".into());
+        }
+        if !(self.l2_regularization.is_finite() && self.l2_regularization >= 0.0) {
+            return bad(format!("l2_regularization must be zero or more, got {}", self.l2_regularization));
+        }
+        if !(2..=255).contains(&self.max_bins) {
+            return bad(format!("max_bins must be between 2 and 255, got {}", self.max_bins));
+        }
+        if !(self.validation_fraction > 0.0 && self.validation_fraction < 1.0) {
+            return bad(format!("validation_fraction must be between 0 and 1, got {}", self.validation_fraction));
+        }
+        if self.n_iter_no_change == 0 {
+            return bad("n_iter_no_change must be at least 1, got 0".into());
+        }
+        Ok(())
+    }
+
+    pub fn text(&self) -> String {
+        let es = match self.early_stopping {
+            EarlyStopping::Auto => "auto",
+            EarlyStopping::On => "on",
+            EarlyStopping::Off => "off",
+        };
+        format!(
+            "learning_rate = {}, max_iter = {}, max_leaf_nodes = {}, max_depth = {}, min_samples_leaf = {}, l2_regularization = {}, max_bins = {}, early_stopping = {es}, validation_fraction = {}, n_iter_no_change = {}, seed = {}",
+            self.learning_rate,
+            self.max_iter,
+            self.max_leaf_nodes,
+            self.max_depth.map_or_else(|| "none".to_string(), |d| d.to_string()),
+            self.min_samples_leaf,
+            self.l2_regularization,
+            self.max_bins,
+            self.validation_fraction,
+            self.n_iter_no_change,
+            self.seed
+        )
+    }
+}
+
+/// A node of a boosted tree: a split on a raw feature value, or a leaf's
+/// contribution to the raw score (already scaled by the learning rate).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum BoostNode {
+    Split { feature: usize, threshold: f64, left: usize, right: usize },
+    Leaf { value: f64 },
+}
+
+/// The fitted ensemble.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Booster {
+    /// The starting raw score: log-odds of the prior for two classes, log priors for more.
+    baseline: Vec<f64>,
+    /// Per iteration, one tree per raw score (1 for binary, K for K classes).
+    trees: Vec<Vec<Vec<BoostNode>>>,
+    /// Iterations run, and whether early stopping ended them.
+    pub n_iter: usize,
+    pub stopped_early: bool,
+    /// The validation loss after each iteration, when early stopping was on.
+    pub validation_loss: Vec<f64>,
+}
+
+/// Bin edges of one feature: values `<= edges[b]` (and above the previous edge) fall in bin `b`.
+fn bin_edges(values: &mut [f64], max_bins: usize) -> Vec<f64> {
+    values.sort_by(f64::total_cmp);
+    let mut distinct: Vec<f64> = Vec::new();
+    for &v in values.iter() {
+        if distinct.last() != Some(&v) {
+            distinct.push(v);
+        }
+    }
+    if distinct.len() <= max_bins {
+        return distinct.windows(2).map(|w| w[0] + (w[1] - w[0]) / 2.0).collect();
+    }
+    // numpy.percentile(method="midpoint") at max_bins - 1 evenly spaced inner percentiles.
+    let n = values.len();
+    let mut edges: Vec<f64> = (1..max_bins)
+        .map(|i| {
+            let pos = i as f64 / max_bins as f64 * (n - 1) as f64;
+            let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+            values[lo] + (values[hi] - values[lo]) / 2.0
+        })
+        .collect();
+    edges.dedup();
+    edges
+}
+
+fn bin_of(edges: &[f64], v: f64) -> u8 {
+    // The number of edges strictly below v: numpy.searchsorted(edges, v, side="left").
+    edges.partition_point(|&e| e < v) as u8
+}
+
+/// Rows binned, row-major (one byte per feature), so building a histogram
+/// reads each row's bytes together.
+struct Binned {
+    n_cols: usize,
+    bins: Vec<u8>,
+}
+
+impl Binned {
+    fn new(x: &Matrix, rows: &[usize], edges: &[Vec<f64>]) -> Binned {
+        let mut bins = Vec::with_capacity(rows.len() * x.n_cols);
+        for &r in rows {
+            bins.extend(x.row(r).iter().zip(edges).map(|(&v, e)| bin_of(e, v)));
+        }
+        Binned { n_cols: x.n_cols, bins }
+    }
+
+    fn row(&self, i: usize) -> &[u8] {
+        &self.bins[i * self.n_cols..(i + 1) * self.n_cols]
+    }
+}
+
+#[derive(Clone, Copy, Default)]
+struct Bin {
+    g: f64,
+    h: f64,
+    n: u32,
+}
+
+/// Histograms for every feature of one node, 256 bins each.
+type Histogram = Vec<Bin>;
+
+#[derive(Clone, Copy)]
+struct SplitChoice {
+    gain: f64,
+    feature: usize,
+    bin: u8,
+}
+
+struct GrowingLeaf {
+    start: usize,
+    end: usize,
+    g: f64,
+    h: f64,
+    depth: usize,
+    node: usize,
+    hist: Option<Histogram>,
+    split: Option<SplitChoice>,
+}
+
+struct TreeGrower<'a> {
+    binned: &'a Binned,
+    edges: &'a [Vec<f64>],
+    g: &'a [f64],
+    h: &'a [f64],
+    p: &'a BoostParams,
+}
+
+impl TreeGrower<'_> {
+    fn histogram(&self, rows: &[usize]) -> Histogram {
+        let n_cols = self.binned.n_cols;
+        let mut hist = vec![Bin::default(); n_cols * 256];
+        for &r in rows {
+            let (g, h) = (self.g[r], self.h[r]);
+            for (f, &b) in self.binned.row(r).iter().enumerate() {
+                let cell = &mut hist[f * 256 + b as usize];
+                cell.g += g;
+                cell.h += h;
+                cell.n += 1;
+            }
+        }
+        hist
+    }
+
+    fn score(&self, g: f64, h: f64) -> f64 {
+        g * g / (h + self.p.l2_regularization)
+    }
+
+    /// The best split of a leaf from its histogram: the first feature, then
+    /// the first bin, among equal gains.
+    fn best_split(&self, hist: &Histogram, g: f64, h: f64, n: usize) -> Option<SplitChoice> {
+        let min_leaf = self.p.min_samples_leaf as u32;
+        let parent = self.score(g, h);
+        let mut best: Option<SplitChoice> = None;
+        for f in 0..self.binned.n_cols {
+            let n_bins = self.edges[f].len() + 1;
+            let (mut gl, mut hl, mut nl) = (0.0, 0.0, 0u32);
+            for b in 0..n_bins - 1 {
+                let cell = hist[f * 256 + b];
+                gl += cell.g;
+                hl += cell.h;
+                nl += cell.n;
+                let nr = n as u32 - nl;
+                if nl < min_leaf {
+                    continue;
+                }
+                if nr < min_leaf {
+                    break;
+                }
+                let (gr, hr) = (g - gl, h - hl);
+                // scikit-learn's min_hessian_to_split: no leaf on almost no curvature.
+                if hl < 1e-3 || hr < 1e-3 {
+                    continue;
+                }
+                let gain = self.score(gl, hl) + self.score(gr, hr) - parent;
+                if gain > best.map_or(0.0, |s| s.gain) {
+                    best = Some(SplitChoice { gain, feature: f, bin: b as u8 });
+                }
+            }
+        }
+        best
+    }
+
+    fn leaf_value(&self, g: f64, h: f64) -> f64 {
+        -self.p.learning_rate * g / (h + self.p.l2_regularization + 1e-15)
+    }
+
+    fn can_split(&self, leaf: &GrowingLeaf) -> bool {
+        leaf.end - leaf.start >= 2 * self.p.min_samples_leaf && self.p.max_depth.is_none_or(|d| leaf.depth < d)
+    }
+
+    /// Grows one tree on `order` (the rows it sees, permuted in place so each
+    /// leaf's rows are contiguous); returns the tree and each leaf's rows with its value.
+    fn grow(&self, order: &mut [usize]) -> (Vec<BoostNode>, Vec<(Vec<usize>, f64)>) {
+        let (g, h) = order.iter().fold((0.0, 0.0), |(g, h), &r| (g + self.g[r], h + self.h[r]));
+        let mut nodes = vec![BoostNode::Leaf { value: 0.0 }];
+        let mut root = GrowingLeaf { start: 0, end: order.len(), g, h, depth: 0, node: 0, hist: None, split: None };
+        if self.can_split(&root) {
+            let hist = self.histogram(order);
+            root.split = self.best_split(&hist, g, h, order.len());
+            root.hist = Some(hist);
+        }
+        let mut leaves = vec![root];
+        let mut scratch: Vec<usize> = Vec::with_capacity(order.len());
+        while leaves.len() < self.p.max_leaf_nodes {
+            // The leaf with the largest gain; the earliest among equals.
+            let Some(i) = (0..leaves.len()).filter(|&i| leaves[i].split.is_some()).reduce(|a, b| {
+                if leaves[b].split.unwrap().gain > leaves[a].split.unwrap().gain {
+                    b
+                } else {
+                    a
+                }
+            }) else {
+                break;
+            };
+            let mut parent = leaves.swap_remove(i);
+            let split = parent.split.take().unwrap();
+            let (f, bin) = (split.feature, split.bin);
+            // A stable partition: left rows first, each side in its old order.
+            let rows = &mut order[parent.start..parent.end];
+            scratch.clear();
+            let mut n_left = 0;
+            for j in 0..rows.len() {
+                let r = rows[j];
+                if self.binned.row(r)[f] <= bin {
+                    rows[n_left] = r;
+                    n_left += 1;
+                } else {
+                    scratch.push(r);
+                }
+            }
+            rows[n_left..].copy_from_slice(&scratch);
+            let mid = parent.start + n_left;
+            let sum = |rows: &[usize]| rows.iter().fold((0.0, 0.0), |(g, h), &r| (g + self.g[r], h + self.h[r]));
+            let (gl, hl) = sum(&order[parent.start..mid]);
+            let (gr, hr) = sum(&order[mid..parent.end]);
+            let left_node = nodes.len();
+            nodes[parent.node] = BoostNode::Split {
+                feature: f,
+                threshold: self.edges[f][bin as usize],
+                left: left_node,
+                right: left_node + 1,
+            };
+            nodes.push(BoostNode::Leaf { value: 0.0 });
+            nodes.push(BoostNode::Leaf { value: 0.0 });
+            let depth = parent.depth + 1;
+            let mut left = GrowingLeaf {
+                start: parent.start,
+                end: mid,
+                g: gl,
+                h: hl,
+                depth,
+                node: left_node,
+                hist: None,
+                split: None,
+            };
+            let mut right = GrowingLeaf {
+                start: mid,
+                end: parent.end,
+                g: gr,
+                h: hr,
+                depth,
+                node: left_node + 1,
+                hist: None,
+                split: None,
+            };
+            let (want_l, want_r) = (self.can_split(&left), self.can_split(&right));
+            if want_l || want_r {
+                // Count the smaller child; the larger is the parent minus it.
+                let parent_hist = parent.hist.take().expect("a split leaf has its histogram");
+                let left_smaller = mid - parent.start <= parent.end - mid;
+                let (small, large) = if left_smaller { (&mut left, &mut right) } else { (&mut right, &mut left) };
+                let small_hist = self.histogram(&order[small.start..small.end]);
+                let mut large_hist = parent_hist;
+                for (l, s) in large_hist.iter_mut().zip(&small_hist) {
+                    l.g -= s.g;
+                    l.h -= s.h;
+                    l.n -= s.n;
+                }
+                small.hist = Some(small_hist);
+                large.hist = Some(large_hist);
+                for child in [&mut left, &mut right] {
+                    if self.can_split(child) {
+                        let hist = child.hist.as_ref().unwrap();
+                        child.split = self.best_split(hist, child.g, child.h, child.end - child.start);
+                    }
+                    if child.split.is_none() {
+                        child.hist = None;
+                    }
+                }
+            }
+            leaves.push(left);
+            leaves.push(right);
+        }
+        let mut leaf_rows = Vec::with_capacity(leaves.len());
+        for leaf in &leaves {
+            let value = self.leaf_value(leaf.g, leaf.h);
+            nodes[leaf.node] = BoostNode::Leaf { value };
+            leaf_rows.push((order[leaf.start..leaf.end].to_vec(), value));
+        }
+        (nodes, leaf_rows)
+    }
+}
+
+fn predict_tree(nodes: &[BoostNode], row: &[f64]) -> f64 {
+    let mut i = 0;
+    loop {
+        match nodes[i] {
+            BoostNode::Leaf { value } => return value,
+            BoostNode::Split { feature, threshold, left, right } => {
+                i = if row[feature] <= threshold { left } else { right };
+            }
+        }
+    }
+}
+
+/// The mean log loss of raw scores (`stride` per row) against `y`, weighted.
+fn mean_loss(raw: &[f64], y: &[usize], w: &[f64], stride: usize) -> f64 {
+    let mut total = 0.0;
+    let mut weight = 0.0;
+    for (i, (&c, &wi)) in y.iter().zip(w).enumerate() {
+        let loss = if stride == 1 {
+            let z = raw[i];
+            softplus(z) - if c == 1 { z } else { 0.0 }
+        } else {
+            let z = &raw[i * stride..(i + 1) * stride];
+            let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let lse = max + libm::log(z.iter().map(|v| libm::exp(v - max)).sum::<f64>());
+            lse - z[c]
+        };
+        total += wi * loss;
+        weight += wi;
+    }
+    total / weight
+}
+
+impl Booster {
+    /// Fits on `x` with classes `y`; `class_weight` scales each class's
+    /// gradients and hessians, as `sample_weight` does in scikit-learn.
+    pub fn fit(
+        x: &Matrix,
+        y: &[usize],
+        n_classes: usize,
+        p: &BoostParams,
+        class_weight: Option<&[f64]>,
+        control: &Control<'_>,
+    ) -> Result<Booster> {
+        p.validate()?;
+        let early = match p.early_stopping {
+            EarlyStopping::Auto => x.n_rows > 10_000,
+            EarlyStopping::On => true,
+            EarlyStopping::Off => false,
+        };
+        let (train, val) = if early {
+            let s = crate::split::stratified_split(y, n_classes, p.validation_fraction, p.seed).map_err(|e| {
+                Error::new(ErrorKind::BadTarget, format!("early stopping needs a validation set: {}", e.message()))
+            })?;
+            (s.train, s.test)
+        } else {
+            ((0..x.n_rows).collect(), Vec::new())
+        };
+        let weight_of = |c: usize| class_weight.map_or(1.0, |w| w[c]);
+        // Bins come from the rows the trees are grown on.
+        let edges: Vec<Vec<f64>> = (0..x.n_cols)
+            .map(|f| {
+                let mut v: Vec<f64> = train.iter().map(|&r| x.row(r)[f]).collect();
+                bin_edges(&mut v, p.max_bins)
+            })
+            .collect();
+        let binned = Binned::new(x, &train, &edges);
+        let y_train: Vec<usize> = train.iter().map(|&r| y[r]).collect();
+        let w_train: Vec<f64> = y_train.iter().map(|&c| weight_of(c)).collect();
+        let y_val: Vec<usize> = val.iter().map(|&r| y[r]).collect();
+        let w_val: Vec<f64> = y_val.iter().map(|&c| weight_of(c)).collect();
+
+        let stride = if n_classes == 2 { 1 } else { n_classes };
+        let mut prior = vec![0.0; n_classes];
+        for (&c, &w) in y_train.iter().zip(&w_train) {
+            prior[c] += w;
+        }
+        let total: f64 = prior.iter().sum();
+        let eps = f64::EPSILON;
+        let prior: Vec<f64> = prior.iter().map(|v| (v / total).clamp(eps, 1.0 - eps)).collect();
+        let baseline: Vec<f64> = if stride == 1 {
+            vec![libm::log(prior[1] / prior[0])]
+        } else {
+            prior.iter().map(|&v| libm::log(v)).collect()
+        };
+
+        let n = train.len();
+        let mut raw: Vec<f64> = (0..n).flat_map(|_| baseline.iter().copied()).collect();
+        let mut raw_val: Vec<f64> = (0..val.len()).flat_map(|_| baseline.iter().copied()).collect();
+        let mut g = vec![0.0; n * stride];
+        let mut h = vec![0.0; n * stride];
+        let mut trees = Vec::new();
+        let mut scores = Vec::new();
+        if early {
+            scores.push(-mean_loss(&raw_val, &y_val, &w_val, stride));
+        }
+        let mut stopped_early = false;
+        for iter in 0..p.max_iter {
+            // Gradients and hessians of the log loss at the current scores,
+            // laid out class-major so each class's tree reads a slice.
+            for i in 0..n {
+                let w = w_train[i];
+                if stride == 1 {
+                    let q = sigmoid(raw[i]);
+                    g[i] = w * (q - if y_train[i] == 1 { 1.0 } else { 0.0 });
+                    h[i] = w * q * (1.0 - q);
+                } else {
+                    let q = softmax(&raw[i * stride..(i + 1) * stride]);
+                    for (k, &qk) in q.iter().enumerate() {
+                        g[k * n + i] = w * (qk - if y_train[i] == k { 1.0 } else { 0.0 });
+                        h[k * n + i] = w * qk * (1.0 - qk);
+                    }
+                }
+            }
+            // The classes' trees are independent within an iteration: grown on
+            // the control's threads, each returns its leaves' rows and values,
+            // and the scores are updated afterwards in class order.
+            let classes: Vec<usize> = (0..stride).collect();
+            let grown = control.quiet().map("class tree", &classes, |&k| {
+                let grower = TreeGrower {
+                    binned: &binned,
+                    edges: &edges,
+                    g: &g[k * n..(k + 1) * n],
+                    h: &h[k * n..(k + 1) * n],
+                    p,
+                };
+                let mut order: Vec<usize> = (0..n).collect();
+                Ok(grower.grow(&mut order))
+            })?;
+            let mut iteration = Vec::with_capacity(stride);
+            for (k, (tree, leaves)) in grown.into_iter().enumerate() {
+                for (rows, value) in leaves {
+                    for r in rows {
+                        raw[r * stride + k] += value;
+                    }
+                }
+                for (j, &r) in val.iter().enumerate() {
+                    raw_val[j * stride + k] += predict_tree(&tree, x.row(r));
+                }
+                iteration.push(tree);
+            }
+            trees.push(iteration);
+            if early {
+                scores.push(-mean_loss(&raw_val, &y_val, &w_val, stride));
+                // scikit-learn's rule: stop when none of the last n_iter_no_change
+                // scores beats the one before them by more than tol.
+                let m = p.n_iter_no_change;
+                if scores.len() > m {
+                    let reference = scores[scores.len() - m - 1] + p.tol;
+                    if scores[scores.len() - m..].iter().all(|&s| s <= reference) {
+                        stopped_early = true;
+                    }
+                }
+            }
+            control.report("boosting iteration", iter + 1, p.max_iter)?;
+            if stopped_early {
+                break;
+            }
+        }
+        let validation_loss = scores.iter().skip(1).map(|s| -s).collect();
+        Ok(Booster { baseline, n_iter: trees.len(), trees, stopped_early, validation_loss })
+    }
+
+    /// Class probabilities for every row of `x`.
+    pub fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>> {
+        (0..x.n_rows)
+            .map(|i| {
+                let row = x.row(i);
+                let mut raw = self.baseline.clone();
+                for iteration in &self.trees {
+                    for (r, tree) in raw.iter_mut().zip(iteration) {
+                        *r += predict_tree(tree, row);
+                    }
+                }
+                if raw.len() == 1 {
+                    let q = sigmoid(raw[0]);
+                    vec![1.0 - q, q]
+                } else {
+                    softmax(&raw)
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_edges(values: &[f64], max_bins: usize, expected: &[f64]) {
+        let mut v = values.to_vec();
+        assert_eq!(bin_edges(&mut v, max_bins), expected);
+    }
+
+    #[test]
+    fn few_distinct_values_are_cut_at_midpoints() {
+        check_edges(&[3.0, 1.0, 2.0, 2.0, 1.0], 255, &[1.5, 2.5]);
+        check_edges(&[5.0; 4], 255, &[]);
+    }
+
+    #[test]
+    fn many_values_are_cut_at_midpoint_percentiles() {
+        // numpy.percentile(range(10), [25, 50, 75], method="midpoint") = [2.5, 4.5, 6.5]
+        let v: Vec<f64> = (0..10).map(f64::from).collect();
+        check_edges(&v, 4, &[2.5, 4.5, 6.5]);
+        assert_eq!(bin_of(&[2.5, 4.5, 6.5], 2.5), 0, "a value on an edge goes left");
+        assert_eq!(bin_of(&[2.5, 4.5, 6.5], 7.0), 3);
+    }
+
+    fn blobs(n: usize, classes: usize) -> (Matrix, Vec<usize>) {
+        let mut values = Vec::new();
+        let mut y = Vec::new();
+        for i in 0..n {
+            let c = i % classes;
+            let jitter = ((i * 7919) % 101) as f64 / 101.0;
+            values.extend([c as f64 * 2.0 + jitter, jitter * 3.0 - c as f64]);
+            y.push(c);
+        }
+        (Matrix { n_rows: n, n_cols: 2, values }, y)
+    }
+
+    #[test]
+    fn separable_classes_are_learned_binary_and_multiclass() {
+        for classes in [2, 3] {
+            let (x, y) = blobs(300, classes);
+            let b = Booster::fit(&x, &y, classes, &BoostParams::new(0), None, &Control::default()).unwrap();
+            let p = b.predict_proba(&x);
+            for (row, &c) in p.iter().zip(&y) {
+                assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+                assert_eq!(crate::model::argmax(row), c);
+            }
+            assert_eq!(b.n_iter, 100, "no early stopping on 300 rows");
+        }
+    }
+
+    #[test]
+    fn early_stopping_stops_when_validation_loss_stalls() {
+        // Every fifth label flipped: the validation loss bottoms out, then rises as trees fit the noise.
+        let (x, mut y) = blobs(2000, 2);
+        y.iter_mut().step_by(5).for_each(|c| *c = 1 - *c);
+        let p = BoostParams { early_stopping: EarlyStopping::On, ..BoostParams::new(1) };
+        let b = Booster::fit(&x, &y, 2, &p, None, &Control::default()).unwrap();
+        assert!(b.stopped_early && b.n_iter < 100, "{} iterations", b.n_iter);
+        assert_eq!(b.validation_loss.len(), b.n_iter);
+    }
+
+    #[test]
+    fn same_seed_same_trees() {
+        let (x, y) = blobs(500, 3);
+        let p = BoostParams { early_stopping: EarlyStopping::On, ..BoostParams::new(5) };
+        assert_eq!(
+            Booster::fit(&x, &y, 3, &p, None, &Control::default()).unwrap(),
+            Booster::fit(&x, &y, 3, &p, None, &Control::default()).unwrap()
+        );
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let p = BoostParams { max_bins: 300, ..BoostParams::new(0) };
+        assert_eq!(p.validate().unwrap_err().message(), "max_bins must be between 2 and 255, got 300");
+        let p = BoostParams { learning_rate: -1.0, ..BoostParams::new(0) };
+        assert_eq!(p.validate().unwrap_err().message(), "learning_rate must be a positive number, got -1");
+    }
+
+    #[test]
+    fn a_cancelled_fit_returns_cancelled() {
+        let (x, y) = blobs(100, 2);
+        let stop_at_3 = |p: &crate::control::Progress| p.done < 3;
+        let control = Control { progress: Some(&stop_at_3), ..Control::default() };
+        let e = Booster::fit(&x, &y, 2, &BoostParams::new(0), None, &control).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Cancelled);
+    }
+}
