@@ -355,7 +355,7 @@ test('compare all models: a leaderboard ranked by ROC AUC, then train the one pi
   await byId(page, 'compare-button').click();
   await byId(page, 'leaderboard').waitFor(TIMEOUT);
   const rows = page.locator('[data-testid="leaderboard"] tbody tr');
-  assert.equal(await rows.count(), 7);
+  assert.equal(await rows.count(), 8);
   const first = await rows.first().getAttribute('data-testid');
   assert.ok(['leaderboard-row-logistic_regression', 'leaderboard-row-random_forest', 'leaderboard-row-knn'].includes(first), first);
   assert.match(await byId(page, 'leaderboard-row-baseline_most_frequent').textContent(), /0\.5000 ± 0\.0000.*no better than the baseline/);
@@ -391,6 +391,42 @@ test('balanced class weights reach the model and the report says so', async () =
   const [download] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-report').click()]);
   const html = fs.readFileSync(await download.path(), 'utf8');
   assert.match(html, /class_weight = balanced/);
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});
+
+test('a long run shows progress and Cancel stops it at once; gradient boosting then matches the CLI byte for byte', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await loadSample(page, 'breast_cancer', 'diagnosis');
+  await byId(page, 'model-select').selectOption('gradient_boosting');
+  await byId(page, 'search-sampler').selectOption('both');
+  await byId(page, 'train-button').click();
+  // Progress names the stage and counts its steps.
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="progress-text"]')?.dataset.done ?? 0) >= 1, null, TIMEOUT);
+  assert.match(await byId(page, 'progress-text').textContent(), /^search trial \d+ of 20 · [\d.]+ s/);
+  await screenshot(page, 'run-progress');
+  const t0 = Date.now();
+  await byId(page, 'cancel-button').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid="cancel-button"]'), null, TIMEOUT);
+  const stopped = Date.now() - t0;
+  assert.ok(stopped < 1000, `Cancel took ${stopped} ms`);
+  await byId(page, 'notice').waitFor(TIMEOUT);
+  assert.match(await byId(page, 'notice').textContent(), /cancelled/);
+  // The fresh worker has the file again: train without the search.
+  await byId(page, 'search-sampler').selectOption('');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="train-button"]')?.disabled, null, TIMEOUT);
+  const m = await train(page);
+  assert.ok(m.auc > 0.98, JSON.stringify(m));
+  assert.ok(Number(await byId(page, 'timing').getAttribute('data-fit-seconds')) > 0, 'the fit time is shown');
+  const [modelDownload] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-model').click()]);
+  const modelPath = path.join(artifacts, 'gradient_boosting_model.json');
+  fs.mkdirSync(artifacts, { recursive: true });
+  await modelDownload.saveAs(modelPath);
+  const cliOut = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-gb-'));
+  execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', 'public/samples/breast_cancer.csv',
+    '--target', 'diagnosis', '--model', 'gradient_boosting', '--cv', '5', '--out', cliOut], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  assert.ok(fs.readFileSync(path.join(cliOut, 'model.json')).equals(fs.readFileSync(modelPath)),
+    'the gradient-boosted model.json from the browser differs from the CLI\'s');
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });

@@ -39,6 +39,33 @@ pub enum Busy {
     Training(String),
 }
 
+/// How far a training or comparison run has got, from the worker's `Working` messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunProgress {
+    pub stage: String,
+    pub done: usize,
+    pub total: usize,
+    pub elapsed_seconds: f64,
+}
+
+impl RunProgress {
+    /// "cross-validation fold 3 of 5 · 4.2 s · about 2.8 s left"
+    pub fn text(&self) -> String {
+        let left = (self.done > 0 && self.done < self.total).then(|| {
+            let per_step = self.elapsed_seconds / self.done as f64;
+            format!(" · about {:.1} s left in this stage", per_step * (self.total - self.done) as f64)
+        });
+        format!(
+            "{} {} of {} · {:.1} s{}",
+            self.stage,
+            self.done,
+            self.total,
+            self.elapsed_seconds,
+            left.unwrap_or_default()
+        )
+    }
+}
+
 thread_local! {
     static BRIDGE: RefCell<Option<PipelineBridge>> = const { RefCell::new(None) };
 }
@@ -72,6 +99,8 @@ pub struct AppState {
     pub feature_preview: RwSignal<Option<Arc<FeaturePreview>>>,
     /// The last comparison of models, best first.
     pub leaderboard: RwSignal<Option<Arc<Vec<LeaderboardEntry>>>>,
+    /// The running training or comparison's progress.
+    pub run_progress: RwSignal<Option<RunProgress>>,
 }
 
 impl AppState {
@@ -93,14 +122,19 @@ impl AppState {
             search: RwSignal::new(String::new()),
             leaderboard: RwSignal::new(None),
             feature_preview: RwSignal::new(None),
+            run_progress: RwSignal::new(None),
         }
     }
 
     fn on_response(self, response: Response) {
-        if !matches!(response, Response::Progress { .. }) {
+        if !matches!(response, Response::Progress { .. } | Response::Working { .. }) {
             self.busy.set(Busy::Idle);
+            self.run_progress.set(None);
         }
         match response {
+            Response::Working { stage, done, total, elapsed_seconds } => {
+                self.run_progress.set(Some(RunProgress { stage, done, total, elapsed_seconds }))
+            }
             Response::Inspected(inspection) => {
                 // A re-read after a kind change keeps the target the person chose.
                 let target = self.target.get_untracked();
@@ -122,7 +156,22 @@ impl AppState {
 
     pub fn fail(self, message: String) {
         self.busy.set(Busy::Idle);
+        self.run_progress.set(None);
         self.error.set(Some(message));
+    }
+
+    /// Stops a training or comparison run at once. A worker busy computing
+    /// reads no messages, so it is terminated, and a fresh worker reads the
+    /// file again (the table lived in the old one).
+    fn cancel_run(self) {
+        browser::terminate_last_worker();
+        BRIDGE.with(|b| *b.borrow_mut() = None);
+        self.busy.set(Busy::Idle);
+        self.run_progress.set(None);
+        self.notice.set(Some("The run was cancelled.".into()));
+        if self.file.get_untracked().is_some() {
+            loading::reread(self);
+        }
     }
 
     pub fn send(self, request: Request) {
@@ -195,6 +244,7 @@ impl AppState {
 
     fn train(self) {
         self.error.set(None);
+        self.notice.set(None);
         self.outcome.set(None);
         let spec = self.spec();
         self.busy.set(Busy::Training(format!(
@@ -216,6 +266,7 @@ impl AppState {
     /// Cross-validates every model on the same folds and shows the ranking.
     fn compare(self) {
         self.error.set(None);
+        self.notice.set(None);
         let spec = self.spec();
         let folds = spec.cv.unwrap_or(5);
         self.busy
@@ -334,6 +385,12 @@ fn StatusLine() -> impl IntoView {
         Busy::Reading(p) => format!("Reading {}…", p.name),
         Busy::Training(what) => what,
     };
+    let idle_notice = move || {
+        (state.busy.get() == Busy::Idle && state.inspection.with(Option::is_some))
+            .then(|| state.notice.get())
+            .flatten()
+            .map(|n| view! { <p class="notice" data-testid="notice">{n}</p> })
+    };
     view! {
         <div class="status" data-testid="status" role="status" aria-live="polite">
             <Show when=move || state.busy.get() != Busy::Idle>
@@ -348,9 +405,22 @@ fn StatusLine() -> impl IntoView {
                     <span class="progress-text" data-testid="progress-text" data-bytes=p.bytes_read data-memory=p.memory_bytes>{p.text()}</span>
                     <button data-testid="cancel-button" on:click=move |_| loading::cancel()>"Cancel"</button>
                 </div>
-            }),
+            }.into_any()),
+            Busy::Training(_) => Some(view! {
+                <div class="progress" data-testid="progress">
+                    {move || state.run_progress.get().map_or_else(
+                        || view! { <progress></progress><span class="progress-text" data-testid="progress-text">"starting…"</span> }.into_any(),
+                        |p| view! {
+                            <progress max=p.total.max(1) as f64 value=p.done as f64></progress>
+                            <span class="progress-text" data-testid="progress-text" data-done=p.done data-total=p.total>{p.text()}</span>
+                        }.into_any(),
+                    )}
+                    <button data-testid="cancel-button" on:click=move |_| state.cancel_run()>"Cancel"</button>
+                </div>
+            }.into_any()),
             _ => None,
         }}
+        {idle_notice}
     }
 }
 
@@ -737,12 +807,13 @@ fn Leaderboard() -> impl IntoView {
             // Log loss and time: lower is better; the scores: higher is better.
             let value = |e: &LeaderboardEntry| match key.as_str() {
                 "fit_seconds" => -e.fit_seconds,
+                "predict_seconds" => -e.predict_seconds,
                 "log_loss" => -e.cv["log_loss"].mean,
                 k => e.cv[k].mean,
             };
             rows.sort_by(|a, b| value(b).total_cmp(&value(a)));
             let baseline = board.iter().find(|e| e.model == "baseline_most_frequent").map(|e| e.cv["roc_auc"].mean);
-            let header = [("roc_auc", "ROC AUC"), ("accuracy", "accuracy"), ("f1_macro", "F1 (macro)"), ("log_loss", "log loss"), ("fit_seconds", "fit s")]
+            let header = [("roc_auc", "ROC AUC"), ("accuracy", "accuracy"), ("f1_macro", "F1 (macro)"), ("log_loss", "log loss"), ("fit_seconds", "fit s"), ("predict_seconds", "predict s")]
                 .into_iter()
                 .map(|(k, label)| {
                     let active = key == k;
@@ -768,6 +839,7 @@ fn Leaderboard() -> impl IntoView {
                             <td class="num">{cell("f1_macro")}</td>
                             <td class="num">{cell("log_loss")}</td>
                             <td class="num">{format!("{:.3}", e.fit_seconds)}</td>
+                            <td class="num">{format!("{:.3}", e.predict_seconds)}</td>
                             <td>{if beats { "" } else { "no better than the baseline" }}</td>
                             <td><button on:click=move |_| state.model.set(pick.clone())>"Use"</button></td>
                         </tr>

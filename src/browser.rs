@@ -79,3 +79,16 @@ pub fn offsite_requests() -> usize {
         .filter(|e| Url::new(&e.name()).map(|u| u.origin() != own).unwrap_or(false))
         .count()
 }
+
+/// Terminates the Web Worker made last. gloo-worker's bridge does not expose
+/// its `Worker`, so `index.html` wraps the `Worker` constructor to remember
+/// the last one as `__glassboxWorker`. A busy worker reads no messages, so
+/// terminating it is the only way to stop a run at once.
+pub fn terminate_last_worker() {
+    let global = js_sys::global();
+    if let Ok(w) = js_sys::Reflect::get(&global, &"__glassboxWorker".into()) {
+        if let Ok(w) = w.dyn_into::<web_sys::Worker>() {
+            w.terminate();
+        }
+    }
+}

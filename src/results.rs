@@ -53,6 +53,14 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
             <p class="muted">
                 {format!("Trained on {} rows, tested on {} rows never seen in training.", m.n_train, m.n_test)}
                 {missing_note}
+                <span data-testid="timing" data-fit-seconds=outcome.timing.fit_seconds>
+                    {format!(
+                        " The final {} took {:.3} s to fit and {:.3} s to predict the test rows, in this tab.",
+                        m.model.replace('_', " "),
+                        outcome.timing.fit_seconds,
+                        outcome.timing.predict_seconds
+                    )}
+                </span>
             </p>
             <div class="cards">
                 <div class="card" title="Share of test rows predicted correctly">"accuracy"<b data-testid="metric-accuracy">{fmt_metric(e.accuracy)}</b></div>

@@ -181,24 +181,26 @@ fn bin_of(edges: &[f64], v: f64) -> u8 {
     edges.partition_point(|&e| e < v) as u8
 }
 
-/// Rows binned, row-major (one byte per feature), so building a histogram
-/// reads each row's bytes together.
+/// Rows binned, one byte per value, column by column: a histogram is built
+/// one feature at a time, so the 256 bins being added to stay in the
+/// fastest cache (row by row, every row would touch all features' bins).
 struct Binned {
     n_cols: usize,
+    n_rows: usize,
     bins: Vec<u8>,
 }
 
 impl Binned {
     fn new(x: &Matrix, rows: &[usize], edges: &[Vec<f64>]) -> Binned {
         let mut bins = Vec::with_capacity(rows.len() * x.n_cols);
-        for &r in rows {
-            bins.extend(x.row(r).iter().zip(edges).map(|(&v, e)| bin_of(e, v)));
+        for (f, e) in edges.iter().enumerate() {
+            bins.extend(rows.iter().map(|&r| bin_of(e, x.row(r)[f])));
         }
-        Binned { n_cols: x.n_cols, bins }
+        Binned { n_cols: x.n_cols, n_rows: rows.len(), bins }
     }
 
-    fn row(&self, i: usize) -> &[u8] {
-        &self.bins[i * self.n_cols..(i + 1) * self.n_cols]
+    fn column(&self, f: usize) -> &[u8] {
+        &self.bins[f * self.n_rows..(f + 1) * self.n_rows]
     }
 }
 
@@ -217,6 +219,9 @@ struct SplitChoice {
     gain: f64,
     feature: usize,
     bin: u8,
+    /// The left child's gradient and hessian sums, from the histogram.
+    g_left: f64,
+    h_left: f64,
 }
 
 struct GrowingLeaf {
@@ -242,10 +247,12 @@ impl TreeGrower<'_> {
     fn histogram(&self, rows: &[usize]) -> Histogram {
         let n_cols = self.binned.n_cols;
         let mut hist = vec![Bin::default(); n_cols * 256];
-        for &r in rows {
-            let (g, h) = (self.g[r], self.h[r]);
-            for (f, &b) in self.binned.row(r).iter().enumerate() {
-                let cell = &mut hist[f * 256 + b as usize];
+        // The node's gradients gathered once, in row order, for every feature's pass.
+        let gh: Vec<(f64, f64)> = rows.iter().map(|&r| (self.g[r], self.h[r])).collect();
+        for (f, bins) in hist.chunks_exact_mut(256).enumerate() {
+            let column = self.binned.column(f);
+            for (&r, &(g, h)) in rows.iter().zip(&gh) {
+                let cell = &mut bins[column[r] as usize];
                 cell.g += g;
                 cell.h += h;
                 cell.n += 1;
@@ -269,6 +276,11 @@ impl TreeGrower<'_> {
             let (mut gl, mut hl, mut nl) = (0.0, 0.0, 0u32);
             for b in 0..n_bins - 1 {
                 let cell = hist[f * 256 + b];
+                // An empty bin moves nothing from right to left: the split
+                // after it equals the one before it, which was already tried.
+                if cell.n == 0 {
+                    continue;
+                }
                 gl += cell.g;
                 hl += cell.h;
                 nl += cell.n;
@@ -286,7 +298,7 @@ impl TreeGrower<'_> {
                 }
                 let gain = self.score(gl, hl) + self.score(gr, hr) - parent;
                 if gain > best.map_or(0.0, |s| s.gain) {
-                    best = Some(SplitChoice { gain, feature: f, bin: b as u8 });
+                    best = Some(SplitChoice { gain, feature: f, bin: b as u8, g_left: gl, h_left: hl });
                 }
             }
         }
@@ -330,11 +342,12 @@ impl TreeGrower<'_> {
             let (f, bin) = (split.feature, split.bin);
             // A stable partition: left rows first, each side in its old order.
             let rows = &mut order[parent.start..parent.end];
+            let column = self.binned.column(f);
             scratch.clear();
             let mut n_left = 0;
             for j in 0..rows.len() {
                 let r = rows[j];
-                if self.binned.row(r)[f] <= bin {
+                if column[r] <= bin {
                     rows[n_left] = r;
                     n_left += 1;
                 } else {
@@ -343,9 +356,8 @@ impl TreeGrower<'_> {
             }
             rows[n_left..].copy_from_slice(&scratch);
             let mid = parent.start + n_left;
-            let sum = |rows: &[usize]| rows.iter().fold((0.0, 0.0), |(g, h), &r| (g + self.g[r], h + self.h[r]));
-            let (gl, hl) = sum(&order[parent.start..mid]);
-            let (gr, hr) = sum(&order[mid..parent.end]);
+            let (gl, hl) = (split.g_left, split.h_left);
+            let (gr, hr) = (parent.g - gl, parent.h - hl);
             let left_node = nodes.len();
             nodes[parent.node] = BoostNode::Split {
                 feature: f,

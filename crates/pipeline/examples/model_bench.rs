@@ -1,0 +1,63 @@
+//! The model benchmark, natively (a benchmark, not a test):
+//!
+//! ```text
+//! python3 scripts/bench_models.py data target/bench/models.csv
+//! cargo run --release -p glassbox-pipeline --example model_bench -- target/bench/models.csv [THREADS] [MODEL...]
+//! python3 scripts/bench_models.py sklearn target/bench/models.csv target/bench/split.json
+//! ```
+//!
+//! Trains each model as `glassbox train` does (seed 42, stratified 80/20
+//! split, median imputation and scaling) and prints one JSON line per model:
+//! the final model's fit and predict seconds and its test ROC AUC. It also
+//! writes the split (`split.json` beside the data) so scikit-learn is timed
+//! and scored on the very same rows.
+
+use std::time::Instant;
+
+use glassbox_pipeline::ingest::{read_csv, ReadOptions};
+use glassbox_pipeline::model::{ModelSpec, MODEL_NAMES};
+use glassbox_pipeline::run::train_table_with;
+use glassbox_pipeline::{Control, TrainSpec};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().expect("usage: model_bench DATA.csv [THREADS] [MODEL...]");
+    let threads: usize = args.next().map_or(1, |t| t.parse().expect("a thread count"));
+    let mut names: Vec<String> = args.collect();
+    if names.is_empty() {
+        names = MODEL_NAMES.iter().filter(|n| !n.starts_with("baseline")).map(|n| n.to_string()).collect();
+    }
+    let bytes = std::fs::read(&path).expect("readable data");
+    let table = read_csv(&bytes, &ReadOptions::default()).expect("a table");
+    let start = Instant::now();
+    let clock = move || start.elapsed().as_secs_f64();
+    let control = Control { clock: Some(&clock), progress: None, threads };
+    let mut split_written = false;
+    for name in names {
+        let spec = TrainSpec {
+            target: "y".into(),
+            model: ModelSpec::by_name(&name, 42).expect("a model name"),
+            ..TrainSpec::default()
+        };
+        let out = train_table_with(&table, "models.csv", &spec, &control).expect("a trained model");
+        if !split_written {
+            let test = out.test_rows();
+            let train: Vec<usize> = (0..table.n_rows).filter(|r| test.binary_search(r).is_err()).collect();
+            let split = serde_json::json!({ "train": train, "test": test });
+            let dir = std::path::Path::new(&path).parent().expect("a folder");
+            std::fs::write(dir.join("split.json"), split.to_string()).expect("split.json written");
+            split_written = true;
+        }
+        println!(
+            "{}",
+            serde_json::json!({
+                "model": name,
+                "threads": threads,
+                "fit_seconds": out.timing.fit_seconds,
+                "predict_seconds": out.timing.predict_seconds,
+                "roc_auc": out.evaluation.roc_auc,
+                "params": out.manifest.params,
+            })
+        );
+    }
+}
