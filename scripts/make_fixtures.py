@@ -136,6 +136,70 @@ def model_case(file, target, every=5, estimator="logistic_regression"):
     }
 
 
+def feature_case(name, num_steps, cat_steps, spec):
+    """A feature pipeline on penguins (missing values, three categorical
+    columns), fitted on the training rows (all but every 5th) and applied to
+    the test rows: the matrix, with names spelt as Glassbox spells them."""
+    df = pd.read_csv(ROOT / "public" / "samples" / "penguins.csv", keep_default_na=True)
+    X = df.drop(columns=["species"])
+    test = np.arange(len(X)) % 5 == 0
+    num = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])]
+    cat = [c for c in X.columns if c not in num]
+    pre = ColumnTransformer(
+        [("num", make_pipeline(*num_steps), num), ("cat", make_pipeline(*cat_steps), cat)],
+        sparse_threshold=0,
+    )
+    pre.fit(X[~test])
+    out = pre.transform(X[test])
+
+    def rename(n):
+        n = n.split("__", 1)[1]
+        if n.startswith("missingindicator_"):
+            return n[len("missingindicator_"):] + "_missing"
+        return n.replace("_infrequent_sklearn", "_other")
+
+    return {
+        "name": name,
+        "spec": spec,
+        "names": [rename(n) for n in pre.get_feature_names_out()],
+        "test_rows": np.flatnonzero(test).tolist(),
+        "matrix": out.tolist(),
+    }
+
+
+def feature_cases():
+    from sklearn.preprocessing import MinMaxScaler, OrdinalEncoder, RobustScaler
+
+    most_frequent = SimpleImputer(strategy="most_frequent")
+    return [
+        feature_case(
+            "mean_minmax_drop_first",
+            [SimpleImputer(strategy="mean"), MinMaxScaler()],
+            [most_frequent, OneHotEncoder(drop="first", handle_unknown="ignore")],
+            {"impute": "mean", "scale": "min_max", "drop_first": True},
+        ),
+        feature_case(
+            "robust_indicator_min_frequency",
+            [SimpleImputer(strategy="median", add_indicator=True), RobustScaler()],
+            [most_frequent, OneHotEncoder(min_frequency=60, handle_unknown="infrequent_if_exist")],
+            {"impute": "median", "missing_indicator": True, "scale": "robust", "min_frequency": 60},
+        ),
+        feature_case(
+            "constant_max_levels",
+            [SimpleImputer(strategy="constant", fill_value=-1.0), StandardScaler()],
+            [most_frequent, OneHotEncoder(max_categories=3, handle_unknown="infrequent_if_exist")],
+            # max_categories counts the infrequent column: two levels plus other.
+            {"impute": {"constant": -1.0}, "max_levels": 2},
+        ),
+        feature_case(
+            "ordinal",
+            [SimpleImputer(strategy="median"), StandardScaler()],
+            [most_frequent, OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)],
+            {"encoding": "ordinal"},
+        ),
+    ]
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     header = {"generated_by": "scripts/make_fixtures.py", "sklearn_version": sklearn.__version__}
@@ -157,6 +221,7 @@ def main():
         if not (e.startswith("decision_tree") and f == "penguins.csv")
     ]
     (OUT / "models.json").write_text(json.dumps({**header, "cases": models}, indent=1) + "\n")
+    (OUT / "features.json").write_text(json.dumps({**header, "cases": feature_cases()}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

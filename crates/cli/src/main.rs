@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use glassbox_pipeline::features::{Binning, DatePart, Encoding, FeatureSpec, Impute, Scale};
 use glassbox_pipeline::ingest::{BadRows, ColumnKind, DateOrder, ReadOptions};
 use glassbox_pipeline::model::ModelSpec;
 use glassbox_pipeline::search::Sampler;
@@ -64,7 +65,105 @@ struct RunArgs {
     #[arg(long, value_name = "N")]
     workers: Option<usize>,
     #[command(flatten)]
+    features: FeatureArgs,
+    #[command(flatten)]
     table: TableArgs,
+}
+
+/// The feature pipeline (fitted on the training rows only).
+#[derive(Args, Clone)]
+struct FeatureArgs {
+    /// How numeric gaps are filled: median, mean, or constant:VALUE.
+    #[arg(long, default_value = "median")]
+    impute: String,
+    /// Add a COLUMN_missing feature for numeric columns with gaps.
+    #[arg(long)]
+    missing_indicator: bool,
+    /// How numbers are scaled: standard, minmax, robust or none.
+    #[arg(long, value_parser = ["standard", "minmax", "robust", "none"], default_value = "standard")]
+    scale: String,
+    /// Cut a numeric column into one-hot bins: COLUMN=0,18,35,55 (edges, increasing),
+    /// COLUMN=quantile:K or COLUMN=uniform:K (repeatable). Values outside the edges go to the end bins.
+    #[arg(long = "bins", value_name = "COLUMN=BINS")]
+    bins: Vec<String>,
+    /// How categories become numbers: onehot or ordinal.
+    #[arg(long, value_parser = ["onehot", "ordinal"], default_value = "onehot")]
+    encode: String,
+    /// One-hot: leave out each column's first level.
+    #[arg(long)]
+    drop_first: bool,
+    /// One-hot: levels with fewer training rows than N share an `other` column.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    min_frequency: usize,
+    /// One-hot: keep at most N levels per column (the most frequent); the rest share `other`.
+    #[arg(long, value_name = "N")]
+    max_levels: Option<usize>,
+    /// Date-time features, comma-separated: hour, day_of_week, day_of_year, month, year, elapsed_days
+    /// (default: all but hour, plus hour when the times have one).
+    #[arg(long, value_delimiter = ',', value_name = "PARTS")]
+    date_parts: Vec<String>,
+}
+
+impl FeatureArgs {
+    fn spec(&self) -> Result<FeatureSpec, Failure> {
+        let bad = |m: String| Failure::input(m);
+        let impute = match self.impute.as_str() {
+            "median" => Impute::Median,
+            "mean" => Impute::Mean,
+            other => match other.strip_prefix("constant:").map(str::parse::<f64>) {
+                Some(Ok(v)) => Impute::Constant(v),
+                _ => return Err(bad(format!("--impute takes median, mean or constant:NUMBER, got '{other}'"))),
+            },
+        };
+        let mut bins = std::collections::BTreeMap::new();
+        for b in &self.bins {
+            let (column, how) = b.split_once('=').ok_or_else(|| bad(format!("--bins takes COLUMN=BINS, got '{b}'")))?;
+            let count =
+                |k: &str| k.parse::<usize>().map_err(|_| bad(format!("--bins {column}: '{k}' is not a bin count")));
+            let binning = if let Some(k) = how.strip_prefix("quantile:") {
+                Binning::Quantile(count(k)?)
+            } else if let Some(k) = how.strip_prefix("uniform:") {
+                Binning::Uniform(count(k)?)
+            } else {
+                Binning::Edges(
+                    how.split(',')
+                        .map(|e| {
+                            e.trim().parse::<f64>().map_err(|_| bad(format!("--bins {column}: '{e}' is not a number")))
+                        })
+                        .collect::<Result<_, _>>()?,
+                )
+            };
+            bins.insert(column.to_string(), binning);
+        }
+        let date_parts = if self.date_parts.is_empty() {
+            None
+        } else {
+            Some(
+                self.date_parts
+                    .iter()
+                    .map(|p| DatePart::parse(p.trim()).map_err(|e| bad(e.to_string())))
+                    .collect::<Result<_, _>>()?,
+            )
+        };
+        let spec = FeatureSpec {
+            impute,
+            missing_indicator: self.missing_indicator,
+            scale: match self.scale.as_str() {
+                "minmax" => Scale::MinMax,
+                "robust" => Scale::Robust,
+                "none" => Scale::None,
+                _ => Scale::Standard,
+            },
+            bins,
+            encoding: if self.encode == "ordinal" { Encoding::Ordinal } else { Encoding::OneHot },
+            drop_first: self.drop_first,
+            min_frequency: self.min_frequency,
+            max_levels: self.max_levels,
+            date_parts,
+        };
+        spec.validate().map_err(|e| bad(e.to_string()))?;
+        Ok(spec)
+    }
 }
 
 impl RunArgs {
@@ -76,6 +175,7 @@ impl RunArgs {
             test_size: self.test_size,
             balanced: self.class_weight == "balanced",
             read: self.table.options()?,
+            features: self.features.spec()?,
             ..TrainSpec::default()
         })
     }
@@ -496,6 +596,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     String::new()
                 }
             );
+            for (column, n) in &prediction.unseen {
+                eprintln!(
+                    "note: column '{column}': {n} rows hold a level not seen in training (encoded as other, or as no level)"
+                );
+            }
             Ok(())
         }
     }

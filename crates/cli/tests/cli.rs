@@ -371,3 +371,98 @@ fn search_with_both_samplers_writes_trials_and_a_chart() {
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(report.contains("data-testid=\"search-chart\"") && report.contains("Best CV ROC AUC so far"));
 }
+
+#[test]
+fn feature_options_shape_the_features_and_unseen_levels_are_counted_at_predict() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut csv = String::from("age,city,y\n");
+    for i in 0..60 {
+        let city = ["paris", "rome", "oslo"][i % 3];
+        // Ages repeat, so the column is not flagged as an identifier.
+        csv.push_str(&format!("{},{city},{}\n", 5 + (i * 7) % 80 / 2, if i % 2 == 0 { "a" } else { "b" }));
+    }
+    let data = write(tmp.path(), "people.csv", csv.as_bytes());
+    let out = out_dir(tmp.path(), "out");
+    let o = glassbox(&[
+        "train",
+        &data,
+        "--target",
+        "y",
+        "--out",
+        out.to_str().unwrap(),
+        "--bins",
+        "age=0,18,35,65,100",
+        "--drop-first",
+        "--scale",
+        "robust",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let model: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("model.json")).unwrap()).unwrap();
+    let names: Vec<&str> =
+        model["features"]["columns"].as_array().unwrap().iter().map(|c| c["kind"].as_str().unwrap()).collect();
+    assert_eq!(names, ["binned", "categorical"]);
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        report.contains("age_[0, 18), age_[18, 35), age_[35, 65), age_[65, 100], city_paris, city_rome"),
+        "drop-first leaves oslo out"
+    );
+    assert!(report.contains("age bins at [0.0, 18.0, 35.0, 65.0, 100.0]"), "the report says how features were made");
+    let new = write(tmp.path(), "new.csv", b"age,city\n20,paris\n40,lima\n70,lima\n");
+    let pred = tmp.path().join("p.csv");
+    let o = glassbox(&["predict", out.join("model.json").to_str().unwrap(), &new, "--out", pred.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("column 'city': 2 rows hold a level not seen in training"));
+    assert_eq!(std::fs::read_to_string(&pred).unwrap().lines().count(), 4);
+}
+
+#[test]
+fn bad_feature_and_fold_settings_are_refused_before_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = write(tmp.path(), "ok.csv", b"x,y\n1,a\n2,b\n3,a\n4,b\n5,a\n6,b\n7,a\n8,b\n9,a\n10,b\n");
+    let out = out_dir(tmp.path(), "out");
+    let check = |extra: &[&str], expected: &str| {
+        let mut args = vec!["train", &data, "--target", "y", "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let o = glassbox(&args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "stderr: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line expected: {stderr}");
+        assert!(stderr.contains(expected), "expected '{expected}' in: {stderr}");
+        assert!(!out.exists(), "nothing is written");
+    };
+    check(&["--bins", "x=0,5,3"], "bin edges for column 'x' must increase, but 3 follows 5");
+    check(&["--bins", "nope=1,2"], "bins are set for column 'nope', which is not a numeric feature column");
+    check(&["--impute", "zero"], "--impute takes median, mean or constant:NUMBER, got 'zero'");
+    check(&["--cv", "5"], "5-fold cross-validation needs at least 5 training rows of every class, but the smallest class has 4; use at most 4 folds");
+    check(&["--model", "gradient_boosting", "--workers", "0"], "--workers must be at least 1, got 0");
+    check(&["--date-parts", "week"], "unknown date part 'week'");
+}
+
+#[test]
+fn the_number_of_workers_does_not_change_a_single_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |workers: &str| {
+        let out = out_dir(tmp.path(), &format!("w{workers}"));
+        let o = glassbox(&[
+            "train",
+            &sample("penguins.csv"),
+            "--target",
+            "species",
+            "--model",
+            "random_forest",
+            "--cv",
+            "4",
+            "--search",
+            "tpe",
+            "--trials",
+            "6",
+            "--workers",
+            workers,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (std::fs::read(out.join("model.json")).unwrap(), std::fs::read(out.join("metrics.json")).unwrap())
+    };
+    assert!(run("1") == run("3"), "one thread and three give different files");
+}

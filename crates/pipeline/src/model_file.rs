@@ -10,7 +10,7 @@ use crate::ingest::{ColumnKind, DateOrder};
 use crate::model::{FittedModel, ModelSpec};
 
 /// The format version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// One column of the training schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

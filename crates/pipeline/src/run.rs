@@ -208,6 +208,9 @@ pub struct TrainSpec {
     /// Trials per sampler.
     #[serde(default = "default_trials")]
     pub trials: usize,
+    /// The feature pipeline: imputation, scaling, bins, encodings, date parts.
+    #[serde(default)]
+    pub features: features::FeatureSpec,
     /// Columns left out of the features, by name.
     pub drop: Vec<String>,
     /// Flagged columns kept as features anyway, by name.
@@ -241,6 +244,7 @@ impl Default for TrainSpec {
             window: default_window_mode(),
             search: Vec::new(),
             trials: default_trials(),
+            features: features::FeatureSpec::default(),
             drop: Vec::new(),
             keep: Vec::new(),
         }
@@ -290,6 +294,8 @@ pub struct Manifest {
     pub test_size: f64,
     pub model: String,
     pub params: String,
+    /// The feature pipeline's settings, as a line of text.
+    pub preprocessing: String,
     pub columns: Vec<ColumnReport>,
     pub feature_names: Vec<String>,
     pub glassbox_version: String,
@@ -476,6 +482,7 @@ struct Prepared {
 
 fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
     spec.model.validate()?;
+    spec.features.validate()?;
     let target_idx = find_column(table, &spec.target)?;
     let labels = Labels::of(table, target_idx)?;
     let Labels { rows: labelled, classes, y, .. } = &labels;
@@ -539,15 +546,16 @@ fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
 
 impl Prepared {
     /// The validation problem on these training rows.
-    fn problem<'a>(&'a self, table: &'a Table, spec: &'a ModelSpec, balanced: bool) -> validate::Problem<'a> {
+    fn problem<'a>(&'a self, table: &'a Table, model: &'a ModelSpec, spec: &'a TrainSpec) -> validate::Problem<'a> {
         validate::Problem {
             table,
             feature_columns: &self.feature_columns,
             rows: &self.train_rows,
             y: &self.y_train,
             n_classes: self.classes.len(),
-            spec,
-            balanced,
+            spec: model,
+            features: &spec.features,
+            balanced: spec.balanced,
         }
     }
 }
@@ -565,7 +573,7 @@ pub struct FeaturePreview {
 /// Fits the preprocessing on the training rows and transforms the first `n` of them.
 pub fn preview_features(table: &Table, spec: &TrainSpec, n: usize) -> Result<FeaturePreview> {
     let p = prepare(table, spec)?;
-    let fitted = features::fit(table, &p.feature_columns, &p.train_rows)?;
+    let fitted = features::fit(table, &p.feature_columns, &p.train_rows, &spec.features)?;
     let shown: Vec<usize> = p.train_rows.iter().take(n).copied().collect();
     let m = fitted.transform(table, &shown)?;
     Ok(FeaturePreview {
@@ -608,8 +616,7 @@ pub fn compare(
                 })
             };
             let per_model = Control { progress: Some(&offset), ..*control };
-            let (cv, _, timing) =
-                validate::cross_validate(&p.problem(table, m, spec.balanced), folds, spec.seed, &per_model)?;
+            let (cv, _, timing) = validate::cross_validate(&p.problem(table, m, spec), folds, spec.seed, &per_model)?;
             Ok(LeaderboardEntry {
                 model: m.name().to_string(),
                 params: m.params_text(),
@@ -646,7 +653,7 @@ pub fn train_table_with(
         .iter()
         .map(|&s| {
             crate::search::search(
-                &prepared.problem(table, &spec.model, spec.balanced),
+                &prepared.problem(table, &spec.model, spec),
                 &spec.model,
                 s,
                 spec.trials,
@@ -661,7 +668,7 @@ pub fn train_table_with(
     let chosen = best.map_or_else(|| spec.model.clone(), |t| crate::search::with_params(&spec.model, &t.params));
     let spec = &TrainSpec { model: chosen, ..spec.clone() };
     // Validation sees the training rows only, with its own preprocessing per fold or window.
-    let problem = prepared.problem(table, &spec.model, spec.balanced);
+    let problem = prepared.problem(table, &spec.model, spec);
     let cv = spec.cv.map(|k| validate::cross_validate(&problem, k, spec.seed, control).map(|r| r.0)).transpose()?;
     let time_cv = spec
         .time_column
@@ -674,7 +681,7 @@ pub fn train_table_with(
         prepared;
     let classes = &classes;
 
-    let fitted = features::fit(table, &feature_columns, &train_rows)?;
+    let fitted = features::fit(table, &feature_columns, &train_rows, &spec.features)?;
     let x_train = fitted.transform(table, &train_rows)?;
     let x_test = fitted.transform(table, &test_rows)?;
     let weights = spec.balanced.then(|| crate::model::balanced_weights(&y_train, classes.len()));
@@ -714,6 +721,7 @@ pub fn train_table_with(
         test_size: spec.test_size,
         model: spec.model.name().to_string(),
         params: format!("{}{}", spec.model.params_text(), if spec.balanced { ", class_weight = balanced" } else { "" }),
+        preprocessing: spec.features.text(),
         feature_names: fitted.feature_names(),
         glassbox_version: crate::VERSION.to_string(),
         columns: columns.clone(),
@@ -788,6 +796,9 @@ pub struct PredictedRow {
 pub struct Prediction {
     pub classes: Vec<String>,
     pub rows: Vec<PredictedRow>,
+    /// Per categorical column, rows holding a level the model never saw in
+    /// training (they were encoded as `other` or all zeros).
+    pub unseen: BTreeMap<String, usize>,
 }
 
 impl Prediction {
@@ -825,6 +836,7 @@ pub fn predict(model: &ModelFile, bytes: &[u8], read: &ReadOptions) -> Result<Pr
     let table = ingest::read_csv(bytes, &read)?;
     let rows: Vec<usize> = (0..table.n_rows).collect();
     let x = model.features.transform(&table, &rows)?;
+    let unseen = model.features.unseen(&table, &rows)?;
     let proba = model.model.predict_proba(&x);
     let mut out: Vec<PredictedRow> =
         (0..table.n_records).map(|_| PredictedRow { predicted: None, proba: Vec::new(), issue: None }).collect();
@@ -850,7 +862,7 @@ pub fn predict(model: &ModelFile, bytes: &[u8], read: &ReadOptions) -> Result<Pr
             }
         }
     }
-    Ok(Prediction { classes: model.classes.clone(), rows: out })
+    Ok(Prediction { classes: model.classes.clone(), rows: out, unseen })
 }
 
 #[cfg(test)]

@@ -249,6 +249,7 @@ mod tests {
             y: &y,
             n_classes: 2,
             spec: &base,
+            features: &Default::default(),
             balanced: false,
         };
         let random = search(&p, &base, Sampler::Random, 12, 3, 1, &Control::default()).unwrap();

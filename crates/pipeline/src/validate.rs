@@ -65,6 +65,21 @@ pub fn stratified_folds(y: &[usize], n_classes: usize, k: usize, seed: u64) -> R
             format!("cross-validation needs between 2 and {} folds here, got {k}", y.len()),
         ));
     }
+    let mut counts = vec![0usize; n_classes];
+    y.iter().for_each(|&c| counts[c] += 1);
+    // Every fold's training part must hold every class, and stratifying
+    // needs a member of each class per fold (scikit-learn only warns).
+    if let Some(&smallest) = counts.iter().filter(|&&n| n > 0).min() {
+        if smallest < k {
+            return Err(Error::new(
+                ErrorKind::BadSpec,
+                format!(
+                    "{k}-fold cross-validation needs at least {k} training rows of every class, but the smallest class has {smallest}; use at most {} folds",
+                    smallest.max(2)
+                ),
+            ));
+        }
+    }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut folds = vec![Vec::new(); k];
     let mut turn = 0;
@@ -98,6 +113,8 @@ pub struct Problem<'a> {
     pub y: &'a [usize],
     pub n_classes: usize,
     pub spec: &'a ModelSpec,
+    /// The feature pipeline, refitted on each training part.
+    pub features: &'a features::FeatureSpec,
     /// Weigh classes inversely to their frequency in each training part.
     pub balanced: bool,
 }
@@ -114,7 +131,7 @@ impl Problem<'_> {
         control: &Control<'_>,
     ) -> Result<(FittedFeatures, [f64; 4], Timing)> {
         let t0 = control.now();
-        let fitted = features::fit(self.table, self.feature_columns, train)?;
+        let fitted = features::fit(self.table, self.feature_columns, train, self.features)?;
         let weights = self.balanced.then(|| crate::model::balanced_weights(y_train, self.n_classes));
         let model = self.spec.fit_with(
             &fitted.transform(self.table, train)?,
@@ -220,12 +237,14 @@ mod tests {
             y: &y,
             n_classes: 2,
             spec: &spec,
+            features: &Default::default(),
             balanced: false,
         };
         let (cv, folds, _) = cross_validate(&p, 4, 1, &Control::default()).unwrap();
         assert_eq!(cv.metrics["accuracy"].folds.len(), 4);
         for f in &folds {
-            let FittedColumn::Numeric { mean, .. } = &f.features.columns()[0] else { panic!("numeric") };
+            let FittedColumn::Numeric { scaler, .. } = &f.features.columns()[0] else { panic!("numeric") };
+            let mean = &scaler.center;
             let expected = f.train.iter().map(|&r| t.columns[0].number(r).unwrap()).sum::<f64>() / f.train.len() as f64;
             assert_eq!(*mean, expected, "the scaler of a fold saw rows outside its training part");
             assert!(f.validation.iter().all(|r| !f.train.contains(r)));
@@ -362,6 +381,7 @@ mod time_tests {
             y: &y,
             n_classes: 2,
             spec: &spec,
+            features: &Default::default(),
             balanced: false,
         };
         let r = time_validate(&p, 0, 3, WindowMode::Expanding, &Control::default()).unwrap();

@@ -92,7 +92,7 @@ fn model_probabilities_close_to_scikit_learn() {
             .map(|&r| classes.iter().position(|c| Some(c.as_str()) == texts[r].as_deref()).unwrap())
             .collect();
         let features: Vec<usize> = (0..table.columns.len()).filter(|&c| c != t).collect();
-        let fitted = features::fit(&table, &features, &train).unwrap();
+        let fitted = features::fit(&table, &features, &train, &Default::default()).unwrap();
         let name = case["model"].as_str().unwrap();
         // Trees compare at depth 3: deeper, equal-gain splits appear, and
         // scikit-learn breaks those ties by a random feature order.
@@ -110,5 +110,41 @@ fn model_probabilities_close_to_scikit_learn() {
         let worst = proba.iter().flatten().zip(want.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
         println!("{file} {name}: largest probability difference from scikit-learn {worst:e}");
         assert!(worst < 1e-6, "{file}: largest probability difference from scikit-learn is {worst}");
+    }
+}
+
+/// Feature pipelines (imputers, scalers, one-hot options, ordinal codes) against
+/// scikit-learn's transformers on penguins, column by column by name.
+#[test]
+fn feature_pipelines_match_scikit_learn() {
+    let fixture = fixture("features.json");
+    let bytes = std::fs::read(format!("{}/../../public/samples/penguins.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let table = parse_csv(&bytes).unwrap();
+    let target = table.columns.iter().position(|c| c.name == "species").unwrap();
+    let columns: Vec<usize> = (0..table.columns.len()).filter(|&c| c != target).collect();
+    for case in fixture["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let spec: features::FeatureSpec = serde_json::from_value(case["spec"].clone()).unwrap();
+        let test: Vec<usize> = serde_json::from_value(case["test_rows"].clone()).unwrap();
+        let train: Vec<usize> = (0..table.n_rows).filter(|r| test.binary_search(r).is_err()).collect();
+        let fitted = features::fit(&table, &columns, &train, &spec).unwrap();
+        let m = fitted.transform(&table, &test).unwrap();
+        let ours = fitted.feature_names();
+        let theirs: Vec<String> = serde_json::from_value(case["names"].clone()).unwrap();
+        let mut sorted_ours = ours.clone();
+        sorted_ours.sort();
+        let mut sorted_theirs = theirs.clone();
+        sorted_theirs.sort();
+        assert_eq!(sorted_ours, sorted_theirs, "{name}: the same features");
+        let want: Vec<Vec<f64>> = serde_json::from_value(case["matrix"].clone()).unwrap();
+        let mut worst: f64 = 0.0;
+        for (j, n) in theirs.iter().enumerate() {
+            let k = ours.iter().position(|o| o == n).unwrap();
+            for (i, row) in want.iter().enumerate() {
+                worst = worst.max((m.row(i)[k] - row[j]).abs());
+            }
+        }
+        println!("features {name}: largest difference from scikit-learn {worst:e}");
+        assert!(worst < 1e-12, "{name}: largest difference from scikit-learn is {worst}");
     }
 }
