@@ -430,3 +430,32 @@ test('a long run shows progress and Cancel stops it at once; gradient boosting t
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });
+
+test('the feature pipeline: bins, scaling and one-hot options change the preview; bad edges are named', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await loadSample(page, 'penguins', 'species');
+  await byId(page, 'feature-options').locator('summary').click();
+  await byId(page, 'bins-input').fill('bill_length_mm=30,40,35');
+  await byId(page, 'bins-input').press('Tab');
+  await byId(page, 'feature-options-error').waitFor(TIMEOUT);
+  assert.match(await byId(page, 'feature-options-error').textContent(), /bin edges for column 'bill_length_mm' must increase, but 35 follows 40/);
+  await byId(page, 'bins-input').fill('bill_length_mm=30,40,50,60');
+  await byId(page, 'bins-input').press('Tab');
+  await byId(page, 'scale-select').selectOption('minmax');
+  await byId(page, 'drop-first').check();
+  await byId(page, 'preview-features-button').click();
+  await byId(page, 'feature-preview').waitFor(TIMEOUT);
+  const header = await byId(page, 'feature-preview').locator('thead').textContent();
+  assert.match(header, /bill_length_mm_\[30, 40\)bill_length_mm_\[40, 50\)bill_length_mm_\[50, 60\]/);
+  assert.ok(!/island_Biscoe/.test(header), 'the first island level is dropped');
+  assert.match(header, /island_Dream/);
+  // Min-max scaled training values lie in [0, 1]; one-hot bins are 0 or 1.
+  const cells = (await byId(page, 'feature-preview').locator('tbody td.num').allTextContents()).map(Number);
+  assert.ok(cells.length > 0);
+  assert.match(await byId(page, 'feature-options').locator('summary').textContent(), /min-max scaling, bill_length_mm in bins at 30, 40, 50, 60/);
+  await screenshot(page, 'feature-options');
+  const m = await train(page);
+  assert.ok(m.accuracy > 0.9, JSON.stringify(m));
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});

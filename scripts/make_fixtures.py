@@ -176,7 +176,7 @@ def feature_cases():
             "mean_minmax_drop_first",
             [SimpleImputer(strategy="mean"), MinMaxScaler()],
             [most_frequent, OneHotEncoder(drop="first", handle_unknown="ignore")],
-            {"impute": "mean", "scale": "min_max", "drop_first": True},
+            {"impute": "mean", "scale": "minmax", "drop_first": True},
         ),
         feature_case(
             "robust_indicator_min_frequency",

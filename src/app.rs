@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use std::collections::BTreeMap;
 
+use glassbox_pipeline::features::{Binning, DatePart, Encoding, FeatureSpec, Impute, Scale};
 use glassbox_pipeline::ingest::{ColumnKind, DateOrder, ReadOptions};
 use glassbox_pipeline::model::{ModelSpec, MODEL_NAMES};
 use glassbox_pipeline::run::{FeaturePreview, LeaderboardEntry};
@@ -101,6 +102,8 @@ pub struct AppState {
     pub leaderboard: RwSignal<Option<Arc<Vec<LeaderboardEntry>>>>,
     /// The running training or comparison's progress.
     pub run_progress: RwSignal<Option<RunProgress>>,
+    /// The feature pipeline the person set up.
+    pub features: RwSignal<FeatureSpec>,
 }
 
 impl AppState {
@@ -123,6 +126,7 @@ impl AppState {
             leaderboard: RwSignal::new(None),
             feature_preview: RwSignal::new(None),
             run_progress: RwSignal::new(None),
+            features: RwSignal::new(FeatureSpec::default()),
         }
     }
 
@@ -232,6 +236,7 @@ impl AppState {
             cv: (folds > 1).then_some(folds),
             balanced: self.balanced.get_untracked(),
             time_column: Some(self.time_column.get_untracked()).filter(|c| !c.is_empty()),
+            features: self.features.get_untracked(),
             search: match self.search.get_untracked().as_str() {
                 "random" => vec![Sampler::Random],
                 "tpe" => vec![Sampler::Tpe],
@@ -590,6 +595,7 @@ fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                         </label>
                     })
                 }
+                <FeatureOptions/>
                 <button data-testid="preview-features-button"
                     disabled=move || busy() || state.target.with(String::is_empty) on:click=move |_| state.preview_features()>
                     "Preview features"
@@ -765,6 +771,130 @@ fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
 }
 
 /// The transformed matrix: feature names as columns, the first training rows.
+/// The feature pipeline's settings: imputation, scaling, bins, category
+/// encoding and date parts. Each change updates the spec the next run uses.
+#[component]
+fn FeatureOptions() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let busy = move || state.busy.get() != Busy::Idle;
+    let problem = RwSignal::new(None::<String>);
+    let update = move |f: &dyn Fn(&mut FeatureSpec)| {
+        state.features.update(|s| f(s));
+        state.feature_preview.set(None);
+    };
+    let on_impute = move |ev: leptos::ev::Event| {
+        let v = event_target_value(&ev);
+        match Impute::parse(&v) {
+            Ok(i) => {
+                problem.set(None);
+                update(&|s| s.impute = i);
+            }
+            Err(e) => problem.set(Some(e.to_string())),
+        }
+    };
+    let on_bins = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        let parsed = text
+            .split(';')
+            .filter(|b| !b.trim().is_empty())
+            .map(Binning::parse)
+            .collect::<Result<BTreeMap<_, _>, _>>()
+            .and_then(|bins| {
+                let spec = FeatureSpec { bins: bins.clone(), ..FeatureSpec::default() };
+                spec.validate().map(|()| bins)
+            });
+        match parsed {
+            Ok(bins) => {
+                problem.set(None);
+                update(&|s| s.bins = bins.clone());
+            }
+            Err(e) => problem.set(Some(e.to_string())),
+        }
+    };
+    let scale_value = move || state.features.get().scale.as_str();
+    let part_box = move |p: DatePart| {
+        let checked = move || {
+            let parts = state.features.get().date_parts;
+            parts.is_none_or(|ps| ps.contains(&p))
+        };
+        let on_change = move |ev: leptos::ev::Event| {
+            let on = event_target_checked(&ev);
+            update(&|s| {
+                let mut parts = s.date_parts.clone().unwrap_or_else(|| DatePart::ALL.to_vec());
+                parts.retain(|x| *x != p);
+                if on {
+                    parts.push(p);
+                    parts.sort();
+                }
+                s.date_parts = Some(parts);
+            });
+        };
+        view! {
+            <label><input type="checkbox" data-testid=format!("date-part-{}", p.as_str()) prop:checked=checked on:change=on_change disabled=busy/>{format!(" {}", p.as_str().replace('_', " "))}</label>
+        }
+    };
+    view! {
+        <details class="feature-options" data-testid="feature-options">
+            <summary>"Feature pipeline: " {move || state.features.get().text()}</summary>
+            <div class="controls">
+                <label>"Numbers: fill gaps with "
+                    <select data-testid="impute-select" on:change=on_impute disabled=busy>
+                        <option value="median">"median"</option>
+                        <option value="mean">"mean"</option>
+                        <option value="constant:0">"constant 0"</option>
+                    </select>
+                </label>
+                <label title="Add a column that is 1 where the value was missing">
+                    <input type="checkbox" data-testid="missing-indicator" prop:checked=move || state.features.get().missing_indicator
+                        on:change=move |ev| { let on = event_target_checked(&ev); update(&|s| s.missing_indicator = on) } disabled=busy/>
+                    " missing indicator"
+                </label>
+                <label>"scale "
+                    <select data-testid="scale-select" prop:value=scale_value
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            if let Ok(scale) = Scale::parse(&v) { update(&|s| s.scale = scale) }
+                        } disabled=busy>
+                        <option value="standard">"standard"</option>
+                        <option value="minmax">"min-max"</option>
+                        <option value="robust">"robust (median, IQR)"</option>
+                        <option value="none">"none"</option>
+                    </select>
+                </label>
+                <label title="Cut numeric columns into bins: age=0,18,35,65,100 or fare=quantile:4 or fare=uniform:5, separated by ;">"bins "
+                    <input type="text" data-testid="bins-input" placeholder="age=0,18,35,65,100; fare=quantile:4" on:change=on_bins disabled=busy/>
+                </label>
+            </div>
+            <div class="controls">
+                <label>"Categories: "
+                    <select data-testid="encoding-select"
+                        on:change=move |ev| { let ordinal = event_target_value(&ev) == "ordinal"; update(&|s| s.encoding = if ordinal { Encoding::Ordinal } else { Encoding::OneHot }) } disabled=busy>
+                        <option value="one_hot">"one-hot"</option>
+                        <option value="ordinal">"ordinal codes"</option>
+                    </select>
+                </label>
+                <label><input type="checkbox" data-testid="drop-first" prop:checked=move || state.features.get().drop_first
+                    on:change=move |ev| { let on = event_target_checked(&ev); update(&|s| s.drop_first = on) } disabled=busy/>" drop first level"</label>
+                <label title="Levels with fewer training rows share one 'other' column">"rarer than "
+                    <input type="number" min="0" class="narrow" data-testid="min-frequency" prop:value=move || state.features.get().min_frequency.to_string()
+                        on:change=move |ev| { let n = event_target_value(&ev).parse().unwrap_or(0); update(&|s| s.min_frequency = n) } disabled=busy/>
+                    " rows → other"
+                </label>
+                <label title="Keep only the most frequent levels; the rest share one 'other' column">"at most "
+                    <input type="number" min="1" class="narrow" data-testid="max-levels" placeholder="all"
+                        on:change=move |ev| { let n = event_target_value(&ev).parse().ok().filter(|&n: &usize| n > 0); update(&|s| s.max_levels = n) } disabled=busy/>
+                    " levels"
+                </label>
+            </div>
+            {move || {
+                let has_dates = state.inspection.with(|i| i.as_ref().is_some_and(|i| i.columns.iter().any(|c| c.kind == ColumnKind::Datetime)));
+                has_dates.then(|| view! { <div class="controls">"Dates: " {DatePart::ALL.into_iter().map(part_box).collect_view()}</div> })
+            }}
+            {move || problem.get().map(|p| view! { <p class="error-inline" data-testid="feature-options-error">{p}</p> })}
+        </details>
+    }
+}
+
 #[component]
 fn FeaturePreviewTable() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -782,7 +912,7 @@ fn FeaturePreviewTable() -> impl IntoView {
                 .collect_view();
             view! {
                 <h3>{format!("Features the model sees ({} columns)", p.names.len())}</h3>
-                <p class="muted">"Fitted on the training rows: numbers median-imputed and standardised, categories one-hot (unseen → all zeros)."</p>
+                <p class="muted">{format!("Fitted on the training rows: {}.", p.preprocessing)}</p>
                 <div class="table-scroll">
                     <table class="grid" data-testid="feature-preview">
                         <thead><tr><th scope="col">"row"</th>{header}</tr></thead>

@@ -107,34 +107,9 @@ struct FeatureArgs {
 impl FeatureArgs {
     fn spec(&self) -> Result<FeatureSpec, Failure> {
         let bad = |m: String| Failure::input(m);
-        let impute = match self.impute.as_str() {
-            "median" => Impute::Median,
-            "mean" => Impute::Mean,
-            other => match other.strip_prefix("constant:").map(str::parse::<f64>) {
-                Some(Ok(v)) => Impute::Constant(v),
-                _ => return Err(bad(format!("--impute takes median, mean or constant:NUMBER, got '{other}'"))),
-            },
-        };
-        let mut bins = std::collections::BTreeMap::new();
-        for b in &self.bins {
-            let (column, how) = b.split_once('=').ok_or_else(|| bad(format!("--bins takes COLUMN=BINS, got '{b}'")))?;
-            let count =
-                |k: &str| k.parse::<usize>().map_err(|_| bad(format!("--bins {column}: '{k}' is not a bin count")));
-            let binning = if let Some(k) = how.strip_prefix("quantile:") {
-                Binning::Quantile(count(k)?)
-            } else if let Some(k) = how.strip_prefix("uniform:") {
-                Binning::Uniform(count(k)?)
-            } else {
-                Binning::Edges(
-                    how.split(',')
-                        .map(|e| {
-                            e.trim().parse::<f64>().map_err(|_| bad(format!("--bins {column}: '{e}' is not a number")))
-                        })
-                        .collect::<Result<_, _>>()?,
-                )
-            };
-            bins.insert(column.to_string(), binning);
-        }
+        let impute = Impute::parse(&self.impute).map_err(|e| bad(format!("--impute: {e}")))?;
+        let bins =
+            self.bins.iter().map(|b| Binning::parse(b)).collect::<Result<_, _>>().map_err(|e| bad(e.to_string()))?;
         let date_parts = if self.date_parts.is_empty() {
             None
         } else {
@@ -148,12 +123,7 @@ impl FeatureArgs {
         let spec = FeatureSpec {
             impute,
             missing_indicator: self.missing_indicator,
-            scale: match self.scale.as_str() {
-                "minmax" => Scale::MinMax,
-                "robust" => Scale::Robust,
-                "none" => Scale::None,
-                _ => Scale::Standard,
-            },
+            scale: Scale::parse(&self.scale).map_err(|e| bad(e.to_string()))?,
             bins,
             encoding: if self.encode == "ordinal" { Encoding::Ordinal } else { Encoding::OneHot },
             drop_first: self.drop_first,

@@ -53,14 +53,51 @@ pub enum Impute {
     Constant(f64),
 }
 
+impl Impute {
+    /// `median`, `mean` or `constant:VALUE`, as the CLI and the app take it.
+    pub fn parse(s: &str) -> Result<Impute> {
+        match s {
+            "median" => Ok(Impute::Median),
+            "mean" => Ok(Impute::Mean),
+            other => match other.strip_prefix("constant:").map(|v| v.trim().parse::<f64>()) {
+                Some(Ok(v)) if v.is_finite() => Ok(Impute::Constant(v)),
+                _ => Err(Error::new(
+                    ErrorKind::BadSpec,
+                    format!("imputation is median, mean or constant:NUMBER, got '{other}'"),
+                )),
+            },
+        }
+    }
+}
+
 /// How numeric values are scaled after imputation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scale {
     Standard,
+    #[serde(rename = "minmax")]
     MinMax,
     Robust,
     None,
+}
+
+impl Scale {
+    pub const ALL: [Scale; 4] = [Scale::Standard, Scale::MinMax, Scale::Robust, Scale::None];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scale::Standard => "standard",
+            Scale::MinMax => "minmax",
+            Scale::Robust => "robust",
+            Scale::None => "none",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Scale> {
+        Scale::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
+            Error::new(ErrorKind::BadSpec, format!("scaling is standard, minmax, robust or none, got '{s}'"))
+        })
+    }
 }
 
 /// How a numeric column is cut into bins.
@@ -73,6 +110,37 @@ pub enum Binning {
     Quantile(usize),
     /// k bins of equal width between the training minimum and maximum.
     Uniform(usize),
+}
+
+impl Binning {
+    /// `COLUMN=EDGE,EDGE,…`, `COLUMN=quantile:K` or `COLUMN=uniform:K`, as
+    /// the CLI and the app take it; the edges are checked by [`FeatureSpec::validate`].
+    pub fn parse(s: &str) -> Result<(String, Binning)> {
+        let bad = |m: String| Error::new(ErrorKind::BadSpec, m);
+        let (column, how) = s.split_once('=').ok_or_else(|| {
+            bad(format!("bins are written COLUMN=EDGES, COLUMN=quantile:K or COLUMN=uniform:K, got '{s}'"))
+        })?;
+        let column = column.trim().to_string();
+        let count = |k: &str| {
+            k.trim().parse::<usize>().map_err(|_| bad(format!("bins for column '{column}': '{k}' is not a bin count")))
+        };
+        let binning = if let Some(k) = how.strip_prefix("quantile:") {
+            Binning::Quantile(count(k)?)
+        } else if let Some(k) = how.strip_prefix("uniform:") {
+            Binning::Uniform(count(k)?)
+        } else {
+            Binning::Edges(
+                how.split(',')
+                    .map(|e| {
+                        e.trim()
+                            .parse::<f64>()
+                            .map_err(|_| bad(format!("bins for column '{column}': '{e}' is not a number")))
+                    })
+                    .collect::<Result<_>>()?,
+            )
+        };
+        Ok((column, binning))
+    }
 }
 
 /// How categories become numbers.
@@ -213,43 +281,60 @@ impl FeatureSpec {
         Ok(())
     }
 
-    /// One line for reports: what differs from the defaults, or "defaults".
+    /// One line for reports and the app: every choice in words.
     pub fn text(&self) -> String {
-        let mut parts = Vec::new();
         let impute = match self.impute {
-            Impute::Median => "median".to_string(),
-            Impute::Mean => "mean".to_string(),
-            Impute::Constant(v) => format!("constant {v}"),
+            Impute::Median => "the median".to_string(),
+            Impute::Mean => "the mean".to_string(),
+            Impute::Constant(v) => format!("{v}"),
         };
-        parts.push(format!("impute {impute}{}", if self.missing_indicator { " + missing indicator" } else { "" }));
-        parts.push(format!("scale {}", serde_json::to_value(self.scale).unwrap().as_str().unwrap_or("")));
+        let scale = match self.scale {
+            Scale::Standard => "standard scaling",
+            Scale::MinMax => "min-max scaling",
+            Scale::Robust => "robust scaling (median, IQR)",
+            Scale::None => "no scaling",
+        };
+        let mut numbers = format!(
+            "numbers: gaps filled with {impute}{}, {scale}",
+            if self.missing_indicator { " plus a missing indicator" } else { "" }
+        );
         for (c, b) in &self.bins {
-            parts.push(match b {
-                Binning::Edges(e) => format!("{c} bins at {e:?}"),
-                Binning::Quantile(k) => format!("{c} in {k} quantile bins"),
-                Binning::Uniform(k) => format!("{c} in {k} uniform bins"),
+            numbers.push_str(&match b {
+                Binning::Edges(e) => {
+                    format!(", {c} in bins at {}", e.iter().map(f64::to_string).collect::<Vec<_>>().join(", "))
+                }
+                Binning::Quantile(k) => format!(", {c} in {k} quantile bins"),
+                Binning::Uniform(k) => format!(", {c} in {k} equal-width bins"),
             });
         }
-        match self.encoding {
-            Encoding::Ordinal => parts.push("categories as ordinal codes".into()),
+        let categories = match self.encoding {
+            Encoding::Ordinal => "ordinal codes (unseen → -1)".to_string(),
             Encoding::OneHot => {
-                let mut t = "categories one-hot".to_string();
+                let mut t = "one-hot".to_string();
                 if self.drop_first {
-                    t.push_str(", first level dropped");
+                    t.push_str(" without the first level");
                 }
                 if self.min_frequency > 0 {
-                    t.push_str(&format!(", levels under {} rows to other", self.min_frequency));
+                    t.push_str(&format!(", levels under {} rows → other", self.min_frequency));
                 }
                 if let Some(m) = self.max_levels {
-                    t.push_str(&format!(", at most {m} levels"));
+                    t.push_str(&format!(", at most {m} levels (the rest → other)"));
                 }
-                parts.push(t);
+                t.push_str(if self.min_frequency > 0 || self.max_levels.is_some() {
+                    " (unseen → other)"
+                } else {
+                    " (unseen → all zeros)"
+                });
+                t
             }
-        }
-        if let Some(p) = &self.date_parts {
-            parts.push(format!("date parts {}", p.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")));
-        }
-        parts.join("; ")
+        };
+        let dates = match &self.date_parts {
+            Some(p) => p.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "),
+            None => {
+                "cyclical day of week, day of year, month (and hour when there are times), year, elapsed days".into()
+            }
+        };
+        format!("{numbers}; categories: gaps filled with the most frequent level, {categories}; dates: {dates}")
     }
 }
 

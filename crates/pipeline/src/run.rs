@@ -565,6 +565,8 @@ impl Prepared {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeaturePreview {
     pub names: Vec<String>,
+    /// How the features were made, as a line of text.
+    pub preprocessing: String,
     /// Table rows shown, as 0-based record indices in the file.
     pub records: Vec<usize>,
     pub rows: Vec<Vec<f64>>,
@@ -578,6 +580,7 @@ pub fn preview_features(table: &Table, spec: &TrainSpec, n: usize) -> Result<Fea
     let m = fitted.transform(table, &shown)?;
     Ok(FeaturePreview {
         names: fitted.feature_names(),
+        preprocessing: spec.features.text(),
         records: shown.iter().map(|&r| table.records[r]).collect(),
         rows: (0..m.n_rows).map(|i| m.row(i).to_vec()).collect(),
     })

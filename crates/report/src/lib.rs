@@ -156,7 +156,7 @@ fn manifest_html(o: &TrainOutcome) -> String {
         ("split", format!("stratified, test size {}, seed {}", m.test_size, m.seed)),
         ("model", m.model.clone()),
         ("parameters", m.params.clone()),
-        ("preprocessing", format!("{}; categorical gaps filled with the most frequent level", m.preprocessing)),
+        ("preprocessing", m.preprocessing.clone()),
         ("features", m.feature_names.join(", ")),
         ("Glassbox version", m.glassbox_version.clone()),
     ];
