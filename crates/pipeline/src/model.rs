@@ -24,6 +24,10 @@ pub enum ModelSpec {
         /// Inverse regularisation strength, as scikit-learn's `C`.
         #[serde(rename = "C")]
         c: f64,
+        /// Stop when the largest gradient component of the mean loss is at
+        /// most this (scikit-learn's `tol`, default 1e-4).
+        #[serde(default = "default_tol")]
+        tol: f64,
     },
     /// Gaussian naive Bayes, as scikit-learn's `GaussianNB`.
     NaiveBayes {
@@ -62,7 +66,7 @@ pub const MODEL_NAMES: [&str; 8] = [
 
 impl Default for ModelSpec {
     fn default() -> Self {
-        ModelSpec::LogisticRegression { c: 1.0 }
+        ModelSpec::LogisticRegression { c: 1.0, tol: default_tol() }
     }
 }
 
@@ -101,8 +105,8 @@ impl ModelSpec {
     /// The hyper-parameters as `name = value` text, for reports.
     pub fn params_text(&self) -> String {
         match self {
-            ModelSpec::LogisticRegression { c } => {
-                format!("C = {c}, penalty = l2, intercept unpenalised")
+            ModelSpec::LogisticRegression { c, tol } => {
+                format!("C = {c}, penalty = l2, intercept unpenalised, tol = {tol}")
             }
             ModelSpec::NaiveBayes { var_smoothing } => format!("var_smoothing = {var_smoothing}"),
             ModelSpec::Knn { k } => format!("k = {k}, uniform weights, Euclidean distance"),
@@ -132,7 +136,10 @@ impl ModelSpec {
             ModelSpec::DecisionTree { max_depth: Some(0), .. } | ModelSpec::RandomForest { max_depth: Some(0), .. } => {
                 Err(Error::new(ErrorKind::BadSpec, "max_depth must be at least 1, got 0"))
             }
-            ModelSpec::LogisticRegression { c } if !(c.is_finite() && c > 0.0) => {
+            ModelSpec::LogisticRegression { tol, .. } if !(tol.is_finite() && tol > 0.0) => {
+                Err(Error::new(ErrorKind::BadSpec, format!("tol must be a positive number, got {tol}")))
+            }
+            ModelSpec::LogisticRegression { c, .. } if !(c.is_finite() && c > 0.0) => {
                 Err(Error::new(ErrorKind::BadSpec, format!("C must be a positive number, got {c}")))
             }
             ModelSpec::NaiveBayes { var_smoothing } if !(var_smoothing.is_finite() && var_smoothing >= 0.0) => {
@@ -173,7 +180,7 @@ impl ModelSpec {
     ) -> Result<FittedModel> {
         self.validate()?;
         match *self {
-            ModelSpec::LogisticRegression { c } => fit_logistic(x, y, n_classes, c, class_weight),
+            ModelSpec::LogisticRegression { c, tol } => fit_logistic(x, y, n_classes, c, tol, class_weight),
             ModelSpec::NaiveBayes { var_smoothing } => Ok(fit_naive_bayes(x, y, n_classes, var_smoothing)),
             ModelSpec::Knn { k } => {
                 Ok(FittedModel::Knn { k, n_classes, n_cols: x.n_cols, x: x.values.clone(), y: y.to_vec() })
@@ -257,6 +264,10 @@ pub enum FittedModel {
     },
 }
 
+fn default_tol() -> f64 {
+    1e-4
+}
+
 fn depth_text(d: Option<usize>) -> String {
     d.map_or_else(|| "none".to_string(), |d| d.to_string())
 }
@@ -331,11 +342,12 @@ fn fit_logistic(
     y: &[usize],
     n_classes: usize,
     c: f64,
+    tol: f64,
     class_weight: Option<&[f64]>,
 ) -> Result<FittedModel> {
     let blocks = if n_classes == 2 { 1 } else { n_classes };
     let loss = LogisticLoss { x: &x.values, n: x.n_rows, p: x.n_cols, y, blocks, lambda: 1.0 / c, class_weight };
-    let m = Lbfgs::default().minimize(&loss, vec![0.0; loss.dim()]);
+    let m = Lbfgs { grad_tol: tol, ..Lbfgs::default() }.minimize(&loss, vec![0.0; loss.dim()]);
     let stride = x.n_cols + 1;
     let coefficients: Vec<Vec<f64>> = (0..blocks).map(|k| m.x[k * stride..k * stride + x.n_cols].to_vec()).collect();
     let intercepts: Vec<f64> = (0..blocks).map(|k| m.x[k * stride + x.n_cols]).collect();
@@ -486,7 +498,7 @@ mod tests {
         // sklearn LogisticRegression(C=1).fit([[0],[1],[2],[3]], [0,0,1,1]):
         // With tol=1e-12 (its default stops early): coef_ = [[0.9582859498791921]], intercept_ = [-1.4374289249407233].
         let x = matrix(&[&[0.0], &[1.0], &[2.0], &[3.0]]);
-        let m = ModelSpec::default().fit(&x, &[0, 0, 1, 1], 2).unwrap();
+        let m = ModelSpec::LogisticRegression { c: 1.0, tol: 1e-12 }.fit(&x, &[0, 0, 1, 1], 2).unwrap();
         let FittedModel::LogisticRegression { coefficients, intercepts, converged, .. } = &m else {
             panic!("logistic")
         };
@@ -511,7 +523,7 @@ mod tests {
 
     #[test]
     fn invalid_c_is_rejected() {
-        let e = ModelSpec::LogisticRegression { c: 0.0 }.validate().unwrap_err();
+        let e = ModelSpec::LogisticRegression { c: 0.0, tol: 1e-4 }.validate().unwrap_err();
         assert_eq!(e.message(), "C must be a positive number, got 0");
     }
 }

@@ -11,6 +11,12 @@
 pub trait Objective {
     fn dim(&self) -> usize;
     fn value_and_gradient(&self, x: &[f64], grad: &mut [f64]) -> f64;
+    /// How many terms the objective sums (rows, weighted): stopping
+    /// tolerances on the gradient scale with it, so a million rows are not
+    /// held to a tolerance meant for ten.
+    fn scale(&self) -> f64 {
+        1.0
+    }
 }
 
 /// Stopping rules and memory of the optimiser.
@@ -39,14 +45,28 @@ pub struct Minimum {
     pub converged: bool,
 }
 
+/// A dot product with four running sums, combined in a fixed order: the
+/// sums are independent, so the CPU overlaps them (a single running sum
+/// waits on each addition), and the fixed order keeps the result the same
+/// on every platform.
 fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    let mut acc = [0.0f64; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in ca.zip(cb) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 impl Lbfgs {
     /// Minimises `f` from `x0`.
     pub fn minimize(&self, f: &impl Objective, x0: Vec<f64>) -> Minimum {
         let n = f.dim();
+        // The objective is a sum over rows: its gradient tolerance scales with it.
+        let grad_tol = self.grad_tol * f.scale();
         let mut x = x0;
         let mut g = vec![0.0; n];
         let mut fx = f.value_and_gradient(&x, &mut g);
@@ -56,7 +76,7 @@ impl Lbfgs {
         let mut x_new = vec![0.0; n];
         let mut g_new = vec![0.0; n];
         for iter in 0..self.max_iter {
-            if g.iter().fold(0.0f64, |m, v| m.max(v.abs())) <= self.grad_tol {
+            if g.iter().fold(0.0f64, |m, v| m.max(v.abs())) <= grad_tol {
                 return Minimum { x, value: fx, iterations: iter, converged: true };
             }
             // Two-loop recursion: d = -H g.
@@ -99,14 +119,17 @@ impl Lbfgs {
                     *xn = xi + step * di;
                 }
                 f_new = f.value_and_gradient(&x_new, &mut g_new);
-                if f_new <= fx + 1e-4 * step * slope || tries >= 60 {
+                if f_new <= fx + 1e-4 * step * slope || tries >= 30 {
                     break;
                 }
                 step *= 0.5;
                 tries += 1;
             }
             if f_new > fx {
-                return Minimum { x, value: fx, iterations: iter, converged: false };
+                // No step decreases the objective any more: it is flat to
+                // machine precision. Converged if the gradient is small too.
+                let converged = g.iter().fold(0.0f64, |m, v| m.max(v.abs())) <= 1e-6 * f.scale();
+                return Minimum { x, value: fx, iterations: iter, converged };
             }
             let s: Vec<f64> = x_new.iter().zip(&x).map(|(a, b)| a - b).collect();
             let yv: Vec<f64> = g_new.iter().zip(&g).map(|(a, b)| a - b).collect();
@@ -126,7 +149,7 @@ impl Lbfgs {
                 rho.push(1.0 / sy);
             }
             if improvement <= self.rel_tol * fx.abs().max(1.0) {
-                let converged = g.iter().fold(0.0f64, |m, v| m.max(v.abs())) <= self.grad_tol.max(1e-6);
+                let converged = g.iter().fold(0.0f64, |m, v| m.max(v.abs())) <= grad_tol.max(1e-6 * f.scale());
                 return Minimum { x, value: fx, iterations: iter + 1, converged };
             }
         }
@@ -181,11 +204,19 @@ impl Objective for LogisticLoss<'_> {
         self.blocks * (self.p + 1)
     }
 
+    fn scale(&self) -> f64 {
+        let w = |i: usize| self.class_weight.map_or(1.0, |cw| cw[self.y[i]]);
+        (0..self.n).map(w).sum::<f64>().max(1.0)
+    }
+
     fn value_and_gradient(&self, w: &[f64], grad: &mut [f64]) -> f64 {
         let (p, stride) = (self.p, self.p + 1);
         grad.iter_mut().for_each(|g| *g = 0.0);
         let mut loss = 0.0;
         let mut z = vec![0.0; self.blocks];
+        // Residuals: predicted probability minus the truth, per block, weighted.
+        // One buffer for all rows: this loop is the whole cost of a fit.
+        let mut residual = vec![0.0; self.blocks];
         for i in 0..self.n {
             let row = &self.x[i * p..(i + 1) * p];
             for (k, zk) in z.iter_mut().enumerate() {
@@ -193,20 +224,23 @@ impl Objective for LogisticLoss<'_> {
                 *zk = dot(wk, row) + w[k * stride + p];
             }
             let w = self.class_weight.map_or(1.0, |cw| cw[self.y[i]]);
-            // Residuals: predicted probability minus the truth, per block, weighted.
-            let residual: Vec<f64> = if self.blocks == 1 {
+            if self.blocks == 1 {
                 let t = if self.y[i] == 1 { 1.0 } else { 0.0 };
-                loss += w * (softplus(z[0]) - t * z[0]);
-                vec![w * (sigmoid(z[0]) - t)]
+                // softplus(z) and sigmoid(z) from one exponential, e = exp(-|z|).
+                let zi = z[0];
+                let e = libm::exp(-zi.abs());
+                let softplus = zi.max(0.0) + libm::log1p(e);
+                let sigmoid = if zi >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
+                loss += w * (softplus - t * zi);
+                residual[0] = w * (sigmoid - t);
             } else {
                 let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 let lse = max + libm::log(z.iter().map(|v| libm::exp(v - max)).sum::<f64>());
                 loss += w * (lse - z[self.y[i]]);
-                z.iter()
-                    .enumerate()
-                    .map(|(k, v)| w * (libm::exp(v - lse) - if k == self.y[i] { 1.0 } else { 0.0 }))
-                    .collect()
-            };
+                for (k, (r, v)) in residual.iter_mut().zip(&z).enumerate() {
+                    *r = w * (libm::exp(v - lse) - if k == self.y[i] { 1.0 } else { 0.0 });
+                }
+            }
             for (k, r) in residual.iter().enumerate() {
                 let gk = &mut grad[k * stride..(k + 1) * stride];
                 for (g, xj) in gk[..p].iter_mut().zip(row) {

@@ -1,0 +1,35 @@
+// The model benchmark in headless Chromium: loads the benchmark data in the
+// app, trains each model as a person would (one worker, no cross-validation)
+// and prints the final model's fit and predict seconds and test ROC AUC, as
+// the page shows them. A benchmark, not a test:
+//   python3 scripts/bench_models.py data target/bench/models.csv
+//   make dist && node e2e/measure-models.mjs target/bench/models.csv [MODEL...]
+import { startServer, launch, openApp, byId } from './helpers.mjs';
+
+const [file, ...wanted] = process.argv.slice(2);
+const models = wanted.length ? wanted
+  : ['logistic_regression', 'naive_bayes', 'knn', 'decision_tree', 'random_forest', 'gradient_boosting'];
+const { server, url } = await startServer();
+const browser = await launch();
+const { page } = await openApp(browser, url);
+await byId(page, 'csv-input').setInputFiles(file);
+await byId(page, 'schema-panel').waitFor({ timeout: 600_000 });
+await byId(page, 'target-select').selectOption('y');
+await byId(page, 'cv-folds').selectOption('0');
+for (const model of models) {
+  await byId(page, 'model-select').selectOption(model);
+  await byId(page, 'train-button').click();
+  await byId(page, 'timing').waitFor({ timeout: 1_800_000 });
+  const timing = byId(page, 'timing');
+  const text = await timing.textContent();
+  const predict = Number(/([\d.]+) s to predict/.exec(text)[1]);
+  console.log(JSON.stringify({
+    model,
+    browser: 'chromium',
+    fit_seconds: Number(await timing.getAttribute('data-fit-seconds')),
+    predict_seconds: predict,
+    roc_auc: Number(await byId(page, 'metric-roc-auc').textContent()),
+  }));
+}
+await browser.close();
+server.close();
