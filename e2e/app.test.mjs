@@ -142,7 +142,7 @@ test('the exported report works offline: matrix renders, toggle works; model.jso
   const modelPath = path.join(artifacts, 'model.json');
   await modelDownload.saveAs(modelPath);
   const model = JSON.parse(fs.readFileSync(modelPath, 'utf8'));
-  assert.equal(model.format_version, 1);
+  assert.equal(model.format_version, 2);
   // The browser and the CLI make the same model file, byte for byte.
   const cliOut = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-cli-'));
   execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', 'public/samples/breast_cancer.csv',
@@ -352,8 +352,11 @@ test('compare all models: a leaderboard ranked by ROC AUC, then train the one pi
   await byId(page, 'feature-preview').waitFor(TIMEOUT);
   assert.match(await byId(page, 'feature-preview').locator('thead').textContent(), /island_Biscoe.*bill_length_mm.*sex_male/);
   assert.equal(await byId(page, 'feature-preview').locator('tbody tr').count(), 8);
+  // Two workers share the (model, fold) jobs; the leaderboard must not depend on it.
+  await byId(page, 'workers').selectOption('2');
   await byId(page, 'compare-button').click();
   await byId(page, 'leaderboard').waitFor(TIMEOUT);
+  assert.ok(await page.evaluate(() => self.__glassboxWorkers.length) >= 2, 'a second worker ran jobs');
   const rows = page.locator('[data-testid="leaderboard"] tbody tr');
   assert.equal(await rows.count(), 8);
   const first = await rows.first().getAttribute('data-testid');

@@ -23,6 +23,7 @@ use wasm_bindgen::JsCast;
 
 use crate::browser;
 use crate::loading::{self, ReadProgress, Source};
+use crate::pool;
 use crate::results::Results;
 
 /// Bundled samples: (test id suffix, file, what it shows).
@@ -104,6 +105,8 @@ pub struct AppState {
     pub run_progress: RwSignal<Option<RunProgress>>,
     /// The feature pipeline the person set up.
     pub features: RwSignal<FeatureSpec>,
+    /// Workers for work that splits into jobs (comparing models).
+    pub workers: RwSignal<usize>,
 }
 
 impl AppState {
@@ -127,10 +130,16 @@ impl AppState {
             feature_preview: RwSignal::new(None),
             run_progress: RwSignal::new(None),
             features: RwSignal::new(FeatureSpec::default()),
+            workers: RwSignal::new(pool::suggested_workers()),
         }
     }
 
     fn on_response(self, response: Response) {
+        if pool::running()
+            && matches!(response, Response::Working { .. } | Response::JobScores(_) | Response::Failed { .. })
+        {
+            return pool::on_main_response(self, response);
+        }
         if !matches!(response, Response::Progress { .. } | Response::Working { .. }) {
             self.busy.set(Busy::Idle);
             self.run_progress.set(None);
@@ -150,6 +159,8 @@ impl AppState {
             Response::Trained(outcome) => self.outcome.set(Some(Arc::from(outcome))),
             Response::Leaderboard(board) => self.leaderboard.set(Some(Arc::new(board))),
             Response::FeaturePreview(p) => self.feature_preview.set(Some(Arc::new(p))),
+            // Only a pooled comparison asks for job scores; it is handled above.
+            Response::JobScores(_) => {}
             Response::Progress { bytes_read, rows, memory_bytes } => {
                 loading::on_progress(self, bytes_read, rows, memory_bytes)
             }
@@ -159,17 +170,23 @@ impl AppState {
     }
 
     pub fn fail(self, message: String) {
+        self.finish_run();
+        self.error.set(Some(message));
+    }
+
+    /// A run ended: not busy, no progress bar.
+    pub fn finish_run(self) {
         self.busy.set(Busy::Idle);
         self.run_progress.set(None);
-        self.error.set(Some(message));
     }
 
     /// Stops a training or comparison run at once. A worker busy computing
     /// reads no messages, so it is terminated, and a fresh worker reads the
     /// file again (the table lived in the old one).
     fn cancel_run(self) {
-        browser::terminate_last_worker();
+        browser::terminate_workers();
         BRIDGE.with(|b| *b.borrow_mut() = None);
+        pool::reset();
         self.busy.set(Busy::Idle);
         self.run_progress.set(None);
         self.notice.set(Some("The run was cancelled.".into()));
@@ -274,10 +291,14 @@ impl AppState {
         self.notice.set(None);
         let spec = self.spec();
         let folds = spec.cv.unwrap_or(5);
-        self.busy
-            .set(Busy::Training(format!("Comparing {} models with {folds}-fold cross-validation…", MODEL_NAMES.len())));
+        let workers = self.workers.get_untracked();
+        self.busy.set(Busy::Training(format!(
+            "Comparing {} models with {folds}-fold cross-validation on {workers} worker{}…",
+            MODEL_NAMES.len(),
+            if workers == 1 { "" } else { "s" }
+        )));
         let models = MODEL_NAMES.iter().map(|m| m.to_string()).collect();
-        self.send(Request::Compare { spec, models, folds });
+        pool::compare(self, spec, models, folds, workers);
     }
 }
 
@@ -291,6 +312,7 @@ fn spawn_worker(state: AppState) -> PipelineBridge {
             ));
             // Replace the dead worker after this callback returns: the callback
             // belongs to the bridge being dropped. The new worker has no table yet.
+            pool::reset();
             spawn_local(async move {
                 BRIDGE.with(|b| *b.borrow_mut() = Some(spawn_worker(state)));
                 if state.file.get_untracked().is_some() {
@@ -600,6 +622,12 @@ fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                     disabled=move || busy() || state.target.with(String::is_empty) on:click=move |_| state.preview_features()>
                     "Preview features"
                 </button>
+                <label title="Web Workers that compare models in parallel (the results do not depend on it)">"workers "
+                    <select data-testid="workers" prop:value=move || state.workers.get().to_string()
+                        on:change=move |ev| state.workers.set(event_target_value(&ev).parse().unwrap_or(1)) disabled=busy>
+                        {(1..=pool::MAX_WORKERS.max(pool::suggested_workers())).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
+                    </select>
+                </label>
                 <button data-testid="compare-button"
                     disabled=move || busy() || state.target.with(String::is_empty) on:click=move |_| state.compare()>
                     "Compare all models"

@@ -80,15 +80,18 @@ pub fn offsite_requests() -> usize {
         .count()
 }
 
-/// Terminates the Web Worker made last. gloo-worker's bridge does not expose
-/// its `Worker`, so `index.html` wraps the `Worker` constructor to remember
-/// the last one as `__glassboxWorker`. A busy worker reads no messages, so
+/// Terminates every Web Worker the page made. gloo-worker's bridge does not
+/// expose its `Worker`, so `index.html` wraps the `Worker` constructor to
+/// remember them in `__glassboxWorkers`. A busy worker reads no messages, so
 /// terminating it is the only way to stop a run at once.
-pub fn terminate_last_worker() {
+pub fn terminate_workers() {
     let global = js_sys::global();
-    if let Ok(w) = js_sys::Reflect::get(&global, &"__glassboxWorker".into()) {
-        if let Ok(w) = w.dyn_into::<web_sys::Worker>() {
-            w.terminate();
+    if let Ok(list) = js_sys::Reflect::get(&global, &"__glassboxWorkers".into()) {
+        for w in Array::from(&list).iter() {
+            if let Ok(w) = w.dyn_into::<web_sys::Worker>() {
+                w.terminate();
+            }
         }
+        let _ = js_sys::Reflect::set(&global, &"__glassboxWorkers".into(), &Array::new());
     }
 }

@@ -35,7 +35,7 @@ impl Source {
         }
     }
 
-    async fn slice(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
+    pub async fn slice(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
         match self {
             Source::File(f) => browser::read_slice(f, start, end).await,
             Source::Bytes(b) => Ok(b[start as usize..end as usize].to_vec()),
@@ -123,6 +123,30 @@ thread_local! {
     /// The file loaded last, kept so a changed setting can read it again.
     static SOURCE: RefCell<Option<(String, Source)>> = const { RefCell::new(None) };
     static TRANSFER: RefCell<Option<Transfer>> = const { RefCell::new(None) };
+    /// Counts reads: a pool worker that read generation g has the table the main worker has while it is current.
+    static GENERATION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The file loaded last, and which read of it is current.
+pub fn current() -> Option<(String, Source, u64)> {
+    SOURCE.with(|s| s.borrow().clone()).map(|(n, src)| (n, src, GENERATION.with(|g| g.get())))
+}
+
+/// Sends the whole file to another worker (a pool worker) with the current
+/// read options, without flow control: the pool is used only for files small
+/// enough to be in flight at once (see `pool::MAX_POOL_FILE_BYTES`).
+pub async fn send_file(name: String, source: Source, read: ReadOptions, send: impl Fn(Request)) -> Result<(), String> {
+    let total = source.size();
+    let sample = source.slice(0, total.min(SNIFF_BYTES as u64)).await?;
+    send(Request::Begin { file_name: name, total_bytes: total, sample, read });
+    let mut offset = 0;
+    while offset < total {
+        let end = (offset + SLICE_BYTES).min(total);
+        send(Request::Chunk { bytes: source.slice(offset, end).await? });
+        offset = end;
+    }
+    send(Request::Finish);
+    Ok(())
 }
 
 fn now_ms() -> f64 {
@@ -140,6 +164,7 @@ pub fn reread(state: AppState) {
     let Some((name, source)) = SOURCE.with(|s| s.borrow().clone()) else { return };
     let read: ReadOptions = state.read.get_untracked();
     let total = source.size();
+    GENERATION.with(|g| g.set(g.get() + 1));
     TRANSFER.with(|t| {
         *t.borrow_mut() = Some(Transfer {
             source: source.clone(),

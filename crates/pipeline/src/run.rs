@@ -596,10 +596,72 @@ pub struct LeaderboardEntry {
     pub predict_seconds: f64,
 }
 
+/// One unit of a comparison: a model (index into the list) on a fold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompareJob {
+    pub model: usize,
+    pub fold: usize,
+}
+
+/// Every job of comparing `n_models` models on `folds` folds, model by model.
+pub fn compare_jobs(n_models: usize, folds: usize) -> Vec<CompareJob> {
+    (0..n_models).flat_map(|model| (0..folds).map(move |fold| CompareJob { model, fold })).collect()
+}
+
+/// Runs some jobs of a comparison (on the control's threads, reporting
+/// `model fold`), returning their scores in job order. Every job depends
+/// only on the table, the settings and its own indices, so jobs can be split
+/// over threads or browser workers and put back together with
+/// [`merge_compare`] to the same leaderboard.
+pub fn run_compare_jobs(
+    table: &Table,
+    spec: &TrainSpec,
+    models: &[ModelSpec],
+    folds: usize,
+    jobs: &[CompareJob],
+    control: &Control<'_>,
+) -> Result<Vec<validate::FoldScores>> {
+    models.iter().try_for_each(ModelSpec::validate)?;
+    let p = prepare(table, spec)?;
+    let positions = validate::stratified_folds(&p.y_train, p.classes.len(), folds, spec.seed)?;
+    let inner = Control { threads: 1, ..control.quiet() };
+    control.map("model fold", jobs, |job| {
+        let model =
+            models.get(job.model).ok_or_else(|| Error::new(ErrorKind::Internal, "a job for an unknown model"))?;
+        Ok(validate::run_fold(&p.problem(table, model, spec), &positions, job.fold, &inner)?.1)
+    })
+}
+
+/// The leaderboard from every job's scores, in [`compare_jobs`] order:
+/// ranked by mean ROC AUC, best first (ties keep the models' order).
+pub fn merge_compare(
+    models: &[ModelSpec],
+    folds: usize,
+    seed: u64,
+    scores: &[validate::FoldScores],
+) -> Vec<LeaderboardEntry> {
+    let mut board: Vec<LeaderboardEntry> = models
+        .iter()
+        .zip(scores.chunks(folds))
+        .map(|(m, s)| {
+            let (cv, timing) = validate::summarize(folds, seed, s);
+            LeaderboardEntry {
+                model: m.name().to_string(),
+                params: m.params_text(),
+                cv: cv.metrics,
+                fit_seconds: timing.fit_seconds,
+                predict_seconds: timing.predict_seconds,
+            }
+        })
+        .collect();
+    board.sort_by(|a, b| b.cv["roc_auc"].mean.total_cmp(&a.cv["roc_auc"].mean));
+    board
+}
+
 /// Cross-validates each model on the same folds of the training rows (the
 /// held-out test set is not used) and ranks them by mean ROC AUC, best first.
 /// Timings come from the control's clock (the pipeline reads no time
-/// itself); progress counts folds over all models.
+/// itself); (model, fold) jobs run on its threads.
 pub fn compare(
     table: &Table,
     spec: &TrainSpec,
@@ -607,30 +669,9 @@ pub fn compare(
     folds: usize,
     control: &Control<'_>,
 ) -> Result<Vec<LeaderboardEntry>> {
-    let p = prepare(table, spec)?;
-    let total = models.len() * folds;
-    let mut board = models
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let offset = |pr: &crate::control::Progress| {
-                control.progress.is_none_or(|listen| {
-                    listen(&crate::control::Progress { stage: "model fold", done: i * folds + pr.done, total })
-                })
-            };
-            let per_model = Control { progress: Some(&offset), ..*control };
-            let (cv, _, timing) = validate::cross_validate(&p.problem(table, m, spec), folds, spec.seed, &per_model)?;
-            Ok(LeaderboardEntry {
-                model: m.name().to_string(),
-                params: m.params_text(),
-                cv: cv.metrics,
-                fit_seconds: timing.fit_seconds,
-                predict_seconds: timing.predict_seconds,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    board.sort_by(|a, b| b.cv["roc_auc"].mean.total_cmp(&a.cv["roc_auc"].mean));
-    Ok(board)
+    let jobs = compare_jobs(models.len(), folds);
+    let scores = run_compare_jobs(table, spec, models, folds, &jobs, control)?;
+    Ok(merge_compare(models, folds, spec.seed, &scores))
 }
 
 /// Trains and evaluates on a table that has been read already; `spec.read`

@@ -152,6 +152,44 @@ fn summaries(per_metric: Vec<Vec<f64>>) -> BTreeMap<String, MetricSummary> {
     CV_METRICS.iter().map(|m| m.to_string()).zip(per_metric.into_iter().map(summary)).collect()
 }
 
+/// One fold's scores, in [`CV_METRICS`] order, and its fit and predict time.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FoldScores {
+    pub scores: [f64; 4],
+    pub timing: Timing,
+}
+
+/// Fits and scores fold `i` of `folds` (positions into the problem's rows,
+/// from [`stratified_folds`]): trains on every other fold. Any fold can run
+/// anywhere (another thread, another worker) with the same result.
+pub fn run_fold(p: &Problem<'_>, folds: &[Vec<usize>], i: usize, control: &Control<'_>) -> Result<(Fold, FoldScores)> {
+    let (rows, y) = (p.rows, p.y);
+    let validation_positions = &folds[i];
+    let mut in_validation = vec![false; rows.len()];
+    validation_positions.iter().for_each(|&p| in_validation[p] = true);
+    let train_pos: Vec<usize> = (0..rows.len()).filter(|&p| !in_validation[p]).collect();
+    let train: Vec<usize> = train_pos.iter().map(|&p| rows[p]).collect();
+    let validation: Vec<usize> = validation_positions.iter().map(|&p| rows[p]).collect();
+    let y_train: Vec<usize> = train_pos.iter().map(|&p| y[p]).collect();
+    let y_val: Vec<usize> = validation_positions.iter().map(|&p| y[p]).collect();
+    let (fitted, scores, timing) = p.fit_and_score(&train, &y_train, &validation, &y_val, control)?;
+    Ok((Fold { train, validation, features: fitted }, FoldScores { scores, timing }))
+}
+
+/// The summary of folds' scores (in fold order), and their summed timing.
+pub fn summarize(k: usize, seed: u64, folds: &[FoldScores]) -> (CvResult, Timing) {
+    let mut per_metric: Vec<Vec<f64>> = vec![Vec::new(); CV_METRICS.len()];
+    let mut timing = Timing::default();
+    for f in folds {
+        for (slot, v) in per_metric.iter_mut().zip(f.scores) {
+            slot.push(v);
+        }
+        timing.fit_seconds += f.timing.fit_seconds;
+        timing.predict_seconds += f.timing.predict_seconds;
+    }
+    (CvResult { folds: k, seed, metrics: summaries(per_metric) }, timing)
+}
+
 /// Cross-validates the problem with `k` stratified folds, refitting the
 /// preprocessing inside every fold. Folds run on the control's threads and
 /// report as `cross-validation fold`; the model inside a fold gets no threads
@@ -162,35 +200,13 @@ pub fn cross_validate(
     seed: u64,
     control: &Control<'_>,
 ) -> Result<(CvResult, Vec<Fold>, Timing)> {
-    let (rows, y) = (p.rows, p.y);
-    let folds = stratified_folds(y, p.n_classes, k, seed)?;
+    let folds = stratified_folds(p.y, p.n_classes, k, seed)?;
     let inner = Control { threads: 1, ..control.quiet() };
-    let results = control.map("cross-validation fold", &folds, |validation_positions| {
-        let in_validation = {
-            let mut mask = vec![false; rows.len()];
-            validation_positions.iter().for_each(|&p| mask[p] = true);
-            mask
-        };
-        let train_pos: Vec<usize> = (0..rows.len()).filter(|&p| !in_validation[p]).collect();
-        let train: Vec<usize> = train_pos.iter().map(|&p| rows[p]).collect();
-        let validation: Vec<usize> = validation_positions.iter().map(|&p| rows[p]).collect();
-        let y_train: Vec<usize> = train_pos.iter().map(|&p| y[p]).collect();
-        let y_val: Vec<usize> = validation_positions.iter().map(|&p| y[p]).collect();
-        let (fitted, scores, timing) = p.fit_and_score(&train, &y_train, &validation, &y_val, &inner)?;
-        Ok((Fold { train, validation, features: fitted }, scores, timing))
-    })?;
-    let mut per_metric: Vec<Vec<f64>> = vec![Vec::new(); CV_METRICS.len()];
-    let mut out = Vec::with_capacity(k);
-    let mut timing = Timing::default();
-    for (fold, scores, t) in results {
-        for (slot, v) in per_metric.iter_mut().zip(scores) {
-            slot.push(v);
-        }
-        timing.fit_seconds += t.fit_seconds;
-        timing.predict_seconds += t.predict_seconds;
-        out.push(fold);
-    }
-    Ok((CvResult { folds: k, seed, metrics: summaries(per_metric) }, out, timing))
+    let indices: Vec<usize> = (0..k).collect();
+    let results = control.map("cross-validation fold", &indices, |&i| run_fold(p, &folds, i, &inner))?;
+    let (out, scores): (Vec<Fold>, Vec<FoldScores>) = results.into_iter().unzip();
+    let (cv, timing) = summarize(k, seed, &scores);
+    Ok((cv, out, timing))
 }
 
 #[cfg(test)]

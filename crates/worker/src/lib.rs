@@ -19,7 +19,8 @@
 
 use glassbox_pipeline::ingest::{IngestSession, ReadOptions, Table};
 use glassbox_pipeline::model::ModelSpec;
-use glassbox_pipeline::run::{FeaturePreview, LeaderboardEntry};
+use glassbox_pipeline::run::{CompareJob, FeaturePreview, LeaderboardEntry};
+use glassbox_pipeline::validate::FoldScores;
 use glassbox_pipeline::{Control, Error, ErrorKind, Inspection, TrainOutcome, TrainSpec};
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +60,9 @@ pub enum Request {
     Compare { spec: TrainSpec, models: Vec<String>, folds: usize },
     /// The first rows of the feature matrix, as the model would see them.
     PreviewFeatures { spec: TrainSpec },
+    /// Some (model, fold) jobs of a comparison, for a pool of workers that
+    /// each hold the same table; answered with `JobScores` in job order.
+    CompareJobs { spec: TrainSpec, models: Vec<String>, folds: usize, jobs: Vec<CompareJob> },
 }
 
 /// What the worker answers. Exactly one response per request.
@@ -86,6 +90,8 @@ pub enum Response {
     /// Models ranked by cross-validated ROC AUC, best first.
     Leaderboard(Vec<LeaderboardEntry>),
     FeaturePreview(FeaturePreview),
+    /// The scores of the `CompareJobs` asked for, in the order asked.
+    JobScores(Vec<FoldScores>),
     Cancelled,
     /// The request failed; `message` is for the person, `kind` for code.
     Failed {
@@ -199,6 +205,18 @@ impl Engine {
                     let specs = models.iter().map(|m| ModelSpec::by_name(m, spec.seed)).collect::<Result<Vec<_>, _>>();
                     match specs.and_then(|s| glassbox_pipeline::run::compare(table, &spec, &s, folds, &control)) {
                         Ok(board) => Response::Leaderboard(board),
+                        Err(e) => Response::failed(e),
+                    }
+                }
+            },
+            Request::CompareJobs { spec, models, folds, jobs } => match &self.table {
+                None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before comparing models")),
+                Some((table, _)) => {
+                    let specs = models.iter().map(|m| ModelSpec::by_name(m, spec.seed)).collect::<Result<Vec<_>, _>>();
+                    match specs.and_then(|s| {
+                        glassbox_pipeline::run::run_compare_jobs(table, &spec, &s, folds, &jobs, &control)
+                    }) {
+                        Ok(scores) => Response::JobScores(scores),
                         Err(e) => Response::failed(e),
                     }
                 }
@@ -317,6 +335,43 @@ mod tests {
             }
             other => panic!("expected a leaderboard, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn compare_jobs_split_over_two_engines_merge_to_the_same_leaderboard() {
+        let mut csv = b"x,z,y\n".to_vec();
+        for i in 0..60 {
+            csv.extend_from_slice(
+                format!("{i}.5,{},{}\n", (i * 7) % 11, if (i * 3) % 5 < 2 { "a" } else { "b" }).as_bytes(),
+            );
+        }
+        let (mut one, mut two) = (Engine::default(), Engine::default());
+        load(&mut one, &csv, 64);
+        load(&mut two, &csv, 7);
+        let spec = TrainSpec { target: "y".into(), ..TrainSpec::default() };
+        let names = vec!["logistic_regression".to_string(), "random_forest".to_string(), "knn".to_string()];
+        let whole = match one.handle(Request::Compare { spec: spec.clone(), models: names.clone(), folds: 3 }) {
+            Response::Leaderboard(b) => b,
+            other => panic!("expected a leaderboard, got {other:?}"),
+        };
+        let jobs = glassbox_pipeline::run::compare_jobs(names.len(), 3);
+        let mut parts = [Vec::new(), Vec::new()];
+        for (i, engine) in [&mut one, &mut two].into_iter().enumerate() {
+            let mine: Vec<CompareJob> = jobs.iter().copied().skip(i).step_by(2).collect();
+            match engine.handle(Request::CompareJobs {
+                spec: spec.clone(),
+                models: names.clone(),
+                folds: 3,
+                jobs: mine,
+            }) {
+                Response::JobScores(s) => parts[i] = s,
+                other => panic!("expected scores, got {other:?}"),
+            }
+        }
+        // Job i went to engine i % 2: interleave them back into job order.
+        let scores: Vec<FoldScores> = (0..jobs.len()).map(|i| parts[i % 2][i / 2]).collect();
+        let specs: Vec<ModelSpec> = names.iter().map(|n| ModelSpec::by_name(n, spec.seed).unwrap()).collect();
+        assert_eq!(glassbox_pipeline::run::merge_compare(&specs, 3, spec.seed, &scores), whole);
     }
 
     #[test]
