@@ -53,6 +53,7 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
             <p class="muted">
                 {format!("Trained on {} rows, tested on {} rows never seen in training.", m.n_train, m.n_test)}
                 {missing_note}
+                {outcome.warnings.iter().map(|w| view! { <span class="warning" data-testid="model-warning">{format!(" Warning: {w}.")}</span> }).collect_view()}
                 <span data-testid="timing" data-fit-seconds=outcome.timing.fit_seconds>
                     {format!(
                         " The final {} took {:.3} s to fit and {:.3} s to predict the test rows, in this tab.",

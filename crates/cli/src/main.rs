@@ -294,6 +294,10 @@ enum Command {
         /// gradient_boosting, baseline_most_frequent or baseline_stratified.
         #[arg(long, default_value = "logistic_regression")]
         model: String,
+        /// Set one of the model's hyper-parameters: NAME=VALUE (repeatable), for example C=0.5,
+        /// max_depth=6, learning_rate=0.05, max_depth=none. An unknown name lists the model's parameters.
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
         /// Also cross-validate on the training rows with K stratified folds.
         #[arg(long, value_name = "K")]
         cv: Option<usize>,
@@ -439,10 +443,29 @@ fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
-        Command::Train { data, out, model, cv, time_column, time_windows, window, search, trials, drop, keep, run } => {
+        Command::Train {
+            data,
+            out,
+            model,
+            params,
+            cv,
+            time_column,
+            time_windows,
+            window,
+            search,
+            trials,
+            drop,
+            keep,
+            run,
+        } => {
             let bytes = read(&data)?;
             let base = run.spec()?;
-            let model = ModelSpec::by_name(&model, base.seed).map_err(|e| Failure::input(e.to_string()))?;
+            let mut model = ModelSpec::by_name(&model, base.seed).map_err(|e| Failure::input(e.to_string()))?;
+            for p in &params {
+                let (name, value) =
+                    p.split_once('=').ok_or_else(|| Failure::input(format!("--param takes NAME=VALUE, got '{p}'")))?;
+                model = model.set(name.trim(), value.trim()).map_err(|e| Failure::input(e.to_string()))?;
+            }
             let spec = TrainSpec {
                 model,
                 cv,
@@ -472,6 +495,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 .and_then(|t| glassbox_pipeline::run::train_table_with(&t, &name, &spec, &control))
                 .map_err(|e| Failure::from_pipeline(&data, e))?;
             report_skipped(&data, &outcome.row_issues);
+            for w in &outcome.warnings {
+                eprintln!("warning: {w}");
+            }
             for c in outcome.manifest.columns.iter().filter(|c| !c.flags.is_empty()) {
                 let role = if c.role == glassbox_pipeline::run::Role::Excluded { "excluded" } else { "kept" };
                 for f in &c.flags {

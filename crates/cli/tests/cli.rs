@@ -466,3 +466,41 @@ fn the_number_of_workers_does_not_change_a_single_byte() {
     };
     assert!(run("1") == run("3"), "one thread and three give different files");
 }
+
+#[test]
+fn hyper_parameters_are_set_checked_and_a_model_that_did_not_converge_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = out_dir(tmp.path(), "lr");
+    let o = glassbox(&[
+        "train",
+        &sample("breast_cancer.csv"),
+        "--target",
+        "diagnosis",
+        "--param",
+        "max_iter=2",
+        "--param",
+        "C=10",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("warning: logistic regression did not converge in 2 iterations"), "{stderr}");
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("data-testid=\"model-warning\">Warning: logistic regression did not converge"));
+    assert!(report.contains("C = 10, penalty = l2"));
+    let iris = sample("iris.csv");
+    let bad = |args: &[&str], expected: &str| {
+        let mut all = vec!["train", &iris, "--target", "species", "--out", "/nonexistent/x"];
+        all.extend_from_slice(args);
+        let o = glassbox(&all);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(expected), "expected '{expected}' in: {stderr}");
+    };
+    bad(&["--param", "depth=3"], "logistic_regression has no parameter 'depth'; its parameters are: C, max_iter, tol");
+    bad(&["--param", "C=-1"], "C must be a positive number, got -1");
+    bad(&["--param", "C=lots"], "parameter 'C' of logistic_regression cannot be 'lots'");
+    bad(&["--model", "gradient_boosting", "--param", "max_bins=300"], "max_bins must be between 2 and 255, got 300");
+    bad(&["--model", "decision_tree", "--param", "max_depth=0"], "max_depth must be at least 1, got 0");
+}

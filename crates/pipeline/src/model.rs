@@ -28,6 +28,10 @@ pub enum ModelSpec {
         /// most this (scikit-learn's `tol`, default 1e-4).
         #[serde(default = "default_tol")]
         tol: f64,
+        /// L-BFGS iterations at most (scikit-learn's default is 100; ours
+        /// 1000, as its fits here rarely need more than 50).
+        #[serde(default = "default_max_iter")]
+        max_iter: usize,
     },
     /// Gaussian naive Bayes, as scikit-learn's `GaussianNB`.
     NaiveBayes {
@@ -66,7 +70,7 @@ pub const MODEL_NAMES: [&str; 8] = [
 
 impl Default for ModelSpec {
     fn default() -> Self {
-        ModelSpec::LogisticRegression { c: 1.0, tol: default_tol() }
+        ModelSpec::LogisticRegression { c: 1.0, tol: default_tol(), max_iter: default_max_iter() }
     }
 }
 
@@ -102,11 +106,56 @@ impl ModelSpec {
         }
     }
 
+    /// The model's hyper-parameters by name, as JSON values (for `set` and help).
+    pub fn params(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        };
+        m.remove("model");
+        m
+    }
+
+    /// Sets hyper-parameter `name` from text (`--param name=value`): a
+    /// number, `none` for an optional one, or a word for a choice. Unknown
+    /// names list the known ones; the result is validated.
+    pub fn set(&self, name: &str, value: &str) -> Result<ModelSpec> {
+        let params = self.params();
+        let Some(current) = params.get(name) else {
+            let known: Vec<&str> = params.keys().map(String::as_str).collect();
+            return Err(Error::new(
+                ErrorKind::BadSpec,
+                format!(
+                    "{} has no parameter '{name}'; its parameters are: {}",
+                    self.name(),
+                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                ),
+            ));
+        };
+        let parsed = if value == "none" {
+            serde_json::Value::Null
+        } else if let Ok(v) = serde_json::from_str::<serde_json::Value>(value) {
+            v
+        } else {
+            serde_json::Value::String(value.to_string())
+        };
+        let mut whole = serde_json::to_value(self).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
+        whole[name] = parsed;
+        let spec: ModelSpec = serde_json::from_value(whole).map_err(|_| {
+            Error::new(
+                ErrorKind::BadSpec,
+                format!("parameter '{name}' of {} cannot be '{value}' (it is now {current})", self.name()),
+            )
+        })?;
+        spec.validate()?;
+        Ok(spec)
+    }
+
     /// The hyper-parameters as `name = value` text, for reports.
     pub fn params_text(&self) -> String {
         match self {
-            ModelSpec::LogisticRegression { c, tol } => {
-                format!("C = {c}, penalty = l2, intercept unpenalised, tol = {tol}")
+            ModelSpec::LogisticRegression { c, tol, max_iter } => {
+                format!("C = {c}, penalty = l2, intercept unpenalised, tol = {tol}, max_iter = {max_iter}")
             }
             ModelSpec::NaiveBayes { var_smoothing } => format!("var_smoothing = {var_smoothing}"),
             ModelSpec::Knn { k } => format!("k = {k}, uniform weights, Euclidean distance"),
@@ -135,6 +184,9 @@ impl ModelSpec {
             }
             ModelSpec::DecisionTree { max_depth: Some(0), .. } | ModelSpec::RandomForest { max_depth: Some(0), .. } => {
                 Err(Error::new(ErrorKind::BadSpec, "max_depth must be at least 1, got 0"))
+            }
+            ModelSpec::LogisticRegression { max_iter: 0, .. } => {
+                Err(Error::new(ErrorKind::BadSpec, "max_iter must be at least 1, got 0"))
             }
             ModelSpec::LogisticRegression { tol, .. } if !(tol.is_finite() && tol > 0.0) => {
                 Err(Error::new(ErrorKind::BadSpec, format!("tol must be a positive number, got {tol}")))
@@ -180,7 +232,9 @@ impl ModelSpec {
     ) -> Result<FittedModel> {
         self.validate()?;
         match *self {
-            ModelSpec::LogisticRegression { c, tol } => fit_logistic(x, y, n_classes, c, tol, class_weight),
+            ModelSpec::LogisticRegression { c, tol, max_iter } => {
+                fit_logistic(x, y, n_classes, c, Lbfgs { grad_tol: tol, max_iter, ..Lbfgs::default() }, class_weight)
+            }
             ModelSpec::NaiveBayes { var_smoothing } => Ok(fit_naive_bayes(x, y, n_classes, var_smoothing)),
             ModelSpec::Knn { k } => {
                 Ok(FittedModel::Knn { k, n_classes, n_cols: x.n_cols, x: x.values.clone(), y: y.to_vec() })
@@ -268,6 +322,10 @@ fn default_tol() -> f64 {
     1e-4
 }
 
+fn default_max_iter() -> usize {
+    1000
+}
+
 fn depth_text(d: Option<usize>) -> String {
     d.map_or_else(|| "none".to_string(), |d| d.to_string())
 }
@@ -342,12 +400,12 @@ fn fit_logistic(
     y: &[usize],
     n_classes: usize,
     c: f64,
-    tol: f64,
+    lbfgs: Lbfgs,
     class_weight: Option<&[f64]>,
 ) -> Result<FittedModel> {
     let blocks = if n_classes == 2 { 1 } else { n_classes };
     let loss = LogisticLoss { x: &x.values, n: x.n_rows, p: x.n_cols, y, blocks, lambda: 1.0 / c, class_weight };
-    let m = Lbfgs { grad_tol: tol, ..Lbfgs::default() }.minimize(&loss, vec![0.0; loss.dim()]);
+    let m = lbfgs.minimize(&loss, vec![0.0; loss.dim()]);
     let stride = x.n_cols + 1;
     let coefficients: Vec<Vec<f64>> = (0..blocks).map(|k| m.x[k * stride..k * stride + x.n_cols].to_vec()).collect();
     let intercepts: Vec<f64> = (0..blocks).map(|k| m.x[k * stride + x.n_cols]).collect();
@@ -361,6 +419,17 @@ fn fit_logistic(
 }
 
 impl FittedModel {
+    /// What the person should know before trusting the numbers: a fit that
+    /// stopped before converging says so, instead of passing as a good one.
+    pub fn warnings(&self) -> Vec<String> {
+        match self {
+            FittedModel::LogisticRegression { converged: false, iterations, .. } => vec![format!(
+                "logistic regression did not converge in {iterations} iterations: its coefficients could still change; raise max_iter (--param max_iter=N) or regularise more (a smaller C)"
+            )],
+            _ => Vec::new(),
+        }
+    }
+
     /// The number of features it takes; `None` when any number will do (baselines).
     pub fn n_features(&self) -> Option<usize> {
         match self {
@@ -498,7 +567,7 @@ mod tests {
         // sklearn LogisticRegression(C=1).fit([[0],[1],[2],[3]], [0,0,1,1]):
         // With tol=1e-12 (its default stops early): coef_ = [[0.9582859498791921]], intercept_ = [-1.4374289249407233].
         let x = matrix(&[&[0.0], &[1.0], &[2.0], &[3.0]]);
-        let m = ModelSpec::LogisticRegression { c: 1.0, tol: 1e-12 }.fit(&x, &[0, 0, 1, 1], 2).unwrap();
+        let m = ModelSpec::LogisticRegression { c: 1.0, tol: 1e-12, max_iter: 1000 }.fit(&x, &[0, 0, 1, 1], 2).unwrap();
         let FittedModel::LogisticRegression { coefficients, intercepts, converged, .. } = &m else {
             panic!("logistic")
         };
@@ -523,7 +592,7 @@ mod tests {
 
     #[test]
     fn invalid_c_is_rejected() {
-        let e = ModelSpec::LogisticRegression { c: 0.0, tol: 1e-4 }.validate().unwrap_err();
+        let e = ModelSpec::LogisticRegression { c: 0.0, tol: 1e-4, max_iter: 100 }.validate().unwrap_err();
         assert_eq!(e.message(), "C must be a positive number, got 0");
     }
 }

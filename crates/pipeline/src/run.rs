@@ -333,6 +333,9 @@ pub struct TrainOutcome {
     /// or the report, which hold only what the input and settings determine.
     #[serde(default)]
     pub timing: validate::Timing,
+    /// Warnings about the final model (for example, it did not converge).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// The `metrics.json` document: held-out test metrics with class labels as keys.
@@ -734,6 +737,7 @@ pub fn train_table_with(
     let t1 = control.now();
     let proba = model.predict_proba(&x_test);
     let timing = validate::Timing { fit_seconds: t1 - t0, predict_seconds: control.now() - t1 };
+    let warnings = model.warnings();
     let evaluation = evaluate(&y_test, &proba, classes.len());
 
     let test_predictions = test_rows
@@ -804,6 +808,7 @@ pub fn train_table_with(
         time_cv,
         search: searches,
         timing,
+        warnings,
     })
 }
 

@@ -88,7 +88,9 @@ fn space(model: &ModelSpec) -> Vec<Dim> {
 pub fn with_params(model: &ModelSpec, p: &BTreeMap<String, f64>) -> ModelSpec {
     let int = |k: &str| p[k] as usize;
     match model {
-        ModelSpec::LogisticRegression { tol, .. } => ModelSpec::LogisticRegression { c: p["C"], tol: *tol },
+        ModelSpec::LogisticRegression { tol, max_iter, .. } => {
+            ModelSpec::LogisticRegression { c: p["C"], tol: *tol, max_iter: *max_iter }
+        }
         ModelSpec::NaiveBayes { .. } => ModelSpec::NaiveBayes { var_smoothing: p["var_smoothing"] },
         ModelSpec::Knn { .. } => ModelSpec::Knn { k: int("k") },
         ModelSpec::DecisionTree { .. } => {

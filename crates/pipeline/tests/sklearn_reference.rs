@@ -100,7 +100,7 @@ fn model_probabilities_close_to_scikit_learn() {
         let spec = match base {
             "decision_tree" => ModelSpec::DecisionTree { max_depth: Some(3), min_samples_leaf: 1 },
             // The fixtures are scikit-learn's fully converged fits (tol = 1e-10).
-            "logistic_regression" => ModelSpec::LogisticRegression { c: 1.0, tol: 1e-10 },
+            "logistic_regression" => ModelSpec::LogisticRegression { c: 1.0, tol: 1e-10, max_iter: 1000 },
             other => ModelSpec::by_name(other, 0).unwrap(),
         };
         let weights = name.ends_with("_balanced").then(|| balanced_weights(&y, classes.len()));

@@ -66,6 +66,7 @@ button:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
 svg{max-width:100%;height:auto;background:#fff}
 .manifest td{text-align:left;overflow-wrap:anywhere}
 .schema td,.schema th{text-align:left}.report td{white-space:nowrap}.schema td.notes{color:var(--muted);font-size:.9em}
+.warning{border-left:4px solid #c77700;padding:4px 10px}
 "#;
 
 /// The inline script: hover details and the counts / normalised toggle.
@@ -350,6 +351,9 @@ pub fn render(o: &TrainOutcome) -> String {
         escape(&m.model.replace('_', " ")),
         escape(&m.params)
     );
+    for w in &o.warnings {
+        let _ = write!(h, "<p class=\"warning\" data-testid=\"model-warning\">Warning: {}</p>", escape(w));
+    }
     let _ = write!(
         h,
         "<h2>Held-out test set</h2><div class=\"cards\"><div class=\"card\">accuracy<b data-testid=\"metric-accuracy\">{}</b></div><div class=\"card\">ROC AUC<b data-testid=\"metric-roc-auc\">{}</b></div><div class=\"card\">log loss<b>{}</b></div><div class=\"card\">test rows<b>{}</b></div></div>",
