@@ -381,6 +381,13 @@ test('compare all models: a leaderboard ranked by ROC AUC, then train the one pi
   assert.ok(m.accuracy > 0.9 && m.auc > 0.98, JSON.stringify(m));
   assert.match(await byId(page, 'search-chart').textContent(), /random[\s\S]*tpe/);
   await screenshot(page, 'leaderboard');
+  // The search's trials ran on two workers; the model is the CLI's, byte for byte.
+  const [download] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-model').click()]);
+  const searched = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-search-'));
+  execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', 'public/samples/penguins.csv',
+    '--target', 'species', '--model', 'knn', '--search', 'both', '--cv', '5', '--out', searched], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  assert.ok(fs.readFileSync(path.join(searched, 'model.json')).equals(fs.readFileSync(await download.path())),
+    'the model searched on two workers differs from the CLI\'s');
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });
@@ -406,7 +413,7 @@ test('a long run shows progress and Cancel stops it at once; gradient boosting t
   await byId(page, 'train-button').click();
   // Progress names the stage and counts its steps.
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="progress-text"]')?.dataset.done ?? 0) >= 1, null, TIMEOUT);
-  assert.match(await byId(page, 'progress-text').textContent(), /^search trial \d+ of 20 · [\d.]+ s/);
+  assert.match(await byId(page, 'progress-text').textContent(), /^search trial (\(\d workers\) )?\d+ of (20|40) · [\d.]+ s/);
   await screenshot(page, 'run-progress');
   const t0 = Date.now();
   await byId(page, 'cancel-button').click();

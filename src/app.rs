@@ -136,7 +136,10 @@ impl AppState {
 
     fn on_response(self, response: Response) {
         if pool::running()
-            && matches!(response, Response::Working { .. } | Response::JobScores(_) | Response::Failed { .. })
+            && matches!(
+                response,
+                Response::Working { .. } | Response::JobScores(_) | Response::TrialScores(_) | Response::Failed { .. }
+            )
         {
             return pool::on_main_response(self, response);
         }
@@ -159,8 +162,8 @@ impl AppState {
             Response::Trained(outcome) => self.outcome.set(Some(Arc::from(outcome))),
             Response::Leaderboard(board) => self.leaderboard.set(Some(Arc::new(board))),
             Response::FeaturePreview(p) => self.feature_preview.set(Some(Arc::new(p))),
-            // Only a pooled comparison asks for job scores; it is handled above.
-            Response::JobScores(_) => {}
+            // Only a pooled run asks for job or trial scores; it is handled above.
+            Response::JobScores(_) | Response::TrialScores(_) => {}
             Response::Progress { bytes_read, rows, memory_bytes } => {
                 loading::on_progress(self, bytes_read, rows, memory_bytes)
             }
@@ -275,7 +278,7 @@ impl AppState {
             spec.target,
             spec.cv.map(|k| format!(", with {k}-fold cross-validation")).unwrap_or_default()
         )));
-        self.send(Request::Train { spec });
+        pool::train(self, spec, self.workers.get_untracked());
     }
 
     /// Shows the feature matrix the model would get.
@@ -622,7 +625,7 @@ fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                     disabled=move || busy() || state.target.with(String::is_empty) on:click=move |_| state.preview_features()>
                     "Preview features"
                 </button>
-                <label title="Web Workers that compare models in parallel (the results do not depend on it)">"workers "
+                <label title="Web Workers that share the jobs of a comparison or a search (the results do not depend on it)">"workers "
                     <select data-testid="workers" prop:value=move || state.workers.get().to_string()
                         on:change=move |ev| state.workers.set(event_target_value(&ev).parse().unwrap_or(1)) disabled=busy>
                         {(1..=pool::MAX_WORKERS.max(pool::suggested_workers())).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}

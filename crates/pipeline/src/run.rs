@@ -694,7 +694,6 @@ pub fn train_table_with(
     let prepared = prepare(table, spec)?;
     // The search scores trials by cross-validation on the training rows only;
     // the winner becomes the model that is validated and tested below.
-    let search_folds = spec.cv.unwrap_or(3);
     let searches = spec
         .search
         .iter()
@@ -704,12 +703,58 @@ pub fn train_table_with(
                 &spec.model,
                 s,
                 spec.trials,
-                search_folds,
+                search_folds(spec),
                 spec.seed,
                 control,
             )
         })
         .collect::<Result<Vec<_>>>()?;
+    finish_training(table, file_name, spec, prepared, searches, control)
+}
+
+/// Folds that score a search trial: the run's cross-validation folds, or 3.
+pub fn search_folds(spec: &TrainSpec) -> usize {
+    spec.cv.unwrap_or(3)
+}
+
+/// Scores search trials (models from a [`crate::search::Searcher`]'s batch)
+/// on the training rows, on the control's threads: the part of a search a
+/// pool of browser workers shares out.
+pub fn run_trial_jobs(
+    table: &Table,
+    spec: &TrainSpec,
+    models: &[ModelSpec],
+    control: &Control<'_>,
+) -> Result<Vec<f64>> {
+    models.iter().try_for_each(ModelSpec::validate)?;
+    let p = prepare(table, spec)?;
+    let inner = Control { threads: 1, ..control.quiet() };
+    control.map("search trial", models, |m| {
+        crate::search::trial_score(&p.problem(table, m, spec), m, search_folds(spec), spec.seed, &inner)
+    })
+}
+
+/// [`train_table_with`] after the searches `spec.search` asks for were run
+/// elsewhere (by a pool of workers, with [`run_trial_jobs`]): the same outcome.
+pub fn train_table_after_search(
+    table: &Table,
+    file_name: &str,
+    spec: &TrainSpec,
+    searches: Vec<crate::search::SearchResult>,
+    control: &Control<'_>,
+) -> Result<TrainOutcome> {
+    let prepared = prepare(table, spec)?;
+    finish_training(table, file_name, spec, prepared, searches, control)
+}
+
+fn finish_training(
+    table: &Table,
+    file_name: &str,
+    spec: &TrainSpec,
+    prepared: Prepared,
+    searches: Vec<crate::search::SearchResult>,
+    control: &Control<'_>,
+) -> Result<TrainOutcome> {
     // The first of equally good trials wins, as within one search.
     let best = searches.iter().filter_map(|s| s.best()).reduce(|b, t| if t.score > b.score { t } else { b });
     let chosen = best.map_or_else(|| spec.model.clone(), |t| crate::search::with_params(&spec.model, &t.params));
@@ -917,6 +962,39 @@ pub fn predict(model: &ModelFile, bytes: &[u8], read: &ReadOptions) -> Result<Pr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_search_scored_elsewhere_trains_the_same_model() {
+        let bytes = std::fs::read(format!("{}/../../public/samples/penguins.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let table = crate::ingest::parse_csv(&bytes).unwrap();
+        let spec = TrainSpec {
+            model: ModelSpec::Knn { k: 5 },
+            search: vec![crate::search::Sampler::Random, crate::search::Sampler::Tpe],
+            trials: 9,
+            ..spec("species")
+        };
+        let whole = train_table_with(&table, "p.csv", &spec, &Control::default()).unwrap();
+        // As the browser's pool does: the page proposes, workers score batches.
+        let searches = spec
+            .search
+            .iter()
+            .map(|&sampler| {
+                let mut s = crate::search::Searcher::new(&spec.model, sampler, spec.trials, spec.seed);
+                loop {
+                    let batch = s.next_batch();
+                    if batch.is_empty() {
+                        break s.finish();
+                    }
+                    let (a, b) = batch.split_at(batch.len() / 2);
+                    let mut scores = run_trial_jobs(&table, &spec, a, &Control::default()).unwrap();
+                    scores.extend(run_trial_jobs(&table, &spec, b, &Control::default()).unwrap());
+                    s.record(&scores);
+                }
+            })
+            .collect();
+        let split = train_table_after_search(&table, "p.csv", &spec, searches, &Control::default()).unwrap();
+        assert_eq!(split, whole);
+    }
 
     fn spec(target: &str) -> TrainSpec {
         TrainSpec { target: target.into(), ..TrainSpec::default() }

@@ -50,7 +50,7 @@ struct Dim {
 impl Dim {
     /// Internal coordinate in [0, 1] to the parameter's value.
     fn value(&self, u: f64) -> f64 {
-        let (lo, hi) = if self.log { (self.low.ln(), self.high.ln()) } else { (self.low, self.high) };
+        let (lo, hi) = if self.log { (libm::log(self.low), libm::log(self.high)) } else { (self.low, self.high) };
         let v = lo + u.clamp(0.0, 1.0) * (hi - lo);
         let v = if self.log { libm::exp(v) } else { v };
         if self.integer {
@@ -152,7 +152,7 @@ fn density(points: &[f64], x: f64) -> f64 {
     let n = points.len().max(1) as f64;
     let mean = points.iter().sum::<f64>() / n;
     let sd = (points.iter().map(|p| (p - mean) * (p - mean)).sum::<f64>() / n).sqrt();
-    let h = (1.06 * sd * n.powf(-0.2)).max(0.05);
+    let h = (1.06 * sd * libm::pow(n, -0.2)).max(0.05);
     let prior = 1.0; // A uniform prior component keeps every region possible.
     let sum: f64 = points
         .iter()
@@ -176,7 +176,7 @@ fn propose(sampler: Sampler, history: &[(Vec<f64>, f64)], dims: usize, rng: &mut
             let n = good.len() as f64;
             let mean = good.iter().sum::<f64>() / n;
             let sd = (good.iter().map(|p| (p - mean) * (p - mean)).sum::<f64>() / n).sqrt();
-            let h = (1.06 * sd * n.powf(-0.2)).max(0.05);
+            let h = (1.06 * sd * libm::pow(n, -0.2)).max(0.05);
             (0..CANDIDATES)
                 .map(|_| {
                     // Draw from the good density: a good point plus kernel noise (Box–Muller).
@@ -192,8 +192,76 @@ fn propose(sampler: Sampler, history: &[(Vec<f64>, f64)], dims: usize, rng: &mut
         .collect()
 }
 
+/// A search in progress: it proposes trials in batches of [`BATCH`] and takes
+/// their scores back. The proposals depend only on the seed and the scores so
+/// far, never on who scored them, so a batch can be scored on threads or on
+/// a pool of browser workers with the same result.
+pub struct Searcher {
+    model: ModelSpec,
+    dims: Vec<Dim>,
+    sampler: Sampler,
+    trials: usize,
+    rng: ChaCha8Rng,
+    history: Vec<(Vec<f64>, f64)>,
+    out: Vec<Trial>,
+    pending: Vec<(Vec<f64>, BTreeMap<String, f64>)>,
+}
+
+impl Searcher {
+    pub fn new(model: &ModelSpec, sampler: Sampler, trials: usize, seed: u64) -> Searcher {
+        Searcher {
+            model: model.clone(),
+            dims: space(model),
+            sampler,
+            trials,
+            rng: ChaCha8Rng::seed_from_u64(seed ^ if sampler == Sampler::Tpe { 0x7E5 } else { 0 }),
+            history: Vec::new(),
+            out: Vec::with_capacity(trials),
+            pending: Vec::new(),
+        }
+    }
+
+    /// The next batch's models to score, in order; empty once every trial is scored.
+    pub fn next_batch(&mut self) -> Vec<ModelSpec> {
+        let n = BATCH.min(self.trials - self.out.len());
+        self.pending = (0..n)
+            .map(|_| {
+                let u = propose(self.sampler, &self.history, self.dims.len(), &mut self.rng);
+                let params = self.dims.iter().zip(&u).map(|(d, &x)| (d.name.to_string(), d.value(x))).collect();
+                (u, params)
+            })
+            .collect();
+        self.pending.iter().map(|(_, params)| with_params(&self.model, params)).collect()
+    }
+
+    /// The scores (mean cross-validated ROC AUC) of the last batch, in its order.
+    pub fn record(&mut self, scores: &[f64]) {
+        for ((u, params), &score) in std::mem::take(&mut self.pending).into_iter().zip(scores) {
+            self.history.push((u, if score.is_nan() { 0.0 } else { score }));
+            self.out.push(Trial { number: self.out.len() + 1, sampler: self.sampler, params, score });
+        }
+    }
+
+    /// Trials scored so far, of how many.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.out.len(), self.trials)
+    }
+
+    pub fn finish(self) -> SearchResult {
+        SearchResult { sampler: self.sampler, trials: self.out }
+    }
+}
+
+/// One trial's score: the mean ROC AUC of `folds`-fold cross-validation of
+/// `model` on the problem's rows.
+pub fn trial_score(p: &Problem<'_>, model: &ModelSpec, folds: usize, seed: u64, control: &Control<'_>) -> Result<f64> {
+    let (cv, _, _) = cross_validate(&Problem { spec: model, ..*p }, folds, seed, control)?;
+    Ok(cv.metrics["roc_auc"].mean)
+}
+
 /// Runs `trials` trials of `sampler` for `model`, each scored by `folds`-fold
-/// cross-validated ROC AUC on the problem's rows.
+/// cross-validated ROC AUC on the problem's rows; a batch's trials run on the
+/// control's threads (their folds one after another inside each).
 pub fn search(
     p: &Problem<'_>,
     model: &ModelSpec,
@@ -203,31 +271,19 @@ pub fn search(
     seed: u64,
     control: &Control<'_>,
 ) -> Result<SearchResult> {
-    let dims = space(model);
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ if sampler == Sampler::Tpe { 0x7E5 } else { 0 });
-    let mut history: Vec<(Vec<f64>, f64)> = Vec::new();
-    let mut out = Vec::with_capacity(trials);
-    while out.len() < trials {
-        let batch: Vec<Vec<f64>> =
-            (0..BATCH.min(trials - out.len())).map(|_| propose(sampler, &history, dims.len(), &mut rng)).collect();
-        // A batch's trials are independent, so they run on the control's
-        // threads; their folds then run one after another inside each.
-        let inner = Control { threads: 1, ..control.quiet() };
-        let scored = control.quiet().map("search trial", &batch, |u| {
-            let params: BTreeMap<String, f64> =
-                dims.iter().zip(u).map(|(d, &x)| (d.name.to_string(), d.value(x))).collect();
-            let spec = with_params(model, &params);
-            let trial_problem = Problem { spec: &spec, ..*p };
-            let (cv, _, _) = cross_validate(&trial_problem, folds, seed, &inner)?;
-            Ok((params, cv.metrics["roc_auc"].mean))
-        })?;
-        for (u, (params, score)) in batch.into_iter().zip(scored) {
-            history.push((u, if score.is_nan() { 0.0 } else { score }));
-            out.push(Trial { number: out.len() + 1, sampler, params, score });
+    let mut searcher = Searcher::new(model, sampler, trials, seed);
+    let inner = Control { threads: 1, ..control.quiet() };
+    loop {
+        let batch = searcher.next_batch();
+        if batch.is_empty() {
+            break;
         }
-        control.report("search trial", out.len(), trials)?;
+        let scores = control.quiet().map("search trial", &batch, |m| trial_score(p, m, folds, seed, &inner))?;
+        searcher.record(&scores);
+        let (done, total) = searcher.progress();
+        control.report("search trial", done, total)?;
     }
-    Ok(SearchResult { sampler, trials: out })
+    Ok(searcher.finish())
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@
 use glassbox_pipeline::ingest::{IngestSession, ReadOptions, Table};
 use glassbox_pipeline::model::ModelSpec;
 use glassbox_pipeline::run::{CompareJob, FeaturePreview, LeaderboardEntry};
+use glassbox_pipeline::search::SearchResult;
 use glassbox_pipeline::validate::FoldScores;
 use glassbox_pipeline::{Control, Error, ErrorKind, Inspection, TrainOutcome, TrainSpec};
 use serde::{Deserialize, Serialize};
@@ -63,6 +64,10 @@ pub enum Request {
     /// Some (model, fold) jobs of a comparison, for a pool of workers that
     /// each hold the same table; answered with `JobScores` in job order.
     CompareJobs { spec: TrainSpec, models: Vec<String>, folds: usize, jobs: Vec<CompareJob> },
+    /// Scores search trials (a share of a batch), for the pool; answered with `TrialScores`.
+    TrialJobs { spec: TrainSpec, models: Vec<ModelSpec> },
+    /// Train after the searches `spec.search` asks for were run by the pool.
+    TrainSearched { spec: TrainSpec, searches: Vec<SearchResult> },
 }
 
 /// What the worker answers. Exactly one response per request.
@@ -92,6 +97,8 @@ pub enum Response {
     FeaturePreview(FeaturePreview),
     /// The scores of the `CompareJobs` asked for, in the order asked.
     JobScores(Vec<FoldScores>),
+    /// The scores of the `TrialJobs` asked for, in order.
+    TrialScores(Vec<f64>),
     Cancelled,
     /// The request failed; `message` is for the person, `kind` for code.
     Failed {
@@ -217,6 +224,22 @@ impl Engine {
                         glassbox_pipeline::run::run_compare_jobs(table, &spec, &s, folds, &jobs, &control)
                     }) {
                         Ok(scores) => Response::JobScores(scores),
+                        Err(e) => Response::failed(e),
+                    }
+                }
+            },
+            Request::TrialJobs { spec, models } => match &self.table {
+                None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before searching")),
+                Some((table, _)) => match glassbox_pipeline::run::run_trial_jobs(table, &spec, &models, &control) {
+                    Ok(scores) => Response::TrialScores(scores),
+                    Err(e) => Response::failed(e),
+                },
+            },
+            Request::TrainSearched { spec, searches } => match &self.table {
+                None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before training")),
+                Some((table, name)) => {
+                    match glassbox_pipeline::run::train_table_after_search(table, name, &spec, searches, &control) {
+                        Ok(o) => Response::Trained(Box::new(o)),
                         Err(e) => Response::failed(e),
                     }
                 }
