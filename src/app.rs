@@ -135,12 +135,13 @@ impl AppState {
     }
 
     fn on_response(self, response: Response) {
-        if pool::running()
-            && matches!(
-                response,
-                Response::Working { .. } | Response::JobScores(_) | Response::TrialScores(_) | Response::Failed { .. }
-            )
-        {
+        let for_pool = match response {
+            Response::Working { .. } => pool::running(),
+            Response::JobScores(_) | Response::TrialScores(_) => true,
+            Response::Failed { .. } => pool::owes_main(),
+            _ => false,
+        };
+        if for_pool {
             return pool::on_main_response(self, response);
         }
         if !matches!(response, Response::Progress { .. } | Response::Working { .. }) {

@@ -60,6 +60,12 @@ enum Work {
         done: Vec<SearchResult>,
         parts: Vec<Option<Vec<f64>>>,
     },
+    /// The chosen model's folds, before the main worker fits the final model.
+    Cv {
+        searches: Vec<SearchResult>,
+        folds: usize,
+        parts: Vec<Option<Vec<FoldScores>>>,
+    },
 }
 
 struct Run {
@@ -76,17 +82,69 @@ struct Run {
 thread_local! {
     static HELPERS: RefCell<Vec<Helper>> = const { RefCell::new(Vec::new()) };
     static RUN: RefCell<Option<Run>> = const { RefCell::new(None) };
+    /// Per worker (0 = main): job requests sent and not yet answered, and
+    /// answers still to come from a run that ended early, to be dropped so
+    /// they never land in the next run.
+    static PENDING: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+    static STALE: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Forgets the helpers (after Cancel terminated them, or a crash).
+fn slot(v: &mut Vec<usize>, w: usize) -> &mut usize {
+    if v.len() <= w {
+        v.resize(w + 1, 0);
+    }
+    &mut v[w]
+}
+
+/// Counts an answer from worker `w`; false when it belongs to a run that ended.
+fn take_answer(w: usize) -> bool {
+    PENDING.with(|p| {
+        let p = &mut *p.borrow_mut();
+        *slot(p, w) = slot(p, w).saturating_sub(1);
+    });
+    STALE.with(|s| {
+        let s = &mut *s.borrow_mut();
+        let stale = slot(s, w);
+        if *stale > 0 {
+            *stale -= 1;
+            false
+        } else {
+            true
+        }
+    })
+}
+
+/// A run ended early: answers still owed to it are dropped when they come.
+fn abandon() {
+    RUN.with(|r| *r.borrow_mut() = None);
+    let pending = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
+    STALE.with(|s| {
+        let s = &mut *s.borrow_mut();
+        for (w, n) in pending.into_iter().enumerate() {
+            *slot(s, w) += n;
+        }
+    });
+}
+
+/// Forgets the helpers (after Cancel terminated them, or a crash): no
+/// answer is owed any more, every worker being new.
 pub fn reset() {
     HELPERS.with(|h| h.borrow_mut().clear());
     RUN.with(|r| *r.borrow_mut() = None);
+    PENDING.with(|p| p.borrow_mut().clear());
+    STALE.with(|s| s.borrow_mut().clear());
 }
 
-/// Whether a pooled run is going (so the main worker's answers belong to it).
+/// Whether a pooled run is going (so the main worker's progress belongs to it).
 pub fn running() -> bool {
     RUN.with(|r| r.borrow().is_some())
+}
+
+/// Whether the main worker owes the pool an answer (so its next result or
+/// failure is the pool's, even from a run that ended early).
+pub fn owes_main() -> bool {
+    let owed = |v: &RefCell<Vec<usize>>| v.borrow().first().is_some_and(|&n| n > 0);
+    PENDING.with(owed) || STALE.with(owed)
 }
 
 /// The pool size for the current file: 1 for files too big to copy.
@@ -101,6 +159,9 @@ fn size_for(wanted: usize) -> usize {
 /// the current file if its table is stale. Requests to one helper stay in
 /// order: its file goes first, in the same task.
 fn dispatch(state: AppState, w: usize, request: Request) {
+    if matches!(request, Request::CompareJobs { .. } | Request::TrialJobs { .. }) {
+        PENDING.with(|p| *slot(&mut p.borrow_mut(), w) += 1);
+    }
     if w == 0 {
         return state.send(request);
     }
@@ -141,58 +202,63 @@ pub fn compare(state: AppState, spec: TrainSpec, names: Vec<String>, folds: usiz
         Err(e) => return state.fail(e.to_string()),
     };
     let size = size_for(wanted);
-    let jobs = compare_jobs(models.len(), folds);
-    let total = jobs.len();
+    let total = models.len() * folds;
+    start(&spec, size, Work::Compare { models: models.clone(), folds, total, parts: vec![None; size] }, total);
+    deal_folds(state, &spec, &models, folds, size);
+}
+
+fn start(spec: &TrainSpec, size: usize, work: Work, total: usize) {
     RUN.with(|r| {
-        *r.borrow_mut() = Some(Run {
-            spec: spec.clone(),
-            size,
-            work: Work::Compare { models, folds, total, parts: vec![None; size] },
-            done: vec![0; size],
-            finished_before: 0,
-            total,
-            elapsed: 0.0,
-        })
+        *r.borrow_mut() =
+            Some(Run { spec: spec.clone(), size, work, done: vec![0; size], finished_before: 0, total, elapsed: 0.0 })
     });
+}
+
+/// Deals every (model, fold) job round-robin over `size` workers.
+fn deal_folds(state: AppState, spec: &TrainSpec, models: &[ModelSpec], folds: usize, size: usize) {
+    let jobs = compare_jobs(models.len(), folds);
     for w in 0..size {
         let mine: Vec<CompareJob> = jobs.iter().copied().skip(w).step_by(size).collect();
-        dispatch(state, w, Request::CompareJobs { spec: spec.clone(), models: names.clone(), folds, jobs: mine });
+        dispatch(state, w, Request::CompareJobs { spec: spec.clone(), models: models.to_vec(), folds, jobs: mine });
     }
 }
 
-/// Trains with `spec`; when it asks for a search and there is more than one
-/// worker, the search's trials are scored by the pool first.
+/// Trains with `spec`. With more than one worker, a search's trials and then
+/// the chosen model's cross-validation folds are scored by the pool first,
+/// and the main worker fits the final model with their results.
 pub fn train(state: AppState, spec: TrainSpec, wanted: usize) {
     let size = size_for(wanted);
-    let mut samplers: VecDeque<_> = spec.search.iter().copied().collect();
-    let Some(first) = samplers.pop_front().filter(|_| size > 1) else {
+    if size <= 1 || (spec.search.is_empty() && spec.cv.is_none()) {
         return state.send(Request::Train { spec });
+    }
+    let mut samplers: VecDeque<_> = spec.search.iter().copied().collect();
+    let Some(first) = samplers.pop_front() else {
+        return start_cv(state, spec, size, Vec::new());
     };
     let total = spec.trials * spec.search.len();
-    RUN.with(|r| {
-        *r.borrow_mut() = Some(Run {
-            spec: spec.clone(),
-            size,
-            work: Work::Search {
-                searcher: Searcher::new(&spec.model, first, spec.trials, spec.seed),
-                next: samplers,
-                done: Vec::new(),
-                parts: Vec::new(),
-            },
-            done: vec![0; size],
-            finished_before: 0,
-            total,
-            elapsed: 0.0,
-        })
-    });
+    let searcher = Searcher::new(&spec.model, first, spec.trials, spec.seed);
+    start(&spec, size, Work::Search { searcher, next: samplers, done: Vec::new(), parts: Vec::new() }, total);
     next_search_batch(state);
 }
 
+/// After the searches: the chosen model's folds on the pool, or straight to
+/// the final fit on the main worker when there is no cross-validation.
+fn start_cv(state: AppState, spec: TrainSpec, size: usize, searches: Vec<SearchResult>) {
+    let Some(folds) = spec.cv else {
+        RUN.with(|r| *r.borrow_mut() = None);
+        return state.send(Request::TrainSearched { spec, searches, cv: None });
+    };
+    let chosen = glassbox_pipeline::run::chosen_model(&spec, &searches);
+    let size = size.min(folds);
+    start(&spec, size, Work::Cv { searches, folds, parts: vec![None; size] }, folds);
+    deal_folds(state, &spec, &[chosen], folds, size);
+}
+
 /// Proposes the next batch and deals it out; when every search is done,
-/// asks the main worker to train with their results.
+/// goes on to the cross-validation.
 fn next_search_batch(state: AppState) {
     let mut sends: Vec<(usize, Request)> = Vec::new();
-    let mut train: Option<Request> = None;
+    let mut searched: Option<(TrainSpec, usize, Vec<SearchResult>)> = None;
     RUN.with(|r| {
         let mut r = r.borrow_mut();
         let Some(run) = r.as_mut() else { return };
@@ -200,15 +266,14 @@ fn next_search_batch(state: AppState) {
         let mut batch = searcher.next_batch();
         while batch.is_empty() {
             let Some(sampler) = next.pop_front() else { break };
-            let finished =
-                std::mem::replace(searcher, Searcher::new(&run.spec.model, sampler, run.spec.trials, run.spec.seed));
-            done.push(finished.finish());
+            let new = Searcher::new(&run.spec.model, sampler, run.spec.trials, run.spec.seed);
+            done.push(std::mem::replace(searcher, new).finish());
             batch = searcher.next_batch();
         }
         if batch.is_empty() {
-            let finished = std::mem::replace(searcher, Searcher::new(&run.spec.model, run.spec.search[0], 0, 0));
-            done.push(finished.finish());
-            train = Some(Request::TrainSearched { spec: run.spec.clone(), searches: std::mem::take(done) });
+            let empty = Searcher::new(&run.spec.model, run.spec.search[0], 0, 0);
+            done.push(std::mem::replace(searcher, empty).finish());
+            searched = Some((run.spec.clone(), run.size, std::mem::take(done)));
             return;
         }
         let used = run.size.min(batch.len());
@@ -219,10 +284,8 @@ fn next_search_batch(state: AppState) {
             sends.push((w, Request::TrialJobs { spec: run.spec.clone(), models: mine }));
         }
     });
-    if let Some(request) = train {
-        // The main worker trains; its answer is an ordinary `Trained`.
-        RUN.with(|r| *r.borrow_mut() = None);
-        return state.send(request);
+    if let Some((spec, size, searches)) = searched {
+        return start_cv(state, spec, size, searches);
     }
     for (w, request) in sends {
         dispatch(state, w, request);
@@ -246,6 +309,7 @@ fn show_progress(state: AppState, run: &Run) {
     let stage = match run.work {
         Work::Compare { .. } => "model fold",
         Work::Search { .. } => "search trial",
+        Work::Cv { .. } => "cross-validation fold",
     };
     state.run_progress.set(Some(RunProgress {
         stage: format!("{stage} ({} workers)", run.size),
@@ -256,6 +320,10 @@ fn show_progress(state: AppState, run: &Run) {
 }
 
 fn on_response(state: AppState, worker: usize, response: Response) {
+    let answer = matches!(response, Response::JobScores(_) | Response::TrialScores(_) | Response::Failed { .. });
+    if answer && !take_answer(worker) {
+        return;
+    }
     match response {
         Response::Working { done, elapsed_seconds, .. } => RUN.with(|r| {
             if let Some(run) = r.borrow_mut().as_mut() {
@@ -267,24 +335,38 @@ fn on_response(state: AppState, worker: usize, response: Response) {
             }
         }),
         Response::JobScores(scores) => {
-            let board = RUN.with(|r| {
+            let complete = RUN.with(|r| {
                 let mut r = r.borrow_mut();
                 let run = r.as_mut()?;
-                let Work::Compare { parts, .. } = &mut run.work else { return None };
+                let parts = match &mut run.work {
+                    Work::Compare { parts, .. } | Work::Cv { parts, .. } => parts,
+                    Work::Search { .. } => return None,
+                };
                 *parts.get_mut(worker)? = Some(scores);
                 if parts.iter().any(Option::is_none) {
                     return None;
                 }
-                let run = r.take()?;
-                let Work::Compare { models, folds, total, parts } = run.work else { return None };
+                r.take()
+            });
+            let Some(run) = complete else { return };
+            let size = run.size;
+            let in_order = |parts: Vec<Option<Vec<FoldScores>>>, total: usize| -> Vec<FoldScores> {
                 let parts: Vec<Vec<FoldScores>> = parts.into_iter().flatten().collect();
                 // Job i was worker i % size's (i / size)-th.
-                let scores: Vec<FoldScores> = (0..total).map(|i| parts[i % run.size][i / run.size]).collect();
-                Some(merge_compare(&models, folds, run.spec.seed, &scores))
-            });
-            if let Some(board) = board {
-                state.finish_run();
-                state.leaderboard.set(Some(Arc::new(board)));
+                (0..total).map(|i| parts[i % size][i / size]).collect()
+            };
+            match run.work {
+                Work::Compare { models, folds, total, parts } => {
+                    let board = merge_compare(&models, folds, run.spec.seed, &in_order(parts, total));
+                    state.finish_run();
+                    state.leaderboard.set(Some(Arc::new(board)));
+                }
+                Work::Cv { searches, folds, parts } => {
+                    let cv = glassbox_pipeline::validate::summarize(folds, run.spec.seed, &in_order(parts, folds)).0;
+                    // The main worker fits the final model; its answer is an ordinary `Trained`.
+                    state.send(Request::TrainSearched { spec: run.spec, searches, cv: Some(cv) });
+                }
+                Work::Search { .. } => {}
             }
         }
         Response::TrialScores(scores) => {
@@ -312,8 +394,10 @@ fn on_response(state: AppState, worker: usize, response: Response) {
             }
         }
         Response::Failed { message, .. } => {
-            RUN.with(|r| *r.borrow_mut() = None);
-            state.fail(message);
+            if running() {
+                abandon();
+                state.fail(message);
+            }
         }
         _ => {}
     }

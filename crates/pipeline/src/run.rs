@@ -709,7 +709,14 @@ pub fn train_table_with(
             )
         })
         .collect::<Result<Vec<_>>>()?;
-    finish_training(table, file_name, spec, prepared, searches, control)
+    finish_training(table, file_name, spec, prepared, searches, None, control)
+}
+
+/// The model a run trains: the spec's, with the best search trial's
+/// parameters when there was a search (the first of equally good trials).
+pub fn chosen_model(spec: &TrainSpec, searches: &[crate::search::SearchResult]) -> ModelSpec {
+    let best = searches.iter().filter_map(|s| s.best()).reduce(|b, t| if t.score > b.score { t } else { b });
+    best.map_or_else(|| spec.model.clone(), |t| crate::search::with_params(&spec.model, &t.params))
 }
 
 /// Folds that score a search trial: the run's cross-validation folds, or 3.
@@ -734,17 +741,23 @@ pub fn run_trial_jobs(
     })
 }
 
-/// [`train_table_with`] after the searches `spec.search` asks for were run
-/// elsewhere (by a pool of workers, with [`run_trial_jobs`]): the same outcome.
+/// [`train_table_with`] after the searches `spec.search` asks for, and the
+/// cross-validation of the chosen model (`spec.cv` folds), were run elsewhere:
+/// by a pool of workers, with [`run_trial_jobs`] and [`run_compare_jobs`]
+/// on [`chosen_model`]. The same outcome.
 pub fn train_table_after_search(
     table: &Table,
     file_name: &str,
     spec: &TrainSpec,
     searches: Vec<crate::search::SearchResult>,
+    cv: Option<validate::CvResult>,
     control: &Control<'_>,
 ) -> Result<TrainOutcome> {
     let prepared = prepare(table, spec)?;
-    finish_training(table, file_name, spec, prepared, searches, control)
+    if cv.as_ref().map(|c| c.folds) != cv.as_ref().and(spec.cv) {
+        return Err(Error::new(ErrorKind::Internal, "cross-validation results for another number of folds"));
+    }
+    finish_training(table, file_name, spec, prepared, searches, cv, control)
 }
 
 fn finish_training(
@@ -753,15 +766,16 @@ fn finish_training(
     spec: &TrainSpec,
     prepared: Prepared,
     searches: Vec<crate::search::SearchResult>,
+    cv_done: Option<validate::CvResult>,
     control: &Control<'_>,
 ) -> Result<TrainOutcome> {
-    // The first of equally good trials wins, as within one search.
-    let best = searches.iter().filter_map(|s| s.best()).reduce(|b, t| if t.score > b.score { t } else { b });
-    let chosen = best.map_or_else(|| spec.model.clone(), |t| crate::search::with_params(&spec.model, &t.params));
-    let spec = &TrainSpec { model: chosen, ..spec.clone() };
+    let spec = &TrainSpec { model: chosen_model(spec, &searches), ..spec.clone() };
     // Validation sees the training rows only, with its own preprocessing per fold or window.
     let problem = prepared.problem(table, &spec.model, spec);
-    let cv = spec.cv.map(|k| validate::cross_validate(&problem, k, spec.seed, control).map(|r| r.0)).transpose()?;
+    let cv = match cv_done {
+        Some(cv) => Some(cv),
+        None => spec.cv.map(|k| validate::cross_validate(&problem, k, spec.seed, control).map(|r| r.0)).transpose()?,
+    };
     let time_cv = spec
         .time_column
         .as_ref()
@@ -964,18 +978,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_search_scored_elsewhere_trains_the_same_model() {
+    fn a_search_and_cross_validation_scored_elsewhere_train_the_same_model() {
         let bytes = std::fs::read(format!("{}/../../public/samples/penguins.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
         let table = crate::ingest::parse_csv(&bytes).unwrap();
         let spec = TrainSpec {
             model: ModelSpec::Knn { k: 5 },
             search: vec![crate::search::Sampler::Random, crate::search::Sampler::Tpe],
             trials: 9,
+            cv: Some(4),
             ..spec("species")
         };
         let whole = train_table_with(&table, "p.csv", &spec, &Control::default()).unwrap();
         // As the browser's pool does: the page proposes, workers score batches.
-        let searches = spec
+        let searches: Vec<_> = spec
             .search
             .iter()
             .map(|&sampler| {
@@ -992,8 +1007,18 @@ mod tests {
                 }
             })
             .collect();
-        let split = train_table_after_search(&table, "p.csv", &spec, searches, &Control::default()).unwrap();
-        assert_eq!(split, whole);
+        let searched =
+            train_table_after_search(&table, "p.csv", &spec, searches.clone(), None, &Control::default()).unwrap();
+        assert_eq!(searched, whole);
+        // And the chosen model's cross-validation, fold by fold, as the pool does it.
+        let chosen = chosen_model(&spec, &searches);
+        let scores: Vec<_> = compare_jobs(1, 4)
+            .iter()
+            .flat_map(|j| run_compare_jobs(&table, &spec, &[chosen.clone()], 4, &[*j], &Control::default()).unwrap())
+            .collect();
+        let cv = validate::summarize(4, spec.seed, &scores).0;
+        let pooled = train_table_after_search(&table, "p.csv", &spec, searches, Some(cv), &Control::default()).unwrap();
+        assert_eq!(pooled, whole);
     }
 
     fn spec(target: &str) -> TrainSpec {

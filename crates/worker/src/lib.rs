@@ -21,7 +21,7 @@ use glassbox_pipeline::ingest::{IngestSession, ReadOptions, Table};
 use glassbox_pipeline::model::ModelSpec;
 use glassbox_pipeline::run::{CompareJob, FeaturePreview, LeaderboardEntry};
 use glassbox_pipeline::search::SearchResult;
-use glassbox_pipeline::validate::FoldScores;
+use glassbox_pipeline::validate::{CvResult, FoldScores};
 use glassbox_pipeline::{Control, Error, ErrorKind, Inspection, TrainOutcome, TrainSpec};
 use serde::{Deserialize, Serialize};
 
@@ -63,11 +63,12 @@ pub enum Request {
     PreviewFeatures { spec: TrainSpec },
     /// Some (model, fold) jobs of a comparison, for a pool of workers that
     /// each hold the same table; answered with `JobScores` in job order.
-    CompareJobs { spec: TrainSpec, models: Vec<String>, folds: usize, jobs: Vec<CompareJob> },
+    CompareJobs { spec: TrainSpec, models: Vec<ModelSpec>, folds: usize, jobs: Vec<CompareJob> },
     /// Scores search trials (a share of a batch), for the pool; answered with `TrialScores`.
     TrialJobs { spec: TrainSpec, models: Vec<ModelSpec> },
-    /// Train after the searches `spec.search` asks for were run by the pool.
-    TrainSearched { spec: TrainSpec, searches: Vec<SearchResult> },
+    /// Train after the searches `spec.search` asks for, and the chosen
+    /// model's cross-validation, were run by the pool.
+    TrainSearched { spec: TrainSpec, searches: Vec<SearchResult>, cv: Option<CvResult> },
 }
 
 /// What the worker answers. Exactly one response per request.
@@ -219,10 +220,7 @@ impl Engine {
             Request::CompareJobs { spec, models, folds, jobs } => match &self.table {
                 None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before comparing models")),
                 Some((table, _)) => {
-                    let specs = models.iter().map(|m| ModelSpec::by_name(m, spec.seed)).collect::<Result<Vec<_>, _>>();
-                    match specs.and_then(|s| {
-                        glassbox_pipeline::run::run_compare_jobs(table, &spec, &s, folds, &jobs, &control)
-                    }) {
+                    match glassbox_pipeline::run::run_compare_jobs(table, &spec, &models, folds, &jobs, &control) {
                         Ok(scores) => Response::JobScores(scores),
                         Err(e) => Response::failed(e),
                     }
@@ -235,10 +233,10 @@ impl Engine {
                     Err(e) => Response::failed(e),
                 },
             },
-            Request::TrainSearched { spec, searches } => match &self.table {
+            Request::TrainSearched { spec, searches, cv } => match &self.table {
                 None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before training")),
                 Some((table, name)) => {
-                    match glassbox_pipeline::run::train_table_after_search(table, name, &spec, searches, &control) {
+                    match glassbox_pipeline::run::train_table_after_search(table, name, &spec, searches, cv, &control) {
                         Ok(o) => Response::Trained(Box::new(o)),
                         Err(e) => Response::failed(e),
                     }
@@ -378,12 +376,13 @@ mod tests {
             other => panic!("expected a leaderboard, got {other:?}"),
         };
         let jobs = glassbox_pipeline::run::compare_jobs(names.len(), 3);
+        let specs: Vec<ModelSpec> = names.iter().map(|n| ModelSpec::by_name(n, spec.seed).unwrap()).collect();
         let mut parts = [Vec::new(), Vec::new()];
         for (i, engine) in [&mut one, &mut two].into_iter().enumerate() {
             let mine: Vec<CompareJob> = jobs.iter().copied().skip(i).step_by(2).collect();
             match engine.handle(Request::CompareJobs {
                 spec: spec.clone(),
-                models: names.clone(),
+                models: specs.clone(),
                 folds: 3,
                 jobs: mine,
             }) {
@@ -393,7 +392,6 @@ mod tests {
         }
         // Job i went to engine i % 2: interleave them back into job order.
         let scores: Vec<FoldScores> = (0..jobs.len()).map(|i| parts[i % 2][i / 2]).collect();
-        let specs: Vec<ModelSpec> = names.iter().map(|n| ModelSpec::by_name(n, spec.seed).unwrap()).collect();
         assert_eq!(glassbox_pipeline::run::merge_compare(&specs, 3, spec.seed, &scores), whole);
     }
 
