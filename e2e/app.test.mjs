@@ -245,7 +245,7 @@ test('a semicolon Latin-1 file with decimal commas: schema panel, change a kind,
   const latin1 = Buffer.from(text, 'latin1');
   await byId(page, 'csv-input').setInputFiles({ name: 'mesures.csv', mimeType: 'text/csv', buffer: latin1 });
   await byId(page, 'schema-panel').waitFor(TIMEOUT);
-  assert.match(await byId(page, 'format').textContent(), /windows-1252.*delimiter “;”.*decimal comma/);
+  assert.match(await byId(page, 'format').textContent(), /windows-1252.*delimiter ';'.*decimal comma/);
   assert.equal(await byId(page, 'column-kind-mesure').inputValue(), 'numeric');
   assert.equal(await byId(page, 'column-kind-code').inputValue(), 'numeric');
   assert.equal(await byId(page, 'column-role-classe').inputValue(), 'target');

@@ -740,14 +740,7 @@ fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
         })
         .collect_view();
     let f = &inspection.format;
-    let format = format!(
-        "Read as {}{}, delimiter {}, {}, decimal {}.",
-        f.encoding,
-        if f.encoding_guessed { " (guessed from the bytes)" } else { "" },
-        if f.delimiter == '\t' { "tab".to_string() } else { format!("“{}”", f.delimiter) },
-        if f.header { "header row" } else { "no header row (columns named column_1, column_2, …)" },
-        if f.decimal_comma { "comma" } else { "point" }
-    );
+    let format = format!("Read as {}.", f.describe());
     let has_dates = inspection.columns.iter().any(|c| c.kind == ColumnKind::Datetime);
     let format = if has_dates {
         format!("{format} Date-times without an offset are read in {} and stored as UTC.", f.timezone)

@@ -606,15 +606,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
 fn inspection_text(file: &Path, i: &glassbox_pipeline::Inspection) -> String {
     use std::fmt::Write;
     let f = &i.format;
-    let delimiter = if f.delimiter == '\t' { "tab".to_string() } else { format!("'{}'", f.delimiter) };
     let mut s = format!(
-        "{}: {}{}{}, delimiter {delimiter}, {}, decimal {}\n{} rows read of {} records\n\n",
+        "{}: {}{}\n{} rows read of {} records\n\n",
         file.display(),
-        f.encoding,
-        if f.bom { " with BOM" } else { "" },
-        if f.encoding_guessed { " (guessed: override with --encoding)" } else { "" },
-        if f.header { "header row" } else { "no header row" },
-        if f.decimal_comma { "comma" } else { "point" },
+        f.describe(),
+        if f.encoding_guessed { " (set the encoding with --encoding)" } else { "" },
         i.n_rows,
         i.n_records
     );

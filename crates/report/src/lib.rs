@@ -171,16 +171,7 @@ fn manifest_html(o: &TrainOutcome) -> String {
 
 /// How the bytes were read, in words.
 pub fn format_text(f: &glassbox_pipeline::ingest::Format) -> String {
-    let delimiter = if f.delimiter == '\t' { "tab".to_string() } else { format!("'{}'", f.delimiter) };
-    format!(
-        "{}{}{}, delimiter {delimiter}, {}, decimal {}, naive date-times in {}",
-        f.encoding,
-        if f.bom { " with BOM" } else { "" },
-        if f.encoding_guessed { " (guessed)" } else { "" },
-        if f.header { "header row" } else { "no header row" },
-        if f.decimal_comma { "comma" } else { "point" },
-        f.timezone
-    )
+    format!("{}, naive date-times in {}", f.describe(), f.timezone)
 }
 
 /// Every column with its kind, role and flags.

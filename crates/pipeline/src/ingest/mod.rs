@@ -101,6 +101,22 @@ pub struct Format {
     pub timezone: String,
 }
 
+impl Format {
+    /// The format in words, the one description the app, the CLI and the
+    /// report share: "UTF-8, delimiter ',', header row, decimal point".
+    pub fn describe(&self) -> String {
+        let delimiter = if self.delimiter == '\t' { "tab".to_string() } else { format!("'{}'", self.delimiter) };
+        format!(
+            "{}{}{}, delimiter {delimiter}, {}, decimal {}",
+            self.encoding,
+            if self.bom { " with BOM" } else { "" },
+            if self.encoding_guessed { " (guessed)" } else { "" },
+            if self.header { "header row" } else { "no header row (columns named column_1, column_2, …)" },
+            if self.decimal_comma { "comma" } else { "point" },
+        )
+    }
+}
+
 /// A row that could not be read, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowIssue {
