@@ -486,22 +486,25 @@ impl FittedModel {
                     softmax(&joint)
                 })
                 .collect(),
-            FittedModel::Knn { k, n_classes, n_cols, x: train, y } => {
-                let k = (*k).min(y.len()).max(1);
-                let mut dist: Vec<(f64, usize)> = Vec::with_capacity(y.len());
-                (0..x.n_rows)
-                    .map(|i| {
-                        distances(x.row(i), train, *n_cols, &mut dist);
-                        // Nearest first; equal distances in training order, so the choice is stable.
-                        dist.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                        let mut proba = vec![0.0; *n_classes];
-                        for &(_, j) in &dist[..k] {
-                            proba[y[j]] += 1.0 / k as f64;
-                        }
-                        proba
-                    })
-                    .collect()
-            }
+            FittedModel::Knn { k, n_classes, n_cols, x: train, y } => (0..x.n_rows)
+                .map(|i| {
+                    let row = x.row(i);
+                    let mut d: Vec<(f64, usize)> = (0..y.len())
+                        .map(|j| {
+                            let t = &train[j * n_cols..(j + 1) * n_cols];
+                            (row.iter().zip(t).map(|(a, b)| (a - b) * (a - b)).sum::<f64>(), j)
+                        })
+                        .collect();
+                    // Nearest first; equal distances in training order, so the choice is stable.
+                    let k = (*k).min(d.len());
+                    d.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                    let mut proba = vec![0.0; *n_classes];
+                    for &(_, j) in &d[..k] {
+                        proba[y[j]] += 1.0 / k as f64;
+                    }
+                    proba
+                })
+                .collect(),
             FittedModel::DecisionTree { tree, .. } => {
                 (0..x.n_rows).map(|i| tree.predict_row(x.row(i)).to_vec()).collect()
             }
@@ -533,37 +536,6 @@ impl FittedModel {
                 })
                 .collect(),
         }
-    }
-}
-
-/// Squared Euclidean distances from `row` to every training row, into
-/// `out` as (distance, training row). Four training rows are measured at
-/// once: four independent sums keep the CPU busy while each sum still adds
-/// its terms in feature order, so every distance is the plain sum, bit for bit.
-fn distances(row: &[f64], train: &[f64], n_cols: usize, out: &mut Vec<(f64, usize)>) {
-    out.clear();
-    let mut blocks = train.chunks_exact(4 * n_cols);
-    for (b, block) in blocks.by_ref().enumerate() {
-        let (t0, rest) = block.split_at(n_cols);
-        let (t1, rest) = rest.split_at(n_cols);
-        let (t2, t3) = rest.split_at(n_cols);
-        let (mut d0, mut d1, mut d2, mut d3) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
-        for ((((&a, &v0), &v1), &v2), &v3) in row.iter().zip(t0).zip(t1).zip(t2).zip(t3) {
-            d0 += (a - v0) * (a - v0);
-            d1 += (a - v1) * (a - v1);
-            d2 += (a - v2) * (a - v2);
-            d3 += (a - v3) * (a - v3);
-        }
-        let j = 4 * b;
-        out.extend([(d0, j), (d1, j + 1), (d2, j + 2), (d3, j + 3)]);
-    }
-    let start = out.len();
-    for (i, t) in blocks.remainder().chunks_exact(n_cols).enumerate() {
-        let mut d = 0.0f64;
-        for (&a, &v) in row.iter().zip(t) {
-            d += (a - v) * (a - v);
-        }
-        out.push((d, start + i));
     }
 }
 
