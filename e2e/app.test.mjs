@@ -469,3 +469,26 @@ test('the feature pipeline: bins, scaling and one-hot options change the preview
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });
+
+test('a random forest grown tree by tree on two workers, with its folds on the pool too, is the CLI\'s forest', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await loadSample(page, 'penguins', 'species');
+  await byId(page, 'workers').selectOption('2');
+  await byId(page, 'model-select').selectOption('random_forest');
+  const m = await train(page);
+  assert.ok(m.accuracy > 0.95, JSON.stringify(m));
+  assert.ok(Number(await byId(page, 'timing').getAttribute('data-fit-seconds')) > 0, 'the pool\'s fit time is shown');
+  const [download] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-model').click()]);
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-forest-'));
+  execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', 'public/samples/penguins.csv',
+    '--target', 'species', '--model', 'random_forest', '--cv', '5', '--out', out], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  assert.ok(fs.readFileSync(path.join(out, 'model.json')).equals(fs.readFileSync(await download.path())),
+    'the forest grown on two workers differs from the CLI\'s');
+  // The cross-validation, run fold by fold on the pool, matches the CLI's too.
+  const metrics = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+  const [report] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-report').click()]);
+  const html = fs.readFileSync(await report.path(), 'utf8');
+  assert.ok(html.includes(metrics.cv.roc_auc.mean.toFixed(4)), `the report has the CLI's CV ROC AUC ${metrics.cv.roc_auc.mean}`);
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});

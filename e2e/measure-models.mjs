@@ -1,12 +1,14 @@
 // The model benchmark in headless Chromium: loads the benchmark data in the
 // app, trains each model as a person would (one worker, no cross-validation)
 // and prints the final model's fit and predict seconds and test ROC AUC, as
-// the page shows them. A benchmark, not a test:
+// the page shows them (with WORKERS=2, a forest's trees are grown on 2 workers). A benchmark, not a test:
 //   python3 scripts/bench_models.py data target/bench/models.csv
 //   make dist && node e2e/measure-models.mjs target/bench/models.csv [MODEL...]
 import { startServer, launch, openApp, byId } from './helpers.mjs';
 
+// WORKERS=2 node e2e/measure-models.mjs … uses the worker pool (default 1).
 const [file, ...wanted] = process.argv.slice(2);
+const workers = process.env.WORKERS ?? '1';
 const models = wanted.length ? wanted
   : ['logistic_regression', 'naive_bayes', 'knn', 'decision_tree', 'random_forest', 'gradient_boosting'];
 const { server, url } = await startServer();
@@ -16,6 +18,7 @@ await byId(page, 'csv-input').setInputFiles(file);
 await byId(page, 'schema-panel').waitFor({ timeout: 600_000 });
 await byId(page, 'target-select').selectOption('y');
 await byId(page, 'cv-folds').selectOption('0');
+await byId(page, 'workers').selectOption(workers);
 for (const model of models) {
   await byId(page, 'model-select').selectOption(model);
   await byId(page, 'train-button').click();
@@ -26,6 +29,7 @@ for (const model of models) {
   console.log(JSON.stringify({
     model,
     browser: 'chromium',
+    workers: Number(workers),
     fit_seconds: Number(await timing.getAttribute('data-fit-seconds')),
     predict_seconds: predict,
     roc_auc: Number(await byId(page, 'metric-roc-auc').textContent()),

@@ -137,7 +137,7 @@ impl AppState {
     fn on_response(self, response: Response) {
         let for_pool = match response {
             Response::Working { .. } => pool::running(),
-            Response::JobScores(_) | Response::TrialScores(_) => true,
+            Response::JobScores(_) | Response::TrialScores(_) | Response::Trees(_) => true,
             Response::Failed { .. } => pool::owes_main(),
             _ => false,
         };
@@ -160,11 +160,17 @@ impl AppState {
                 }
                 self.inspection.set(Some(Arc::new(inspection)));
             }
-            Response::Trained(outcome) => self.outcome.set(Some(Arc::from(outcome))),
+            Response::Trained(mut outcome) => {
+                // A forest grown by the pool: its fit time is the pool's.
+                if let Some(seconds) = pool::take_forest_seconds() {
+                    outcome.timing.fit_seconds += seconds;
+                }
+                self.outcome.set(Some(Arc::from(outcome)))
+            }
             Response::Leaderboard(board) => self.leaderboard.set(Some(Arc::new(board))),
             Response::FeaturePreview(p) => self.feature_preview.set(Some(Arc::new(p))),
             // Only a pooled run asks for job or trial scores; it is handled above.
-            Response::JobScores(_) | Response::TrialScores(_) => {}
+            Response::JobScores(_) | Response::TrialScores(_) | Response::Trees(_) => {}
             Response::Progress { bytes_read, rows, memory_bytes } => {
                 loading::on_progress(self, bytes_read, rows, memory_bytes)
             }

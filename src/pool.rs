@@ -1,6 +1,8 @@
 //! A pool of extra Web Workers for work that splits into independent jobs:
-//! comparing models (each (model, fold) is a job) and hyper-parameter search
-//! (each trial of a batch is a job).
+//! comparing models (each (model, fold) is a job), hyper-parameter search
+//! (each trial of a batch is a job), the chosen model's cross-validation
+//! before the final fit (each fold is a job) and a final random forest (each
+//! tree is a job).
 //!
 //! The main worker (the one that read the file) is worker 0; the others read
 //! the same file once, on first use, and again only after it changes. Jobs
@@ -15,9 +17,10 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use glassbox_pipeline::model::ModelSpec;
-use glassbox_pipeline::run::{compare_jobs, merge_compare, CompareJob};
+use glassbox_pipeline::run::{compare_jobs, merge_compare, CompareJob, Precomputed};
 use glassbox_pipeline::search::{SearchResult, Searcher};
-use glassbox_pipeline::validate::FoldScores;
+use glassbox_pipeline::trees::Tree;
+use glassbox_pipeline::validate::{CvResult, FoldScores};
 use glassbox_pipeline::TrainSpec;
 use glassbox_worker::web::PipelineBridge;
 use glassbox_worker::{Request, Response};
@@ -66,6 +69,14 @@ enum Work {
         folds: usize,
         parts: Vec<Option<Vec<FoldScores>>>,
     },
+    /// The final forest's trees; the main worker then evaluates it.
+    Forest {
+        searches: Vec<SearchResult>,
+        cv: Option<CvResult>,
+        n_trees: usize,
+        parts: Vec<Option<Vec<Tree>>>,
+        started_ms: f64,
+    },
 }
 
 struct Run {
@@ -87,6 +98,17 @@ thread_local! {
     /// they never land in the next run.
     static PENDING: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
     static STALE: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+    /// Seconds the pool spent growing the last final forest, for its fit time.
+    static FOREST_SECONDS: std::cell::Cell<Option<f64>> = const { std::cell::Cell::new(None) };
+}
+
+/// The pool's share of the last final model's fit time, once.
+pub fn take_forest_seconds() -> Option<f64> {
+    FOREST_SECONDS.with(|s| s.take())
+}
+
+fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
 fn slot(v: &mut Vec<usize>, w: usize) -> &mut usize {
@@ -159,7 +181,7 @@ fn size_for(wanted: usize) -> usize {
 /// the current file if its table is stale. Requests to one helper stay in
 /// order: its file goes first, in the same task.
 fn dispatch(state: AppState, w: usize, request: Request) {
-    if matches!(request, Request::CompareJobs { .. } | Request::TrialJobs { .. }) {
+    if matches!(request, Request::CompareJobs { .. } | Request::TrialJobs { .. } | Request::ForestJobs { .. }) {
         PENDING.with(|p| *slot(&mut p.borrow_mut(), w) += 1);
     }
     if w == 0 {
@@ -228,7 +250,8 @@ fn deal_folds(state: AppState, spec: &TrainSpec, models: &[ModelSpec], folds: us
 /// and the main worker fits the final model with their results.
 pub fn train(state: AppState, spec: TrainSpec, wanted: usize) {
     let size = size_for(wanted);
-    if size <= 1 || (spec.search.is_empty() && spec.cv.is_none()) {
+    let forest = matches!(spec.model, ModelSpec::RandomForest { .. });
+    if size <= 1 || (spec.search.is_empty() && spec.cv.is_none() && !forest) {
         return state.send(Request::Train { spec });
     }
     let mut samplers: VecDeque<_> = spec.search.iter().copied().collect();
@@ -245,13 +268,30 @@ pub fn train(state: AppState, spec: TrainSpec, wanted: usize) {
 /// the final fit on the main worker when there is no cross-validation.
 fn start_cv(state: AppState, spec: TrainSpec, size: usize, searches: Vec<SearchResult>) {
     let Some(folds) = spec.cv else {
-        RUN.with(|r| *r.borrow_mut() = None);
-        return state.send(Request::TrainSearched { spec, searches, cv: None });
+        return start_forest(state, spec, size, searches, None);
     };
     let chosen = glassbox_pipeline::run::chosen_model(&spec, &searches);
     let size = size.min(folds);
     start(&spec, size, Work::Cv { searches, folds, parts: vec![None; size] }, folds);
     deal_folds(state, &spec, &[chosen], folds, size);
+}
+
+/// After the cross-validation: a random forest's trees on the pool, then the
+/// main worker evaluates the final model (or fits it, for any other model).
+fn start_forest(state: AppState, spec: TrainSpec, size: usize, searches: Vec<SearchResult>, cv: Option<CvResult>) {
+    let chosen = glassbox_pipeline::run::chosen_model(&spec, &searches);
+    let ModelSpec::RandomForest { n_trees, .. } = chosen else {
+        RUN.with(|r| *r.borrow_mut() = None);
+        return state.send(Request::TrainSearched { spec, done: Precomputed { searches, cv, forest: None } });
+    };
+    let size = size.min(n_trees.max(1));
+    let work = Work::Forest { searches, cv, n_trees, parts: vec![None; size], started_ms: now_ms() };
+    start(&spec, size, work, n_trees);
+    let indices: Vec<usize> = (0..n_trees).collect();
+    for w in 0..size {
+        let mine: Vec<usize> = indices.iter().copied().skip(w).step_by(size).collect();
+        dispatch(state, w, Request::ForestJobs { spec: spec.clone(), model: chosen.clone(), indices: mine });
+    }
 }
 
 /// Proposes the next batch and deals it out; when every search is done,
@@ -310,6 +350,7 @@ fn show_progress(state: AppState, run: &Run) {
         Work::Compare { .. } => "model fold",
         Work::Search { .. } => "search trial",
         Work::Cv { .. } => "cross-validation fold",
+        Work::Forest { .. } => "tree",
     };
     state.run_progress.set(Some(RunProgress {
         stage: format!("{stage} ({} workers)", run.size),
@@ -320,7 +361,10 @@ fn show_progress(state: AppState, run: &Run) {
 }
 
 fn on_response(state: AppState, worker: usize, response: Response) {
-    let answer = matches!(response, Response::JobScores(_) | Response::TrialScores(_) | Response::Failed { .. });
+    let answer = matches!(
+        response,
+        Response::JobScores(_) | Response::TrialScores(_) | Response::Trees(_) | Response::Failed { .. }
+    );
     if answer && !take_answer(worker) {
         return;
     }
@@ -340,7 +384,7 @@ fn on_response(state: AppState, worker: usize, response: Response) {
                 let run = r.as_mut()?;
                 let parts = match &mut run.work {
                     Work::Compare { parts, .. } | Work::Cv { parts, .. } => parts,
-                    Work::Search { .. } => return None,
+                    Work::Search { .. } | Work::Forest { .. } => return None,
                 };
                 *parts.get_mut(worker)? = Some(scores);
                 if parts.iter().any(Option::is_none) {
@@ -363,11 +407,34 @@ fn on_response(state: AppState, worker: usize, response: Response) {
                 }
                 Work::Cv { searches, folds, parts } => {
                     let cv = glassbox_pipeline::validate::summarize(folds, run.spec.seed, &in_order(parts, folds)).0;
-                    // The main worker fits the final model; its answer is an ordinary `Trained`.
-                    state.send(Request::TrainSearched { spec: run.spec, searches, cv: Some(cv) });
+                    let pool = size_for(state.workers.get_untracked());
+                    start_forest(state, run.spec, pool, searches, Some(cv));
                 }
-                Work::Search { .. } => {}
+                Work::Search { .. } | Work::Forest { .. } => {}
             }
+        }
+        Response::Trees(trees) => {
+            let complete = RUN.with(|r| {
+                let mut r = r.borrow_mut();
+                let run = r.as_mut()?;
+                let Work::Forest { parts, .. } = &mut run.work else { return None };
+                *parts.get_mut(worker)? = Some(trees);
+                if parts.iter().any(Option::is_none) {
+                    return None;
+                }
+                r.take()
+            });
+            let Some(run) = complete else { return };
+            let Work::Forest { searches, cv, n_trees, parts, started_ms } = run.work else { return };
+            let parts: Vec<Vec<Tree>> = parts.into_iter().flatten().collect();
+            // Tree t was worker t % size's (t / size)-th.
+            let forest: Vec<Tree> = (0..n_trees).map(|t| parts[t % run.size][t / run.size].clone()).collect();
+            FOREST_SECONDS.with(|s| s.set(Some((now_ms() - started_ms) / 1000.0)));
+            // The main worker evaluates the forest; its answer is an ordinary `Trained`.
+            state.send(Request::TrainSearched {
+                spec: run.spec,
+                done: Precomputed { searches, cv, forest: Some(forest) },
+            });
         }
         Response::TrialScores(scores) => {
             let batch_done = RUN.with(|r| {

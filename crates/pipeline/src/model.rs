@@ -248,7 +248,16 @@ impl ModelSpec {
                 })
             }
             ModelSpec::RandomForest { n_trees, max_depth, seed } => Ok(FittedModel::RandomForest {
-                trees: fit_forest(x, y, n_classes, n_trees, max_depth, class_weight, seed, control)?,
+                trees: fit_forest(
+                    x,
+                    y,
+                    n_classes,
+                    &(0..n_trees).collect::<Vec<_>>(),
+                    max_depth,
+                    class_weight,
+                    seed,
+                    control,
+                )?,
                 n_cols: x.n_cols,
             }),
             ModelSpec::GradientBoosting(ref p) => Ok(FittedModel::GradientBoosting {
@@ -630,10 +639,10 @@ mod baseline_tests {
         let m = ModelSpec::RandomForest { n_trees: 7, max_depth: Some(3), seed: 1 }.fit(&x, &y, 2).unwrap();
         let FittedModel::RandomForest { trees, .. } = &m else { panic!("forest") };
         let p = m.predict_proba(&x);
-        for i in 0..40 {
+        for (i, row) in p.iter().enumerate() {
             let mean: f64 = trees.iter().map(|t| t.predict_row(x.row(i))[1]).sum::<f64>() / 7.0;
-            assert!((p[i][1] - mean).abs() < 1e-15);
-            assert!((p[i][0] + p[i][1] - 1.0).abs() < 1e-12);
+            assert!((row[1] - mean).abs() < 1e-15);
+            assert!((row[0] + row[1] - 1.0).abs() < 1e-12);
         }
         assert!(p.iter().any(|r| r[1] > 0.0 && r[1] < 1.0), "averaged, not one-hot");
     }

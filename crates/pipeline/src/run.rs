@@ -709,7 +709,26 @@ pub fn train_table_with(
             )
         })
         .collect::<Result<Vec<_>>>()?;
-    finish_training(table, file_name, spec, prepared, searches, None, control)
+    finish_training(table, file_name, spec, prepared, Precomputed { searches, ..Precomputed::default() }, control)
+}
+
+/// Grows trees `indices` of the random forest `model` on the training rows,
+/// as the final fit would: the part of one forest a browser worker grows.
+pub fn run_forest_jobs(
+    table: &Table,
+    spec: &TrainSpec,
+    model: &ModelSpec,
+    indices: &[usize],
+    control: &Control<'_>,
+) -> Result<Vec<crate::trees::Tree>> {
+    let ModelSpec::RandomForest { max_depth, seed, .. } = *model else {
+        return Err(Error::new(ErrorKind::Internal, "forest jobs for a model that is not a forest"));
+    };
+    let p = prepare(table, spec)?;
+    let fitted = features::fit(table, &p.feature_columns, &p.train_rows, &spec.features)?;
+    let x = fitted.transform(table, &p.train_rows)?;
+    let weights = spec.balanced.then(|| crate::model::balanced_weights(&p.y_train, p.classes.len()));
+    crate::trees::fit_forest(&x, &p.y_train, p.classes.len(), indices, max_depth, weights.as_deref(), seed, control)
 }
 
 /// The model a run trains: the spec's, with the best search trial's
@@ -741,23 +760,30 @@ pub fn run_trial_jobs(
     })
 }
 
-/// [`train_table_with`] after the searches `spec.search` asks for, and the
-/// cross-validation of the chosen model (`spec.cv` folds), were run elsewhere:
-/// by a pool of workers, with [`run_trial_jobs`] and [`run_compare_jobs`]
-/// on [`chosen_model`]. The same outcome.
+/// Work done elsewhere before the final fit, by a pool of workers: the
+/// searches `spec.search` asks for ([`run_trial_jobs`]), the chosen model's
+/// cross-validation ([`run_compare_jobs`] on [`chosen_model`]) and a random
+/// forest's trees ([`run_forest_jobs`]). Empty: the run does it all itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Precomputed {
+    pub searches: Vec<crate::search::SearchResult>,
+    pub cv: Option<validate::CvResult>,
+    pub forest: Option<Vec<crate::trees::Tree>>,
+}
+
+/// [`train_table_with`] with parts of the work done elsewhere: the same outcome.
 pub fn train_table_after_search(
     table: &Table,
     file_name: &str,
     spec: &TrainSpec,
-    searches: Vec<crate::search::SearchResult>,
-    cv: Option<validate::CvResult>,
+    done: Precomputed,
     control: &Control<'_>,
 ) -> Result<TrainOutcome> {
     let prepared = prepare(table, spec)?;
-    if cv.as_ref().map(|c| c.folds) != cv.as_ref().and(spec.cv) {
+    if done.cv.as_ref().map(|c| c.folds) != done.cv.as_ref().and(spec.cv) {
         return Err(Error::new(ErrorKind::Internal, "cross-validation results for another number of folds"));
     }
-    finish_training(table, file_name, spec, prepared, searches, cv, control)
+    finish_training(table, file_name, spec, prepared, done, control)
 }
 
 fn finish_training(
@@ -765,10 +791,10 @@ fn finish_training(
     file_name: &str,
     spec: &TrainSpec,
     prepared: Prepared,
-    searches: Vec<crate::search::SearchResult>,
-    cv_done: Option<validate::CvResult>,
+    done: Precomputed,
     control: &Control<'_>,
 ) -> Result<TrainOutcome> {
+    let Precomputed { searches, cv: cv_done, forest } = done;
     let spec = &TrainSpec { model: chosen_model(spec, &searches), ..spec.clone() };
     // Validation sees the training rows only, with its own preprocessing per fold or window.
     let problem = prepared.problem(table, &spec.model, spec);
@@ -792,7 +818,14 @@ fn finish_training(
     let x_test = fitted.transform(table, &test_rows)?;
     let weights = spec.balanced.then(|| crate::model::balanced_weights(&y_train, classes.len()));
     let t0 = control.now();
-    let model = spec.model.fit_with(&x_train, &y_train, classes.len(), weights.as_deref(), control)?;
+    let model = match (forest, &spec.model) {
+        (None, m) => m.fit_with(&x_train, &y_train, classes.len(), weights.as_deref(), control)?,
+        // Grown elsewhere, tree by tree (run_forest_jobs): the same forest.
+        (Some(trees), ModelSpec::RandomForest { n_trees, .. }) if trees.len() == *n_trees => {
+            crate::model::FittedModel::RandomForest { trees, n_cols: x_train.n_cols }
+        }
+        (Some(_), _) => return Err(Error::new(ErrorKind::Internal, "trees that do not make the chosen forest")),
+    };
     let t1 = control.now();
     let proba = model.predict_proba(&x_test);
     let timing = validate::Timing { fit_seconds: t1 - t0, predict_seconds: control.now() - t1 };
@@ -1007,18 +1040,59 @@ mod tests {
                 }
             })
             .collect();
-        let searched =
-            train_table_after_search(&table, "p.csv", &spec, searches.clone(), None, &Control::default()).unwrap();
+        let searched = train_table_after_search(
+            &table,
+            "p.csv",
+            &spec,
+            Precomputed { searches: searches.clone(), ..Default::default() },
+            &Control::default(),
+        )
+        .unwrap();
         assert_eq!(searched, whole);
         // And the chosen model's cross-validation, fold by fold, as the pool does it.
         let chosen = chosen_model(&spec, &searches);
         let scores: Vec<_> = compare_jobs(1, 4)
             .iter()
-            .flat_map(|j| run_compare_jobs(&table, &spec, &[chosen.clone()], 4, &[*j], &Control::default()).unwrap())
+            .flat_map(|j| {
+                run_compare_jobs(&table, &spec, std::slice::from_ref(&chosen), 4, &[*j], &Control::default()).unwrap()
+            })
             .collect();
         let cv = validate::summarize(4, spec.seed, &scores).0;
-        let pooled = train_table_after_search(&table, "p.csv", &spec, searches, Some(cv), &Control::default()).unwrap();
+        let pooled = train_table_after_search(
+            &table,
+            "p.csv",
+            &spec,
+            Precomputed { searches, cv: Some(cv), forest: None },
+            &Control::default(),
+        )
+        .unwrap();
         assert_eq!(pooled, whole);
+    }
+
+    #[test]
+    fn a_forest_grown_in_parts_is_the_forest() {
+        let bytes = std::fs::read(format!("{}/../../public/samples/penguins.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let table = crate::ingest::parse_csv(&bytes).unwrap();
+        let spec = TrainSpec {
+            model: ModelSpec::RandomForest { n_trees: 9, max_depth: Some(4), seed: 3 },
+            balanced: true,
+            ..spec("species")
+        };
+        let whole = train_table_with(&table, "p.csv", &spec, &Control::default()).unwrap();
+        let (a, b): (Vec<usize>, Vec<usize>) = (0..9).partition(|t| t % 2 == 0);
+        let part_a = run_forest_jobs(&table, &spec, &spec.model, &a, &Control::default()).unwrap();
+        let part_b = run_forest_jobs(&table, &spec, &spec.model, &b, &Control::default()).unwrap();
+        let trees: Vec<_> =
+            (0..9).map(|t| if t % 2 == 0 { part_a[t / 2].clone() } else { part_b[t / 2].clone() }).collect();
+        let parts = train_table_after_search(
+            &table,
+            "p.csv",
+            &spec,
+            Precomputed { forest: Some(trees), ..Default::default() },
+            &Control::default(),
+        )
+        .unwrap();
+        assert_eq!(parts, whole);
     }
 
     fn spec(target: &str) -> TrainSpec {

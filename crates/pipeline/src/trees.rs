@@ -163,12 +163,16 @@ impl Tree {
     }
 }
 
-/// A forest: bootstrap samples and random feature subsets, one seeded stream per tree.
+/// Trees `indices` of a forest: bootstrap samples and random feature
+/// subsets, one seeded stream per tree. Tree `t` depends only on the data,
+/// the seed and `t`, so a forest can be grown in parts (on threads, or on
+/// browser workers) and put together in index order.
+#[allow(clippy::too_many_arguments)]
 pub fn fit_forest(
     x: &Matrix,
     y: &[usize],
     n_classes: usize,
-    n_trees: usize,
+    indices: &[usize],
     max_depth: Option<usize>,
     class_weight: Option<&[f64]>,
     seed: u64,
@@ -176,8 +180,7 @@ pub fn fit_forest(
 ) -> Result<Vec<Tree>> {
     let max_features = Some(((x.n_cols as f64).sqrt().floor() as usize).max(1));
     let params = TreeParams { max_depth, min_samples_leaf: 1, max_features };
-    let indices: Vec<usize> = (0..n_trees).collect();
-    control.map("tree", &indices, |&t| {
+    control.map("tree", indices, |&t| {
         // Each tree's randomness depends only on the seed and its index, so
         // trees can be grown in any order (or in parallel) with the same result.
         let tree_seed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(t as u64);
@@ -223,12 +226,12 @@ mod tests {
         let x = m(&[&[1.0, 5.0], &[2.0, 4.0], &[3.0, 3.0], &[4.0, 2.0], &[5.0, 1.0], &[6.0, 0.0]]);
         let y = [0, 0, 0, 1, 1, 1];
         assert_eq!(
-            fit_forest(&x, &y, 2, 10, None, None, 7, &Control::default()).unwrap(),
-            fit_forest(&x, &y, 2, 10, None, None, 7, &Control::default()).unwrap()
+            fit_forest(&x, &y, 2, &(0..10).collect::<Vec<_>>(), None, None, 7, &Control::default()).unwrap(),
+            fit_forest(&x, &y, 2, &(0..10).collect::<Vec<_>>(), None, None, 7, &Control::default()).unwrap()
         );
         assert_ne!(
-            fit_forest(&x, &y, 2, 10, None, None, 7, &Control::default()).unwrap(),
-            fit_forest(&x, &y, 2, 10, None, None, 8, &Control::default()).unwrap()
+            fit_forest(&x, &y, 2, &(0..10).collect::<Vec<_>>(), None, None, 7, &Control::default()).unwrap(),
+            fit_forest(&x, &y, 2, &(0..10).collect::<Vec<_>>(), None, None, 8, &Control::default()).unwrap()
         );
     }
 }

@@ -19,9 +19,9 @@
 
 use glassbox_pipeline::ingest::{IngestSession, ReadOptions, Table};
 use glassbox_pipeline::model::ModelSpec;
-use glassbox_pipeline::run::{CompareJob, FeaturePreview, LeaderboardEntry};
-use glassbox_pipeline::search::SearchResult;
-use glassbox_pipeline::validate::{CvResult, FoldScores};
+use glassbox_pipeline::run::{CompareJob, FeaturePreview, LeaderboardEntry, Precomputed};
+use glassbox_pipeline::trees::Tree;
+use glassbox_pipeline::validate::FoldScores;
 use glassbox_pipeline::{Control, Error, ErrorKind, Inspection, TrainOutcome, TrainSpec};
 use serde::{Deserialize, Serialize};
 
@@ -68,7 +68,9 @@ pub enum Request {
     TrialJobs { spec: TrainSpec, models: Vec<ModelSpec> },
     /// Train after the searches `spec.search` asks for, and the chosen
     /// model's cross-validation, were run by the pool.
-    TrainSearched { spec: TrainSpec, searches: Vec<SearchResult>, cv: Option<CvResult> },
+    TrainSearched { spec: TrainSpec, done: Precomputed },
+    /// Grows some trees (by index) of the final random forest, for the pool; answered with `Trees`.
+    ForestJobs { spec: TrainSpec, model: ModelSpec, indices: Vec<usize> },
 }
 
 /// What the worker answers. Exactly one response per request.
@@ -100,6 +102,8 @@ pub enum Response {
     JobScores(Vec<FoldScores>),
     /// The scores of the `TrialJobs` asked for, in order.
     TrialScores(Vec<f64>),
+    /// The trees of the `ForestJobs` asked for, in order.
+    Trees(Vec<Tree>),
     Cancelled,
     /// The request failed; `message` is for the person, `kind` for code.
     Failed {
@@ -233,10 +237,19 @@ impl Engine {
                     Err(e) => Response::failed(e),
                 },
             },
-            Request::TrainSearched { spec, searches, cv } => match &self.table {
+            Request::ForestJobs { spec, model, indices } => match &self.table {
+                None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before training")),
+                Some((table, _)) => {
+                    match glassbox_pipeline::run::run_forest_jobs(table, &spec, &model, &indices, &control) {
+                        Ok(trees) => Response::Trees(trees),
+                        Err(e) => Response::failed(e),
+                    }
+                }
+            },
+            Request::TrainSearched { spec, done } => match &self.table {
                 None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before training")),
                 Some((table, name)) => {
-                    match glassbox_pipeline::run::train_table_after_search(table, name, &spec, searches, cv, &control) {
+                    match glassbox_pipeline::run::train_table_after_search(table, name, &spec, done, &control) {
                         Ok(o) => Response::Trained(Box::new(o)),
                         Err(e) => Response::failed(e),
                     }

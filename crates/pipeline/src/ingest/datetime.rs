@@ -90,8 +90,11 @@ fn split_parts(s: &str) -> Option<Parts> {
     Some(Parts { date, slash, time, offset_seconds })
 }
 
+/// Hour, minute, second and nanoseconds of a time of day.
+type Clock = (i8, i8, i8, i32);
+
 /// `HH:MM[:SS[.fff]]` then an optional `Z` or `±HH[:]MM`.
-fn split_time(s: &str) -> Option<((i8, i8, i8, i32), Option<i32>)> {
+fn split_time(s: &str) -> Option<(Clock, Option<i32>)> {
     let (clock, offset) = match s.find(['Z', 'z', '+', '-']) {
         Some(i) => (&s[..i], Some(&s[i..])),
         None => (s, None),
