@@ -1,5 +1,6 @@
 //! The worker protocol: a closed set of requests and responses, and the
-//! [`Engine`] that answers them, one response per request.
+//! [`Engine`] that answers them: one answer per request, after any number of
+//! `Working` progress messages for a long run.
 //!
 //! The UI never calls the pipeline directly; it sends a [`Request`] to a Web
 //! Worker, whose `Engine` answers with a [`Response`]. A file streams in as
@@ -73,7 +74,7 @@ pub enum Request {
     ForestJobs { spec: TrainSpec, model: ModelSpec, indices: Vec<usize> },
 }
 
-/// What the worker answers. Exactly one response per request.
+/// What the worker answers: one answer per request, after any `Working` progress.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Response {
     /// Reading goes on: bytes and rows so far, and the worker's memory
