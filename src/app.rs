@@ -635,7 +635,7 @@ fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                 <label title="Web Workers that share the jobs of a comparison or a search (the results do not depend on it)">"workers "
                     <select data-testid="workers" prop:value=move || state.workers.get().to_string()
                         on:change=move |ev| state.workers.set(event_target_value(&ev).parse().unwrap_or(1)) disabled=busy>
-                        {(1..=pool::MAX_WORKERS.max(pool::suggested_workers())).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
+                        {(1..=pool::MAX_WORKERS).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
                     </select>
                 </label>
                 <button data-testid="compare-button"

@@ -37,10 +37,12 @@ pub const MAX_POOL_FILE_BYTES: u64 = 256 << 20;
 /// The most workers the page offers, whatever the machine has.
 pub const MAX_WORKERS: usize = 8;
 
-/// Workers the machine suggests: `navigator.hardwareConcurrency`, within 1..=MAX_WORKERS.
+/// Workers offered by default: `navigator.hardwareConcurrency`, at most 4
+/// (each worker holds a copy of the table; the person may choose up to
+/// [`MAX_WORKERS`]).
 pub fn suggested_workers() -> usize {
     let n = web_sys::window().map_or(1.0, |w| w.navigator().hardware_concurrency());
-    (n as usize).clamp(1, MAX_WORKERS)
+    (n as usize).clamp(1, 4)
 }
 
 struct Helper {
