@@ -134,6 +134,12 @@ fn predict_rejects_bad_model_files() {
     let o = glassbox(&["predict", &newer, &sample("iris.csv"), "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("format_version 99, newer than this Glassbox"));
+    // A model from before the feature pipeline: refused by version, not by a missing field.
+    let older = write(tmp.path(), "o.json", br#"{"format_version": 1, "features": {"columns": []}}"#);
+    let o = glassbox(&["predict", &older, &sample("iris.csv"), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("format_version 1, older than this Glassbox"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("train the model again"));
 }
 
 #[test]

@@ -84,6 +84,16 @@ impl ModelFile {
                 ),
             ));
         }
+        if version < u64::from(FORMAT_VERSION) {
+            // Version 1 kept one fixed preprocessing; version 2 stores the feature pipeline's steps.
+            return Err(Error::new(
+                ErrorKind::BadModel,
+                format!(
+                    "the model file has format_version {version}, older than this Glassbox {} reads ({FORMAT_VERSION}); train the model again",
+                    crate::VERSION
+                ),
+            ));
+        }
         let model: ModelFile = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
         if let Some(n) = model.model.n_features().filter(|&n| n != model.features.n_features()) {
             return Err(bad(format!(
