@@ -53,6 +53,7 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
             <p class="muted">
                 {format!("Trained on {} rows, tested on {} rows never seen in training.", m.n_train, m.n_test)}
                 {missing_note}
+                {outcome.notes.iter().map(|n| view! { <span data-testid="model-note">{format!(" {}{}.", n[..1].to_uppercase(), &n[1..])}</span> }).collect_view()}
                 {outcome.warnings.iter().map(|w| view! { <span class="warning" data-testid="model-warning">{format!(" Warning: {w}.")}</span> }).collect_view()}
                 <span data-testid="timing" data-fit-seconds=outcome.timing.fit_seconds>
                     {format!(

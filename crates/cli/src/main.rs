@@ -498,6 +498,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             for w in &outcome.warnings {
                 eprintln!("warning: {w}");
             }
+            for n in &outcome.notes {
+                eprintln!("note: {n}");
+            }
             for c in outcome.manifest.columns.iter().filter(|c| !c.flags.is_empty()) {
                 let role = if c.role == glassbox_pipeline::run::Role::Excluded { "excluded" } else { "kept" };
                 for f in &c.flags {

@@ -510,3 +510,29 @@ fn hyper_parameters_are_set_checked_and_a_model_that_did_not_converge_says_so() 
     bad(&["--model", "gradient_boosting", "--param", "max_bins=300"], "max_bins must be between 2 and 255, got 300");
     bad(&["--model", "decision_tree", "--param", "max_depth=0"], "max_depth must be at least 1, got 0");
 }
+
+#[test]
+fn gradient_boosting_says_when_it_stopped_early() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = out_dir(tmp.path(), "gb");
+    let o = glassbox(&[
+        "train",
+        &sample("breast_cancer.csv"),
+        "--target",
+        "diagnosis",
+        "--model",
+        "gradient_boosting",
+        "--param",
+        "early_stopping=on",
+        "--param",
+        "n_iter_no_change=3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("note: gradient boosting stopped early after"), "{stderr}");
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("data-testid=\"model-note\">gradient boosting stopped early after"));
+    assert!(report.contains("early_stopping = on, validation_fraction = 0.1, n_iter_no_change = 3"));
+}

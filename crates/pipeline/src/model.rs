@@ -439,6 +439,20 @@ impl FittedModel {
         }
     }
 
+    /// How the fit went, when there is something to say (boosting iterations).
+    pub fn notes(&self) -> Vec<String> {
+        match self {
+            FittedModel::GradientBoosting { booster, .. } if booster.stopped_early => vec![format!(
+                "gradient boosting stopped early after {} iterations: the validation loss stopped improving",
+                booster.n_iter
+            )],
+            FittedModel::GradientBoosting { booster, .. } => {
+                vec![format!("gradient boosting ran {} iterations", booster.n_iter)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// The number of features it takes; `None` when any number will do (baselines).
     pub fn n_features(&self) -> Option<usize> {
         match self {

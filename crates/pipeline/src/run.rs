@@ -336,6 +336,9 @@ pub struct TrainOutcome {
     /// Warnings about the final model (for example, it did not converge).
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// How the final fit went (for example, when boosting stopped).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// The `metrics.json` document: held-out test metrics with class labels as keys.
@@ -830,6 +833,7 @@ fn finish_training(
     let proba = model.predict_proba(&x_test);
     let timing = validate::Timing { fit_seconds: t1 - t0, predict_seconds: control.now() - t1 };
     let warnings = model.warnings();
+    let notes = model.notes();
     let evaluation = evaluate(&y_test, &proba, classes.len());
 
     let test_predictions = test_rows
@@ -901,6 +905,7 @@ fn finish_training(
         search: searches,
         timing,
         warnings,
+        notes,
     })
 }
 

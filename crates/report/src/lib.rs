@@ -342,6 +342,9 @@ pub fn render(o: &TrainOutcome) -> String {
         escape(&m.model.replace('_', " ")),
         escape(&m.params)
     );
+    for n in &o.notes {
+        let _ = write!(h, "<p class=\"muted\" data-testid=\"model-note\">{}.</p>", escape(n));
+    }
     for w in &o.warnings {
         let _ = write!(h, "<p class=\"warning\" data-testid=\"model-warning\">Warning: {}</p>", escape(w));
     }
