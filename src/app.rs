@@ -801,7 +801,6 @@ fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
     }
 }
 
-/// The transformed matrix: feature names as columns, the first training rows.
 /// The feature pipeline's settings: imputation, scaling, bins, category
 /// encoding and date parts. Each change updates the spec the next run uses.
 #[component]
@@ -926,6 +925,7 @@ fn FeatureOptions() -> impl IntoView {
     }
 }
 
+/// The transformed matrix: feature names as columns, the first training rows.
 #[component]
 fn FeaturePreviewTable() -> impl IntoView {
     let state = expect_context::<AppState>();

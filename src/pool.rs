@@ -56,12 +56,11 @@ enum Work {
     Compare {
         models: Vec<ModelSpec>,
         folds: usize,
-        total: usize,
         parts: Vec<Option<Vec<FoldScores>>>,
     },
+    /// One searcher per sampler, the current one first; finished ones in `done`.
     Search {
-        searcher: Searcher,
-        next: VecDeque<glassbox_pipeline::search::Sampler>,
+        searchers: VecDeque<Searcher>,
         done: Vec<SearchResult>,
         parts: Vec<Option<Vec<f64>>>,
     },
@@ -227,7 +226,7 @@ pub fn compare(state: AppState, spec: TrainSpec, names: Vec<String>, folds: usiz
     };
     let size = size_for(wanted);
     let total = models.len() * folds;
-    start(&spec, size, Work::Compare { models: models.clone(), folds, total, parts: vec![None; size] }, total);
+    start(&spec, size, Work::Compare { models: models.clone(), folds, parts: vec![None; size] }, total);
     deal_folds(state, &spec, &models, folds, size);
 }
 
@@ -256,13 +255,12 @@ pub fn train(state: AppState, spec: TrainSpec, wanted: usize) {
     if size <= 1 || (spec.search.is_empty() && spec.cv.is_none() && !forest) {
         return state.send(Request::Train { spec });
     }
-    let mut samplers: VecDeque<_> = spec.search.iter().copied().collect();
-    let Some(first) = samplers.pop_front() else {
+    if spec.search.is_empty() {
         return start_cv(state, spec, size, Vec::new());
-    };
+    }
     let total = spec.trials * spec.search.len();
-    let searcher = Searcher::new(&spec.model, first, spec.trials, spec.seed);
-    start(&spec, size, Work::Search { searcher, next: samplers, done: Vec::new(), parts: Vec::new() }, total);
+    let searchers = spec.search.iter().map(|&s| Searcher::new(&spec.model, s, spec.trials, spec.seed)).collect();
+    start(&spec, size, Work::Search { searchers, done: Vec::new(), parts: Vec::new() }, total);
     next_search_batch(state);
 }
 
@@ -304,17 +302,17 @@ fn next_search_batch(state: AppState) {
     RUN.with(|r| {
         let mut r = r.borrow_mut();
         let Some(run) = r.as_mut() else { return };
-        let Work::Search { searcher, next, done, parts } = &mut run.work else { return };
-        let mut batch = searcher.next_batch();
-        while batch.is_empty() {
-            let Some(sampler) = next.pop_front() else { break };
-            let new = Searcher::new(&run.spec.model, sampler, run.spec.trials, run.spec.seed);
-            done.push(std::mem::replace(searcher, new).finish());
-            batch = searcher.next_batch();
-        }
+        let Work::Search { searchers, done, parts } = &mut run.work else { return };
+        // The current searcher's next batch; a searcher with none left is done.
+        let batch = loop {
+            let Some(current) = searchers.front_mut() else { break Vec::new() };
+            let batch = current.next_batch();
+            if !batch.is_empty() {
+                break batch;
+            }
+            done.extend(searchers.pop_front().map(Searcher::finish));
+        };
         if batch.is_empty() {
-            let empty = Searcher::new(&run.spec.model, run.spec.search[0], 0, 0);
-            done.push(std::mem::replace(searcher, empty).finish());
             searched = Some((run.spec.clone(), run.size, std::mem::take(done)));
             return;
         }
@@ -402,8 +400,8 @@ fn on_response(state: AppState, worker: usize, response: Response) {
                 (0..total).map(|i| parts[i % size][i / size]).collect()
             };
             match run.work {
-                Work::Compare { models, folds, total, parts } => {
-                    let board = merge_compare(&models, folds, run.spec.seed, &in_order(parts, total));
+                Work::Compare { models, folds, parts } => {
+                    let board = merge_compare(&models, folds, run.spec.seed, &in_order(parts, run.total));
                     state.finish_run();
                     state.leaderboard.set(Some(Arc::new(board)));
                 }
@@ -442,7 +440,7 @@ fn on_response(state: AppState, worker: usize, response: Response) {
             let batch_done = RUN.with(|r| {
                 let mut r = r.borrow_mut();
                 let Some(run) = r.as_mut() else { return false };
-                let Work::Search { searcher, parts, .. } = &mut run.work else { return false };
+                let Work::Search { searchers, parts, .. } = &mut run.work else { return false };
                 let Some(slot) = parts.get_mut(worker) else { return false };
                 *slot = Some(scores);
                 if parts.iter().any(Option::is_none) {
@@ -452,7 +450,9 @@ fn on_response(state: AppState, worker: usize, response: Response) {
                 let got: Vec<Vec<f64>> = std::mem::take(parts).into_iter().flatten().collect();
                 let n: usize = got.iter().map(Vec::len).sum();
                 let in_order: Vec<f64> = (0..n).map(|i| got[i % used][i / used]).collect();
-                searcher.record(&in_order);
+                if let Some(current) = searchers.front_mut() {
+                    current.record(&in_order);
+                }
                 run.finished_before += n;
                 run.done = vec![0; run.size];
                 show_progress(state, run);

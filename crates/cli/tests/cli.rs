@@ -21,6 +21,16 @@ fn out_dir(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
 
+/// Runs the CLI with `args`, checks it refused them (exit code 2) with a
+/// message containing `expected`, and returns the message.
+fn refused(args: &[&str], expected: &str) -> String {
+    let o = glassbox(args);
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "stderr: {stderr}");
+    assert!(stderr.contains(expected), "expected '{expected}' in: {stderr}");
+    stderr
+}
+
 /// Runs `train` on `bytes` and checks exit code 2 with a one-line message containing `expected`.
 fn check_bad_input(bytes: &[u8], target: &str, expected: &str) {
     check_bad_input_with(bytes, target, &[], expected);
@@ -32,12 +42,9 @@ fn check_bad_input_with(bytes: &[u8], target: &str, extra: &[&str], expected: &s
     let out = out_dir(tmp.path(), "out");
     let mut args = vec!["train", &data, "--target", target, "--out", out.to_str().unwrap()];
     args.extend_from_slice(extra);
-    let o = glassbox(&args);
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "stderr: {stderr}");
+    let stderr = refused(&args, expected);
     assert_eq!(stderr.trim_end().lines().count(), 1, "one line expected: {stderr}");
     assert!(stderr.contains("bad.csv: "), "names the file: {stderr}");
-    assert!(stderr.contains(expected), "expected '{expected}' in: {stderr}");
     assert!(!out.join("model.json").exists());
 }
 
@@ -429,11 +436,8 @@ fn bad_feature_and_fold_settings_are_refused_before_work() {
     let check = |extra: &[&str], expected: &str| {
         let mut args = vec!["train", &data, "--target", "y", "--out", out.to_str().unwrap()];
         args.extend_from_slice(extra);
-        let o = glassbox(&args);
-        let stderr = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "stderr: {stderr}");
+        let stderr = refused(&args, expected);
         assert_eq!(stderr.trim_end().lines().count(), 1, "one line expected: {stderr}");
-        assert!(stderr.contains(expected), "expected '{expected}' in: {stderr}");
         assert!(!out.exists(), "nothing is written");
     };
     check(&["--bins", "x=0,5,3"], "bin edges for column 'x' must increase, but 3 follows 5");
@@ -499,10 +503,7 @@ fn hyper_parameters_are_set_checked_and_a_model_that_did_not_converge_says_so() 
     let bad = |args: &[&str], expected: &str| {
         let mut all = vec!["train", &iris, "--target", "species", "--out", "/nonexistent/x"];
         all.extend_from_slice(args);
-        let o = glassbox(&all);
-        let stderr = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{stderr}");
-        assert!(stderr.contains(expected), "expected '{expected}' in: {stderr}");
+        refused(&all, expected);
     };
     bad(&["--param", "depth=3"], "logistic_regression has no parameter 'depth'; its parameters are: C, max_iter, tol");
     bad(&["--param", "C=-1"], "C must be a positive number, got -1");

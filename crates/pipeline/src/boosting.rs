@@ -117,7 +117,7 @@ impl BoostParams {
             self.learning_rate,
             self.max_iter,
             self.max_leaf_nodes,
-            self.max_depth.map_or_else(|| "none".to_string(), |d| d.to_string()),
+            crate::model::depth_text(self.max_depth),
             self.min_samples_leaf,
             self.l2_regularization,
             self.max_bins,

@@ -459,6 +459,15 @@ pub struct Matrix {
 }
 
 impl Matrix {
+    /// A matrix from rows of equal length (for tests and small examples).
+    pub fn from_rows(rows: &[&[f64]]) -> Matrix {
+        Matrix {
+            n_rows: rows.len(),
+            n_cols: rows.first().map_or(0, |r| r.len()),
+            values: rows.iter().flat_map(|r| r.iter().copied()).collect(),
+        }
+    }
+
     pub fn row(&self, i: usize) -> &[f64] {
         &self.values[i * self.n_cols..(i + 1) * self.n_cols]
     }

@@ -335,7 +335,7 @@ fn default_max_iter() -> usize {
     1000
 }
 
-fn depth_text(d: Option<usize>) -> String {
+pub(crate) fn depth_text(d: Option<usize>) -> String {
     d.map_or_else(|| "none".to_string(), |d| d.to_string())
 }
 
@@ -578,11 +578,7 @@ mod tests {
     use super::*;
 
     fn matrix(rows: &[&[f64]]) -> Matrix {
-        Matrix {
-            n_rows: rows.len(),
-            n_cols: rows[0].len(),
-            values: rows.iter().flat_map(|r| r.iter().copied()).collect(),
-        }
+        Matrix::from_rows(rows)
     }
 
     #[test]

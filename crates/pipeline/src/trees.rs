@@ -198,11 +198,7 @@ mod tests {
     use super::*;
 
     fn m(rows: &[&[f64]]) -> Matrix {
-        Matrix {
-            n_rows: rows.len(),
-            n_cols: rows[0].len(),
-            values: rows.iter().flat_map(|r| r.iter().copied()).collect(),
-        }
+        Matrix::from_rows(rows)
     }
 
     #[test]
