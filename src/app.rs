@@ -338,6 +338,9 @@ fn spawn_worker(state: AppState) -> PipelineBridge {
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
+    // The worker starts with the page, not with the first file: fetching and
+    // compiling its wasm took 0.1 s of every first read.
+    BRIDGE.with(|b| *b.borrow_mut() = Some(spawn_worker(state)));
     view! {
         <header class="top">
             <h1>"Glassbox"</h1>

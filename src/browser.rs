@@ -12,13 +12,18 @@ fn js_message(e: JsValue) -> String {
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
-/// Reads bytes `start..end` of a picked or dropped file.
-pub async fn read_slice(file: &web_sys::File, start: u64, end: u64) -> Result<Vec<u8>, String> {
-    let blob = file.slice_with_f64_and_f64(start as f64, end as f64).map_err(js_message)?;
-    let buffer = JsFuture::from(blob.array_buffer())
-        .await
-        .map_err(|e| format!("cannot read {}: {}", file.name(), js_message(e)))?;
-    Ok(Uint8Array::new(&buffer).to_vec())
+/// The SHA-256 of a file in lower-case hex, from the browser's own
+/// implementation: it runs natively, off the worker that parses the file,
+/// where hashing in wasm took as long as the parsing. It needs the whole
+/// file in memory at once, so the caller limits it to files of moderate size.
+pub async fn sha256_hex(file: &web_sys::File) -> Result<String, String> {
+    let cannot = |e: JsValue| format!("cannot hash {}: {}", file.name(), js_message(e));
+    let buffer = JsFuture::from(file.array_buffer()).await.map_err(cannot)?;
+    let crypto = web_sys::window().ok_or("no window")?.crypto().map_err(cannot)?;
+    let digest =
+        crypto.subtle().digest_with_str_and_buffer_source("SHA-256", &buffer.unchecked_into()).map_err(cannot)?;
+    let digest = JsFuture::from(digest).await.map_err(cannot)?;
+    Ok(Uint8Array::new(&digest).to_vec().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Fetches a bundled sample from the same site the app came from.

@@ -25,7 +25,6 @@ use glassbox_pipeline::TrainSpec;
 use glassbox_worker::web::PipelineBridge;
 use glassbox_worker::{Request, Response};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::app::{AppState, RunProgress};
 use crate::loading;
@@ -207,15 +206,11 @@ fn dispatch(state: AppState, w: usize, request: Request) {
         stale
     });
     let read = state.read.get_untracked();
-    spawn_local(async move {
-        let send = move |r: Request| HELPERS.with(|h| h.borrow()[w - 1].bridge.send(r));
-        if stale {
-            if let Err(e) = loading::send_file(name, source, read, send).await {
-                return state.fail(e);
-            }
-        }
-        send(request);
-    });
+    let send = move |r: Request| HELPERS.with(|h| h.borrow()[w - 1].bridge.send(r));
+    if stale {
+        loading::send_file(name, source, read, send);
+    }
+    send(request);
 }
 
 /// Compares `names` with `folds` folds on up to `wanted` workers.

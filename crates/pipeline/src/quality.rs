@@ -138,23 +138,30 @@ pub fn column_flags(col: &Column) -> Vec<Flag> {
 /// equal to missing). Rows are compared by a 64-bit hash of their values; a
 /// collision would need about four billion rows to be likely.
 pub fn duplicate_rows(table: &crate::ingest::Table) -> usize {
-    use std::hash::{Hash, Hasher};
-    let mut seen = rustc_hash::FxHashSet::default();
-    let mut duplicates = 0;
-    for r in 0..table.n_rows {
-        let mut h = rustc_hash::FxHasher::default();
-        for c in &table.columns {
-            match (c.codes(), c.number(r)) {
-                (Some(codes), _) => codes.codes[r].hash(&mut h),
-                (None, Some(v)) => (v + 0.0).to_bits().hash(&mut h),
-                (None, None) => u64::MAX.hash(&mut h),
-            }
-        }
-        if !seen.insert(h.finish()) {
-            duplicates += 1;
+    // Column by column into one hash per row, then sorted: hashing row by
+    // row into a set took 0.15 s of a 2.6-million-row summary, in cache misses.
+    let mut hashes = vec![0u64; table.n_rows];
+    for c in &table.columns {
+        let cell = |r: usize| match (c.codes(), c.number(r)) {
+            (Some(codes), _) => u64::from(codes.codes[r]),
+            (None, Some(v)) => (v + 0.0).to_bits(),
+            (None, None) => u64::MAX,
+        };
+        for (r, h) in hashes.iter_mut().enumerate() {
+            *h = mix(*h, cell(r));
         }
     }
-    duplicates
+    hashes.sort_unstable();
+    hashes.windows(2).filter(|w| w[0] == w[1]).count()
+}
+
+/// One step of a 64-bit hash over a row's cells (the multiply-rotate of
+/// FxHash with a final avalanche from splitmix64, so similar rows spread out).
+fn mix(h: u64, v: u64) -> u64 {
+    let mut x = (h.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
+    x ^= x >> 31;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^ (x >> 29)
 }
 
 /// AUC of `score` for `positive`, folded so 0.2 and 0.8 both read as 0.8:

@@ -13,9 +13,10 @@
 //! use glassbox_worker::{Engine, Request, Response};
 //! let mut engine = Engine::default();
 //! let csv = b"a,b\n1,x\n".to_vec();
-//! engine.handle(Request::Begin { file_name: "f.csv".into(), total_bytes: 8, sample: csv.clone(), read: Default::default() });
+//! let (file_name, read) = ("f.csv".to_string(), Default::default());
+//! engine.handle(Request::Begin { file_name, total_bytes: 8, sample: csv.clone(), read, sha256_given: false });
 //! engine.handle(Request::Chunk { bytes: csv });
-//! assert!(matches!(engine.handle(Request::Finish), Response::Inspected(i) if i.n_rows == 1));
+//! assert!(matches!(engine.handle(Request::Finish { sha256: None }), Response::Inspected(i) if i.n_rows == 1));
 //! ```
 
 use glassbox_pipeline::ingest::{IngestSession, ReadOptions, Table};
@@ -40,20 +41,38 @@ pub const TABLE_BUDGET_BYTES: u64 = 1536 << 20;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Request {
     /// Start reading a file; `sample` is its first bytes, for format detection.
+    /// With `sha256_given`, the file's SHA-256 comes with `Finish` instead
+    /// of being computed here.
     Begin {
         file_name: String,
         total_bytes: u64,
         #[serde(with = "serde_bytes")]
         sample: Vec<u8>,
         read: ReadOptions,
+        #[serde(default)]
+        sha256_given: bool,
     },
     /// The next slice of the file, in order, the sample's bytes included.
     Chunk {
         #[serde(with = "serde_bytes")]
         bytes: Vec<u8>,
     },
-    /// The whole file has been sent.
-    Finish,
+    /// Begin reading a `File` the worker reads itself (wasm only: the web
+    /// layer reads its start and turns this into `Begin`). The bytes then
+    /// never pass through the page.
+    #[cfg(target_arch = "wasm32")]
+    BeginFile {
+        #[serde(with = "serde_wasm_bindgen::preserve")]
+        file: web_sys::File,
+        read: ReadOptions,
+        sha256_given: bool,
+    },
+    /// The next slice, bytes `start..end` of the file given to `BeginFile`
+    /// (wasm only: the web layer reads them and turns this into `Chunk`).
+    #[cfg(target_arch = "wasm32")]
+    ChunkAt { start: u64, end: u64 },
+    /// The whole file has been sent; its SHA-256 in hex if `Begin` said it would come.
+    Finish { sha256: Option<String> },
     /// Stop reading and forget the partial table.
     Cancel,
     /// Train and evaluate on the table read last.
@@ -165,11 +184,14 @@ impl Engine {
         let listen = |p: &glassbox_pipeline::Progress| listen.call(p);
         let control = Control { clock: Some(&now), progress: Some(&listen), threads: 1 };
         match request {
-            Request::Begin { file_name, total_bytes, sample, read } => {
+            Request::Begin { file_name, total_bytes, sample, read, sha256_given } => {
                 self.reading = None;
                 self.table = None;
                 match IngestSession::new(&sample, &read) {
-                    Ok(session) => {
+                    Ok(mut session) => {
+                        if sha256_given {
+                            session.hash_elsewhere();
+                        }
                         self.reading = Some(Reading { session, file_name, total_bytes });
                         Response::Progress { bytes_read: 0, rows: 0, memory_bytes: 0 }
                     }
@@ -196,11 +218,19 @@ impl Engine {
                     }
                 }
             }
-            Request::Finish => {
+            #[cfg(target_arch = "wasm32")]
+            Request::BeginFile { .. } | Request::ChunkAt { .. } => {
+                Response::failed(Error::new(ErrorKind::Internal, "the web layer reads files, not the engine"))
+            }
+            Request::Finish { sha256 } => {
                 let Some(r) = self.reading.take() else {
                     return Response::failed(Error::new(ErrorKind::Internal, "finish arrived with no file being read"));
                 };
-                match r.session.finish().and_then(|t| glassbox_pipeline::inspect_table(&t, None).map(|i| (t, i))) {
+                match r
+                    .session
+                    .finish_with_sha256(sha256)
+                    .and_then(|t| glassbox_pipeline::inspect_table(&t, None).map(|i| (t, i)))
+                {
                     Ok((table, inspection)) => {
                         self.table = Some((table, r.file_name));
                         Response::Inspected(inspection)
@@ -324,6 +354,7 @@ mod tests {
             total_bytes: csv.len() as u64,
             sample: csv.to_vec(),
             read: ReadOptions::default(),
+            sha256_given: false,
         };
         assert!(matches!(engine.handle(begin), Response::Progress { .. }));
         for chunk in csv.chunks(slice) {
@@ -332,7 +363,7 @@ mod tests {
                 other => return other,
             }
         }
-        engine.handle(Request::Finish)
+        engine.handle(Request::Finish { sha256: None })
     }
 
     const CSV: &[u8] = b"x,y\n1,a\n2,a\n3,a\n4,a\n5,a\n6,b\n7,b\n8,b\n9,b\n10,b\n";
@@ -409,6 +440,31 @@ mod tests {
         assert_eq!(glassbox_pipeline::run::merge_compare(&specs, 3, spec.seed, &scores), whole);
     }
 
+    /// The page hashes the file natively and sends the digest with `Finish`;
+    /// the report must name that digest, and a missing one is an error, not
+    /// a table without a hash.
+    #[test]
+    fn a_digest_from_the_page_lands_in_the_table() {
+        let digest = "ab".repeat(32);
+        let read = |sha256: Option<String>| {
+            let mut e = Engine::default();
+            let begin = Request::Begin {
+                file_name: "t.csv".into(),
+                total_bytes: CSV.len() as u64,
+                sample: CSV.to_vec(),
+                read: ReadOptions::default(),
+                sha256_given: true,
+            };
+            e.handle(begin);
+            e.handle(Request::Chunk { bytes: CSV.to_vec() });
+            (e.handle(Request::Finish { sha256 }), e)
+        };
+        let (answer, e) = read(Some(digest.clone()));
+        assert!(matches!(answer, Response::Inspected(_)));
+        assert_eq!(e.table.as_ref().map(|(t, _)| t.input_sha256.clone()), Some(digest));
+        assert!(matches!(read(None).0, Response::Failed { kind, .. } if kind == "Internal"));
+    }
+
     #[test]
     fn cancel_forgets_the_partial_file() {
         let mut e = Engine::default();
@@ -417,10 +473,13 @@ mod tests {
             total_bytes: 100,
             sample: CSV.to_vec(),
             read: ReadOptions::default(),
+            sha256_given: false,
         });
         e.handle(Request::Chunk { bytes: CSV[..10].to_vec() });
         assert_eq!(e.handle(Request::Cancel), Response::Cancelled);
-        assert!(matches!(e.handle(Request::Finish), Response::Failed { kind, .. } if kind == "Internal"));
+        assert!(
+            matches!(e.handle(Request::Finish { sha256: None }), Response::Failed { kind, .. } if kind == "Internal")
+        );
         let spec = TrainSpec { target: "y".into(), ..TrainSpec::default() };
         assert!(
             matches!(e.handle(Request::Train { spec }), Response::Failed { message, .. } if message == "load a file before training")
@@ -453,6 +512,7 @@ mod tests {
             total_bytes: 100 << 30,
             sample: csv[..1 << 20].to_vec(),
             read: ReadOptions::default(),
+            sha256_given: false,
         };
         e.handle(begin);
         let r = e.handle(Request::Chunk { bytes: csv });

@@ -130,6 +130,17 @@ impl Column {
         }
     }
 
+    /// Codes into the distinct texts of the column, when it keeps them: a
+    /// categorical column's own, or a numeric column's text view (kept while
+    /// it has at most a thousand distinct values). `text(i)` is then the
+    /// dictionary entry of code `i`.
+    pub fn text_codes(&self) -> Option<&Codes> {
+        match &self.data {
+            ColumnData::Categorical(c) | ColumnData::Numeric { text: Some(c), .. } => Some(c),
+            ColumnData::Numeric { text: None, .. } => None,
+        }
+    }
+
     /// Distinct present values.
     pub fn distinct_count(&self) -> usize {
         self.distinct
@@ -144,9 +155,13 @@ impl Column {
                     Some(t) => t.dictionary.len(),
                     None => {
                         // Bits identify a float exactly; -0.0 is folded into 0.0 first.
-                        let set: rustc_hash::FxHashSet<u64> =
+                        // Sorted rather than hashed: a column of a million distinct
+                        // floats spent most of its time growing a hash set.
+                        let mut bits: Vec<u64> =
                             values.iter().filter(|v| !v.is_nan()).map(|v| (v + 0.0).to_bits()).collect();
-                        set.len()
+                        bits.sort_unstable();
+                        bits.dedup();
+                        bits.len()
                     }
                 };
                 (missing, distinct)
@@ -310,6 +325,17 @@ impl NumericBuilder {
         }
     }
 
+    /// A builder holding the sampled values, read from these lines. A
+    /// column is numeric by default when its sample is
+    /// ([`NumericBuilder::stays_numeric`]): the same rule as the finished column.
+    pub fn filled(parser: ValueParser, values: &[Option<&str>], lines: &[u64]) -> Self {
+        let mut b = NumericBuilder::new(parser);
+        for (v, &line) in values.iter().zip(lines) {
+            b.push(*v, line);
+        }
+        b
+    }
+
     pub fn push(&mut self, value: Option<&str>, line: u64) {
         let row = self.values.len();
         let parsed = value.and_then(|t| self.parser.parse(t));
@@ -389,14 +415,4 @@ impl NumericBuilder {
 
 pub(crate) fn categorical(name: String, original_name: String, codes: Codes) -> Column {
     Column::new(name, original_name, ColumnKind::Categorical, ColumnData::Categorical(codes), Vec::new())
-}
-
-/// A column is numeric by default when its sampled values are: checked with
-/// the same rule as the finished column.
-pub(crate) fn sample_parses(values: &[Option<&str>], parser: ValueParser) -> bool {
-    let mut b = NumericBuilder::new(parser);
-    for v in values {
-        b.push(*v, 0);
-    }
-    b.stays_numeric()
 }

@@ -260,7 +260,10 @@ impl Table {
 
 /// Parses a cell as a finite number. Infinities and NaN are not numbers here.
 pub fn parse_number(text: &str) -> Option<f64> {
-    text.parse::<f64>().ok().filter(|v| v.is_finite())
+    // fast-float2 reads the same texts as `str::parse` to the same, correctly
+    // rounded bits (a test holds it to that), about 30% faster: it is most of
+    // the time a numeric file takes to read.
+    fast_float2::parse::<f64, _>(text).ok().filter(|v| v.is_finite())
 }
 
 /// The canonical text of a number written with a decimal comma: `3,14` →

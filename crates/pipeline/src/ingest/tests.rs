@@ -409,3 +409,84 @@ fn the_table_contract_catches_breaches() {
     t.n_rows = 3;
     assert!(t.validate().unwrap_err().message().ends_with("has 2 values for 3 rows"));
 }
+
+/// `parse_number` uses fast-float2 for speed; it must read every text the
+/// way the standard library does, to the bit, or files would read
+/// differently than before.
+#[test]
+fn number_parser_agrees_with_the_standard_library() {
+    let texts = [
+        "0",
+        "-0",
+        "+1",
+        "1.",
+        ".5",
+        "-.5",
+        "+.5",
+        "1e5",
+        "1E+05",
+        "1e-5",
+        "2.5e",
+        "e5",
+        "1e",
+        ".",
+        "-",
+        "+",
+        "",
+        "1,5",
+        "1_000",
+        " 1",
+        "1 ",
+        "0x10",
+        "inf",
+        "-inf",
+        "Infinity",
+        "nan",
+        "NaN",
+        "1e400",
+        "1e-400",
+        "4.9406564584124654e-324",
+        "2.2250738585072011e-308",
+        "1.7976931348623157e308",
+        "0.1",
+        "0.30000000000000004",
+        "123456789012345678901234567890",
+        "9007199254740993",
+        "-1.2345678901234567e-7",
+        "1.5.2",
+        "١",
+        "1d",
+        "1f",
+    ];
+    for t in texts {
+        let std = t.parse::<f64>().ok().filter(|v| v.is_finite()).map(f64::to_bits);
+        assert_eq!(parse_number(t).map(f64::to_bits), std, "{t:?}");
+    }
+    // And a spread of generated values, written as Python and Rust write floats.
+    let mut x = 0.123_456_789_f64;
+    for i in 0..20_000 {
+        x = (x * 1.618_033_988_749_895 + 0.1 * i as f64).fract() * 10f64.powi((i % 40) - 20);
+        for t in [format!("{x}"), format!("{x:.17e}"), format!("{x:.3}"), format!("-{x:e}")] {
+            assert_eq!(parse_number(&t).map(f64::to_bits), t.parse::<f64>().ok().map(f64::to_bits), "{t}");
+        }
+    }
+}
+
+/// The browser hashes the file natively and hands the digest over; the table
+/// must be the one the session would have made hashing it itself.
+#[test]
+fn a_digest_given_by_the_caller_makes_the_same_table() {
+    let csv = b"a,b\n1,x\n2,y\n";
+    let own = read_csv(csv, &ReadOptions::default()).unwrap();
+    let read_with = |digest: Option<String>| {
+        let mut s = IngestSession::new(csv, &ReadOptions::default()).unwrap();
+        s.hash_elsewhere();
+        s.feed(csv).unwrap();
+        s.finish_with_sha256(digest)
+    };
+    let given = read_with(Some(own.input_sha256.to_ascii_uppercase())).unwrap();
+    assert_eq!(given.input_sha256, own.input_sha256);
+    assert_eq!(given.columns, own.columns);
+    assert!(read_with(None).unwrap_err().to_string().contains("was not"));
+    assert!(read_with(Some("xyz".into())).unwrap_err().to_string().contains("not a SHA-256"));
+}
