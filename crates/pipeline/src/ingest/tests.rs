@@ -490,3 +490,14 @@ fn a_digest_given_by_the_caller_makes_the_same_table() {
     assert!(read_with(None).unwrap_err().to_string().contains("was not"));
     assert!(read_with(Some("xyz".into())).unwrap_err().to_string().contains("not a SHA-256"));
 }
+
+/// Fields are trimmed as `str::trim` trims, Unicode spaces included, also
+/// where a shortcut skips the full trim.
+#[test]
+fn cells_are_trimmed_of_ascii_and_unicode_spaces() {
+    let csv = "a,b\n x ,\u{a0}1\u{a0}\n\u{b}y\t,2\nz,\u{2003}3\n";
+    let t = read_csv(csv.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(t.columns[0].texts(), vec![Some("x".into()), Some("y".into()), Some("z".into())]);
+    assert_eq!(t.columns[1].number(0), Some(1.0));
+    assert_eq!(t.columns[1].number(2), Some(3.0));
+}
