@@ -304,8 +304,11 @@ impl IngestSession {
     ///
     /// Why by hand: `csv_core` walks a state machine byte by byte and copies
     /// every field; most lines of most files have no quotes, and finding the
-    /// delimiters with `memchr` and reading the fields where they lie is
-    /// about twice as fast. The result is the same, field for field.
+    /// delimiters with `memchr` and reading the fields where they lie split
+    /// a file of 17-digit floats 3–4× faster (3.3 GB/s against 0.8–1.1
+    /// natively). On very short fields (5 bytes on average) it is 10–15%
+    /// slower, the calls costing more than the scans; numbers are the common
+    /// case. The result is the same, field for field.
     fn quote_free_line(&mut self, input: &str) -> Result<usize> {
         let bytes = input.as_bytes();
         let Some(nl) = memchr::memchr(b'\n', bytes) else { return Ok(0) };
