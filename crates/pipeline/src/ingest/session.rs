@@ -325,6 +325,9 @@ impl IngestSession {
         ends.push(line.len());
         self.record_line = self.lines_seen + 1;
         self.lines_seen += 1;
+        // The line ended in `\n`: a `\n` that follows starts a new line,
+        // whatever came before (a `\r` the parser read earlier, say).
+        self.prev_cr = false;
         let result = self.record(line, &ends, true);
         self.fast_ends = ends;
         result.map(|()| nl + 1)

@@ -501,3 +501,24 @@ fn cells_are_trimmed_of_ascii_and_unicode_spaces() {
     assert_eq!(t.columns[1].number(0), Some(1.0));
     assert_eq!(t.columns[1].number(2), Some(3.0));
 }
+
+/// Found by the fuzzer: a record ending in a lone `\r` (read by csv_core,
+/// here because of a quote) left "the last byte was `\r`" set while quote-free
+/// lines were read past it, so a blank `\n` line much later was taken for
+/// the second half of `\r\n` and every later line number was one short.
+#[test]
+fn a_lone_cr_before_quote_free_lines_does_not_swallow_a_later_blank_line() {
+    let csv = b"a\"x,b\r1,2\n3,4\n\n5\n6,7\n";
+    check(
+        csv,
+        "UTF-8 bom=false delim=',' header=true decimal_comma=false rows=3/4\n\
+         a_x (a\"x) numeric: 1|3|6\n\
+         b (b) numeric: 2|4|7\n\
+         issue record 2: line 5 has 1 fields, but the header has 2",
+    );
+    for size in 1..csv.len() {
+        let mut s = IngestSession::new(csv, &ReadOptions::default()).unwrap();
+        csv.chunks(size).for_each(|c| s.feed(c).unwrap());
+        assert_eq!(s.finish().unwrap().row_issues[0].line, 5, "slices of {size}");
+    }
+}
