@@ -91,6 +91,9 @@ test('a CSV uploaded through the file input trains', async () => {
   await byId(page, 'target-select').waitFor(TIMEOUT);
   assert.equal(await byId(page, 'target-select').inputValue(), 'species');
   assert.match(await byId(page, 'preview').textContent(), /sepal_length_cm/);
+  // How long the read took, and how fast, beside the file's size.
+  assert.match(await byId(page, 'read-stats').textContent(), /^\(read in \d+\.\d\d s, \d+ MB\/s\)$/);
+  assert.ok(Number(await byId(page, 'read-stats').getAttribute('data-seconds')) > 0);
   const m = await train(page);
   assert.ok(m.accuracy > 0.8, `iris accuracy ${m.accuracy}`);
   assert.equal((await confusionMatrix(page, 3)).flat().reduce((a, b) => a + b, 0), 30);

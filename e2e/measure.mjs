@@ -51,8 +51,9 @@ const wall = (Date.now() - started) / 1000;
 const { start, end } = await page.evaluate(() => window.__measure);
 const seconds = (end - start) / 1000;
 const rows = await page.locator('.preview p.muted').first().textContent();
+const readStats = await byId(page, 'read-stats').textContent();
 const result = {
-  file, megabytes: size / 1e6, seconds, wall_seconds: wall, mb_per_s: size / 1e6 / seconds, rows,
+  file, megabytes: size / 1e6, seconds, read_stats: readStats, wall_seconds: wall, mb_per_s: size / 1e6 / seconds, rows,
   peak_worker_wasm_mb: peakWasm / 1e6, peak_page_js_heap_mb: peakHeap / 1e6,
   memory_over_file_size: (peakWasm + peakHeap) / size,
 };

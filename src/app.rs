@@ -107,6 +107,8 @@ pub struct AppState {
     pub features: RwSignal<FeatureSpec>,
     /// Workers for work that splits into jobs (comparing models).
     pub workers: RwSignal<usize>,
+    /// How long the file took to read, shown beside its size.
+    pub read_stats: RwSignal<Option<loading::ReadStats>>,
 }
 
 impl AppState {
@@ -131,6 +133,7 @@ impl AppState {
             run_progress: RwSignal::new(None),
             features: RwSignal::new(FeatureSpec::default()),
             workers: RwSignal::new(pool::suggested_workers()),
+            read_stats: RwSignal::new(None),
         }
     }
 
@@ -158,6 +161,7 @@ impl AppState {
                 if !inspection.columns.iter().any(|c| c.name == target) {
                     self.target.set(inspection.suggested_target.clone());
                 }
+                self.read_stats.set(loading::read_done());
                 self.inspection.set(Some(Arc::new(inspection)));
             }
             Response::Trained(mut outcome) => {
@@ -572,6 +576,9 @@ fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
         <div class="preview">
             <p class="muted">
                 {file_name} ": " {inspection.n_rows} " rows × " {inspection.columns.len()} " columns."
+                {move || state.read_stats.get().map(|r| view! {
+                    " " <span data-testid="read-stats" data-seconds=r.seconds.to_string()>{format!("({})", r.text())}</span>
+                })}
             </p>
             <Show when={let r = renamed.clone(); move || !r.is_empty()}>
                 <p class="note">"Note: " {renamed.clone()}</p>

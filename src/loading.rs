@@ -160,6 +160,29 @@ thread_local! {
     static DIGEST: RefCell<Digest> = const { RefCell::new(Digest::InWorker) };
     /// Every slice is read and the worker waits for `Finish` until the hash is ready.
     static FINISH_WAITING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// When the read in progress started, and the file's size.
+    static READ_STARTED: std::cell::Cell<Option<(f64, u64)>> = const { std::cell::Cell::new(None) };
+}
+
+/// How the last read went, for the line above the schema.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReadStats {
+    /// From the start of reading until the summary arrived.
+    pub seconds: f64,
+    pub bytes: u64,
+}
+
+impl ReadStats {
+    /// "read in 0.95 s, 105 MB/s"
+    pub fn text(&self) -> String {
+        let rate = if self.seconds > 0.0 { self.bytes as f64 / 1e6 / self.seconds } else { 0.0 };
+        format!("read in {:.2} s, {rate:.0} MB/s", self.seconds)
+    }
+}
+
+/// The summary of the read in progress has arrived: how long it took.
+pub fn read_done() -> Option<ReadStats> {
+    READ_STARTED.with(|r| r.take()).map(|(started, bytes)| ReadStats { seconds: (now_ms() - started) / 1000.0, bytes })
 }
 
 /// The hash to send with `Finish`, if the page computed it.
@@ -249,6 +272,7 @@ pub fn reread(state: AppState) {
     let total = source.size();
     GENERATION.with(|g| g.set(g.get() + 1));
     FINISH_WAITING.with(|w| w.set(false));
+    READ_STARTED.with(|r| r.set(Some((now_ms(), total))));
     TRANSFER.with(|t| {
         *t.borrow_mut() = Some(Transfer {
             source: source.clone(),
