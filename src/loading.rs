@@ -144,7 +144,6 @@ struct Transfer {
     offset: u64,
     /// Slices sent that the worker has not answered yet.
     in_flight: usize,
-    started_ms: f64,
     cancel: bool,
 }
 
@@ -281,7 +280,6 @@ pub fn reread(state: AppState) {
             name: name.clone(),
             offset: 0,
             in_flight: 0,
-            started_ms: now_ms(),
             cancel: false,
         })
     });
@@ -310,13 +308,13 @@ pub fn cancel() {
 /// The worker has taken a slice (or the start): show progress, then keep
 /// slices flowing, or send the end, or the cancellation.
 pub fn on_progress(state: AppState, bytes_read: u64, rows: usize, memory_bytes: u64) {
-    let Some((name, total, started, cancel, done)) = TRANSFER.with(|t| {
+    let Some((name, total, cancel, done)) = TRANSFER.with(|t| {
         t.borrow_mut().as_mut().map(|t| {
             // The first progress answers `Begin`, not a slice.
             if bytes_read > 0 || t.in_flight > 0 {
                 t.in_flight = t.in_flight.saturating_sub(1);
             }
-            (t.name.clone(), t.source.size(), t.started_ms, t.cancel, t.offset >= t.source.size() && t.in_flight == 0)
+            (t.name.clone(), t.source.size(), t.cancel, t.offset >= t.source.size() && t.in_flight == 0)
         })
     }) else {
         return;
@@ -326,7 +324,7 @@ pub fn on_progress(state: AppState, bytes_read: u64, rows: usize, memory_bytes: 
         bytes_read,
         total,
         rows,
-        elapsed_ms: now_ms() - started,
+        elapsed_ms: READ_STARTED.with(|r| r.get()).map_or(0.0, |(started, _)| now_ms() - started),
         memory_bytes,
     }));
     if cancel {

@@ -348,14 +348,14 @@ fn check_budget(r: &Reading) -> glassbox_pipeline::Result<()> {
 mod tests {
     use super::*;
 
+    /// The request that starts reading a file of `total_bytes` that begins with `sample`.
+    fn begin(file_name: &str, total_bytes: u64, sample: &[u8], sha256_given: bool) -> Request {
+        let (file_name, sample, read) = (file_name.to_string(), sample.to_vec(), ReadOptions::default());
+        Request::Begin { file_name, total_bytes, sample, read, sha256_given }
+    }
+
     fn load(engine: &mut Engine, csv: &[u8], slice: usize) -> Response {
-        let begin = Request::Begin {
-            file_name: "t.csv".into(),
-            total_bytes: csv.len() as u64,
-            sample: csv.to_vec(),
-            read: ReadOptions::default(),
-            sha256_given: false,
-        };
+        let begin = begin("t.csv", csv.len() as u64, csv, false);
         assert!(matches!(engine.handle(begin), Response::Progress { .. }));
         for chunk in csv.chunks(slice) {
             match engine.handle(Request::Chunk { bytes: chunk.to_vec() }) {
@@ -448,14 +448,7 @@ mod tests {
         let digest = "ab".repeat(32);
         let read = |sha256: Option<String>| {
             let mut e = Engine::default();
-            let begin = Request::Begin {
-                file_name: "t.csv".into(),
-                total_bytes: CSV.len() as u64,
-                sample: CSV.to_vec(),
-                read: ReadOptions::default(),
-                sha256_given: true,
-            };
-            e.handle(begin);
+            e.handle(begin("t.csv", CSV.len() as u64, CSV, true));
             e.handle(Request::Chunk { bytes: CSV.to_vec() });
             (e.handle(Request::Finish { sha256 }), e)
         };
@@ -468,13 +461,7 @@ mod tests {
     #[test]
     fn cancel_forgets_the_partial_file() {
         let mut e = Engine::default();
-        e.handle(Request::Begin {
-            file_name: "t.csv".into(),
-            total_bytes: 100,
-            sample: CSV.to_vec(),
-            read: ReadOptions::default(),
-            sha256_given: false,
-        });
+        e.handle(begin("t.csv", 100, CSV, false));
         e.handle(Request::Chunk { bytes: CSV[..10].to_vec() });
         assert_eq!(e.handle(Request::Cancel), Response::Cancelled);
         assert!(
@@ -507,14 +494,7 @@ mod tests {
             csv.extend_from_slice(row);
         }
         // Claim the file is 100 GB: the first 5 MB project far past the budget.
-        let begin = Request::Begin {
-            file_name: "huge.csv".into(),
-            total_bytes: 100 << 30,
-            sample: csv[..1 << 20].to_vec(),
-            read: ReadOptions::default(),
-            sha256_given: false,
-        };
-        e.handle(begin);
+        e.handle(begin("huge.csv", 100 << 30, &csv[..1 << 20], false));
         let r = e.handle(Request::Chunk { bytes: csv });
         let Response::Failed { message, .. } = r else { panic!("not refused: {r:?}") };
         assert!(message.starts_with("huge.csv is too big for a browser tab"), "{message}");
