@@ -275,13 +275,8 @@ pub fn reread(state: AppState) {
     FINISH_WAITING.with(|w| w.set(false));
     READ_STARTED.with(|r| r.set(Some((now_ms(), total))));
     TRANSFER.with(|t| {
-        *t.borrow_mut() = Some(Transfer {
-            source: source.clone(),
-            name: name.clone(),
-            offset: 0,
-            in_flight: 0,
-            cancel: false,
-        })
+        *t.borrow_mut() =
+            Some(Transfer { source: source.clone(), name: name.clone(), offset: 0, in_flight: 0, cancel: false })
     });
     state.busy.set(Busy::Reading(ReadProgress {
         name: name.clone(),

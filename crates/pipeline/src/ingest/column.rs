@@ -220,6 +220,25 @@ impl TextBuilder {
         self.codes.dictionary.len()
     }
 
+    /// Appends the codes of later rows read by another builder, as if they
+    /// had been pushed here: new texts join the dictionary in the order the
+    /// other builder met them, which is the order pushing would have.
+    pub fn append(&mut self, later: &Codes) {
+        let map: Vec<u32> = later
+            .dictionary
+            .iter()
+            .map(|t| match self.index.get(t.as_str()) {
+                Some(&c) => c,
+                None => self.insert(t),
+            })
+            .collect();
+        self.codes.codes.extend(later.codes.iter().map(|&c| if c == MISSING_CODE { c } else { map[c as usize] }));
+    }
+
+    pub fn codes(&self) -> &Codes {
+        &self.codes
+    }
+
     pub fn finish(self) -> Codes {
         self.codes
     }
@@ -366,6 +385,41 @@ impl NumericBuilder {
         if self.text.as_ref().is_some_and(|t| t.distinct() > TEXT_VIEW_MAX) {
             self.text = None;
         }
+    }
+
+    /// The builder's state, for a part of a file read elsewhere: values,
+    /// present count, strays (row, line, text) and the text view if it lasted.
+    pub fn parts(&self) -> (&[f64], usize, &[(usize, u64, String)], Option<&Codes>) {
+        (&self.values, self.present, &self.strays, self.text.as_ref().map(TextBuilder::codes))
+    }
+
+    /// Appends later rows read by another builder with the same parser, as
+    /// if they had been pushed here. `line_offset` turns that builder's line
+    /// numbers into this file's. The text view lasts if it would have: the
+    /// union of the two views is small enough.
+    pub fn append(
+        &mut self,
+        values: &[f64],
+        present: usize,
+        strays: Vec<(usize, u64, String)>,
+        text: Option<&Codes>,
+        line_offset: u64,
+    ) {
+        let rows = self.values.len();
+        self.values.extend_from_slice(values);
+        self.present += present;
+        self.strays.extend(strays.into_iter().map(|(r, l, t)| (r + rows, l + line_offset, t)));
+        self.text = match (self.text.take(), text) {
+            (Some(mut view), Some(later)) => {
+                view.append(later);
+                (view.distinct() <= TEXT_VIEW_MAX).then_some(view)
+            }
+            _ => None,
+        };
+    }
+
+    pub fn parser(&self) -> &ValueParser {
+        &self.parser
     }
 
     /// Numbers must be a clear majority and the strays few: at most

@@ -30,7 +30,7 @@ use crate::error::{Error, ErrorKind, Result};
 pub use column::{Codes, Column, DateInfo, MISSING_CODE};
 pub use datetime::DateOrder;
 pub use names::{normalise_header, normalise_name};
-pub use session::{IngestSession, SAMPLE_ROWS, SNIFF_BYTES};
+pub use session::{IngestSession, Part, PartSpec, SAMPLE_ROWS, SNIFF_BYTES};
 
 /// The default missing-value tokens, compared after trimming. `NaN` matters
 /// beyond tidiness: Rust's float parser would accept it as a number.

@@ -15,6 +15,9 @@ use super::datetime::{infer_order, DateOrder, DateParser};
 use super::{byte_of, normalise_header, sniff, BadRows, ColumnKind, Format, ReadOptions, RowIssue, Table};
 use crate::error::{Error, ErrorKind, Result};
 
+mod part;
+pub use part::{Part, PartSpec};
+
 /// How much of the file format detection looks at.
 pub const SNIFF_BYTES: usize = 1 << 20;
 /// How many rows decide the column kinds before the rest stream in.
@@ -91,6 +94,9 @@ pub struct IngestSession {
     missing: MissingTokens,
     /// Delimiter positions of the line being read without the parser.
     fast_ends: Vec<usize>,
+    /// Whether undecodable bytes had been met before this session's first
+    /// byte: only a session reading a later part starts with them.
+    started_with_errors: bool,
 }
 
 fn line_of(bytes: &[u8], pos: usize) -> usize {
@@ -193,12 +199,23 @@ impl IngestSession {
         let space_filter = (delimiter != b' '
             && (text.contains(&space_pattern) || text.contains(&format!("\n {}", char::from(quote)))))
         .then(|| SpaceBeforeQuote::new(char::from(delimiter), char::from(quote)));
-        Ok(IngestSession {
+        // The BOM is removed by the decoder when it matches the encoding.
+        Ok(IngestSession::blank(opts, format, encoding.new_decoder_with_bom_removal(), space_filter))
+    }
+
+    /// A session that has read nothing yet, in a known format.
+    fn blank(
+        opts: &ReadOptions,
+        format: Format,
+        decoder: Decoder,
+        space_filter: Option<SpaceBeforeQuote>,
+    ) -> IngestSession {
+        let (delimiter, quote) = (format.delimiter as u8, format.quote as u8);
+        IngestSession {
             opts: opts.clone(),
             prev_cr: false,
             format,
-            // The BOM is removed by the decoder when it matches the encoding.
-            decoder: encoding.new_decoder_with_bom_removal(),
+            decoder,
             had_errors: false,
             space_filter,
             csv: csv_core::ReaderBuilder::new().delimiter(delimiter).quote(quote).build(),
@@ -221,7 +238,8 @@ impl IngestSession {
             sha: Some(Sha256::new()),
             missing: MissingTokens::new(&opts.missing_tokens),
             fast_ends: Vec::new(),
-        })
+            started_with_errors: false,
+        }
     }
 
     pub fn format(&self) -> &Format {

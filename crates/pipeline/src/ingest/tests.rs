@@ -522,3 +522,110 @@ fn a_lone_cr_before_quote_free_lines_does_not_swallow_a_later_blank_line() {
         assert_eq!(s.finish().unwrap().row_issues[0].line, 5, "slices of {size}");
     }
 }
+
+/// Reads `bytes` with kinds decided after `typed_at` bytes, either in one
+/// session or, with `split`, in two parts: the second from `split` on,
+/// absorbed by the first if it can be, else the first reads on. Returns the
+/// table or the error's message, and whether the part was absorbed.
+fn read_typed_at(
+    bytes: &[u8],
+    opts: &ReadOptions,
+    typed_at: usize,
+    split: Option<usize>,
+) -> (std::result::Result<Table, String>, bool) {
+    let sha = Some("ab".repeat(32));
+    let mut absorbed = false;
+    let mut run = || -> Result<Table> {
+        let mut s = IngestSession::new(&bytes[..bytes.len().min(SNIFF_BYTES)], opts)?;
+        s.hash_elsewhere();
+        s.feed(&bytes[..typed_at])?;
+        s.type_now();
+        let Some(split) = split else {
+            s.feed(&bytes[typed_at..])?;
+            return s.finish_with_sha256(sha.clone());
+        };
+        let spec = s.part_spec().expect("a UTF-8 file typed before the split can be read in parts");
+        s.feed(&bytes[typed_at..split])?;
+        let part = IngestSession::for_part(&spec)
+            .and_then(|mut p| p.feed(&bytes[split..]).map(|()| p))
+            .and_then(IngestSession::into_part);
+        absorbed = match part {
+            Ok(part) => s.absorb(part)?,
+            // The part failed (a bad row with `--bad-rows error`, say): read on here, and fail here.
+            Err(_) => false,
+        };
+        if !absorbed {
+            s.feed(&bytes[split..])?;
+        }
+        s.finish_with_sha256(sha.clone())
+    };
+    let table = run().map_err(|e| e.to_string());
+    (table, absorbed)
+}
+
+#[test]
+fn a_file_read_in_two_parts_is_the_file_read_whole() {
+    let default = ReadOptions::default();
+    let strict = ReadOptions { bad_rows: BadRows::Error, ..ReadOptions::default() };
+    let utf8 = ReadOptions { encoding: Some("utf-8".into()), ..ReadOptions::default() };
+    let mut views = String::from("v,w\n");
+    for i in 0..40 {
+        // Numbers that turn to text late, so the text view decides how they read.
+        let v = if i > 20 { format!("t{}", i % 3) } else { format!("{}.50", i % 4) };
+        views.push_str(&format!("{v},{i}\n"));
+    }
+    let cases: Vec<(&str, Vec<u8>, &ReadOptions)> = vec![
+        ("quotes, blank lines, CR", b"id,note,v\r\n1,\"a, b\",3\r\n\r\n2,\"multi\nline \"\"q\"\"\",4\r\n\r3,x,5\n4,\"\n\",6\r\n".to_vec(), &default),
+        ("ragged and junk", b"a,b,c\n1,2,3\n4,5\n6,7,8,9\n11,12,13\n\n14,15,16,\n(c) 2024 Export Corp".to_vec(), &default),
+        ("ragged, strict", b"a,b,c\n1,2,3\n4,5,6\n7,8\n9,10,11\n".to_vec(), &strict),
+        ("strays and missing", b"n,c,d,b\n1,x,2024-01-02,yes\n2,y,2024-02-03,no\n?,x,,yes\n3,z,2024-03-04 10:00,NA\noops,y,2024-05-06,no\n4,,2024-06-07,yes\n".to_vec(), &default),
+        ("views", views.into_bytes(), &default),
+        ("invalid UTF-8", b"a,b\n1,x\n2,caf\xe9\n3,\xef\xbf\xbd\n4,y\n".to_vec(), &utf8),
+        ("BOM and one mid-file", "\u{feff}a,b\n1,x\n\u{feff}2,y\n\"\u{feff}3\",z\n\u{feff}4,\"z\"\n".as_bytes().to_vec(), &default),
+    ];
+    for (name, bytes, opts) in &cases {
+        let line_ends: Vec<usize> = (0..bytes.len()).filter(|&i| bytes[i] == b'\n').map(|i| i + 1).collect();
+        let (mut absorbed, mut refused) = (0, 0);
+        for &typed_at in line_ends.iter().take(3) {
+            let (whole, _) = read_typed_at(bytes, opts, typed_at, None);
+            for &split in line_ends.iter().filter(|&&e| e >= typed_at) {
+                let (parts, took) = read_typed_at(bytes, opts, typed_at, Some(split));
+                assert_eq!(parts, whole, "{name}: typed at byte {typed_at}, split at byte {split}");
+                if took {
+                    absorbed += 1
+                } else {
+                    refused += 1
+                }
+            }
+        }
+        // With `--bad-rows error`, the bad row fails whichever part holds it.
+        assert!(absorbed > 0 || *name == "ragged, strict", "{name}: no split was absorbed");
+        if *name == "quotes, blank lines, CR" {
+            assert!(refused > 0, "a split inside a quoted field is refused");
+        }
+    }
+}
+
+#[test]
+fn files_that_cannot_be_split_say_so() {
+    let latin1 = b"a;b\n1;caf\xe9\n2;x\n";
+    let mut s = IngestSession::new(latin1, &ReadOptions::default()).unwrap();
+    s.feed(&latin1[..8]).unwrap();
+    s.type_now();
+    assert_eq!(s.format().encoding, "windows-1252");
+    assert!(s.part_spec().is_none(), "a single-byte encoding other than UTF-8");
+    let spaced = b"a, b\n1, \"x, y\"\n";
+    let mut s = IngestSession::new(spaced, &ReadOptions::default()).unwrap();
+    s.feed(spaced).unwrap();
+    s.type_now();
+    assert!(s.part_spec().is_none(), "the space-before-quote filter carries state");
+    let plain = b"a,b\n1,x\n2,y\n";
+    let mut s = IngestSession::new(plain, &ReadOptions::default()).unwrap();
+    assert!(s.part_spec().is_none(), "kinds not decided yet");
+    s.feed(&plain[..8]).unwrap();
+    s.type_now();
+    let mut p = IngestSession::for_part(&s.part_spec().unwrap()).unwrap();
+    p.feed(&plain[8..]).unwrap();
+    let e = s.absorb(p.into_part().unwrap()).unwrap_err();
+    assert_eq!(e.message(), "a file read in parts must be hashed by the caller");
+}

@@ -1,0 +1,296 @@
+//! Reading a file in two parts side by side: the session that began the file
+//! reads up to a line end, another session reads the rest, and the first
+//! absorbs what the second read.
+//!
+//! Why: on two cores, the browser's second worker halves the time parsing
+//! takes, and parsing is most of the time a read takes. Splitting by columns
+//! instead was tried and measured slower, because every worker still had to
+//! read and split every line.
+//!
+//! The second part is a guess that is checked: it starts right after a `\n`
+//! and assumes a record starts there. The first session takes it only if,
+//! having read exactly up to that point, it stands between two records with
+//! nothing pending; otherwise (the `\n` was inside a quoted field, say) the
+//! caller reads the rest in the first session as usual. Either way the table
+//! is the one a single session would have made, field for field, line
+//! numbers and row issues included, and a test checks that at every line end
+//! of a corpus of messy files.
+//!
+//! ```
+//! use glassbox_pipeline::ingest::{read_csv, IngestSession, ReadOptions};
+//! let csv = b"x,y\n1,a\n2,b\n3,c\n";
+//! let opts = ReadOptions::default();
+//! let mut first = IngestSession::new(csv, &opts).unwrap();
+//! first.hash_elsewhere();
+//! let split = 12; // just after "2,b\n"
+//! first.feed(&csv[..split]).unwrap();
+//! first.type_now(); // a real read waits for its sample of rows
+//! let mut second = IngestSession::for_part(&first.part_spec().unwrap()).unwrap();
+//! second.feed(&csv[split..]).unwrap();
+//! assert!(first.absorb(second.into_part().unwrap()).unwrap());
+//! let sha256 = "0".repeat(64);
+//! assert_eq!(first.finish_with_sha256(Some(sha256.clone())).unwrap().n_rows, 3);
+//! ```
+
+use encoding_rs::UTF_8;
+use serde::{Deserialize, Serialize};
+
+use super::{Builder, IngestSession, Store};
+use crate::error::{Error, ErrorKind, Result};
+use crate::ingest::column::{Codes, DateInfo, NumericBuilder, TextBuilder, ValueParser};
+use crate::ingest::datetime::DateParser;
+use crate::ingest::{Format, ReadOptions, RowIssue};
+
+/// How a session that read the start of a file reads each column, for
+/// another session to read a later part the same way. Plain data, so it can
+/// travel to another worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartSpec {
+    opts: ReadOptions,
+    format: Format,
+    header: Vec<String>,
+    kinds: Vec<PartKind>,
+    /// Whether undecodable bytes had been met when the spec was taken: it
+    /// changes how later rows with U+FFFD are judged.
+    had_errors: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum PartKind {
+    Text,
+    Number,
+    Boolean,
+    Datetime(DateInfo),
+}
+
+/// What a session read of a later part of a file, for the session that read
+/// the start to absorb. Numbers, codes and line numbers travel as
+/// little-endian bytes: as lists they cost the browser a value per cell to
+/// pass between workers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Part {
+    columns: Vec<PartColumn>,
+    #[serde(with = "serde_bytes")]
+    lines: Vec<u8>,
+    #[serde(with = "serde_bytes")]
+    records: Vec<u8>,
+    row_issues: Vec<RowIssue>,
+    lines_seen: u64,
+    record_count: u64,
+    bytes_read: u64,
+    started_with_errors: bool,
+    had_errors: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum PartColumn {
+    Numeric {
+        #[serde(with = "serde_bytes")]
+        values: Vec<u8>,
+        present: u64,
+        strays: Vec<(u64, u64, String)>,
+        text: Option<PackedCodes>,
+    },
+    Text(PackedCodes),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct PackedCodes {
+    #[serde(with = "serde_bytes")]
+    codes: Vec<u8>,
+    dictionary: Vec<String>,
+}
+
+impl PackedCodes {
+    fn pack(c: &Codes) -> Self {
+        PackedCodes { codes: c.codes.iter().flat_map(|c| c.to_le_bytes()).collect(), dictionary: c.dictionary.clone() }
+    }
+
+    fn unpack(self) -> Codes {
+        let codes = self.codes.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        Codes { codes, dictionary: self.dictionary }
+    }
+}
+
+fn u64s(bytes: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    bytes.chunks_exact(8).map(|b| u64::from_le_bytes(b.try_into().expect("chunks of 8")))
+}
+
+impl Part {
+    /// Bytes of the file this part covers.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read
+    }
+
+    /// Data rows the part holds.
+    pub fn rows(&self) -> usize {
+        self.lines.len() / 8
+    }
+}
+
+impl IngestSession {
+    /// Decides the column kinds now, from the rows read so far, instead of
+    /// after [`super::SAMPLE_ROWS`] rows. For tests and examples that split
+    /// small files; a real read waits for the sample.
+    pub fn type_now(&mut self) {
+        if self.header.is_some() {
+            self.type_columns();
+        }
+    }
+
+    /// What another session needs to read a later part of this file as this
+    /// one would, once the column kinds are decided. `None` when the file
+    /// cannot be read in parts: before the kinds are known, for encodings
+    /// other than UTF-8 (a `\n` byte may sit inside a character, or the
+    /// decoder carries state), and for files that need the space-before-quote
+    /// filter (it carries state across lines).
+    pub fn part_spec(&self) -> Option<PartSpec> {
+        let Store::Typed(builders) = &self.store else { return None };
+        if self.decoder.encoding() != UTF_8 || self.space_filter.is_some() {
+            return None;
+        }
+        let kinds = builders
+            .iter()
+            .map(|b| match b {
+                Builder::Text(_) => PartKind::Text,
+                Builder::Numeric(n) => match n.parser() {
+                    ValueParser::Number { .. } => PartKind::Number,
+                    ValueParser::Boolean => PartKind::Boolean,
+                    ValueParser::Datetime { info, .. } => PartKind::Datetime(info.clone()),
+                },
+            })
+            .collect();
+        Some(PartSpec {
+            opts: self.opts.clone(),
+            format: self.format.clone(),
+            header: self.header.clone()?,
+            kinds,
+            had_errors: self.had_errors,
+        })
+    }
+
+    /// A session that reads a later part of a file: feed it the bytes from
+    /// just after a `\n` to the end, then take [`IngestSession::into_part`].
+    /// Its line numbers count from that point; `absorb` shifts them.
+    pub fn for_part(spec: &PartSpec) -> Result<IngestSession> {
+        let number = ValueParser::Number { decimal_comma: spec.format.decimal_comma };
+        let builders = spec
+            .kinds
+            .iter()
+            .map(|k| {
+                Ok(match k {
+                    PartKind::Text => Builder::Text(TextBuilder::default()),
+                    PartKind::Number => Builder::Numeric(NumericBuilder::new(number.clone())),
+                    PartKind::Boolean => Builder::Numeric(NumericBuilder::new(ValueParser::Boolean)),
+                    PartKind::Datetime(info) => Builder::Numeric(NumericBuilder::new(ValueParser::Datetime {
+                        parser: DateParser::new(info.order, &spec.format.timezone)?,
+                        info: info.clone(),
+                    })),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        // Mid-file, a byte-order mark is data: no BOM handling in the decoder.
+        let mut session =
+            IngestSession::blank(&spec.opts, spec.format.clone(), UTF_8.new_decoder_without_bom_handling(), None);
+        // A fresh CSV parser drops a byte-order mark at the start of its
+        // first input; one blank line makes it a parser that has read before.
+        let _ = session.csv.read_record(b"\n", &mut [0; 1], &mut [0; 1]);
+        session.header = Some(spec.header.clone());
+        session.width = spec.header.len();
+        session.store = Store::Typed(builders);
+        session.had_errors = spec.had_errors;
+        session.started_with_errors = spec.had_errors;
+        session.sha = None;
+        Ok(session)
+    }
+
+    /// Ends a part read by [`IngestSession::for_part`]: what it read.
+    pub fn into_part(mut self) -> Result<Part> {
+        let started_with_errors = self.started_with_errors;
+        self.decode(&[], true);
+        self.parse(true)?;
+        let Store::Typed(builders) = &self.store else {
+            return Err(Error::new(ErrorKind::Internal, "a part was read without column kinds"));
+        };
+        let columns = builders
+            .iter()
+            .map(|b| match b {
+                Builder::Text(t) => PartColumn::Text(PackedCodes::pack(t.codes())),
+                Builder::Numeric(n) => {
+                    let (values, present, strays, text) = n.parts();
+                    PartColumn::Numeric {
+                        values: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                        present: present as u64,
+                        strays: strays.iter().map(|(r, l, t)| (*r as u64, *l, t.clone())).collect(),
+                        text: text.map(PackedCodes::pack),
+                    }
+                }
+            })
+            .collect();
+        Ok(Part {
+            columns,
+            lines: self.lines.iter().flat_map(|l| l.to_le_bytes()).collect(),
+            records: self.records.iter().flat_map(|&r| (r as u64).to_le_bytes()).collect(),
+            row_issues: self.row_issues,
+            lines_seen: self.lines_seen,
+            record_count: self.record_index as u64,
+            bytes_read: self.bytes_read,
+            started_with_errors,
+            had_errors: self.had_errors,
+        })
+    }
+
+    /// Takes a part another session read from exactly where this one
+    /// stopped. Returns false, and changes nothing, when this session does
+    /// not stand between two records with nothing pending (the part began
+    /// inside a quoted field, say): then feed the rest of the file here.
+    pub fn absorb(&mut self, part: Part) -> Result<bool> {
+        let clean = !self.in_record
+            && self.out_len == 0
+            && self.n_ends == 0
+            && !self.prev_cr
+            && self.text.is_empty()
+            && self.space_filter.is_none()
+            && self.decoder.encoding() == UTF_8
+            && self.had_errors == part.started_with_errors;
+        if self.sha.is_some() {
+            // The part's bytes never pass this session's hash.
+            return Err(Error::new(ErrorKind::Internal, "a file read in parts must be hashed by the caller"));
+        }
+        let Store::Typed(builders) = &mut self.store else { return Ok(false) };
+        if !clean || builders.len() != part.columns.len() {
+            return Ok(false);
+        }
+        let line_offset = self.lines_seen;
+        let record_offset = self.record_index;
+        for (b, c) in builders.iter_mut().zip(part.columns) {
+            match (b, c) {
+                (Builder::Text(t), PartColumn::Text(codes)) => t.append(&codes.unpack()),
+                (Builder::Numeric(n), PartColumn::Numeric { values, present, strays, text }) => {
+                    let values: Vec<f64> = u64s(&values).map(f64::from_bits).collect();
+                    let strays = strays.into_iter().map(|(r, l, t)| (r as usize, l, t)).collect();
+                    let text = text.map(PackedCodes::unpack);
+                    n.append(&values, present as usize, strays, text.as_ref(), line_offset);
+                }
+                _ => return Err(Error::new(ErrorKind::Internal, "a part's columns differ in kind from the file's")),
+            }
+        }
+        self.lines.extend(u64s(&part.lines).map(|l| l + line_offset));
+        self.records.extend(u64s(&part.records).map(|r| r as usize + record_offset));
+        self.row_issues.extend(part.row_issues.into_iter().map(|issue| {
+            let line = issue.line + line_offset;
+            // Every row issue's message begins with its line.
+            let prefix = format!("line {}", issue.line);
+            let message = match issue.message.strip_prefix(&prefix) {
+                Some(rest) => format!("line {line}{rest}"),
+                None => issue.message,
+            };
+            RowIssue { line, record: issue.record + record_offset, message }
+        }));
+        self.lines_seen += part.lines_seen;
+        self.record_index += part.record_count as usize;
+        self.bytes_read += part.bytes_read;
+        self.had_errors = part.had_errors;
+        Ok(true)
+    }
+}
