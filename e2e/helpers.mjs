@@ -9,7 +9,8 @@ import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '..');
-export const dist = path.join(root, 'dist');
+// GLASSBOX_DIST points the benchmarks at another build, to compare two in one window.
+export const dist = process.env.GLASSBOX_DIST ?? path.join(root, 'dist');
 export const artifacts = path.join(here, 'artifacts');
 
 const TYPES = {

@@ -147,7 +147,14 @@ impl AppState {
         if for_pool {
             return pool::on_main_response(self, response);
         }
-        if !matches!(response, Response::Progress { .. } | Response::Working { .. }) {
+        if !matches!(
+            response,
+            Response::Progress { .. }
+                | Response::Working { .. }
+                | Response::Split(_)
+                | Response::Absorbed { .. }
+                | Response::DigestSet
+        ) {
             self.busy.set(Busy::Idle);
             self.run_progress.set(None);
         }
@@ -178,8 +185,16 @@ impl AppState {
             Response::Progress { bytes_read, rows, memory_bytes } => {
                 loading::on_progress(self, bytes_read, rows, memory_bytes)
             }
+            Response::Split(spec) => loading::on_split(self, spec),
+            Response::DigestSet => {}
+            Response::Absorbed { taken, bytes_read, rows } => loading::on_absorbed(self, taken, bytes_read, rows),
+            // Only the reader reads parts; its answers go to `loading`.
+            Response::PartBegun { .. } | Response::Part(_) | Response::PartSent { .. } => {}
             Response::Cancelled => self.notice.set(Some("Reading was cancelled: load a file to begin again.".into())),
-            Response::Failed { message, .. } => self.fail(message),
+            Response::Failed { message, .. } => {
+                loading::abandon(self);
+                self.fail(message)
+            }
         }
     }
 
@@ -200,6 +215,7 @@ impl AppState {
     fn cancel_run(self) {
         browser::terminate_workers();
         BRIDGE.with(|b| *b.borrow_mut() = None);
+        loading::reset_reader();
         pool::reset();
         self.busy.set(Busy::Idle);
         self.run_progress.set(None);
@@ -210,6 +226,7 @@ impl AppState {
     }
 
     pub fn send(self, request: Request) {
+        let Some(request) = loading::unless_hash_owed(request) else { return };
         BRIDGE.with(|b| {
             if b.borrow().is_none() {
                 *b.borrow_mut() = Some(spawn_worker(self));
@@ -345,6 +362,7 @@ pub fn App() -> impl IntoView {
     // The worker starts with the page, not with the first file: fetching and
     // compiling its wasm took 0.1 s of every first read.
     BRIDGE.with(|b| *b.borrow_mut() = Some(spawn_worker(state)));
+    loading::spawn_reader(state);
     view! {
         <header class="top">
             <h1>"Glassbox"</h1>
@@ -447,7 +465,7 @@ fn StatusLine() -> impl IntoView {
                 <div class="progress" data-testid="progress">
                     <progress max=p.total.max(1) as f64 value=p.bytes_read as f64></progress>
                     <span class="progress-text" data-testid="progress-text" data-bytes=p.bytes_read data-memory=p.memory_bytes>{p.text()}</span>
-                    <button data-testid="cancel-button" on:click=move |_| loading::cancel()>"Cancel"</button>
+                    <button data-testid="cancel-button" on:click=move |_| loading::cancel(state)>"Cancel"</button>
                 </div>
             }.into_any()),
             Busy::Training(_) => Some(view! {
@@ -642,7 +660,7 @@ fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                     disabled=move || busy() || state.target.with(String::is_empty) on:click=move |_| state.preview_features()>
                     "Preview features"
                 </button>
-                <label title="Web Workers that share the jobs of a comparison or a search (the results do not depend on it)">"workers "
+                <label title="Web Workers that share the reading of a large file and the jobs of a comparison or a search (the results do not depend on it)">"workers "
                     <select data-testid="workers" prop:value=move || state.workers.get().to_string()
                         on:change=move |ev| state.workers.set(event_target_value(&ev).parse().unwrap_or(1)) disabled=busy>
                         {(1..=pool::MAX_WORKERS).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}

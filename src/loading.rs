@@ -14,8 +14,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use glassbox_pipeline::ingest::{ReadOptions, SNIFF_BYTES};
-use glassbox_worker::Request;
+use glassbox_pipeline::ingest::{PartSpec, ReadOptions, SNIFF_BYTES};
+use glassbox_worker::web::PipelineBridge;
+use glassbox_worker::{Request, Response};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -72,6 +73,8 @@ pub const HASH_IN_PAGE_MAX: u64 = 256 << 20;
 enum Digest {
     /// The worker hashes this file itself.
     InWorker,
+    /// The browser is to hash this file, once it is read.
+    Unstarted(web_sys::File),
     Pending,
     Ready(String),
     Failed(String),
@@ -140,12 +143,54 @@ fn group(n: u64) -> String {
 struct Transfer {
     source: Source,
     name: String,
-    /// Where the next slice starts.
+    /// Where the main worker's next slice starts.
     offset: u64,
+    /// Where the main worker's slices stop: the file's end, or where the
+    /// reader's part begins.
+    end: u64,
     /// Slices sent that the worker has not answered yet.
     in_flight: usize,
     cancel: bool,
+    /// The main worker's progress, as it last reported it.
+    bytes: u64,
+    rows: usize,
+    memory: u64,
+    split: Split,
+    /// The tag of this read's part, unique in the page.
+    split_id: u64,
 }
+
+/// The second worker's part of the file: see [`SPLIT_MIN_BYTES`].
+enum Split {
+    /// The main worker reads the whole file: a sample, a file too small or
+    /// too large, or the part was given up (refused, or the reader failed).
+    Off,
+    /// The main worker is to be asked how another worker could read a part.
+    Ask,
+    /// The main worker has been asked.
+    Asked,
+    /// The reader looks for a line start near the middle; the main worker's slices wait there.
+    Starting,
+    /// The reader reads from `start`: where its next slice starts, slices unanswered, progress.
+    Reading { offset: u64, in_flight: usize, bytes: u64, rows: usize, memory: u64 },
+    /// The reader has sent its part to the main worker, which is to take it
+    /// once all its own slices are asked for; the part's size.
+    Ready { bytes: u64, rows: usize },
+    /// The part went to the main worker.
+    Absorbing,
+    /// The main worker took the part.
+    Done,
+}
+
+/// Files at least this large are read by two workers side by side when
+/// the page hashes them and the person allows two workers or more (by
+/// default, a machine with two cores or more): the main worker reads up to a line end near the
+/// middle, a second worker (the reader) the rest, and the main worker
+/// absorbs the reader's part (see the pipeline's `ingest::session::part`).
+/// On two cores this halves the parsing; below a few slices the second
+/// worker's start costs more than it saves. Larger files are hashed in the
+/// main worker as the slices pass, which needs every byte there.
+pub const SPLIT_MIN_BYTES: u64 = 4 * SLICE_BYTES;
 
 /// Two slices in flight: the worker has the next request waiting while it parses this slice.
 const IN_FLIGHT: usize = 2;
@@ -159,10 +204,59 @@ thread_local! {
     /// Counts files loaded, so a hash that arrives after another file was picked is dropped.
     static LOADS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     static DIGEST: RefCell<Digest> = const { RefCell::new(Digest::InWorker) };
-    /// Every slice is read and the worker waits for `Finish` until the hash is ready.
-    static FINISH_WAITING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The main worker finished the table without the hash, and awaits `Digest`.
+    static DIGEST_OWED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Requests that name the file's hash in what they make (training), held until it is known.
+    static HELD: RefCell<Vec<Request>> = const { RefCell::new(Vec::new()) };
     /// When the read in progress started, and the file's size.
     static READ_STARTED: std::cell::Cell<Option<(f64, u64)>> = const { std::cell::Cell::new(None) };
+    /// Workers that read the file in the read in progress.
+    static READ_WORKERS: std::cell::Cell<usize> = const { std::cell::Cell::new(1) };
+    /// The worker that reads the second part of a large file.
+    static READER: RefCell<Option<PipelineBridge>> = const { RefCell::new(None) };
+    /// `Cancel`s sent to the reader and not yet answered: its answers until
+    /// then belong to a read that is over.
+    static READER_STALE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// Counts reads that may be split, to tag their parts.
+    static SPLITS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Starts the reader with the page, so its wasm is compiled and warm when a
+/// large file comes.
+pub fn spawn_reader(state: AppState) {
+    let bridge = PipelineBridge::spawn(
+        "./worker.js",
+        move |response| on_reader_response(state, response),
+        // The main worker's crash listener hears this too and reads the file again.
+        move |_panic| spawn_local(async { reset_reader() }),
+    );
+    READER.with(|r| *r.borrow_mut() = Some(bridge));
+}
+
+/// Forgets the reader (it was terminated or crashed); the next large file starts a new one.
+pub fn reset_reader() {
+    READER.with(|r| *r.borrow_mut() = None);
+    READER_STALE.with(|s| s.set(0));
+}
+
+fn reader_send(state: AppState, request: Request) {
+    if READER.with(|r| r.borrow().is_none()) {
+        spawn_reader(state);
+    }
+    READER.with(|r| {
+        if let Some(bridge) = r.borrow().as_ref() {
+            bridge.send(request);
+        }
+    });
+}
+
+/// Stops the reader's part, if one is under way; its answers until the
+/// `Cancelled` are then dropped.
+fn stop_reader(state: AppState, split: &Split) {
+    if matches!(split, Split::Starting | Split::Reading { .. }) {
+        READER_STALE.with(|s| s.set(s.get() + 1));
+        reader_send(state, Request::Cancel);
+    }
 }
 
 /// How the last read went, for the line above the schema.
@@ -171,19 +265,27 @@ pub struct ReadStats {
     /// From the start of reading until the summary arrived.
     pub seconds: f64,
     pub bytes: u64,
+    /// Workers that read the file: 2 when the reader's part was taken.
+    pub workers: usize,
 }
 
 impl ReadStats {
-    /// "read in 0.95 s, 105 MB/s"
+    /// "read in 0.95 s, 105 MB/s", and "by 2 workers" when it was.
     pub fn text(&self) -> String {
         let rate = if self.seconds > 0.0 { self.bytes as f64 / 1e6 / self.seconds } else { 0.0 };
-        format!("read in {:.2} s, {rate:.0} MB/s", self.seconds)
+        let by = if self.workers > 1 { format!(" by {} workers", self.workers) } else { String::new() };
+        format!("read in {:.2} s{by}, {rate:.0} MB/s", self.seconds)
     }
 }
 
 /// The summary of the read in progress has arrived: how long it took.
 pub fn read_done() -> Option<ReadStats> {
-    READ_STARTED.with(|r| r.take()).map(|(started, bytes)| ReadStats { seconds: (now_ms() - started) / 1000.0, bytes })
+    let workers = READ_WORKERS.with(|w| w.get());
+    READ_STARTED.with(|r| r.take()).map(|(started, bytes)| ReadStats {
+        seconds: (now_ms() - started) / 1000.0,
+        bytes,
+        workers,
+    })
 }
 
 /// The hash to send with `Finish`, if the page computed it.
@@ -222,48 +324,81 @@ fn now_ms() -> f64 {
 
 /// Remembers a new file and reads it.
 pub fn load(state: AppState, name: String, source: Source) {
-    let load = LOADS.with(|l| {
-        l.set(l.get() + 1);
-        l.get()
-    });
+    LOADS.with(|l| l.set(l.get() + 1));
     let hash_in_page = match &source {
         Source::File(f) if source.size() <= HASH_IN_PAGE_MAX => Some(f.clone()),
         _ => None,
     };
-    DIGEST.with(|d| *d.borrow_mut() = if hash_in_page.is_some() { Digest::Pending } else { Digest::InWorker });
-    if let Some(file) = hash_in_page {
-        spawn_local(async move {
-            let digest = browser::sha256_hex(&file).await;
-            if LOADS.with(|l| l.get()) != load {
-                return;
-            }
-            DIGEST.with(|d| {
-                *d.borrow_mut() = match digest {
-                    Ok(h) => Digest::Ready(h),
-                    Err(e) => Digest::Failed(e),
-                }
-            });
-            if FINISH_WAITING.with(|w| w.replace(false)) {
-                finish(state);
-            }
-        });
-    }
+    DIGEST.with(|d| *d.borrow_mut() = hash_in_page.map_or(Digest::InWorker, Digest::Unstarted));
+    DIGEST_OWED.with(|o| o.set(false));
+    HELD.with(|h| h.borrow_mut().clear());
     SOURCE.with(|s| *s.borrow_mut() = Some((name, source)));
     reread(state);
 }
 
-/// Sends `Finish` with the page's hash, or waits for the hash, or gives up
-/// the read if the browser could not hash the file.
+/// Has the browser hash the file, and sends the hash on if the main worker awaits it.
+fn start_hash(state: AppState, file: web_sys::File) {
+    let load = LOADS.with(|l| l.get());
+    DIGEST.with(|d| *d.borrow_mut() = Digest::Pending);
+    spawn_local(async move {
+        let digest = browser::sha256_hex(&file).await;
+        if LOADS.with(|l| l.get()) != load {
+            return;
+        }
+        DIGEST.with(|d| {
+            *d.borrow_mut() = match &digest {
+                Ok(h) => Digest::Ready(h.clone()),
+                Err(e) => Digest::Failed(e.clone()),
+            }
+        });
+        if DIGEST_OWED.with(|o| o.replace(false)) {
+            let held = HELD.with(|h| std::mem::take(&mut *h.borrow_mut()));
+            match digest {
+                Ok(sha256) => {
+                    state.send(Request::Digest { sha256 });
+                    held.into_iter().for_each(|r| state.send(r));
+                }
+                Err(e) => state.fail(e),
+            }
+        }
+    });
+}
+
+/// Sends `Finish` with the page's hash, or without it while the browser
+/// still hashes the file (the hash follows as `Digest`: it needs the whole
+/// file and took as long as a third of the read, which need not wait for
+/// it), or gives up the read if the browser could not hash the file.
 fn finish(state: AppState) {
     match DIGEST.with(|d| d.borrow().clone()) {
         Digest::InWorker => state.send(Request::Finish { sha256: None }),
         Digest::Ready(h) => state.send(Request::Finish { sha256: Some(h) }),
-        Digest::Pending => FINISH_WAITING.with(|w| w.set(true)),
+        Digest::Unstarted(file) => {
+            // Hashed only now, so the hash does not take a core from the read.
+            start_hash(state, file);
+            DIGEST_OWED.with(|o| o.set(true));
+            state.send(Request::Finish { sha256: None });
+        }
+        Digest::Pending => {
+            DIGEST_OWED.with(|o| o.set(true));
+            state.send(Request::Finish { sha256: None });
+        }
         Digest::Failed(e) => {
             state.send(Request::Cancel);
             state.fail(e);
         }
     }
+}
+
+/// Holds a request for the main worker that makes a model, which names
+/// the file's hash, while that hash is owed; it goes out after `Digest`.
+/// Returns the request if it can go now.
+pub fn unless_hash_owed(request: Request) -> Option<Request> {
+    let owed = DIGEST_OWED.with(|o| o.get());
+    if owed && matches!(request, Request::Train { .. } | Request::TrainSearched { .. }) {
+        HELD.with(|h| h.borrow_mut().push(request));
+        return None;
+    }
+    Some(request)
 }
 
 /// Reads the remembered file (again) with the current read options.
@@ -272,12 +407,45 @@ pub fn reread(state: AppState) {
     let read: ReadOptions = state.read.get_untracked();
     let total = source.size();
     GENERATION.with(|g| g.set(g.get() + 1));
-    FINISH_WAITING.with(|w| w.set(false));
     READ_STARTED.with(|r| r.set(Some((now_ms(), total))));
-    TRANSFER.with(|t| {
-        *t.borrow_mut() =
-            Some(Transfer { source: source.clone(), name: name.clone(), offset: 0, in_flight: 0, cancel: false })
+    let in_page_hash = DIGEST.with(|d| !matches!(*d.borrow(), Digest::InWorker));
+    READ_WORKERS.with(|w| w.set(1));
+    // The person's number of workers (by default the machine's cores, up to
+    // four) says whether a second may read.
+    let split = if matches!(source, Source::File(_))
+        && total >= SPLIT_MIN_BYTES
+        && in_page_hash
+        && state.workers.get_untracked() >= 2
+    {
+        Split::Ask
+    } else {
+        Split::Off
+    };
+    // While a split may come, the main worker is asked for slices only up to
+    // where the reader would begin. It has read about one slice when the
+    // reader starts: this leaves both about as much to read.
+    let end = if matches!(split, Split::Ask) { (total + SLICE_BYTES) / 2 } else { total };
+    let old = TRANSFER.with(|t| {
+        t.borrow_mut().replace(Transfer {
+            source: source.clone(),
+            name: name.clone(),
+            offset: 0,
+            end,
+            in_flight: 0,
+            cancel: false,
+            bytes: 0,
+            rows: 0,
+            memory: 0,
+            split,
+            split_id: SPLITS.with(|s| {
+                s.set(s.get() + 1);
+                s.get()
+            }),
+        })
     });
+    if let Some(old) = old {
+        stop_reader(state, &old.split);
+    }
     state.busy.set(Busy::Reading(ReadProgress {
         name: name.clone(),
         bytes_read: 0,
@@ -286,64 +454,217 @@ pub fn reread(state: AppState) {
         elapsed_ms: 0.0,
         memory_bytes: 0,
     }));
-    let sha256_given = DIGEST.with(|d| !matches!(*d.borrow(), Digest::InWorker));
-    state.send(source.begin(name, read, sha256_given));
+    state.send(source.begin(name, read, in_page_hash));
 }
 
 /// Asks for the transfer to stop before the next slice.
-pub fn cancel() {
-    FINISH_WAITING.with(|w| w.set(false));
-    TRANSFER.with(|t| {
-        if let Some(t) = t.borrow_mut().as_mut() {
+pub fn cancel(state: AppState) {
+    let split = TRANSFER.with(|t| {
+        t.borrow_mut().as_mut().map(|t| {
             t.cancel = true;
-        }
+            std::mem::replace(&mut t.split, Split::Off)
+        })
     });
+    if let Some(split) = split {
+        stop_reader(state, &split);
+        step(state);
+    }
 }
 
-/// The worker has taken a slice (or the start): show progress, then keep
-/// slices flowing, or send the end, or the cancellation.
+/// The main worker failed: the read is over, the reader's part too.
+pub fn abandon(state: AppState) {
+    if let Some(t) = TRANSFER.with(|t| t.borrow_mut().take()) {
+        stop_reader(state, &t.split);
+    }
+}
+
+/// The main worker has taken a slice (or the start): show progress, then
+/// keep slices flowing, or send the end, or the cancellation.
 pub fn on_progress(state: AppState, bytes_read: u64, rows: usize, memory_bytes: u64) {
-    let Some((name, total, cancel, done)) = TRANSFER.with(|t| {
+    let known = TRANSFER.with(|t| {
         t.borrow_mut().as_mut().map(|t| {
             // The first progress answers `Begin`, not a slice.
             if bytes_read > 0 || t.in_flight > 0 {
                 t.in_flight = t.in_flight.saturating_sub(1);
             }
-            (t.name.clone(), t.source.size(), t.cancel, t.offset >= t.source.size() && t.in_flight == 0)
+            (t.bytes, t.rows, t.memory) = (bytes_read, rows, memory_bytes);
+        })
+    });
+    if known.is_some() {
+        step(state);
+    }
+}
+
+/// The main worker's answer to `Split`: start the reader near the middle, or read alone.
+pub fn on_split(state: AppState, spec: Option<PartSpec>) {
+    let start = TRANSFER.with(|t| {
+        let mut t = t.borrow_mut();
+        let t = t.as_mut().filter(|t| matches!(t.split, Split::Asked) && !t.cancel)?;
+        let total = t.source.size();
+        match (&t.source, spec) {
+            (Source::File(file), Some(spec)) => {
+                t.split = Split::Starting;
+                Some(Request::BeginPartFile { file: file.clone(), spec, from: t.end, id: t.split_id })
+            }
+            _ => {
+                t.split = Split::Off;
+                t.end = total;
+                None
+            }
+        }
+    });
+    if let Some(request) = start {
+        reader_send(state, request);
+    }
+    step(state);
+}
+
+/// The main worker's answer to `Absorb`.
+pub fn on_absorbed(state: AppState, taken: bool, bytes_read: u64, rows: usize) {
+    TRANSFER.with(|t| {
+        if let Some(t) = t.borrow_mut().as_mut() {
+            if taken {
+                READ_WORKERS.with(|w| w.set(2));
+                t.split = Split::Done;
+                (t.bytes, t.rows) = (bytes_read, rows);
+            } else {
+                // The part began inside a quoted field: the main worker reads on.
+                t.split = Split::Off;
+                t.end = t.source.size();
+            }
+        }
+    });
+    step(state);
+}
+
+/// What the reader answers.
+fn on_reader_response(state: AppState, response: Response) {
+    if READER_STALE.with(|s| s.get()) > 0 {
+        if matches!(response, Response::Cancelled) {
+            READER_STALE.with(|s| s.set(s.get() - 1));
+        }
+        return;
+    }
+    let mut requests = Vec::new();
+    TRANSFER.with(|t| {
+        let mut t = t.borrow_mut();
+        let Some(t) = t.as_mut() else { return };
+        let total = t.source.size();
+        match (response, &mut t.split) {
+            (Response::PartBegun { start }, Split::Starting) if start < total => {
+                t.end = start;
+                t.split = Split::Reading { offset: start, in_flight: 0, bytes: 0, rows: 0, memory: 0 };
+            }
+            (
+                Response::Progress { bytes_read, rows, memory_bytes },
+                Split::Reading { in_flight, bytes, rows: r, memory, .. },
+            ) => {
+                *in_flight = in_flight.saturating_sub(1);
+                (*bytes, *r, *memory) = (bytes_read, rows, memory_bytes);
+            }
+            (Response::PartSent { bytes_read, rows }, Split::Reading { .. }) => {
+                t.split = Split::Ready { bytes: bytes_read, rows }
+            }
+            // No line start near the middle, or the reader failed: the main worker reads on alone.
+            _ => {
+                t.split = Split::Off;
+                t.end = total;
+            }
+        }
+        // Keep two of the reader's slices in flight, then end its part.
+        if let Split::Reading { offset, in_flight, .. } = &mut t.split {
+            while *in_flight < IN_FLIGHT && *offset < total && !t.cancel {
+                let end = (*offset + SLICE_BYTES).min(total);
+                requests.push(Request::ChunkAt { start: *offset, end });
+                *offset = end;
+                *in_flight += 1;
+            }
+            if *offset >= total && *in_flight == 0 {
+                requests.push(Request::FinishPart);
+                // Nothing more is asked of the reader; only its part is awaited.
+                *in_flight = usize::MAX;
+            }
+        }
+    });
+    for request in requests {
+        reader_send(state, request);
+    }
+    step(state);
+}
+
+/// Shows the progress of both workers, then sends what is due: the main
+/// worker's next slices, the question of a split, the reader's part, the
+/// end, or the cancellation.
+fn step(state: AppState) {
+    let Some((progress, cancel)) = TRANSFER.with(|t| {
+        t.borrow().as_ref().map(|t| {
+            // Both workers' memory while the reader reads: its part is what
+            // it holds, and then moves to the main worker.
+            let (bytes, rows, memory) = match &t.split {
+                Split::Reading { bytes, rows, memory, .. } => (t.bytes + bytes, t.rows + rows, t.memory + memory),
+                Split::Ready { bytes, rows } => (t.bytes + bytes, t.rows + rows, t.memory),
+                _ => (t.bytes, t.rows, t.memory),
+            };
+            let progress = ReadProgress {
+                name: t.name.clone(),
+                bytes_read: bytes,
+                total: t.source.size(),
+                rows,
+                elapsed_ms: READ_STARTED.with(|r| r.get()).map_or(0.0, |(started, _)| now_ms() - started),
+                memory_bytes: memory,
+            };
+            (progress, t.cancel)
         })
     }) else {
         return;
     };
-    state.busy.set(Busy::Reading(ReadProgress {
-        name,
-        bytes_read,
-        total,
-        rows,
-        elapsed_ms: READ_STARTED.with(|r| r.get()).map_or(0.0, |(started, _)| now_ms() - started),
-        memory_bytes,
-    }));
+    state.busy.set(Busy::Reading(progress));
     if cancel {
         TRANSFER.with(|t| *t.borrow_mut() = None);
         state.send(Request::Cancel);
-    } else if done {
-        TRANSFER.with(|t| *t.borrow_mut() = None);
-        finish(state);
-    } else {
-        pump(state);
+        return;
+    }
+    pump(state);
+    let next = TRANSFER.with(|t| {
+        let mut t = t.borrow_mut();
+        let t = t.as_mut()?;
+        let all_asked = t.offset >= t.end;
+        if all_asked && matches!(t.split, Split::Ready { .. }) {
+            // The main worker's slices are all asked for: the part goes after them.
+            t.split = Split::Absorbing;
+            return Some(Some(Request::AbsorbPart { id: t.split_id }));
+        }
+        let finished = all_asked && t.in_flight == 0 && matches!(t.split, Split::Off | Split::Done);
+        finished.then_some(None)
+    });
+    match next {
+        Some(Some(absorb)) => state.send(absorb),
+        Some(None) => {
+            TRANSFER.with(|t| *t.borrow_mut() = None);
+            finish(state);
+        }
+        None => {}
     }
 }
 
-/// Asks for slices, in order, until [`IN_FLIGHT`] are unanswered or the
-/// whole file has been asked for.
+/// Asks the main worker for slices, in order, until [`IN_FLIGHT`] are
+/// unanswered or all of its part has been asked for; after the first slice,
+/// asks how a second worker could read a part.
 fn pump(state: AppState) {
     loop {
         let next = TRANSFER.with(|t| {
             t.borrow_mut().as_mut().and_then(|t| {
-                let total = t.source.size();
-                if t.cancel || t.in_flight >= IN_FLIGHT || t.offset >= total {
+                if t.cancel {
                     return None;
                 }
-                let end = (t.offset + SLICE_BYTES).min(total);
+                if matches!(t.split, Split::Ask) && t.offset > 0 {
+                    t.split = Split::Asked;
+                    return Some(Request::Split { id: t.split_id });
+                }
+                if t.in_flight >= IN_FLIGHT || t.offset >= t.end {
+                    return None;
+                }
+                let end = (t.offset + SLICE_BYTES).min(t.end);
                 let request = t.source.chunk(t.offset, end);
                 t.offset = end;
                 t.in_flight += 1;

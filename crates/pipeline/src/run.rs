@@ -716,6 +716,7 @@ pub fn train_table_with(
     spec: &TrainSpec,
     control: &Control<'_>,
 ) -> Result<TrainOutcome> {
+    check_hashed(table)?;
     let prepared = prepare(table, spec)?;
     // The search scores trials by cross-validation on the training rows only;
     // the winner becomes the model that is validated and tested below.
@@ -804,11 +805,24 @@ pub fn train_table_after_search(
     done: Precomputed,
     control: &Control<'_>,
 ) -> Result<TrainOutcome> {
+    check_hashed(table)?;
     let prepared = prepare(table, spec)?;
     if done.cv.as_ref().map(|c| c.folds) != done.cv.as_ref().and(spec.cv) {
         return Err(Error::new(ErrorKind::Internal, "cross-validation results for another number of folds"));
     }
     finish_training(table, file_name, spec, prepared, done, control)
+}
+
+/// A model file names the data it came from: a table finished before its
+/// hash arrived (see `IngestSession::finish_unhashed`) cannot say that yet.
+fn check_hashed(table: &Table) -> Result<()> {
+    if table.input_sha256.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Internal,
+            "the file's SHA-256 is not known yet, so no model can name its data",
+        ));
+    }
+    Ok(())
 }
 
 fn finish_training(

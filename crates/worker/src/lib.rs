@@ -19,7 +19,7 @@
 //! assert!(matches!(engine.handle(Request::Finish { sha256: None }), Response::Inspected(i) if i.n_rows == 1));
 //! ```
 
-use glassbox_pipeline::ingest::{IngestSession, ReadOptions, Table};
+use glassbox_pipeline::ingest::{IngestSession, Part, PartSpec, ReadOptions, Table};
 use glassbox_pipeline::model::ModelSpec;
 use glassbox_pipeline::run::{CompareJob, FeaturePreview, LeaderboardEntry, Precomputed};
 use glassbox_pipeline::trees::Tree;
@@ -71,8 +71,44 @@ pub enum Request {
     /// (wasm only: the web layer reads them and turns this into `Chunk`).
     #[cfg(target_arch = "wasm32")]
     ChunkAt { start: u64, end: u64 },
-    /// The whole file has been sent; its SHA-256 in hex if `Begin` said it would come.
+    /// The whole file has been sent; its SHA-256 in hex if `Begin` said it
+    /// would come. If it said so and the hash is not ready yet, `None`: the
+    /// table is read now and `Digest` brings the hash before any training.
     Finish { sha256: Option<String> },
+    /// The SHA-256 of the file read last, when `Finish` came without it:
+    /// answered with `DigestSet`.
+    Digest { sha256: String },
+    /// How another worker could read a later part of the file being read:
+    /// answered with `Split`, `None` until the column kinds are decided or
+    /// when the file cannot be read in parts. In the browser, the part will
+    /// come to this worker directly, tagged `id` (see `AbsorbPart`).
+    Split { id: u64 },
+    /// Start reading a later part of a file, from byte `start` (just after a
+    /// line end), the way `spec` says; its bytes then come as `Chunk`s.
+    /// Answered with `PartBegun`. Needs no hash: the file's first reader has it.
+    BeginPart { spec: PartSpec, start: u64 },
+    /// Begin a part of a `File` the worker reads itself, at the first line
+    /// start at or after byte `from` (wasm only: the web layer finds it and
+    /// turns this into `BeginPart`).
+    /// The part is sent on, when finished, to the worker that answered
+    /// `Split { id }`.
+    #[cfg(target_arch = "wasm32")]
+    BeginPartFile {
+        #[serde(with = "serde_wasm_bindgen::preserve")]
+        file: web_sys::File,
+        spec: PartSpec,
+        from: u64,
+        id: u64,
+    },
+    /// The part has been sent: answered with `Part` (in the browser, `PartSent`).
+    FinishPart,
+    /// What another worker read of the rest of the file, from exactly where
+    /// this worker's slices stopped: answered with `Absorbed`.
+    Absorb { part: Part },
+    /// Absorb the part tagged `id` that the reading worker sends here
+    /// directly (wasm only: the web layer waits for it, then turns this into `Absorb`).
+    #[cfg(target_arch = "wasm32")]
+    AbsorbPart { id: u64 },
     /// Stop reading and forget the partial table.
     Cancel,
     /// Train and evaluate on the table read last.
@@ -114,6 +150,29 @@ pub enum Response {
     },
     /// The file is read: its summary.
     Inspected(Inspection),
+    /// The answer to `Split`.
+    Split(Option<PartSpec>),
+    /// The table read last has its file's hash now.
+    DigestSet,
+    /// A part began at byte `start`; `start` is the file's size when no line
+    /// starts after the byte asked for, and then there is nothing to read.
+    PartBegun {
+        start: u64,
+    },
+    /// What was read of a part.
+    Part(Part),
+    /// In the browser: the part went straight to the worker that is to absorb it.
+    PartSent {
+        bytes_read: u64,
+        rows: usize,
+    },
+    /// Whether the part was taken. If not (it began inside a quoted field,
+    /// say), the rest of the file must be read here, from where the slices stopped.
+    Absorbed {
+        taken: bool,
+        bytes_read: u64,
+        rows: usize,
+    },
     Trained(Box<TrainOutcome>),
     /// Models ranked by cross-validated ROC AUC, best first.
     Leaderboard(Vec<LeaderboardEntry>),
@@ -142,6 +201,10 @@ struct Reading {
     session: IngestSession,
     file_name: String,
     total_bytes: u64,
+    /// A later part of a file, for another worker: no table comes of it here.
+    part: bool,
+    /// The file's hash comes from the caller, with `Finish` or later.
+    hash_given: bool,
 }
 
 /// The worker's state: the file being read, or the table read last.
@@ -192,7 +255,8 @@ impl Engine {
                         if sha256_given {
                             session.hash_elsewhere();
                         }
-                        self.reading = Some(Reading { session, file_name, total_bytes });
+                        self.reading =
+                            Some(Reading { session, file_name, total_bytes, part: false, hash_given: sha256_given });
                         Response::Progress { bytes_read: 0, rows: 0, memory_bytes: 0 }
                     }
                     Err(e) => Response::failed(e),
@@ -218,19 +282,59 @@ impl Engine {
                     }
                 }
             }
+            Request::Split { .. } => {
+                Response::Split(self.reading.as_ref().filter(|r| !r.part).and_then(|r| r.session.part_spec()))
+            }
+            Request::BeginPart { spec, start } => {
+                self.reading = None;
+                self.table = None;
+                match IngestSession::for_part(&spec) {
+                    Ok(session) => {
+                        let file_name = String::new();
+                        self.reading =
+                            Some(Reading { session, file_name, total_bytes: 0, part: true, hash_given: true });
+                        Response::PartBegun { start }
+                    }
+                    Err(e) => Response::failed(e),
+                }
+            }
+            Request::FinishPart => match self.reading.take() {
+                Some(r) if r.part => match r.session.into_part() {
+                    Ok(part) => Response::Part(part),
+                    Err(e) => Response::failed(e),
+                },
+                _ => Response::failed(Error::new(ErrorKind::Internal, "a part was finished with no part being read")),
+            },
+            Request::Absorb { part } => {
+                let Some(r) = self.reading.as_mut().filter(|r| !r.part) else {
+                    return Response::failed(Error::new(ErrorKind::Internal, "a part arrived with no file being read"));
+                };
+                match r.session.absorb(part) {
+                    Ok(taken) => {
+                        Response::Absorbed { taken, bytes_read: r.session.bytes_read(), rows: r.session.rows_read() }
+                    }
+                    Err(e) => {
+                        self.reading = None;
+                        Response::failed(e)
+                    }
+                }
+            }
             #[cfg(target_arch = "wasm32")]
-            Request::BeginFile { .. } | Request::ChunkAt { .. } => {
+            Request::BeginFile { .. }
+            | Request::ChunkAt { .. }
+            | Request::BeginPartFile { .. }
+            | Request::AbsorbPart { .. } => {
                 Response::failed(Error::new(ErrorKind::Internal, "the web layer reads files, not the engine"))
             }
             Request::Finish { sha256 } => {
-                let Some(r) = self.reading.take() else {
+                let Some(r) = self.reading.take().filter(|r| !r.part) else {
                     return Response::failed(Error::new(ErrorKind::Internal, "finish arrived with no file being read"));
                 };
-                match r
-                    .session
-                    .finish_with_sha256(sha256)
-                    .and_then(|t| glassbox_pipeline::inspect_table(&t, None).map(|i| (t, i)))
-                {
+                let table = match sha256 {
+                    None if r.hash_given => r.session.finish_unhashed(),
+                    sha256 => r.session.finish_with_sha256(sha256),
+                };
+                match table.and_then(|t| glassbox_pipeline::inspect_table(&t, None).map(|i| (t, i))) {
                     Ok((table, inspection)) => {
                         self.table = Some((table, r.file_name));
                         Response::Inspected(inspection)
@@ -242,6 +346,13 @@ impl Engine {
                 self.reading = None;
                 Response::Cancelled
             }
+            Request::Digest { sha256 } => match &mut self.table {
+                Some((table, _)) => match table.set_input_sha256(&sha256) {
+                    Ok(()) => Response::DigestSet,
+                    Err(e) => Response::failed(e),
+                },
+                None => Response::failed(Error::new(ErrorKind::Internal, "a hash arrived with no file read")),
+            },
             Request::Compare { spec, models, folds } => match &self.table {
                 None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before comparing models")),
                 Some((table, _)) => {
@@ -325,8 +436,9 @@ impl SingleThreaded<'_> {
 /// table so far, scaled to the whole file, against [`TABLE_BUDGET_BYTES`].
 fn check_budget(r: &Reading) -> glassbox_pipeline::Result<()> {
     let read = r.session.bytes_read();
-    // Below a few megabytes the projection is noise.
-    if read < 4 << 20 || r.total_bytes <= read {
+    // Below a few megabytes the projection is noise. A part is checked by
+    // the worker that absorbs it.
+    if r.part || read < 4 << 20 || r.total_bytes <= read {
         return Ok(());
     }
     let projected = r.session.table_bytes() as f64 * r.total_bytes as f64 / read as f64;
@@ -347,6 +459,7 @@ fn check_budget(r: &Reading) -> glassbox_pipeline::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use glassbox_pipeline::ingest::SAMPLE_ROWS;
 
     /// The request that starts reading a file of `total_bytes` that begins with `sample`.
     fn begin(file_name: &str, total_bytes: u64, sample: &[u8], sha256_given: bool) -> Request {
@@ -454,8 +567,73 @@ mod tests {
         };
         let (answer, e) = read(Some(digest.clone()));
         assert!(matches!(answer, Response::Inspected(_)));
-        assert_eq!(e.table.as_ref().map(|(t, _)| t.input_sha256.clone()), Some(digest));
-        assert!(matches!(read(None).0, Response::Failed { kind, .. } if kind == "Internal"));
+        assert_eq!(e.table.as_ref().map(|(t, _)| t.input_sha256.clone()), Some(digest.clone()));
+        // The hash may come after the table: no model until it has.
+        let (answer, mut e) = read(None);
+        assert!(matches!(answer, Response::Inspected(_)));
+        let spec = TrainSpec { target: "y".into(), ..TrainSpec::default() };
+        let early = e.handle(Request::Train { spec: spec.clone() });
+        assert!(
+            matches!(&early, Response::Failed { message, .. } if message.contains("SHA-256 is not known yet")),
+            "{early:?}"
+        );
+        assert!(matches!(e.handle(Request::Digest { sha256: "xyz".into() }), Response::Failed { .. }));
+        assert_eq!(e.handle(Request::Digest { sha256: digest.to_uppercase() }), Response::DigestSet);
+        match e.handle(Request::Train { spec }) {
+            Response::Trained(o) => assert_eq!(o.manifest.input_sha256, digest),
+            other => panic!("expected a trained outcome, got {other:?}"),
+        }
+    }
+
+    /// Two engines read one file side by side, as the page has a second
+    /// worker do: the table is the one a single engine reads, and a part
+    /// that begins inside a quoted field is refused and read by the first.
+    #[test]
+    fn a_file_read_by_two_engines_is_the_file_read_by_one() {
+        let mut csv = b"x,note,y\n".to_vec();
+        for i in 0..SAMPLE_ROWS + 3000 {
+            let note = if i % 50 == 7 { "\"two\nlines\"".to_string() } else { format!("n{}", i % 5) };
+            csv.extend_from_slice(format!("{}.25,{note},{}\n", i % 37, ["a", "b"][i % 2]).as_bytes());
+        }
+        let digest = "cd".repeat(32);
+        let mut one = Engine::default();
+        one.handle(begin("t.csv", csv.len() as u64, &csv, true));
+        one.handle(Request::Chunk { bytes: csv.clone() });
+        let Response::Inspected(whole) = one.handle(Request::Finish { sha256: Some(digest.clone()) }) else {
+            panic!("not read")
+        };
+        let whole_table = one.table.take();
+        let (mut taken, mut refused) = (0, 0);
+        let first = csv.len() * 4 / 5;
+        let line_starts: Vec<usize> = (first..csv.len()).filter(|&i| csv[i - 1] == b'\n').take(60).collect();
+        for start in line_starts {
+            let (mut main, mut helper) = (Engine::default(), Engine::default());
+            main.handle(begin("t.csv", csv.len() as u64, &csv, true));
+            main.handle(Request::Chunk { bytes: csv[..start].to_vec() });
+            let Response::Split(Some(spec)) = main.handle(Request::Split { id: 1 }) else { panic!("no split") };
+            let start64 = start as u64;
+            assert_eq!(
+                helper.handle(Request::BeginPart { spec, start: start64 }),
+                Response::PartBegun { start: start64 }
+            );
+            helper.handle(Request::Chunk { bytes: csv[start..].to_vec() });
+            let Response::Part(part) = helper.handle(Request::FinishPart) else { panic!("no part") };
+            match main.handle(Request::Absorb { part }) {
+                Response::Absorbed { taken: true, bytes_read, .. } => {
+                    assert_eq!(bytes_read, csv.len() as u64);
+                    taken += 1;
+                }
+                Response::Absorbed { taken: false, .. } => {
+                    main.handle(Request::Chunk { bytes: csv[start..].to_vec() });
+                    refused += 1;
+                }
+                other => panic!("not absorbed: {other:?}"),
+            }
+            let answer = main.handle(Request::Finish { sha256: Some(digest.clone()) });
+            assert_eq!(answer, Response::Inspected(whole.clone()), "part from byte {start}");
+            assert_eq!(main.table.take(), whole_table, "part from byte {start}");
+        }
+        assert!(taken > 0 && refused > 0, "{taken} taken, {refused} refused");
     }
 
     #[test]
@@ -471,6 +649,15 @@ mod tests {
         assert!(
             matches!(e.handle(Request::Train { spec }), Response::Failed { message, .. } if message == "load a file before training")
         );
+    }
+
+    #[test]
+    fn part_requests_out_of_turn_fail() {
+        let mut e = Engine::default();
+        assert_eq!(e.handle(Request::Split { id: 1 }), Response::Split(None));
+        assert!(matches!(e.handle(Request::FinishPart), Response::Failed { kind, .. } if kind == "Internal"));
+        e.handle(begin("t.csv", CSV.len() as u64, CSV, true));
+        assert_eq!(e.handle(Request::Split { id: 1 }), Response::Split(None), "kinds not decided yet");
     }
 
     #[test]

@@ -399,14 +399,14 @@ impl NumericBuilder {
     /// union of the two views is small enough.
     pub fn append(
         &mut self,
-        values: &[f64],
+        values: impl Iterator<Item = f64>,
         present: usize,
         strays: Vec<(usize, u64, String)>,
         text: Option<&Codes>,
         line_offset: u64,
     ) {
         let rows = self.values.len();
-        self.values.extend_from_slice(values);
+        self.values.extend(values);
         self.present += present;
         self.strays.extend(strays.into_iter().map(|(r, l, t)| (r + rows, l + line_offset, t)));
         self.text = match (self.text.take(), text) {

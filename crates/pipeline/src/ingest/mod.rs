@@ -198,7 +198,8 @@ pub struct Table {
     pub format: Format,
     /// Rows that were skipped, with why.
     pub row_issues: Vec<RowIssue>,
-    /// SHA-256 of the input bytes, lower-case hex.
+    /// SHA-256 of the input bytes, lower-case hex; empty while a caller
+    /// that hashes the file itself has not given it (see [`Table::set_input_sha256`]).
     pub input_sha256: String,
 }
 
@@ -273,6 +274,24 @@ fn from_decimal_comma(text: &str) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Owned(text.replace('.', "").replace(',', "."))
     } else {
         std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// `hex` in lower case, if it is a SHA-256 in hex.
+fn sha256_hex_checked(hex: &str) -> Result<String> {
+    if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(hex.to_ascii_lowercase())
+    } else {
+        Err(Error::new(ErrorKind::Internal, format!("'{hex}' is not a SHA-256 in hex")))
+    }
+}
+
+impl Table {
+    /// Gives a table finished with [`IngestSession::finish_unhashed`] its
+    /// file's SHA-256 (hex).
+    pub fn set_input_sha256(&mut self, hex: &str) -> Result<()> {
+        self.input_sha256 = sha256_hex_checked(hex)?;
+        Ok(())
     }
 }
 

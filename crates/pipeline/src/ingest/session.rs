@@ -564,12 +564,7 @@ impl IngestSession {
     pub fn finish_with_sha256(mut self, sha256: Option<String>) -> Result<Table> {
         let input_sha256 = match (self.sha.take(), sha256) {
             (Some(sha), None) => sha.finalize().iter().map(|b| format!("{b:02x}")).collect(),
-            (None, Some(given)) if given.len() == 64 && given.bytes().all(|b| b.is_ascii_hexdigit()) => {
-                given.to_ascii_lowercase()
-            }
-            (None, Some(given)) => {
-                return Err(Error::new(ErrorKind::Internal, format!("'{given}' is not a SHA-256 in hex")));
-            }
+            (None, Some(given)) => super::sha256_hex_checked(&given)?,
             (None, None) => {
                 return Err(Error::new(ErrorKind::Internal, "the file's SHA-256 was to be given, and was not"));
             }
@@ -577,6 +572,22 @@ impl IngestSession {
                 return Err(Error::new(ErrorKind::Internal, "the file's SHA-256 was given, but hashed here too"));
             }
         };
+        self.finish_hashed_as(input_sha256)
+    }
+
+    /// Ends the file before its SHA-256 is known, after
+    /// [`IngestSession::hash_elsewhere`]: the table's `input_sha256` is
+    /// empty until [`Table::set_input_sha256`]. The browser does this so the
+    /// hash, which needs the whole file, is not in the way of the read; no
+    /// model is trained on a table without it.
+    pub fn finish_unhashed(mut self) -> Result<Table> {
+        if self.sha.take().is_some() {
+            return Err(Error::new(ErrorKind::Internal, "the file was hashed here: finish it with its hash"));
+        }
+        self.finish_hashed_as(String::new())
+    }
+
+    fn finish_hashed_as(mut self, input_sha256: String) -> Result<Table> {
         self.decode(&[], true);
         self.parse(true)?;
         let Some(raw_names) = self.header.take() else {

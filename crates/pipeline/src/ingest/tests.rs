@@ -629,3 +629,25 @@ fn files_that_cannot_be_split_say_so() {
     let e = s.absorb(p.into_part().unwrap()).unwrap_err();
     assert_eq!(e.message(), "a file read in parts must be hashed by the caller");
 }
+
+#[test]
+fn parts_with_many_categories_keep_their_codes() {
+    // Codes travel in one, two or four bytes by the dictionary's size: 3, 600 and 70,000 texts here.
+    let mut csv = String::from("small,view,text\n");
+    for i in 0..70_000 {
+        csv.push_str(&format!("{},{},id{i}\n", ["a", "b", "c"][i % 3], i % 600));
+    }
+    let bytes = csv.as_bytes();
+    let opts = ReadOptions::default();
+    // Kinds from the first 1,000 rows: `view` is numeric, with its text view of 600 numbers.
+    let typed_at = bytes.iter().enumerate().filter(|(_, &b)| b == b'\n').nth(1000).unwrap().0 + 1;
+    let (whole, _) = read_typed_at(bytes, &opts, typed_at, None);
+    let kinds: Vec<ColumnKind> = whole.as_ref().unwrap().columns.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, [ColumnKind::Categorical, ColumnKind::Numeric, ColumnKind::Categorical]);
+    for split in [bytes.len() / 3, bytes.len() / 2, bytes.len() * 9 / 10] {
+        let split = split + bytes[split..].iter().position(|&b| b == b'\n').unwrap() + 1;
+        let (parts, took) = read_typed_at(bytes, &opts, typed_at, Some(split));
+        assert!(took, "split at byte {split}");
+        assert_eq!(parts, whole, "split at byte {split}");
+    }
+}

@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Builder, IngestSession, Store};
 use crate::error::{Error, ErrorKind, Result};
-use crate::ingest::column::{Codes, DateInfo, NumericBuilder, TextBuilder, ValueParser};
+use crate::ingest::column::{Codes, DateInfo, NumericBuilder, TextBuilder, ValueParser, MISSING_CODE};
 use crate::ingest::datetime::DateParser;
 use crate::ingest::{Format, ReadOptions, RowIssue};
 
@@ -70,10 +70,8 @@ enum PartKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Part {
     columns: Vec<PartColumn>,
-    #[serde(with = "serde_bytes")]
-    lines: Vec<u8>,
-    #[serde(with = "serde_bytes")]
-    records: Vec<u8>,
+    lines: Sequence,
+    records: Sequence,
     row_issues: Vec<RowIssue>,
     lines_seen: u64,
     record_count: u64,
@@ -84,18 +82,75 @@ pub struct Part {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 enum PartColumn {
+    /// Numbers whose text view did not last: each value's bits.
     Numeric {
         #[serde(with = "serde_bytes")]
         values: Vec<u8>,
         present: u64,
         strays: Vec<(u64, u64, String)>,
-        text: Option<PackedCodes>,
+    },
+    /// Numbers with a text view: each row's code into the view, and each
+    /// code's number. A row's code decides its number (a missing code, NaN),
+    /// and a code takes a byte or two where a number takes eight.
+    Viewed {
+        view: PackedCodes,
+        numbers: Vec<f64>,
+        present: u64,
+        strays: Vec<(u64, u64, String)>,
     },
     Text(PackedCodes),
 }
 
+/// Line numbers or record indices, one per row: most files have neither
+/// blank lines nor bad rows, and then they count up by one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Sequence {
+    Consecutive { first: u64, len: u64 },
+    Listed(#[serde(with = "serde_bytes")] Vec<u8>),
+}
+
+impl Sequence {
+    fn of(values: impl ExactSizeIterator<Item = u64> + Clone) -> Self {
+        let len = values.len() as u64;
+        let first = values.clone().next().unwrap_or(0);
+        if values.clone().zip(first..).all(|(v, i)| v == i) {
+            Sequence::Consecutive { first, len }
+        } else {
+            Sequence::Listed(pack_u64(values))
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Sequence::Consecutive { len, .. } => *len as usize,
+            Sequence::Listed(bytes) => bytes.len() / 8,
+        }
+    }
+
+    fn values(&self) -> Box<dyn Iterator<Item = u64> + '_> {
+        match self {
+            Sequence::Consecutive { first, len } => Box::new(*first..first + len),
+            Sequence::Listed(bytes) => Box::new(u64s(bytes)),
+        }
+    }
+}
+
+/// Little-endian bytes, 8 per value, written into a buffer of the final
+/// size: collecting a `flat_map` grew it byte by byte, which took 70 ms for
+/// half of a 100 MB file in the browser.
+fn pack_u64(values: impl ExactSizeIterator<Item = u64>) -> Vec<u8> {
+    let mut out = vec![0u8; values.len() * 8];
+    for (bytes, v) in out.chunks_exact_mut(8).zip(values) {
+        bytes.copy_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
+/// Codes as 1, 2 or 4 little-endian bytes each, the fewest that hold every
+/// code and the missing one (all bits set).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct PackedCodes {
+    width: u8,
     #[serde(with = "serde_bytes")]
     codes: Vec<u8>,
     dictionary: Vec<String>,
@@ -103,11 +158,34 @@ struct PackedCodes {
 
 impl PackedCodes {
     fn pack(c: &Codes) -> Self {
-        PackedCodes { codes: c.codes.iter().flat_map(|c| c.to_le_bytes()).collect(), dictionary: c.dictionary.clone() }
+        let width: usize = match c.dictionary.len() {
+            n if n < 0xff => 1,
+            n if n < 0xffff => 2,
+            _ => 4,
+        };
+        let mut codes = vec![0u8; c.codes.len() * width];
+        for (bytes, v) in codes.chunks_exact_mut(width).zip(&c.codes) {
+            // The missing code's low bytes are all ones, as the narrow missing code is.
+            bytes.copy_from_slice(&v.to_le_bytes()[..width]);
+        }
+        PackedCodes { width: width as u8, codes, dictionary: c.dictionary.clone() }
     }
 
     fn unpack(self) -> Codes {
-        let codes = self.codes.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        let width = usize::from(self.width);
+        let missing = u32::MAX >> (32 - 8 * width);
+        let codes = self
+            .codes
+            .chunks_exact(width)
+            .map(|b| {
+                let mut le = [0u8; 4];
+                le[..width].copy_from_slice(b);
+                match u32::from_le_bytes(le) {
+                    c if c == missing => MISSING_CODE,
+                    c => c,
+                }
+            })
+            .collect();
         Codes { codes, dictionary: self.dictionary }
     }
 }
@@ -124,7 +202,7 @@ impl Part {
 
     /// Data rows the part holds.
     pub fn rows(&self) -> usize {
-        self.lines.len() / 8
+        self.lines.len()
     }
 }
 
@@ -217,20 +295,32 @@ impl IngestSession {
             .map(|b| match b {
                 Builder::Text(t) => PartColumn::Text(PackedCodes::pack(t.codes())),
                 Builder::Numeric(n) => {
-                    let (values, present, strays, text) = n.parts();
-                    PartColumn::Numeric {
-                        values: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-                        present: present as u64,
-                        strays: strays.iter().map(|(r, l, t)| (*r as u64, *l, t.clone())).collect(),
-                        text: text.map(PackedCodes::pack),
+                    let (values, present, strays, view) = n.parts();
+                    let present = present as u64;
+                    let strays = strays.iter().map(|(r, l, t)| (*r as u64, *l, t.clone())).collect();
+                    match view {
+                        Some(view) => {
+                            let mut numbers = vec![f64::NAN; view.dictionary.len()];
+                            for (&code, &v) in view.codes.iter().zip(values) {
+                                if code != MISSING_CODE {
+                                    numbers[code as usize] = v;
+                                }
+                            }
+                            PartColumn::Viewed { view: PackedCodes::pack(view), numbers, present, strays }
+                        }
+                        None => PartColumn::Numeric {
+                            values: pack_u64(values.iter().map(|v| v.to_bits())),
+                            present,
+                            strays,
+                        },
                     }
                 }
             })
             .collect();
         Ok(Part {
             columns,
-            lines: self.lines.iter().flat_map(|l| l.to_le_bytes()).collect(),
-            records: self.records.iter().flat_map(|&r| (r as u64).to_le_bytes()).collect(),
+            lines: Sequence::of(self.lines.iter().copied()),
+            records: Sequence::of(self.records.iter().map(|&r| r as u64)),
             row_issues: self.row_issues,
             lines_seen: self.lines_seen,
             record_count: self.record_index as u64,
@@ -266,17 +356,23 @@ impl IngestSession {
         for (b, c) in builders.iter_mut().zip(part.columns) {
             match (b, c) {
                 (Builder::Text(t), PartColumn::Text(codes)) => t.append(&codes.unpack()),
-                (Builder::Numeric(n), PartColumn::Numeric { values, present, strays, text }) => {
-                    let values: Vec<f64> = u64s(&values).map(f64::from_bits).collect();
+                (Builder::Numeric(n), PartColumn::Numeric { values, present, strays }) => {
                     let strays = strays.into_iter().map(|(r, l, t)| (r as usize, l, t)).collect();
-                    let text = text.map(PackedCodes::unpack);
-                    n.append(&values, present as usize, strays, text.as_ref(), line_offset);
+                    let values = u64s(&values).map(f64::from_bits);
+                    n.append(values, present as usize, strays, None, line_offset);
+                }
+                (Builder::Numeric(n), PartColumn::Viewed { view, numbers, present, strays }) => {
+                    let strays = strays.into_iter().map(|(r, l, t)| (r as usize, l, t)).collect();
+                    let view = view.unpack();
+                    let values =
+                        view.codes.iter().map(|&c| if c == MISSING_CODE { f64::NAN } else { numbers[c as usize] });
+                    n.append(values, present as usize, strays, Some(&view), line_offset);
                 }
                 _ => return Err(Error::new(ErrorKind::Internal, "a part's columns differ in kind from the file's")),
             }
         }
-        self.lines.extend(u64s(&part.lines).map(|l| l + line_offset));
-        self.records.extend(u64s(&part.records).map(|r| r as usize + record_offset));
+        self.lines.extend(part.lines.values().map(|l| l + line_offset));
+        self.records.extend(part.records.values().map(|r| r as usize + record_offset));
         self.row_issues.extend(part.row_issues.into_iter().map(|issue| {
             let line = issue.line + line_offset;
             // Every row issue's message begins with its line.
