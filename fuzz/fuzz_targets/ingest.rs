@@ -1,6 +1,7 @@
 //! Fuzzes the ingest entry point: any bytes, read whole and in slices, must
 //! give a table or an error, never a panic or a hang, and the slices must
-//! agree with the whole.
+//! agree with the whole. Read in two parts, as the browser's two workers
+//! read a large file, they must agree with one session too.
 #![no_main]
 
 use glassbox_pipeline::ingest::{read_csv, IngestSession, ReadOptions};
@@ -27,4 +28,50 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(c.len(), t.n_rows);
         }
     }
+    two_parts(data, &opts);
 });
+
+/// Kinds decided at one line end and the second part begun at another
+/// (both picked by the second and third bytes): the table must be the one
+/// a single session makes with its kinds decided at the same line end.
+fn two_parts(data: &[u8], opts: &ReadOptions) {
+    let ends: Vec<usize> = (0..data.len()).filter(|&i| data[i] == b'\n').map(|i| i + 1).collect();
+    if ends.is_empty() || data.len() < 3 {
+        return;
+    }
+    let typed_at = ends[usize::from(data[1]) % ends.len()];
+    let later: Vec<usize> = ends.iter().copied().filter(|&e| e >= typed_at).collect();
+    let split = later[usize::from(data[2]) % later.len()];
+    let sha = Some("0".repeat(64));
+    let start = |data: &[u8]| -> glassbox_pipeline::Result<IngestSession> {
+        let mut s = IngestSession::new(&data[..data.len().min(1 << 20)], opts)?;
+        s.hash_elsewhere();
+        s.feed(&data[..typed_at])?;
+        s.type_now();
+        Ok(s)
+    };
+    let one = start(data).and_then(|mut s| {
+        s.feed(&data[typed_at..])?;
+        s.finish_with_sha256(sha.clone())
+    });
+    let parts = start(data).and_then(|mut s| {
+        let Some(spec) = s.part_spec() else {
+            s.feed(&data[typed_at..])?;
+            return s.finish_with_sha256(sha.clone());
+        };
+        s.feed(&data[typed_at..split])?;
+        let part = IngestSession::for_part(&spec).and_then(|mut p| {
+            p.feed(&data[split..])?;
+            p.into_part()
+        });
+        let taken = match part {
+            Ok(part) => s.absorb(part)?,
+            Err(_) => false,
+        };
+        if !taken {
+            s.feed(&data[split..])?;
+        }
+        s.finish_with_sha256(sha.clone())
+    });
+    assert_eq!(one, parts, "typed at byte {typed_at}, split at byte {split}");
+}

@@ -272,18 +272,44 @@ impl IngestSession {
         if let Some(sha) = &mut self.sha {
             sha.update(chunk);
         }
-        self.decode(chunk, false);
-        self.parse(false)
+        self.decode_and_parse(chunk, false)
     }
 
-    fn decode(&mut self, chunk: &[u8], last: bool) {
-        let mut decoded =
-            String::with_capacity(self.decoder.max_utf8_buffer_length(chunk.len()).unwrap_or(chunk.len() * 3));
-        let (_, _, errors) = self.decoder.decode_to_string(chunk, &mut decoded, last);
-        self.had_errors |= errors;
+    /// Decodes the bytes and parses the text. Undecodable bytes become
+    /// U+FFFD, and from the first of them on, rows with U+FFFD are bad rows.
+    /// The text before that first one is parsed before it is known, so a row
+    /// that ends before it is judged the same however the file is sliced (a
+    /// row with a U+FFFD of its own was skipped when the bad byte came in
+    /// the same slice, and kept when it came in a later one).
+    fn decode_and_parse(&mut self, chunk: &[u8], last: bool) -> Result<()> {
+        let mut rest = chunk;
+        loop {
+            let capacity = self.decoder.max_utf8_buffer_length_without_replacement(rest.len());
+            let mut decoded = String::with_capacity(capacity.unwrap_or(rest.len() * 3 + 16));
+            let (result, read) = self.decoder.decode_to_string_without_replacement(rest, &mut decoded, last);
+            rest = &rest[read..];
+            match result {
+                encoding_rs::DecoderResult::InputEmpty => {
+                    self.push_text(&decoded, last);
+                    return self.parse(last);
+                }
+                encoding_rs::DecoderResult::OutputFull => self.push_text(&decoded, false),
+                encoding_rs::DecoderResult::Malformed(..) => {
+                    self.push_text(&decoded, false);
+                    if !self.had_errors {
+                        self.parse(false)?;
+                        self.had_errors = true;
+                    }
+                    self.push_text("\u{FFFD}", false);
+                }
+            }
+        }
+    }
+
+    fn push_text(&mut self, decoded: &str, last: bool) {
         match &mut self.space_filter {
-            Some(f) => f.push(&decoded, &mut self.text, last),
-            None => self.text.push_str(&decoded),
+            Some(f) => f.push(decoded, &mut self.text, last),
+            None => self.text.push_str(decoded),
         }
     }
 
@@ -588,8 +614,7 @@ impl IngestSession {
     }
 
     fn finish_hashed_as(mut self, input_sha256: String) -> Result<Table> {
-        self.decode(&[], true);
-        self.parse(true)?;
+        self.decode_and_parse(&[], true)?;
         let Some(raw_names) = self.header.take() else {
             return Err(Error::new(ErrorKind::Empty, "the file is empty"));
         };

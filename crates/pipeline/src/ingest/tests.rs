@@ -651,3 +651,19 @@ fn parts_with_many_categories_keep_their_codes() {
         assert_eq!(parts, whole, "split at byte {split}");
     }
 }
+
+#[test]
+fn a_literal_replacement_character_before_the_first_bad_byte_reads_the_same_in_any_slices() {
+    // Found by the fuzzer: the row with its own U+FFFD was skipped when the
+    // bad byte further on came in the same slice, and kept when it came later.
+    let mut bytes = b"\xef\xbb\xbfa,b\n1,x\n2,s\xef\xbf\xbdtosa\n3,y\n".to_vec();
+    bytes.extend_from_slice(b"4,bad\xff\n5,z\n");
+    let whole = read_csv(&bytes, &ReadOptions::default()).unwrap();
+    for size in 1..bytes.len() {
+        assert_eq!(read_in_slices(&bytes, size).unwrap(), whole, "slices of {size} bytes");
+    }
+    assert_eq!(whole.format.encoding, "UTF-8");
+    assert_eq!(whole.columns[1].text(1).as_deref(), Some("s\u{FFFD}tosa"), "a row before the bad byte is kept");
+    let lines: Vec<u64> = whole.row_issues.iter().map(|i| i.line).collect();
+    assert_eq!(lines, [5], "the row with the bad byte is skipped");
+}

@@ -285,8 +285,7 @@ impl IngestSession {
     /// Ends a part read by [`IngestSession::for_part`]: what it read.
     pub fn into_part(mut self) -> Result<Part> {
         let started_with_errors = self.started_with_errors;
-        self.decode(&[], true);
-        self.parse(true)?;
+        self.decode_and_parse(&[], true)?;
         let Store::Typed(builders) = &self.store else {
             return Err(Error::new(ErrorKind::Internal, "a part was read without column kinds"));
         };
