@@ -132,7 +132,7 @@ fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -182,12 +182,13 @@ enum Split {
     Done,
 }
 
-/// Files at least this large are read by two workers side by side when
-/// the page hashes them and the person allows two workers or more (by
-/// default, a machine with two cores or more): the main worker reads up to a line end near the
-/// middle, a second worker (the reader) the rest, and the main worker
-/// absorbs the reader's part (see the pipeline's `ingest::session::part`).
-/// On two cores this halves the parsing; below a few slices the second
+/// Files at least this large are read by two workers side by side when the
+/// page hashes them and the person allows two workers or more (by default,
+/// a machine with two cores or more): the main worker reads up to a line end
+/// near the middle, a second worker (the reader) the rest, and the main
+/// worker absorbs the reader's part (see the pipeline's
+/// `ingest::session::part`). Each worker parses half the file; handing the
+/// part over costs 0.1–0.3 s per 100 MB, and below a few slices the second
 /// worker's start costs more than it saves. Larger files are hashed in the
 /// main worker as the slices pass, which needs every byte there.
 pub const SPLIT_MIN_BYTES: u64 = 4 * SLICE_BYTES;

@@ -457,11 +457,9 @@ fn on_response(state: AppState, worker: usize, response: Response) {
                 next_search_batch(state);
             }
         }
-        Response::Failed { message, .. } => {
-            if running() {
-                abandon();
-                state.fail(message);
-            }
+        Response::Failed { message, .. } if running() => {
+            abandon();
+            state.fail(message);
         }
         _ => {}
     }

@@ -80,10 +80,9 @@ fn model_probabilities_close_to_scikit_learn() {
         let texts = table.columns[t].texts();
         let labelled: Vec<usize> = (0..table.n_rows).filter(|&r| texts[r].is_some()).collect();
         let every = case["every"].as_u64().unwrap() as usize;
-        let (test, train): (Vec<(usize, usize)>, Vec<(usize, usize)>) =
-            labelled.iter().copied().enumerate().partition(|(i, _)| i % every == 0);
-        let rows = |v: &[(usize, usize)]| v.iter().map(|p| p.1).collect::<Vec<_>>();
-        let (train, test) = (rows(&train), rows(&test));
+        // Every `every`-th labelled row is a test row, as the fixture script splits them.
+        let test: Vec<usize> = labelled.iter().copied().step_by(every).collect();
+        let train: Vec<usize> = labelled.iter().enumerate().filter(|(i, _)| i % every != 0).map(|(_, &r)| r).collect();
         let classes = order_labels(labelled.iter().map(|&r| texts[r].as_deref().unwrap()));
         let want_classes: Vec<String> = serde_json::from_value(case["classes"].clone()).unwrap();
         assert_eq!(classes, want_classes);

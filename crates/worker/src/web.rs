@@ -51,12 +51,21 @@ pub struct PipelineWorker {
 /// file's second half took 0.2 s.
 struct Incoming {
     id: u64,
-    _channel: BroadcastChannel,
+    channel: BroadcastChannel,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     /// The part, once it has come.
     part: Option<JsValue>,
     /// The `AbsorbPart` request, if it came before the part.
     waiting: Option<HandlerId>,
+}
+
+impl Drop for Incoming {
+    // The channel would otherwise call the closure after it is freed, if a
+    // part that is no longer expected came after all.
+    fn drop(&mut self) {
+        self.channel.set_onmessage(None);
+        self.channel.close();
+    }
 }
 
 fn part_channel(id: u64) -> Result<BroadcastChannel, JsValue> {
@@ -125,7 +134,7 @@ impl PipelineWorker {
             scope.send_message(PartArrived { id, part: e.data() });
         });
         channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        self.incoming = Some(Incoming { id, _channel: channel, _on_message: on_message, part: None, waiting: None });
+        self.incoming = Some(Incoming { id, channel, _on_message: on_message, part: None, waiting: None });
     }
 
     /// Sends a finished part to the worker that is to absorb it, and tells

@@ -321,14 +321,16 @@ pub(crate) fn sample_is_boolean(values: &[Option<&str>]) -> bool {
     seen.len() == 2 && seen[0].1 != seen[1].1
 }
 
+/// (row, line, text) of a value in a numeric column that is not a number.
+pub(crate) type Stray = (usize, u64, String);
+
 /// Parses numbers as they arrive; values that are not numbers are kept aside
 /// as strays, so the column can still become categorical at the end.
 #[derive(Debug)]
 pub(crate) struct NumericBuilder {
     values: Vec<f64>,
     text: Option<TextBuilder>,
-    /// (row, line, text) of each value that is not a number.
-    strays: Vec<(usize, u64, String)>,
+    strays: Vec<Stray>,
     present: usize,
     parser: ValueParser,
 }
@@ -389,7 +391,7 @@ impl NumericBuilder {
 
     /// The builder's state, for a part of a file read elsewhere: values,
     /// present count, strays (row, line, text) and the text view if it lasted.
-    pub fn parts(&self) -> (&[f64], usize, &[(usize, u64, String)], Option<&Codes>) {
+    pub fn parts(&self) -> (&[f64], usize, &[Stray], Option<&Codes>) {
         (&self.values, self.present, &self.strays, self.text.as_ref().map(TextBuilder::codes))
     }
 
@@ -401,7 +403,7 @@ impl NumericBuilder {
         &mut self,
         values: impl Iterator<Item = f64>,
         present: usize,
-        strays: Vec<(usize, u64, String)>,
+        strays: Vec<Stray>,
         text: Option<&Codes>,
         line_offset: u64,
     ) {
