@@ -211,6 +211,12 @@ impl IngestSession {
         space_filter: Option<SpaceBeforeQuote>,
     ) -> IngestSession {
         let (delimiter, quote) = (format.delimiter as u8, format.quote as u8);
+        let mut csv = csv_core::ReaderBuilder::new().delimiter(delimiter).quote(quote).build();
+        // A fresh CSV parser drops a byte-order mark at the start of its first
+        // input. The decoder has already removed the file's own; past it a
+        // U+FEFF is data, and the parser may first run on any line (the
+        // first with a quote), so one blank line makes it a parser that has read.
+        let _ = csv.read_record(b"\n", &mut [0; 1], &mut [0; 1]);
         IngestSession {
             opts: opts.clone(),
             prev_cr: false,
@@ -218,7 +224,7 @@ impl IngestSession {
             decoder,
             had_errors: false,
             space_filter,
-            csv: csv_core::ReaderBuilder::new().delimiter(delimiter).quote(quote).build(),
+            csv,
             text: String::new(),
             out: vec![0; 4096],
             out_len: 0,

@@ -581,7 +581,7 @@ fn a_file_read_in_two_parts_is_the_file_read_whole() {
         ("strays and missing", b"n,c,d,b\n1,x,2024-01-02,yes\n2,y,2024-02-03,no\n?,x,,yes\n3,z,2024-03-04 10:00,NA\noops,y,2024-05-06,no\n4,,2024-06-07,yes\n".to_vec(), &default),
         ("views", views.into_bytes(), &default),
         ("invalid UTF-8", b"a,b\n1,x\n2,caf\xe9\n3,\xef\xbf\xbd\n4,y\n".to_vec(), &utf8),
-        ("BOM and one mid-file", "\u{feff}a,b\n1,x\n\u{feff}2,y\n\"\u{feff}3\",z\n\u{feff}4,\"z\"\n".as_bytes().to_vec(), &default),
+        ("BOM and one mid-file", "\u{feff}a,b\n1,x\n\u{feff}2,y\n\"\u{feff}3\",z\n\u{feff}4,\"z\"\n\u{feff}".as_bytes().to_vec(), &default),
     ];
     for (name, bytes, opts) in &cases {
         let line_ends: Vec<usize> = (0..bytes.len()).filter(|&i| bytes[i] == b'\n').map(|i| i + 1).collect();
@@ -666,4 +666,17 @@ fn a_literal_replacement_character_before_the_first_bad_byte_reads_the_same_in_a
     assert_eq!(whole.columns[1].text(1).as_deref(), Some("s\u{FFFD}tosa"), "a row before the bad byte is kept");
     let lines: Vec<u64> = whole.row_issues.iter().map(|i| i.line).collect();
     assert_eq!(lines, [5], "the row with the bad byte is skipped");
+}
+
+#[test]
+fn a_byte_order_mark_mid_file_is_data_whether_or_not_the_csv_parser_has_run() {
+    // Found by the fuzzer: csv_core drops a BOM at the start of its first
+    // input, and mid-file it first runs on the first line with a quote.
+    let t = read_csv("a,b\n1,x\n\u{feff}2,\"y\"\n".as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(t.columns[0].text(1).as_deref(), Some("\u{feff}2"));
+    let t = read_csv("a,b\n1,\"x\"\n\u{feff}2,\"y\"\n".as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(t.columns[0].text(1).as_deref(), Some("\u{feff}2"));
+    // The file's own BOM is still no part of the first name.
+    let t = read_csv("\u{feff}\"a\",b\n1,x\n".as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(t.columns[0].original_name, "a");
 }

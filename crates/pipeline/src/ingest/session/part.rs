@@ -270,9 +270,6 @@ impl IngestSession {
         // Mid-file, a byte-order mark is data: no BOM handling in the decoder.
         let mut session =
             IngestSession::blank(&spec.opts, spec.format.clone(), UTF_8.new_decoder_without_bom_handling(), None);
-        // A fresh CSV parser drops a byte-order mark at the start of its
-        // first input; one blank line makes it a parser that has read before.
-        let _ = session.csv.read_record(b"\n", &mut [0; 1], &mut [0; 1]);
         session.header = Some(spec.header.clone());
         session.width = spec.header.len();
         session.store = Store::Typed(builders);
