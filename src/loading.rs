@@ -6,10 +6,12 @@
 //! (Reading in the page instead, asynchronously while the worker parsed, and
 //! handing over JavaScript arrays measured slower: 1.2–1.6 s against
 //! 1.07–1.10 s for 100 MB, the page's thread and the copies competing for
-//! two cores.) Meanwhile the page has the browser hash the file (natively,
-//! on another thread) and hands the digest over with `Finish`. Neither side
-//! keeps the whole file in memory, except the browser's hash of a file up
-//! to [`HASH_IN_PAGE_MAX`].
+//! two cores.) A large file is read by two workers side by side (see
+//! [`SPLIT_MIN_BYTES`]). Once the slices are read, the browser hashes the
+//! file (natively, in `hash-worker.js`), and the digest goes over with
+//! `Finish` or, if it comes later, with `Digest`. Neither side keeps the
+//! whole file in memory, except the browser's hash of a file up to
+//! [`BROWSER_HASH_MAX`].
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -64,9 +66,9 @@ impl Source {
     }
 }
 
-/// Files up to this size are hashed by the browser in the page; larger ones
-/// by the worker as the slices pass (the browser's hash needs the whole file in memory).
-pub const HASH_IN_PAGE_MAX: u64 = 256 << 20;
+/// Files up to this size are hashed by the browser; larger ones by the
+/// worker as the slices pass (the browser's hash needs the whole file in memory).
+pub const BROWSER_HASH_MAX: u64 = 256 << 20;
 
 /// The browser's hash of the file loaded last.
 #[derive(Clone)]
@@ -173,6 +175,8 @@ enum Split {
     Starting,
     /// The reader reads from `start`: where its next slice starts, slices unanswered, progress.
     Reading { offset: u64, in_flight: usize, bytes: u64, rows: usize, memory: u64 },
+    /// The reader has read its last slice and is asked to send its part; its progress.
+    Finishing { bytes: u64, rows: usize, memory: u64 },
     /// The reader has sent its part to the main worker, which is to take it
     /// once all its own slices are asked for; the part's size.
     Ready { bytes: u64, rows: usize },
@@ -254,7 +258,7 @@ fn reader_send(state: AppState, request: Request) {
 /// Stops the reader's part, if one is under way; its answers until the
 /// `Cancelled` are then dropped.
 fn stop_reader(state: AppState, split: &Split) {
-    if matches!(split, Split::Starting | Split::Reading { .. }) {
+    if matches!(split, Split::Starting | Split::Reading { .. } | Split::Finishing { .. }) {
         READER_STALE.with(|s| s.set(s.get() + 1));
         reader_send(state, Request::Cancel);
     }
@@ -327,7 +331,7 @@ fn now_ms() -> f64 {
 pub fn load(state: AppState, name: String, source: Source) {
     LOADS.with(|l| l.set(l.get() + 1));
     let hash_in_page = match &source {
-        Source::File(f) if source.size() <= HASH_IN_PAGE_MAX => Some(f.clone()),
+        Source::File(f) if source.size() <= BROWSER_HASH_MAX => Some(f.clone()),
         _ => None,
     };
     DIGEST.with(|d| *d.borrow_mut() = hash_in_page.map_or(Digest::InWorker, Digest::Unstarted));
@@ -373,13 +377,11 @@ fn finish(state: AppState) {
     match DIGEST.with(|d| d.borrow().clone()) {
         Digest::InWorker => state.send(Request::Finish { sha256: None }),
         Digest::Ready(h) => state.send(Request::Finish { sha256: Some(h) }),
-        Digest::Unstarted(file) => {
-            // Hashed only now, so the hash does not take a core from the read.
-            start_hash(state, file);
-            DIGEST_OWED.with(|o| o.set(true));
-            state.send(Request::Finish { sha256: None });
-        }
-        Digest::Pending => {
+        digest @ (Digest::Unstarted(_) | Digest::Pending) => {
+            if let Digest::Unstarted(file) = digest {
+                // Hashed only now, so the hash does not take a core from the read.
+                start_hash(state, file);
+            }
             DIGEST_OWED.with(|o| o.set(true));
             state.send(Request::Finish { sha256: None });
         }
@@ -409,13 +411,13 @@ pub fn reread(state: AppState) {
     let total = source.size();
     GENERATION.with(|g| g.set(g.get() + 1));
     READ_STARTED.with(|r| r.set(Some((now_ms(), total))));
-    let in_page_hash = DIGEST.with(|d| !matches!(*d.borrow(), Digest::InWorker));
+    let browser_hashes = DIGEST.with(|d| !matches!(*d.borrow(), Digest::InWorker));
     READ_WORKERS.with(|w| w.set(1));
     // The person's number of workers (by default the machine's cores, up to
     // four) says whether a second may read.
     let split = if matches!(source, Source::File(_))
         && total >= SPLIT_MIN_BYTES
-        && in_page_hash
+        && browser_hashes
         && state.workers.get_untracked() >= 2
     {
         Split::Ask
@@ -455,7 +457,7 @@ pub fn reread(state: AppState) {
         elapsed_ms: 0.0,
         memory_bytes: 0,
     }));
-    state.send(source.begin(name, read, in_page_hash));
+    state.send(source.begin(name, read, browser_hashes));
 }
 
 /// Asks for the transfer to stop before the next slice.
@@ -563,7 +565,7 @@ fn on_reader_response(state: AppState, response: Response) {
                 *in_flight = in_flight.saturating_sub(1);
                 (*bytes, *r, *memory) = (bytes_read, rows, memory_bytes);
             }
-            (Response::PartSent { bytes_read, rows }, Split::Reading { .. }) => {
+            (Response::PartSent { bytes_read, rows }, Split::Finishing { .. }) => {
                 t.split = Split::Ready { bytes: bytes_read, rows }
             }
             // No line start near the middle, or the reader failed: the main worker reads on alone.
@@ -573,7 +575,7 @@ fn on_reader_response(state: AppState, response: Response) {
             }
         }
         // Keep two of the reader's slices in flight, then end its part.
-        if let Split::Reading { offset, in_flight, .. } = &mut t.split {
+        if let Split::Reading { offset, in_flight, bytes, rows, memory } = &mut t.split {
             while *in_flight < IN_FLIGHT && *offset < total && !t.cancel {
                 let end = (*offset + SLICE_BYTES).min(total);
                 requests.push(Request::ChunkAt { start: *offset, end });
@@ -582,8 +584,7 @@ fn on_reader_response(state: AppState, response: Response) {
             }
             if *offset >= total && *in_flight == 0 {
                 requests.push(Request::FinishPart);
-                // Nothing more is asked of the reader; only its part is awaited.
-                *in_flight = usize::MAX;
+                t.split = Split::Finishing { bytes: *bytes, rows: *rows, memory: *memory };
             }
         }
     });
@@ -602,7 +603,9 @@ fn step(state: AppState) {
             // Both workers' memory while the reader reads: its part is what
             // it holds, and then moves to the main worker.
             let (bytes, rows, memory) = match &t.split {
-                Split::Reading { bytes, rows, memory, .. } => (t.bytes + bytes, t.rows + rows, t.memory + memory),
+                Split::Reading { bytes, rows, memory, .. } | Split::Finishing { bytes, rows, memory } => {
+                    (t.bytes + bytes, t.rows + rows, t.memory + memory)
+                }
                 Split::Ready { bytes, rows } => (t.bytes + bytes, t.rows + rows, t.memory),
                 _ => (t.bytes, t.rows, t.memory),
             };

@@ -102,8 +102,15 @@ impl Worker for PipelineWorker {
     }
 
     fn received(&mut self, scope: &WorkerScope<Self>, request: Request, id: HandlerId) {
-        if let Request::Split { id: tag } = &request {
-            self.expect_part(scope, *tag);
+        let split_tag = match &request {
+            Request::Split { id } => Some(*id),
+            _ => None,
+        };
+        if matches!(request, Request::Cancel) {
+            // An `AbsorbPart` still waiting for its part is over too.
+            if let Some(handler) = self.incoming.take().and_then(|mut i| i.waiting.take()) {
+                scope.respond(handler, Response::Cancelled);
+            }
         }
         let request = match self.read_file_request(request, id) {
             Ok(Some(r)) => r,
@@ -118,6 +125,14 @@ impl Worker for PipelineWorker {
         match &mut response {
             Response::Progress { memory_bytes, .. } => *memory_bytes = wasm_memory_bytes(),
             Response::Part(_) => response = self.send_part(response),
+            // Listening before the answer goes out: the page starts the
+            // reader only on the answer, so the part cannot come first.
+            Response::Split(spec) => {
+                self.incoming = None;
+                if let (Some(_), Some(tag)) = (spec, split_tag) {
+                    self.expect_part(scope, tag);
+                }
+            }
             _ => {}
         }
         scope.respond(id, response);
@@ -125,9 +140,8 @@ impl Worker for PipelineWorker {
 }
 
 impl PipelineWorker {
-    /// Listens for the part tagged `id`, forgetting any other.
+    /// Listens for the part tagged `id`.
     fn expect_part(&mut self, scope: &WorkerScope<Self>, id: u64) {
-        self.incoming = None;
         let Ok(channel) = part_channel(id) else { return };
         let scope = scope.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
