@@ -311,7 +311,7 @@ test('a 200 MB file: the progress bar moves and Cancel stops the reading', async
 test('a 34 MB file read by two workers side by side is the file the CLI reads: the same model.json', async () => {
   // Generated here, not committed. Quoted fields with commas and line ends
   // near both ends (not where the file is split), a blank line, a stray
-  // token and a short row in the second half, so the second worker's line
+  // token and a short row in the reader's part (the last quarter), so its line
   // numbers and strays must be shifted right.
   const file = path.join(os.tmpdir(), 'glassbox-e2e-split.csv');
   const rows = 460_000;

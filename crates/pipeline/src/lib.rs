@@ -15,6 +15,7 @@
 
 pub mod boosting;
 pub mod control;
+pub mod distinct;
 pub mod error;
 pub mod features;
 pub mod ingest;

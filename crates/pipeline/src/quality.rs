@@ -138,7 +138,7 @@ pub fn column_flags(col: &Column) -> Vec<Flag> {
 /// equal to missing). Rows are compared by a 64-bit hash of their values; a
 /// collision would need about four billion rows to be likely.
 pub fn duplicate_rows(table: &crate::ingest::Table) -> usize {
-    // Column by column into one hash per row, then sorted: hashing row by
+    // Column by column into one hash per row, then counted: hashing row by
     // row into a set took 0.15 s of a 2.6-million-row summary, in cache misses.
     let mut hashes = vec![0u64; table.n_rows];
     for c in &table.columns {
@@ -151,8 +151,7 @@ pub fn duplicate_rows(table: &crate::ingest::Table) -> usize {
             *h = mix(*h, cell(r));
         }
     }
-    hashes.sort_unstable();
-    hashes.windows(2).filter(|w| w[0] == w[1]).count()
+    table.n_rows - crate::distinct::count_distinct(hashes)
 }
 
 /// One step of a 64-bit hash over a row's cells (the multiply-rotate of

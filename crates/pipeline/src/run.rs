@@ -56,7 +56,12 @@ const TOP_CATEGORIES: usize = 3;
 /// A small histogram of a numbers column, and its range.
 fn histogram(c: &crate::ingest::Column) -> (Vec<usize>, Option<(f64, f64)>) {
     let values = (0..c.len()).filter_map(|i| c.number(i));
-    let (lo, hi) = values.clone().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    // Compared, not `f64::min`: in wasm that is a call to libm's `fmin` per
+    // value (its NaN rules), 13 ms of a 100 MB file's summary; these values
+    // hold no NaN.
+    let (lo, hi) = values.clone().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (if v < lo { v } else { lo }, if v > hi { v } else { hi })
+    });
     if lo > hi {
         return (Vec::new(), None);
     }
