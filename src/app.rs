@@ -170,6 +170,7 @@ impl AppState {
                 }
                 self.read_stats.set(loading::read_done());
                 self.inspection.set(Some(Arc::new(inspection)));
+                loading::on_inspected(self);
             }
             Response::Trained(mut outcome) => {
                 // A forest grown by the pool: its fit time is the pool's.

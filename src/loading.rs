@@ -75,7 +75,7 @@ pub const BROWSER_HASH_MAX: u64 = 256 << 20;
 enum Digest {
     /// The worker hashes this file itself.
     InWorker,
-    /// The browser is to hash this file, once it is read.
+    /// The browser is to hash this file, once it is read and summarised.
     Unstarted(web_sys::File),
     Pending,
     Ready(String),
@@ -377,11 +377,7 @@ fn finish(state: AppState) {
     match DIGEST.with(|d| d.borrow().clone()) {
         Digest::InWorker => state.send(Request::Finish { sha256: None }),
         Digest::Ready(h) => state.send(Request::Finish { sha256: Some(h) }),
-        digest @ (Digest::Unstarted(_) | Digest::Pending) => {
-            if let Digest::Unstarted(file) = digest {
-                // Hashed only now, so the hash does not take a core from the read.
-                start_hash(state, file);
-            }
+        Digest::Unstarted(_) | Digest::Pending => {
             DIGEST_OWED.with(|o| o.set(true));
             state.send(Request::Finish { sha256: None });
         }
@@ -389,6 +385,20 @@ fn finish(state: AppState) {
             state.send(Request::Cancel);
             state.fail(e);
         }
+    }
+}
+
+/// The summary of a read has arrived: the browser hashes the file now if
+/// it has not yet. Not earlier: during the read the hash took a core from
+/// the parsing, and during the finish and summary (distinct counts, the
+/// duplicate-row hash) it slowed them by half; the person reads the schema
+/// meanwhile, and training waits for the hash (see [`unless_hash_owed`]).
+pub fn on_inspected(state: AppState) {
+    if let Some(file) = DIGEST.with(|d| match &*d.borrow() {
+        Digest::Unstarted(file) => Some(file.clone()),
+        _ => None,
+    }) {
+        start_hash(state, file);
     }
 }
 

@@ -85,8 +85,9 @@ pub enum Request {
     Split { id: u64 },
     /// Start reading a later part of a file, from byte `start` (just after a
     /// line end), the way `spec` says; its bytes then come as `Chunk`s.
-    /// Answered with `PartBegun`. Needs no hash: the file's first reader has it.
-    BeginPart { spec: PartSpec, start: u64 },
+    /// Answered with `PartBegun`. Needs no hash: the file's first reader has
+    /// it. `bytes`: the part's size, to make room for its rows (0 if unknown).
+    BeginPart { spec: PartSpec, start: u64, bytes: u64 },
     /// Begin a part of a `File` the worker reads itself, at the first line
     /// start at or after byte `from` (wasm only: the web layer finds it and
     /// turns this into `BeginPart`).
@@ -205,6 +206,8 @@ struct Reading {
     part: bool,
     /// The file's hash comes from the caller, with `Finish` or later.
     hash_given: bool,
+    /// The columns have room for the whole file (or part).
+    reserved: bool,
 }
 
 /// The worker's state: the file being read, or the table read last.
@@ -255,8 +258,14 @@ impl Engine {
                         if sha256_given {
                             session.hash_elsewhere();
                         }
-                        self.reading =
-                            Some(Reading { session, file_name, total_bytes, part: false, hash_given: sha256_given });
+                        self.reading = Some(Reading {
+                            session,
+                            file_name,
+                            total_bytes,
+                            part: false,
+                            hash_given: sha256_given,
+                            reserved: false,
+                        });
                         Response::Progress { bytes_read: 0, rows: 0, memory_bytes: 0 }
                     }
                     Err(e) => Response::failed(e),
@@ -270,6 +279,10 @@ impl Engine {
                     ));
                 };
                 let result = r.session.feed(&bytes).and_then(|()| check_budget(r));
+                // Once the first slice shows the table fits and how many bytes a row takes.
+                if result.is_ok() && !r.reserved && r.session.bytes_read() >= 4 << 20 {
+                    r.reserved = r.session.reserve_for(r.total_bytes);
+                }
                 match result {
                     Ok(()) => Response::Progress {
                         bytes_read: r.session.bytes_read(),
@@ -285,14 +298,20 @@ impl Engine {
             Request::Split { .. } => {
                 Response::Split(self.reading.as_ref().filter(|r| !r.part).and_then(|r| r.session.part_spec()))
             }
-            Request::BeginPart { spec, start } => {
+            Request::BeginPart { spec, start, bytes } => {
                 self.reading = None;
                 self.table = None;
                 match IngestSession::for_part(&spec) {
                     Ok(session) => {
                         let file_name = String::new();
-                        self.reading =
-                            Some(Reading { session, file_name, total_bytes: 0, part: true, hash_given: true });
+                        self.reading = Some(Reading {
+                            session,
+                            file_name,
+                            total_bytes: bytes,
+                            part: true,
+                            hash_given: true,
+                            reserved: false,
+                        });
                         Response::PartBegun { start }
                     }
                     Err(e) => Response::failed(e),
@@ -613,7 +632,7 @@ mod tests {
             let Response::Split(Some(spec)) = main.handle(Request::Split { id: 1 }) else { panic!("no split") };
             let start64 = start as u64;
             assert_eq!(
-                helper.handle(Request::BeginPart { spec, start: start64 }),
+                helper.handle(Request::BeginPart { spec, start: start64, bytes: csv.len() as u64 - start64 }),
                 Response::PartBegun { start: start64 }
             );
             helper.handle(Request::Chunk { bytes: csv[start..].to_vec() });

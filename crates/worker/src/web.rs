@@ -184,9 +184,10 @@ impl PipelineWorker {
             }
             Request::BeginPartFile { file, spec, from, id } => {
                 let start = line_start_from(&file, from)?;
+                let bytes = (file.size() as u64).saturating_sub(start);
                 self.file = Some(file);
                 self.part_for = Some(id);
-                Request::BeginPart { spec, start }
+                Request::BeginPart { spec, start, bytes }
             }
             Request::AbsorbPart { id } => {
                 let Some(incoming) = self.incoming.as_mut().filter(|i| i.id == id) else {

@@ -233,6 +233,16 @@ impl TextBuilder {
         &self.codes
     }
 
+    /// Room for `more` codes without growing.
+    pub fn reserve(&mut self, more: usize) {
+        self.codes.codes.reserve_exact(more);
+    }
+
+    #[cfg(test)]
+    pub fn capacity(&self) -> usize {
+        self.codes.codes.capacity()
+    }
+
     pub fn finish(self) -> Codes {
         self.codes
     }
@@ -349,6 +359,17 @@ impl NumericBuilder {
             b.push(*v, line);
         }
         b
+    }
+
+    /// Room for `more` values without growing. The text view is left to
+    /// grow: most columns with many rows drop it.
+    pub fn reserve(&mut self, more: usize) {
+        self.values.reserve_exact(more);
+    }
+
+    #[cfg(test)]
+    pub fn capacity(&self) -> usize {
+        self.values.capacity()
     }
 
     pub fn push(&mut self, value: Option<&str>, line: u64) {

@@ -313,8 +313,12 @@ const SLICE_BYTES: usize = 1 << 20;
 pub fn read_csv(bytes: &[u8], opts: &ReadOptions) -> Result<Table> {
     let mut session = IngestSession::new(&bytes[..bytes.len().min(SNIFF_BYTES)], opts)?;
     // Slices keep the decode buffer small and in cache, as in the browser.
+    let mut reserved = false;
     for slice in bytes.chunks(SLICE_BYTES) {
         session.feed(slice)?;
+        if !reserved {
+            reserved = session.reserve_for(bytes.len() as u64);
+        }
     }
     session.finish()
 }
