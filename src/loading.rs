@@ -171,7 +171,7 @@ enum Split {
     Ask,
     /// The main worker has been asked.
     Asked,
-    /// The reader looks for a line start near the middle; the main worker's slices wait there.
+    /// The reader looks for a line start past the middle; the main worker's slices wait there.
     Starting,
     /// The reader reads from `start`: where its next slice starts, slices unanswered, progress.
     Reading { offset: u64, in_flight: usize, bytes: u64, rows: usize, memory: u64 },
@@ -189,10 +189,10 @@ enum Split {
 /// Files at least this large are read by two workers side by side when the
 /// page hashes them and the person allows two workers or more (by default,
 /// a machine with two cores or more): the main worker reads up to a line end
-/// near the middle, a second worker (the reader) the rest, and the main
+/// past the middle, a second worker (the reader) the rest, and the main
 /// worker absorbs the reader's part (see the pipeline's
-/// `ingest::session::part`). Each worker parses half the file; handing the
-/// part over costs 0.1–0.3 s per 100 MB, and below a few slices the second
+/// `ingest::session::part`). Each worker parses about half the file;
+/// handing the part over costs 0.05–0.15 s per 100 MB, and below a few slices the second
 /// worker's start costs more than it saves. Larger files are hashed in the
 /// main worker as the slices pass, which needs every byte there.
 pub const SPLIT_MIN_BYTES: u64 = 4 * SLICE_BYTES;
@@ -513,7 +513,7 @@ pub fn on_progress(state: AppState, bytes_read: u64, rows: usize, memory_bytes: 
     }
 }
 
-/// The main worker's answer to `Split`: start the reader near the middle, or read alone.
+/// The main worker's answer to `Split`: start the reader past the middle, or read alone.
 pub fn on_split(state: AppState, spec: Option<PartSpec>) {
     let start = TRANSFER.with(|t| {
         let mut t = t.borrow_mut();
@@ -583,7 +583,7 @@ fn on_reader_response(state: AppState, response: Response) {
             (Response::PartSent { bytes_read, rows }, Split::Finishing { .. }) => {
                 t.split = Split::Ready { bytes: bytes_read, rows }
             }
-            // No line start near the middle, or the reader failed: the main worker reads on alone.
+            // No line start past the middle, or the reader failed: the main worker reads on alone.
             _ => {
                 t.split = Split::Off;
                 t.end = total;

@@ -1,7 +1,8 @@
 //! Fuzzes the ingest entry point: any bytes, read whole and in slices, must
 //! give a table or an error, never a panic or a hang, and the slices must
 //! agree with the whole. Read in two parts, as the browser's two workers
-//! read a large file, they must agree with one session too.
+//! read a large file (with room made for the whole file after the first
+//! part of it), they must agree with one session too.
 #![no_main]
 
 use glassbox_pipeline::ingest::{read_csv, IngestSession, ReadOptions};
@@ -55,6 +56,9 @@ fn two_parts(data: &[u8], opts: &ReadOptions) {
         s.finish_with_sha256(sha.clone())
     });
     let parts = start(data).and_then(|mut s| {
+        // As the browser's main worker does after its first slice: room for
+        // the whole file, which must change nothing in the table.
+        s.reserve_for(data.len() as u64);
         let Some(spec) = s.part_spec() else {
             s.feed(&data[typed_at..])?;
             return s.finish_with_sha256(sha.clone());

@@ -235,7 +235,7 @@ impl TextBuilder {
 
     /// Room for `more` codes without growing.
     pub fn reserve(&mut self, more: usize) {
-        self.codes.codes.reserve_exact(more);
+        let _ = self.codes.codes.try_reserve_exact(more);
     }
 
     #[cfg(test)]
@@ -364,7 +364,7 @@ impl NumericBuilder {
     /// Room for `more` values without growing. The text view is left to
     /// grow: most columns with many rows drop it.
     pub fn reserve(&mut self, more: usize) {
-        self.values.reserve_exact(more);
+        let _ = self.values.try_reserve_exact(more);
     }
 
     #[cfg(test)]

@@ -268,6 +268,9 @@ impl IngestSession {
     /// absorbing half of a 100 MB file took), and the last one can leave
     /// half its room unused. Call it once the kinds are decided and the
     /// whole table is known to fit; a low estimate only means one more copy.
+    /// Room that cannot be had is not taken (`try_reserve`): a file whose
+    /// first rows are far shorter than the rest overestimates, and the
+    /// columns then grow as they would have.
     /// Returns whether it could estimate (the kinds are decided, rows read).
     pub fn reserve_for(&mut self, total_bytes: u64) -> bool {
         let Store::Typed(builders) = &mut self.store else { return false };
@@ -283,8 +286,8 @@ impl IngestSession {
                 Builder::Text(t) => t.reserve(more),
             }
         }
-        self.lines.reserve_exact(more);
-        self.records.reserve_exact(more);
+        let _ = self.lines.try_reserve_exact(more);
+        let _ = self.records.try_reserve_exact(more);
         true
     }
 
