@@ -55,7 +55,7 @@ const TOP_CATEGORIES: usize = 3;
 
 /// A small histogram of a numbers column, and its range.
 fn histogram(c: &crate::ingest::Column) -> (Vec<usize>, Option<(f64, f64)>) {
-    let values = (0..c.len()).filter_map(|i| c.number(i));
+    let values = c.numbers().unwrap_or_default().iter().copied().filter(|v| !v.is_nan());
     // Compared, not `f64::min`: in wasm that is a call to libm's `fmin` per
     // value (its NaN rules), 13 ms of a 100 MB file's summary; these values
     // hold no NaN.
@@ -65,12 +65,31 @@ fn histogram(c: &crate::ingest::Column) -> (Vec<usize>, Option<(f64, f64)>) {
     if lo > hi {
         return (Vec::new(), None);
     }
-    let mut bins = vec![0usize; HISTOGRAM_BINS];
     let width = (hi - lo) / HISTOGRAM_BINS as f64;
-    for v in values {
-        let k = if width > 0.0 { (((v - lo) / width) as usize).min(HISTOGRAM_BINS - 1) } else { 0 };
-        bins[k] += 1;
+    if width == 0.0 {
+        let mut bins = vec![0usize; HISTOGRAM_BINS];
+        bins[0] = values.count();
+        return (bins, Some((lo, hi)));
     }
+    // Four sets of counters, one per lane: with one, runs of values in the
+    // same bin waited on each other's increments. Natively the mixed 100 MB
+    // file's histograms took 76 of its 188 ms summary, now 60 of 172; the
+    // division stays, as multiplying by the inverse moves values on bin edges.
+    let bin = |v: f64| (((v - lo) / width) as usize).min(HISTOGRAM_BINS - 1);
+    let mut lanes = [[0usize; HISTOGRAM_BINS]; 4];
+    let numbers = c.numbers().unwrap_or_default();
+    let mut quads = numbers.chunks_exact(4);
+    for q in &mut quads {
+        for (lane, &v) in lanes.iter_mut().zip(q) {
+            if !v.is_nan() {
+                lane[bin(v)] += 1;
+            }
+        }
+    }
+    for &v in quads.remainder().iter().filter(|v| !v.is_nan()) {
+        lanes[0][bin(v)] += 1;
+    }
+    let bins = (0..HISTOGRAM_BINS).map(|k| lanes.iter().map(|l| l[k]).sum()).collect();
     (bins, Some((lo, hi)))
 }
 
@@ -1364,5 +1383,27 @@ mod tests {
         assert_eq!(i.columns[0].range, Some((1.0, 3.0)));
         assert_eq!((i.columns[0].histogram[0], i.columns[0].histogram[HISTOGRAM_BINS - 1]), (1, 1));
         assert_eq!(i.columns[1].top, vec![("x".to_string(), 2), ("y".to_string(), 1)]);
+    }
+
+    /// Counted in four lanes and a remainder: the same bins as counting one
+    /// value at a time, missing values left out, edges included.
+    #[test]
+    fn histograms_count_every_present_value_once() {
+        let values: Vec<Option<f64>> =
+            (0..1003).map(|i| if i % 17 == 5 { None } else { Some(f64::from((i * 37) % 101)) }).collect();
+        let mut csv = String::from("v\n");
+        for v in &values {
+            csv.push_str(&v.map(|v| v.to_string()).unwrap_or_default());
+            csv.push('\n');
+        }
+        let i = inspect(csv.as_bytes(), &ReadOptions::default(), None).unwrap();
+        let (lo, hi) = i.columns[0].range.unwrap();
+        let width = (hi - lo) / HISTOGRAM_BINS as f64;
+        let mut expected = vec![0usize; HISTOGRAM_BINS];
+        for v in values.iter().flatten() {
+            expected[(((v - lo) / width) as usize).min(HISTOGRAM_BINS - 1)] += 1;
+        }
+        assert_eq!(i.columns[0].histogram, expected);
+        assert_eq!(expected.iter().sum::<usize>(), values.iter().flatten().count());
     }
 }

@@ -102,6 +102,16 @@ impl Column {
         self.missing
     }
 
+    /// Every value of a numeric column, NaN where missing; `None` when
+    /// categorical. For passes over a whole column, which `number(i)` per
+    /// row slowed by matching the column's kind at every row.
+    pub fn numbers(&self) -> Option<&[f64]> {
+        match &self.data {
+            ColumnData::Numeric { values, .. } => Some(values),
+            ColumnData::Categorical(_) => None,
+        }
+    }
+
     /// The value of row `i` in a numeric column; `None` when missing or categorical.
     pub fn number(&self, i: usize) -> Option<f64> {
         match &self.data {
