@@ -15,6 +15,12 @@
 //! assert_eq!(count_distinct(vec![3, 1, 3, 0, 7, 0]), 4);
 //! ```
 
+/// The key of a present float: its bits identify it exactly, once -0.0 is
+/// folded into 0.0.
+pub fn float_key(v: f64) -> u64 {
+    (v + 0.0).to_bits()
+}
+
 /// Keys per part: a table of twice as many 8-byte slots is 2 MB.
 const PART_KEYS: usize = 1 << 17;
 

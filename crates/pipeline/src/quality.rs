@@ -148,7 +148,7 @@ pub fn duplicate_rows(table: &crate::ingest::Table) -> usize {
             }
         } else if let Some(values) = c.numbers() {
             for (h, &v) in hashes.iter_mut().zip(values) {
-                *h = mix(*h, if v.is_nan() { u64::MAX } else { (v + 0.0).to_bits() });
+                *h = mix(*h, if v.is_nan() { u64::MAX } else { crate::distinct::float_key(v) });
             }
         }
     }

@@ -280,7 +280,7 @@ impl Engine {
                 };
                 let result = r.session.feed(&bytes).and_then(|()| check_budget(r));
                 // Once the first slice shows the table fits and how many bytes a row takes.
-                if result.is_ok() && !r.reserved && r.session.bytes_read() >= 4 << 20 {
+                if result.is_ok() && !r.reserved && r.session.bytes_read() >= ESTIMATE_MIN_BYTES {
                     r.reserved = r.session.reserve_for(r.total_bytes);
                 }
                 match result {
@@ -451,13 +451,17 @@ impl SingleThreaded<'_> {
     }
 }
 
+/// Bytes read before the table so far says how large the whole will be (for
+/// the memory check, and the room reserved for the rows).
+const ESTIMATE_MIN_BYTES: u64 = 4 << 20;
+
 /// Stops a file that will not fit before it uses up the tab's memory: the
 /// table so far, scaled to the whole file, against [`TABLE_BUDGET_BYTES`].
 fn check_budget(r: &Reading) -> glassbox_pipeline::Result<()> {
     let read = r.session.bytes_read();
     // Below a few megabytes the projection is noise. A part is checked by
     // the worker that absorbs it.
-    if r.part || read < 4 << 20 || r.total_bytes <= read {
+    if r.part || read < ESTIMATE_MIN_BYTES || r.total_bytes <= read {
         return Ok(());
     }
     let projected = r.session.table_bytes() as f64 * r.total_bytes as f64 / read as f64;

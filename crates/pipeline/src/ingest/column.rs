@@ -163,9 +163,8 @@ impl Column {
                 let missing = values.iter().filter(|v| v.is_nan()).count();
                 let distinct = match text {
                     Some(t) => t.dictionary.len(),
-                    // Bits identify a float exactly; -0.0 is folded into 0.0 first.
                     None => crate::distinct::count_distinct(
-                        values.iter().filter(|v| !v.is_nan()).map(|v| (v + 0.0).to_bits()).collect(),
+                        values.iter().filter(|v| !v.is_nan()).map(|&v| crate::distinct::float_key(v)).collect(),
                     ),
                 };
                 (missing, distinct)
