@@ -1,7 +1,9 @@
-//! The Glassbox pipeline core.
+//! The Glassbox pipeline: the composer of the six modules.
 //!
-//! Bytes and plain structs in, values out: no I/O, no browser, no charts. The
-//! same code runs natively in the `glassbox` CLI and as WebAssembly in the
+//! It knows the workflow's order (read, prepare, search, validate, fit,
+//! evaluate, assemble the model file) and nothing else does; each module
+//! is a crate of its own behind its contract. Bytes and plain structs in,
+//! values out: no I/O, no browser, no charts. The same code runs natively in the `glassbox` CLI and as WebAssembly in the
 //! app's Web Worker, and for a given input, settings and seed it returns the
 //! same numbers in both.
 //!
@@ -13,31 +15,28 @@
 //! assert_eq!(out.test_rows().len(), 2);
 //! ```
 
-pub mod boosting;
-pub mod control;
-pub mod distinct;
-pub mod error;
-pub mod features;
-pub mod ingest;
-pub mod labels;
-pub mod metrics;
-pub mod model;
-pub mod model_file;
-pub mod optim;
-pub mod quality;
 pub mod run;
-pub mod search;
-pub mod split;
-pub mod trees;
-pub mod validate;
+
+// The modules' crates under the paths the worker, the CLI, the report and
+// the app have always used, so moving code between crates changes no caller.
+pub use glassbox_core::{control, distinct, error, labels, split};
+pub use glassbox_evaluate::{metrics, validate};
+pub use glassbox_features as features;
+pub use glassbox_ingest::quality;
+pub use glassbox_serve::model_file;
+pub use glassbox_train::{boosting, model, optim, search, trees};
+
+/// Ingest: the reading of CSV bytes (`glassbox_ingest`) and the table every
+/// module shares (`glassbox_core::table`), under one path.
+pub mod ingest {
+    pub use glassbox_ingest::*;
+}
 
 pub use control::{Control, Progress};
 pub use error::{Error, ErrorKind, Result};
 pub use model_file::ModelFile;
 pub use run::{inspect, inspect_table, predict, train, train_table, Inspection, Prediction, TrainOutcome, TrainSpec};
-
-/// The Glassbox version written into model files and reports.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub use glassbox_serve::VERSION;
 
 #[cfg(test)]
 mod determinism {

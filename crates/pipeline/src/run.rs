@@ -20,6 +20,7 @@ use crate::model_file::{ModelFile, Provenance, Schema, SchemaColumn, FORMAT_VERS
 use crate::quality::{self, Flag};
 use crate::split::stratified_split;
 use crate::validate;
+pub use glassbox_serve::predict::{predict, PredictedRow, Prediction};
 
 /// Column names that are preselected as the target when present.
 const LIKELY_TARGETS: [&str; 6] = ["diagnosis", "species", "target", "label", "class", "y"];
@@ -597,19 +598,62 @@ fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
 }
 
 impl Prepared {
-    /// The validation problem on these training rows.
-    fn problem<'a>(&'a self, table: &'a Table, model: &'a ModelSpec, spec: &'a TrainSpec) -> validate::Problem<'a> {
-        validate::Problem {
-            table,
+    /// What validation refits in every fold: the run's features and `model`.
+    fn learner<'a>(&'a self, model: &'a ModelSpec, spec: &'a TrainSpec) -> Learner<'a> {
+        Learner {
             feature_columns: &self.feature_columns,
-            rows: &self.train_rows,
-            y: &self.y_train,
             n_classes: self.classes.len(),
-            spec: model,
+            model,
             features: &spec.features,
             balanced: spec.balanced,
         }
     }
+
+    /// The validation problem of `learner` on these training rows.
+    fn problem<'a>(&'a self, table: &'a Table, learner: &'a Learner<'a>) -> validate::Problem<'a, Learner<'a>> {
+        validate::Problem { table, rows: &self.train_rows, y: &self.y_train, n_classes: self.classes.len(), learner }
+    }
+}
+
+/// The composer's learner: the feature pipeline fitted on a fold's training
+/// rows, then the model on what it makes, with balanced class weights when
+/// asked. Evaluation refits it per fold without knowing what is inside.
+pub struct Learner<'a> {
+    pub feature_columns: &'a [usize],
+    pub n_classes: usize,
+    pub model: &'a ModelSpec,
+    pub features: &'a features::FeatureSpec,
+    pub balanced: bool,
+}
+
+impl validate::Learner for Learner<'_> {
+    type Fitted = (features::FittedFeatures, crate::model::FittedModel);
+
+    fn fit(&self, table: &Table, rows: &[usize], y: &[usize], control: &Control<'_>) -> Result<Self::Fitted> {
+        let fitted = features::fit(table, self.feature_columns, rows, self.features)?;
+        let weights = self.balanced.then(|| crate::model::balanced_weights(y, self.n_classes));
+        let model =
+            self.model.fit_with(&fitted.transform(table, rows)?, y, self.n_classes, weights.as_deref(), control)?;
+        Ok((fitted, model))
+    }
+
+    fn predict_proba(&self, fitted: &Self::Fitted, table: &Table, rows: &[usize]) -> Result<Vec<Vec<f64>>> {
+        Ok(fitted.1.predict_proba(&fitted.0.transform(table, rows)?))
+    }
+}
+
+/// One trial's score: the mean ROC AUC of `folds`-fold cross-validation of
+/// `model` on the prepared training rows.
+fn trial_score(
+    table: &Table,
+    p: &Prepared,
+    model: &ModelSpec,
+    spec: &TrainSpec,
+    control: &Control<'_>,
+) -> Result<f64> {
+    let learner = p.learner(model, spec);
+    let (cv, _, _) = validate::cross_validate(&p.problem(table, &learner), search_folds(spec), spec.seed, control)?;
+    Ok(cv.metrics["roc_auc"].mean)
 }
 
 /// The first rows of the feature matrix the model will see, with the
@@ -680,7 +724,8 @@ pub fn run_compare_jobs(
     control.map("model fold", jobs, |job| {
         let model =
             models.get(job.model).ok_or_else(|| Error::new(ErrorKind::Internal, "a job for an unknown model"))?;
-        Ok(validate::run_fold(&p.problem(table, model, spec), &positions, job.fold, &inner)?.1)
+        let learner = p.learner(model, spec);
+        Ok(validate::run_fold(&p.problem(table, &learner), &positions, job.fold, &inner)?.1)
     })
 }
 
@@ -748,15 +793,9 @@ pub fn train_table_with(
         .search
         .iter()
         .map(|&s| {
-            crate::search::search(
-                &prepared.problem(table, &spec.model, spec),
-                &spec.model,
-                s,
-                spec.trials,
-                search_folds(spec),
-                spec.seed,
-                control,
-            )
+            crate::search::search(&spec.model, s, spec.trials, spec.seed, control, |m, inner| {
+                trial_score(table, &prepared, m, spec, inner)
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     finish_training(table, file_name, spec, prepared, Precomputed { searches, ..Precomputed::default() }, control)
@@ -805,9 +844,7 @@ pub fn run_trial_jobs(
     models.iter().try_for_each(ModelSpec::validate)?;
     let p = prepare(table, spec)?;
     let inner = Control { threads: 1, ..control.quiet() };
-    control.map("search trial", models, |m| {
-        crate::search::trial_score(&p.problem(table, m, spec), m, search_folds(spec), spec.seed, &inner)
-    })
+    control.map("search trial", models, |m| trial_score(table, &p, m, spec, &inner))
 }
 
 /// Work done elsewhere before the final fit, by a pool of workers: the
@@ -860,7 +897,8 @@ fn finish_training(
     let Precomputed { searches, cv: cv_done, forest } = done;
     let spec = &TrainSpec { model: chosen_model(spec, &searches), ..spec.clone() };
     // Validation sees the training rows only, with its own preprocessing per fold or window.
-    let problem = prepared.problem(table, &spec.model, spec);
+    let learner = prepared.learner(&spec.model, spec);
+    let problem = prepared.problem(table, &learner);
     let cv = match cv_done {
         Some(cv) => Some(cv),
         None => spec.cv.map(|k| validate::cross_validate(&problem, k, spec.seed, control).map(|r| r.0)).transpose()?,
@@ -984,91 +1022,6 @@ fn check_class_sizes(classes: &[String], y: &[usize], target: &str) -> Result<()
         ));
     }
     Ok(())
-}
-
-/// The prediction for one data record of the input.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PredictedRow {
-    /// The predicted class index; `None` when the record could not be read.
-    pub predicted: Option<usize>,
-    /// Class probabilities; empty when the record could not be read.
-    pub proba: Vec<f64>,
-    /// What was wrong with the record, if anything (it may still be predicted).
-    pub issue: Option<String>,
-}
-
-/// Predictions for every data record of a CSV, in input order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Prediction {
-    pub classes: Vec<String>,
-    pub rows: Vec<PredictedRow>,
-    /// Per categorical column, rows holding a level the model never saw in
-    /// training (they were encoded as `other` or all zeros).
-    pub unseen: BTreeMap<String, usize>,
-}
-
-impl Prediction {
-    /// The predictions as CSV: `prediction`, `proba_<class>` for each class, then `issue`.
-    pub fn to_csv(&self) -> String {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let mut header = vec!["prediction".to_string()];
-        header.extend(self.classes.iter().map(|c| format!("proba_{c}")));
-        header.push("issue".to_string());
-        w.write_record(&header).expect("writing to memory cannot fail");
-        for row in &self.rows {
-            let mut rec = vec![row.predicted.map(|p| self.classes[p].clone()).unwrap_or_default()];
-            if row.proba.is_empty() {
-                rec.extend(self.classes.iter().map(|_| String::new()));
-            } else {
-                rec.extend(row.proba.iter().map(|v| v.to_string()));
-            }
-            rec.push(row.issue.clone().unwrap_or_default());
-            w.write_record(&rec).expect("writing to memory cannot fail");
-        }
-        String::from_utf8(w.into_inner().expect("writing to memory cannot fail")).expect("the CSV is UTF-8")
-    }
-}
-
-/// Scores every data record of a CSV with a saved model. Column kinds come
-/// from the model; `read` gives the byte-level options. A record that cannot
-/// be read gets no prediction and says why, so the output has one row per record.
-pub fn predict(model: &ModelFile, bytes: &[u8], read: &ReadOptions) -> Result<Prediction> {
-    let mut read = read.clone();
-    read.bad_rows = ingest::BadRows::Skip;
-    read.kinds = model.schema.columns.iter().map(|c| (c.name.clone(), c.kind)).collect();
-    // Dates are read as they were in training, unless the person says otherwise.
-    read.timezone = read.timezone.or_else(|| Some(model.schema.timezone.clone()));
-    read.date_order = read.date_order.or_else(|| model.schema.columns.iter().find_map(|c| c.date_order));
-    let table = ingest::read_csv(bytes, &read)?;
-    let rows: Vec<usize> = (0..table.n_rows).collect();
-    let x = model.features.transform(&table, &rows)?;
-    let unseen = model.features.unseen(&table, &rows)?;
-    let proba = model.model.predict_proba(&x);
-    let mut out: Vec<PredictedRow> =
-        (0..table.n_records).map(|_| PredictedRow { predicted: None, proba: Vec::new(), issue: None }).collect();
-    for issue in &table.row_issues {
-        out[issue.record].issue = Some(issue.message.clone());
-    }
-    for (row, p) in proba.into_iter().enumerate() {
-        let slot = &mut out[table.records[row]];
-        slot.predicted = Some(argmax(&p));
-        slot.proba = p;
-    }
-    // Stray values in numeric columns were imputed: say so on their rows.
-    let feature_names: Vec<&str> = model.features.columns().iter().map(|c| c.name()).collect();
-    for c in table.columns.iter().filter(|c| c.stray_count() > 0 && feature_names.contains(&c.name.as_str())) {
-        for t in &c.strays {
-            if let Some(row) = table.lines.iter().position(|&l| l == t.line) {
-                let note = format!("column '{}': '{}' is not a number, treated as missing", c.name, t.token);
-                let slot = &mut out[table.records[row]].issue;
-                *slot = Some(match slot.take() {
-                    Some(prev) => format!("{prev}; {note}"),
-                    None => note,
-                });
-            }
-        }
-    }
-    Ok(Prediction { classes: model.classes.clone(), rows: out, unseen })
 }
 
 #[cfg(test)]

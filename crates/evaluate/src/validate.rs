@@ -12,12 +12,11 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::control::Control;
-use crate::error::{Error, ErrorKind, Result};
-use crate::features::{self, FittedFeatures};
-use crate::ingest::Table;
+use glassbox_core::control::Control;
+use glassbox_core::error::{Error, ErrorKind, Result};
+use glassbox_core::table::Table;
+
 use crate::metrics::evaluate;
-use crate::model::ModelSpec;
 
 /// The metrics each fold reports, by name.
 pub const CV_METRICS: [&str; 4] = ["accuracy", "roc_auc", "f1_macro", "log_loss"];
@@ -39,12 +38,12 @@ pub struct CvResult {
     pub metrics: BTreeMap<String, MetricSummary>,
 }
 
-/// One fold's rows and fitted preprocessing: for tests and explanations.
+/// One fold's rows and what the learner fitted on them: for tests and explanations.
 #[derive(Debug, Clone)]
-pub struct Fold {
+pub struct Fold<F> {
     pub train: Vec<usize>,
     pub validation: Vec<usize>,
-    pub features: FittedFeatures,
+    pub fitted: F,
 }
 
 /// Time spent fitting and predicting, summed over the folds, when the caller
@@ -104,24 +103,31 @@ fn summary(values: Vec<f64>) -> MetricSummary {
     MetricSummary { mean, std, folds: values }
 }
 
-/// What is validated: a model on feature columns of some rows of a table.
-pub struct Problem<'a> {
+/// What evaluation fits and scores: the preprocessing and the model as
+/// one. Evaluation never learns which model or which features it is: the
+/// composer implements this, so a new model or transform needs no change here.
+pub trait Learner: Sync {
+    /// What one fit produces (fitted preprocessing and model, say).
+    type Fitted: Send;
+    /// Fits on `rows` of the table, whose classes are `y`, and nothing else.
+    fn fit(&self, table: &Table, rows: &[usize], y: &[usize], control: &Control<'_>) -> Result<Self::Fitted>;
+    /// Class probabilities for `rows`, one row of `n_classes` per row.
+    fn predict_proba(&self, fitted: &Self::Fitted, table: &Table, rows: &[usize]) -> Result<Vec<Vec<f64>>>;
+}
+
+/// What is validated: a learner on some rows of a table.
+pub struct Problem<'a, L> {
     pub table: &'a Table,
-    pub feature_columns: &'a [usize],
     /// Table rows to validate on (the training rows of a run), and their classes.
     pub rows: &'a [usize],
     pub y: &'a [usize],
     pub n_classes: usize,
-    pub spec: &'a ModelSpec,
-    /// The feature pipeline, refitted on each training part.
-    pub features: &'a features::FeatureSpec,
-    /// Weigh classes inversely to their frequency in each training part.
-    pub balanced: bool,
+    pub learner: &'a L,
 }
 
-impl Problem<'_> {
-    /// Fits the preprocessing and the model on `train` only, scores `validation`:
-    /// the one place every fold and window goes through, so none can leak.
+impl<L: Learner> Problem<'_, L> {
+    /// Fits the learner on `train` only, scores `validation`: the one place
+    /// every fold and window goes through, so none can leak.
     fn fit_and_score(
         &self,
         train: &[usize],
@@ -129,19 +135,11 @@ impl Problem<'_> {
         validation: &[usize],
         y_val: &[usize],
         control: &Control<'_>,
-    ) -> Result<(FittedFeatures, [f64; 4], Timing)> {
+    ) -> Result<(L::Fitted, [f64; 4], Timing)> {
         let t0 = control.now();
-        let fitted = features::fit(self.table, self.feature_columns, train, self.features)?;
-        let weights = self.balanced.then(|| crate::model::balanced_weights(y_train, self.n_classes));
-        let model = self.spec.fit_with(
-            &fitted.transform(self.table, train)?,
-            y_train,
-            self.n_classes,
-            weights.as_deref(),
-            control,
-        )?;
+        let fitted = self.learner.fit(self.table, train, y_train, control)?;
         let t1 = control.now();
-        let proba = model.predict_proba(&fitted.transform(self.table, validation)?);
+        let proba = self.learner.predict_proba(&fitted, self.table, validation)?;
         let timing = Timing { fit_seconds: t1 - t0, predict_seconds: control.now() - t1 };
         let e = evaluate(y_val, &proba, self.n_classes);
         Ok((fitted, [e.accuracy, e.roc_auc, e.macro_avg.f1, e.log_loss], timing))
@@ -162,7 +160,12 @@ pub struct FoldScores {
 /// Fits and scores fold `i` of `folds` (positions into the problem's rows,
 /// from [`stratified_folds`]): trains on every other fold. Any fold can run
 /// anywhere (another thread, another worker) with the same result.
-pub fn run_fold(p: &Problem<'_>, folds: &[Vec<usize>], i: usize, control: &Control<'_>) -> Result<(Fold, FoldScores)> {
+pub fn run_fold<L: Learner>(
+    p: &Problem<'_, L>,
+    folds: &[Vec<usize>],
+    i: usize,
+    control: &Control<'_>,
+) -> Result<(Fold<L::Fitted>, FoldScores)> {
     let (rows, y) = (p.rows, p.y);
     let validation_positions = &folds[i];
     let mut in_validation = vec![false; rows.len()];
@@ -173,7 +176,7 @@ pub fn run_fold(p: &Problem<'_>, folds: &[Vec<usize>], i: usize, control: &Contr
     let y_train: Vec<usize> = train_pos.iter().map(|&p| y[p]).collect();
     let y_val: Vec<usize> = validation_positions.iter().map(|&p| y[p]).collect();
     let (fitted, scores, timing) = p.fit_and_score(&train, &y_train, &validation, &y_val, control)?;
-    Ok((Fold { train, validation, features: fitted }, FoldScores { scores, timing }))
+    Ok((Fold { train, validation, fitted }, FoldScores { scores, timing }))
 }
 
 /// The summary of folds' scores (in fold order), and their summed timing.
@@ -194,17 +197,17 @@ pub fn summarize(k: usize, seed: u64, folds: &[FoldScores]) -> (CvResult, Timing
 /// preprocessing inside every fold. Folds run on the control's threads and
 /// report as `cross-validation fold`; the model inside a fold gets no threads
 /// of its own, so the work is split once.
-pub fn cross_validate(
-    p: &Problem<'_>,
+pub fn cross_validate<L: Learner>(
+    p: &Problem<'_, L>,
     k: usize,
     seed: u64,
     control: &Control<'_>,
-) -> Result<(CvResult, Vec<Fold>, Timing)> {
+) -> Result<(CvResult, Vec<Fold<L::Fitted>>, Timing)> {
     let folds = stratified_folds(p.y, p.n_classes, k, seed)?;
     let inner = Control { threads: 1, ..control.quiet() };
     let indices: Vec<usize> = (0..k).collect();
     let results = control.map("cross-validation fold", &indices, |&i| run_fold(p, &folds, i, &inner))?;
-    let (out, scores): (Vec<Fold>, Vec<FoldScores>) = results.into_iter().unzip();
+    let (out, scores): (Vec<Fold<L::Fitted>>, Vec<FoldScores>) = results.into_iter().unzip();
     let (cv, timing) = summarize(k, seed, &scores);
     Ok((cv, out, timing))
 }
@@ -212,8 +215,6 @@ pub fn cross_validate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features::FittedColumn;
-    use crate::ingest::parse_csv;
 
     #[test]
     fn folds_are_stratified_balanced_and_seeded() {
@@ -231,40 +232,6 @@ mod tests {
         assert_eq!(folds, stratified_folds(&y, 2, 5, 7).unwrap());
         assert_ne!(folds, stratified_folds(&y, 2, 5, 8).unwrap());
         assert!(stratified_folds(&y, 2, 1, 7).is_err());
-    }
-
-    /// Regression guard against leakage: each fold's scaler must be fitted on
-    /// that fold's training rows only. One huge value makes any leak visible.
-    #[test]
-    fn preprocessing_never_sees_validation_rows() {
-        let mut csv = String::from("x,y\n");
-        for i in 0..40 {
-            let x = if i == 7 { 1e9 } else { i as f64 };
-            csv.push_str(&format!("{x},{}\n", if i % 2 == 0 { "a" } else { "b" }));
-        }
-        let t = parse_csv(csv.as_bytes()).unwrap();
-        let rows: Vec<usize> = (0..40).collect();
-        let y: Vec<usize> = (0..40).map(|i| i % 2).collect();
-        let spec = ModelSpec::default();
-        let p = Problem {
-            table: &t,
-            feature_columns: &[0],
-            rows: &rows,
-            y: &y,
-            n_classes: 2,
-            spec: &spec,
-            features: &Default::default(),
-            balanced: false,
-        };
-        let (cv, folds, _) = cross_validate(&p, 4, 1, &Control::default()).unwrap();
-        assert_eq!(cv.metrics["accuracy"].folds.len(), 4);
-        for f in &folds {
-            let FittedColumn::Numeric { scaler, .. } = &f.features.columns()[0] else { panic!("numeric") };
-            let mean = &scaler.center;
-            let expected = f.train.iter().map(|&r| t.columns[0].number(r).unwrap()).sum::<f64>() / f.train.len() as f64;
-            assert_eq!(*mean, expected, "the scaler of a fold saw rows outside its training part");
-            assert!(f.validation.iter().all(|r| !f.train.contains(r)));
-        }
     }
 
     #[test]
@@ -311,8 +278,8 @@ pub struct TimeCvResult {
 /// consecutive blocks, and for each window after the first trains on the
 /// past (all earlier blocks, or only the previous one when rolling) and
 /// scores the window. The preprocessing is refitted for every window.
-pub fn time_validate(
-    p: &Problem<'_>,
+pub fn time_validate<L: Learner>(
+    p: &Problem<'_, L>,
     time_column: usize,
     n_windows: usize,
     mode: WindowMode,
@@ -364,50 +331,3 @@ pub fn time_validate(
     Ok(TimeCvResult { time_column: col.name.clone(), mode, windows, rows_without_time, metrics: summaries(per_metric) })
 }
 
-#[cfg(test)]
-mod time_tests {
-    use super::*;
-    use crate::ingest::parse_csv;
-
-    fn drifting() -> Table {
-        // Days 1..=60; x predicts y, and the file is not in time order.
-        let mut csv = String::from("day,x,y\n");
-        for i in (0..60).rev() {
-            csv.push_str(&format!(
-                "2024-0{}-{:02},{}.5,{}\n",
-                1 + i / 28,
-                1 + i % 28,
-                i % 10,
-                if i % 10 > 4 { "hi" } else { "lo" }
-            ));
-        }
-        parse_csv(csv.as_bytes()).unwrap()
-    }
-
-    #[test]
-    fn windows_train_on_the_past_and_score_the_next_block() {
-        let t = drifting();
-        let rows: Vec<usize> = (0..60).collect();
-        let y: Vec<usize> = rows.iter().map(|&r| usize::from(t.columns[2].text(r).unwrap() == "lo")).collect();
-        let spec = ModelSpec::default();
-        let p = Problem {
-            table: &t,
-            feature_columns: &[1],
-            rows: &rows,
-            y: &y,
-            n_classes: 2,
-            spec: &spec,
-            features: &Default::default(),
-            balanced: false,
-        };
-        let r = time_validate(&p, 0, 3, WindowMode::Expanding, &Control::default()).unwrap();
-        assert_eq!(r.windows.len(), 3);
-        assert_eq!(r.windows.iter().map(|w| (w.n_train, w.n_test)).collect::<Vec<_>>(), [(15, 15), (30, 15), (45, 15)]);
-        for w in &r.windows {
-            assert!(w.train_to < w.test_from, "training ends before the window starts: {w:?}");
-        }
-        let rolling = time_validate(&p, 0, 3, WindowMode::Rolling, &Control::default()).unwrap();
-        assert_eq!(rolling.windows.iter().map(|w| w.n_train).collect::<Vec<_>>(), [15, 15, 15]);
-        assert!(time_validate(&p, 2, 3, WindowMode::Rolling, &Control::default()).is_err());
-    }
-}

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::control::Control;
 use crate::error::{Error, ErrorKind, Result};
-use crate::features::Matrix;
+use glassbox_core::Matrix;
 use crate::optim::{sigmoid, softmax, softplus};
 
 /// When to stop early.
@@ -476,7 +476,7 @@ impl Booster {
             EarlyStopping::Off => false,
         };
         let (train, val) = if early {
-            let s = crate::split::stratified_split(y, n_classes, p.validation_fraction, p.seed).map_err(|e| {
+            let s = glassbox_core::split::stratified_split(y, n_classes, p.validation_fraction, p.seed).map_err(|e| {
                 Error::new(ErrorKind::BadTarget, format!("early stopping needs a validation set: {}", e.message()))
             })?;
             (s.train, s.test)
@@ -654,7 +654,7 @@ mod tests {
             let p = b.predict_proba(&x);
             for (row, &c) in p.iter().zip(&y) {
                 assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-                assert_eq!(crate::model::argmax(row), c);
+                assert_eq!(glassbox_core::argmax(row), c);
             }
             assert_eq!(b.n_iter, 100, "no early stopping on 300 rows");
         }

@@ -10,7 +10,8 @@
 use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, UTF_8};
 use sha2::{Digest, Sha256};
 
-use super::column::{categorical, sample_is_boolean, Column, DateInfo, NumericBuilder, TextBuilder, ValueParser};
+use super::column::{categorical, sample_is_boolean, NumericBuilder, TextBuilder, ValueParser};
+use super::{Column, DateInfo};
 use super::datetime::{infer_order, DateOrder, DateParser};
 use super::{byte_of, normalise_header, sniff, BadRows, ColumnKind, Format, ReadOptions, RowIssue, Table};
 use crate::error::{Error, ErrorKind, Result};
@@ -626,7 +627,7 @@ impl IngestSession {
     pub fn finish_with_sha256(mut self, sha256: Option<String>) -> Result<Table> {
         let input_sha256 = match (self.sha.take(), sha256) {
             (Some(sha), None) => sha.finalize().iter().map(|b| format!("{b:02x}")).collect(),
-            (None, Some(given)) => super::sha256_hex_checked(&given)?,
+            (None, Some(given)) => glassbox_core::table::sha256_hex_checked(&given)?,
             (None, None) => {
                 return Err(Error::new(ErrorKind::Internal, "the file's SHA-256 was to be given, and was not"));
             }

@@ -12,9 +12,10 @@ use serde::{Deserialize, Serialize};
 use crate::boosting::{BoostParams, Booster};
 use crate::control::Control;
 use crate::error::{Error, ErrorKind, Result};
-use crate::features::Matrix;
+use glassbox_core::Matrix;
 use crate::optim::{sigmoid, softmax, Lbfgs, LogisticLoss, Objective};
 use crate::trees::{fit_forest, Tree, TreeParams};
+pub use glassbox_core::argmax;
 
 /// What the person chose: the model family and its hyper-parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -562,16 +563,6 @@ impl FittedModel {
     }
 }
 
-/// The index of the largest probability; ties go to the first class, as `np.argmax`.
-pub fn argmax(p: &[f64]) -> usize {
-    let mut best = 0;
-    for (i, &v) in p.iter().enumerate() {
-        if v > p[best] {
-            best = i;
-        }
-    }
-    best
-}
 
 #[cfg(test)]
 mod tests {

@@ -1,187 +1,25 @@
-//! Columns stored compactly: numbers as `f64` (NaN for missing), categories
-//! as `u32` codes into a dictionary. A 1 GB numeric CSV becomes about 8 bytes
-//! per cell instead of a `String` per cell.
-//!
-//! Builders fill columns row by row while the file streams in; a numeric
-//! column also keeps a small text view (the exact text of its values) while
-//! it has few distinct values, so a numeric target keeps its labels as written.
+//! Builders that fill columns row by row while the file streams in, into the
+//! compact columns of `glassbox_core::table` (numbers as `f64`, categories as
+//! `u32` codes: a 1 GB numeric CSV becomes about 8 bytes per cell instead of
+//! a `String` per cell). A numeric column also keeps a small text view (the
+//! exact text of its values) while it has few distinct values, so a numeric
+//! target keeps its labels as written.
 
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 
-use serde::{Deserialize, Serialize};
 
-use super::datetime::{DateOrder, DateParser};
-use super::{from_decimal_comma, parse_number, ColumnKind, StrayToken, MAX_STRAY};
 
-/// The code of a missing value.
-pub const MISSING_CODE: u32 = u32::MAX;
+use crate::{values_text, Codes, Column, ColumnKind, DateInfo, StrayToken, MISSING_CODE};
+
+use super::datetime::DateParser;
+use super::{from_decimal_comma, parse_number, MAX_STRAY};
 
 /// Dictionaries up to this size are searched by a scan instead of the hash map.
 const SCAN_MAX: usize = 8;
 
 /// A numeric column keeps the text of its values while it has at most this many distinct ones.
 const TEXT_VIEW_MAX: usize = 1000;
-
-/// Codes into a dictionary of distinct texts, in order of first appearance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct Codes {
-    pub codes: Vec<u32>,
-    pub dictionary: Vec<String>,
-}
-
-impl Codes {
-    pub fn text(&self, i: usize) -> Option<&str> {
-        let c = self.codes[i];
-        (c != MISSING_CODE).then(|| self.dictionary[c as usize].as_str())
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-enum ColumnData {
-    Numeric { values: Vec<f64>, text: Option<Codes> },
-    Categorical(Codes),
-}
-
-/// Equal when the same values are missing and the rest are equal: NaN marks
-/// a missing number, so it must equal itself here.
-impl PartialEq for ColumnData {
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (ColumnData::Numeric { values: a, text: ta }, ColumnData::Numeric { values: b, text: tb }) => {
-                ta == tb && a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
-            }
-            (ColumnData::Categorical(a), ColumnData::Categorical(b)) => a == b,
-            _ => false,
-        }
-    }
-}
-
-/// One column: its normalised and original names, its kind and its values.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Column {
-    pub name: String,
-    pub original_name: String,
-    pub kind: ColumnKind,
-    data: ColumnData,
-    /// Counted once when the column is built: summaries ask for them often.
-    missing: usize,
-    distinct: usize,
-    /// How a datetime column's dates were read.
-    pub date: Option<DateInfo>,
-    /// The values of a numeric column that were not numbers (now missing),
-    /// with their lines. There are few: at most `MAX_STRAY` or 1% of the
-    /// values, unless the person forced the kind.
-    pub strays: Vec<StrayToken>,
-}
-
-impl Column {
-    pub fn len(&self) -> usize {
-        match &self.data {
-            ColumnData::Numeric { values, .. } => values.len(),
-            ColumnData::Categorical(c) => c.codes.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    pub fn stray_count(&self) -> usize {
-        self.strays.len()
-    }
-
-    pub fn is_missing(&self, i: usize) -> bool {
-        match &self.data {
-            ColumnData::Numeric { values, .. } => values[i].is_nan(),
-            ColumnData::Categorical(c) => c.codes[i] == MISSING_CODE,
-        }
-    }
-
-    pub fn missing_count(&self) -> usize {
-        self.missing
-    }
-
-    /// Every value of a numeric column, NaN where missing; `None` when
-    /// categorical. For passes over a whole column, which `number(i)` per
-    /// row slowed by matching the column's kind at every row.
-    pub fn numbers(&self) -> Option<&[f64]> {
-        match &self.data {
-            ColumnData::Numeric { values, .. } => Some(values),
-            ColumnData::Categorical(_) => None,
-        }
-    }
-
-    /// The value of row `i` in a numeric column; `None` when missing or categorical.
-    pub fn number(&self, i: usize) -> Option<f64> {
-        match &self.data {
-            ColumnData::Numeric { values, .. } => Some(values[i]).filter(|v| !v.is_nan()),
-            ColumnData::Categorical(_) => None,
-        }
-    }
-
-    /// The text of row `i`: the category, or a number as written when the
-    /// column is small enough to keep that, else the number formatted.
-    pub fn text(&self, i: usize) -> Option<Cow<'_, str>> {
-        match &self.data {
-            ColumnData::Categorical(c) => c.text(i).map(Cow::Borrowed),
-            ColumnData::Numeric { text: Some(t), .. } => {
-                t.text(i).map(Cow::Borrowed).or_else(|| self.number(i).map(|v| Cow::Owned(values_text(v))))
-            }
-            ColumnData::Numeric { .. } => self.number(i).map(|v| Cow::Owned(values_text(v))),
-        }
-    }
-
-    /// The codes and dictionary of a categorical column.
-    pub fn codes(&self) -> Option<&Codes> {
-        match &self.data {
-            ColumnData::Categorical(c) => Some(c),
-            ColumnData::Numeric { .. } => None,
-        }
-    }
-
-    /// Codes into the distinct texts of the column, when it keeps them: a
-    /// categorical column's own, or a numeric column's text view (kept while
-    /// it has at most a thousand distinct values). `text(i)` is then the
-    /// dictionary entry of code `i`.
-    pub fn text_codes(&self) -> Option<&Codes> {
-        match &self.data {
-            ColumnData::Categorical(c) | ColumnData::Numeric { text: Some(c), .. } => Some(c),
-            ColumnData::Numeric { text: None, .. } => None,
-        }
-    }
-
-    /// Distinct present values.
-    pub fn distinct_count(&self) -> usize {
-        self.distinct
-    }
-
-    fn new(name: String, original_name: String, kind: ColumnKind, data: ColumnData, strays: Vec<StrayToken>) -> Column {
-        let (missing, distinct) = match &data {
-            ColumnData::Categorical(c) => (c.codes.iter().filter(|&&c| c == MISSING_CODE).count(), c.dictionary.len()),
-            ColumnData::Numeric { values, text } => {
-                let missing = values.iter().filter(|v| v.is_nan()).count();
-                let distinct = match text {
-                    Some(t) => t.dictionary.len(),
-                    None => crate::distinct::count_distinct(
-                        values.iter().filter(|v| !v.is_nan()).map(|&v| crate::distinct::float_key(v)).collect(),
-                    ),
-                };
-                (missing, distinct)
-            }
-        };
-        Column { name, original_name, kind, data, missing, distinct, date: None, strays }
-    }
-
-    /// Every value as text, `None` for missing: for previews and tests, not for big data.
-    pub fn texts(&self) -> Vec<Option<String>> {
-        (0..self.len()).map(|i| self.text(i).map(Cow::into_owned)).collect()
-    }
-}
-
-fn values_text(v: f64) -> String {
-    v.to_string()
-}
 
 /// Dictionary-encodes text as it arrives.
 #[derive(Debug, Default)]
@@ -255,14 +93,6 @@ impl TextBuilder {
     pub fn finish(self) -> Codes {
         self.codes
     }
-}
-
-/// How a datetime column was read: the order of `A/B/YYYY` dates, and
-/// whether the data left that order open (so it was the default or the person's).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DateInfo {
-    pub order: DateOrder,
-    pub order_ambiguous: bool,
 }
 
 /// What a numbers-stored column parses its text with.
@@ -463,8 +293,7 @@ impl NumericBuilder {
             let strays = self.strays.into_iter().map(|(_, line, token)| StrayToken { line, token }).collect();
             let text = self.text.map(TextBuilder::finish);
             let kind = self.parser.kind();
-            let mut column =
-                Column::new(name, original_name, kind, ColumnData::Numeric { values: self.values, text }, strays);
+            let mut column = Column::numeric(name, original_name, kind, self.values, text, strays);
             if let ValueParser::Datetime { info, .. } = self.parser {
                 column.date = Some(info);
             }
@@ -494,5 +323,5 @@ impl NumericBuilder {
 }
 
 pub(crate) fn categorical(name: String, original_name: String, codes: Codes) -> Column {
-    Column::new(name, original_name, ColumnKind::Categorical, ColumnData::Categorical(codes), Vec::new())
+    Column::categorical(name, original_name, codes)
 }

@@ -19,7 +19,6 @@ use serde::{Deserialize, Serialize};
 use crate::control::Control;
 use crate::error::Result;
 use crate::model::ModelSpec;
-use crate::validate::{cross_validate, Problem};
 
 /// Trials proposed together from one history.
 pub const BATCH: usize = 4;
@@ -252,24 +251,16 @@ impl Searcher {
     }
 }
 
-/// One trial's score: the mean ROC AUC of `folds`-fold cross-validation of
-/// `model` on the problem's rows.
-pub fn trial_score(p: &Problem<'_>, model: &ModelSpec, folds: usize, seed: u64, control: &Control<'_>) -> Result<f64> {
-    let (cv, _, _) = cross_validate(&Problem { spec: model, ..*p }, folds, seed, control)?;
-    Ok(cv.metrics["roc_auc"].mean)
-}
-
-/// Runs `trials` trials of `sampler` for `model`, each scored by `folds`-fold
-/// cross-validated ROC AUC on the problem's rows; a batch's trials run on the
-/// control's threads (their folds one after another inside each).
+/// Runs `trials` trials of `sampler` for `model`, each scored by `score`
+/// (the composer's cross-validated ROC AUC); a batch's trials run on the
+/// control's threads, each given a control with one thread of its own.
 pub fn search(
-    p: &Problem<'_>,
     model: &ModelSpec,
     sampler: Sampler,
     trials: usize,
-    folds: usize,
     seed: u64,
     control: &Control<'_>,
+    score: impl Fn(&ModelSpec, &Control<'_>) -> Result<f64> + Sync,
 ) -> Result<SearchResult> {
     let mut searcher = Searcher::new(model, sampler, trials, seed);
     let inner = Control { threads: 1, ..control.quiet() };
@@ -278,51 +269,10 @@ pub fn search(
         if batch.is_empty() {
             break;
         }
-        let scores = control.quiet().map("search trial", &batch, |m| trial_score(p, m, folds, seed, &inner))?;
+        let scores = control.quiet().map("search trial", &batch, |m| score(m, &inner))?;
         searcher.record(&scores);
         let (done, total) = searcher.progress();
         control.report("search trial", done, total)?;
     }
     Ok(searcher.finish())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ingest::parse_csv;
-
-    #[test]
-    fn both_samplers_are_seeded_and_tpe_concentrates_near_good_values() {
-        let bytes =
-            std::fs::read(format!("{}/../../public/samples/breast_cancer.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
-        let t = parse_csv(&bytes).unwrap();
-        let rows: Vec<usize> = (0..t.n_rows).collect();
-        let y: Vec<usize> = rows.iter().map(|&r| usize::from(t.columns[30].text(r).unwrap() == "malignant")).collect();
-        let features: Vec<usize> = (0..30).collect();
-        let base = ModelSpec::Knn { k: 5 };
-        let p = Problem {
-            table: &t,
-            feature_columns: &features,
-            rows: &rows,
-            y: &y,
-            n_classes: 2,
-            spec: &base,
-            features: &Default::default(),
-            balanced: false,
-        };
-        let random = search(&p, &base, Sampler::Random, 12, 3, 1, &Control::default()).unwrap();
-        let tpe = search(&p, &base, Sampler::Tpe, 12, 3, 1, &Control::default()).unwrap();
-        assert_eq!(
-            random,
-            search(&p, &base, Sampler::Random, 12, 3, 1, &Control::default()).unwrap(),
-            "same seed, same trials"
-        );
-        let threaded = Control { threads: 3, ..Control::default() };
-        assert_eq!(tpe, search(&p, &base, Sampler::Tpe, 12, 3, 1, &threaded).unwrap(), "threads change nothing");
-        assert_eq!(random.trials.len(), 12);
-        let curve = tpe.best_so_far();
-        assert!(curve.windows(2).all(|w| w[1] >= w[0]), "best-so-far never falls");
-        assert!(tpe.best().unwrap().score > 0.95);
-        assert!(tpe.trials.iter().all(|t| (1.0..=50.0).contains(&t.params["k"]) && t.params["k"].fract() == 0.0));
-    }
 }

@@ -5,7 +5,7 @@
 //! Every table, matrix and probability column in Glassbox uses this order, and
 //! for a binary target the positive class is the second label.
 
-use crate::ingest::parse_number;
+use crate::table::parse_number;
 
 /// Sorts and deduplicates labels the way scikit-learn would.
 pub fn order_labels<'a>(labels: impl IntoIterator<Item = &'a str>) -> Vec<String> {

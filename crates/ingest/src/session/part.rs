@@ -17,7 +17,7 @@
 //! of a corpus of messy files.
 //!
 //! ```
-//! use glassbox_pipeline::ingest::{read_csv, IngestSession, ReadOptions};
+//! use glassbox_ingest::{read_csv, IngestSession, ReadOptions};
 //! let csv = b"x,y\n1,a\n2,b\n3,c\n";
 //! let opts = ReadOptions::default();
 //! let mut first = IngestSession::new(csv, &opts).unwrap();
@@ -37,9 +37,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{Builder, IngestSession, Store};
 use crate::error::{Error, ErrorKind, Result};
-use crate::ingest::column::{Codes, DateInfo, NumericBuilder, TextBuilder, ValueParser, MISSING_CODE};
-use crate::ingest::datetime::DateParser;
-use crate::ingest::{Format, ReadOptions, RowIssue};
+use crate::column::{NumericBuilder, TextBuilder, ValueParser};
+use crate::{Codes, DateInfo, MISSING_CODE};
+use crate::datetime::DateParser;
+use crate::{Format, ReadOptions, RowIssue};
 
 /// How a session that read the start of a file reads each column, for
 /// another session to read a later part the same way. Plain data, so it can

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::control::Control;
 use crate::error::Result;
-use crate::features::Matrix;
+use glassbox_core::Matrix;
 
 /// A node: a split (feature, threshold, left, right) or a leaf (class frequencies).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

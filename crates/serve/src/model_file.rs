@@ -4,10 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::features::FittedFeatures;
-use crate::ingest::{ColumnKind, DateOrder};
-use crate::model::{FittedModel, ModelSpec};
+use glassbox_core::error::{Error, ErrorKind, Result};
+use glassbox_features::FittedFeatures;
+use glassbox_core::table::{ColumnKind, DateOrder};
+use glassbox_train::model::{FittedModel, ModelSpec};
 
 /// The format version this build writes and the newest it reads.
 pub const FORMAT_VERSION: u32 = 2;

@@ -14,30 +14,7 @@
 
 use jiff::civil::DateTime;
 use jiff::tz::{Offset, TimeZone};
-use serde::{Deserialize, Serialize};
-
-/// Which number comes first in `A/B/YYYY`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DateOrder {
-    /// Day first: 05/03/2024 is 5 March.
-    Dmy,
-    /// Month first: 03/05/2024 is 5 March.
-    Mdy,
-    /// Year first: only ISO-like dates.
-    Ymd,
-}
-
-impl DateOrder {
-    pub fn parse(s: &str) -> Option<DateOrder> {
-        match s {
-            "dmy" => Some(DateOrder::Dmy),
-            "mdy" => Some(DateOrder::Mdy),
-            "ymd" => Some(DateOrder::Ymd),
-            _ => None,
-        }
-    }
-}
+pub use glassbox_core::table::DateOrder;
 
 /// The parts of a date-time before the order and zone are applied.
 struct Parts {

@@ -2,7 +2,7 @@
 //! `_`, no leading or trailing `_`, `column_N` for an empty name, and `_2`,
 //! `_3`, ... for a name already taken.
 
-use super::Rename;
+use crate::table::Rename;
 
 /// Normalises one header name: lower-case, every run of characters that are
 /// neither letters nor digits becomes one `_`, leading and trailing `_` are

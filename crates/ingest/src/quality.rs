@@ -9,8 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ingest::{Column, ColumnKind};
-use crate::metrics::roc_curve;
+use crate::{Column, ColumnKind};
+use glassbox_core::roc::roc_curve;
 
 /// Identifier-like: at least this share of the values are distinct.
 const ID_DISTINCT_SHARE: f64 = 0.95;
@@ -111,7 +111,7 @@ pub fn column_flags(col: &Column) -> Vec<Flag> {
     }
     if let Some(d) = col.date.as_ref().filter(|d| d.order_ambiguous) {
         let (read, other, option) = match d.order {
-            crate::ingest::DateOrder::Mdy => ("month-first (MM/DD/YYYY)", "day-first", "dmy"),
+            crate::DateOrder::Mdy => ("month-first (MM/DD/YYYY)", "day-first", "dmy"),
             _ => ("day-first (DD/MM/YYYY)", "month-first", "mdy"),
         };
         out.push(flag(
@@ -137,7 +137,7 @@ pub fn column_flags(col: &Column) -> Vec<Flag> {
 /// How many rows repeat an earlier row exactly (every column equal, missing
 /// equal to missing). Rows are compared by a 64-bit hash of their values; a
 /// collision would need about four billion rows to be likely.
-pub fn duplicate_rows(table: &crate::ingest::Table) -> usize {
+pub fn duplicate_rows(table: &crate::Table) -> usize {
     // Column by column into one hash per row, then counted: hashing row by
     // row into a set took 0.15 s of a 2.6-million-row summary, in cache misses.
     let mut hashes = vec![0u64; table.n_rows];
@@ -236,7 +236,7 @@ fn class_targets(n_classes: usize) -> impl Iterator<Item = usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::parse_csv;
+    use crate::parse_csv;
 
     fn kinds(flags: &[Flag]) -> Vec<FlagKind> {
         flags.iter().map(|f| f.kind).collect()
@@ -319,7 +319,7 @@ mod tests {
             let t = parse_csv(&bytes).unwrap();
             let ti = t.find(target).unwrap();
             let texts = t.columns[ti].texts();
-            let classes = crate::labels::order_labels(texts.iter().flatten().map(String::as_str));
+            let classes = glassbox_core::labels::order_labels(texts.iter().flatten().map(String::as_str));
             let rows: Vec<usize> = (0..t.n_rows).filter(|&r| texts[r].is_some()).collect();
             let y: Vec<usize> =
                 rows.iter().map(|&r| classes.iter().position(|c| Some(c) == texts[r].as_ref()).unwrap()).collect();

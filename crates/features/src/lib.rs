@@ -28,8 +28,8 @@
 //!   the earliest training date; the person picks which.
 //!
 //! ```
-//! use glassbox_pipeline::features::{fit, FeatureSpec, Scale};
-//! use glassbox_pipeline::ingest::parse_csv;
+//! use glassbox_features::{fit, FeatureSpec, Scale};
+//! use glassbox_ingest::parse_csv;
 //! let t = parse_csv(b"x\n1\n2\n3\n").unwrap();
 //! let spec = FeatureSpec { scale: Scale::MinMax, ..FeatureSpec::default() };
 //! let f = fit(&t, &[0], &[0, 1, 2], &spec).unwrap();
@@ -41,8 +41,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::ingest::{Column, ColumnKind, Table, MISSING_CODE};
+use glassbox_core::error::{Error, ErrorKind, Result};
+pub use glassbox_core::matrix::Matrix;
+use glassbox_core::table::{Column, ColumnKind, Table, MISSING_CODE};
 
 /// How numeric gaps are filled.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -448,29 +449,6 @@ impl FittedColumn {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedFeatures {
     columns: Vec<FittedColumn>,
-}
-
-/// A dense row-major matrix of features.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Matrix {
-    pub n_rows: usize,
-    pub n_cols: usize,
-    pub values: Vec<f64>,
-}
-
-impl Matrix {
-    /// A matrix from rows of equal length (for tests and small examples).
-    pub fn from_rows(rows: &[&[f64]]) -> Matrix {
-        Matrix {
-            n_rows: rows.len(),
-            n_cols: rows.first().map_or(0, |r| r.len()),
-            values: rows.iter().flat_map(|r| r.iter().copied()).collect(),
-        }
-    }
-
-    pub fn row(&self, i: usize) -> &[f64] {
-        &self.values[i * self.n_cols..(i + 1) * self.n_cols]
-    }
 }
 
 /// Fits the preprocessing of `feature_columns` (indices into `table`) on `rows`.
@@ -890,7 +868,7 @@ impl FittedFeatures {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::parse_csv;
+    use glassbox_ingest::parse_csv;
 
     fn default_fit(t: &Table, cols: &[usize], rows: &[usize]) -> FittedFeatures {
         fit(t, cols, rows, &FeatureSpec::default()).unwrap()

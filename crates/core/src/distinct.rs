@@ -11,7 +11,7 @@
 //! sort (it spends its time rehashing), and an LSD radix sort about as slow.
 //!
 //! ```
-//! # use glassbox_pipeline::distinct::count_distinct;
+//! # use glassbox_core::distinct::count_distinct;
 //! assert_eq!(count_distinct(vec![3, 1, 3, 0, 7, 0]), 4);
 //! ```
 

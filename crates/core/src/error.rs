@@ -1,4 +1,4 @@
-//! The one error type of the pipeline crate.
+//! The one error type of Glassbox's crates (as Polars keeps one in `polars-error`).
 //!
 //! Every error has a kind, so callers (the CLI's exit codes, the UI's wording)
 //! can branch on what went wrong without parsing messages. Messages are

@@ -1,0 +1,24 @@
+//! Glassbox's core: the data types and rules that every module shares.
+//!
+//! The [`table::Table`] that ingest produces and features read, the
+//! [`matrix::Matrix`] that features produce and models read, the error type
+//! with its kinds, the caller's [`control::Control`] (clock, progress,
+//! cancel, thread budget), the seeded stratified split, scikit-learn's label
+//! order, the ROC curve and the distinct-value count. No I/O, no clock, no
+//! thread of its own: bytes and plain structs in, values out, so every
+//! module built on it runs the same in the browser, the CLI and a server.
+
+pub mod control;
+pub mod distinct;
+pub mod error;
+pub mod labels;
+pub mod matrix;
+pub mod names;
+pub mod roc;
+pub mod split;
+pub mod table;
+
+pub use control::{Control, Progress};
+pub use error::{Error, ErrorKind, Result};
+pub use matrix::{argmax, Matrix};
+pub use table::{Column, ColumnKind, Table};

@@ -1,0 +1,14 @@
+//! Evaluation: how well a learner predicts, measured as scikit-learn does.
+//!
+//! Metrics take true classes and probabilities; validation takes a
+//! [`validate::Learner`] (the composer's preprocessing and model as one) and
+//! rows of a table, and refits it inside every fold or time window. This
+//! crate never names a model kind or a feature step: it sees predictions
+//! and contracts only.
+
+pub mod metrics;
+pub mod validate;
+
+pub use glassbox_core::split;
+pub use metrics::{evaluate, Evaluation};
+pub use validate::{cross_validate, time_validate, Learner, Problem};

@@ -1,0 +1,16 @@
+//! Training: a validated model spec, fitted on a [`glassbox_core::Matrix`]
+//! and class indices, into a fitted model that gives probabilities.
+//!
+//! This crate never sees a table, a feature step or a metric: the composer
+//! hands it a matrix and labels, and cross-validation scores reach the
+//! search as a function it is given.
+
+pub mod boosting;
+pub mod model;
+pub mod optim;
+pub mod search;
+pub mod trees;
+
+use glassbox_core::{control, error};
+
+pub use model::{FittedModel, ModelSpec, MODEL_NAMES};
