@@ -246,7 +246,7 @@ fn deal_folds(state: AppState, spec: &TrainSpec, models: &[ModelSpec], folds: us
 /// and the main worker fits the final model with their results.
 pub fn train(state: AppState, spec: TrainSpec, wanted: usize) {
     let size = size_for(wanted);
-    let forest = matches!(spec.model, ModelSpec::RandomForest { .. });
+    let forest = spec.model.trees().is_some();
     if size <= 1 || (spec.search.is_empty() && spec.cv.is_none() && !forest) {
         return state.send(Request::Train { spec });
     }
@@ -275,7 +275,7 @@ fn start_cv(state: AppState, spec: TrainSpec, size: usize, searches: Vec<SearchR
 /// main worker evaluates the final model (or fits it, for any other model).
 fn start_forest(state: AppState, spec: TrainSpec, size: usize, searches: Vec<SearchResult>, cv: Option<CvResult>) {
     let chosen = glassbox_pipeline::run::chosen_model(&spec, &searches);
-    let ModelSpec::RandomForest { n_trees, .. } = chosen else {
+    let Some(n_trees) = chosen.trees() else {
         RUN.with(|r| *r.borrow_mut() = None);
         return state.send(Request::TrainSearched { spec, done: Precomputed { searches, cv, forest: None } });
     };

@@ -20,6 +20,7 @@ use crate::model_file::{ModelFile, Provenance, Schema, SchemaColumn, FORMAT_VERS
 use crate::quality::{self, Flag};
 use crate::split::stratified_split;
 use crate::validate;
+use glassbox_train::estimator::FitInput;
 pub use glassbox_serve::predict::{predict, PredictedRow, Prediction};
 
 /// Column names that are preselected as the target when present.
@@ -810,14 +811,15 @@ pub fn run_forest_jobs(
     indices: &[usize],
     control: &Control<'_>,
 ) -> Result<Vec<crate::trees::Tree>> {
-    let ModelSpec::RandomForest { max_depth, seed, .. } = *model else {
+    if model.trees().is_none() {
         return Err(Error::new(ErrorKind::Internal, "forest jobs for a model that is not a forest"));
-    };
+    }
     let p = prepare(table, spec)?;
     let fitted = features::fit(table, &p.feature_columns, &p.train_rows, &spec.features)?;
     let x = fitted.transform(table, &p.train_rows)?;
     let weights = spec.balanced.then(|| crate::model::balanced_weights(&p.y_train, p.classes.len()));
-    crate::trees::fit_forest(&x, &p.y_train, p.classes.len(), indices, max_depth, weights.as_deref(), seed, control)
+    let input = FitInput { x: &x, y: &p.y_train, n_classes: p.classes.len(), class_weight: weights.as_deref(), control };
+    model.fit_trees(&input, indices)
 }
 
 /// The model a run trains: the spec's, with the best search trial's
@@ -919,13 +921,13 @@ fn finish_training(
     let x_test = fitted.transform(table, &test_rows)?;
     let weights = spec.balanced.then(|| crate::model::balanced_weights(&y_train, classes.len()));
     let t0 = control.now();
-    let model = match (forest, &spec.model) {
-        (None, m) => m.fit_with(&x_train, &y_train, classes.len(), weights.as_deref(), control)?,
+    let model = match forest {
+        None => spec.model.fit_with(&x_train, &y_train, classes.len(), weights.as_deref(), control)?,
         // Grown elsewhere, tree by tree (run_forest_jobs): the same forest.
-        (Some(trees), ModelSpec::RandomForest { n_trees, .. }) if trees.len() == *n_trees => {
-            crate::model::FittedModel::RandomForest { trees, n_cols: x_train.n_cols }
-        }
-        (Some(_), _) => return Err(Error::new(ErrorKind::Internal, "trees that do not make the chosen forest")),
+        Some(trees) => spec
+            .model
+            .from_trees(trees, x_train.n_cols)
+            .ok_or_else(|| Error::new(ErrorKind::Internal, "trees that do not make the chosen forest"))?,
     };
     let t1 = control.now();
     let proba = model.predict_proba(&x_test);
@@ -1033,7 +1035,7 @@ mod tests {
         let bytes = std::fs::read(format!("{}/../../public/samples/penguins.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
         let table = crate::ingest::parse_csv(&bytes).unwrap();
         let spec = TrainSpec {
-            model: ModelSpec::Knn { k: 5 },
+            model: ModelSpec::by_name("knn", 0).unwrap(),
             search: vec![crate::search::Sampler::Random, crate::search::Sampler::Tpe],
             trials: 9,
             cv: Some(4),
@@ -1092,7 +1094,7 @@ mod tests {
         let bytes = std::fs::read(format!("{}/../../public/samples/penguins.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
         let table = crate::ingest::parse_csv(&bytes).unwrap();
         let spec = TrainSpec {
-            model: ModelSpec::RandomForest { n_trees: 9, max_depth: Some(4), seed: 3 },
+            model: ModelSpec::by_name("random_forest", 3).unwrap().set("n_trees", "9").unwrap().set("max_depth", "4").unwrap(),
             balanced: true,
             ..spec("species")
         };
@@ -1293,13 +1295,13 @@ mod tests {
             search: vec![Sampler::Random, Sampler::Tpe],
             trials: 6,
             cv: Some(3),
-            model: ModelSpec::Knn { k: 5 },
+            model: ModelSpec::by_name("knn", 0).unwrap(),
             ..spec("species")
         };
         let o = train(&sample("penguins.csv"), "p.csv", &spec).unwrap();
         assert_eq!(o.search.len(), 2);
         let best = o.search.iter().flat_map(|s| s.trials.iter()).max_by(|a, b| a.score.total_cmp(&b.score)).unwrap();
-        assert_eq!(o.model.spec, ModelSpec::Knn { k: best.params["k"] as usize }, "the final model has the best k");
+        assert_eq!(o.model.spec, ModelSpec::by_name("knn", 0).unwrap().set("k", &best.params["k"].to_string()).unwrap(), "the final model has the best k");
         let json: serde_json::Value = serde_json::from_str(&o.metrics_json()).unwrap();
         let trials = json["search"].as_array().unwrap();
         assert_eq!(trials.len(), 12);

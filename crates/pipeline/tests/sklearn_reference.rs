@@ -97,9 +97,9 @@ fn model_probabilities_close_to_scikit_learn() {
         // scikit-learn breaks those ties by a random feature order.
         let base = name.trim_end_matches("_balanced");
         let spec = match base {
-            "decision_tree" => ModelSpec::DecisionTree { max_depth: Some(3), min_samples_leaf: 1 },
+            "decision_tree" => ModelSpec::by_name("decision_tree", 0).unwrap().set("max_depth", "3").unwrap(),
             // The fixtures are scikit-learn's fully converged fits (tol = 1e-10).
-            "logistic_regression" => ModelSpec::LogisticRegression { c: 1.0, tol: 1e-10, max_iter: 1000 },
+            "logistic_regression" => ModelSpec::default().set("tol", "1e-10").unwrap(),
             other => ModelSpec::by_name(other, 0).unwrap(),
         };
         let weights = name.ends_with("_balanced").then(|| balanced_weights(&y, classes.len()));

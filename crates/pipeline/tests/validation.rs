@@ -90,7 +90,7 @@ fn both_samplers_are_seeded_and_tpe_concentrates_near_good_values() {
         let p = Problem { table: &t, rows: &rows, y: &y, n_classes: 2, learner: &l };
         Ok(cross_validate(&p, 3, 1, c)?.0.metrics["roc_auc"].mean)
     };
-    let base = ModelSpec::Knn { k: 5 };
+    let base = ModelSpec::by_name("knn", 0).unwrap();
     let run = |sampler, control: &Control<'_>| search(&base, sampler, 12, 1, control, score).unwrap();
     let random = run(Sampler::Random, &Control::default());
     let tpe = run(Sampler::Tpe, &Control::default());

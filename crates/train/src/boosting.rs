@@ -117,7 +117,7 @@ impl BoostParams {
             self.learning_rate,
             self.max_iter,
             self.max_leaf_nodes,
-            crate::model::depth_text(self.max_depth),
+            crate::models::decision_tree::depth_text(self.max_depth),
             self.min_samples_leaf,
             self.l2_regularization,
             self.max_bins,

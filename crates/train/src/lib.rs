@@ -6,8 +6,11 @@
 //! search as a function it is given.
 
 pub mod boosting;
+pub mod estimator;
 pub mod model;
+pub mod models;
 pub mod optim;
+pub mod registry;
 pub mod search;
 pub mod trees;
 

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::control::Control;
 use crate::error::Result;
+use crate::estimator::Dim;
 use crate::model::ModelSpec;
 
 /// Trials proposed together from one history.
@@ -36,77 +37,21 @@ pub enum Sampler {
     Tpe,
 }
 
-/// One searched dimension, on a log or linear scale, integer or not.
-#[derive(Debug, Clone, Copy)]
-struct Dim {
-    name: &'static str,
-    low: f64,
-    high: f64,
-    log: bool,
-    integer: bool,
-}
-
-impl Dim {
-    /// Internal coordinate in [0, 1] to the parameter's value.
-    fn value(&self, u: f64) -> f64 {
-        let (lo, hi) = if self.log { (libm::log(self.low), libm::log(self.high)) } else { (self.low, self.high) };
-        let v = lo + u.clamp(0.0, 1.0) * (hi - lo);
-        let v = if self.log { libm::exp(v) } else { v };
-        if self.integer {
-            v.round()
-        } else {
-            v
-        }
-    }
-}
-
-/// The dimensions searched for a model; empty for the baselines.
-fn space(model: &ModelSpec) -> Vec<Dim> {
-    let d = |name, low, high, log, integer| Dim { name, low, high, log, integer };
-    match model {
-        ModelSpec::LogisticRegression { .. } => vec![d("C", 1e-3, 1e3, true, false)],
-        ModelSpec::NaiveBayes { .. } => vec![d("var_smoothing", 1e-12, 1e-1, true, false)],
-        ModelSpec::Knn { .. } => vec![d("k", 1.0, 50.0, true, true)],
-        ModelSpec::DecisionTree { .. } => {
-            vec![d("max_depth", 1.0, 20.0, false, true), d("min_samples_leaf", 1.0, 20.0, true, true)]
-        }
-        ModelSpec::RandomForest { .. } => {
-            vec![d("n_trees", 10.0, 150.0, true, true), d("max_depth", 2.0, 20.0, false, true)]
-        }
-        ModelSpec::GradientBoosting(_) => vec![
-            d("learning_rate", 0.01, 0.5, true, false),
-            d("max_leaf_nodes", 4.0, 64.0, true, true),
-            d("min_samples_leaf", 2.0, 100.0, true, true),
-            d("l2_regularization", 1e-6, 10.0, true, false),
-        ],
-        ModelSpec::BaselineMostFrequent | ModelSpec::BaselineStratified { .. } => Vec::new(),
+/// Internal coordinate in [0, 1] to the parameter's value.
+fn value(d: &Dim, u: f64) -> f64 {
+    let (lo, hi) = if d.log { (libm::log(d.low), libm::log(d.high)) } else { (d.low, d.high) };
+    let v = lo + u.clamp(0.0, 1.0) * (hi - lo);
+    let v = if d.log { libm::exp(v) } else { v };
+    if d.integer {
+        v.round()
+    } else {
+        v
     }
 }
 
 /// The model with these parameter values (names as in [`Trial::params`]).
 pub fn with_params(model: &ModelSpec, p: &BTreeMap<String, f64>) -> ModelSpec {
-    let int = |k: &str| p[k] as usize;
-    match model {
-        ModelSpec::LogisticRegression { tol, max_iter, .. } => {
-            ModelSpec::LogisticRegression { c: p["C"], tol: *tol, max_iter: *max_iter }
-        }
-        ModelSpec::NaiveBayes { .. } => ModelSpec::NaiveBayes { var_smoothing: p["var_smoothing"] },
-        ModelSpec::Knn { .. } => ModelSpec::Knn { k: int("k") },
-        ModelSpec::DecisionTree { .. } => {
-            ModelSpec::DecisionTree { max_depth: Some(int("max_depth")), min_samples_leaf: int("min_samples_leaf") }
-        }
-        ModelSpec::RandomForest { seed, .. } => {
-            ModelSpec::RandomForest { n_trees: int("n_trees"), max_depth: Some(int("max_depth")), seed: *seed }
-        }
-        ModelSpec::GradientBoosting(b) => ModelSpec::GradientBoosting(crate::boosting::BoostParams {
-            learning_rate: p["learning_rate"],
-            max_leaf_nodes: int("max_leaf_nodes"),
-            min_samples_leaf: int("min_samples_leaf"),
-            l2_regularization: p["l2_regularization"],
-            ..*b
-        }),
-        other => other.clone(),
-    }
+    model.with_params(p)
 }
 
 /// One evaluated trial.
@@ -210,7 +155,7 @@ impl Searcher {
     pub fn new(model: &ModelSpec, sampler: Sampler, trials: usize, seed: u64) -> Searcher {
         Searcher {
             model: model.clone(),
-            dims: space(model),
+            dims: model.space(),
             sampler,
             trials,
             rng: ChaCha8Rng::seed_from_u64(seed ^ if sampler == Sampler::Tpe { 0x7E5 } else { 0 }),
@@ -226,7 +171,7 @@ impl Searcher {
         self.pending = (0..n)
             .map(|_| {
                 let u = propose(self.sampler, &self.history, self.dims.len(), &mut self.rng);
-                let params = self.dims.iter().zip(&u).map(|(d, &x)| (d.name.to_string(), d.value(x))).collect();
+                let params = self.dims.iter().zip(&u).map(|(d, &x)| (d.name.to_string(), value(d, x))).collect();
                 (u, params)
             })
             .collect();

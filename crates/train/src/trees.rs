@@ -38,6 +38,9 @@ pub struct TreeParams {
     pub min_samples_leaf: usize,
     /// Features tried at each split; `None` = all.
     pub max_features: Option<usize>,
+    /// Extremely randomized trees: one uniform random threshold per tried
+    /// feature instead of the best midpoint.
+    pub random_thresholds: bool,
 }
 
 fn gini(counts: &[f64], total: f64) -> f64 {
@@ -71,6 +74,9 @@ impl Builder<'_> {
 
     /// The best split of `rows`: (feature, threshold, impurity decrease).
     fn best_split(&mut self, rows: &[usize]) -> Option<(usize, f64, f64)> {
+        if self.params.random_thresholds {
+            return self.random_split(rows);
+        }
         let p = self.x.n_cols;
         let mut features: Vec<usize> = (0..p).collect();
         if let (Some(k), Some(rng)) = (self.params.max_features, self.rng.as_mut()) {
@@ -114,6 +120,67 @@ impl Builder<'_> {
         best.filter(|b| b.2 > 0.0)
     }
 
+    /// scikit-learn's `RandomSplitter`: features in a random order, each
+    /// constant one skipped without counting, until `max_features`
+    /// non-constant ones have each had one threshold drawn uniformly between
+    /// their smallest and largest value in the node; the split with the
+    /// largest impurity decrease wins, even when that decrease is zero
+    /// (only a pure node is a leaf, as there).
+    fn random_split(&mut self, rows: &[usize]) -> Option<(usize, f64, f64)> {
+        let p = self.x.n_cols;
+        let mut parent = vec![0.0; self.n_classes];
+        for &r in rows {
+            parent[self.y[r]] += self.weight[self.y[r]];
+        }
+        let n: f64 = parent.iter().sum();
+        let parent_impurity = gini(&parent, n);
+        if parent_impurity == 0.0 {
+            return None;
+        }
+        let rng = self.rng.as_mut().expect("random thresholds come with a seeded generator");
+        let mut features: Vec<usize> = (0..p).collect();
+        features.shuffle(rng);
+        let wanted = self.params.max_features.unwrap_or(p).clamp(1, p);
+        let min_leaf = self.params.min_samples_leaf.max(1);
+        let mut best: Option<(usize, f64, f64)> = None;
+        let mut tried = 0;
+        for &f in &features {
+            if tried == wanted {
+                break;
+            }
+            let (lo, hi) = rows.iter().map(|&r| self.x.row(r)[f]).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (if v < lo { v } else { lo }, if v > hi { v } else { hi })
+            });
+            if lo >= hi {
+                continue;
+            }
+            tried += 1;
+            let mut threshold = lo + rng.gen::<f64>() * (hi - lo);
+            if threshold >= hi {
+                threshold = lo;
+            }
+            let mut left = vec![0.0; self.n_classes];
+            let mut n_left_rows = 0;
+            for &r in rows {
+                if self.x.row(r)[f] <= threshold {
+                    left[self.y[r]] += self.weight[self.y[r]];
+                    n_left_rows += 1;
+                }
+            }
+            if n_left_rows < min_leaf || rows.len() - n_left_rows < min_leaf {
+                continue;
+            }
+            let nl: f64 = left.iter().sum();
+            let nr = n - nl;
+            let right: Vec<f64> = parent.iter().zip(&left).map(|(p, l)| p - l).collect();
+            let gain = parent_impurity - (nl * gini(&left, nl) + nr * gini(&right, nr)) / n;
+            if best.is_none_or(|b| gain > b.2 + 1e-12) {
+                best = Some((f, threshold, gain));
+            }
+        }
+        best
+    }
+
     fn grow(&mut self, rows: &[usize], depth: usize) -> usize {
         let deep_enough = self.params.max_depth.is_some_and(|d| depth >= d);
         if deep_enough || rows.len() < 2 * self.params.min_samples_leaf.max(1) {
@@ -143,7 +210,7 @@ impl Tree {
         class_weight: Option<&[f64]>,
         seed: u64,
     ) -> Tree {
-        let rng = params.max_features.map(|_| ChaCha8Rng::seed_from_u64(seed));
+        let rng = (params.max_features.is_some() || params.random_thresholds).then(|| ChaCha8Rng::seed_from_u64(seed));
         let weight = class_weight.map_or_else(|| vec![1.0; n_classes], <[f64]>::to_vec);
         let mut b = Builder { x, y, n_classes, params, weight, rng, nodes: Vec::new() };
         b.grow(rows, 0);
@@ -179,7 +246,7 @@ pub fn fit_forest(
     control: &Control<'_>,
 ) -> Result<Vec<Tree>> {
     let max_features = Some(((x.n_cols as f64).sqrt().floor() as usize).max(1));
-    let params = TreeParams { max_depth, min_samples_leaf: 1, max_features };
+    let params = TreeParams { max_depth, min_samples_leaf: 1, max_features, random_thresholds: false };
     control.map("tree", indices, |&t| {
         // Each tree's randomness depends only on the seed and its index, so
         // trees can be grown in any order (or in parallel) with the same result.
@@ -191,6 +258,45 @@ pub fn fit_forest(
         let sample: Vec<usize> = (0..x.n_rows).map(|_| rng.gen_range(0..n) as usize).collect();
         Ok(Tree::fit(x, y, &sample, n_classes, params, class_weight, tree_seed ^ 0x5DEE_CE66))
     })
+}
+
+/// Trees `indices` of an extremely randomized forest, as scikit-learn's
+/// `ExtraTreesClassifier`: every tree sees all rows (no bootstrap), tries
+/// √p features per split with one random threshold each. Seeded per tree
+/// as [`fit_forest`], so it can be grown in parts too.
+#[allow(clippy::too_many_arguments)]
+pub fn fit_extra_trees(
+    x: &Matrix,
+    y: &[usize],
+    n_classes: usize,
+    indices: &[usize],
+    max_depth: Option<usize>,
+    class_weight: Option<&[f64]>,
+    seed: u64,
+    control: &Control<'_>,
+) -> Result<Vec<Tree>> {
+    let max_features = Some(((x.n_cols as f64).sqrt().floor() as usize).max(1));
+    let params = TreeParams { max_depth, min_samples_leaf: 1, max_features, random_thresholds: true };
+    let rows: Vec<usize> = (0..x.n_rows).collect();
+    control.map("tree", indices, |&t| {
+        let tree_seed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(t as u64);
+        Ok(Tree::fit(x, y, &rows, n_classes, params, class_weight, tree_seed))
+    })
+}
+
+/// The mean of the trees' leaf frequencies: a forest's probabilities.
+pub fn forest_proba(trees: &[Tree], x: &Matrix) -> Vec<Vec<f64>> {
+    (0..x.n_rows)
+        .map(|i| {
+            let mut proba = vec![0.0; trees[0].predict_row(x.row(i)).len()];
+            for t in trees {
+                for (p, v) in proba.iter_mut().zip(t.predict_row(x.row(i))) {
+                    *p += v;
+                }
+            }
+            proba.iter().map(|p| p / trees.len() as f64).collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -205,7 +311,7 @@ mod tests {
     fn a_stump_splits_at_the_midpoint_and_leaves_hold_frequencies() {
         let x = m(&[&[1.0], &[2.0], &[3.0], &[10.0], &[11.0], &[12.0]]);
         let y = [0, 0, 1, 1, 1, 1];
-        let params = TreeParams { max_depth: Some(1), min_samples_leaf: 1, max_features: None };
+        let params = TreeParams { max_depth: Some(1), min_samples_leaf: 1, max_features: None, random_thresholds: false };
         let t = Tree::fit(&x, &y, &(0..6).collect::<Vec<_>>(), 2, params, None, 0);
         assert_eq!(t.nodes[0], Node::Split { feature: 0, threshold: 2.5, left: 1, right: 2 });
         assert_eq!(t.predict_row(&[0.0]), &[1.0, 0.0]);

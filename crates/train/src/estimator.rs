@@ -1,0 +1,95 @@
+//! The contract every model meets, in the spirit of linfa's `Fit`/`Predict`
+//! and `ParamGuard`: a spec the person edits, checked once, fitted on a
+//! matrix and class indices into a separate fitted type that gives
+//! probabilities. Plain `f64` and [`Matrix`] only: no generic float machinery.
+//!
+//! A model is one file in `models/` implementing [`Estimator`] for its spec
+//! and [`Classifier`] for its fitted state, and one line in
+//! `registry.rs`; nothing else in the workspace names it.
+
+use std::collections::BTreeMap;
+
+use glassbox_core::{Control, Matrix, Result};
+
+use crate::trees::Tree;
+
+/// One searched hyper-parameter, on a log or linear scale, integer or not.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dim {
+    pub name: &'static str,
+    pub low: f64,
+    pub high: f64,
+    pub log: bool,
+    pub integer: bool,
+}
+
+impl Dim {
+    pub const fn new(name: &'static str, low: f64, high: f64, log: bool, integer: bool) -> Dim {
+        Dim { name, low, high, log, integer }
+    }
+}
+
+/// What every fitting call gets besides the spec.
+pub struct FitInput<'a> {
+    pub x: &'a Matrix,
+    /// Class indices below `n_classes`; every class occurs.
+    pub y: &'a [usize],
+    pub n_classes: usize,
+    /// Per-class row weights (`class_weight="balanced"`); models that take
+    /// none ignore them, as in scikit-learn.
+    pub class_weight: Option<&'a [f64]>,
+    pub control: &'a Control<'a>,
+}
+
+/// A model's spec: validated hyper-parameters that fit into a [`Classifier`].
+pub trait Estimator: Clone {
+    type Fitted: Classifier;
+    /// The spec with its default hyper-parameters (and `seed` where it draws).
+    fn with_seed(seed: u64) -> Self;
+    /// Refuses hyper-parameters out of range, with a message naming them.
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
+    /// The hyper-parameters as `name = value` text, for reports.
+    fn describe(&self) -> String;
+    /// The dimensions a search explores; none for the baselines.
+    fn space(&self) -> Vec<Dim> {
+        Vec::new()
+    }
+    /// The spec with these searched values (names as in [`Estimator::space`]).
+    fn with_params(&self, _params: &BTreeMap<String, f64>) -> Self {
+        self.clone()
+    }
+    /// Fits on a checked spec (the registry checks before it calls this).
+    fn fit(&self, input: &FitInput<'_>) -> Result<Self::Fitted>;
+    /// Models made of independent trees (forests): how many, so a pool of
+    /// workers can grow them apart. Tree `t` must depend only on the data,
+    /// the spec and `t`.
+    fn trees(&self) -> Option<usize> {
+        None
+    }
+    /// Grows trees `indices` as the whole fit would.
+    fn fit_trees(&self, _input: &FitInput<'_>, _indices: &[usize]) -> Result<Vec<Tree>> {
+        Err(glassbox_core::Error::new(glassbox_core::ErrorKind::Internal, "this model is not made of trees"))
+    }
+    /// The fitted model from all its trees, in index order.
+    fn from_trees(&self, _trees: Vec<Tree>, _n_cols: usize) -> Option<Self::Fitted> {
+        None
+    }
+}
+
+/// A fitted model: probabilities, and what a person should know about the fit.
+pub trait Classifier {
+    /// Class probabilities, one row per matrix row, columns in class order.
+    fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>>;
+    /// The number of features it takes; `None` when any number will do.
+    fn n_features(&self) -> Option<usize>;
+    /// What should stop a person trusting the numbers (a fit that did not converge).
+    fn warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// How the fit went, when there is something to say.
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+}

@@ -1,0 +1,87 @@
+//! k nearest neighbours by Euclidean distance on the preprocessed features,
+//! uniform weights, as `KNeighborsClassifier`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use glassbox_core::{Error, ErrorKind, Matrix, Result};
+
+use crate::estimator::{Classifier, Dim, Estimator, FitInput};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Knn {
+    pub k: usize,
+}
+
+/// The training rows themselves (k-NN has no other state): the model
+/// file grows with the training set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedKnn {
+    pub k: usize,
+    pub n_classes: usize,
+    pub n_cols: usize,
+    pub x: Vec<f64>,
+    pub y: Vec<usize>,
+}
+
+impl Estimator for Knn {
+    type Fitted = FittedKnn;
+
+    fn with_seed(_seed: u64) -> Self {
+        Knn { k: 5 }
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.k == 0 {
+            return Err(Error::new(ErrorKind::BadSpec, "k must be at least 1, got 0"));
+        }
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        format!("k = {}, uniform weights, Euclidean distance", self.k)
+    }
+
+    fn space(&self) -> Vec<Dim> {
+        vec![Dim::new("k", 1.0, 50.0, true, true)]
+    }
+
+    fn with_params(&self, p: &BTreeMap<String, f64>) -> Self {
+        Knn { k: p["k"] as usize }
+    }
+
+    fn fit(&self, input: &FitInput<'_>) -> Result<FittedKnn> {
+        let FitInput { x, y, n_classes, .. } = *input;
+        Ok(FittedKnn { k: self.k, n_classes, n_cols: x.n_cols, x: x.values.clone(), y: y.to_vec() })
+    }
+}
+
+impl Classifier for FittedKnn {
+    fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>> {
+        let FittedKnn { k, n_classes, n_cols, x: train, y } = self;
+        (0..x.n_rows)
+            .map(|i| {
+                let row = x.row(i);
+                let mut d: Vec<(f64, usize)> = (0..y.len())
+                    .map(|j| {
+                        let t = &train[j * n_cols..(j + 1) * n_cols];
+                        (row.iter().zip(t).map(|(a, b)| (a - b) * (a - b)).sum::<f64>(), j)
+                    })
+                    .collect();
+                // Nearest first; equal distances in training order, so the choice is stable.
+                let k = (*k).min(d.len());
+                d.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                let mut proba = vec![0.0; *n_classes];
+                for &(_, j) in &d[..k] {
+                    proba[y[j]] += 1.0 / k as f64;
+                }
+                proba
+            })
+            .collect()
+    }
+
+    fn n_features(&self) -> Option<usize> {
+        Some(self.n_cols)
+    }
+}

@@ -1,0 +1,154 @@
+//! The one list of models. Each line names a model's spec variant and its
+//! name (as the CLI, the app and the leaderboard spell it), its spec type,
+//! and the variant and type of its fitted state. The macro makes the two
+//! enums that serialise into `model.json` (internally tagged by `model`,
+//! snake_case, so each variant's JSON is its type's fields after the tag)
+//! and their single dispatch. A new model is a file in `models/` and a line
+//! here; no other file in the workspace names a model kind (a test checks).
+//!
+//! A closed enum rather than trait objects: serde needs to know every type
+//! to read a model file back, and wasm has no `typetag`/`inventory`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use glassbox_core::{Error, ErrorKind, Matrix, Result};
+
+use crate::boosting::BoostParams;
+use crate::estimator::{Classifier, Dim, Estimator, FitInput};
+use crate::models::baseline::{Constant, FittedStratified, MostFrequent, Stratified};
+use crate::models::decision_tree::{DecisionTree, FittedTree};
+use crate::models::extra_trees::ExtraTrees;
+use crate::models::gradient_boosting::FittedBoosting;
+use crate::models::knn::{FittedKnn, Knn};
+use crate::models::logistic::{FittedLogistic, Logistic};
+use crate::models::naive_bayes::{FittedNaiveBayes, NaiveBayes};
+use crate::models::random_forest::{FittedForest, RandomForest};
+use crate::trees::Tree;
+
+macro_rules! registry {
+    ($( $variant:ident ( $name:literal, $spec:ty ) => $fitted_variant:ident ( $fitted:ty ), )*) => {
+        /// What the person chose: the model family and its hyper-parameters.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "model", rename_all = "snake_case")]
+        pub enum ModelSpec {
+            $( $variant($spec), )*
+        }
+
+        /// A fitted model: made by [`ModelSpec::fit`] and read back from a model file.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "model", rename_all = "snake_case")]
+        pub enum FittedModel {
+            $( $fitted_variant($fitted), )*
+        }
+
+        /// Every model name, as the CLI and the leaderboard spell them, in the registry's order.
+        pub const MODEL_NAMES: &[&str] = &[$( $name, )*];
+
+        $( impl From<$spec> for ModelSpec {
+            fn from(s: $spec) -> ModelSpec {
+                ModelSpec::$variant(s)
+            }
+        } )*
+
+        impl ModelSpec {
+            pub fn name(&self) -> &'static str {
+                match self { $( ModelSpec::$variant(_) => $name, )* }
+            }
+
+            /// The model called `name` with its default hyper-parameters.
+            pub fn by_name(name: &str, seed: u64) -> Result<ModelSpec> {
+                match name {
+                    $( $name => Ok(ModelSpec::$variant(<$spec as Estimator>::with_seed(seed))), )*
+                    other => Err(Error::new(
+                        ErrorKind::BadSpec,
+                        format!("unknown model '{other}'; the models are: {}", MODEL_NAMES.join(", ")),
+                    )),
+                }
+            }
+
+            /// The hyper-parameters as `name = value` text, for reports.
+            pub fn params_text(&self) -> String {
+                match self { $( ModelSpec::$variant(s) => s.describe(), )* }
+            }
+
+            /// Refuses hyper-parameters out of range.
+            pub fn validate(&self) -> Result<()> {
+                match self { $( ModelSpec::$variant(s) => s.check(), )* }
+            }
+
+            /// The dimensions a search explores.
+            pub fn space(&self) -> Vec<Dim> {
+                match self { $( ModelSpec::$variant(s) => s.space(), )* }
+            }
+
+            /// The model with these searched values.
+            pub fn with_params(&self, p: &BTreeMap<String, f64>) -> ModelSpec {
+                match self { $( ModelSpec::$variant(s) => ModelSpec::$variant(s.with_params(p)), )* }
+            }
+
+            /// How many independent trees the model is made of, if it is a forest.
+            pub fn trees(&self) -> Option<usize> {
+                match self { $( ModelSpec::$variant(s) => s.trees(), )* }
+            }
+
+            /// Grows trees `indices` of a forest as its whole fit would.
+            pub fn fit_trees(&self, input: &FitInput<'_>, indices: &[usize]) -> Result<Vec<Tree>> {
+                self.validate()?;
+                match self { $( ModelSpec::$variant(s) => s.fit_trees(input, indices), )* }
+            }
+
+            /// The fitted forest from all its trees, in index order; `None`
+            /// when the model is no forest or the trees are not all there.
+            pub fn from_trees(&self, trees: Vec<Tree>, n_cols: usize) -> Option<FittedModel> {
+                match self { $( ModelSpec::$variant(s) => s.from_trees(trees, n_cols).map(FittedModel::$fitted_variant), )* }
+            }
+
+            pub(crate) fn fit_input(&self, input: &FitInput<'_>) -> Result<FittedModel> {
+                self.validate()?;
+                match self { $( ModelSpec::$variant(s) => s.fit(input).map(FittedModel::$fitted_variant), )* }
+            }
+        }
+
+        impl FittedModel {
+            fn classifier(&self) -> &dyn Classifier {
+                match self { $( FittedModel::$fitted_variant(f) => f, )* }
+            }
+        }
+    };
+}
+
+registry! {
+    LogisticRegression("logistic_regression", Logistic) => LogisticRegression(FittedLogistic),
+    Knn("knn", Knn) => Knn(FittedKnn),
+    NaiveBayes("naive_bayes", NaiveBayes) => NaiveBayes(FittedNaiveBayes),
+    DecisionTree("decision_tree", DecisionTree) => DecisionTree(FittedTree),
+    RandomForest("random_forest", RandomForest) => RandomForest(FittedForest),
+    ExtraTrees("extra_trees", ExtraTrees) => ExtraTrees(FittedForest),
+    GradientBoosting("gradient_boosting", BoostParams) => GradientBoosting(FittedBoosting),
+    BaselineMostFrequent("baseline_most_frequent", MostFrequent) => Constant(Constant),
+    BaselineStratified("baseline_stratified", Stratified) => Stratified(FittedStratified),
+}
+
+impl FittedModel {
+    /// What the person should know before trusting the numbers.
+    pub fn warnings(&self) -> Vec<String> {
+        self.classifier().warnings()
+    }
+
+    /// How the fit went, when there is something to say (boosting iterations).
+    pub fn notes(&self) -> Vec<String> {
+        self.classifier().notes()
+    }
+
+    /// The number of features it takes; `None` when any number will do (baselines).
+    pub fn n_features(&self) -> Option<usize> {
+        self.classifier().n_features()
+    }
+
+    /// Class probabilities, one row per matrix row, columns in class order.
+    pub fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>> {
+        self.classifier().predict_proba(x)
+    }
+}
