@@ -39,7 +39,7 @@ def data(path):
 
 def sklearn(path, split_path):
     import sklearn as sk
-    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from sklearn.ensemble import ExtraTreesClassifier, HistGradientBoostingClassifier, RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
     from sklearn.naive_bayes import GaussianNB
@@ -60,12 +60,13 @@ def sklearn(path, split_path):
         "knn": lambda: KNeighborsClassifier(n_jobs=1),
         "decision_tree": lambda: DecisionTreeClassifier(random_state=0),
         "random_forest": lambda: RandomForestClassifier(n_estimators=100, n_jobs=1, random_state=0),
+        "extra_trees": lambda: ExtraTreesClassifier(n_estimators=100, n_jobs=1, random_state=0),
         "gradient_boosting": lambda: HistGradientBoostingClassifier(random_state=0),
     }
     out = {"sklearn_version": sk.__version__, "models": {}}
     with threadpool_limits(1):
         for name, make in models.items():
-            repeats = 1 if name in ("random_forest", "decision_tree") else 3
+            repeats = 1 if name in ("random_forest", "extra_trees", "decision_tree") else 3
             best = float("inf")
             for _ in range(repeats):
                 m = make()

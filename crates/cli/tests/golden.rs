@@ -81,12 +81,13 @@ fn check_train(case: &str, data: &str, args: &[&str]) -> Vec<String> {
     check(case, &out, &["model.json", "metrics.json", "predictions.csv", "report.html"])
 }
 
-const MODELS: [&str; 8] = [
+const MODELS: [&str; 9] = [
     "logistic_regression",
     "knn",
     "naive_bayes",
     "decision_tree",
     "random_forest",
+    "extra_trees",
     "gradient_boosting",
     "baseline_most_frequent",
     "baseline_stratified",

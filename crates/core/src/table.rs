@@ -428,4 +428,3 @@ impl Table {
         Ok(())
     }
 }
-

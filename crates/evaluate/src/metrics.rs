@@ -8,8 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use glassbox_core::roc::{roc_curve, RocCurve};
 use glassbox_core::roc::ratio;
+pub use glassbox_core::roc::{roc_curve, RocCurve};
 
 /// Precision, recall, F1 and support of one class or one average.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

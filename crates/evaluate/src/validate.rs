@@ -330,4 +330,3 @@ pub fn time_validate<L: Learner>(
     }
     Ok(TimeCvResult { time_column: col.name.clone(), mode, windows, rows_without_time, metrics: summaries(per_metric) })
 }
-

@@ -8,8 +8,6 @@
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 
-
-
 use crate::{values_text, Codes, Column, ColumnKind, DateInfo, StrayToken, MISSING_CODE};
 
 use super::datetime::DateParser;

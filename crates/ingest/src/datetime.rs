@@ -12,9 +12,9 @@
 //! tries one pass per value instead of one per layout, and the layouts above
 //! are all a file can mix.
 
+pub use glassbox_core::table::DateOrder;
 use jiff::civil::DateTime;
 use jiff::tz::{Offset, TimeZone};
-pub use glassbox_core::table::DateOrder;
 
 /// The parts of a date-time before the order and zone are applied.
 struct Parts {

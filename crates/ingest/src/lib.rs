@@ -26,13 +26,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use glassbox_core::{distinct, error};
-use glassbox_core::table::values_text;
 pub use glassbox_core::names::{normalise_header, normalise_name};
+use glassbox_core::table::values_text;
 pub use glassbox_core::table::{
     parse_number, Codes, Column, ColumnKind, DateInfo, DateOrder, Format, Rename, RowIssue, StrayToken, Table,
     MISSING_CODE,
 };
+use glassbox_core::{distinct, error};
 pub use glassbox_core::{Error, ErrorKind, Result};
 pub use session::{IngestSession, Part, PartSpec, SAMPLE_ROWS, SNIFF_BYTES};
 

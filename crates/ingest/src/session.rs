@@ -11,9 +11,9 @@ use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, UTF_8};
 use sha2::{Digest, Sha256};
 
 use super::column::{categorical, sample_is_boolean, NumericBuilder, TextBuilder, ValueParser};
-use super::{Column, DateInfo};
 use super::datetime::{infer_order, DateOrder, DateParser};
 use super::{byte_of, normalise_header, sniff, BadRows, ColumnKind, Format, ReadOptions, RowIssue, Table};
+use super::{Column, DateInfo};
 use crate::error::{Error, ErrorKind, Result};
 
 mod part;

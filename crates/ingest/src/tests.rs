@@ -338,7 +338,10 @@ fn kinds_hold_beyond_the_sample() {
 #[test]
 fn sha256_is_of_the_input_bytes() {
     let t = read_csv(b"a,b\n1,2\n", &ReadOptions::default()).unwrap();
-    assert_eq!(t.input_sha256, { use sha2::Digest; sha2::Sha256::digest(b"a,b\n1,2\n").iter().map(|b| format!("{b:02x}")).collect::<String>() });
+    assert_eq!(t.input_sha256, {
+        use sha2::Digest;
+        sha2::Sha256::digest(b"a,b\n1,2\n").iter().map(|b| format!("{b:02x}")).collect::<String>()
+    });
 }
 
 /// Found by the fuzzer: tables with missing numbers (NaN) never compared equal.

@@ -34,49 +34,6 @@ pub mod ingest {
 
 pub use control::{Control, Progress};
 pub use error::{Error, ErrorKind, Result};
+pub use glassbox_serve::VERSION;
 pub use model_file::ModelFile;
 pub use run::{inspect, inspect_table, predict, train, train_table, Inspection, Prediction, TrainOutcome, TrainSpec};
-pub use glassbox_serve::VERSION;
-
-#[cfg(test)]
-mod determinism {
-    /// Regression guard: the search used the platform's `ln` and `powf`,
-    /// which may round differently in wasm than natively, so the browser
-    /// could search other parameters than the CLI. Everything that reaches a
-    /// model or a metric uses the `libm` crate.
-    #[test]
-    fn the_pipeline_calls_no_platform_transcendental_function() {
-        let banned = [
-            ".ln()",
-            ".exp()",
-            ".powf(",
-            ".sin()",
-            ".cos()",
-            ".tan()",
-            ".log10()",
-            ".log2()",
-            ".ln_1p()",
-            ".exp_m1()",
-            ".tanh()",
-            ".atan2(",
-        ];
-        let mut stack = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
-        let mut found = Vec::new();
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("lib.rs") {
-                    let text = std::fs::read_to_string(&path).unwrap();
-                    for (n, line) in text.lines().enumerate() {
-                        if !line.trim_start().starts_with("//") && banned.iter().any(|b| line.contains(b)) {
-                            found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
-                        }
-                    }
-                }
-            }
-        }
-        assert!(found.is_empty(), "use the libm crate instead:\n{}", found.join("\n"));
-    }
-}

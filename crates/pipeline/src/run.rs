@@ -20,8 +20,8 @@ use crate::model_file::{ModelFile, Provenance, Schema, SchemaColumn, FORMAT_VERS
 use crate::quality::{self, Flag};
 use crate::split::stratified_split;
 use crate::validate;
-use glassbox_train::estimator::FitInput;
 pub use glassbox_serve::predict::{predict, PredictedRow, Prediction};
+use glassbox_train::estimator::FitInput;
 
 /// Column names that are preselected as the target when present.
 const LIKELY_TARGETS: [&str; 6] = ["diagnosis", "species", "target", "label", "class", "y"];
@@ -645,13 +645,7 @@ impl validate::Learner for Learner<'_> {
 
 /// One trial's score: the mean ROC AUC of `folds`-fold cross-validation of
 /// `model` on the prepared training rows.
-fn trial_score(
-    table: &Table,
-    p: &Prepared,
-    model: &ModelSpec,
-    spec: &TrainSpec,
-    control: &Control<'_>,
-) -> Result<f64> {
+fn trial_score(table: &Table, p: &Prepared, model: &ModelSpec, spec: &TrainSpec, control: &Control<'_>) -> Result<f64> {
     let learner = p.learner(model, spec);
     let (cv, _, _) = validate::cross_validate(&p.problem(table, &learner), search_folds(spec), spec.seed, control)?;
     Ok(cv.metrics["roc_auc"].mean)
@@ -818,7 +812,8 @@ pub fn run_forest_jobs(
     let fitted = features::fit(table, &p.feature_columns, &p.train_rows, &spec.features)?;
     let x = fitted.transform(table, &p.train_rows)?;
     let weights = spec.balanced.then(|| crate::model::balanced_weights(&p.y_train, p.classes.len()));
-    let input = FitInput { x: &x, y: &p.y_train, n_classes: p.classes.len(), class_weight: weights.as_deref(), control };
+    let input =
+        FitInput { x: &x, y: &p.y_train, n_classes: p.classes.len(), class_weight: weights.as_deref(), control };
     model.fit_trees(&input, indices)
 }
 
@@ -1094,7 +1089,12 @@ mod tests {
         let bytes = std::fs::read(format!("{}/../../public/samples/penguins.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
         let table = crate::ingest::parse_csv(&bytes).unwrap();
         let spec = TrainSpec {
-            model: ModelSpec::by_name("random_forest", 3).unwrap().set("n_trees", "9").unwrap().set("max_depth", "4").unwrap(),
+            model: ModelSpec::by_name("random_forest", 3)
+                .unwrap()
+                .set("n_trees", "9")
+                .unwrap()
+                .set("max_depth", "4")
+                .unwrap(),
             balanced: true,
             ..spec("species")
         };
@@ -1301,7 +1301,11 @@ mod tests {
         let o = train(&sample("penguins.csv"), "p.csv", &spec).unwrap();
         assert_eq!(o.search.len(), 2);
         let best = o.search.iter().flat_map(|s| s.trials.iter()).max_by(|a, b| a.score.total_cmp(&b.score)).unwrap();
-        assert_eq!(o.model.spec, ModelSpec::by_name("knn", 0).unwrap().set("k", &best.params["k"].to_string()).unwrap(), "the final model has the best k");
+        assert_eq!(
+            o.model.spec,
+            ModelSpec::by_name("knn", 0).unwrap().set("k", &best.params["k"].to_string()).unwrap(),
+            "the final model has the best k"
+        );
         let json: serde_json::Value = serde_json::from_str(&o.metrics_json()).unwrap();
         let trials = json["search"].as_array().unwrap();
         assert_eq!(trials.len(), 12);

@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use glassbox_core::error::{Error, ErrorKind, Result};
-use glassbox_features::FittedFeatures;
 use glassbox_core::table::{ColumnKind, DateOrder};
+use glassbox_features::FittedFeatures;
 use glassbox_train::model::{FittedModel, ModelSpec};
 
 /// The format version this build writes and the newest it reads.

@@ -95,4 +95,3 @@ pub fn predict(model: &ModelFile, bytes: &[u8], read: &ReadOptions) -> Result<Pr
     }
     Ok(Prediction { classes: model.classes.clone(), rows: out, unseen })
 }
-

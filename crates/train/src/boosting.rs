@@ -26,8 +26,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::control::Control;
 use crate::error::{Error, ErrorKind, Result};
-use glassbox_core::Matrix;
 use crate::optim::{sigmoid, softmax, softplus};
+use glassbox_core::Matrix;
 
 /// When to stop early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -476,9 +476,10 @@ impl Booster {
             EarlyStopping::Off => false,
         };
         let (train, val) = if early {
-            let s = glassbox_core::split::stratified_split(y, n_classes, p.validation_fraction, p.seed).map_err(|e| {
-                Error::new(ErrorKind::BadTarget, format!("early stopping needs a validation set: {}", e.message()))
-            })?;
+            let s =
+                glassbox_core::split::stratified_split(y, n_classes, p.validation_fraction, p.seed).map_err(|e| {
+                    Error::new(ErrorKind::BadTarget, format!("early stopping needs a validation set: {}", e.message()))
+                })?;
             (s.train, s.test)
         } else {
             ((0..x.n_rows).collect(), Vec::new())

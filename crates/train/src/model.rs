@@ -120,8 +120,16 @@ mod tests {
         // sklearn LogisticRegression(C=1).fit([[0],[1],[2],[3]], [0,0,1,1]):
         // With tol=1e-12 (its default stops early): coef_ = [[0.9582859498791921]], intercept_ = [-1.4374289249407233].
         let x = matrix(&[&[0.0], &[1.0], &[2.0], &[3.0]]);
-        let m = ModelSpec::from(crate::models::logistic::Logistic { c: 1.0, tol: 1e-12, max_iter: 1000 }).fit(&x, &[0, 0, 1, 1], 2).unwrap();
-        let FittedModel::LogisticRegression(crate::models::logistic::FittedLogistic { coefficients, intercepts, converged, .. }) = &m else {
+        let m = ModelSpec::from(crate::models::logistic::Logistic { c: 1.0, tol: 1e-12, max_iter: 1000 })
+            .fit(&x, &[0, 0, 1, 1], 2)
+            .unwrap();
+        let FittedModel::LogisticRegression(crate::models::logistic::FittedLogistic {
+            coefficients,
+            intercepts,
+            converged,
+            ..
+        }) = &m
+        else {
             panic!("logistic")
         };
         assert!(converged);
@@ -145,7 +153,9 @@ mod tests {
 
     #[test]
     fn invalid_c_is_rejected() {
-        let e = ModelSpec::from(crate::models::logistic::Logistic { c: 0.0, tol: 1e-4, max_iter: 100 }).validate().unwrap_err();
+        let e = ModelSpec::from(crate::models::logistic::Logistic { c: 0.0, tol: 1e-4, max_iter: 100 })
+            .validate()
+            .unwrap_err();
         assert_eq!(e.message(), "C must be a positive number, got 0");
     }
 }
@@ -180,8 +190,12 @@ mod baseline_tests {
     fn forest_probabilities_are_the_mean_of_its_trees_leaf_frequencies() {
         let x = Matrix { n_rows: 40, n_cols: 2, values: (0..80).map(|i| ((i * 37) % 23) as f64).collect() };
         let y: Vec<usize> = (0..40).map(|i| (i * 7 % 3) % 2).collect();
-        let m = ModelSpec::from(crate::models::random_forest::RandomForest { n_trees: 7, max_depth: Some(3), seed: 1 }).fit(&x, &y, 2).unwrap();
-        let FittedModel::RandomForest(crate::models::random_forest::FittedForest { trees, .. }) = &m else { panic!("forest") };
+        let m = ModelSpec::from(crate::models::random_forest::RandomForest { n_trees: 7, max_depth: Some(3), seed: 1 })
+            .fit(&x, &y, 2)
+            .unwrap();
+        let FittedModel::RandomForest(crate::models::random_forest::FittedForest { trees, .. }) = &m else {
+            panic!("forest")
+        };
         let p = m.predict_proba(&x);
         for (i, row) in p.iter().enumerate() {
             let mean: f64 = trees.iter().map(|t| t.predict_row(x.row(i))[1]).sum::<f64>() / 7.0;

@@ -148,9 +148,10 @@ impl Builder<'_> {
             if tried == wanted {
                 break;
             }
-            let (lo, hi) = rows.iter().map(|&r| self.x.row(r)[f]).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-                (if v < lo { v } else { lo }, if v > hi { v } else { hi })
-            });
+            let (lo, hi) =
+                rows.iter().map(|&r| self.x.row(r)[f]).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                    (if v < lo { v } else { lo }, if v > hi { v } else { hi })
+                });
             if lo >= hi {
                 continue;
             }
@@ -311,7 +312,8 @@ mod tests {
     fn a_stump_splits_at_the_midpoint_and_leaves_hold_frequencies() {
         let x = m(&[&[1.0], &[2.0], &[3.0], &[10.0], &[11.0], &[12.0]]);
         let y = [0, 0, 1, 1, 1, 1];
-        let params = TreeParams { max_depth: Some(1), min_samples_leaf: 1, max_features: None, random_thresholds: false };
+        let params =
+            TreeParams { max_depth: Some(1), min_samples_leaf: 1, max_features: None, random_thresholds: false };
         let t = Tree::fit(&x, &y, &(0..6).collect::<Vec<_>>(), 2, params, None, 0);
         assert_eq!(t.nodes[0], Node::Split { feature: 0, threshold: 2.5, left: 1, right: 2 });
         assert_eq!(t.predict_row(&[0.0]), &[1.0, 0.0]);

@@ -36,10 +36,10 @@ use encoding_rs::UTF_8;
 use serde::{Deserialize, Serialize};
 
 use super::{Builder, IngestSession, Store};
-use crate::error::{Error, ErrorKind, Result};
 use crate::column::{NumericBuilder, TextBuilder, ValueParser};
-use crate::{Codes, DateInfo, MISSING_CODE};
 use crate::datetime::DateParser;
+use crate::error::{Error, ErrorKind, Result};
+use crate::{Codes, DateInfo, MISSING_CODE};
 use crate::{Format, ReadOptions, RowIssue};
 
 /// How a session that read the start of a file reads each column, for

@@ -68,3 +68,59 @@ impl Estimator for ExtraTrees {
         (trees.len() == self.n_trees).then_some(FittedForest { trees, n_cols })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::estimator::Classifier;
+    use glassbox_core::{Control, Matrix};
+
+    fn data() -> (Matrix, Vec<usize>) {
+        // Two noisy, overlapping classes on three features (no two rows alike).
+        let rows: Vec<Vec<f64>> = (0..120)
+            .map(|i| {
+                let f = i as f64;
+                vec![libm::sin(f * 0.37) + (i % 2) as f64 * 0.6, libm::cos(f * 0.11), f / 120.0]
+            })
+            .collect();
+        let refs: Vec<&[f64]> = rows.iter().map(Vec::as_slice).collect();
+        (Matrix::from_rows(&refs), (0..120).map(|i| i % 2).collect())
+    }
+
+    fn fit(spec: &ExtraTrees, threads: usize) -> FittedForest {
+        let (x, y) = data();
+        let control = Control { threads, ..Control::default() };
+        spec.fit(&FitInput { x: &x, y: &y, n_classes: 2, class_weight: None, control: &control }).unwrap()
+    }
+
+    #[test]
+    fn every_tree_sees_every_row_so_fully_grown_trees_fit_the_training_rows() {
+        let spec = ExtraTrees::with_seed(7);
+        let forest = fit(&ExtraTrees { n_trees: 5, ..spec }, 1);
+        let (x, y) = data();
+        for tree in &forest.trees {
+            let single = FittedForest { trees: vec![tree.clone()], n_cols: 3 };
+            let proba = single.predict_proba(&x);
+            assert!(proba.iter().zip(&y).all(|(p, &c)| p[c] == 1.0), "no bootstrap: each tree grows on all rows");
+        }
+    }
+
+    #[test]
+    fn seeded_by_tree_so_threads_change_nothing_and_seeds_do() {
+        let spec = ExtraTrees { n_trees: 8, max_depth: Some(4), seed: 3 };
+        let one = fit(&spec, 1);
+        assert_eq!(one, fit(&spec, 3), "threads change nothing");
+        assert_ne!(one, fit(&ExtraTrees { seed: 4, ..spec }, 1), "another seed, other thresholds");
+        let (x, y) = data();
+        let control = Control::default();
+        let input = FitInput { x: &x, y: &y, n_classes: 2, class_weight: None, control: &control };
+        let mut parts = spec.fit_trees(&input, &[0, 2, 4, 6]).unwrap();
+        parts.extend(spec.fit_trees(&input, &[1, 3, 5, 7]).unwrap());
+        let mut by_index: Vec<(usize, Tree)> = [0, 2, 4, 6, 1, 3, 5, 7].into_iter().zip(parts).collect();
+        by_index.sort_by_key(|p| p.0);
+        let whole = spec.from_trees(by_index.into_iter().map(|p| p.1).collect(), 3).unwrap();
+        assert_eq!(whole, one, "trees grown in parts make the same forest");
+        let p = one.predict_proba(&x);
+        assert!(p.iter().all(|r| (r[0] + r[1] - 1.0).abs() < 1e-12), "probabilities sum to one");
+    }
+}
