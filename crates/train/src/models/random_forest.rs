@@ -33,57 +33,61 @@ pub fn check_forest(n_trees: usize, max_depth: Option<usize>) -> Result<()> {
     check_depth(max_depth)
 }
 
-/// What a forest searches: how many trees, and how deep.
-pub fn forest_space() -> Vec<Dim> {
-    vec![Dim::new("n_trees", 10.0, 150.0, true, true), Dim::new("max_depth", 2.0, 20.0, false, true)]
+/// The `Estimator` of a forest spec with fields `n_trees`, `max_depth` and
+/// `seed`, whose trees `$grow` grows (`fit_forest`'s signature): random
+/// forests and extra trees differ only in how a tree grows and in words.
+macro_rules! forest_estimator {
+    ($spec:ident, $grow:path, $words:literal) => {
+        impl Estimator for $spec {
+            type Fitted = FittedForest;
+
+            fn with_seed(seed: u64) -> Self {
+                $spec { n_trees: 100, max_depth: None, seed }
+            }
+
+            fn check(&self) -> Result<()> {
+                check_forest(self.n_trees, self.max_depth)
+            }
+
+            fn describe(&self) -> String {
+                format!($words, self.n_trees, depth_text(self.max_depth), self.seed)
+            }
+
+            fn space(&self) -> Vec<Dim> {
+                vec![Dim::new("n_trees", 10.0, 150.0, true, true), Dim::new("max_depth", 2.0, 20.0, false, true)]
+            }
+
+            fn with_params(&self, p: &BTreeMap<String, f64>) -> Self {
+                $spec { n_trees: p["n_trees"] as usize, max_depth: Some(p["max_depth"] as usize), seed: self.seed }
+            }
+
+            fn fit(&self, input: &FitInput<'_>) -> Result<FittedForest> {
+                let trees = self.fit_trees(input, &(0..self.n_trees).collect::<Vec<_>>())?;
+                Ok(FittedForest { trees, n_cols: input.x.n_cols })
+            }
+
+            fn trees(&self) -> Option<usize> {
+                Some(self.n_trees)
+            }
+
+            fn fit_trees(&self, input: &FitInput<'_>, indices: &[usize]) -> Result<Vec<Tree>> {
+                let FitInput { x, y, n_classes, class_weight, control } = *input;
+                $grow(x, y, n_classes, indices, self.max_depth, class_weight, self.seed, control)
+            }
+
+            fn from_trees(&self, trees: Vec<Tree>, n_cols: usize) -> Option<FittedForest> {
+                (trees.len() == self.n_trees).then_some(FittedForest { trees, n_cols })
+            }
+        }
+    };
 }
+pub(crate) use forest_estimator;
 
-impl Estimator for RandomForest {
-    type Fitted = FittedForest;
-
-    fn with_seed(seed: u64) -> Self {
-        RandomForest { n_trees: 100, max_depth: None, seed }
-    }
-
-    fn check(&self) -> Result<()> {
-        check_forest(self.n_trees, self.max_depth)
-    }
-
-    fn describe(&self) -> String {
-        format!(
-            "n_estimators = {}, max_features = sqrt, max_depth = {}, bootstrap, seed = {}",
-            self.n_trees,
-            depth_text(self.max_depth),
-            self.seed
-        )
-    }
-
-    fn space(&self) -> Vec<Dim> {
-        forest_space()
-    }
-
-    fn with_params(&self, p: &BTreeMap<String, f64>) -> Self {
-        RandomForest { n_trees: p["n_trees"] as usize, max_depth: Some(p["max_depth"] as usize), seed: self.seed }
-    }
-
-    fn fit(&self, input: &FitInput<'_>) -> Result<FittedForest> {
-        let trees = self.fit_trees(input, &(0..self.n_trees).collect::<Vec<_>>())?;
-        Ok(FittedForest { trees, n_cols: input.x.n_cols })
-    }
-
-    fn trees(&self) -> Option<usize> {
-        Some(self.n_trees)
-    }
-
-    fn fit_trees(&self, input: &FitInput<'_>, indices: &[usize]) -> Result<Vec<Tree>> {
-        let FitInput { x, y, n_classes, class_weight, control } = *input;
-        fit_forest(x, y, n_classes, indices, self.max_depth, class_weight, self.seed, control)
-    }
-
-    fn from_trees(&self, trees: Vec<Tree>, n_cols: usize) -> Option<FittedForest> {
-        (trees.len() == self.n_trees).then_some(FittedForest { trees, n_cols })
-    }
-}
+forest_estimator!(
+    RandomForest,
+    fit_forest,
+    "n_estimators = {}, max_features = sqrt, max_depth = {}, bootstrap, seed = {}"
+);
 
 impl Classifier for FittedForest {
     fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>> {
