@@ -408,9 +408,10 @@ test('compare all models: a leaderboard ranked by ROC AUC, then train the one pi
   await byId(page, 'leaderboard').waitFor(TIMEOUT);
   assert.ok(await page.evaluate(() => self.__glassboxWorkers.length) >= 2, 'a second worker ran jobs');
   const rows = page.locator('[data-testid="leaderboard"] tbody tr');
-  assert.equal(await rows.count(), 8);
+  // Every registered model has a row (9 since extra trees).
+  assert.equal(await rows.count(), 9);
   const first = await rows.first().getAttribute('data-testid');
-  assert.ok(['leaderboard-row-logistic_regression', 'leaderboard-row-random_forest', 'leaderboard-row-knn'].includes(first), first);
+  assert.ok(['leaderboard-row-logistic_regression', 'leaderboard-row-random_forest', 'leaderboard-row-extra_trees', 'leaderboard-row-knn'].includes(first), first);
   assert.match(await byId(page, 'leaderboard-row-baseline_most_frequent').textContent(), /0\.5000 ± 0\.0000.*no better than the baseline/);
   // The same ranking and scores as the CLI's leaderboard, to the four decimals shown.
   const cliOut = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-compare-'));
