@@ -421,8 +421,8 @@ pub fn sha256_hex_checked(hex: &str) -> Result<String> {
 }
 
 impl Table {
-    /// Gives a table finished with [`IngestSession::finish_unhashed`] its
-    /// file's SHA-256 (hex).
+    /// Gives a table finished before its hash was known (ingest's
+    /// `IngestSession::finish_unhashed`) its file's SHA-256 (hex).
     pub fn set_input_sha256(&mut self, hex: &str) -> Result<()> {
         self.input_sha256 = sha256_hex_checked(hex)?;
         Ok(())

@@ -46,6 +46,10 @@ pub struct Fold<F> {
     pub fitted: F,
 }
 
+/// What cross-validation returns: the summary, each fold with what was
+/// fitted on it, and the summed timing.
+pub type CvRun<F> = (CvResult, Vec<Fold<F>>, Timing);
+
 /// Time spent fitting and predicting, summed over the folds, when the caller
 /// supplies a clock (the pipeline reads none itself).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -202,7 +206,7 @@ pub fn cross_validate<L: Learner>(
     k: usize,
     seed: u64,
     control: &Control<'_>,
-) -> Result<(CvResult, Vec<Fold<L::Fitted>>, Timing)> {
+) -> Result<CvRun<L::Fitted>> {
     let folds = stratified_folds(p.y, p.n_classes, k, seed)?;
     let inner = Control { threads: 1, ..control.quiet() };
     let indices: Vec<usize> = (0..k).collect();

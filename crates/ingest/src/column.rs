@@ -8,7 +8,8 @@
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 
-use crate::{values_text, Codes, Column, ColumnKind, DateInfo, StrayToken, MISSING_CODE};
+use crate::{Codes, Column, ColumnKind, DateInfo, StrayToken, MISSING_CODE};
+use glassbox_core::table::values_text;
 
 use super::datetime::DateParser;
 use super::{from_decimal_comma, parse_number, MAX_STRAY};

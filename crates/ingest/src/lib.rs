@@ -27,7 +27,6 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use glassbox_core::names::{normalise_header, normalise_name};
-use glassbox_core::table::values_text;
 pub use glassbox_core::table::{
     parse_number, Codes, Column, ColumnKind, DateInfo, DateOrder, Format, Rename, RowIssue, StrayToken, Table,
     MISSING_CODE,

@@ -3,9 +3,9 @@
 //! It knows the workflow's order (read, prepare, search, validate, fit,
 //! evaluate, assemble the model file) and nothing else does; each module
 //! is a crate of its own behind its contract. Bytes and plain structs in,
-//! values out: no I/O, no browser, no charts. The same code runs natively in the `glassbox` CLI and as WebAssembly in the
-//! app's Web Worker, and for a given input, settings and seed it returns the
-//! same numbers in both.
+//! values out: no I/O, no browser, no charts. The same code runs natively
+//! in the `glassbox` CLI and as WebAssembly in the app's Web Worker, and for
+//! a given input, settings and seed it returns the same numbers in both.
 //!
 //! ```
 //! use glassbox_pipeline::{train, TrainSpec};

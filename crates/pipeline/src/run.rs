@@ -821,7 +821,7 @@ pub fn run_forest_jobs(
 /// parameters when there was a search (the first of equally good trials).
 pub fn chosen_model(spec: &TrainSpec, searches: &[crate::search::SearchResult]) -> ModelSpec {
     let best = searches.iter().filter_map(|s| s.best()).reduce(|b, t| if t.score > b.score { t } else { b });
-    best.map_or_else(|| spec.model.clone(), |t| crate::search::with_params(&spec.model, &t.params))
+    best.map_or_else(|| spec.model.clone(), |t| spec.model.with_params(&t.params))
 }
 
 /// Folds that score a search trial: the run's cross-validation folds, or 3.
@@ -921,7 +921,7 @@ fn finish_training(
         // Grown elsewhere, tree by tree (run_forest_jobs): the same forest.
         Some(trees) => spec
             .model
-            .from_trees(trees, x_train.n_cols)
+            .forest_of(trees, x_train.n_cols)
             .ok_or_else(|| Error::new(ErrorKind::Internal, "trees that do not make the chosen forest"))?,
     };
     let t1 = control.now();

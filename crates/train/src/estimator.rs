@@ -73,7 +73,7 @@ pub trait Estimator: Clone {
         Err(glassbox_core::Error::new(glassbox_core::ErrorKind::Internal, "this model is not made of trees"))
     }
     /// The fitted model from all its trees, in index order.
-    fn from_trees(&self, _trees: Vec<Tree>, _n_cols: usize) -> Option<Self::Fitted> {
+    fn forest_of(&self, _trees: Vec<Tree>, _n_cols: usize) -> Option<Self::Fitted> {
         None
     }
 }

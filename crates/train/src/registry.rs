@@ -101,8 +101,8 @@ macro_rules! registry {
 
             /// The fitted forest from all its trees, in index order; `None`
             /// when the model is no forest or the trees are not all there.
-            pub fn from_trees(&self, trees: Vec<Tree>, n_cols: usize) -> Option<FittedModel> {
-                match self { $( ModelSpec::$variant(s) => s.from_trees(trees, n_cols).map(FittedModel::$fitted_variant), )* }
+            pub fn forest_of(&self, trees: Vec<Tree>, n_cols: usize) -> Option<FittedModel> {
+                match self { $( ModelSpec::$variant(s) => s.forest_of(trees, n_cols).map(FittedModel::$fitted_variant), )* }
             }
 
             pub(crate) fn fit_input(&self, input: &FitInput<'_>) -> Result<FittedModel> {

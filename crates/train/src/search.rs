@@ -49,11 +49,6 @@ fn value(d: &Dim, u: f64) -> f64 {
     }
 }
 
-/// The model with these parameter values (names as in [`Trial::params`]).
-pub fn with_params(model: &ModelSpec, p: &BTreeMap<String, f64>) -> ModelSpec {
-    model.with_params(p)
-}
-
 /// One evaluated trial.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trial {
@@ -175,7 +170,7 @@ impl Searcher {
                 (u, params)
             })
             .collect();
-        self.pending.iter().map(|(_, params)| with_params(&self.model, params)).collect()
+        self.pending.iter().map(|(_, params)| self.model.with_params(params)).collect()
     }
 
     /// The scores (mean cross-validated ROC AUC) of the last batch, in its order.

@@ -72,6 +72,18 @@ impl Builder<'_> {
         self.nodes.len() - 1
     }
 
+    /// The weighted class counts of `rows`, their total and Gini impurity;
+    /// `None` for a pure node, which no split can improve.
+    fn impure_node(&self, rows: &[usize]) -> Option<(Vec<f64>, f64, f64)> {
+        let mut parent = vec![0.0; self.n_classes];
+        for &r in rows {
+            parent[self.y[r]] += self.weight[self.y[r]];
+        }
+        let n: f64 = parent.iter().sum();
+        let impurity = gini(&parent, n);
+        (impurity != 0.0).then_some((parent, n, impurity))
+    }
+
     /// The best split of `rows`: (feature, threshold, impurity decrease).
     fn best_split(&mut self, rows: &[usize]) -> Option<(usize, f64, f64)> {
         if self.params.random_thresholds {
@@ -83,15 +95,7 @@ impl Builder<'_> {
             features.shuffle(rng);
             features.truncate(k.clamp(1, p));
         }
-        let mut parent = vec![0.0; self.n_classes];
-        for &r in rows {
-            parent[self.y[r]] += self.weight[self.y[r]];
-        }
-        let n: f64 = parent.iter().sum();
-        let parent_impurity = gini(&parent, n);
-        if parent_impurity == 0.0 {
-            return None;
-        }
+        let (parent, n, parent_impurity) = self.impure_node(rows)?;
         let min_leaf = self.params.min_samples_leaf.max(1);
         let mut best: Option<(usize, f64, f64)> = None;
         let mut order: Vec<(f64, usize)> = Vec::with_capacity(rows.len());
@@ -128,15 +132,7 @@ impl Builder<'_> {
     /// (only a pure node is a leaf, as there).
     fn random_split(&mut self, rows: &[usize]) -> Option<(usize, f64, f64)> {
         let p = self.x.n_cols;
-        let mut parent = vec![0.0; self.n_classes];
-        for &r in rows {
-            parent[self.y[r]] += self.weight[self.y[r]];
-        }
-        let n: f64 = parent.iter().sum();
-        let parent_impurity = gini(&parent, n);
-        if parent_impurity == 0.0 {
-            return None;
-        }
+        let (parent, n, parent_impurity) = self.impure_node(rows)?;
         let rng = self.rng.as_mut().expect("random thresholds come with a seeded generator");
         let mut features: Vec<usize> = (0..p).collect();
         features.shuffle(rng);
@@ -231,6 +227,18 @@ impl Tree {
     }
 }
 
+/// How a forest's trees grow: √p features tried per split, leaves of one row.
+fn forest_tree_params(x: &Matrix, max_depth: Option<usize>, random_thresholds: bool) -> TreeParams {
+    let max_features = Some(((x.n_cols as f64).sqrt().floor() as usize).max(1));
+    TreeParams { max_depth, min_samples_leaf: 1, max_features, random_thresholds }
+}
+
+/// Tree `t`'s seed: its randomness depends only on the forest's seed and its
+/// index, so trees can be grown in any order (or in parallel) with the same result.
+fn tree_seed(seed: u64, t: usize) -> u64 {
+    seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(t as u64)
+}
+
 /// Trees `indices` of a forest: bootstrap samples and random feature
 /// subsets, one seeded stream per tree. Tree `t` depends only on the data,
 /// the seed and `t`, so a forest can be grown in parts (on threads, or on
@@ -246,12 +254,9 @@ pub fn fit_forest(
     seed: u64,
     control: &Control<'_>,
 ) -> Result<Vec<Tree>> {
-    let max_features = Some(((x.n_cols as f64).sqrt().floor() as usize).max(1));
-    let params = TreeParams { max_depth, min_samples_leaf: 1, max_features, random_thresholds: false };
+    let params = forest_tree_params(x, max_depth, false);
     control.map("tree", indices, |&t| {
-        // Each tree's randomness depends only on the seed and its index, so
-        // trees can be grown in any order (or in parallel) with the same result.
-        let tree_seed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(t as u64);
+        let tree_seed = tree_seed(seed, t);
         let mut rng = ChaCha8Rng::seed_from_u64(tree_seed);
         // Drawn as u32, not usize: usize is 32 bits in wasm and 64 natively,
         // and the generator would give the two builds different samples.
@@ -276,13 +281,9 @@ pub fn fit_extra_trees(
     seed: u64,
     control: &Control<'_>,
 ) -> Result<Vec<Tree>> {
-    let max_features = Some(((x.n_cols as f64).sqrt().floor() as usize).max(1));
-    let params = TreeParams { max_depth, min_samples_leaf: 1, max_features, random_thresholds: true };
+    let params = forest_tree_params(x, max_depth, true);
     let rows: Vec<usize> = (0..x.n_rows).collect();
-    control.map("tree", indices, |&t| {
-        let tree_seed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(t as u64);
-        Ok(Tree::fit(x, y, &rows, n_classes, params, class_weight, tree_seed))
-    })
+    control.map("tree", indices, |&t| Ok(Tree::fit(x, y, &rows, n_classes, params, class_weight, tree_seed(seed, t))))
 }
 
 /// The mean of the trees' leaf frequencies: a forest's probabilities.

@@ -77,7 +77,7 @@ mod tests {
         parts.extend(spec.fit_trees(&input, &[1, 3, 5, 7]).unwrap());
         let mut by_index: Vec<(usize, Tree)> = [0, 2, 4, 6, 1, 3, 5, 7].into_iter().zip(parts).collect();
         by_index.sort_by_key(|p| p.0);
-        let whole = spec.from_trees(by_index.into_iter().map(|p| p.1).collect(), 3).unwrap();
+        let whole = spec.forest_of(by_index.into_iter().map(|p| p.1).collect(), 3).unwrap();
         assert_eq!(whole, one, "trees grown in parts make the same forest");
         let p = one.predict_proba(&x);
         assert!(p.iter().all(|r| (r[0] + r[1] - 1.0).abs() < 1e-12), "probabilities sum to one");

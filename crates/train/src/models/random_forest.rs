@@ -75,7 +75,7 @@ macro_rules! forest_estimator {
                 $grow(x, y, n_classes, indices, self.max_depth, class_weight, self.seed, control)
             }
 
-            fn from_trees(&self, trees: Vec<Tree>, n_cols: usize) -> Option<FittedForest> {
+            fn forest_of(&self, trees: Vec<Tree>, n_cols: usize) -> Option<FittedForest> {
                 (trees.len() == self.n_trees).then_some(FittedForest { trees, n_cols })
             }
         }
