@@ -5,16 +5,23 @@
 //! The app only exists for wasm32; natively this is an empty program, so the
 //! workspace's native `cargo test` does not build a browser UI.
 
+#![forbid(unsafe_code)]
+
+// The layers, each using only those listed after it: the shell and its
+// pages, the controller, the transport, the state; `browser` wraps the
+// browser APIs for all of them.
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
 mod browser;
 #[cfg(target_arch = "wasm32")]
-mod loading;
+mod controller;
 #[cfg(target_arch = "wasm32")]
-mod pool;
+mod pages;
 #[cfg(target_arch = "wasm32")]
-mod results;
+mod state;
+#[cfg(target_arch = "wasm32")]
+mod transport;
 
 #[cfg(target_arch = "wasm32")]
 fn main() {

@@ -1,5 +1,7 @@
 //! The Web Worker entry point: everything heavy runs here, off the page's thread.
 
+#![forbid(unsafe_code)]
+
 #[cfg(target_arch = "wasm32")]
 fn main() {
     glassbox_worker::web::register();

@@ -13,6 +13,8 @@
 //! assert!(svg.starts_with("<svg"));
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod confusion;
 
 use glassbox_pipeline::metrics::RocCurve;

@@ -17,14 +17,36 @@ pub struct Progress {
     pub total: usize,
 }
 
+/// `Sync` where there are threads. wasm32 has none ([`Control::map`] runs
+/// everything on the calling thread there), so a browser worker's listener,
+/// which posts to its page through handles that are not `Sync`, is lent as
+/// it is, with no `unsafe` promise (the pattern of wgpu's `WasmNotSync`).
+#[cfg(not(target_arch = "wasm32"))]
+pub trait MaybeSync: Sync {}
+#[cfg(not(target_arch = "wasm32"))]
+impl<T: Sync + ?Sized> MaybeSync for T {}
+/// `Sync` where there are threads; nothing in wasm32, which has none.
+#[cfg(target_arch = "wasm32")]
+pub trait MaybeSync {}
+#[cfg(target_arch = "wasm32")]
+impl<T: ?Sized> MaybeSync for T {}
+
+/// A clock: seconds from any fixed origin.
+pub trait Clock: Fn() -> f64 + MaybeSync {}
+impl<T: Fn() -> f64 + MaybeSync + ?Sized> Clock for T {}
+
+/// A progress listener: told of progress, it returns `false` to cancel.
+pub trait Listener: Fn(&Progress) -> bool + MaybeSync {}
+impl<T: Fn(&Progress) -> bool + MaybeSync + ?Sized> Listener for T {}
+
 /// The caller's clock, progress listener and thread budget. `Default` is no
 /// clock, no listener, one thread.
 #[derive(Clone, Copy, Default)]
 pub struct Control<'a> {
     /// Seconds from any fixed origin.
-    pub clock: Option<&'a (dyn Fn() -> f64 + Sync)>,
+    pub clock: Option<&'a dyn Clock>,
     /// Told of progress; returning `false` cancels the run.
-    pub progress: Option<&'a (dyn Fn(&Progress) -> bool + Sync)>,
+    pub progress: Option<&'a dyn Listener>,
     /// Threads for independent work (folds, trials, trees, classes); 0 or 1
     /// runs everything on the calling thread. Ignored in wasm32, which has none.
     pub threads: usize,
@@ -57,29 +79,46 @@ impl Control<'_> {
     /// finished item as a step of `stage`. Every item's result depends only on
     /// the item, so the answer is the same for any thread count; the first
     /// error in item order wins, and after an error no new item starts.
-    pub fn map<T: Sync, R: Send>(
+    pub fn map<T: MaybeSync, R: Send>(
         &self,
         stage: &'static str,
         items: &[T],
-        f: impl Fn(&T) -> Result<R> + Sync,
+        f: impl Fn(&T) -> Result<R> + MaybeSync,
     ) -> Result<Vec<R>> {
-        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-        let threads = if cfg!(target_arch = "wasm32") { 1 } else { self.threads.clamp(1, items.len().max(1)) };
+        use std::sync::atomic::{AtomicUsize, Ordering};
         let finished = AtomicUsize::new(0);
-        let failed = AtomicBool::new(false);
         let run = |item: &T| {
-            let r = f(item).and_then(|r| {
+            f(item).and_then(|r| {
                 let done = finished.fetch_add(1, Ordering::SeqCst) + 1;
                 self.report(stage, done, items.len()).map(|()| r)
-            });
+            })
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        if self.threads.clamp(1, items.len().max(1)) > 1 {
+            return self.map_on_threads(self.threads.min(items.len()), items, run);
+        }
+        // One thread: the first error ends the run, and no later item starts.
+        items.iter().map(run).collect()
+    }
+
+    /// [`Control::map`]'s threads: each takes the next item until none is
+    /// left or one failed; the results go back into item order.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn map_on_threads<T: Sync, R: Send>(
+        &self,
+        threads: usize,
+        items: &[T],
+        run: impl Fn(&T) -> Result<R> + Sync,
+    ) -> Result<Vec<R>> {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let failed = AtomicBool::new(false);
+        let run = |item: &T| {
+            let r = run(item);
             if r.is_err() {
                 failed.store(true, Ordering::SeqCst);
             }
             r
         };
-        if threads <= 1 {
-            return items.iter().map(run).collect();
-        }
         let next = AtomicUsize::new(0);
         let mut slots: Vec<Option<Result<R>>> = (0..items.len()).map(|_| None).collect();
         std::thread::scope(|s| {

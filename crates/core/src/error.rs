@@ -9,7 +9,9 @@ use std::fmt;
 
 /// What went wrong, coarsely: the CLI maps `Input` to exit code 2 and
 /// `Internal` to exit code 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// It crosses from the worker to the page as itself (serde), never as text
+/// to be parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ErrorKind {
     /// The file is empty (no bytes, or only whitespace).
     Empty,
@@ -31,6 +33,9 @@ pub enum ErrorKind {
     BadModel,
     /// The person stopped the run.
     Cancelled,
+    /// Bytes could not be read or sent (the browser refused to read a file,
+    /// or a message between workers failed).
+    Io,
     /// A bug or an optimiser failure: not the person's fault.
     Internal,
 }

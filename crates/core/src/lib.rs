@@ -8,6 +8,8 @@
 //! thread of its own: bytes and plain structs in, values out, so every
 //! module built on it runs the same in the browser, the CLI and a server.
 
+#![forbid(unsafe_code)]
+
 pub mod control;
 pub mod distinct;
 pub mod error;

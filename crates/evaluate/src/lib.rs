@@ -6,6 +6,8 @@
 //! crate never names a model kind or a feature step: it sees predictions
 //! and contracts only.
 
+#![forbid(unsafe_code)]
+
 pub mod metrics;
 pub mod validate;
 

@@ -110,7 +110,7 @@ fn summary(values: Vec<f64>) -> MetricSummary {
 /// What evaluation fits and scores: the preprocessing and the model as
 /// one. Evaluation never learns which model or which features it is: the
 /// composer implements this, so a new model or transform needs no change here.
-pub trait Learner: Sync {
+pub trait Learner: glassbox_core::control::MaybeSync {
     /// What one fit produces (fitted preprocessing and model, say).
     type Fitted: Send;
     /// Fits on `rows` of the table, whose classes are `y`, and nothing else.

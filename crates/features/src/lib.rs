@@ -36,6 +36,8 @@
 //! assert_eq!(f.transform(&t, &[0, 1, 2]).unwrap().values, [0.0, 0.5, 1.0]);
 //! ```
 
+#![forbid(unsafe_code)]
+
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 

@@ -16,6 +16,8 @@
 //! assert_eq!(t.columns[0].number(1), Some(2.5));
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod column;
 pub mod datetime;
 pub mod quality;

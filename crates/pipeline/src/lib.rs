@@ -15,6 +15,9 @@
 //! assert_eq!(out.test_rows().len(), 2);
 //! ```
 
+#![forbid(unsafe_code)]
+
+pub mod plan;
 pub mod run;
 
 // The modules' crates under the paths the worker, the CLI, the report and

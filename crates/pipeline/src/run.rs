@@ -21,7 +21,6 @@ use crate::quality::{self, Flag};
 use crate::split::stratified_split;
 use crate::validate;
 pub use glassbox_serve::predict::{predict, PredictedRow, Prediction};
-use glassbox_train::estimator::FitInput;
 
 /// Column names that are preselected as the target when present.
 const LIKELY_TARGETS: [&str; 6] = ["diagnosis", "species", "target", "label", "class", "y"];
@@ -522,19 +521,19 @@ pub fn train(bytes: &[u8], file_name: &str, spec: &TrainSpec) -> Result<TrainOut
 /// Everything a run decides before fitting: labels, the split, and which
 /// columns are features. Shared by training and the leaderboard, so both use
 /// the same training rows and the test set stays untouched by comparisons.
-struct Prepared {
-    target_idx: usize,
-    classes: Vec<String>,
-    labelled: usize,
-    train_rows: Vec<usize>,
-    test_rows: Vec<usize>,
-    y_train: Vec<usize>,
-    y_test: Vec<usize>,
-    columns: Vec<ColumnReport>,
-    feature_columns: Vec<usize>,
+pub(crate) struct Prepared {
+    pub(crate) target_idx: usize,
+    pub(crate) classes: Vec<String>,
+    pub(crate) labelled: usize,
+    pub(crate) train_rows: Vec<usize>,
+    pub(crate) test_rows: Vec<usize>,
+    pub(crate) y_train: Vec<usize>,
+    pub(crate) y_test: Vec<usize>,
+    pub(crate) columns: Vec<ColumnReport>,
+    pub(crate) feature_columns: Vec<usize>,
 }
 
-fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
+pub(crate) fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
     spec.model.validate()?;
     spec.features.validate()?;
     let target_idx = find_column(table, &spec.target)?;
@@ -600,7 +599,7 @@ fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
 
 impl Prepared {
     /// What validation refits in every fold: the run's features and `model`.
-    fn learner<'a>(&'a self, model: &'a ModelSpec, spec: &'a TrainSpec) -> Learner<'a> {
+    pub(crate) fn learner<'a>(&'a self, model: &'a ModelSpec, spec: &'a TrainSpec) -> Learner<'a> {
         Learner {
             feature_columns: &self.feature_columns,
             n_classes: self.classes.len(),
@@ -611,7 +610,11 @@ impl Prepared {
     }
 
     /// The validation problem of `learner` on these training rows.
-    fn problem<'a>(&'a self, table: &'a Table, learner: &'a Learner<'a>) -> validate::Problem<'a, Learner<'a>> {
+    pub(crate) fn problem<'a>(
+        &'a self,
+        table: &'a Table,
+        learner: &'a Learner<'a>,
+    ) -> validate::Problem<'a, Learner<'a>> {
         validate::Problem { table, rows: &self.train_rows, y: &self.y_train, n_classes: self.classes.len(), learner }
     }
 }
@@ -641,14 +644,6 @@ impl validate::Learner for Learner<'_> {
     fn predict_proba(&self, fitted: &Self::Fitted, table: &Table, rows: &[usize]) -> Result<Vec<Vec<f64>>> {
         Ok(fitted.1.predict_proba(&fitted.0.transform(table, rows)?))
     }
-}
-
-/// One trial's score: the mean ROC AUC of `folds`-fold cross-validation of
-/// `model` on the prepared training rows.
-fn trial_score(table: &Table, p: &Prepared, model: &ModelSpec, spec: &TrainSpec, control: &Control<'_>) -> Result<f64> {
-    let learner = p.learner(model, spec);
-    let (cv, _, _) = validate::cross_validate(&p.problem(table, &learner), search_folds(spec), spec.seed, control)?;
-    Ok(cv.metrics["roc_auc"].mean)
 }
 
 /// The first rows of the feature matrix the model will see, with the
@@ -694,36 +689,6 @@ pub struct CompareJob {
     pub fold: usize,
 }
 
-/// Every job of comparing `n_models` models on `folds` folds, model by model.
-pub fn compare_jobs(n_models: usize, folds: usize) -> Vec<CompareJob> {
-    (0..n_models).flat_map(|model| (0..folds).map(move |fold| CompareJob { model, fold })).collect()
-}
-
-/// Runs some jobs of a comparison (on the control's threads, reporting
-/// `model fold`), returning their scores in job order. Every job depends
-/// only on the table, the settings and its own indices, so jobs can be split
-/// over threads or browser workers and put back together with
-/// [`merge_compare`] to the same leaderboard.
-pub fn run_compare_jobs(
-    table: &Table,
-    spec: &TrainSpec,
-    models: &[ModelSpec],
-    folds: usize,
-    jobs: &[CompareJob],
-    control: &Control<'_>,
-) -> Result<Vec<validate::FoldScores>> {
-    models.iter().try_for_each(ModelSpec::validate)?;
-    let p = prepare(table, spec)?;
-    let positions = validate::stratified_folds(&p.y_train, p.classes.len(), folds, spec.seed)?;
-    let inner = Control { threads: 1, ..control.quiet() };
-    control.map("model fold", jobs, |job| {
-        let model =
-            models.get(job.model).ok_or_else(|| Error::new(ErrorKind::Internal, "a job for an unknown model"))?;
-        let learner = p.learner(model, spec);
-        Ok(validate::run_fold(&p.problem(table, &learner), &positions, job.fold, &inner)?.1)
-    })
-}
-
 /// The leaderboard from every job's scores, in [`compare_jobs`] order:
 /// ranked by mean ROC AUC, best first (ties keep the models' order).
 pub fn merge_compare(
@@ -761,9 +726,16 @@ pub fn compare(
     folds: usize,
     control: &Control<'_>,
 ) -> Result<Vec<LeaderboardEntry>> {
-    let jobs = compare_jobs(models.len(), folds);
-    let scores = run_compare_jobs(table, spec, models, folds, &jobs, control)?;
-    Ok(merge_compare(models, folds, spec.seed, &scores))
+    match crate::plan::drive(
+        table,
+        "",
+        crate::plan::Plan::compare(spec, models.to_vec(), folds)?,
+        &mut Default::default(),
+        control,
+    )? {
+        crate::plan::Finished::Leaderboard(board) => Ok(board),
+        crate::plan::Finished::Trained(_) => Err(Error::new(ErrorKind::Internal, "a comparison that trained")),
+    }
 }
 
 /// Trains and evaluates on a table that has been read already; `spec.read`
@@ -781,94 +753,23 @@ pub fn train_table_with(
     control: &Control<'_>,
 ) -> Result<TrainOutcome> {
     check_hashed(table)?;
-    let prepared = prepare(table, spec)?;
-    // The search scores trials by cross-validation on the training rows only;
-    // the winner becomes the model that is validated and tested below.
-    let searches = spec
-        .search
-        .iter()
-        .map(|&s| {
-            crate::search::search(&spec.model, s, spec.trials, spec.seed, control, |m, inner| {
-                trial_score(table, &prepared, m, spec, inner)
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    finish_training(table, file_name, spec, prepared, Precomputed { searches, ..Precomputed::default() }, control)
-}
-
-/// Grows trees `indices` of the random forest `model` on the training rows,
-/// as the final fit would: the part of one forest a browser worker grows.
-pub fn run_forest_jobs(
-    table: &Table,
-    spec: &TrainSpec,
-    model: &ModelSpec,
-    indices: &[usize],
-    control: &Control<'_>,
-) -> Result<Vec<crate::trees::Tree>> {
-    if model.trees().is_none() {
-        return Err(Error::new(ErrorKind::Internal, "forest jobs for a model that is not a forest"));
+    match crate::plan::drive(table, file_name, crate::plan::Plan::train(spec)?, &mut Default::default(), control)? {
+        crate::plan::Finished::Trained(outcome) => Ok(*outcome),
+        crate::plan::Finished::Leaderboard(_) => Err(Error::new(ErrorKind::Internal, "a training run that compared")),
     }
-    let p = prepare(table, spec)?;
-    let fitted = features::fit(table, &p.feature_columns, &p.train_rows, &spec.features)?;
-    let x = fitted.transform(table, &p.train_rows)?;
-    let weights = spec.balanced.then(|| crate::model::balanced_weights(&p.y_train, p.classes.len()));
-    let input =
-        FitInput { x: &x, y: &p.y_train, n_classes: p.classes.len(), class_weight: weights.as_deref(), control };
-    model.fit_trees(&input, indices)
 }
 
-/// The model a run trains: the spec's, with the best search trial's
-/// parameters when there was a search (the first of equally good trials).
-pub fn chosen_model(spec: &TrainSpec, searches: &[crate::search::SearchResult]) -> ModelSpec {
-    let best = searches.iter().filter_map(|s| s.best()).reduce(|b, t| if t.score > b.score { t } else { b });
-    best.map_or_else(|| spec.model.clone(), |t| spec.model.with_params(&t.params))
-}
-
-/// Folds that score a search trial: the run's cross-validation folds, or 3.
-pub fn search_folds(spec: &TrainSpec) -> usize {
-    spec.cv.unwrap_or(3)
-}
-
-/// Scores search trials (models from a [`crate::search::Searcher`]'s batch)
-/// on the training rows, on the control's threads: the part of a search a
-/// pool of browser workers shares out.
-pub fn run_trial_jobs(
-    table: &Table,
-    spec: &TrainSpec,
-    models: &[ModelSpec],
-    control: &Control<'_>,
-) -> Result<Vec<f64>> {
-    models.iter().try_for_each(ModelSpec::validate)?;
-    let p = prepare(table, spec)?;
-    let inner = Control { threads: 1, ..control.quiet() };
-    control.map("search trial", models, |m| trial_score(table, &p, m, spec, &inner))
-}
-
-/// Work done elsewhere before the final fit, by a pool of workers: the
-/// searches `spec.search` asks for ([`run_trial_jobs`]), the chosen model's
-/// cross-validation ([`run_compare_jobs`] on [`chosen_model`]) and a random
-/// forest's trees ([`run_forest_jobs`]). Empty: the run does it all itself.
+/// Work a plan did before the final fit (see [`crate::plan`]): the searches
+/// `spec.search` asks for, the chosen model's cross-validation, and a
+/// forest's trees with the seconds they took to grow. Empty: the final fit
+/// does it all itself.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Precomputed {
     pub searches: Vec<crate::search::SearchResult>,
     pub cv: Option<validate::CvResult>,
     pub forest: Option<Vec<crate::trees::Tree>>,
-}
-
-/// [`train_table_with`] with parts of the work done elsewhere: the same outcome.
-pub fn train_table_after_search(
-    table: &Table,
-    file_name: &str,
-    spec: &TrainSpec,
-    done: Precomputed,
-    control: &Control<'_>,
-) -> Result<TrainOutcome> {
-    check_hashed(table)?;
-    let prepared = prepare(table, spec)?;
-    if done.cv.as_ref().map(|c| c.folds) != done.cv.as_ref().and(spec.cv) {
-        return Err(Error::new(ErrorKind::Internal, "cross-validation results for another number of folds"));
-    }
-    finish_training(table, file_name, spec, prepared, done, control)
+    #[serde(default)]
+    pub forest_seconds: f64,
 }
 
 /// A model file names the data it came from: a table finished before its
@@ -883,16 +784,19 @@ fn check_hashed(table: &Table) -> Result<()> {
     Ok(())
 }
 
-fn finish_training(
+/// The final fit and evaluation, and the model file: the last step of every
+/// training run, with what the plan's earlier steps did in `done`.
+pub(crate) fn finish_training(
     table: &Table,
     file_name: &str,
     spec: &TrainSpec,
-    prepared: Prepared,
+    prepared: &Prepared,
     done: Precomputed,
     control: &Control<'_>,
 ) -> Result<TrainOutcome> {
-    let Precomputed { searches, cv: cv_done, forest } = done;
-    let spec = &TrainSpec { model: chosen_model(spec, &searches), ..spec.clone() };
+    check_hashed(table)?;
+    let Precomputed { searches, cv: cv_done, forest, forest_seconds } = done;
+    let spec = &TrainSpec { model: crate::plan::chosen_model(spec, &searches), ..spec.clone() };
     // Validation sees the training rows only, with its own preprocessing per fold or window.
     let learner = prepared.learner(&spec.model, spec);
     let problem = prepared.problem(table, &learner);
@@ -909,15 +813,15 @@ fn finish_training(
         .transpose()?;
     let Prepared { target_idx, classes, labelled, train_rows, test_rows, y_train, y_test, columns, feature_columns } =
         prepared;
-    let classes = &classes;
+    let (target_idx, labelled) = (*target_idx, *labelled);
 
-    let fitted = features::fit(table, &feature_columns, &train_rows, &spec.features)?;
-    let x_train = fitted.transform(table, &train_rows)?;
-    let x_test = fitted.transform(table, &test_rows)?;
-    let weights = spec.balanced.then(|| crate::model::balanced_weights(&y_train, classes.len()));
+    let fitted = features::fit(table, feature_columns, train_rows, &spec.features)?;
+    let x_train = fitted.transform(table, train_rows)?;
+    let x_test = fitted.transform(table, test_rows)?;
+    let weights = spec.balanced.then(|| crate::model::balanced_weights(y_train, classes.len()));
     let t0 = control.now();
     let model = match forest {
-        None => spec.model.fit_with(&x_train, &y_train, classes.len(), weights.as_deref(), control)?,
+        None => spec.model.fit_with(&x_train, y_train, classes.len(), weights.as_deref(), control)?,
         // Grown elsewhere, tree by tree (run_forest_jobs): the same forest.
         Some(trees) => spec
             .model
@@ -926,14 +830,15 @@ fn finish_training(
     };
     let t1 = control.now();
     let proba = model.predict_proba(&x_test);
-    let timing = validate::Timing { fit_seconds: t1 - t0, predict_seconds: control.now() - t1 };
+    // A forest grown tree by tree took its step's seconds too.
+    let timing = validate::Timing { fit_seconds: forest_seconds + (t1 - t0), predict_seconds: control.now() - t1 };
     let warnings = model.warnings();
     let notes = model.notes();
-    let evaluation = evaluate(&y_test, &proba, classes.len());
+    let evaluation = evaluate(y_test, &proba, classes.len());
 
     let test_predictions = test_rows
         .iter()
-        .zip(&y_test)
+        .zip(y_test)
         .zip(&proba)
         .map(|((&row, &actual), p)| TestPrediction {
             row: table.records[row],
@@ -1024,96 +929,6 @@ fn check_class_sizes(classes: &[String], y: &[usize], target: &str) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_search_and_cross_validation_scored_elsewhere_train_the_same_model() {
-        let bytes = std::fs::read(format!("{}/../../public/samples/penguins.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
-        let table = crate::ingest::parse_csv(&bytes).unwrap();
-        let spec = TrainSpec {
-            model: ModelSpec::by_name("knn", 0).unwrap(),
-            search: vec![crate::search::Sampler::Random, crate::search::Sampler::Tpe],
-            trials: 9,
-            cv: Some(4),
-            ..spec("species")
-        };
-        let whole = train_table_with(&table, "p.csv", &spec, &Control::default()).unwrap();
-        // As the browser's pool does: the page proposes, workers score batches.
-        let searches: Vec<_> = spec
-            .search
-            .iter()
-            .map(|&sampler| {
-                let mut s = crate::search::Searcher::new(&spec.model, sampler, spec.trials, spec.seed);
-                loop {
-                    let batch = s.next_batch();
-                    if batch.is_empty() {
-                        break s.finish();
-                    }
-                    let (a, b) = batch.split_at(batch.len() / 2);
-                    let mut scores = run_trial_jobs(&table, &spec, a, &Control::default()).unwrap();
-                    scores.extend(run_trial_jobs(&table, &spec, b, &Control::default()).unwrap());
-                    s.record(&scores);
-                }
-            })
-            .collect();
-        let searched = train_table_after_search(
-            &table,
-            "p.csv",
-            &spec,
-            Precomputed { searches: searches.clone(), ..Default::default() },
-            &Control::default(),
-        )
-        .unwrap();
-        assert_eq!(searched, whole);
-        // And the chosen model's cross-validation, fold by fold, as the pool does it.
-        let chosen = chosen_model(&spec, &searches);
-        let scores: Vec<_> = compare_jobs(1, 4)
-            .iter()
-            .flat_map(|j| {
-                run_compare_jobs(&table, &spec, std::slice::from_ref(&chosen), 4, &[*j], &Control::default()).unwrap()
-            })
-            .collect();
-        let cv = validate::summarize(4, spec.seed, &scores).0;
-        let pooled = train_table_after_search(
-            &table,
-            "p.csv",
-            &spec,
-            Precomputed { searches, cv: Some(cv), forest: None },
-            &Control::default(),
-        )
-        .unwrap();
-        assert_eq!(pooled, whole);
-    }
-
-    #[test]
-    fn a_forest_grown_in_parts_is_the_forest() {
-        let bytes = std::fs::read(format!("{}/../../public/samples/penguins.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
-        let table = crate::ingest::parse_csv(&bytes).unwrap();
-        let spec = TrainSpec {
-            model: ModelSpec::by_name("random_forest", 3)
-                .unwrap()
-                .set("n_trees", "9")
-                .unwrap()
-                .set("max_depth", "4")
-                .unwrap(),
-            balanced: true,
-            ..spec("species")
-        };
-        let whole = train_table_with(&table, "p.csv", &spec, &Control::default()).unwrap();
-        let (a, b): (Vec<usize>, Vec<usize>) = (0..9).partition(|t| t % 2 == 0);
-        let part_a = run_forest_jobs(&table, &spec, &spec.model, &a, &Control::default()).unwrap();
-        let part_b = run_forest_jobs(&table, &spec, &spec.model, &b, &Control::default()).unwrap();
-        let trees: Vec<_> =
-            (0..9).map(|t| if t % 2 == 0 { part_a[t / 2].clone() } else { part_b[t / 2].clone() }).collect();
-        let parts = train_table_after_search(
-            &table,
-            "p.csv",
-            &spec,
-            Precomputed { forest: Some(trees), ..Default::default() },
-            &Control::default(),
-        )
-        .unwrap();
-        assert_eq!(parts, whole);
-    }
 
     fn spec(target: &str) -> TrainSpec {
         TrainSpec { target: target.into(), ..TrainSpec::default() }

@@ -171,3 +171,103 @@ fn model_kinds_are_named_only_in_the_training_crate() {
     }
     assert!(found.is_empty(), "model kinds belong to crates/train/src/registry.rs:\n{}", found.join("\n"));
 }
+
+/// Every crate root forbids `unsafe`: the worker once promised `Sync` by
+/// hand for its progress listener; `Control` now asks for `Sync` only where
+/// there are threads (`MaybeSync`), so no crate needs such a promise.
+#[test]
+fn no_crate_may_use_unsafe() {
+    let mut roots: Vec<PathBuf> = std::fs::read_dir(root().join("crates"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("src"))
+        .flat_map(|src| [src.join("lib.rs"), src.join("main.rs")])
+        .filter(|p| p.exists())
+        .collect();
+    roots.extend([root().join("src/main.rs"), root().join("src/bin/worker.rs")]);
+    assert!(roots.len() >= 13, "crate roots found: {roots:?}");
+    let missing: Vec<_> =
+        roots.iter().filter(|p| !std::fs::read_to_string(p).unwrap().contains("#![forbid(unsafe_code)]")).collect();
+    assert!(missing.is_empty(), "crate roots without #![forbid(unsafe_code)]: {missing:?}");
+}
+
+/// The app's modules in layers, each with the layers it may name: the state
+/// names nothing, the transport never the controller, pages or shell, the
+/// controller never a page. Before the split, four files imported each
+/// other through one `AppState`.
+const APP_LAYERS: [(&str, &[&str]); 6] = [
+    ("state", &[]),
+    ("browser", &[]),
+    ("transport", &["state", "browser", "transport"]),
+    ("controller", &["state", "browser", "transport"]),
+    ("pages", &["state", "browser", "transport", "pages"]),
+    ("app", &["state", "browser", "transport", "controller", "pages"]),
+];
+
+/// The app's modules a source file names with `crate::`, as `layer` or
+/// `layer::file` (braces in a `use` expanded one level).
+fn app_references(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices("crate::") {
+        let rest = &text[at + "crate::".len()..];
+        let word = |s: &str| s.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>();
+        let layer = word(rest);
+        let after = &rest[layer.len()..];
+        match after.strip_prefix("::") {
+            Some(tail) if tail.starts_with('{') => {
+                let inner = &tail[1..tail.find('}').unwrap_or(tail.len())];
+                out.extend(inner.split(',').map(|s| format!("{layer}::{}", word(s.trim()))));
+            }
+            Some(tail) if tail.starts_with(|c: char| c.is_lowercase()) => out.push(format!("{layer}::{}", word(tail))),
+            _ => out.push(layer),
+        }
+    }
+    out
+}
+
+#[test]
+fn the_app_modules_point_one_way_with_no_cycle() {
+    let src = root().join("src");
+    let mut edges: Vec<(String, String)> = Vec::new();
+    for path in rust_files(&src).into_iter().filter(|p| !p.starts_with(src.join("bin"))) {
+        let rel = path.strip_prefix(&src).unwrap().with_extension("");
+        let parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        let module = match parts.as_slice() {
+            [file] if file == "main" => continue,
+            [file] => file.clone(),
+            [dir, file] if file == "mod" => dir.clone(),
+            [dir, file] => format!("{dir}::{file}"),
+            _ => panic!("an app module nested deeper than expected: {rel:?}"),
+        };
+        let layer = module.split("::").next().unwrap().to_string();
+        let allowed = APP_LAYERS
+            .iter()
+            .find(|(l, _)| *l == layer)
+            .unwrap_or_else(|| panic!("{module} is in no layer of APP_LAYERS"))
+            .1;
+        let code: String = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for target in app_references(&code) {
+            let target_layer = target.split("::").next().unwrap();
+            assert!(allowed.contains(&target_layer), "{module} names {target}, outside what {layer} may name");
+            if target != module {
+                edges.push((module.clone(), target));
+            }
+        }
+    }
+    assert!(edges.iter().any(|(a, b)| a == "pages::train" && b == "pages::schema"), "the scan found the pages");
+    // No cycle among files: repeatedly remove modules that name no remaining module.
+    let mut left: Vec<(String, String)> = edges.clone();
+    loop {
+        let sinks: Vec<String> =
+            left.iter().map(|(_, b)| b.clone()).filter(|b| !left.iter().any(|(a, _)| a == b)).collect();
+        if sinks.is_empty() {
+            break;
+        }
+        left.retain(|(_, b)| !sinks.contains(b));
+    }
+    assert!(left.is_empty(), "app modules that name each other in a cycle: {left:?}");
+}

@@ -15,6 +15,8 @@
 //! assert!(html.contains("tiny.csv"));
 //! ```
 
+#![forbid(unsafe_code)]
+
 use std::fmt::Write;
 
 use glassbox_charts::confusion::{cell_stats, cell_title, heat_color, heat_text_color};

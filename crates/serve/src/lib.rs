@@ -6,6 +6,8 @@
 //! every record. This crate depends on ingest, features and train (it
 //! stores and applies what they made) and on nothing that composes them.
 
+#![forbid(unsafe_code)]
+
 pub mod model_file;
 pub mod predict;
 

@@ -1,6 +1,8 @@
 //! The model file: everything needed to score new data, in a versioned JSON
 //! format. No wall-clock time goes in, so the same input, settings and seed
-//! write the same bytes.
+//! write the same bytes. Its fields are defined one by one in
+//! `crates/serve/MODEL_FORMAT.md`, and a test holds the writer to that
+//! definition, so an internal rename cannot change the file unnoticed.
 
 use serde::{Deserialize, Serialize};
 

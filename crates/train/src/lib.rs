@@ -5,6 +5,8 @@
 //! hands it a matrix and labels, and cross-validation scores reach the
 //! search as a function it is given.
 
+#![forbid(unsafe_code)]
+
 pub mod boosting;
 pub mod estimator;
 pub mod model;

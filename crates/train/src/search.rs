@@ -37,6 +37,27 @@ pub enum Sampler {
     Tpe,
 }
 
+/// The ways a person can ask for a search, by name, in the order the app
+/// and the CLI offer them: one sampler, or both with the same budget and seed.
+pub const SEARCH_MODES: [&str; 3] = ["random", "tpe", "both"];
+
+impl Sampler {
+    /// The samplers a search mode names (see [`SEARCH_MODES`]); "" or
+    /// "none" asks for no search.
+    pub fn for_mode(mode: &str) -> Result<Vec<Sampler>> {
+        match mode {
+            "" | "none" => Ok(Vec::new()),
+            "random" => Ok(vec![Sampler::Random]),
+            "tpe" => Ok(vec![Sampler::Tpe]),
+            "both" => Ok(vec![Sampler::Random, Sampler::Tpe]),
+            other => Err(crate::error::Error::new(
+                crate::error::ErrorKind::BadSpec,
+                format!("unknown search {other:?}: expected one of random, tpe, both"),
+            )),
+        }
+    }
+}
+
 /// Internal coordinate in [0, 1] to the parameter's value.
 fn value(d: &Dim, u: f64) -> f64 {
     let (lo, hi) = if d.log { (libm::log(d.low), libm::log(d.high)) } else { (d.low, d.high) };
@@ -135,6 +156,7 @@ fn propose(sampler: Sampler, history: &[(Vec<f64>, f64)], dims: usize, rng: &mut
 /// their scores back. The proposals depend only on the seed and the scores so
 /// far, never on who scored them, so a batch can be scored on threads or on
 /// a pool of browser workers with the same result.
+#[derive(Debug, Clone)]
 pub struct Searcher {
     model: ModelSpec,
     dims: Vec<Dim>,
@@ -200,7 +222,7 @@ pub fn search(
     trials: usize,
     seed: u64,
     control: &Control<'_>,
-    score: impl Fn(&ModelSpec, &Control<'_>) -> Result<f64> + Sync,
+    score: impl Fn(&ModelSpec, &Control<'_>) -> Result<f64> + crate::control::MaybeSync,
 ) -> Result<SearchResult> {
     let mut searcher = Searcher::new(model, sampler, trials, seed);
     let inner = Control { threads: 1, ..control.quiet() };

@@ -19,11 +19,13 @@
 //! assert!(matches!(engine.handle(Request::Finish { sha256: None }), Response::Inspected(i) if i.n_rows == 1));
 //! ```
 
+#![forbid(unsafe_code)]
+
+use glassbox_pipeline::control::MaybeSync;
 use glassbox_pipeline::ingest::{IngestSession, Part, PartSpec, ReadOptions, Table};
 use glassbox_pipeline::model::ModelSpec;
-use glassbox_pipeline::run::{CompareJob, FeaturePreview, LeaderboardEntry, Precomputed};
-use glassbox_pipeline::trees::Tree;
-use glassbox_pipeline::validate::FoldScores;
+use glassbox_pipeline::plan::{self, Batch, Cache, Finished, Plan, Results};
+use glassbox_pipeline::run::{FeaturePreview, LeaderboardEntry, Precomputed};
 use glassbox_pipeline::{Control, Error, ErrorKind, Inspection, TrainOutcome, TrainSpec};
 use serde::{Deserialize, Serialize};
 
@@ -118,16 +120,13 @@ pub enum Request {
     Compare { spec: TrainSpec, models: Vec<String>, folds: usize },
     /// The first rows of the feature matrix, as the model would see them.
     PreviewFeatures { spec: TrainSpec },
-    /// Some (model, fold) jobs of a comparison, for a pool of workers that
-    /// each hold the same table; answered with `JobScores` in job order.
-    CompareJobs { spec: TrainSpec, models: Vec<ModelSpec>, folds: usize, jobs: Vec<CompareJob> },
-    /// Scores search trials (a share of a batch), for the pool; answered with `TrialScores`.
-    TrialJobs { spec: TrainSpec, models: Vec<ModelSpec> },
-    /// Train after the searches `spec.search` asks for, and the chosen
-    /// model's cross-validation, were run by the pool.
-    TrainSearched { spec: TrainSpec, done: Precomputed },
-    /// Grows some trees (by index) of the final random forest, for the pool; answered with `Trees`.
-    ForestJobs { spec: TrainSpec, model: ModelSpec, indices: Vec<usize> },
+    /// A share of one step's jobs of a plan (see `glassbox_pipeline::plan`),
+    /// for a pool of workers that each hold the same table; answered with
+    /// `Results` in job order. The engine runs jobs; it does not know the plan.
+    Jobs { spec: TrainSpec, batch: Batch },
+    /// The final fit and evaluation of a plan whose earlier steps the pool
+    /// ran; answered with `Trained`.
+    Fit { spec: TrainSpec, done: Precomputed },
 }
 
 /// What the worker answers: one answer per request, after any `Working` progress.
@@ -178,23 +177,19 @@ pub enum Response {
     /// Models ranked by cross-validated ROC AUC, best first.
     Leaderboard(Vec<LeaderboardEntry>),
     FeaturePreview(FeaturePreview),
-    /// The scores of the `CompareJobs` asked for, in the order asked.
-    JobScores(Vec<FoldScores>),
-    /// The scores of the `TrialJobs` asked for, in order.
-    TrialScores(Vec<f64>),
-    /// The trees of the `ForestJobs` asked for, in order.
-    Trees(Vec<Tree>),
+    /// The answers to `Jobs`, in job order.
+    Results(Results),
     Cancelled,
     /// The request failed; `message` is for the person, `kind` for code.
     Failed {
         message: String,
-        kind: String,
+        kind: ErrorKind,
     },
 }
 
 impl Response {
     fn failed(e: Error) -> Response {
-        Response::Failed { message: e.to_string(), kind: format!("{:?}", e.kind()) }
+        Response::Failed { message: e.to_string(), kind: e.kind() }
     }
 }
 
@@ -215,12 +210,21 @@ struct Reading {
 pub struct Engine {
     reading: Option<Reading>,
     table: Option<(Table, String)>,
+    /// What plans prepared on `table`; emptied whenever the table changes.
+    cache: Cache,
     /// Seconds from some fixed start, for the leaderboard's timings; the web
     /// layer sets it from `performance.now()`, tests leave it unset (times are 0).
     pub clock: Option<fn() -> f64>,
 }
 
 impl Engine {
+    /// A new table (or none) comes with an empty cache: what was prepared
+    /// on the old one does not hold for it.
+    fn set_table(&mut self, table: Option<(Table, String)>) {
+        self.table = table;
+        self.cache = Cache::default();
+    }
+
     /// Answers one request.
     pub fn handle(&mut self, request: Request) -> Response {
         self.handle_with(request, &|_| {})
@@ -228,15 +232,19 @@ impl Engine {
 
     /// Answers one request, telling `on_working` how a long run goes
     /// ([`Response::Working`], at most about ten times a second) before the answer.
-    pub fn handle_with(&mut self, request: Request, on_working: &dyn Fn(Response)) -> Response {
+    /// `on_working` need not be `Sync` in wasm32, where the worker posts
+    /// through handles that are not (see `glassbox_pipeline::control::MaybeSync`).
+    pub fn handle_with(&mut self, request: Request, on_working: &dyn OnWorking) -> Response {
+        use std::sync::atomic::{AtomicU64, Ordering};
         let clock = self.clock;
         let now = move || clock.map_or(0.0, |c| c());
         let start = now();
-        let last = std::cell::Cell::new(f64::NEG_INFINITY);
+        // The last report's time, as bits: an atomic, so the listener is `Sync`.
+        let last = AtomicU64::new(f64::NEG_INFINITY.to_bits());
         let listen = |p: &glassbox_pipeline::Progress| {
             let t = now();
-            if t - last.get() >= 0.1 || p.done == p.total {
-                last.set(t);
+            if t - f64::from_bits(last.load(Ordering::Relaxed)) >= 0.1 || p.done == p.total {
+                last.store(t.to_bits(), Ordering::Relaxed);
                 on_working(Response::Working {
                     stage: p.stage.to_string(),
                     done: p.done,
@@ -246,13 +254,11 @@ impl Engine {
             }
             true
         };
-        let listen = SingleThreaded(&listen);
-        let listen = |p: &glassbox_pipeline::Progress| listen.call(p);
         let control = Control { clock: Some(&now), progress: Some(&listen), threads: 1 };
         match request {
             Request::Begin { file_name, total_bytes, sample, read, sha256_given } => {
                 self.reading = None;
-                self.table = None;
+                self.set_table(None);
                 match IngestSession::new(&sample, &read) {
                     Ok(mut session) => {
                         if sha256_given {
@@ -300,7 +306,7 @@ impl Engine {
             }
             Request::BeginPart { spec, start, bytes } => {
                 self.reading = None;
-                self.table = None;
+                self.set_table(None);
                 match IngestSession::for_part(&spec) {
                     Ok(session) => {
                         let file_name = String::new();
@@ -355,7 +361,7 @@ impl Engine {
                 };
                 match table.and_then(|t| glassbox_pipeline::inspect_table(&t, None).map(|i| (t, i))) {
                     Ok((table, inspection)) => {
-                        self.table = Some((table, r.file_name));
+                        self.set_table(Some((table, r.file_name)));
                         Response::Inspected(inspection)
                     }
                     Err(e) => Response::failed(e),
@@ -374,47 +380,33 @@ impl Engine {
             },
             Request::Compare { spec, models, folds } => match &self.table {
                 None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before comparing models")),
-                Some((table, _)) => {
+                Some((table, name)) => {
                     let specs = models.iter().map(|m| ModelSpec::by_name(m, spec.seed)).collect::<Result<Vec<_>, _>>();
-                    match specs.and_then(|s| glassbox_pipeline::run::compare(table, &spec, &s, folds, &control)) {
-                        Ok(board) => Response::Leaderboard(board),
+                    match specs
+                        .and_then(|s| Plan::compare(&spec, s, folds))
+                        .and_then(|p| plan::drive(table, name, p, &mut self.cache, &control))
+                    {
+                        Ok(Finished::Leaderboard(board)) => Response::Leaderboard(board),
+                        Ok(Finished::Trained(_)) => {
+                            Response::failed(Error::new(ErrorKind::Internal, "a comparison that trained"))
+                        }
                         Err(e) => Response::failed(e),
                     }
                 }
             },
-            Request::CompareJobs { spec, models, folds, jobs } => match &self.table {
-                None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before comparing models")),
-                Some((table, _)) => {
-                    match glassbox_pipeline::run::run_compare_jobs(table, &spec, &models, folds, &jobs, &control) {
-                        Ok(scores) => Response::JobScores(scores),
-                        Err(e) => Response::failed(e),
-                    }
-                }
-            },
-            Request::TrialJobs { spec, models } => match &self.table {
-                None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before searching")),
-                Some((table, _)) => match glassbox_pipeline::run::run_trial_jobs(table, &spec, &models, &control) {
-                    Ok(scores) => Response::TrialScores(scores),
+            Request::Jobs { spec, batch } => match &self.table {
+                None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before training")),
+                Some((table, _)) => match plan::run_batch(table, &spec, &batch, &mut self.cache, &control) {
+                    Ok(results) => Response::Results(results),
                     Err(e) => Response::failed(e),
                 },
             },
-            Request::ForestJobs { spec, model, indices } => match &self.table {
+            Request::Fit { spec, done } => match &self.table {
                 None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before training")),
-                Some((table, _)) => {
-                    match glassbox_pipeline::run::run_forest_jobs(table, &spec, &model, &indices, &control) {
-                        Ok(trees) => Response::Trees(trees),
-                        Err(e) => Response::failed(e),
-                    }
-                }
-            },
-            Request::TrainSearched { spec, done } => match &self.table {
-                None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before training")),
-                Some((table, name)) => {
-                    match glassbox_pipeline::run::train_table_after_search(table, name, &spec, done, &control) {
-                        Ok(o) => Response::Trained(Box::new(o)),
-                        Err(e) => Response::failed(e),
-                    }
-                }
+                Some((table, name)) => match plan::finish(table, name, &spec, done, &mut self.cache, &control) {
+                    Ok(o) => Response::Trained(Box::new(o)),
+                    Err(e) => Response::failed(e),
+                },
             },
             Request::PreviewFeatures { spec } => match &self.table {
                 None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before previewing features")),
@@ -427,29 +419,24 @@ impl Engine {
             },
             Request::Train { spec } => match &self.table {
                 None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before training")),
-                Some((table, name)) => match glassbox_pipeline::run::train_table_with(table, name, &spec, &control) {
-                    Ok(o) => Response::Trained(Box::new(o)),
-                    Err(e) => Response::failed(e),
-                },
+                Some((table, name)) => {
+                    match Plan::train(&spec).and_then(|p| plan::drive(table, name, p, &mut self.cache, &control)) {
+                        Ok(Finished::Trained(o)) => Response::Trained(o),
+                        Ok(Finished::Leaderboard(_)) => {
+                            Response::failed(Error::new(ErrorKind::Internal, "a training run that compared"))
+                        }
+                        Err(e) => Response::failed(e),
+                    }
+                }
             },
         }
     }
 }
 
-/// The engine's progress listener, which the pipeline's `Control` wants `Sync`.
-/// The engine runs on one thread and gives the pipeline one thread
-/// (`threads: 1`), so the listener is only ever called from the thread that made it.
-struct SingleThreaded<'a>(&'a dyn Fn(&glassbox_pipeline::Progress) -> bool);
-
-// SAFETY: see above: with `threads: 1`, `Control::map` calls the listener on
-// the calling thread only, and the wrapper never leaves `handle_with`.
-unsafe impl Sync for SingleThreaded<'_> {}
-
-impl SingleThreaded<'_> {
-    fn call(&self, p: &glassbox_pipeline::Progress) -> bool {
-        (self.0)(p)
-    }
-}
+/// Where [`Engine::handle_with`] sends progress: `Sync` natively, where
+/// the pipeline may call it from its threads; anything in wasm32.
+pub trait OnWorking: Fn(Response) + MaybeSync {}
+impl<T: Fn(Response) + MaybeSync + ?Sized> OnWorking for T {}
 
 /// Bytes read before the table so far says how large the whole will be (for
 /// the memory check, and the room reserved for the rows).
@@ -556,29 +543,62 @@ mod tests {
             Response::Leaderboard(b) => b,
             other => panic!("expected a leaderboard, got {other:?}"),
         };
-        let jobs = glassbox_pipeline::run::compare_jobs(names.len(), 3);
+        // The pool's way: the plan's one step dealt over two engines, answers gathered back.
         let specs: Vec<ModelSpec> = names.iter().map(|n| ModelSpec::by_name(n, spec.seed).unwrap()).collect();
-        let mut parts = [Vec::new(), Vec::new()];
-        for (i, engine) in [&mut one, &mut two].into_iter().enumerate() {
-            let mine: Vec<CompareJob> = jobs.iter().copied().skip(i).step_by(2).collect();
-            match engine.handle(Request::CompareJobs {
-                spec: spec.clone(),
-                models: specs.clone(),
-                folds: 3,
-                jobs: mine,
-            }) {
-                Response::JobScores(s) => parts[i] = s,
-                other => panic!("expected scores, got {other:?}"),
-            }
-        }
-        // Job i went to engine i % 2: interleave them back into job order.
-        let scores: Vec<FoldScores> = (0..jobs.len()).map(|i| parts[i % 2][i / 2]).collect();
-        assert_eq!(glassbox_pipeline::run::merge_compare(&specs, 3, spec.seed, &scores), whole);
+        let mut plan = Plan::compare(&spec, specs, 3).unwrap();
+        let plan::Step::Run { batch, .. } = plan.next_step().unwrap() else { panic!("no jobs") };
+        let parts: Vec<Results> = [&mut one, &mut two]
+            .into_iter()
+            .enumerate()
+            .map(|(w, engine)| match engine.handle(Request::Jobs { spec: spec.clone(), batch: batch.share(w, 2) }) {
+                Response::Results(r) => r,
+                other => panic!("expected results, got {other:?}"),
+            })
+            .collect();
+        plan.record(Results::gather(parts).unwrap(), 0.0).unwrap();
+        assert_eq!(plan.next_step().unwrap(), plan::Step::Leaderboard(whole));
     }
 
-    /// The page hashes the file natively and sends the digest with `Finish`;
-    /// the report must name that digest, and a missing one is an error, not
-    /// a table without a hash.
+    #[test]
+    fn a_forest_grown_over_two_engines_then_fitted_is_the_forest_trained_by_one() {
+        let mut csv = b"x,z,y\n".to_vec();
+        for i in 0..60 {
+            csv.extend_from_slice(
+                format!("{i}.5,{},{}\n", (i * 7) % 11, if (i * 3) % 5 < 2 { "a" } else { "b" }).as_bytes(),
+            );
+        }
+        let (mut one, mut two) = (Engine::default(), Engine::default());
+        load(&mut one, &csv, 64);
+        load(&mut two, &csv, 9);
+        let model = ModelSpec::by_name("random_forest", 42).unwrap();
+        let spec = TrainSpec { target: "y".into(), cv: Some(3), model, ..TrainSpec::default() };
+        let Response::Trained(whole) = one.handle(Request::Train { spec: spec.clone() }) else { panic!("not trained") };
+        let mut plan = Plan::train(&spec).unwrap();
+        let mut stages = Vec::new();
+        let done = loop {
+            match plan.next_step().unwrap() {
+                plan::Step::Run { stage, batch, .. } => {
+                    stages.push(stage);
+                    let parts = [&mut one, &mut two]
+                        .into_iter()
+                        .enumerate()
+                        .map(|(w, e)| match e.handle(Request::Jobs { spec: spec.clone(), batch: batch.share(w, 2) }) {
+                            Response::Results(r) => r,
+                            other => panic!("expected results, got {other:?}"),
+                        })
+                        .collect();
+                    plan.record(Results::gather(parts).unwrap(), 0.0).unwrap();
+                }
+                plan::Step::Fit(done) => break done,
+                plan::Step::Leaderboard(_) => panic!("a training plan that compared"),
+            }
+        };
+        assert_eq!(stages, ["cross-validation fold", "tree"]);
+        let Response::Trained(pooled) = one.handle(Request::Fit { spec, done }) else { panic!("not fitted") };
+        assert_eq!(pooled.model, whole.model);
+        assert_eq!((pooled.evaluation.clone(), pooled.cv.clone()), (whole.evaluation.clone(), whole.cv.clone()));
+    }
+
     #[test]
     fn a_digest_from_the_page_lands_in_the_table() {
         let digest = "ab".repeat(32);
@@ -666,7 +686,7 @@ mod tests {
         e.handle(Request::Chunk { bytes: CSV[..10].to_vec() });
         assert_eq!(e.handle(Request::Cancel), Response::Cancelled);
         assert!(
-            matches!(e.handle(Request::Finish { sha256: None }), Response::Failed { kind, .. } if kind == "Internal")
+            matches!(e.handle(Request::Finish { sha256: None }), Response::Failed { kind, .. } if kind == ErrorKind::Internal)
         );
         let spec = TrainSpec { target: "y".into(), ..TrainSpec::default() };
         assert!(
@@ -678,7 +698,7 @@ mod tests {
     fn part_requests_out_of_turn_fail() {
         let mut e = Engine::default();
         assert_eq!(e.handle(Request::Split { id: 1 }), Response::Split(None));
-        assert!(matches!(e.handle(Request::FinishPart), Response::Failed { kind, .. } if kind == "Internal"));
+        assert!(matches!(e.handle(Request::FinishPart), Response::Failed { kind, .. } if kind == ErrorKind::Internal));
         e.handle(begin("t.csv", CSV.len() as u64, CSV, true));
         assert_eq!(e.handle(Request::Split { id: 1 }), Response::Split(None), "kinds not decided yet");
     }
@@ -688,11 +708,13 @@ mod tests {
         let mut e = Engine::default();
         assert_eq!(
             load(&mut e, b"", 4),
-            Response::Failed { message: "the file is empty".into(), kind: "Empty".into() }
+            Response::Failed { message: "the file is empty".into(), kind: ErrorKind::Empty }
         );
         load(&mut e, CSV, 64);
         let spec = TrainSpec { target: "nope".into(), ..TrainSpec::default() };
-        assert!(matches!(e.handle(Request::Train { spec }), Response::Failed { kind, .. } if kind == "UnknownColumn"));
+        assert!(
+            matches!(e.handle(Request::Train { spec }), Response::Failed { kind, .. } if kind == ErrorKind::UnknownColumn)
+        );
     }
 
     #[test]

@@ -117,7 +117,7 @@ impl Worker for PipelineWorker {
             // An `AbsorbPart` whose part has not come yet: answered when it comes.
             Ok(None) => return,
             Err(message) => {
-                scope.respond(id, Response::Failed { message, kind: "Io".into() });
+                scope.respond(id, Response::Failed { message, kind: ErrorKind::Io });
                 return;
             }
         };
@@ -165,7 +165,7 @@ impl PipelineWorker {
         });
         match sent {
             Ok(()) => Response::PartSent { bytes_read, rows },
-            Err(e) => Response::Failed { message: format!("the part could not be sent: {e:?}"), kind: "Io".into() },
+            Err(e) => Response::Failed { message: format!("the part could not be sent: {e:?}"), kind: ErrorKind::Io },
         }
     }
 

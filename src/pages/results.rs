@@ -12,8 +12,8 @@ use glassbox_pipeline::TrainOutcome;
 use glassbox_report::{classification_report_html, fmt_metric, roc_chart};
 use leptos::prelude::*;
 
-use crate::app::AppState;
 use crate::browser;
+use crate::state::AppState;
 
 #[component]
 pub fn Results() -> impl IntoView {

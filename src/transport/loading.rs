@@ -22,8 +22,9 @@ use glassbox_worker::{Request, Response};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::{AppState, Busy};
 use crate::browser;
+use crate::state::{AppState, Busy, ReadProgress, ReadStats};
+use crate::transport::bridge;
 
 /// Bytes per slice: large enough that messaging costs little, small enough
 /// that progress moves and Cancel answers quickly.
@@ -80,66 +81,6 @@ enum Digest {
     Pending,
     Ready(String),
     Failed(String),
-}
-
-/// Progress of a file being read, for the progress bar.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReadProgress {
-    pub name: String,
-    pub bytes_read: u64,
-    pub total: u64,
-    pub rows: usize,
-    /// Milliseconds since reading began.
-    pub elapsed_ms: f64,
-    /// The worker's memory, as it last reported it.
-    pub memory_bytes: u64,
-}
-
-impl ReadProgress {
-    /// "12.5 MB of 1.0 GB · 210,000 rows/s · about 40 s left"
-    pub fn text(&self) -> String {
-        let secs = self.elapsed_ms / 1000.0;
-        let rate = if secs > 0.0 { self.rows as f64 / secs } else { 0.0 };
-        let left = if self.bytes_read > 0 && secs > 0.0 {
-            let per_byte = secs / self.bytes_read as f64;
-            format!(" · about {:.0} s left", per_byte * self.total.saturating_sub(self.bytes_read) as f64)
-        } else {
-            String::new()
-        };
-        let memory = if self.memory_bytes > 0 {
-            format!(" · {} in memory", megabytes(self.memory_bytes))
-        } else {
-            String::new()
-        };
-        format!(
-            "{} of {} · {} rows · {} rows/s{left}{memory}",
-            megabytes(self.bytes_read),
-            megabytes(self.total),
-            group(self.rows as u64),
-            group(rate as u64)
-        )
-    }
-}
-
-fn megabytes(b: u64) -> String {
-    if b >= 1 << 30 {
-        format!("{:.2} GB", b as f64 / 1e9)
-    } else {
-        format!("{:.1} MB", b as f64 / 1e6)
-    }
-}
-
-/// 1234567 → "1,234,567".
-fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 struct Transfer {
@@ -264,25 +205,6 @@ fn stop_reader(state: AppState, split: &Split) {
     }
 }
 
-/// How the last read went, for the line above the schema.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ReadStats {
-    /// From the start of reading until the summary arrived.
-    pub seconds: f64,
-    pub bytes: u64,
-    /// Workers that read the file: 2 when the reader's part was taken.
-    pub workers: usize,
-}
-
-impl ReadStats {
-    /// "read in 0.95 s, 105 MB/s", and "by 2 workers" when it was.
-    pub fn text(&self) -> String {
-        let rate = if self.seconds > 0.0 { self.bytes as f64 / 1e6 / self.seconds } else { 0.0 };
-        let by = if self.workers > 1 { format!(" by {} workers", self.workers) } else { String::new() };
-        format!("read in {:.2} s{by}, {rate:.0} MB/s", self.seconds)
-    }
-}
-
 /// The summary of the read in progress has arrived: how long it took.
 pub fn read_done() -> Option<ReadStats> {
     let workers = READ_WORKERS.with(|w| w.get());
@@ -360,8 +282,8 @@ fn start_hash(state: AppState, file: web_sys::File) {
             let held = HELD.with(|h| std::mem::take(&mut *h.borrow_mut()));
             match digest {
                 Ok(sha256) => {
-                    state.send(Request::Digest { sha256 });
-                    held.into_iter().for_each(|r| state.send(r));
+                    bridge::send(state, Request::Digest { sha256 });
+                    held.into_iter().for_each(|r| bridge::send(state, r));
                 }
                 Err(e) => state.fail(e),
             }
@@ -375,14 +297,14 @@ fn start_hash(state: AppState, file: web_sys::File) {
 /// it), or gives up the read if the browser could not hash the file.
 fn finish(state: AppState) {
     match DIGEST.with(|d| d.borrow().clone()) {
-        Digest::InWorker => state.send(Request::Finish { sha256: None }),
-        Digest::Ready(h) => state.send(Request::Finish { sha256: Some(h) }),
+        Digest::InWorker => bridge::send(state, Request::Finish { sha256: None }),
+        Digest::Ready(h) => bridge::send(state, Request::Finish { sha256: Some(h) }),
         Digest::Unstarted(_) | Digest::Pending => {
             DIGEST_OWED.with(|o| o.set(true));
-            state.send(Request::Finish { sha256: None });
+            bridge::send(state, Request::Finish { sha256: None });
         }
         Digest::Failed(e) => {
-            state.send(Request::Cancel);
+            bridge::send(state, Request::Cancel);
             state.fail(e);
         }
     }
@@ -405,13 +327,21 @@ pub fn on_inspected(state: AppState) {
 /// Holds a request for the main worker that makes a model, which names
 /// the file's hash, while that hash is owed; it goes out after `Digest`.
 /// Returns the request if it can go now.
-pub fn unless_hash_owed(request: Request) -> Option<Request> {
+fn unless_hash_owed(request: Request) -> Option<Request> {
     let owed = DIGEST_OWED.with(|o| o.get());
-    if owed && matches!(request, Request::Train { .. } | Request::TrainSearched { .. }) {
+    if owed && matches!(request, Request::Train { .. } | Request::Fit { .. }) {
         HELD.with(|h| h.borrow_mut().push(request));
         return None;
     }
     Some(request)
+}
+
+/// Sends `request` to the main worker, or holds it while the file's hash
+/// is owed (see [`unless_hash_owed`]).
+pub fn send_to_main(state: AppState, request: Request) {
+    if let Some(request) = unless_hash_owed(request) {
+        bridge::send(state, request);
+    }
 }
 
 /// Reads the remembered file (again) with the current read options.
@@ -472,7 +402,7 @@ pub fn reread(state: AppState) {
         elapsed_ms: 0.0,
         memory_bytes: 0,
     }));
-    state.send(source.begin(name, read, browser_hashes));
+    bridge::send(state, source.begin(name, read, browser_hashes));
 }
 
 /// Asks for the transfer to stop before the next slice.
@@ -640,7 +570,7 @@ fn step(state: AppState) {
     state.busy.set(Busy::Reading(progress));
     if cancel {
         TRANSFER.with(|t| *t.borrow_mut() = None);
-        state.send(Request::Cancel);
+        bridge::send(state, Request::Cancel);
         return;
     }
     pump(state);
@@ -657,7 +587,7 @@ fn step(state: AppState) {
         finished.then_some(None)
     });
     match next {
-        Some(Some(absorb)) => state.send(absorb),
+        Some(Some(absorb)) => bridge::send(state, absorb),
         Some(None) => {
             TRANSFER.with(|t| *t.borrow_mut() = None);
             finish(state);
@@ -691,6 +621,6 @@ fn pump(state: AppState) {
             })
         });
         let Some(request) = next else { break };
-        state.send(request);
+        bridge::send(state, request);
     }
 }

@@ -1,0 +1,74 @@
+//! `glassbox compare`: several models cross-validated on the same folds, ranked.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use glassbox_pipeline::model::ModelSpec;
+use glassbox_pipeline::Control;
+
+use crate::args::{progress_line, report_skipped, RunArgs};
+use crate::{read, write, Failure};
+
+/// Cross-validate several models on the same folds of the training rows and rank them.
+#[derive(Args)]
+pub struct Compare {
+    /// The CSV file.
+    data: PathBuf,
+    /// Output folder for leaderboard.json.
+    #[arg(long)]
+    out: PathBuf,
+    /// Comma-separated model names (default: all).
+    #[arg(long, value_delimiter = ',')]
+    models: Vec<String>,
+    /// Folds.
+    #[arg(long, default_value_t = 5)]
+    cv: usize,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+pub fn run(args: Compare) -> Result<(), Failure> {
+    let Compare { data, models, cv, out, run } = args;
+    let bytes = read(&data)?;
+    let spec = run.spec()?;
+    let seed = spec.seed;
+    let names: Vec<String> = if models.is_empty() {
+        glassbox_pipeline::model::MODEL_NAMES.iter().map(|s| s.to_string()).collect()
+    } else {
+        models
+    };
+    let specs = names
+        .iter()
+        .map(|n| ModelSpec::by_name(n.trim(), seed))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::input(e.to_string()))?;
+    let t = glassbox_pipeline::ingest::read_csv(&bytes, &spec.read).map_err(|e| Failure::from_pipeline(&data, e))?;
+    report_skipped(&data, &t.row_issues);
+    let start = std::time::Instant::now();
+    let clock = move || start.elapsed().as_secs_f64();
+    let control = Control { clock: Some(&clock), progress: Some(&progress_line), threads: run.threads()? };
+    let board = glassbox_pipeline::run::compare(&t, &spec, &specs, cv, &control)
+        .map_err(|e| Failure::from_pipeline(&data, e))?;
+    std::fs::create_dir_all(&out)
+        .map_err(|e| Failure::input(format!("{}: cannot create the folder: {e}", out.display())))?;
+    let json = serde_json::to_string_pretty(&board).expect("a leaderboard always serialises") + "\n";
+    write(&out.join("leaderboard.json"), &json)?;
+    println!(
+        "{:24}  {:>15}  {:>15}  {:>15}  {:>15}  {:>8}",
+        "model", "ROC AUC", "accuracy", "F1 (macro)", "log loss", "fit s"
+    );
+    for e in &board {
+        let cell = |m: &str| format!("{:.4} ± {:.4}", e.cv[m].mean, e.cv[m].std);
+        println!(
+            "{:24}  {:>15}  {:>15}  {:>15}  {:>15}  {:>8.3}",
+            e.model,
+            cell("roc_auc"),
+            cell("accuracy"),
+            cell("f1_macro"),
+            cell("log_loss"),
+            e.fit_seconds
+        );
+    }
+    println!("{cv}-fold cross-validation on the training rows; wrote {}", out.join("leaderboard.json").display());
+    Ok(())
+}

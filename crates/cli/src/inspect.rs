@@ -1,0 +1,90 @@
+//! `glassbox inspect`: how a CSV reads, before any training.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use crate::args::TableArgs;
+use crate::{read, Failure};
+
+/// Show how a CSV reads: format, columns with kinds and flags, and rows that cannot be read.
+#[derive(Args)]
+pub struct Inspect {
+    /// The CSV file.
+    data: PathBuf,
+    /// Also check columns against this target (leakage, single strong predictors).
+    #[arg(long)]
+    target: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    table: TableArgs,
+}
+
+pub fn run(args: Inspect) -> Result<(), Failure> {
+    let Inspect { data, target, json, table } = args;
+    let bytes = read(&data)?;
+    let i = glassbox_pipeline::inspect(&bytes, &table.options()?, target.as_deref())
+        .map_err(|e| Failure::from_pipeline(&data, e))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&i).expect("an inspection always serialises"));
+    } else {
+        print!("{}", inspection_text(&data, &i));
+    }
+    Ok(())
+}
+
+/// The human-readable `inspect` output.
+fn inspection_text(file: &Path, i: &glassbox_pipeline::Inspection) -> String {
+    use std::fmt::Write;
+    let f = &i.format;
+    let mut s = format!(
+        "{}: {}{}\n{} rows read of {} records\n\n",
+        file.display(),
+        f.describe(),
+        if f.encoding_guessed { " (set the encoding with --encoding)" } else { "" },
+        i.n_rows,
+        i.n_records
+    );
+    let width = i.columns.iter().map(|c| c.name.chars().count()).max().unwrap_or(6).max(6);
+    let _ = writeln!(s, "{:width$}  {:11}  {:>8}  {:>8}  notes", "column", "kind", "missing", "distinct");
+    for c in &i.columns {
+        let notes: Vec<String> = c.flags.iter().map(|f| f.reason.clone()).collect();
+        let _ = writeln!(
+            s,
+            "{:width$}  {:11}  {:>8}  {:>8}  {}{}",
+            c.name,
+            c.kind.as_str(),
+            c.missing,
+            c.distinct,
+            if c.excluded { "EXCLUDED: " } else { "" },
+            notes.join("; ")
+        );
+    }
+    let _ = writeln!(s, "\nduplicate rows: {}", i.duplicate_rows);
+    if !i.class_balance.is_empty() {
+        let total: usize = i.class_balance.iter().map(|(_, n)| n).sum();
+        let classes: Vec<String> = i
+            .class_balance
+            .iter()
+            .map(|(c, n)| format!("{c} {n} ({:.1}%)", 100.0 * *n as f64 / total as f64))
+            .collect();
+        let _ = writeln!(s, "classes of {}: {}", i.suggested_target, classes.join(", "));
+    }
+    if i.row_issues.is_empty() {
+        s.push_str("\nevery row could be read\n");
+    } else {
+        let n = i.row_issues.len();
+        let _ = writeln!(
+            s,
+            "\n{n} row{} cannot be read and {} skipped:",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "is" } else { "are" }
+        );
+        for r in &i.row_issues {
+            let _ = writeln!(s, "  {}", r.message);
+        }
+    }
+    s
+}

@@ -1,0 +1,47 @@
+//! `glassbox predict`: a saved model scores a CSV, one output row per input row.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use glassbox_pipeline::ModelFile;
+
+use crate::args::ByteArgs;
+use crate::{read, write, Failure};
+
+/// Score a CSV with a saved model: one output row per input row.
+#[derive(Args)]
+pub struct Predict {
+    /// A model.json written by `glassbox train`.
+    model: PathBuf,
+    /// The CSV to score.
+    data: PathBuf,
+    /// Where to write the predictions CSV.
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    bytes: ByteArgs,
+}
+
+pub fn run(args: Predict) -> Result<(), Failure> {
+    let Predict { model, data, out, bytes: byte_args } = args;
+    let text = String::from_utf8(read(&model)?)
+        .map_err(|_| Failure::input(format!("{}: not a Glassbox model file: not UTF-8 text", model.display())))?;
+    let fitted = ModelFile::from_json(&text).map_err(|e| Failure::from_pipeline(&model, e))?;
+    let bytes = read(&data)?;
+    let prediction = glassbox_pipeline::predict(&fitted, &bytes, &byte_args.options()?)
+        .map_err(|e| Failure::from_pipeline(&data, e))?;
+    write(&out, &prediction.to_csv())?;
+    let unread = prediction.rows.iter().filter(|r| r.predicted.is_none()).count();
+    println!(
+        "wrote {} predictions to {}{}",
+        prediction.rows.len() - unread,
+        out.display(),
+        if unread > 0 { format!(" ({unread} rows could not be read: see the issue column)") } else { String::new() }
+    );
+    for (column, n) in &prediction.unseen {
+        eprintln!(
+            "note: column '{column}': {n} rows hold a level not seen in training (encoded as other, or as no level)"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,173 @@
+//! `glassbox train`: a classifier trained and evaluated on a held-out test set.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use glassbox_pipeline::model::ModelSpec;
+use glassbox_pipeline::search::Sampler;
+use glassbox_pipeline::{Control, TrainSpec};
+
+use crate::args::{progress_line, report_skipped, RunArgs};
+use crate::{read, write, Failure};
+
+/// Train a classifier on a CSV and evaluate it on a held-out test set.
+#[derive(Args)]
+pub struct Train {
+    /// The CSV file (delimiter, encoding, header and decimal comma are detected).
+    data: PathBuf,
+    /// Output folder for model.json, metrics.json and report.html.
+    #[arg(long)]
+    out: PathBuf,
+    /// The model (the names come from the training crate's registry).
+    #[arg(long, default_value = "logistic_regression",
+          value_parser = clap::builder::PossibleValuesParser::new(glassbox_pipeline::model::MODEL_NAMES))]
+    model: String,
+    /// Set one of the model's hyper-parameters: NAME=VALUE (repeatable), for example C=0.5,
+    /// max_depth=6, learning_rate=0.05, max_depth=none. An unknown name lists the model's parameters.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    params: Vec<String>,
+    /// Also cross-validate on the training rows with K stratified folds.
+    #[arg(long, value_name = "K")]
+    cv: Option<usize>,
+    /// Also validate in time order on this datetime or numeric column: train on the past, score the next window.
+    #[arg(long, value_name = "COLUMN")]
+    time_column: Option<String>,
+    /// Windows for time-ordered validation.
+    #[arg(long, default_value_t = 4)]
+    time_windows: usize,
+    /// How the training part grows: expanding (all the past) or rolling (the previous window only).
+    #[arg(long, value_parser = ["expanding", "rolling"], default_value = "expanding")]
+    window: String,
+    /// Search the model's hyper-parameters: random, tpe, or both (same budget and seed), scored by
+    /// cross-validated ROC AUC (`--cv` folds, default 3); the best trial's parameters train the final model.
+    #[arg(long, value_parser = glassbox_pipeline::search::SEARCH_MODES)]
+    search: Option<String>,
+    /// Trials per sampler.
+    #[arg(long, default_value_t = 20)]
+    trials: usize,
+    /// Leave a column out of the features (repeatable).
+    #[arg(long, value_name = "COLUMN")]
+    drop: Vec<String>,
+    /// Keep a flagged column as a feature anyway (repeatable).
+    #[arg(long, value_name = "COLUMN")]
+    keep: Vec<String>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+pub fn run(args: Train) -> Result<(), Failure> {
+    let Train { data, out, model, params, cv, time_column, time_windows, window, search, trials, drop, keep, run } =
+        args;
+    let bytes = read(&data)?;
+    let base = run.spec()?;
+    let mut model = ModelSpec::by_name(&model, base.seed).map_err(|e| Failure::input(e.to_string()))?;
+    for p in &params {
+        let (name, value) =
+            p.split_once('=').ok_or_else(|| Failure::input(format!("--param takes NAME=VALUE, got '{p}'")))?;
+        model = model.set(name.trim(), value.trim()).map_err(|e| Failure::input(e.to_string()))?;
+    }
+    let spec = TrainSpec {
+        model,
+        cv,
+        time_column,
+        time_windows,
+        window: if window == "rolling" {
+            glassbox_pipeline::validate::WindowMode::Rolling
+        } else {
+            glassbox_pipeline::validate::WindowMode::Expanding
+        },
+        search: Sampler::for_mode(search.as_deref().unwrap_or(""))
+            .map_err(|e| Failure::input(format!("--search: {e}")))?,
+        trials,
+        drop,
+        keep,
+        ..base
+    };
+    let name = data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let start = std::time::Instant::now();
+    let clock = move || start.elapsed().as_secs_f64();
+    let control = Control { clock: Some(&clock), progress: Some(&progress_line), threads: run.threads()? };
+    let outcome = glassbox_pipeline::ingest::read_csv(&bytes, &spec.read)
+        .and_then(|t| glassbox_pipeline::run::train_table_with(&t, &name, &spec, &control))
+        .map_err(|e| Failure::from_pipeline(&data, e))?;
+    report_skipped(&data, &outcome.row_issues);
+    for w in &outcome.warnings {
+        eprintln!("warning: {w}");
+    }
+    for n in &outcome.notes {
+        eprintln!("note: {n}");
+    }
+    for c in outcome.manifest.columns.iter().filter(|c| !c.flags.is_empty()) {
+        let role = if c.role == glassbox_pipeline::run::Role::Excluded { "excluded" } else { "kept" };
+        for f in &c.flags {
+            eprintln!("note: column '{}' {role}: {}", c.name, f.reason);
+        }
+    }
+    std::fs::create_dir_all(&out)
+        .map_err(|e| Failure::input(format!("{}: cannot create the folder: {e}", out.display())))?;
+    write(&out.join("model.json"), &outcome.model.to_json())?;
+    write(&out.join("metrics.json"), &outcome.metrics_json())?;
+    write(&out.join("report.html"), &glassbox_report::render(&outcome))?;
+    let m = &outcome.manifest;
+    let e = &outcome.evaluation;
+    println!(
+        "trained {} on {}: {} training rows, {} test rows{}",
+        m.model,
+        m.file_name,
+        m.n_train,
+        m.n_test,
+        if m.rows_missing_target > 0 {
+            format!(" ({} rows without a target left out)", m.rows_missing_target)
+        } else {
+            String::new()
+        }
+    );
+    println!("target {}: classes {}", m.target, outcome.classes.join(", "));
+    println!(
+        "accuracy {}  ROC AUC {}  log loss {}",
+        glassbox_report::fmt_metric(e.accuracy),
+        glassbox_report::fmt_metric(e.roc_auc),
+        glassbox_report::fmt_metric(e.log_loss)
+    );
+    println!(
+        "final model: fit {:.3} s on {} rows, predict {:.3} s on {} rows",
+        outcome.timing.fit_seconds, m.n_train, outcome.timing.predict_seconds, m.n_test
+    );
+    for s in &outcome.search {
+        if let Some(t) = s.best() {
+            println!(
+                "search ({:?}, {} trials): best CV ROC AUC {:.4} at trial {} with {:?}",
+                s.sampler,
+                s.trials.len(),
+                t.score,
+                t.number,
+                t.params
+            );
+        }
+    }
+    if let Some(t) = &outcome.time_cv {
+        let m = |k: &str| format!("{:.4} ± {:.4}", t.metrics[k].mean, t.metrics[k].std);
+        println!(
+            "{} time windows on '{}' ({:?}): ROC AUC {}  accuracy {}",
+            t.windows.len(),
+            t.time_column,
+            t.mode,
+            m("roc_auc"),
+            m("accuracy")
+        );
+    }
+    if let Some(cv) = &outcome.cv {
+        let m = |k: &str| format!("{:.4} ± {:.4}", cv.metrics[k].mean, cv.metrics[k].std);
+        println!(
+            "{}-fold cross-validation on the training rows: ROC AUC {}  accuracy {}",
+            cv.folds,
+            m("roc_auc"),
+            m("accuracy")
+        );
+    }
+    println!(
+        "wrote {}",
+        ["model.json", "metrics.json", "report.html"].map(|f| out.join(f).display().to_string()).join(", ")
+    );
+    Ok(())
+}

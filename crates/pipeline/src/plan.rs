@@ -1,0 +1,579 @@
+//! The workflow written once, as a plan of steps of independent jobs.
+//!
+//! A training run is: search the hyper-parameters (batch after batch of
+//! trials), cross-validate the chosen model (one job per fold), grow a
+//! forest's trees (one job per tree), then fit and evaluate the final model
+//! on the table. A comparison is one step of (model, fold) jobs. [`Plan`]
+//! knows that order and nothing about where jobs run; [`run_batch`] runs
+//! jobs and knows nothing about the order. The CLI (and a single browser
+//! worker) drives a plan on its own threads with [`drive`]; the page's pool
+//! deals each step's jobs over its workers with [`Batch::share`] and puts the
+//! answers back with [`Results::gather`]. Every job depends only on the
+//! table, the settings and its own index, so both give the same bytes.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::control::{Control, Progress};
+use crate::error::{Error, ErrorKind, Result};
+use crate::features;
+use crate::ingest::Table;
+use crate::model::ModelSpec;
+use crate::run::{
+    finish_training, merge_compare, CompareJob, LeaderboardEntry, Precomputed, Prepared, TrainOutcome, TrainSpec,
+};
+use crate::search::{SearchResult, Searcher};
+use crate::trees::Tree;
+use crate::validate::{self, CvResult, FoldScores};
+use glassbox_train::estimator::FitInput;
+
+/// One step's jobs, all of one kind. A batch is what crosses to a worker:
+/// it carries everything its jobs need besides the table and the run's spec.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Batch {
+    /// Cross-validation of `models[job.model]` on fold `job.fold` of `folds`.
+    Folds { models: Vec<ModelSpec>, folds: usize, jobs: Vec<CompareJob> },
+    /// Search trials, each scored by cross-validation on [`search_folds`] folds.
+    Trials { models: Vec<ModelSpec> },
+    /// Trees of the forest `model`, by index, grown as the final fit grows them.
+    Trees { model: ModelSpec, indices: Vec<usize> },
+}
+
+/// A batch's answers, in job order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Results {
+    Folds(Vec<FoldScores>),
+    Trials(Vec<f64>),
+    Trees(Vec<Tree>),
+}
+
+/// Jobs `w`, `w + n`, `w + 2n`, … of `items`: worker `w`'s deal of `n`.
+fn deal<T: Clone>(items: &[T], w: usize, n: usize) -> Vec<T> {
+    items.iter().skip(w).step_by(n.max(1)).cloned().collect()
+}
+
+/// Puts dealt answers back in job order: job `i` was part `i % n`'s `(i / n)`-th.
+fn undeal<T>(parts: Vec<Vec<T>>) -> Result<Vec<T>> {
+    let n = parts.len();
+    let total: usize = parts.iter().map(Vec::len).sum();
+    let mut iters: Vec<_> = parts.into_iter().map(Vec::into_iter).collect();
+    (0..total)
+        .map(|i| iters[i % n].next().ok_or_else(|| Error::new(ErrorKind::Internal, "answers dealt out of order")))
+        .collect()
+}
+
+impl Batch {
+    /// How many jobs the batch holds.
+    pub fn len(&self) -> usize {
+        match self {
+            Batch::Folds { jobs, .. } => jobs.len(),
+            Batch::Trials { models } => models.len(),
+            Batch::Trees { indices, .. } => indices.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Worker `w`'s share when the batch is dealt round-robin over `n` workers.
+    pub fn share(&self, w: usize, n: usize) -> Batch {
+        match self {
+            Batch::Folds { models, folds, jobs } => {
+                Batch::Folds { models: models.clone(), folds: *folds, jobs: deal(jobs, w, n) }
+            }
+            Batch::Trials { models } => Batch::Trials { models: deal(models, w, n) },
+            Batch::Trees { model, indices } => Batch::Trees { model: model.clone(), indices: deal(indices, w, n) },
+        }
+    }
+}
+
+impl Results {
+    /// The answers of a batch's [`Batch::share`]s, given in worker order, back in job order.
+    pub fn gather(parts: Vec<Results>) -> Result<Results> {
+        let mixed = || Error::new(ErrorKind::Internal, "answers of different kinds for one batch");
+        Ok(match parts.first() {
+            None | Some(Results::Folds(_)) => Results::Folds(undeal(
+                parts
+                    .into_iter()
+                    .map(|p| if let Results::Folds(v) = p { Ok(v) } else { Err(mixed()) })
+                    .collect::<Result<_>>()?,
+            )?),
+            Some(Results::Trials(_)) => Results::Trials(undeal(
+                parts
+                    .into_iter()
+                    .map(|p| if let Results::Trials(v) = p { Ok(v) } else { Err(mixed()) })
+                    .collect::<Result<_>>()?,
+            )?),
+            Some(Results::Trees(_)) => Results::Trees(undeal(
+                parts
+                    .into_iter()
+                    .map(|p| if let Results::Trees(v) = p { Ok(v) } else { Err(mixed()) })
+                    .collect::<Result<_>>()?,
+            )?),
+        })
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Results::Folds(v) => v.len(),
+            Results::Trials(v) => v.len(),
+            Results::Trees(v) => v.len(),
+        }
+    }
+}
+
+/// Folds that score a search trial: the run's cross-validation folds, or 3.
+pub fn search_folds(spec: &TrainSpec) -> usize {
+    spec.cv.unwrap_or(3)
+}
+
+/// The model a run trains: the spec's, with the best search trial's
+/// parameters when there was a search (the first of equally good trials).
+pub fn chosen_model(spec: &TrainSpec, searches: &[SearchResult]) -> ModelSpec {
+    let best = searches.iter().filter_map(|s| s.best()).reduce(|b, t| if t.score > b.score { t } else { b });
+    best.map_or_else(|| spec.model.clone(), |t| spec.model.with_params(&t.params))
+}
+
+/// What a plan asks for next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Run these jobs, anywhere and split any way, and [`Plan::record`] their
+    /// answers in job order. `before` of the stage's `total` jobs are done.
+    Run { stage: &'static str, batch: Batch, before: usize, total: usize },
+    /// Fit and evaluate the final model on the table with the work done so far
+    /// ([`finish`]): the last step of a training run.
+    Fit(Precomputed),
+    /// The comparison is over.
+    Leaderboard(Vec<LeaderboardEntry>),
+}
+
+#[derive(Debug, Clone)]
+enum State {
+    Compare {
+        models: Vec<ModelSpec>,
+        folds: usize,
+    },
+    /// One searcher per sampler, the current one first; finished ones in `done`.
+    Search {
+        searchers: VecDeque<Searcher>,
+        done: Vec<SearchResult>,
+    },
+    Cv {
+        searches: Vec<SearchResult>,
+        folds: usize,
+    },
+    Forest {
+        searches: Vec<SearchResult>,
+        cv: Option<CvResult>,
+        n_trees: usize,
+    },
+    Fit(Precomputed),
+    Ranked(Vec<LeaderboardEntry>),
+}
+
+/// A run's steps. [`Plan::next_step`] says what to do; after a [`Step::Run`],
+/// [`Plan::record`] takes the answers and the plan moves on.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    spec: TrainSpec,
+    state: State,
+    /// The batch handed out and not yet recorded.
+    pending: Option<Batch>,
+}
+
+impl Plan {
+    /// A training run: the searches `spec.search` asks for, the chosen
+    /// model's cross-validation when `spec.cv` is set, a forest's trees,
+    /// then the final fit.
+    pub fn train(spec: &TrainSpec) -> Result<Plan> {
+        spec.model.validate()?;
+        let state = if spec.search.is_empty() {
+            Self::after_search(spec, Vec::new())
+        } else {
+            let searchers =
+                spec.search.iter().map(|&s| Searcher::new(&spec.model, s, spec.trials, spec.seed)).collect();
+            State::Search { searchers, done: Vec::new() }
+        };
+        Ok(Plan { spec: spec.clone(), state, pending: None })
+    }
+
+    /// A comparison of `models` by `folds`-fold cross-validation on the training rows.
+    pub fn compare(spec: &TrainSpec, models: Vec<ModelSpec>, folds: usize) -> Result<Plan> {
+        models.iter().try_for_each(ModelSpec::validate)?;
+        Ok(Plan { spec: spec.clone(), state: State::Compare { models, folds }, pending: None })
+    }
+
+    /// The run's spec, which every job of the plan runs with.
+    pub fn spec(&self) -> &TrainSpec {
+        &self.spec
+    }
+
+    fn after_search(spec: &TrainSpec, searches: Vec<SearchResult>) -> State {
+        match spec.cv {
+            Some(folds) => State::Cv { searches, folds },
+            None => Self::after_cv(spec, searches, None),
+        }
+    }
+
+    fn after_cv(spec: &TrainSpec, searches: Vec<SearchResult>, cv: Option<CvResult>) -> State {
+        match chosen_model(spec, &searches).trees() {
+            Some(n_trees) => State::Forest { searches, cv, n_trees },
+            None => State::Fit(Precomputed { searches, cv, ..Precomputed::default() }),
+        }
+    }
+
+    /// What to do next. After a [`Step::Run`] the plan waits for
+    /// [`Plan::record`]; asking again before that is an error.
+    pub fn next_step(&mut self) -> Result<Step> {
+        if self.pending.is_some() {
+            return Err(Error::new(ErrorKind::Internal, "the plan's last jobs have not been recorded"));
+        }
+        let spec = &self.spec;
+        let (stage, batch, before, total) = match &mut self.state {
+            State::Compare { models, folds } => {
+                let jobs = compare_jobs(models.len(), *folds);
+                let total = jobs.len();
+                ("model fold", Batch::Folds { models: models.clone(), folds: *folds, jobs }, 0, total)
+            }
+            State::Search { searchers, done } => {
+                // The current searcher's next batch; a searcher with none left is done.
+                let batch = loop {
+                    let Some(current) = searchers.front_mut() else { break Vec::new() };
+                    let batch = current.next_batch();
+                    if !batch.is_empty() {
+                        break batch;
+                    }
+                    done.extend(searchers.pop_front().map(Searcher::finish));
+                };
+                if batch.is_empty() {
+                    self.state = Self::after_search(spec, std::mem::take(done));
+                    return self.next_step();
+                }
+                let before = done.iter().map(|s| s.trials.len()).sum::<usize>() + searchers[0].progress().0;
+                ("search trial", Batch::Trials { models: batch }, before, spec.trials * spec.search.len())
+            }
+            State::Cv { searches, folds } => {
+                let jobs = compare_jobs(1, *folds);
+                let models = vec![chosen_model(spec, searches)];
+                ("cross-validation fold", Batch::Folds { models, folds: *folds, jobs }, 0, *folds)
+            }
+            State::Forest { searches, n_trees, .. } => {
+                let model = chosen_model(spec, searches);
+                ("tree", Batch::Trees { model, indices: (0..*n_trees).collect() }, 0, *n_trees)
+            }
+            State::Fit(done) => return Ok(Step::Fit(done.clone())),
+            State::Ranked(board) => return Ok(Step::Leaderboard(board.clone())),
+        };
+        self.pending = Some(batch.clone());
+        Ok(Step::Run { stage, batch, before, total })
+    }
+
+    /// Takes the answers to the last [`Step::Run`], in job order, and, for
+    /// trees, the seconds they took to grow (the final model's fit time).
+    pub fn record(&mut self, results: Results, seconds: f64) -> Result<()> {
+        let batch = self.pending.take().ok_or_else(|| Error::new(ErrorKind::Internal, "answers for no jobs"))?;
+        if results.len() != batch.len() {
+            return Err(Error::new(ErrorKind::Internal, "answers for another number of jobs"));
+        }
+        let wrong = || Error::new(ErrorKind::Internal, "answers of another kind than the jobs");
+        let spec = &self.spec;
+        self.state = match (std::mem::replace(&mut self.state, State::Ranked(Vec::new())), results) {
+            (State::Compare { models, folds }, Results::Folds(scores)) => {
+                State::Ranked(merge_compare(&models, folds, spec.seed, &scores))
+            }
+            (State::Search { mut searchers, done }, Results::Trials(scores)) => {
+                if let Some(current) = searchers.front_mut() {
+                    current.record(&scores);
+                }
+                State::Search { searchers, done }
+            }
+            (State::Cv { searches, folds }, Results::Folds(scores)) => {
+                let cv = validate::summarize(folds, spec.seed, &scores).0;
+                Self::after_cv(spec, searches, Some(cv))
+            }
+            (State::Forest { searches, cv, .. }, Results::Trees(trees)) => {
+                State::Fit(Precomputed { searches, cv, forest: Some(trees), forest_seconds: seconds })
+            }
+            _ => return Err(wrong()),
+        };
+        Ok(())
+    }
+}
+
+/// Every job of comparing `n_models` models on `folds` folds, model by model.
+pub fn compare_jobs(n_models: usize, folds: usize) -> Vec<CompareJob> {
+    (0..n_models).flat_map(|model| (0..folds).map(move |fold| CompareJob { model, fold })).collect()
+}
+
+/// The split and roles of a run, kept for the next batch on the same table
+/// with the same data settings, so a worker prepares them once per run
+/// rather than once per batch. A holder of a table drops it with the table.
+#[derive(Default)]
+pub struct Cache {
+    prepared: Option<(PrepareKey, Prepared)>,
+}
+
+/// The settings [`Prepared`] depends on.
+#[derive(Debug, Clone, PartialEq)]
+struct PrepareKey {
+    target: String,
+    test_size: u64,
+    seed: u64,
+    drop: Vec<String>,
+    keep: Vec<String>,
+    n_rows: usize,
+}
+
+impl Cache {
+    fn prepared(&mut self, table: &Table, spec: &TrainSpec) -> Result<&Prepared> {
+        spec.features.validate()?;
+        let key = PrepareKey {
+            target: spec.target.clone(),
+            test_size: spec.test_size.to_bits(),
+            seed: spec.seed,
+            drop: spec.drop.clone(),
+            keep: spec.keep.clone(),
+            n_rows: table.n_rows,
+        };
+        if self.prepared.as_ref().is_none_or(|(k, _)| *k != key) {
+            self.prepared = Some((key, crate::run::prepare(table, spec)?));
+        }
+        Ok(&self.prepared.as_ref().expect("just prepared").1)
+    }
+}
+
+/// Runs a batch's jobs on the control's threads, each job with one thread
+/// of its own (a forest's trees share the control's threads), answering in
+/// job order. The same answers whatever the thread count or share.
+pub fn run_batch(
+    table: &Table,
+    spec: &TrainSpec,
+    batch: &Batch,
+    cache: &mut Cache,
+    control: &Control<'_>,
+) -> Result<Results> {
+    let p = cache.prepared(table, spec)?;
+    let inner = Control { threads: 1, ..control.quiet() };
+    Ok(match batch {
+        Batch::Folds { models, folds, jobs } => {
+            models.iter().try_for_each(ModelSpec::validate)?;
+            let positions = validate::stratified_folds(&p.y_train, p.classes.len(), *folds, spec.seed)?;
+            Results::Folds(control.map("model fold", jobs, |job| {
+                let model = models
+                    .get(job.model)
+                    .ok_or_else(|| Error::new(ErrorKind::Internal, "a job for an unknown model"))?;
+                let learner = p.learner(model, spec);
+                Ok(validate::run_fold(&p.problem(table, &learner), &positions, job.fold, &inner)?.1)
+            })?)
+        }
+        Batch::Trials { models } => {
+            models.iter().try_for_each(ModelSpec::validate)?;
+            Results::Trials(control.map("search trial", models, |m| {
+                let learner = p.learner(m, spec);
+                let (cv, _, _) =
+                    validate::cross_validate(&p.problem(table, &learner), search_folds(spec), spec.seed, &inner)?;
+                Ok(cv.metrics["roc_auc"].mean)
+            })?)
+        }
+        Batch::Trees { model, indices } => {
+            if model.trees().is_none() {
+                return Err(Error::new(ErrorKind::Internal, "tree jobs for a model that is not a forest"));
+            }
+            let fitted = features::fit(table, &p.feature_columns, &p.train_rows, &spec.features)?;
+            let x = fitted.transform(table, &p.train_rows)?;
+            let weights = spec.balanced.then(|| crate::model::balanced_weights(&p.y_train, p.classes.len()));
+            let input = FitInput {
+                x: &x,
+                y: &p.y_train,
+                n_classes: p.classes.len(),
+                class_weight: weights.as_deref(),
+                control,
+            };
+            Results::Trees(model.fit_trees(&input, indices)?)
+        }
+    })
+}
+
+/// Fits and evaluates the final model on the table with the work a plan did
+/// before (its [`Step::Fit`]).
+pub fn finish(
+    table: &Table,
+    file_name: &str,
+    spec: &TrainSpec,
+    done: Precomputed,
+    cache: &mut Cache,
+    control: &Control<'_>,
+) -> Result<TrainOutcome> {
+    if done.cv.as_ref().map(|c| c.folds) != done.cv.as_ref().and(spec.cv) {
+        return Err(Error::new(ErrorKind::Internal, "cross-validation results for another number of folds"));
+    }
+    finish_training(table, file_name, spec, cache.prepared(table, spec)?, done, control)
+}
+
+/// What a driven plan ends with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Finished {
+    Trained(Box<TrainOutcome>),
+    Leaderboard(Vec<LeaderboardEntry>),
+}
+
+/// Drives a plan to its end on one machine: every batch on the control's
+/// threads, progress counted over each stage's jobs.
+pub fn drive(
+    table: &Table,
+    file_name: &str,
+    mut plan: Plan,
+    cache: &mut Cache,
+    control: &Control<'_>,
+) -> Result<Finished> {
+    loop {
+        match plan.next_step()? {
+            Step::Run { stage, batch, before, total } => {
+                let outer = control.progress;
+                let counted = move |p: &Progress| {
+                    outer.is_none_or(|listen| listen(&Progress { stage, done: before + p.done, total }))
+                };
+                let counting = Control { progress: Some(&counted), ..*control };
+                let t0 = control.now();
+                let results = run_batch(table, plan.spec(), &batch, cache, &counting)?;
+                plan.record(results, control.now() - t0)?;
+            }
+            Step::Fit(done) => {
+                let spec = plan.spec().clone();
+                return finish(table, file_name, &spec, done, cache, control).map(|o| Finished::Trained(Box::new(o)));
+            }
+            Step::Leaderboard(board) => return Ok(Finished::Leaderboard(board)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::train_table_with;
+
+    fn penguins() -> Table {
+        let path = format!("{}/../../public/samples/penguins.csv", env!("CARGO_MANIFEST_DIR"));
+        crate::ingest::parse_csv(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    /// Drives `plan` as the browser's pool does: every step dealt over
+    /// `workers` holders of the table, each with its own cache, answers
+    /// gathered back in job order; the final fit on the first.
+    fn pooled(table: &Table, mut plan: Plan, workers: usize) -> (Vec<&'static str>, Finished) {
+        let mut caches: Vec<Cache> = (0..workers).map(|_| Cache::default()).collect();
+        let mut stages = Vec::new();
+        loop {
+            match plan.next_step().unwrap() {
+                Step::Run { stage, batch, .. } => {
+                    stages.push(stage);
+                    let used = workers.min(batch.len());
+                    let parts = (0..used)
+                        .map(|w| {
+                            run_batch(table, plan.spec(), &batch.share(w, used), &mut caches[w], &Control::default())
+                        })
+                        .collect::<Result<Vec<_>>>()
+                        .unwrap();
+                    plan.record(Results::gather(parts).unwrap(), 0.0).unwrap();
+                }
+                Step::Fit(done) => {
+                    let spec = plan.spec().clone();
+                    let o = finish(table, "p.csv", &spec, done, &mut caches[0], &Control::default()).unwrap();
+                    return (stages, Finished::Trained(Box::new(o)));
+                }
+                Step::Leaderboard(board) => return (stages, Finished::Leaderboard(board)),
+            }
+        }
+    }
+
+    fn check(spec: TrainSpec, stages: &[&str]) {
+        let table = penguins();
+        let whole = train_table_with(&table, "p.csv", &spec, &Control { threads: 2, ..Control::default() }).unwrap();
+        for workers in [1, 2, 3] {
+            let (seen, finished) = pooled(&table, Plan::train(&spec).unwrap(), workers);
+            let stages: Vec<&str> = stages.to_vec();
+            assert_eq!(
+                seen.iter().fold(Vec::<&str>::new(), |mut v, s| {
+                    if v.last() != Some(s) {
+                        v.push(s)
+                    }
+                    v
+                }),
+                stages
+            );
+            assert_eq!(finished, Finished::Trained(Box::new(whole.clone())), "{workers} workers");
+        }
+    }
+
+    fn spec(target: &str) -> TrainSpec {
+        TrainSpec { target: target.into(), ..TrainSpec::default() }
+    }
+
+    #[test]
+    fn a_search_then_cross_validation_dealt_over_workers_trains_the_same_model() {
+        let spec = TrainSpec {
+            model: ModelSpec::by_name("knn", 0).unwrap(),
+            search: vec![crate::search::Sampler::Random, crate::search::Sampler::Tpe],
+            trials: 9,
+            cv: Some(4),
+            ..spec("species")
+        };
+        check(spec, &["search trial", "cross-validation fold"]);
+    }
+
+    #[test]
+    fn a_forest_grown_over_workers_is_the_forest() {
+        let model = ModelSpec::by_name("random_forest", 3).unwrap().set("n_trees", "9").unwrap();
+        let spec = TrainSpec { model: model.set("max_depth", "4").unwrap(), balanced: true, ..spec("species") };
+        check(spec, &["tree"]);
+    }
+
+    #[test]
+    fn a_plain_model_goes_straight_to_the_final_fit() {
+        check(spec("sex"), &[]);
+    }
+
+    #[test]
+    fn a_comparison_dealt_over_workers_is_the_comparison() {
+        let table = penguins();
+        let models: Vec<ModelSpec> = ["logistic_regression", "extra_trees", "naive_bayes"]
+            .iter()
+            .map(|n| ModelSpec::by_name(n, 1).unwrap())
+            .collect();
+        let whole = crate::run::compare(&table, &spec("sex"), &models, 3, &Control::default()).unwrap();
+        for workers in [2, 4] {
+            let (stages, finished) = pooled(&table, Plan::compare(&spec("sex"), models.clone(), 3).unwrap(), workers);
+            assert_eq!(stages, ["model fold"]);
+            assert_eq!(finished, Finished::Leaderboard(whole.clone()));
+        }
+    }
+
+    #[test]
+    fn answers_out_of_turn_are_refused() {
+        let mut plan = Plan::compare(&spec("sex"), vec![ModelSpec::default()], 3).unwrap();
+        assert_eq!(plan.record(Results::Trials(vec![]), 0.0).unwrap_err().message(), "answers for no jobs");
+        assert!(matches!(plan.next_step().unwrap(), Step::Run { .. }));
+        assert!(plan.next_step().is_err(), "a second step before the first is recorded");
+        assert_eq!(
+            plan.record(Results::Trials(vec![0.5; 3]), 0.0).unwrap_err().message(),
+            "answers of another kind than the jobs"
+        );
+    }
+
+    #[test]
+    fn gather_undoes_share() {
+        let items: Vec<usize> = (0..11).collect();
+        for n in 1..6 {
+            let parts: Vec<Vec<usize>> = (0..n).map(|w| deal(&items, w, n)).collect();
+            assert_eq!(parts[0][..2], [0, n], "worker 0 of {n}");
+            assert_eq!(undeal(parts).unwrap(), items, "{n} workers");
+        }
+        let batch = Batch::Trees { model: ModelSpec::by_name("random_forest", 0).unwrap(), indices: items.clone() };
+        assert_eq!(
+            batch.share(2, 3),
+            Batch::Trees { model: ModelSpec::by_name("random_forest", 0).unwrap(), indices: vec![2, 5, 8] }
+        );
+    }
+}

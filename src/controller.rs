@@ -1,0 +1,214 @@
+//! The controller: what the person's actions do (load, train, compare,
+//! cancel) and how the workers' answers change the state. Pages call it;
+//! it sends requests through the transport and applies responses.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use glassbox_pipeline::ingest::{ColumnKind, ReadOptions};
+use glassbox_pipeline::model::{ModelSpec, MODEL_NAMES};
+use glassbox_pipeline::search::Sampler;
+use glassbox_pipeline::TrainSpec;
+use glassbox_worker::{Request, Response};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::browser;
+use crate::state::{AppState, Busy, RunProgress};
+use crate::transport::loading::{self, Source};
+use crate::transport::{bridge, pool};
+
+/// A fresh page's state, with the main worker started and answering to the controller.
+pub fn start() -> AppState {
+    let state = AppState::new(pool::suggested_workers());
+    bridge::start(state, bridge::Handlers { response: |state, r| state.on_response(r), crash: on_crash });
+    loading::spawn_reader(state);
+    state
+}
+
+/// The main worker died: say so, and start a fresh one that reads the file again.
+fn on_crash(state: AppState, panic: String) {
+    state.fail(format!(
+        "the computation stopped unexpectedly ({panic}). This is a bug in Glassbox, not in your data; a fresh worker has been started and reads your file again, so you can try again"
+    ));
+    // Replace the dead worker after this callback returns: the callback
+    // belongs to the bridge being dropped. The new worker has no table yet.
+    pool::reset();
+    spawn_local(async move {
+        bridge::restart(state);
+        if state.file.get_untracked().is_some() {
+            state.outcome.set(None);
+            loading::reread(state);
+        }
+    });
+}
+
+impl AppState {
+    pub fn on_response(self, response: Response) {
+        let for_pool = match response {
+            Response::Working { .. } => pool::running(),
+            Response::Results(_) => true,
+            Response::Failed { .. } => pool::owes_main(),
+            _ => false,
+        };
+        if for_pool {
+            return pool::on_main_response(self, response);
+        }
+        if !matches!(
+            response,
+            Response::Progress { .. }
+                | Response::Working { .. }
+                | Response::Split(_)
+                | Response::Absorbed { .. }
+                | Response::DigestSet
+        ) {
+            self.busy.set(Busy::Idle);
+            self.run_progress.set(None);
+        }
+        match response {
+            Response::Working { stage, done, total, elapsed_seconds } => {
+                self.run_progress.set(Some(RunProgress { stage, done, total, elapsed_seconds }))
+            }
+            Response::Inspected(inspection) => {
+                // A re-read after a kind change keeps the target the person chose.
+                let target = self.target.get_untracked();
+                if !inspection.columns.iter().any(|c| c.name == target) {
+                    self.target.set(inspection.suggested_target.clone());
+                }
+                self.read_stats.set(loading::read_done());
+                self.inspection.set(Some(Arc::new(inspection)));
+                loading::on_inspected(self);
+            }
+            Response::Trained(outcome) => self.outcome.set(Some(Arc::from(outcome))),
+            Response::Leaderboard(board) => self.leaderboard.set(Some(Arc::new(board))),
+            Response::FeaturePreview(p) => self.feature_preview.set(Some(Arc::new(p))),
+            // Only a pooled run asks for jobs; their answers are handled above.
+            Response::Results(_) => {}
+            Response::Progress { bytes_read, rows, memory_bytes } => {
+                loading::on_progress(self, bytes_read, rows, memory_bytes)
+            }
+            Response::Split(spec) => loading::on_split(self, spec),
+            Response::DigestSet => {}
+            Response::Absorbed { taken, bytes_read, rows } => loading::on_absorbed(self, taken, bytes_read, rows),
+            // Only the reader reads parts; its answers go to `loading`.
+            Response::PartBegun { .. } | Response::Part(_) | Response::PartSent { .. } => {}
+            Response::Cancelled => self.notice.set(Some("Reading was cancelled: load a file to begin again.".into())),
+            Response::Failed { message, .. } => {
+                loading::abandon(self);
+                self.fail(message)
+            }
+        }
+    }
+
+    /// Sends `request` to the main worker (a model-making one once the file's hash is known).
+    pub fn send(self, request: Request) {
+        loading::send_to_main(self, request)
+    }
+
+    /// Stops a training or comparison run at once. A worker busy computing
+    /// reads no messages, so it is terminated, and a fresh worker reads the
+    /// file again (the table lived in the old one).
+    pub fn cancel_run(self) {
+        browser::terminate_workers();
+        bridge::drop_worker();
+        loading::reset_reader();
+        pool::reset();
+        self.busy.set(Busy::Idle);
+        self.run_progress.set(None);
+        self.notice.set(Some("The run was cancelled.".into()));
+        if self.file.get_untracked().is_some() {
+            loading::reread(self);
+        }
+    }
+
+    /// A new file replaces everything derived from the old one.
+    pub fn load(self, name: String, source: Source) {
+        self.error.set(None);
+        self.notice.set(None);
+        self.outcome.set(None);
+        self.leaderboard.set(None);
+        self.feature_preview.set(None);
+        self.inspection.set(None);
+        self.file.set(Some(name.clone()));
+        self.read.set(ReadOptions::default());
+        self.roles.set(BTreeMap::new());
+        self.target.set(String::new());
+        self.time_column.set(String::new());
+        loading::load(self, name, source);
+    }
+
+    /// Reads the same file again after the person changed how to read it.
+    pub fn set_kind(self, column: String, kind: ColumnKind) {
+        self.read.update(|r| {
+            r.kinds.insert(column, kind);
+        });
+        self.outcome.set(None);
+        loading::reread(self);
+    }
+
+    /// The person's choices as a training spec: target, roles, model, folds.
+    pub fn spec(self) -> TrainSpec {
+        let folds = self.cv_folds.get_untracked();
+        let roles = self.roles.get_untracked();
+        let excluded: Vec<String> = self
+            .inspection
+            .get_untracked()
+            .map(|i| i.columns.iter().filter(|c| c.excluded).map(|c| c.name.clone()).collect())
+            .unwrap_or_default();
+        let drop = roles.iter().filter(|(_, &feature)| !feature).map(|(c, _)| c.clone()).collect();
+        let keep =
+            roles.iter().filter(|(c, &feature)| feature && excluded.contains(c)).map(|(c, _)| c.clone()).collect();
+        let defaults = TrainSpec::default();
+        TrainSpec {
+            target: self.target.get_untracked(),
+            read: self.read.get_untracked(),
+            drop,
+            keep,
+            model: ModelSpec::by_name(&self.model.get_untracked(), defaults.seed).unwrap_or_default(),
+            cv: (folds > 1).then_some(folds),
+            balanced: self.balanced.get_untracked(),
+            time_column: Some(self.time_column.get_untracked()).filter(|c| !c.is_empty()),
+            features: self.features.get_untracked(),
+            // The select offers only the modes `for_mode` knows.
+            search: Sampler::for_mode(&self.search.get_untracked()).unwrap_or_default(),
+            ..defaults
+        }
+    }
+
+    pub fn train(self) {
+        self.error.set(None);
+        self.notice.set(None);
+        self.outcome.set(None);
+        let spec = self.spec();
+        self.busy.set(Busy::Training(format!(
+            "Training {} to predict {}{}…",
+            spec.model.name().replace('_', " "),
+            spec.target,
+            spec.cv.map(|k| format!(", with {k}-fold cross-validation")).unwrap_or_default()
+        )));
+        pool::train(self, spec, self.workers.get_untracked());
+    }
+
+    /// Shows the feature matrix the model would get.
+    pub fn preview_features(self) {
+        self.error.set(None);
+        self.busy.set(Busy::Training("Preparing the feature preview…".into()));
+        self.send(Request::PreviewFeatures { spec: self.spec() });
+    }
+
+    /// Cross-validates every model on the same folds and shows the ranking.
+    pub fn compare(self) {
+        self.error.set(None);
+        self.notice.set(None);
+        let spec = self.spec();
+        let folds = spec.cv.unwrap_or(5);
+        let workers = self.workers.get_untracked();
+        self.busy.set(Busy::Training(format!(
+            "Comparing {} models with {folds}-fold cross-validation on {workers} worker{}…",
+            MODEL_NAMES.len(),
+            if workers == 1 { "" } else { "s" }
+        )));
+        let models = MODEL_NAMES.iter().map(|m| m.to_string()).collect();
+        pool::compare(self, spec, models, folds, workers);
+    }
+}

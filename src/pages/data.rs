@@ -1,0 +1,79 @@
+//! The data page: drop a CSV or pick a sample; how the dates read.
+
+use leptos::prelude::*;
+
+use crate::browser;
+use crate::pages::event_target;
+use crate::pages::train::Preview;
+use crate::state::{AppState, Busy};
+use crate::transport::loading::Source;
+use leptos::task::spawn_local;
+
+/// Bundled samples: (test id suffix, file, what it shows).
+const SAMPLES: [(&str, &str, &str); 2] = [
+    ("breast_cancer", "breast_cancer.csv", "Breast cancer (569 rows, binary, numeric)"),
+    ("penguins", "penguins.csv", "Palmer penguins (344 rows, 3 species, categorical and missing values)"),
+];
+
+#[component]
+pub fn DataStep() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let busy = move || state.busy.get() != Busy::Idle;
+    let dragging = RwSignal::new(false);
+
+    let load_file = move |file: web_sys::File| state.load(file.name(), Source::File(file));
+    let on_pick = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+            load_file(file);
+        }
+        // Clear the input so picking the same file again still fires a change.
+        input.set_value("");
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        if let Some(file) = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+            load_file(file);
+        }
+    };
+    let load_sample = move |file: &'static str| {
+        state.busy.set(Busy::Loading(file.to_string()));
+        spawn_local(async move {
+            match browser::fetch_sample(&format!("samples/{file}")).await {
+                Ok(bytes) => state.load(file.to_string(), Source::Bytes(std::rc::Rc::new(bytes))),
+                Err(e) => state.fail(e),
+            }
+        });
+    };
+
+    view! {
+        <section class="card-section" aria-labelledby="data-h">
+            <h2 id="data-h">"1. Data"</h2>
+            <div
+                class="dropzone"
+                class:dragging=move || dragging.get()
+                on:dragover=move |ev: leptos::ev::DragEvent| { ev.prevent_default(); dragging.set(true); }
+                on:dragleave=move |_| dragging.set(false)
+                on:drop=on_drop
+            >
+                <label class="file-label">
+                    "Drop a CSV here, or "
+                    <input type="file" accept=".csv,text/csv" data-testid="csv-input" on:change=on_pick disabled=busy/>
+                </label>
+                <div class="samples">
+                    "or try a sample: "
+                    {SAMPLES.iter().map(|&(id, file, title)| view! {
+                        <button
+                            data-testid=format!("sample-{id}")
+                            title=title
+                            disabled=busy
+                            on:click=move |_| load_sample(file)
+                        >{file}</button>
+                    }).collect_view()}
+                </div>
+            </div>
+            {move || state.inspection.get().map(|i| view! { <Preview inspection=i/> })}
+        </section>
+    }
+}

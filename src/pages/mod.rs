@@ -1,0 +1,26 @@
+//! One file per page of the workflow. Pages read the state and call the
+//! controller; they compute nothing the pipeline could.
+
+pub mod data;
+pub mod features;
+pub mod leaderboard;
+pub mod results;
+pub mod schema;
+pub mod train;
+
+use wasm_bindgen::JsCast;
+
+/// A number short enough for a table cell: 1234.5678 → "1234.57", 0.000123 → "1.23e-4".
+pub fn short_number(v: f64) -> String {
+    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e7) {
+        format!("{v:.2e}")
+    } else {
+        let s = format!("{v:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// The element an event fired on, as the type the handler expects.
+pub fn event_target<T: JsCast>(ev: &leptos::ev::Event) -> T {
+    ev.target().expect("events from the page have a target").unchecked_into()
+}

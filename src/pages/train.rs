@@ -1,0 +1,143 @@
+//! The training page: the file read, the target, the model and its validation, then train or compare.
+
+use std::sync::Arc;
+
+use glassbox_pipeline::ingest::ColumnKind;
+use glassbox_pipeline::model::MODEL_NAMES;
+use glassbox_pipeline::Inspection;
+use leptos::prelude::*;
+
+use crate::pages::features::{FeatureOptions, FeaturePreviewTable};
+use crate::pages::leaderboard::Leaderboard;
+use crate::pages::schema::SchemaPanel;
+use crate::state::{AppState, Busy};
+use crate::transport::pool;
+
+#[component]
+pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let busy = move || state.busy.get() != Busy::Idle;
+    let file_name = move || state.file.get().unwrap_or_default();
+    let renamed = inspection
+        .renamed
+        .iter()
+        .map(|r| format!("column {} '{}' was renamed to '{}'", r.position, r.original_name, r.name))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let options = inspection
+        .columns
+        .iter()
+        .map(|c| {
+            let name = c.name.clone();
+            let selected = name == inspection.suggested_target;
+            view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
+        })
+        .collect_view();
+    let header = inspection
+        .columns
+        .iter()
+        .map(|c| {
+            view! {
+                <th scope="col">
+                    <span class="colname">{c.name.clone()}</span>
+                    <span class="coltype">{c.kind.as_str()}</span>
+                    <span class="colmissing" class:has-missing={c.missing > 0}>{format!("{} missing", c.missing)}</span>
+                </th>
+            }
+        })
+        .collect_view();
+    let kinds: Vec<bool> =
+        inspection.columns.iter().map(|c| c.kind == glassbox_pipeline::ingest::ColumnKind::Numeric).collect();
+    let rows = inspection.preview.iter().map(|row| {
+        let cells = row.iter().zip(&kinds).map(|(cell, &numeric)| {
+            view! { <td class:num=numeric class:missing=cell.is_empty()>{if cell.is_empty() { "—".to_string() } else { cell.clone() }}</td> }
+        }).collect_view();
+        view! { <tr>{cells}</tr> }
+    }).collect_view();
+    view! {
+        <div class="preview">
+            <p class="muted">
+                {file_name} ": " {inspection.n_rows} " rows × " {inspection.columns.len()} " columns."
+                {move || state.read_stats.get().map(|r| view! {
+                    " " <span data-testid="read-stats" data-seconds=r.seconds.to_string()>{format!("({})", r.text())}</span>
+                })}
+            </p>
+            <Show when={let r = renamed.clone(); move || !r.is_empty()}>
+                <p class="note">"Note: " {renamed.clone()}</p>
+            </Show>
+            <SchemaPanel inspection=inspection.clone()/>
+            <h3>{format!("First {} rows", inspection.preview.len())}</h3>
+            <div class="table-scroll"><table class="grid" data-testid="preview"><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table></div>
+            <div class="train-row">
+                <label>"Target column to predict "
+                    <select data-testid="target-select" prop:value=move || state.target.get()
+                        on:change=move |ev| state.target.set(event_target_value(&ev)) disabled=busy>
+                        {options}
+                    </select>
+                </label>
+                <button class="primary" data-testid="train-button"
+                    disabled=move || busy() || state.target.with(String::is_empty) on:click=move |_| state.train()>
+                    "Train"
+                </button>
+                <label>"Model "
+                    <select data-testid="model-select" prop:value=move || state.model.get()
+                        on:change=move |ev| state.model.set(event_target_value(&ev)) disabled=busy>
+                        {MODEL_NAMES.iter().map(|m| view! { <option value=*m>{m.replace('_', " ")}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>"Cross-validation "
+                    <select data-testid="cv-folds" prop:value=move || state.cv_folds.get().to_string()
+                        on:change=move |ev| state.cv_folds.set(event_target_value(&ev).parse().unwrap_or(0)) disabled=busy>
+                        <option value="0">"none"</option>
+                        <option value="5">"5 folds"</option>
+                        <option value="10">"10 folds"</option>
+                    </select>
+                </label>
+                <label title="Try 20 settings of the model's hyper-parameters per sampler, scored by cross-validation on the training rows, and train with the best">"Search "
+                    <select data-testid="search-sampler" prop:value=move || state.search.get()
+                        on:change=move |ev| state.search.set(event_target_value(&ev)) disabled=busy>
+                        <option value="">"none"</option>
+                        <option value="random">"random, 20 trials"</option>
+                        <option value="tpe">"TPE, 20 trials"</option>
+                        <option value="both">"random and TPE, 20 trials each"</option>
+                    </select>
+                </label>
+                <label title="Weigh each class inversely to its frequency, so rare classes count as much as common ones (logistic regression and trees)">
+                    <input type="checkbox" data-testid="class-weight" prop:checked=move || state.balanced.get()
+                        on:change=move |ev| state.balanced.set(event_target_checked(&ev)) disabled=busy/>
+                    " balanced class weights"
+                </label>
+                {
+                    let dates: Vec<String> = inspection.columns.iter().filter(|c| c.kind == ColumnKind::Datetime).map(|c| c.name.clone()).collect();
+                    (!dates.is_empty()).then(|| view! {
+                        <label title="Also train on the past and score the next period, window by window">"Validate in time order on "
+                            <select data-testid="time-column" prop:value=move || state.time_column.get()
+                                on:change=move |ev| state.time_column.set(event_target_value(&ev)) disabled=busy>
+                                <option value="">"(none)"</option>
+                                {dates.into_iter().map(|d| view! { <option value=d.clone()>{d.clone()}</option> }).collect_view()}
+                            </select>
+                        </label>
+                    })
+                }
+                <FeatureOptions/>
+                <button data-testid="preview-features-button"
+                    disabled=move || busy() || state.target.with(String::is_empty) on:click=move |_| state.preview_features()>
+                    "Preview features"
+                </button>
+                <label title="Web Workers that share the reading of a large file and the jobs of a comparison or a search (the results do not depend on it)">"workers "
+                    <select data-testid="workers" prop:value=move || state.workers.get().to_string()
+                        on:change=move |ev| state.workers.set(event_target_value(&ev).parse().unwrap_or(1)) disabled=busy>
+                        {(1..=pool::MAX_WORKERS).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
+                    </select>
+                </label>
+                <button data-testid="compare-button"
+                    disabled=move || busy() || state.target.with(String::is_empty) on:click=move |_| state.compare()>
+                    "Compare all models"
+                </button>
+                <span class="muted">"stratified 80/20 split, seed 42"</span>
+            </div>
+            <FeaturePreviewTable/>
+            <Leaderboard/>
+        </div>
+    }
+}

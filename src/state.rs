@@ -1,0 +1,207 @@
+//! The page's state: plain data in signals, `Copy` so closures can take it
+//! freely. No module below it: the controller changes it, the transport
+//! fills it from the workers, the pages read it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use glassbox_pipeline::features::FeatureSpec;
+use glassbox_pipeline::ingest::ReadOptions;
+use glassbox_pipeline::run::{FeaturePreview, LeaderboardEntry};
+use glassbox_pipeline::{Inspection, TrainOutcome};
+use leptos::prelude::*;
+
+/// What the app is busy with, if anything.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Busy {
+    Idle,
+    Loading(String),
+    Reading(ReadProgress),
+    Training(String),
+}
+
+/// How far a training or comparison run has got, from the worker's `Working` messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunProgress {
+    pub stage: String,
+    pub done: usize,
+    pub total: usize,
+    pub elapsed_seconds: f64,
+}
+
+impl RunProgress {
+    /// "cross-validation fold 3 of 5 · 4.2 s · about 2.8 s left"
+    pub fn text(&self) -> String {
+        let left = (self.done > 0 && self.done < self.total).then(|| {
+            let per_step = self.elapsed_seconds / self.done as f64;
+            format!(" · about {:.1} s left in this stage", per_step * (self.total - self.done) as f64)
+        });
+        format!(
+            "{} {} of {} · {:.1} s{}",
+            self.stage,
+            self.done,
+            self.total,
+            self.elapsed_seconds,
+            left.unwrap_or_default()
+        )
+    }
+}
+
+/// Progress of a file being read, for the progress bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadProgress {
+    pub name: String,
+    pub bytes_read: u64,
+    pub total: u64,
+    pub rows: usize,
+    /// Milliseconds since reading began.
+    pub elapsed_ms: f64,
+    /// The worker's memory, as it last reported it.
+    pub memory_bytes: u64,
+}
+
+impl ReadProgress {
+    /// "12.5 MB of 1.0 GB · 210,000 rows/s · about 40 s left"
+    pub fn text(&self) -> String {
+        let secs = self.elapsed_ms / 1000.0;
+        let rate = if secs > 0.0 { self.rows as f64 / secs } else { 0.0 };
+        let left = if self.bytes_read > 0 && secs > 0.0 {
+            let per_byte = secs / self.bytes_read as f64;
+            format!(" · about {:.0} s left", per_byte * self.total.saturating_sub(self.bytes_read) as f64)
+        } else {
+            String::new()
+        };
+        let memory = if self.memory_bytes > 0 {
+            format!(" · {} in memory", megabytes(self.memory_bytes))
+        } else {
+            String::new()
+        };
+        format!(
+            "{} of {} · {} rows · {} rows/s{left}{memory}",
+            megabytes(self.bytes_read),
+            megabytes(self.total),
+            group(self.rows as u64),
+            group(rate as u64)
+        )
+    }
+}
+
+/// How the last read went, for the line above the schema.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReadStats {
+    /// From the start of reading until the summary arrived.
+    pub seconds: f64,
+    pub bytes: u64,
+    /// Workers that read the file: 2 when the reader's part was taken.
+    pub workers: usize,
+}
+
+impl ReadStats {
+    /// "read in 0.95 s, 105 MB/s", and "by 2 workers" when it was.
+    pub fn text(&self) -> String {
+        let rate = if self.seconds > 0.0 { self.bytes as f64 / 1e6 / self.seconds } else { 0.0 };
+        let by = if self.workers > 1 { format!(" by {} workers", self.workers) } else { String::new() };
+        format!("read in {:.2} s{by}, {rate:.0} MB/s", self.seconds)
+    }
+}
+
+/// All the page's state, `Copy` so closures can take it freely.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    /// The name of the file loaded last.
+    pub file: RwSignal<Option<String>>,
+    pub inspection: RwSignal<Option<Arc<Inspection>>>,
+    pub target: RwSignal<String>,
+    pub outcome: RwSignal<Option<Arc<TrainOutcome>>>,
+    pub busy: RwSignal<Busy>,
+    pub error: RwSignal<Option<String>>,
+    /// A neutral message, such as "reading was cancelled".
+    pub notice: RwSignal<Option<String>>,
+    /// How to read the file, including column kinds the person set.
+    pub read: RwSignal<ReadOptions>,
+    /// Roles the person set, by column: true = feature, false = ignore.
+    pub roles: RwSignal<BTreeMap<String, bool>>,
+    /// The model to train, by name, and the folds of cross-validation (0 = none).
+    pub model: RwSignal<String>,
+    pub cv_folds: RwSignal<usize>,
+    /// Weigh classes inversely to their frequency.
+    pub balanced: RwSignal<bool>,
+    /// Validate in time order on this column ("" = no).
+    pub time_column: RwSignal<String>,
+    /// Hyper-parameter search: "", "random", "tpe" or "both".
+    pub search: RwSignal<String>,
+    /// The transformed matrix's first rows, when asked for.
+    pub feature_preview: RwSignal<Option<Arc<FeaturePreview>>>,
+    /// The last comparison of models, best first.
+    pub leaderboard: RwSignal<Option<Arc<Vec<LeaderboardEntry>>>>,
+    /// The running training or comparison's progress.
+    pub run_progress: RwSignal<Option<RunProgress>>,
+    /// The feature pipeline the person set up.
+    pub features: RwSignal<FeatureSpec>,
+    /// Workers for work that splits into jobs (comparing models).
+    pub workers: RwSignal<usize>,
+    /// How long the file took to read, shown beside its size.
+    pub read_stats: RwSignal<Option<ReadStats>>,
+}
+
+impl AppState {
+    /// The state of a fresh page; `workers` is the pool size offered first.
+    pub fn new(workers: usize) -> Self {
+        AppState {
+            file: RwSignal::new(None),
+            inspection: RwSignal::new(None),
+            target: RwSignal::new(String::new()),
+            outcome: RwSignal::new(None),
+            busy: RwSignal::new(Busy::Idle),
+            error: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            read: RwSignal::new(ReadOptions::default()),
+            roles: RwSignal::new(BTreeMap::new()),
+            model: RwSignal::new("logistic_regression".to_string()),
+            cv_folds: RwSignal::new(5),
+            balanced: RwSignal::new(false),
+            time_column: RwSignal::new(String::new()),
+            search: RwSignal::new(String::new()),
+            leaderboard: RwSignal::new(None),
+            feature_preview: RwSignal::new(None),
+            run_progress: RwSignal::new(None),
+            features: RwSignal::new(FeatureSpec::default()),
+            workers: RwSignal::new(workers),
+            read_stats: RwSignal::new(None),
+        }
+    }
+
+    /// A run failed: not busy, and the message shown.
+    pub fn fail(self, message: String) {
+        self.finish_run();
+        self.error.set(Some(message));
+    }
+
+    /// A run ended: not busy, no progress bar.
+    pub fn finish_run(self) {
+        self.busy.set(Busy::Idle);
+        self.run_progress.set(None);
+    }
+}
+
+/// Bytes as megabytes, or gigabytes from 1 GiB.
+pub fn megabytes(b: u64) -> String {
+    if b >= 1 << 30 {
+        format!("{:.2} GB", b as f64 / 1e9)
+    } else {
+        format!("{:.1} MB", b as f64 / 1e6)
+    }
+}
+
+/// 1234567 → "1,234,567".
+pub fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}

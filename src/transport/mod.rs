@@ -1,0 +1,7 @@
+//! How the page talks to its workers: the main worker's bridge, the reading
+//! of files (in slices, with a second reader for big files), and the pool
+//! that runs a plan's jobs. It changes the state and names no page.
+
+pub mod bridge;
+pub mod loading;
+pub mod pool;
