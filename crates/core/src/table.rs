@@ -386,6 +386,16 @@ impl Table {
         Ok(())
     }
 
+    /// [`Table::find`], or an error of kind `UnknownColumn` that lists the columns.
+    pub fn column_index(&self, name: &str) -> crate::error::Result<usize> {
+        self.find(name).ok_or_else(|| {
+            crate::error::Error::new(
+                crate::error::ErrorKind::UnknownColumn,
+                format!("there is no column '{name}'; the columns are: {}", self.column_names().join(", ")),
+            )
+        })
+    }
+
     /// Finds a column by its normalised name or by its name as written in the header.
     pub fn find(&self, name: &str) -> Option<usize> {
         self.columns

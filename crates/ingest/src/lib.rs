@@ -20,6 +20,7 @@
 
 mod column;
 pub mod datetime;
+pub mod profile;
 pub mod quality;
 mod session;
 mod sniff;

@@ -17,8 +17,11 @@
 
 #![forbid(unsafe_code)]
 
+mod outcome;
 pub mod plan;
+mod prepare;
 pub mod run;
+mod spec;
 
 // The modules' crates under the paths the worker, the CLI, the report and
 // the app have always used, so moving code between crates changes no caller.

@@ -1,0 +1,171 @@
+//! What a training run produces: the manifest that says exactly how it was
+//! made, the test set's predictions and metrics, validation and search
+//! results, and the model file; and `metrics.json`, the document the CLI writes.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::ingest::{ColumnKind, Format, RowIssue};
+use crate::metrics::{ClassScores, Evaluation, RocCurve};
+use crate::model_file::ModelFile;
+use crate::quality::Flag;
+use crate::validate;
+
+/// The role a column played in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Feature,
+    Target,
+    /// Left out because of a flag.
+    Excluded,
+    /// Left out because the person said so.
+    Dropped,
+}
+
+/// A column of the run's schema with its role and flags.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnReport {
+    pub name: String,
+    pub original_name: String,
+    pub kind: ColumnKind,
+    pub role: Role,
+    pub missing: usize,
+    pub flags: Vec<Flag>,
+}
+
+/// Exactly how a run was made: the report's manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The input's base name only, never a path.
+    pub file_name: String,
+    pub input_sha256: String,
+    pub format: Format,
+    pub n_rows: usize,
+    pub n_columns: usize,
+    /// Data records in the file, including the ones that could not be read.
+    pub n_records: usize,
+    pub rows_skipped: usize,
+    pub target: String,
+    pub rows_missing_target: usize,
+    pub n_train: usize,
+    pub n_test: usize,
+    pub seed: u64,
+    pub test_size: f64,
+    pub model: String,
+    pub params: String,
+    /// The feature pipeline's settings, as a line of text.
+    pub preprocessing: String,
+    pub columns: Vec<ColumnReport>,
+    pub feature_names: Vec<String>,
+    pub glassbox_version: String,
+}
+
+/// One test row with its truth, prediction and probabilities.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestPrediction {
+    /// 0-based index of the data record in the file.
+    pub row: usize,
+    /// 1-based line of the record in the file.
+    pub line: u64,
+    pub actual: usize,
+    pub predicted: usize,
+    pub proba: Vec<f64>,
+}
+
+/// Everything a training run produces.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainOutcome {
+    pub manifest: Manifest,
+    pub classes: Vec<String>,
+    pub evaluation: Evaluation,
+    pub test_predictions: Vec<TestPrediction>,
+    pub row_issues: Vec<RowIssue>,
+    pub model: ModelFile,
+    /// Cross-validation on the training rows, when asked for.
+    pub cv: Option<validate::CvResult>,
+    /// Time-ordered validation on the training rows, when asked for.
+    pub time_cv: Option<validate::TimeCvResult>,
+    /// Hyper-parameter searches, one per sampler, when asked for.
+    pub search: Vec<crate::search::SearchResult>,
+    /// The final model's fit (preprocessed training rows) and test-set
+    /// predict times, when the caller lent a clock; never in `metrics.json`
+    /// or the report, which hold only what the input and settings determine.
+    #[serde(default)]
+    pub timing: validate::Timing,
+    /// Warnings about the final model (for example, it did not converge).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// How the final fit went (for example, when boosting stopped).
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// The `metrics.json` document: held-out test metrics with class labels as keys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricsJson {
+    pub classes: Vec<String>,
+    pub test_rows: Vec<usize>,
+    pub accuracy: f64,
+    pub roc_auc: f64,
+    pub log_loss: f64,
+    pub confusion_matrix: Vec<Vec<usize>>,
+    pub per_class: BTreeMap<String, ClassScores>,
+    pub macro_avg: ClassScores,
+    pub weighted_avg: ClassScores,
+    pub rows_missing_target: usize,
+    pub rows_skipped: usize,
+    pub roc_curves: Vec<RocCurve>,
+    /// Per metric: mean, std and each fold, when cross-validation ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cv: Option<BTreeMap<String, validate::MetricSummary>>,
+    /// Time-ordered validation: windows and per-metric summaries, when it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_cv: Option<validate::TimeCvResult>,
+    /// Every search trial: sampler, parameters, score (mean CV ROC AUC).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub search: Vec<crate::search::Trial>,
+}
+
+impl TrainOutcome {
+    pub fn test_rows(&self) -> Vec<usize> {
+        self.test_predictions.iter().map(|p| p.row).collect()
+    }
+
+    pub fn metrics_json(&self) -> String {
+        let e = &self.evaluation;
+        let doc = MetricsJson {
+            classes: self.classes.clone(),
+            test_rows: self.test_rows(),
+            accuracy: e.accuracy,
+            roc_auc: e.roc_auc,
+            log_loss: e.log_loss,
+            confusion_matrix: e.confusion_matrix.clone(),
+            per_class: self.classes.iter().cloned().zip(e.per_class.iter().copied()).collect(),
+            macro_avg: e.macro_avg,
+            weighted_avg: e.weighted_avg,
+            rows_missing_target: self.manifest.rows_missing_target,
+            rows_skipped: self.manifest.rows_skipped,
+            roc_curves: e.roc_curves.clone(),
+            cv: self.cv.as_ref().map(|c| c.metrics.clone()),
+            time_cv: self.time_cv.clone(),
+            search: self.search.iter().flat_map(|s| s.trials.iter().cloned()).collect(),
+        };
+        let mut s = serde_json::to_string_pretty(&doc).expect("metrics always serialise");
+        s.push('\n');
+        s
+    }
+}
+
+/// SHA-256 of the bytes as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The base name of a path, whichever separator it uses, so no local path
+/// ever reaches a report.
+pub fn base_name(path: &str) -> String {
+    path.rsplit(['/', '\\']).next().unwrap_or(path).to_string()
+}
