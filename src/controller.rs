@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use glassbox_pipeline::ingest::{ColumnKind, ReadOptions};
 use glassbox_pipeline::model::{ModelSpec, MODEL_NAMES};
+use glassbox_pipeline::run::{DataSpec, SearchSpec, ValidationSpec};
 use glassbox_pipeline::search::Sampler;
 use glassbox_pipeline::TrainSpec;
 use glassbox_worker::{Request, Response};
@@ -159,18 +160,27 @@ impl AppState {
         let keep =
             roles.iter().filter(|(c, &feature)| feature && excluded.contains(c)).map(|(c, _)| c.clone()).collect();
         let defaults = TrainSpec::default();
-        TrainSpec {
+        let data = DataSpec {
             target: self.target.get_untracked(),
             read: self.read.get_untracked(),
             drop,
             keep,
-            model: ModelSpec::by_name(&self.model.get_untracked(), defaults.seed).unwrap_or_default(),
+            ..defaults.data
+        };
+        let validation = ValidationSpec {
             cv: (folds > 1).then_some(folds),
-            balanced: self.balanced.get_untracked(),
             time_column: Some(self.time_column.get_untracked()).filter(|c| !c.is_empty()),
+            ..defaults.validation
+        };
+        // The select offers only the modes `for_mode` knows.
+        let samplers = Sampler::for_mode(&self.search.get_untracked()).unwrap_or_default();
+        TrainSpec {
+            data,
+            model: ModelSpec::by_name(&self.model.get_untracked(), defaults.seed).unwrap_or_default(),
+            balanced: self.balanced.get_untracked(),
             features: self.features.get_untracked(),
-            // The select offers only the modes `for_mode` knows.
-            search: Sampler::for_mode(&self.search.get_untracked()).unwrap_or_default(),
+            search: SearchSpec { samplers, ..defaults.search },
+            validation,
             ..defaults
         }
     }
@@ -183,8 +193,8 @@ impl AppState {
         self.busy.set(Busy::Training(format!(
             "Training {} to predict {}{}…",
             spec.model.name().replace('_', " "),
-            spec.target,
-            spec.cv.map(|k| format!(", with {k}-fold cross-validation")).unwrap_or_default()
+            spec.data.target,
+            spec.validation.cv.map(|k| format!(", with {k}-fold cross-validation")).unwrap_or_default()
         )));
         pool::train(self, spec, self.workers.get_untracked());
     }
@@ -201,7 +211,7 @@ impl AppState {
         self.error.set(None);
         self.notice.set(None);
         let spec = self.spec();
-        let folds = spec.cv.unwrap_or(5);
+        let folds = spec.validation.cv.unwrap_or(5);
         let workers = self.workers.get_untracked();
         self.busy.set(Busy::Training(format!(
             "Comparing {} models with {folds}-fold cross-validation on {workers} worker{}…",

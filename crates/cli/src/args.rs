@@ -7,6 +7,7 @@ use std::path::Path;
 use clap::{Args, ValueEnum};
 use glassbox_pipeline::features::{Binning, DatePart, Encoding, FeatureSpec, Impute, Scale};
 use glassbox_pipeline::ingest::{BadRows, ColumnKind, DateOrder, ReadOptions};
+use glassbox_pipeline::run::DataSpec;
 use glassbox_pipeline::TrainSpec;
 
 use crate::Failure;
@@ -128,12 +129,16 @@ impl FeatureArgs {
 impl RunArgs {
     /// The spec's shared part: everything but the model and its validation.
     pub fn spec(&self) -> Result<TrainSpec, Failure> {
-        Ok(TrainSpec {
+        let data = DataSpec {
             target: self.target.clone(),
-            seed: self.seed,
             test_size: self.test_size,
-            balanced: self.class_weight == "balanced",
             read: self.table.options()?,
+            ..DataSpec::default()
+        };
+        Ok(TrainSpec {
+            seed: self.seed,
+            data,
+            balanced: self.class_weight == "balanced",
             features: self.features.spec()?,
             ..TrainSpec::default()
         })

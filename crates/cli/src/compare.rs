@@ -42,7 +42,8 @@ pub fn run(args: Compare) -> Result<(), Failure> {
         .map(|n| ModelSpec::by_name(n.trim(), seed))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Failure::input(e.to_string()))?;
-    let t = glassbox_pipeline::ingest::read_csv(&bytes, &spec.read).map_err(|e| Failure::from_pipeline(&data, e))?;
+    let t =
+        glassbox_pipeline::ingest::read_csv(&bytes, &spec.data.read).map_err(|e| Failure::from_pipeline(&data, e))?;
     report_skipped(&data, &t.row_issues);
     let start = std::time::Instant::now();
     let clock = move || start.elapsed().as_secs_f64();

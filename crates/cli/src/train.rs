@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use glassbox_pipeline::model::ModelSpec;
+use glassbox_pipeline::run::{DataSpec, SearchSpec, ValidationSpec};
 use glassbox_pipeline::search::Sampler;
 use glassbox_pipeline::{Control, TrainSpec};
 
@@ -66,28 +67,25 @@ pub fn run(args: Train) -> Result<(), Failure> {
             p.split_once('=').ok_or_else(|| Failure::input(format!("--param takes NAME=VALUE, got '{p}'")))?;
         model = model.set(name.trim(), value.trim()).map_err(|e| Failure::input(e.to_string()))?;
     }
+    let window = if window == "rolling" {
+        glassbox_pipeline::validate::WindowMode::Rolling
+    } else {
+        glassbox_pipeline::validate::WindowMode::Expanding
+    };
+    let samplers =
+        Sampler::for_mode(search.as_deref().unwrap_or("")).map_err(|e| Failure::input(format!("--search: {e}")))?;
     let spec = TrainSpec {
         model,
-        cv,
-        time_column,
-        time_windows,
-        window: if window == "rolling" {
-            glassbox_pipeline::validate::WindowMode::Rolling
-        } else {
-            glassbox_pipeline::validate::WindowMode::Expanding
-        },
-        search: Sampler::for_mode(search.as_deref().unwrap_or(""))
-            .map_err(|e| Failure::input(format!("--search: {e}")))?,
-        trials,
-        drop,
-        keep,
+        data: DataSpec { drop, keep, ..base.data.clone() },
+        search: SearchSpec { samplers, trials },
+        validation: ValidationSpec { cv, time_column, time_windows, window },
         ..base
     };
     let name = data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let start = std::time::Instant::now();
     let clock = move || start.elapsed().as_secs_f64();
     let control = Control { clock: Some(&clock), progress: Some(&progress_line), threads: run.threads()? };
-    let outcome = glassbox_pipeline::ingest::read_csv(&bytes, &spec.read)
+    let outcome = glassbox_pipeline::ingest::read_csv(&bytes, &spec.data.read)
         .and_then(|t| glassbox_pipeline::run::train_table_with(&t, &name, &spec, &control))
         .map_err(|e| Failure::from_pipeline(&data, e))?;
     report_skipped(&data, &outcome.row_issues);

@@ -10,7 +10,7 @@
 //! ```
 //! use glassbox_pipeline::{train, TrainSpec};
 //! let csv = b"x,y\n1,a\n2,a\n3,a\n4,a\n5,a\n6,b\n7,b\n8,b\n9,b\n10,b\n";
-//! let out = train(csv, "tiny.csv", &TrainSpec { target: "y".into(), ..TrainSpec::default() }).unwrap();
+//! let out = train(csv, "tiny.csv", &TrainSpec::for_target("y")).unwrap();
 //! assert_eq!(out.classes, ["a", "b"]);
 //! assert_eq!(out.test_rows().len(), 2);
 //! ```

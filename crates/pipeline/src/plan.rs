@@ -126,7 +126,7 @@ impl Results {
 
 /// Folds that score a search trial: the run's cross-validation folds, or 3.
 pub fn search_folds(spec: &TrainSpec) -> usize {
-    spec.cv.unwrap_or(3)
+    spec.validation.cv.unwrap_or(3)
 }
 
 /// The model a run trains: the spec's, with the best search trial's
@@ -185,15 +185,19 @@ pub struct Plan {
 
 impl Plan {
     /// A training run: the searches `spec.search` asks for, the chosen
-    /// model's cross-validation when `spec.cv` is set, a forest's trees,
+    /// model's cross-validation when `spec.validation.cv` is set, a forest's trees,
     /// then the final fit.
     pub fn train(spec: &TrainSpec) -> Result<Plan> {
         spec.model.validate()?;
-        let state = if spec.search.is_empty() {
+        let state = if spec.search.samplers.is_empty() {
             Self::after_search(spec, Vec::new())
         } else {
-            let searchers =
-                spec.search.iter().map(|&s| Searcher::new(&spec.model, s, spec.trials, spec.seed)).collect();
+            let searchers = spec
+                .search
+                .samplers
+                .iter()
+                .map(|&s| Searcher::new(&spec.model, s, spec.search.trials, spec.seed))
+                .collect();
             State::Search { searchers, done: Vec::new() }
         };
         Ok(Plan { spec: spec.clone(), state, pending: None })
@@ -211,7 +215,7 @@ impl Plan {
     }
 
     fn after_search(spec: &TrainSpec, searches: Vec<SearchResult>) -> State {
-        match spec.cv {
+        match spec.validation.cv {
             Some(folds) => State::Cv { searches, folds },
             None => Self::after_cv(spec, searches, None),
         }
@@ -252,7 +256,12 @@ impl Plan {
                     return self.next_step();
                 }
                 let before = done.iter().map(|s| s.trials.len()).sum::<usize>() + searchers[0].progress().0;
-                ("search trial", Batch::Trials { models: batch }, before, spec.trials * spec.search.len())
+                (
+                    "search trial",
+                    Batch::Trials { models: batch },
+                    before,
+                    spec.search.trials * spec.search.samplers.len(),
+                )
             }
             State::Cv { searches, folds } => {
                 let jobs = compare_jobs(1, *folds);
@@ -330,11 +339,11 @@ impl Cache {
     fn prepared(&mut self, table: &Table, spec: &TrainSpec) -> Result<&Prepared> {
         spec.features.validate()?;
         let key = PrepareKey {
-            target: spec.target.clone(),
-            test_size: spec.test_size.to_bits(),
+            target: spec.data.target.clone(),
+            test_size: spec.data.test_size.to_bits(),
             seed: spec.seed,
-            drop: spec.drop.clone(),
-            keep: spec.keep.clone(),
+            drop: spec.data.drop.clone(),
+            keep: spec.data.keep.clone(),
             n_rows: table.n_rows,
         };
         if self.prepared.as_ref().is_none_or(|(k, _)| *k != key) {
@@ -406,7 +415,7 @@ pub fn finish(
     cache: &mut Cache,
     control: &Control<'_>,
 ) -> Result<TrainOutcome> {
-    if done.cv.as_ref().map(|c| c.folds) != done.cv.as_ref().and(spec.cv) {
+    if done.cv.as_ref().map(|c| c.folds) != done.cv.as_ref().and(spec.validation.cv) {
         return Err(Error::new(ErrorKind::Internal, "cross-validation results for another number of folds"));
     }
     finish_training(table, file_name, spec, cache.prepared(table, spec)?, done, control)
@@ -453,6 +462,7 @@ pub fn drive(
 mod tests {
     use super::*;
     use crate::run::train_table_with;
+    use crate::spec::SearchSpec;
 
     fn penguins() -> Table {
         let path = format!("{}/../../public/samples/penguins.csv", env!("CARGO_MANIFEST_DIR"));
@@ -508,18 +518,15 @@ mod tests {
     }
 
     fn spec(target: &str) -> TrainSpec {
-        TrainSpec { target: target.into(), ..TrainSpec::default() }
+        TrainSpec::for_target(target)
     }
 
     #[test]
     fn a_search_then_cross_validation_dealt_over_workers_trains_the_same_model() {
-        let spec = TrainSpec {
-            model: ModelSpec::by_name("knn", 0).unwrap(),
-            search: vec![crate::search::Sampler::Random, crate::search::Sampler::Tpe],
-            trials: 9,
-            cv: Some(4),
-            ..spec("species")
-        };
+        let mut spec = TrainSpec { model: ModelSpec::by_name("knn", 0).unwrap(), ..spec("species") };
+        spec.search =
+            SearchSpec { samplers: vec![crate::search::Sampler::Random, crate::search::Sampler::Tpe], trials: 9 };
+        spec.validation.cv = Some(4);
         check(spec, &["search trial", "cross-validation fold"]);
     }
 

@@ -34,18 +34,18 @@ pub(crate) struct Prepared {
 pub(crate) fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
     spec.model.validate()?;
     spec.features.validate()?;
-    let target_idx = table.column_index(&spec.target)?;
+    let target_idx = table.column_index(&spec.data.target)?;
     let labels = Labels::of(table, target_idx)?;
     let Labels { rows: labelled, classes, y, .. } = &labels;
     check_class_sizes(classes, y, &table.columns[target_idx].name)?;
-    let split = stratified_split(y, classes.len(), spec.test_size, spec.seed)?;
+    let split = stratified_split(y, classes.len(), spec.data.test_size, spec.seed)?;
     // Split indices point into `labelled`; map them back to table rows.
     let train_rows: Vec<usize> = split.train.iter().map(|&i| labelled[i]).collect();
     let test_rows: Vec<usize> = split.test.iter().map(|&i| labelled[i]).collect();
     let y_train: Vec<usize> = split.train.iter().map(|&i| y[i]).collect();
     let y_test: Vec<usize> = split.test.iter().map(|&i| y[i]).collect();
     let named = |list: &[String]| -> Result<Vec<usize>> { list.iter().map(|n| table.column_index(n)).collect() };
-    let (dropped, kept) = (named(&spec.drop)?, named(&spec.keep)?);
+    let (dropped, kept) = (named(&spec.data.drop)?, named(&spec.data.keep)?);
     // Target-dependent flags look at training rows only, so the test set stays unseen.
     let columns: Vec<ColumnReport> = table
         .columns

@@ -23,14 +23,14 @@ pub use crate::outcome::{
 };
 pub(crate) use crate::prepare::{prepare, Prepared};
 pub use crate::prepare::{preview_features, FeaturePreview, Learner};
-pub use crate::spec::TrainSpec;
+pub use crate::spec::{DataSpec, SearchSpec, TrainSpec, ValidationSpec};
 pub use glassbox_ingest::profile::{inspect, inspect_table, ColumnSummary, Inspection, HISTOGRAM_BINS, PREVIEW_ROWS};
 pub use glassbox_serve::predict::{predict, PredictedRow, Prediction};
 
 /// Trains and evaluates on a CSV.
 pub fn train(bytes: &[u8], file_name: &str, spec: &TrainSpec) -> Result<TrainOutcome> {
     spec.model.validate()?;
-    train_table(&ingest::read_csv(bytes, &spec.read)?, file_name, spec)
+    train_table(&ingest::read_csv(bytes, &spec.data.read)?, file_name, spec)
 }
 
 /// One model's line on the leaderboard.
@@ -99,7 +99,7 @@ pub fn compare(
     }
 }
 
-/// Trains and evaluates on a table that has been read already; `spec.read`
+/// Trains and evaluates on a table that has been read already; `spec.data.read`
 /// is not used (the table was read with it or with other options).
 pub fn train_table(table: &Table, file_name: &str, spec: &TrainSpec) -> Result<TrainOutcome> {
     train_table_with(table, file_name, spec, &Control::default())
@@ -163,13 +163,24 @@ pub(crate) fn finish_training(
     let problem = prepared.problem(table, &learner);
     let cv = match cv_done {
         Some(cv) => Some(cv),
-        None => spec.cv.map(|k| validate::cross_validate(&problem, k, spec.seed, control).map(|r| r.0)).transpose()?,
+        None => spec
+            .validation
+            .cv
+            .map(|k| validate::cross_validate(&problem, k, spec.seed, control).map(|r| r.0))
+            .transpose()?,
     };
     let time_cv = spec
+        .validation
         .time_column
         .as_ref()
         .map(|name| {
-            validate::time_validate(&problem, table.column_index(name)?, spec.time_windows, spec.window, control)
+            validate::time_validate(
+                &problem,
+                table.column_index(name)?,
+                spec.validation.time_windows,
+                spec.validation.window,
+                control,
+            )
         })
         .transpose()?;
     let Prepared { target_idx, classes, labelled, train_rows, test_rows, y_train, y_test, columns, feature_columns } =
@@ -223,7 +234,7 @@ pub(crate) fn finish_training(
         n_train: train_rows.len(),
         n_test: test_rows.len(),
         seed: spec.seed,
-        test_size: spec.test_size,
+        test_size: spec.data.test_size,
         model: spec.model.name().to_string(),
         params: format!("{}{}", spec.model.params_text(), if spec.balanced { ", class_weight = balanced" } else { "" }),
         preprocessing: spec.features.text(),
@@ -252,7 +263,7 @@ pub(crate) fn finish_training(
         features: fitted,
         spec: spec.model.clone(),
         model,
-        provenance: Provenance { input_sha256, seed: spec.seed, test_size: spec.test_size },
+        provenance: Provenance { input_sha256, seed: spec.seed, test_size: spec.data.test_size },
     };
     Ok(TrainOutcome {
         manifest,
@@ -276,7 +287,7 @@ mod tests {
     use crate::ingest::ReadOptions;
 
     fn spec(target: &str) -> TrainSpec {
-        TrainSpec { target: target.into(), ..TrainSpec::default() }
+        TrainSpec::for_target(target)
     }
 
     /// 20 labelled rows plus 3 without a target, interleaved.
@@ -374,7 +385,8 @@ mod tests {
         let roles: Vec<Role> = o.manifest.columns.iter().map(|c| c.role).collect();
         assert_eq!(roles, [Role::Excluded, Role::Feature, Role::Excluded, Role::Target]);
         assert_eq!(o.manifest.feature_names, ["x"]);
-        let kept = TrainSpec { keep: vec!["id".into()], drop: vec!["x".into()], ..spec("y") };
+        let mut kept = spec("y");
+        (kept.data.keep, kept.data.drop) = (vec!["id".into()], vec!["x".into()]);
         let o = train(csv.as_bytes(), "f.csv", &kept).unwrap();
         assert_eq!(o.manifest.feature_names, ["id"]);
     }
@@ -385,7 +397,8 @@ mod tests {
 
     #[test]
     fn cross_validation_lands_in_metrics_json() {
-        let spec = TrainSpec { cv: Some(5), ..spec("diagnosis") };
+        let mut spec = spec("diagnosis");
+        spec.validation.cv = Some(5);
         let o = train(&sample("breast_cancer.csv"), "bc.csv", &spec).unwrap();
         let cv = o.cv.as_ref().unwrap();
         let auc = &cv.metrics["roc_auc"];
@@ -438,26 +451,25 @@ mod tests {
                 if i % 10 > 4 { "b" } else { "a" }
             ));
         }
-        let spec = TrainSpec { time_column: Some("when".into()), time_windows: 3, ..spec("y") };
+        let mut spec = spec("y");
+        spec.validation.time_column = Some("when".into());
+        spec.validation.time_windows = 3;
         let o = train(csv.as_bytes(), "t.csv", &spec).unwrap();
         let json: serde_json::Value = serde_json::from_str(&o.metrics_json()).unwrap();
         assert_eq!(json["time_cv"]["windows"].as_array().unwrap().len(), 3);
         assert_eq!(json["time_cv"]["mode"], "expanding");
         assert_eq!(json["time_cv"]["metrics"]["accuracy"]["folds"].as_array().unwrap().len(), 3);
-        let bad = TrainSpec { time_column: Some("nope".into()), ..spec };
+        let mut bad = spec;
+        bad.validation.time_column = Some("nope".into());
         assert_eq!(train(csv.as_bytes(), "t.csv", &bad).unwrap_err().kind(), ErrorKind::UnknownColumn);
     }
 
     #[test]
     fn search_picks_the_best_trial_for_the_final_model() {
         use crate::search::Sampler;
-        let spec = TrainSpec {
-            search: vec![Sampler::Random, Sampler::Tpe],
-            trials: 6,
-            cv: Some(3),
-            model: ModelSpec::by_name("knn", 0).unwrap(),
-            ..spec("species")
-        };
+        let mut spec = TrainSpec { model: ModelSpec::by_name("knn", 0).unwrap(), ..spec("species") };
+        spec.search = crate::spec::SearchSpec { samplers: vec![Sampler::Random, Sampler::Tpe], trials: 6 };
+        spec.validation.cv = Some(3);
         let o = train(&sample("penguins.csv"), "p.csv", &spec).unwrap();
         assert_eq!(o.search.len(), 2);
         let best = o.search.iter().flat_map(|s| s.trials.iter()).max_by(|a, b| a.score.total_cmp(&b.score)).unwrap();

@@ -8,75 +8,104 @@ use crate::ingest::ReadOptions;
 use crate::model::ModelSpec;
 use crate::validate;
 
-/// What the person chose for a training run.
+/// What the person chose for a training run, by concern: the data and its
+/// split, the feature pipeline, the model and its search, and the
+/// validation. One seed drives every random choice of all of them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainSpec {
-    /// The target column, as in the header or as normalised.
-    pub target: String,
     pub seed: u64,
-    pub test_size: f64,
+    pub data: DataSpec,
+    /// The feature pipeline: imputation, scaling, bins, encodings, date parts.
+    #[serde(default)]
+    pub features: features::FeatureSpec,
     pub model: ModelSpec,
-    pub read: ReadOptions,
-    /// Cross-validate on the training rows with this many folds.
-    pub cv: Option<usize>,
     /// Weigh classes inversely to their frequency, as scikit-learn's
     /// `class_weight="balanced"` (models that take weights).
     #[serde(default)]
     pub balanced: bool,
-    /// Also validate in time order on this datetime (or numeric) column.
     #[serde(default)]
-    pub time_column: Option<String>,
-    /// Windows for time-ordered validation, and how they grow.
-    #[serde(default = "default_windows")]
-    pub time_windows: usize,
-    #[serde(default = "default_window_mode")]
-    pub window: validate::WindowMode,
-    /// Search the model's hyper-parameters with these samplers (same budget
-    /// and seed each), and train the final model with the best trial's.
+    pub search: SearchSpec,
     #[serde(default)]
-    pub search: Vec<crate::search::Sampler>,
-    /// Trials per sampler.
-    #[serde(default = "default_trials")]
-    pub trials: usize,
-    /// The feature pipeline: imputation, scaling, bins, encodings, date parts.
-    #[serde(default)]
-    pub features: features::FeatureSpec,
+    pub validation: ValidationSpec,
+}
+
+/// Which table, target and columns, and the held-out test set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataSpec {
+    /// The target column, as in the header or as normalised.
+    pub target: String,
+    /// The share of labelled rows held out as the test set (stratified).
+    pub test_size: f64,
+    /// How the file is read (a table read already ignores it).
+    pub read: ReadOptions,
     /// Columns left out of the features, by name.
     pub drop: Vec<String>,
     /// Flagged columns kept as features anyway, by name.
     pub keep: Vec<String>,
 }
 
-fn default_trials() -> usize {
-    20
+/// A hyper-parameter search: with these samplers (same budget and seed
+/// each), the final model takes the best trial's parameters. No samplers, no search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchSpec {
+    pub samplers: Vec<crate::search::Sampler>,
+    /// Trials per sampler.
+    pub trials: usize,
 }
 
-fn default_windows() -> usize {
-    4
-}
-
-fn default_window_mode() -> validate::WindowMode {
-    validate::WindowMode::Expanding
+/// How the model is validated on the training rows besides the test set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidationSpec {
+    /// Cross-validate with this many stratified folds.
+    pub cv: Option<usize>,
+    /// Also validate in time order on this datetime (or numeric) column.
+    pub time_column: Option<String>,
+    /// Windows for time-ordered validation, and how they grow.
+    pub time_windows: usize,
+    pub window: validate::WindowMode,
 }
 
 impl Default for TrainSpec {
     fn default() -> Self {
         TrainSpec {
-            target: String::new(),
             seed: 42,
-            test_size: 0.2,
-            model: ModelSpec::default(),
-            read: ReadOptions::default(),
-            cv: None,
-            balanced: false,
-            time_column: None,
-            time_windows: default_windows(),
-            window: default_window_mode(),
-            search: Vec::new(),
-            trials: default_trials(),
+            data: DataSpec::default(),
             features: features::FeatureSpec::default(),
+            model: ModelSpec::default(),
+            balanced: false,
+            search: SearchSpec::default(),
+            validation: ValidationSpec::default(),
+        }
+    }
+}
+
+impl TrainSpec {
+    /// The defaults, predicting `target`.
+    pub fn for_target(target: &str) -> TrainSpec {
+        TrainSpec { data: DataSpec { target: target.to_string(), ..DataSpec::default() }, ..TrainSpec::default() }
+    }
+}
+
+impl Default for DataSpec {
+    fn default() -> Self {
+        DataSpec {
+            target: String::new(),
+            test_size: 0.2,
+            read: ReadOptions::default(),
             drop: Vec::new(),
             keep: Vec::new(),
         }
+    }
+}
+
+impl Default for SearchSpec {
+    fn default() -> Self {
+        SearchSpec { samplers: Vec::new(), trials: 20 }
+    }
+}
+
+impl Default for ValidationSpec {
+    fn default() -> Self {
+        ValidationSpec { cv: None, time_column: None, time_windows: 4, window: validate::WindowMode::Expanding }
     }
 }

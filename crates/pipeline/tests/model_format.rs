@@ -86,8 +86,7 @@ fn written() -> BTreeMap<String, BTreeSet<&'static str>> {
     let penguins = std::fs::read(root().join("public/samples/penguins.csv")).unwrap();
     let mut out = BTreeMap::new();
     for name in MODEL_NAMES {
-        let spec =
-            TrainSpec { target: "sex".into(), model: ModelSpec::by_name(name, 7).unwrap(), ..TrainSpec::default() };
+        let spec = TrainSpec { model: ModelSpec::by_name(name, 7).unwrap(), ..TrainSpec::for_target("sex") };
         let o = train(&penguins, "penguins.csv", &spec).unwrap();
         walk(&serde_json::from_str(&o.model.to_json()).unwrap(), "", &mut out);
     }
@@ -103,7 +102,7 @@ fn written() -> BTreeMap<String, BTreeSet<&'static str>> {
     // Gradient boosting with early stopping keeps its validation losses.
     let boosting = ModelSpec::by_name("gradient_boosting", 7).unwrap().set("early_stopping", "on").unwrap();
     for model in [ModelSpec::default(), boosting] {
-        let spec = TrainSpec { target: "y".into(), features: features.clone(), model, ..TrainSpec::default() };
+        let spec = TrainSpec { features: features.clone(), model, ..TrainSpec::for_target("y") };
         let o = train(csv_with_dates().as_bytes(), "dates.csv", &spec).unwrap();
         walk(&serde_json::from_str(&o.model.to_json()).unwrap(), "", &mut out);
     }

@@ -10,7 +10,7 @@
 //! ```
 //! # use glassbox_pipeline::{train, TrainSpec};
 //! # let csv = b"x,y\n1,a\n2,a\n3,a\n4,a\n5,a\n6,b\n7,b\n8,b\n9,b\n10,b\n";
-//! let outcome = train(csv, "tiny.csv", &TrainSpec { target: "y".into(), ..TrainSpec::default() }).unwrap();
+//! let outcome = train(csv, "tiny.csv", &TrainSpec::for_target("y")).unwrap();
 //! let html = glassbox_report::render(&outcome);
 //! assert!(html.contains("tiny.csv"));
 //! ```
@@ -386,7 +386,7 @@ mod tests {
     use glassbox_pipeline::{train, TrainSpec};
 
     fn outcome(csv: &str, file: &str, target: &str) -> TrainOutcome {
-        train(csv.as_bytes(), file, &TrainSpec { target: target.into(), ..TrainSpec::default() }).unwrap()
+        train(csv.as_bytes(), file, &TrainSpec::for_target(target)).unwrap()
     }
 
     const HOSTILE: &str = "<b>x</b>,\"t\"\"&<'\"\n1,<i>a</i>\n2,<i>a</i>\n3,<i>a</i>\n4,<i>a</i>\n5,<i>a</i>\n6,b&c\n7,b&c\n8,b&c\n9,b&c\n10,b&c\n";

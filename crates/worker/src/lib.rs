@@ -496,7 +496,7 @@ mod tests {
         let mut e = Engine::default();
         let Response::Inspected(i) = load(&mut e, CSV, 5) else { panic!("not inspected") };
         assert_eq!((i.n_rows, i.suggested_target.as_str()), (10, "y"));
-        let spec = TrainSpec { target: "y".into(), ..TrainSpec::default() };
+        let spec = TrainSpec::for_target("y");
         match e.handle(Request::Train { spec }) {
             Response::Trained(o) => {
                 assert_eq!(o.classes, ["a", "b"]);
@@ -515,7 +515,7 @@ mod tests {
             csv.extend_from_slice(format!("{i}.5,{}\n", if i < 20 { "a" } else { "b" }).as_bytes());
         }
         load(&mut e, &csv, 16);
-        let spec = TrainSpec { target: "y".into(), ..TrainSpec::default() };
+        let spec = TrainSpec::for_target("y");
         let models = vec!["baseline_most_frequent".to_string(), "logistic_regression".to_string()];
         match e.handle(Request::Compare { spec, models, folds: 4 }) {
             Response::Leaderboard(board) => {
@@ -537,7 +537,7 @@ mod tests {
         let (mut one, mut two) = (Engine::default(), Engine::default());
         load(&mut one, &csv, 64);
         load(&mut two, &csv, 7);
-        let spec = TrainSpec { target: "y".into(), ..TrainSpec::default() };
+        let spec = TrainSpec::for_target("y");
         let names = vec!["logistic_regression".to_string(), "random_forest".to_string(), "knn".to_string()];
         let whole = match one.handle(Request::Compare { spec: spec.clone(), models: names.clone(), folds: 3 }) {
             Response::Leaderboard(b) => b,
@@ -571,7 +571,8 @@ mod tests {
         load(&mut one, &csv, 64);
         load(&mut two, &csv, 9);
         let model = ModelSpec::by_name("random_forest", 42).unwrap();
-        let spec = TrainSpec { target: "y".into(), cv: Some(3), model, ..TrainSpec::default() };
+        let mut spec = TrainSpec { model, ..TrainSpec::for_target("y") };
+        spec.validation.cv = Some(3);
         let Response::Trained(whole) = one.handle(Request::Train { spec: spec.clone() }) else { panic!("not trained") };
         let mut plan = Plan::train(&spec).unwrap();
         let mut stages = Vec::new();
@@ -614,7 +615,7 @@ mod tests {
         // The hash may come after the table: no model until it has.
         let (answer, mut e) = read(None);
         assert!(matches!(answer, Response::Inspected(_)));
-        let spec = TrainSpec { target: "y".into(), ..TrainSpec::default() };
+        let spec = TrainSpec::for_target("y");
         let early = e.handle(Request::Train { spec: spec.clone() });
         assert!(
             matches!(&early, Response::Failed { message, .. } if message.contains("SHA-256 is not known yet")),
@@ -688,7 +689,7 @@ mod tests {
         assert!(
             matches!(e.handle(Request::Finish { sha256: None }), Response::Failed { kind, .. } if kind == ErrorKind::Internal)
         );
-        let spec = TrainSpec { target: "y".into(), ..TrainSpec::default() };
+        let spec = TrainSpec::for_target("y");
         assert!(
             matches!(e.handle(Request::Train { spec }), Response::Failed { message, .. } if message == "load a file before training")
         );
@@ -711,7 +712,7 @@ mod tests {
             Response::Failed { message: "the file is empty".into(), kind: ErrorKind::Empty }
         );
         load(&mut e, CSV, 64);
-        let spec = TrainSpec { target: "nope".into(), ..TrainSpec::default() };
+        let spec = TrainSpec::for_target("nope");
         assert!(
             matches!(e.handle(Request::Train { spec }), Response::Failed { kind, .. } if kind == ErrorKind::UnknownColumn)
         );
