@@ -51,7 +51,7 @@ pub fn Leaderboard() -> impl IntoView {
                             <td class="num">{cell("log_loss")}</td>
                             <td class="num">{format!("{:.3}", e.fit_seconds)}</td>
                             <td class="num">{format!("{:.3}", e.predict_seconds)}</td>
-                            <td class="note">{if beats { "" } else { "no better than the baseline" }}</td>
+                            <td class="baseline-note">{if beats { "" } else { "no better than the baseline" }}</td>
                             <td><button on:click=move |_| state.model.set(pick.clone())>"Use"</button></td>
                         </tr>
                     }

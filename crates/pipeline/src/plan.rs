@@ -92,26 +92,21 @@ impl Batch {
 impl Results {
     /// The answers of a batch's [`Batch::share`]s, given in worker order, back in job order.
     pub fn gather(parts: Vec<Results>) -> Result<Results> {
-        let mixed = || Error::new(ErrorKind::Internal, "answers of different kinds for one batch");
+        // Every part must be of the first one's kind; `pick` takes that kind's answers out.
+        fn all<T>(parts: Vec<Results>, pick: fn(Results) -> Option<Vec<T>>) -> Result<Vec<T>> {
+            let mixed = || Error::new(ErrorKind::Internal, "answers of different kinds for one batch");
+            undeal(parts.into_iter().map(|p| pick(p).ok_or_else(mixed)).collect::<Result<_>>()?)
+        }
         Ok(match parts.first() {
-            None | Some(Results::Folds(_)) => Results::Folds(undeal(
-                parts
-                    .into_iter()
-                    .map(|p| if let Results::Folds(v) = p { Ok(v) } else { Err(mixed()) })
-                    .collect::<Result<_>>()?,
-            )?),
-            Some(Results::Trials(_)) => Results::Trials(undeal(
-                parts
-                    .into_iter()
-                    .map(|p| if let Results::Trials(v) = p { Ok(v) } else { Err(mixed()) })
-                    .collect::<Result<_>>()?,
-            )?),
-            Some(Results::Trees(_)) => Results::Trees(undeal(
-                parts
-                    .into_iter()
-                    .map(|p| if let Results::Trees(v) = p { Ok(v) } else { Err(mixed()) })
-                    .collect::<Result<_>>()?,
-            )?),
+            None | Some(Results::Folds(_)) => {
+                Results::Folds(all(parts, |p| if let Results::Folds(v) = p { Some(v) } else { None })?)
+            }
+            Some(Results::Trials(_)) => {
+                Results::Trials(all(parts, |p| if let Results::Trials(v) = p { Some(v) } else { None })?)
+            }
+            Some(Results::Trees(_)) => {
+                Results::Trees(all(parts, |p| if let Results::Trees(v) = p { Some(v) } else { None })?)
+            }
         })
     }
 

@@ -526,8 +526,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn compare_jobs_split_over_two_engines_merge_to_the_same_leaderboard() {
+    /// Two engines that read the same 60-row file, the second in slices of `slice` bytes.
+    fn two_engines(slice: usize) -> (Engine, Engine) {
         let mut csv = b"x,z,y\n".to_vec();
         for i in 0..60 {
             csv.extend_from_slice(
@@ -536,7 +536,24 @@ mod tests {
         }
         let (mut one, mut two) = (Engine::default(), Engine::default());
         load(&mut one, &csv, 64);
-        load(&mut two, &csv, 7);
+        load(&mut two, &csv, slice);
+        (one, two)
+    }
+
+    /// A batch dealt over `engines` as the page's pool deals it; their answers in worker order.
+    fn deal(engines: &mut [&mut Engine], spec: &TrainSpec, batch: &Batch) -> Vec<Results> {
+        let n = engines.len();
+        (engines.iter_mut().enumerate())
+            .map(|(w, e)| match e.handle(Request::Jobs { spec: spec.clone(), batch: batch.share(w, n) }) {
+                Response::Results(r) => r,
+                other => panic!("expected results, got {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn compare_jobs_split_over_two_engines_merge_to_the_same_leaderboard() {
+        let (mut one, mut two) = two_engines(7);
         let spec = TrainSpec::for_target("y");
         let names = vec!["logistic_regression".to_string(), "random_forest".to_string(), "knn".to_string()];
         let whole = match one.handle(Request::Compare { spec: spec.clone(), models: names.clone(), folds: 3 }) {
@@ -547,29 +564,14 @@ mod tests {
         let specs: Vec<ModelSpec> = names.iter().map(|n| ModelSpec::by_name(n, spec.seed).unwrap()).collect();
         let mut plan = Plan::compare(&spec, specs, 3).unwrap();
         let plan::Step::Run { batch, .. } = plan.next_step().unwrap() else { panic!("no jobs") };
-        let parts: Vec<Results> = [&mut one, &mut two]
-            .into_iter()
-            .enumerate()
-            .map(|(w, engine)| match engine.handle(Request::Jobs { spec: spec.clone(), batch: batch.share(w, 2) }) {
-                Response::Results(r) => r,
-                other => panic!("expected results, got {other:?}"),
-            })
-            .collect();
+        let parts = deal(&mut [&mut one, &mut two], &spec, &batch);
         plan.record(Results::gather(parts).unwrap(), 0.0).unwrap();
         assert_eq!(plan.next_step().unwrap(), plan::Step::Leaderboard(whole));
     }
 
     #[test]
     fn a_forest_grown_over_two_engines_then_fitted_is_the_forest_trained_by_one() {
-        let mut csv = b"x,z,y\n".to_vec();
-        for i in 0..60 {
-            csv.extend_from_slice(
-                format!("{i}.5,{},{}\n", (i * 7) % 11, if (i * 3) % 5 < 2 { "a" } else { "b" }).as_bytes(),
-            );
-        }
-        let (mut one, mut two) = (Engine::default(), Engine::default());
-        load(&mut one, &csv, 64);
-        load(&mut two, &csv, 9);
+        let (mut one, mut two) = two_engines(9);
         let model = ModelSpec::by_name("random_forest", 42).unwrap();
         let mut spec = TrainSpec { model, ..TrainSpec::for_target("y") };
         spec.validation.cv = Some(3);
@@ -580,14 +582,7 @@ mod tests {
             match plan.next_step().unwrap() {
                 plan::Step::Run { stage, batch, .. } => {
                     stages.push(stage);
-                    let parts = [&mut one, &mut two]
-                        .into_iter()
-                        .enumerate()
-                        .map(|(w, e)| match e.handle(Request::Jobs { spec: spec.clone(), batch: batch.share(w, 2) }) {
-                            Response::Results(r) => r,
-                            other => panic!("expected results, got {other:?}"),
-                        })
-                        .collect();
+                    let parts = deal(&mut [&mut one, &mut two], &spec, &batch);
                     plan.record(Results::gather(parts).unwrap(), 0.0).unwrap();
                 }
                 plan::Step::Fit(done) => break done,
