@@ -71,6 +71,12 @@ test('sample → train → metrics, confusion matrix and ROC chart with sane num
   assert.equal(cm[0][0] + cm[0][1], 72, 'benign test rows, stratified');
   assert.equal(await byId(page, 'roc-chart').locator('svg polyline, svg path').count() > 0, true, 'ROC curve drawn');
   assert.match(await byId(page, 'roc-chart').textContent(), /AUC 0\.9\d\d/);
+  // Precision-recall beside ROC, with average precision; the reliability diagram and the Brier score.
+  assert.ok(await byId(page, 'pr-chart').locator('svg polyline, svg path').count() > 0, 'PR curve drawn');
+  assert.match(await byId(page, 'pr-chart').textContent(), /malignant \(AP 0\.9\d\d\)/);
+  assert.match((await byId(page, 'metric-average-precision').textContent()).trim(), /^0\.9\d{3}$/);
+  assert.ok(await byId(page, 'calibration-chart').locator('svg circle').count() > 0, 'reliability points drawn');
+  assert.match((await byId(page, 'metric-brier').textContent()).trim(), /^0\.0\d{3}$/);
   await screenshot(page, 'breast-cancer-results');
 
   await loadSample(page, 'penguins', 'species');
@@ -153,6 +159,11 @@ test('the exported report works offline: matrix renders, toggle works; model.jso
   assert.ok(fs.readFileSync(path.join(cliOut, 'model.json')).equals(fs.readFileSync(modelPath)),
     'model.json from the browser differs from the CLI\'s');
   assert.deepEqual(model.classes, ['benign', 'malignant']);
+  // The app's average precision, Brier score and ECE are the CLI's metrics.json.
+  const cliMetrics = JSON.parse(fs.readFileSync(path.join(cliOut, 'metrics.json'), 'utf8'));
+  for (const [id, key] of [['metric-average-precision', 'average_precision'], ['metric-brier', 'brier'], ['metric-ece', 'ece']]) {
+    assert.equal((await byId(page, id).textContent()).trim(), cliMetrics[key].toFixed(4), `${id} differs from the CLI's ${key}`);
+  }
   const appCount = (await byId(page, 'cm-cell-1-1').textContent()).trim();
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
@@ -173,6 +184,9 @@ test('the exported report works offline: matrix renders, toggle works; model.jso
   assert.equal((await byId(report, 'cm-cell-1-1').textContent()).trim(), appCount, 'same count as the app');
   assert.match(await byId(report, 'metric-accuracy').textContent(), /^0\.9\d{3}$/);
   assert.ok(await byId(report, 'roc-chart').locator('svg').count() === 1);
+  assert.ok(await byId(report, 'pr-chart').locator('svg').count() === 1);
+  assert.ok(await byId(report, 'calibration-chart').locator('svg').count() === 1);
+  assert.equal((await byId(report, 'metric-average-precision').textContent()).trim(), cliMetrics.average_precision.toFixed(4));
   await byId(report, 'cm-toggle').click();
   const normalised = (await byId(report, 'cm-cell-1-1').textContent()).trim();
   assert.match(normalised, new RegExp(`^\\d+\\.\\d%\\s*\\(${appCount}\\)$`), `normalised cell shows share and count: ${normalised}`);

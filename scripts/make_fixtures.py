@@ -12,6 +12,7 @@ import pathlib
 import numpy as np
 import sklearn
 from sklearn import metrics
+from sklearn.calibration import calibration_curve
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -43,9 +44,24 @@ def metric_case(name, y_true, proba, n_classes):
     if n_classes == 2:
         auc = metrics.roc_auc_score(y_true, proba[:, 1])
         curves = [metrics.roc_curve(y_true, proba[:, 1])]
+        pr = [metrics.precision_recall_curve(y_true, proba[:, 1])]
+        ap_per_class = [metrics.average_precision_score(y_true, proba[:, 1])]
+        ap = ap_per_class[0]
+        brier = metrics.brier_score_loss(y_true, proba[:, 1])
+        hits, conf = y_true == 1, proba[:, 1]
     else:
         auc = metrics.roc_auc_score(y_true, proba, multi_class="ovr", average="macro", labels=labels)
         curves = [metrics.roc_curve(y_true == k, proba[:, k]) for k in labels]
+        pr = [metrics.precision_recall_curve(y_true == k, proba[:, k]) for k in labels]
+        ap_per_class = [metrics.average_precision_score(y_true == k, proba[:, k]) for k in labels]
+        ap = metrics.average_precision_score(np.eye(n_classes)[y_true], proba, average="macro")
+        brier = metrics.brier_score_loss(y_true, proba, labels=labels)
+        # Top-label reliability: the predicted class's probability against whether it was right.
+        hits, conf = y_pred == y_true, proba.max(axis=1)
+    prob_true, prob_pred = calibration_curve(hits, conf, n_bins=10, strategy="uniform")
+    binids = np.searchsorted(np.linspace(0.0, 1.0, 11)[1:-1], conf)
+    counts = np.bincount(binids, minlength=10)
+    counts = counts[counts > 0]
     return {
         "name": name,
         "n_classes": n_classes,
@@ -65,6 +81,16 @@ def metric_case(name, y_true, proba, n_classes):
             {"fpr": c[0].tolist(), "tpr": c[1].tolist(), "thresholds": [None if np.isinf(t) else t for t in c[2].tolist()]}
             for c in curves
         ],
+        "pr_curves": [{"precision": c[0].tolist(), "recall": c[1].tolist(), "thresholds": c[2].tolist()} for c in pr],
+        "average_precision": ap,
+        "average_precision_per_class": ap_per_class,
+        "brier": brier,
+        "calibration": {
+            "prob_true": prob_true.tolist(),
+            "prob_pred": prob_pred.tolist(),
+            "counts": counts.tolist(),
+            "ece": float(np.sum(counts / len(conf) * np.abs(prob_true - prob_pred))),
+        },
     }
 
 

@@ -1,5 +1,6 @@
 //! The results of a training run: metrics, the classification report, an
-//! interactive confusion matrix, the ROC chart, and the exports.
+//! interactive confusion matrix, the ROC and precision-recall charts, the
+//! reliability diagram with the Brier score, and the exports.
 //!
 //! Everything shown is computed by the pipeline, charts and report crates;
 //! this module only lays it out and keeps the view state (hovered cell,
@@ -9,7 +10,7 @@ use std::sync::Arc;
 
 use glassbox_charts::confusion::{cell_stats, cell_title, heat_color, heat_text_color};
 use glassbox_pipeline::TrainOutcome;
-use glassbox_report::{classification_report_html, fmt_metric, roc_chart};
+use glassbox_report::{calibration_html, classification_report_html, fmt_metric, pr_chart, roc_chart};
 use leptos::prelude::*;
 
 use crate::browser;
@@ -29,6 +30,8 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
     let report_table = classification_report_html(&outcome);
     // Rendered here on the main thread: plotters measures text through the DOM.
     let roc = roc_chart(&outcome);
+    let pr = pr_chart(&outcome);
+    let calibration = calibration_html(&outcome);
     let export_model = {
         let o = outcome.clone();
         move |_| {
@@ -68,6 +71,7 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
                 <div class="card" title="Share of test rows predicted correctly">"accuracy"<b data-testid="metric-accuracy">{fmt_metric(e.accuracy)}</b></div>
                 <div class="card" title="Area under the ROC curve: 0.5 is guessing, 1 is perfect ranking. Macro one-vs-rest for more than two classes.">"ROC AUC"<b data-testid="metric-roc-auc">{fmt_metric(e.roc_auc)}</b></div>
                 <div class="card" title="Mean negative log-likelihood of the true class: lower is better">"log loss"<b data-testid="metric-log-loss">{fmt_metric(e.log_loss)}</b></div>
+                <div class="card" title="Area under the precision-recall steps (average_precision_score): the prevalence is guessing, 1 is perfect. Macro one-vs-rest for more than two classes.">"average precision"<b data-testid="metric-average-precision">{fmt_metric(e.average_precision)}</b></div>
             </div>
             <div class="two-col">
                 <div>
@@ -91,6 +95,10 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
                 <div>
                     <h3>"ROC curve"</h3>
                     <div class="chart" data-testid="roc-chart" inner_html=roc></div>
+                    <h3>"Precision-recall curve"</h3>
+                    <div class="chart" data-testid="pr-chart" inner_html=pr></div>
+                    <h3>"Calibration"</h3>
+                    <div class="chart" inner_html=calibration></div>
                 </div>
             </div>
         </section>

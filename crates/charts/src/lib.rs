@@ -17,7 +17,7 @@
 
 pub mod confusion;
 
-use glassbox_pipeline::metrics::RocCurve;
+use glassbox_pipeline::metrics::{Calibration, CalibrationOf, PrCurve, RocCurve};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
@@ -32,6 +32,9 @@ pub const PALETTE: [RGBColor; 7] = [
     RGBColor(240, 228, 66),
 ];
 
+/// A chart over the unit square's coordinates, as every chart here is.
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
 pub const WIDTH: u32 = 460;
 pub const HEIGHT: u32 = 400;
 
@@ -39,6 +42,117 @@ pub const HEIGHT: u32 = 400;
 /// (the positive class for binary, each class one-vs-rest otherwise) and its AUC.
 pub fn roc_svg(curves: &[RocCurve], labels: &[String]) -> String {
     render(HEIGHT, |root| draw_roc(root, curves, labels))
+}
+
+/// A precision-recall chart: one step curve per entry of `curves`, labelled
+/// with `labels` and its average precision, and each class's prevalence as
+/// its chance line (dashed).
+pub fn pr_svg(curves: &[PrCurve], labels: &[String]) -> String {
+    render(HEIGHT, |root| draw_pr(root, curves, labels))
+}
+
+/// A reliability diagram: the share of positives against the mean predicted
+/// probability per bin, each point labelled with its rows, and the diagonal
+/// of perfect calibration.
+pub fn calibration_svg(c: &Calibration) -> String {
+    render(HEIGHT, |root| draw_calibration(root, c))
+}
+
+/// The chart's unit square with its axes, grid and caption.
+fn unit_chart<'a, DB: DrawingBackend + 'a>(
+    root: &'a DrawingArea<DB, plotters::coord::Shift>,
+    caption: &str,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<Chart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(48)
+        .caption(caption, ("sans-serif", 20))
+        .build_cartesian_2d(0f64..1f64, 0f64..1f64)?;
+    chart
+        .configure_mesh()
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 15))
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_labels(6)
+        .y_labels(6)
+        .x_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(&|v| format!("{v:.1}"))
+        .light_line_style(RGBColor(238, 238, 238))
+        .draw()?;
+    Ok(chart)
+}
+
+/// A precision-recall curve's points as the steps scikit-learn draws
+/// (`drawstyle="steps-post"`), thinned for drawing only: a point is kept when
+/// it moves either coordinate by at least 1/500 from the last one kept, so a
+/// test set of any size draws in at most about a thousand points.
+fn pr_steps(c: &PrCurve) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    let n = c.recall.len();
+    for i in 0..n {
+        let (r, p) = (c.recall[i], c.precision[i]);
+        let keep = match out.last() {
+            None => true,
+            Some(&(lr, lp)) => i + 1 == n || (r - lr).abs() >= 0.002 || (p - lp).abs() >= 0.002,
+        };
+        if keep {
+            if let Some(&(_, lp)) = out.last() {
+                out.push((r, lp));
+            }
+            out.push((r, p));
+        }
+    }
+    out
+}
+
+fn draw_pr<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    curves: &[PrCurve],
+    labels: &[String],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut chart = unit_chart(root, "Precision-recall curve", "Recall", "Precision")?;
+    for (i, c) in curves.iter().enumerate() {
+        // The chance line: a model that guesses has the prevalence as its precision.
+        let color = if curves.len() == 1 { RGBColor(150, 150, 150) } else { PALETTE[i % PALETTE.len()] };
+        let line = vec![(0.0, c.prevalence), (1.0, c.prevalence)];
+        chart.draw_series(DashedLineSeries::new(line, 5, 4, color.into()))?;
+    }
+    let lines = curves
+        .iter()
+        .zip(labels)
+        .map(|(c, label)| (format!("{label} (AP {:.3})", c.average_precision), pr_steps(c)))
+        .collect();
+    draw_lines(&mut chart, lines)
+}
+
+fn draw_calibration<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    c: &Calibration,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let y_desc = match c.of {
+        CalibrationOf::PositiveClass => "Fraction of positives",
+        CalibrationOf::TopLabel => "Fraction predicted right",
+    };
+    let mut chart = unit_chart(root, "Reliability diagram", "Mean predicted probability", y_desc)?;
+    let diagonal = vec![(0.0, 0.0), (1.0, 1.0)];
+    chart.draw_series(DashedLineSeries::new(diagonal, 5, 4, RGBColor(150, 150, 150).into()))?;
+    let points: Vec<(f64, f64)> = c.prob_pred.iter().copied().zip(c.prob_true.iter().copied()).collect();
+    let color = PALETTE[0];
+    // Each point with its rows just above it, shifted left so the labels at
+    // x = 1 stay inside the chart.
+    let font = ("sans-serif", 13).into_font().color(&RGBColor(70, 70, 70));
+    chart.draw_series(points.iter().zip(&c.counts).map(|(&p, n)| {
+        EmptyElement::at(p)
+            + Circle::new((0, 0), 4, color.filled())
+            + Text::new(n.to_string(), (-14, -20), font.clone())
+    }))?;
+    let label = format!("ECE {:.3}", c.ece);
+    draw_lines(&mut chart, vec![(label, points)])
 }
 
 /// Draws into an SVG string of the chart width and `height`. Drawing into a
@@ -61,7 +175,7 @@ fn render(
 
 /// Lines with a legend in the lower right, one palette colour each.
 fn draw_lines<'a, DB: DrawingBackend + 'a>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    chart: &mut Chart<'a, DB>,
     lines: Vec<(String, Vec<(f64, f64)>)>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     for (i, (label, points)) in lines.into_iter().enumerate() {
@@ -86,25 +200,7 @@ fn draw_roc<DB: DrawingBackend>(
     curves: &[RocCurve],
     labels: &[String],
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(root)
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(48)
-        .caption("ROC curve", ("sans-serif", 20))
-        .build_cartesian_2d(0f64..1f64, 0f64..1f64)?;
-    chart
-        .configure_mesh()
-        .label_style(("sans-serif", 15))
-        .axis_desc_style(("sans-serif", 15))
-        .x_desc("False positive rate")
-        .y_desc("True positive rate")
-        .x_labels(6)
-        .y_labels(6)
-        .x_label_formatter(&|v| format!("{v:.1}"))
-        .y_label_formatter(&|v| format!("{v:.1}"))
-        .light_line_style(RGBColor(238, 238, 238))
-        .draw()?;
+    let mut chart = unit_chart(root, "ROC curve", "False positive rate", "True positive rate")?;
     // The chance line: a model no better than guessing.
     chart.draw_series(DashedLineSeries::new(vec![(0.0, 0.0), (1.0, 1.0)], 5, 4, RGBColor(150, 150, 150).into()))?;
     let lines = curves

@@ -122,10 +122,12 @@ pub fn run(args: Train) -> Result<(), Failure> {
     );
     println!("target {}: classes {}", m.target, outcome.classes.join(", "));
     println!(
-        "accuracy {}  ROC AUC {}  log loss {}",
+        "accuracy {}  ROC AUC {}  log loss {}  average precision {}  Brier {}",
         glassbox_report::fmt_metric(e.accuracy),
         glassbox_report::fmt_metric(e.roc_auc),
-        glassbox_report::fmt_metric(e.log_loss)
+        glassbox_report::fmt_metric(e.log_loss),
+        glassbox_report::fmt_metric(e.average_precision),
+        glassbox_report::fmt_metric(e.brier)
     );
     println!(
         "final model: fit {:.3} s on {} rows, predict {:.3} s on {} rows",

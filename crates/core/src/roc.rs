@@ -14,16 +14,26 @@ pub struct RocCurve {
     pub auc: f64,
 }
 
-/// ROC curve of binary truth `positive` against `score`, with the same points
-/// and thresholds as `sklearn.metrics.roc_curve(drop_intermediate=True)`.
-pub fn roc_curve(positive: &[bool], score: &[f64]) -> RocCurve {
+/// Cumulative true and false positives at each distinct score, highest
+/// score first: scikit-learn's `_binary_clf_curve`, which both the ROC and
+/// the precision-recall curve are made from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BinaryCounts {
+    pub tps: Vec<f64>,
+    pub fps: Vec<f64>,
+    /// The distinct scores, decreasing.
+    pub thresholds: Vec<f64>,
+}
+
+/// [`BinaryCounts`] of binary truth `positive` against `score`.
+pub fn binary_counts(positive: &[bool], score: &[f64]) -> BinaryCounts {
     let n = score.len();
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| score[b].total_cmp(&score[a]));
     // Cumulative true and false positives at the last index of each distinct score.
     let mut tps = Vec::new();
     let mut fps = Vec::new();
-    let mut thr = Vec::new();
+    let mut thresholds = Vec::new();
     let mut tp = 0.0;
     for (i, &r) in order.iter().enumerate() {
         if positive[r] {
@@ -33,9 +43,16 @@ pub fn roc_curve(positive: &[bool], score: &[f64]) -> RocCurve {
         if last_of_value {
             tps.push(tp);
             fps.push((i + 1) as f64 - tp);
-            thr.push(score[r]);
+            thresholds.push(score[r]);
         }
     }
+    BinaryCounts { tps, fps, thresholds }
+}
+
+/// ROC curve of binary truth `positive` against `score`, with the same points
+/// and thresholds as `sklearn.metrics.roc_curve(drop_intermediate=True)`.
+pub fn roc_curve(positive: &[bool], score: &[f64]) -> RocCurve {
+    let BinaryCounts { tps, fps, thresholds: thr } = binary_counts(positive, score);
     // drop_intermediate: keep the ends and every point where the curve bends.
     let keep: Vec<usize> = (0..tps.len())
         .filter(|&i| {

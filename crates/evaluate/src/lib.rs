@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod calibration;
 pub mod metrics;
 pub mod validate;
 

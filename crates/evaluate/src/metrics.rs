@@ -8,8 +8,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use glassbox_core::roc::ratio;
+use glassbox_core::roc::{binary_counts, ratio, BinaryCounts};
 pub use glassbox_core::roc::{roc_curve, RocCurve};
+
+pub use crate::calibration::{brier_score, calibration, Calibration, CalibrationOf, CALIBRATION_BINS};
 
 /// Precision, recall, F1 and support of one class or one average.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -99,6 +101,62 @@ pub fn roc_auc(curves: &[RocCurve]) -> f64 {
     curves.iter().map(|c| c.auc).sum::<f64>() / curves.len() as f64
 }
 
+/// One precision-recall curve, as `sklearn.metrics.precision_recall_curve`:
+/// a point per distinct score, recall decreasing, ending at precision 1 and
+/// recall 0 (which has no threshold).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrCurve {
+    pub precision: Vec<f64>,
+    pub recall: Vec<f64>,
+    /// The score of each point but the last, decreasing.
+    pub thresholds: Vec<f64>,
+    /// `average_precision_score`: Σ (Rₙ − Rₙ₋₁) Pₙ, the step-wise sum, not
+    /// an interpolation of the curve.
+    pub average_precision: f64,
+    /// The share of positives: a model that guesses lies on this line.
+    pub prevalence: f64,
+}
+
+/// The precision-recall curve of binary truth `positive` against `score`.
+pub fn pr_curve(positive: &[bool], score: &[f64]) -> PrCurve {
+    let BinaryCounts { tps, fps, thresholds } = binary_counts(positive, score);
+    let total = tps.last().copied().unwrap_or(0.0);
+    // scikit-learn: precision 0 where nothing is predicted positive, and with
+    // no positives at all a recall of 1 everywhere (it warns).
+    let mut precision: Vec<f64> = tps.iter().zip(&fps).map(|(&t, &f)| ratio(t, t + f)).rev().collect();
+    let mut recall: Vec<f64> = tps.iter().map(|&t| if total == 0.0 { 1.0 } else { t / total }).rev().collect();
+    precision.push(1.0);
+    recall.push(0.0);
+    let average_precision = -(0..precision.len() - 1).map(|i| (recall[i + 1] - recall[i]) * precision[i]).sum::<f64>();
+    let n = positive.len();
+    PrCurve {
+        precision,
+        recall,
+        thresholds: thresholds.into_iter().rev().collect(),
+        average_precision,
+        prevalence: ratio(positive.iter().filter(|&&p| p).count() as f64, n as f64),
+    }
+}
+
+/// One-vs-rest precision-recall curves, as [`roc_curves`] makes ROC curves.
+pub fn pr_curves(y_true: &[usize], proba: &[Vec<f64>], n_classes: usize) -> Vec<PrCurve> {
+    let classes: Vec<usize> = if n_classes == 2 { vec![1] } else { (0..n_classes).collect() };
+    classes
+        .into_iter()
+        .map(|k| {
+            let positive: Vec<bool> = y_true.iter().map(|&t| t == k).collect();
+            let score: Vec<f64> = proba.iter().map(|p| p[k]).collect();
+            pr_curve(&positive, &score)
+        })
+        .collect()
+}
+
+/// Average precision: of the positive class when binary, the macro average
+/// of one-vs-rest values otherwise (`average_precision_score(average="macro")`).
+pub fn average_precision(curves: &[PrCurve]) -> f64 {
+    curves.iter().map(|c| c.average_precision).sum::<f64>() / curves.len() as f64
+}
+
 /// Everything the classification report and the charts need.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
@@ -111,6 +169,17 @@ pub struct Evaluation {
     pub weighted_avg: ClassScores,
     /// One curve for binary (the positive class), one per class otherwise.
     pub roc_curves: Vec<RocCurve>,
+    /// Precision-recall curves, one per ROC curve.
+    #[serde(default)]
+    pub pr_curves: Vec<PrCurve>,
+    #[serde(default)]
+    pub average_precision: f64,
+    /// The Brier score: the mean squared distance of the probabilities from the truth.
+    #[serde(default)]
+    pub brier: f64,
+    /// The reliability diagram and the expected calibration error.
+    #[serde(default)]
+    pub calibration: Calibration,
 }
 
 /// Evaluates probabilities against true classes; predictions are the argmax.
@@ -119,7 +188,12 @@ pub fn evaluate(y_true: &[usize], proba: &[Vec<f64>], n_classes: usize) -> Evalu
     let cm = confusion_matrix(y_true, &y_pred, n_classes);
     let per_class = per_class(&cm);
     let curves = roc_curves(y_true, proba, n_classes);
+    let pr = pr_curves(y_true, proba, n_classes);
     Evaluation {
+        average_precision: average_precision(&pr),
+        pr_curves: pr,
+        brier: brier_score(y_true, proba),
+        calibration: calibration(y_true, proba, CALIBRATION_BINS),
         accuracy: accuracy(y_true, &y_pred),
         roc_auc: roc_auc(&curves),
         log_loss: log_loss(y_true, proba),

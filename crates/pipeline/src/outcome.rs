@@ -111,6 +111,13 @@ pub struct MetricsJson {
     pub accuracy: f64,
     pub roc_auc: f64,
     pub log_loss: f64,
+    /// Of the positive class when binary, the macro average otherwise.
+    pub average_precision: f64,
+    /// By class: the positive class when binary, every class (one-vs-rest) otherwise.
+    pub average_precision_per_class: BTreeMap<String, f64>,
+    pub brier: f64,
+    /// Expected calibration error over the reliability diagram's bins.
+    pub ece: f64,
     pub confusion_matrix: Vec<Vec<usize>>,
     pub per_class: BTreeMap<String, ClassScores>,
     pub macro_avg: ClassScores,
@@ -118,6 +125,9 @@ pub struct MetricsJson {
     pub rows_missing_target: usize,
     pub rows_skipped: usize,
     pub roc_curves: Vec<RocCurve>,
+    /// The reliability diagram of the positive class (binary targets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<CalibrationJson>,
     /// Per metric: mean, std and each fold, when cross-validation ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cv: Option<BTreeMap<String, validate::MetricSummary>>,
@@ -129,7 +139,25 @@ pub struct MetricsJson {
     pub search: Vec<crate::search::Trial>,
 }
 
+/// `metrics.json`'s reliability diagram: per non-empty bin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationJson {
+    pub prob_true: Vec<f64>,
+    pub prob_pred: Vec<f64>,
+    pub counts: Vec<usize>,
+}
+
 impl TrainOutcome {
+    /// The class each ROC and precision-recall curve is of: the positive
+    /// class when binary, each class otherwise.
+    pub fn curve_classes(&self) -> Vec<String> {
+        if self.classes.len() == 2 {
+            vec![self.classes[1].clone()]
+        } else {
+            self.classes.clone()
+        }
+    }
+
     pub fn test_rows(&self) -> Vec<usize> {
         self.test_predictions.iter().map(|p| p.row).collect()
     }
@@ -142,6 +170,14 @@ impl TrainOutcome {
             accuracy: e.accuracy,
             roc_auc: e.roc_auc,
             log_loss: e.log_loss,
+            average_precision: e.average_precision,
+            average_precision_per_class: self
+                .curve_classes()
+                .into_iter()
+                .zip(e.pr_curves.iter().map(|c| c.average_precision))
+                .collect(),
+            brier: e.brier,
+            ece: e.calibration.ece,
             confusion_matrix: e.confusion_matrix.clone(),
             per_class: self.classes.iter().cloned().zip(e.per_class.iter().copied()).collect(),
             macro_avg: e.macro_avg,
@@ -149,6 +185,11 @@ impl TrainOutcome {
             rows_missing_target: self.manifest.rows_missing_target,
             rows_skipped: self.manifest.rows_skipped,
             roc_curves: e.roc_curves.clone(),
+            calibration: (self.classes.len() == 2).then(|| CalibrationJson {
+                prob_true: e.calibration.prob_true.clone(),
+                prob_pred: e.calibration.prob_pred.clone(),
+                counts: e.calibration.counts.clone(),
+            }),
             cv: self.cv.as_ref().map(|c| c.metrics.clone()),
             time_cv: self.time_cv.clone(),
             search: self.search.iter().flat_map(|s| s.trials.iter().cloned()).collect(),

@@ -64,6 +64,23 @@ fn metrics_match_scikit_learn() {
             let thresholds: Vec<Option<f64>> = serde_json::from_value(want["thresholds"].clone()).unwrap();
             assert_eq!(got.thresholds, thresholds, "{name}: thresholds");
         }
+        let curves = case["pr_curves"].as_array().unwrap();
+        assert_eq!(e.pr_curves.len(), curves.len(), "{name}: number of PR curves");
+        for (got, want) in e.pr_curves.iter().zip(curves) {
+            close_all(name, "PR precision", &got.precision, &f64s(&want["precision"]));
+            close_all(name, "PR recall", &got.recall, &f64s(&want["recall"]));
+            close_all(name, "PR thresholds", &got.thresholds, &f64s(&want["thresholds"]));
+        }
+        close(name, "average_precision", e.average_precision, case["average_precision"].as_f64().unwrap());
+        let per_class: Vec<f64> = e.pr_curves.iter().map(|c| c.average_precision).collect();
+        close_all(name, "average_precision_per_class", &per_class, &f64s(&case["average_precision_per_class"]));
+        close(name, "brier", e.brier, case["brier"].as_f64().unwrap());
+        let c = &case["calibration"];
+        close_all(name, "calibration prob_true", &e.calibration.prob_true, &f64s(&c["prob_true"]));
+        close_all(name, "calibration prob_pred", &e.calibration.prob_pred, &f64s(&c["prob_pred"]));
+        let counts: Vec<f64> = e.calibration.counts.iter().map(|&n| n as f64).collect();
+        close_all(name, "calibration counts", &counts, &f64s(&c["counts"]));
+        close(name, "ece", e.calibration.ece, c["ece"].as_f64().unwrap());
     }
 }
 

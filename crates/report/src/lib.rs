@@ -66,6 +66,7 @@ button{font:inherit;padding:4px 12px;border:1px solid var(--accent);background:t
 button:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
 #cm-detail{min-height:1.5em}
 svg{max-width:100%;height:auto;background:#fff}
+.charts{display:flex;flex-wrap:wrap;gap:16px}.charts>div{flex:1 1 420px}
 .manifest td{text-align:left;overflow-wrap:anywhere}
 .schema td,.schema th{text-align:left}.report td{white-space:nowrap}.schema td.notes{color:var(--muted);font-size:.9em}
 .warning{border-left:4px solid #c77700;padding:4px 10px}
@@ -213,17 +214,33 @@ fn schema_html(o: &TrainOutcome) -> String {
     t
 }
 
-fn roc_labels(o: &TrainOutcome) -> Vec<String> {
-    if o.classes.len() == 2 {
-        vec![o.classes[1].clone()]
-    } else {
-        o.classes.clone()
-    }
-}
-
 /// The ROC chart for an outcome (positive class for binary, one-vs-rest per class otherwise).
 pub fn roc_chart(o: &TrainOutcome) -> String {
-    glassbox_charts::roc_svg(&o.evaluation.roc_curves, &roc_labels(o))
+    glassbox_charts::roc_svg(&o.evaluation.roc_curves, &o.curve_classes())
+}
+
+/// The precision-recall chart, for the same classes as the ROC chart.
+pub fn pr_chart(o: &TrainOutcome) -> String {
+    glassbox_charts::pr_svg(&o.evaluation.pr_curves, &o.curve_classes())
+}
+
+/// The reliability diagram and what it says, in a sentence.
+pub fn calibration_html(o: &TrainOutcome) -> String {
+    let e = &o.evaluation;
+    let c = &e.calibration;
+    let of = match c.of {
+        glassbox_pipeline::metrics::CalibrationOf::PositiveClass => {
+            format!("the probability of {}", escape(&o.classes[o.classes.len() - 1]))
+        }
+        glassbox_pipeline::metrics::CalibrationOf::TopLabel => "the predicted class's probability".to_string(),
+    };
+    format!(
+        "<p class=\"muted\">Test rows binned by {of} into {} equal-width bins (empty bins left out; each point says its rows). On the diagonal, a probability of 0.8 is right 8 times in 10.</p><div class=\"cards\"><div class=\"card\">Brier score<b data-testid=\"metric-brier\">{}</b></div><div class=\"card\">expected calibration error<b data-testid=\"metric-ece\">{}</b></div></div><div data-testid=\"calibration-chart\">{}</div>",
+        glassbox_pipeline::metrics::CALIBRATION_BINS,
+        fmt_metric(e.brier),
+        fmt_metric(c.ece),
+        glassbox_charts::calibration_svg(c)
+    )
 }
 
 /// Cross-validation on the training rows, when it ran: mean ± std and each fold.
@@ -352,10 +369,11 @@ pub fn render(o: &TrainOutcome) -> String {
     }
     let _ = write!(
         h,
-        "<h2>Held-out test set</h2><div class=\"cards\"><div class=\"card\">accuracy<b data-testid=\"metric-accuracy\">{}</b></div><div class=\"card\">ROC AUC<b data-testid=\"metric-roc-auc\">{}</b></div><div class=\"card\">log loss<b>{}</b></div><div class=\"card\">test rows<b>{}</b></div></div>",
+        "<h2>Held-out test set</h2><div class=\"cards\"><div class=\"card\">accuracy<b data-testid=\"metric-accuracy\">{}</b></div><div class=\"card\">ROC AUC<b data-testid=\"metric-roc-auc\">{}</b></div><div class=\"card\">log loss<b>{}</b></div><div class=\"card\">average precision<b data-testid=\"metric-average-precision\">{}</b></div><div class=\"card\">test rows<b>{}</b></div></div>",
         fmt_metric(e.accuracy),
         fmt_metric(e.roc_auc),
         fmt_metric(e.log_loss),
+        fmt_metric(e.average_precision),
         m.n_test
     );
     let _ = write!(h, "<h2>Classification report</h2>{}", classification_report_html(o));
@@ -373,7 +391,13 @@ pub fn render(o: &TrainOutcome) -> String {
         "<h2>Confusion matrix</h2><p><button id=\"cm-toggle\" type=\"button\" aria-pressed=\"false\" data-testid=\"cm-toggle\">Normalise by true class</button></p>{}<p id=\"cm-detail\" class=\"muted\" aria-live=\"polite\">Hover or focus a cell for its counts and shares.</p>",
         confusion_html(o)
     );
-    let _ = write!(h, "<h2>ROC curve</h2><div data-testid=\"roc-chart\">{}</div>", roc_chart(o));
+    let _ = write!(
+        h,
+        "<h2>ROC and precision-recall curves</h2><div class=\"charts\"><div data-testid=\"roc-chart\">{}</div><div data-testid=\"pr-chart\">{}</div></div>",
+        roc_chart(o),
+        pr_chart(o)
+    );
+    let _ = write!(h, "<h2>Calibration</h2>{}", calibration_html(o));
     let _ = write!(h, "<h2>Columns</h2>{}", schema_html(o));
     let _ = write!(h, "<h2>How this was made</h2>{}", manifest_html(o));
     let _ = writeln!(h, "<script>{SCRIPT}</script></body></html>");
