@@ -137,6 +137,58 @@ test('clicking a confusion-matrix cell lists those test rows with probabilities'
   await context.close();
 });
 
+/** Trains breast cancer with the CLI and extra options; its metrics.json and the model file's path. */
+function cliTrain(extra) {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-cli-'));
+  execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', 'public/samples/breast_cancer.csv',
+    '--target', 'diagnosis', '--out', out, ...extra], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  return { metrics: JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')), model: path.join(out, 'model.json') };
+}
+
+async function thresholdMatrix(page) {
+  const cell = async (i, j) => Number((await byId(page, `threshold-cell-${i}-${j}`).textContent()).trim());
+  return [[await cell(0, 0), await cell(0, 1)], [await cell(1, 0), await cell(1, 1)]];
+}
+
+test('the operating point: the slider, best F1 and least cost follow the CLI, and the threshold goes into model.json', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await loadSample(page, 'breast_cancer', 'diagnosis');
+  await train(page);
+  assert.equal((await byId(page, 'threshold-value').textContent()).trim(), '0.5000');
+  // The slider moves the matrix live; at 0.05 it is the CLI's --threshold 0.05 matrix.
+  await byId(page, 'threshold-slider').fill('0.05');
+  assert.equal((await byId(page, 'threshold-value').textContent()).trim(), '0.0500');
+  const low = cliTrain(['--threshold', '0.05']);
+  assert.deepEqual(await thresholdMatrix(page), low.metrics.confusion_matrix);
+  // The exported model keeps the threshold, byte for byte as the CLI writes it.
+  const [download] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-model').click()]);
+  const saved = path.join(artifacts, 'threshold_model.json');
+  await download.saveAs(saved);
+  assert.ok(fs.readFileSync(saved).equals(fs.readFileSync(low.model)), 'model.json with a threshold differs from the CLI\'s');
+  // Best F1 is the CLI's --threshold-for f1.
+  await byId(page, 'threshold-best-f1').click();
+  const f1 = cliTrain(['--threshold-for', 'f1']);
+  assert.equal((await byId(page, 'threshold-value').textContent()).trim(), f1.metrics.threshold.value.toFixed(4));
+  assert.match(await byId(page, 'threshold-chosen-by').textContent(), /best F1 on the test rows/);
+  assert.deepEqual(await thresholdMatrix(page), f1.metrics.confusion_matrix);
+  // A missed malignant tumour costing 10: the least-cost threshold and its total are the CLI's.
+  await byId(page, 'cost-fn').fill('10');
+  await byId(page, 'cost-fn').dispatchEvent('change');
+  await byId(page, 'threshold-min-cost').click();
+  const cost = cliTrain(['--threshold-for', 'cost', '--costs', 'fn=10']);
+  const cm = cost.metrics.confusion_matrix;
+  assert.deepEqual(await thresholdMatrix(page), cm);
+  assert.equal(Number((await byId(page, 'total-cost').textContent()).trim()), cm[0][1] + 10 * cm[1][0]);
+  // A recall no threshold can reach is refused in words.
+  await byId(page, 'recall-target').fill('1.5');
+  await byId(page, 'recall-target').dispatchEvent('change');
+  await byId(page, 'threshold-recall').click();
+  assert.match(await byId(page, 'threshold-problem').textContent(), /the recall to reach must be above 0 and at most 1, got 1\.5/);
+  await screenshot(page, 'operating-point');
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});
+
 test('the exported report works offline: matrix renders, toggle works; model.json is a model', async () => {
   const { page, offsite, consoleErrors, context } = await openApp(browser, url);
   await loadSample(page, 'breast_cancer', 'diagnosis');
@@ -151,7 +203,7 @@ test('the exported report works offline: matrix renders, toggle works; model.jso
   const modelPath = path.join(artifacts, 'model.json');
   await modelDownload.saveAs(modelPath);
   const model = JSON.parse(fs.readFileSync(modelPath, 'utf8'));
-  assert.equal(model.format_version, 2);
+  assert.equal(model.format_version, 3);
   // The browser and the CLI make the same model file, byte for byte.
   const cliOut = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-cli-'));
   execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', 'public/samples/breast_cancer.csv',

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use glassbox_pipeline::features::FeatureSpec;
 use glassbox_pipeline::ingest::ReadOptions;
+use glassbox_pipeline::model_file::Threshold;
 use glassbox_pipeline::run::{FeaturePreview, LeaderboardEntry};
 use glassbox_pipeline::{Inspection, TrainOutcome};
 use leptos::prelude::*;
@@ -113,6 +114,9 @@ pub struct AppState {
     pub inspection: RwSignal<Option<Arc<Inspection>>>,
     pub target: RwSignal<String>,
     pub outcome: RwSignal<Option<Arc<TrainOutcome>>>,
+    /// The decision threshold the person chose on the results page (two
+    /// classes); it goes into the exported model.json.
+    pub threshold: RwSignal<Option<Threshold>>,
     pub busy: RwSignal<Busy>,
     pub error: RwSignal<Option<String>>,
     /// A neutral message, such as "reading was cancelled".
@@ -152,6 +156,7 @@ impl AppState {
             inspection: RwSignal::new(None),
             target: RwSignal::new(String::new()),
             outcome: RwSignal::new(None),
+            threshold: RwSignal::new(None),
             busy: RwSignal::new(Busy::Idle),
             error: RwSignal::new(None),
             notice: RwSignal::new(None),

@@ -6,6 +6,7 @@ pub mod features;
 pub mod leaderboard;
 pub mod results;
 pub mod schema;
+pub mod threshold;
 pub mod train;
 
 use wasm_bindgen::JsCast;

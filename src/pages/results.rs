@@ -14,6 +14,7 @@ use glassbox_report::{calibration_html, classification_report_html, fmt_metric, 
 use leptos::prelude::*;
 
 use crate::browser;
+use crate::pages::threshold::OperatingPoint;
 use crate::state::AppState;
 
 #[component]
@@ -32,10 +33,13 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
     let roc = roc_chart(&outcome);
     let pr = pr_chart(&outcome);
     let calibration = calibration_html(&outcome);
+    // A new outcome starts from the threshold it was trained with.
+    state.threshold.set(outcome.threshold.clone());
     let export_model = {
         let o = outcome.clone();
         move |_| {
-            if let Err(e) = browser::download("model.json", "application/json", &o.model.to_json()) {
+            let model = glassbox_pipeline::ModelFile { threshold: state.threshold.get_untracked(), ..o.model.clone() };
+            if let Err(e) = browser::download("model.json", "application/json", &model.to_json()) {
                 state.error.set(Some(e));
             }
         }
@@ -91,6 +95,10 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
                     })}
                     <h3>"Confusion matrix"</h3>
                     <ConfusionMatrix outcome=outcome.clone()/>
+                    {(outcome.classes.len() == 2).then(|| view! {
+                        <h3>"Operating point"</h3>
+                        <OperatingPoint outcome=outcome.clone()/>
+                    })}
                 </div>
                 <div>
                     <h3>"ROC curve"</h3>

@@ -30,10 +30,11 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+// The two run commands carry every training option; boxed, the enum stays small.
 enum Command {
     Inspect(inspect::Inspect),
-    Train(train::Train),
-    Compare(compare::Compare),
+    Train(Box<train::Train>),
+    Compare(Box<compare::Compare>),
     Predict(predict::Predict),
 }
 
@@ -66,8 +67,8 @@ pub fn write(path: &Path, contents: &str) -> Result<(), Failure> {
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Inspect(args) => inspect::run(args),
-        Command::Train(args) => train::run(args),
-        Command::Compare(args) => compare::run(args),
+        Command::Train(args) => train::run(*args),
+        Command::Compare(args) => compare::run(*args),
         Command::Predict(args) => predict::run(args),
     }
 }

@@ -6,6 +6,7 @@ use clap::Args;
 use glassbox_pipeline::model::ModelSpec;
 use glassbox_pipeline::run::{DataSpec, SearchSpec, ValidationSpec};
 use glassbox_pipeline::search::Sampler;
+use glassbox_pipeline::threshold::{Costs, ThresholdRule};
 use glassbox_pipeline::{Control, TrainSpec};
 
 use crate::args::{progress_line, report_skipped, RunArgs};
@@ -52,13 +53,61 @@ pub struct Train {
     /// Keep a flagged column as a feature anyway (repeatable).
     #[arg(long, value_name = "COLUMN")]
     keep: Vec<String>,
+    /// Two classes: predict the positive (second) class when its probability is at least T
+    /// (default: the most probable class). Saved in model.json and used by `predict`.
+    #[arg(long, value_name = "T")]
+    threshold: Option<f64>,
+    /// Two classes: choose the threshold on the test rows by f1 (the best F1), cost (the least
+    /// total cost, see --costs) or recall=R (the highest threshold that reaches recall R).
+    #[arg(long, value_name = "RULE")]
+    threshold_for: Option<String>,
+    /// What each cell costs for --threshold-for cost: tp=0,fp=1,fn=5,tn=0 (a benefit is negative).
+    #[arg(long, value_name = "COSTS")]
+    costs: Option<String>,
     #[command(flatten)]
     run: RunArgs,
 }
 
+/// The decision rule the threshold options ask for, or none.
+fn threshold_rule(
+    threshold: Option<f64>,
+    threshold_for: Option<&str>,
+    costs: Option<&str>,
+) -> Result<Option<ThresholdRule>, Failure> {
+    let bad = |flag: &str, e: glassbox_pipeline::Error| Failure::input(format!("{flag}: {e}"));
+    let costs = costs.map(Costs::parse).transpose().map_err(|e| bad("--costs", e))?;
+    match (threshold, threshold_for) {
+        (Some(_), Some(_)) => Err(Failure::input("--threshold and --threshold-for cannot both be given".to_string())),
+        (_, Some(rule)) if costs.is_some() && rule.trim() != "cost" => {
+            Err(Failure::input("--costs applies to --threshold-for cost".to_string()))
+        }
+        (None, None) if costs.is_some() => Err(Failure::input("--costs applies to --threshold-for cost".to_string())),
+        (Some(value), None) => ThresholdRule::Fixed { value }.validated().map(Some).map_err(|e| bad("--threshold", e)),
+        (None, Some(rule)) => ThresholdRule::parse(rule, costs).map(Some).map_err(|e| bad("--threshold-for", e)),
+        (None, None) => Ok(None),
+    }
+}
+
 pub fn run(args: Train) -> Result<(), Failure> {
-    let Train { data, out, model, params, cv, time_column, time_windows, window, search, trials, drop, keep, run } =
-        args;
+    let Train {
+        data,
+        out,
+        model,
+        params,
+        cv,
+        time_column,
+        time_windows,
+        window,
+        search,
+        trials,
+        drop,
+        keep,
+        threshold,
+        threshold_for,
+        costs,
+        run,
+    } = args;
+    let threshold = threshold_rule(threshold, threshold_for.as_deref(), costs.as_deref())?;
     let bytes = read(&data)?;
     let base = run.spec()?;
     let mut model = ModelSpec::by_name(&model, base.seed).map_err(|e| Failure::input(e.to_string()))?;
@@ -79,6 +128,7 @@ pub fn run(args: Train) -> Result<(), Failure> {
         data: DataSpec { drop, keep, ..base.data.clone() },
         search: SearchSpec { samplers, trials },
         validation: ValidationSpec { cv, time_column, time_windows, window },
+        threshold,
         ..base
     };
     let name = data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -133,6 +183,9 @@ pub fn run(args: Train) -> Result<(), Failure> {
         "final model: fit {:.3} s on {} rows, predict {:.3} s on {} rows",
         outcome.timing.fit_seconds, m.n_train, outcome.timing.predict_seconds, m.n_test
     );
+    if let Some(t) = &outcome.threshold {
+        println!("decision threshold {:.4} ({}): the matrix and per-class scores are at it", t.value, t.chosen_by);
+    }
     for s in &outcome.search {
         if let Some(t) = s.best() {
             println!(

@@ -537,3 +537,87 @@ fn gradient_boosting_says_when_it_stopped_early() {
     assert!(report.contains("data-testid=\"model-note\">gradient boosting stopped early after"));
     assert!(report.contains("early_stopping = on, validation_fraction = 0.1, n_iter_no_change = 3"));
 }
+
+/// Reads a CSV written by `predict` into its `prediction` column.
+fn predicted_column(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let at = header.iter().position(|h| *h == "prediction").expect("a prediction column");
+    lines.map(|l| l.split(',').nth(at).unwrap().to_string()).collect()
+}
+
+#[test]
+fn a_threshold_moves_the_matrix_is_saved_in_the_model_and_predict_uses_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = sample("breast_cancer.csv");
+    let metrics = |dir: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).unwrap()).unwrap()
+    };
+    let train = |name: &str, extra: &[&str]| {
+        let out = out_dir(tmp.path(), name);
+        let mut args = vec!["train", &data, "--target", "diagnosis", "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let o = glassbox(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        out
+    };
+    let plain = train("plain", &[]);
+    let low = train("low", &["--threshold", "0.05"]);
+    let (m0, m1) = (metrics(&plain), metrics(&low));
+    assert!(m0.get("threshold").is_none(), "no threshold unless asked");
+    assert_eq!(m1["threshold"]["value"], 0.05);
+    assert_eq!(m1["threshold"]["chosen_by"], "set");
+    // A low threshold predicts malignant more often: fewer false negatives, more false positives.
+    let cm = |m: &serde_json::Value, r: usize, c: usize| m["confusion_matrix"][r][c].as_u64().unwrap();
+    assert!(cm(&m1, 1, 0) <= cm(&m0, 1, 0) && cm(&m1, 0, 1) > cm(&m0, 0, 1), "{m0} vs {m1}");
+    // The curves and the log loss do not depend on it.
+    assert_eq!((m0["roc_auc"].clone(), m0["log_loss"].clone()), (m1["roc_auc"].clone(), m1["log_loss"].clone()));
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(low.join("model.json")).unwrap()).unwrap();
+    assert_eq!((model["format_version"].as_u64(), model["threshold"]["value"].as_f64()), (Some(3), Some(0.05)));
+    // `predict` decides with the saved threshold.
+    let (p0, p1) = (tmp.path().join("p0.csv"), tmp.path().join("p1.csv"));
+    for (dir, out) in [(&plain, &p0), (&low, &p1)] {
+        let model = dir.join("model.json");
+        let o = glassbox(&["predict", model.to_str().unwrap(), &data, "--out", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let count = |v: &[String]| v.iter().filter(|c| *c == "malignant").count();
+    assert!(count(&predicted_column(&p1)) > count(&predicted_column(&p0)));
+    // Chosen for F1 on the test rows: its F1 is at least the default's.
+    let f1 = train("f1", &["--threshold-for", "f1"]);
+    let m2 = metrics(&f1);
+    assert_eq!(m2["threshold"]["chosen_by"], "best F1 on the test rows");
+    let f1_of = |m: &serde_json::Value| m["per_class"]["malignant"]["f1"].as_f64().unwrap();
+    assert!(f1_of(&m2) >= f1_of(&m0), "{} < {}", f1_of(&m2), f1_of(&m0));
+    let cost = train("cost", &["--threshold-for", "cost", "--costs", "fp=1,fn=10"]);
+    assert!(metrics(&cost)["threshold"]["chosen_by"].as_str().unwrap().starts_with("least cost"));
+}
+
+#[test]
+fn bad_thresholds_and_costs_are_refused_with_what_is_wrong() {
+    let bad = |extra: &[&str], expected: &str| {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = out_dir(tmp.path(), "out");
+        let data = sample("breast_cancer.csv");
+        let mut args = vec!["train", &data, "--target", "diagnosis", "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        refused(&args, expected);
+        assert!(!out.join("model.json").exists());
+    };
+    bad(&["--threshold", "1.5"], "--threshold: the threshold must be between 0 and 1, got 1.5");
+    bad(&["--threshold-for", "auc"], "--threshold-for: a threshold is chosen by f1, cost or recall=R, got 'auc'");
+    bad(&["--threshold-for", "recall=1.2"], "the recall to reach must be above 0 and at most 1, got 1.2");
+    bad(&["--threshold-for", "cost", "--costs", "fn=lots"], "--costs: the cost of fn must be a number, got 'lots'");
+    bad(&["--costs", "fn=5"], "--costs applies to --threshold-for cost");
+    bad(&["--threshold", "0.3", "--threshold-for", "f1"], "--threshold and --threshold-for cannot both be given");
+    // Three classes have no single positive class to threshold.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = out_dir(tmp.path(), "out");
+    let iris = sample("iris.csv");
+    refused(
+        &["train", &iris, "--target", "species", "--out", out.to_str().unwrap(), "--threshold", "0.4"],
+        "a decision threshold needs a target with two classes; 'species' has 3",
+    );
+}

@@ -22,5 +22,5 @@ pub mod table;
 
 pub use control::{Control, Progress};
 pub use error::{Error, ErrorKind, Result};
-pub use matrix::{argmax, Matrix};
+pub use matrix::{argmax, decide, Matrix};
 pub use table::{Column, ColumnKind, Table};

@@ -24,6 +24,16 @@ impl Matrix {
     }
 }
 
+/// The predicted class: with a `threshold` (two classes only), the positive
+/// (second) class when its probability is at least the threshold; without,
+/// the most probable class ([`argmax`]).
+pub fn decide(p: &[f64], threshold: Option<f64>) -> usize {
+    match threshold {
+        Some(t) if p.len() == 2 => usize::from(p[1] >= t),
+        _ => argmax(p),
+    }
+}
+
 /// The index of the largest probability; ties go to the first class, as `np.argmax`.
 pub fn argmax(p: &[f64]) -> usize {
     let mut best = 0;

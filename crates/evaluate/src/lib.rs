@@ -10,8 +10,9 @@
 
 pub mod calibration;
 pub mod metrics;
+pub mod threshold;
 pub mod validate;
 
 pub use glassbox_core::split;
-pub use metrics::{evaluate, Evaluation};
+pub use metrics::{evaluate, evaluate_at, Evaluation};
 pub use validate::{cross_validate, time_validate, Learner, Problem};

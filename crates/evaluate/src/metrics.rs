@@ -184,7 +184,14 @@ pub struct Evaluation {
 
 /// Evaluates probabilities against true classes; predictions are the argmax.
 pub fn evaluate(y_true: &[usize], proba: &[Vec<f64>], n_classes: usize) -> Evaluation {
-    let y_pred: Vec<usize> = proba.iter().map(|p| glassbox_core::argmax(p)).collect();
+    evaluate_at(y_true, proba, n_classes, None)
+}
+
+/// [`evaluate`] with predictions at a decision `threshold` on the positive
+/// class (two classes): the accuracy, confusion matrix and per-class scores
+/// follow it; the curves, log loss, Brier score and calibration do not.
+pub fn evaluate_at(y_true: &[usize], proba: &[Vec<f64>], n_classes: usize, threshold: Option<f64>) -> Evaluation {
+    let y_pred: Vec<usize> = proba.iter().map(|p| glassbox_core::decide(p, threshold)).collect();
     let cm = confusion_matrix(y_true, &y_pred, n_classes);
     let per_class = per_class(&cm);
     let curves = roc_curves(y_true, proba, n_classes);

@@ -101,6 +101,9 @@ pub struct TrainOutcome {
     /// How the final fit went (for example, when boosting stopped).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The decision threshold the test metrics and the model use, when one was set or chosen.
+    #[serde(default)]
+    pub threshold: Option<crate::model_file::Threshold>,
 }
 
 /// The `metrics.json` document: held-out test metrics with class labels as keys.
@@ -134,6 +137,10 @@ pub struct MetricsJson {
     /// Time-ordered validation: windows and per-metric summaries, when it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_cv: Option<validate::TimeCvResult>,
+    /// The decision threshold, when one was set or chosen: the confusion
+    /// matrix and per-class scores above are at it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<crate::model_file::Threshold>,
     /// Every search trial: sampler, parameters, score (mean CV ROC AUC).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub search: Vec<crate::search::Trial>,
@@ -192,6 +199,7 @@ impl TrainOutcome {
             }),
             cv: self.cv.as_ref().map(|c| c.metrics.clone()),
             time_cv: self.time_cv.clone(),
+            threshold: self.threshold.clone(),
             search: self.search.iter().flat_map(|s| s.trials.iter().cloned()).collect(),
         };
         let mut s = serde_json::to_string_pretty(&doc).expect("metrics always serialise");

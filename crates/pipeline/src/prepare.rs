@@ -38,6 +38,19 @@ pub(crate) fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
     let labels = Labels::of(table, target_idx)?;
     let Labels { rows: labelled, classes, y, .. } = &labels;
     check_class_sizes(classes, y, &table.columns[target_idx].name)?;
+    if let Some(rule) = spec.threshold {
+        rule.validated()?;
+        if classes.len() != 2 {
+            return Err(Error::new(
+                ErrorKind::BadSpec,
+                format!(
+                    "a decision threshold needs a target with two classes; '{}' has {}",
+                    table.columns[target_idx].name,
+                    classes.len()
+                ),
+            ));
+        }
+    }
     let split = stratified_split(y, classes.len(), spec.data.test_size, spec.seed)?;
     // Split indices point into `labelled`; map them back to table rows.
     let train_rows: Vec<usize> = split.train.iter().map(|&i| labelled[i]).collect();

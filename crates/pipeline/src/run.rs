@@ -12,10 +12,11 @@ use crate::control::Control;
 use crate::error::{Error, ErrorKind, Result};
 use crate::features;
 use crate::ingest::{self, Table};
-use crate::metrics::evaluate;
-use crate::model::{argmax, ModelSpec};
-use crate::model_file::{ModelFile, Provenance, Schema, SchemaColumn, FORMAT_VERSION};
+use crate::metrics::evaluate_at;
+use crate::model::ModelSpec;
+use crate::model_file::{ModelFile, Provenance, Schema, SchemaColumn, Threshold, FORMAT_VERSION};
 use crate::validate;
+use glassbox_core::decide;
 
 // The run's parts live in their own modules; their old paths under `run` stay.
 pub use crate::outcome::{
@@ -206,7 +207,18 @@ pub(crate) fn finish_training(
     let timing = validate::Timing { fit_seconds: forest_seconds + (t1 - t0), predict_seconds: control.now() - t1 };
     let warnings = model.warnings();
     let notes = model.notes();
-    let evaluation = evaluate(y_test, &proba, classes.len());
+    // The threshold is chosen on the test rows (as the app's buttons choose
+    // it on the rows it shows), and the matrix and per-class scores follow it.
+    let threshold = spec
+        .threshold
+        .map(|rule| {
+            let positive: Vec<bool> = y_test.iter().map(|&y| y == 1).collect();
+            let score: Vec<f64> = proba.iter().map(|p| p[1]).collect();
+            rule.choose(&positive, &score).map(|value| Threshold { value, chosen_by: rule.describe() })
+        })
+        .transpose()?;
+    let cut = threshold.as_ref().map(|t| t.value);
+    let evaluation = evaluate_at(y_test, &proba, classes.len(), cut);
 
     let test_predictions = test_rows
         .iter()
@@ -216,7 +228,7 @@ pub(crate) fn finish_training(
             row: table.records[row],
             line: table.lines[row],
             actual,
-            predicted: argmax(p),
+            predicted: decide(p, cut),
             proba: p.clone(),
         })
         .collect();
@@ -264,8 +276,10 @@ pub(crate) fn finish_training(
         spec: spec.model.clone(),
         model,
         provenance: Provenance { input_sha256, seed: spec.seed, test_size: spec.data.test_size },
+        threshold: threshold.clone(),
     };
     Ok(TrainOutcome {
+        threshold,
         manifest,
         classes: classes.clone(),
         evaluation,

@@ -27,6 +27,10 @@ pub struct TrainSpec {
     pub search: SearchSpec,
     #[serde(default)]
     pub validation: ValidationSpec,
+    /// The decision threshold on the positive class (two classes), or how to
+    /// choose it on the test rows; none predicts the most probable class.
+    #[serde(default)]
+    pub threshold: Option<crate::threshold::ThresholdRule>,
 }
 
 /// Which table, target and columns, and the held-out test set.
@@ -75,6 +79,7 @@ impl Default for TrainSpec {
             balanced: false,
             search: SearchSpec::default(),
             validation: ValidationSpec::default(),
+            threshold: None,
         }
     }
 }

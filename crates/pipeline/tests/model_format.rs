@@ -99,6 +99,11 @@ fn written() -> BTreeMap<String, BTreeSet<&'static str>> {
         date_parts: Some(vec![DatePart::Month, DatePart::Hour, DatePart::ElapsedDays]),
         ..FeatureSpec::default()
     };
+    // A decision threshold, chosen by F1.
+    let spec =
+        TrainSpec { threshold: Some(glassbox_pipeline::threshold::ThresholdRule::F1), ..TrainSpec::for_target("sex") };
+    let o = train(&penguins, "penguins.csv", &spec).unwrap();
+    walk(&serde_json::from_str(&o.model.to_json()).unwrap(), "", &mut out);
     // Gradient boosting with early stopping keeps its validation losses.
     let boosting = ModelSpec::by_name("gradient_boosting", 7).unwrap().set("early_stopping", "on").unwrap();
     for model in [ModelSpec::default(), boosting] {

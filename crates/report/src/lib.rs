@@ -162,6 +162,7 @@ fn manifest_html(o: &TrainOutcome) -> String {
         ("parameters", m.params.clone()),
         ("preprocessing", m.preprocessing.clone()),
         ("features", m.feature_names.join(", ")),
+        ("decision", threshold_text(o)),
         ("Glassbox version", m.glassbox_version.clone()),
     ];
     let mut t = String::from("<table class=\"manifest\" data-testid=\"manifest\"><tbody>");
@@ -170,6 +171,19 @@ fn manifest_html(o: &TrainOutcome) -> String {
     }
     t.push_str("</tbody></table>");
     t
+}
+
+/// How a row's class is decided, in words.
+pub fn threshold_text(o: &TrainOutcome) -> String {
+    match &o.threshold {
+        Some(t) => format!(
+            "{} when its probability is at least {} (threshold {})",
+            o.classes[o.classes.len() - 1],
+            fmt_metric(t.value),
+            t.chosen_by
+        ),
+        None => "the most probable class".to_string(),
+    }
 }
 
 /// How the bytes were read, in words.

@@ -12,7 +12,11 @@ use glassbox_features::FittedFeatures;
 use glassbox_train::model::{FittedModel, ModelSpec};
 
 /// The format version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
+
+/// The oldest version this build reads: version 2 files are version 3
+/// without a decision threshold.
+pub const OLDEST_FORMAT_VERSION: u32 = 2;
 
 /// One column of the training schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +51,16 @@ pub struct Provenance {
     pub test_size: f64,
 }
 
+/// A decision threshold as the model file and `metrics.json` keep it: a row
+/// is predicted positive when its probability of the positive class is at
+/// least `value`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Threshold {
+    pub value: f64,
+    /// How it was chosen, in words ("set", "best F1 on the test rows", …).
+    pub chosen_by: String,
+}
+
 /// A saved model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelFile {
@@ -58,6 +72,10 @@ pub struct ModelFile {
     pub spec: ModelSpec,
     pub model: FittedModel,
     pub provenance: Provenance,
+    /// The decision threshold on the positive class, when one was set or
+    /// chosen; without one the most probable class is predicted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<Threshold>,
 }
 
 impl ModelFile {
@@ -86,12 +104,12 @@ impl ModelFile {
                 ),
             ));
         }
-        if version < u64::from(FORMAT_VERSION) {
+        if version < u64::from(OLDEST_FORMAT_VERSION) {
             // Version 1 kept one fixed preprocessing; version 2 stores the feature pipeline's steps.
             return Err(Error::new(
                 ErrorKind::BadModel,
                 format!(
-                    "the model file has format_version {version}, older than this Glassbox {} reads ({FORMAT_VERSION}); train the model again",
+                    "the model file has format_version {version}, older than this Glassbox {} reads ({OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}); train the model again",
                     crate::VERSION
                 ),
             ));

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use glassbox_core::argmax;
+use glassbox_core::decide;
 use glassbox_core::error::Result;
 use glassbox_ingest::{self as ingest, ReadOptions};
 
@@ -76,7 +76,7 @@ pub fn predict(model: &ModelFile, bytes: &[u8], read: &ReadOptions) -> Result<Pr
     }
     for (row, p) in proba.into_iter().enumerate() {
         let slot = &mut out[table.records[row]];
-        slot.predicted = Some(argmax(&p));
+        slot.predicted = Some(decide(&p, model.threshold.as_ref().map(|t| t.value)));
         slot.proba = p;
     }
     // Stray values in numeric columns were imputed: say so on their rows.
