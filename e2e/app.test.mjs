@@ -216,6 +216,12 @@ test('the exported report works offline: matrix renders, toggle works; model.jso
   for (const [id, key] of [['metric-average-precision', 'average_precision'], ['metric-brier', 'brier'], ['metric-ece', 'ece']]) {
     assert.equal((await byId(page, id).textContent()).trim(), cliMetrics[key].toFixed(4), `${id} differs from the CLI's ${key}`);
   }
+  // Permutation importance, measured by the pool's workers, is the CLI's, column by column.
+  assert.ok(await byId(page, 'importance-chart').locator('svg rect').count() > 30, 'a bar per column');
+  for (const [column, imp] of Object.entries(cliMetrics.importance)) {
+    const row = (await byId(page, `importance-row-${column}`).textContent()).trim();
+    assert.ok(row.includes(`${imp.mean.toFixed(4)} ± ${imp.std.toFixed(4)}`), `${column}: ${row} vs ${JSON.stringify(imp)}`);
+  }
   const appCount = (await byId(page, 'cm-cell-1-1').textContent()).trim();
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();

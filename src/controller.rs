@@ -49,7 +49,8 @@ impl AppState {
         let for_pool = match response {
             Response::Working { .. } => pool::running(),
             Response::Results(_) => true,
-            Response::Failed { .. } => pool::owes_main(),
+            Response::Trained(_) => pool::awaits_fit(),
+            Response::Failed { .. } => pool::owes_main() || pool::awaits_fit(),
             _ => false,
         };
         if for_pool {

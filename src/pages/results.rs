@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use glassbox_charts::confusion::{cell_stats, cell_title, heat_color, heat_text_color};
 use glassbox_pipeline::TrainOutcome;
-use glassbox_report::{calibration_html, classification_report_html, fmt_metric, pr_chart, roc_chart};
+use glassbox_report::{calibration_html, classification_report_html, fmt_metric, pr_chart_at, roc_chart_at};
 use leptos::prelude::*;
 
 use crate::browser;
@@ -30,8 +30,17 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
     let m = &outcome.manifest;
     let report_table = classification_report_html(&outcome);
     // Rendered here on the main thread: plotters measures text through the DOM.
-    let roc = roc_chart(&outcome);
-    let pr = pr_chart(&outcome);
+    // The operating point moves with the threshold slider (two classes).
+    let binary = outcome.classes.len() == 2;
+    let cut = move || binary.then(|| state.threshold.get().map_or(0.5, |t| t.value));
+    let roc = {
+        let o = outcome.clone();
+        move || roc_chart_at(&o, cut())
+    };
+    let pr = {
+        let o = outcome.clone();
+        move || pr_chart_at(&o, cut())
+    };
     let calibration = calibration_html(&outcome);
     // A new outcome starts from the threshold it was trained with.
     state.threshold.set(outcome.threshold.clone());
@@ -107,6 +116,10 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
                     <div class="chart" data-testid="pr-chart" inner_html=pr></div>
                     <h3>"Calibration"</h3>
                     <div class="chart" inner_html=calibration></div>
+                    {glassbox_report::importance_html(&outcome).map(|i| view! {
+                        <h3>"Which columns matter"</h3>
+                        <div class="table-scroll chart" inner_html=i></div>
+                    })}
                 </div>
             </div>
         </section>

@@ -50,6 +50,8 @@ struct Helper {
 struct Run {
     plan: Plan,
     size: usize,
+    /// The main worker is fitting the final model; its `Trained` is the plan's.
+    awaiting_fit: bool,
     stage: &'static str,
     /// Jobs of the stage done before this step, and in all.
     before: usize,
@@ -124,6 +126,12 @@ pub fn reset() {
 /// Whether a pooled run is going (so the main worker's progress belongs to it).
 pub fn running() -> bool {
     RUN.with(|r| r.borrow().is_some())
+}
+
+/// Whether the main worker's next `Trained` (or failure) belongs to a pooled
+/// run, whose plan goes on after the fit (permutation importance).
+pub fn awaits_fit() -> bool {
+    RUN.with(|r| r.borrow().as_ref().is_some_and(|run| run.awaiting_fit))
 }
 
 /// Whether the main worker owes the pool an answer (so its next result or
@@ -209,6 +217,7 @@ fn start(state: AppState, plan: Plan, size: usize) {
         *r.borrow_mut() = Some(Run {
             plan,
             size,
+            awaiting_fit: false,
             stage: "",
             before: 0,
             total: 0,
@@ -240,7 +249,16 @@ fn advance(state: AppState) {
             }
         }
         // The main worker fits the final model; its answer is an ordinary `Trained`.
-        Ok(Step::Fit(done)) => loading::send_to_main(state, Request::Fit { spec: run.plan.spec().clone(), done }),
+        Ok(Step::Fit(done)) => {
+            let spec = run.plan.spec().clone();
+            run.awaiting_fit = true;
+            RUN.with(|r| *r.borrow_mut() = Some(run));
+            loading::send_to_main(state, Request::Fit { spec, done })
+        }
+        Ok(Step::Trained(outcome)) => {
+            state.finish_run();
+            state.outcome.set(Some(Arc::from(outcome)));
+        }
         Ok(Step::Leaderboard(board)) => {
             state.finish_run();
             state.leaderboard.set(Some(Arc::new(board)));
@@ -276,6 +294,26 @@ fn on_response(state: AppState, worker: usize, response: Response) {
         return;
     }
     match response {
+        // The main worker's own stages while it fits the final model.
+        Response::Working { stage, done, total, elapsed_seconds } if awaits_fit() => {
+            state.run_progress.set(Some(RunProgress { stage, done, total, elapsed_seconds }))
+        }
+        Response::Trained(outcome) => {
+            let fitted = RUN.with(|r| {
+                let mut r = r.borrow_mut();
+                let run = r.as_mut().filter(|run| run.awaiting_fit)?;
+                run.awaiting_fit = false;
+                Some(run.plan.fitted(*outcome))
+            });
+            match fitted {
+                Some(Ok(())) => advance(state),
+                Some(Err(e)) => {
+                    abandon();
+                    state.fail(e.to_string());
+                }
+                None => {}
+            }
+        }
         Response::Working { done, elapsed_seconds, .. } => RUN.with(|r| {
             if let Some(run) = r.borrow_mut().as_mut() {
                 if let Some(d) = run.done.get_mut(worker) {

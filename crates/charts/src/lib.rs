@@ -41,14 +41,35 @@ pub const HEIGHT: u32 = 400;
 /// A ROC chart: one curve per entry of `curves`, labelled with `labels`
 /// (the positive class for binary, each class one-vs-rest otherwise) and its AUC.
 pub fn roc_svg(curves: &[RocCurve], labels: &[String]) -> String {
-    render(HEIGHT, |root| draw_roc(root, curves, labels))
+    roc_svg_at(curves, labels, None)
+}
+
+/// [`roc_svg`] with the operating point `at` (false and true positive rate) marked.
+pub fn roc_svg_at(curves: &[RocCurve], labels: &[String], at: Option<(f64, f64)>) -> String {
+    render(HEIGHT, |root| draw_roc(root, curves, labels, at))
 }
 
 /// A precision-recall chart: one step curve per entry of `curves`, labelled
 /// with `labels` and its average precision, and each class's prevalence as
 /// its chance line (dashed).
 pub fn pr_svg(curves: &[PrCurve], labels: &[String]) -> String {
-    render(HEIGHT, |root| draw_pr(root, curves, labels))
+    pr_svg_at(curves, labels, None)
+}
+
+/// [`pr_svg`] with the operating point `at` (recall, precision) marked.
+pub fn pr_svg_at(curves: &[PrCurve], labels: &[String], at: Option<(f64, f64)>) -> String {
+    render(HEIGHT, |root| draw_pr(root, curves, labels, at))
+}
+
+/// The operating point: a dark ring on a white disc, visible on any curve colour.
+fn draw_marker<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    at: Option<(f64, f64)>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    if let Some(p) = at {
+        chart.draw_series([Circle::new(p, 7, WHITE.filled()), Circle::new(p, 7, BLACK.stroke_width(2))])?;
+    }
+    Ok(())
 }
 
 /// A reliability diagram: the share of positives against the mean predicted
@@ -114,6 +135,7 @@ fn draw_pr<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     curves: &[PrCurve],
     labels: &[String],
+    at: Option<(f64, f64)>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let mut chart = unit_chart(root, "Precision-recall curve", "Recall", "Precision")?;
     for (i, c) in curves.iter().enumerate() {
@@ -127,7 +149,8 @@ fn draw_pr<DB: DrawingBackend>(
         .zip(labels)
         .map(|(c, label)| (format!("{label} (AP {:.3})", c.average_precision), pr_steps(c)))
         .collect();
-    draw_lines(&mut chart, lines)
+    draw_lines(&mut chart, lines)?;
+    draw_marker(&mut chart, at)
 }
 
 fn draw_calibration<DB: DrawingBackend>(
@@ -199,6 +222,7 @@ fn draw_roc<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     curves: &[RocCurve],
     labels: &[String],
+    at: Option<(f64, f64)>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let mut chart = unit_chart(root, "ROC curve", "False positive rate", "True positive rate")?;
     // The chance line: a model no better than guessing.
@@ -213,7 +237,8 @@ fn draw_roc<DB: DrawingBackend>(
             )
         })
         .collect();
-    draw_lines(&mut chart, lines)
+    draw_lines(&mut chart, lines)?;
+    draw_marker(&mut chart, at)
 }
 
 /// Best score so far against trial number, one line per sampler: which
@@ -252,6 +277,65 @@ fn draw_convergence<DB: DrawingBackend>(
         .map(|(label, values)| (label.clone(), values.iter().enumerate().map(|(t, v)| ((t + 1) as f64, *v)).collect()))
         .collect();
     draw_lines(&mut chart, lines)
+}
+
+/// Permutation importance as horizontal bars with ±1 standard deviation
+/// whiskers, most important first: `(column, mean drop, std)`. Written by
+/// hand (as the mini histogram): a bar per row with its label is simpler as
+/// SVG than as plotters' categorical axes, and its size grows only with the
+/// columns.
+pub fn importance_svg(items: &[(String, f64, f64)]) -> String {
+    const LABEL: f64 = 170.0;
+    const ROW: f64 = 22.0;
+    const TOP: f64 = 8.0;
+    const AXIS: f64 = 34.0;
+    let w = WIDTH as f64;
+    let h = TOP + ROW * items.len() as f64 + AXIS;
+    let lo = items.iter().map(|(_, m, s)| m - s).fold(0.0_f64, f64::min);
+    let hi = items.iter().map(|(_, m, s)| m + s).fold(0.0_f64, f64::max);
+    let hi = if hi - lo <= 0.0 { lo + 1e-3 } else { hi };
+    let (x0, x1) = (LABEL, w - 16.0);
+    let x = |v: f64| x0 + (v - lo) / (hi - lo) * (x1 - x0);
+    let mut svg = format!(
+        r#"<svg width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="permutation importance" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="13"><rect width="{w}" height="{h}" fill="white"/>"#
+    );
+    for (i, (name, mean, std)) in items.iter().enumerate() {
+        let y = TOP + ROW * i as f64;
+        let (a, b) = (x(0.0).min(x(*mean)), x(0.0).max(x(*mean)));
+        let label = escape_xml(name);
+        svg.push_str(&format!(
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{label}</text><rect x="{a:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="rgb(0,114,178)"><title>{label}: {mean:.4} ± {std:.4}</title></rect><line x1="{:.1}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="black" stroke-width="1.5"/>"#,
+            LABEL - 6.0,
+            y + ROW * 0.68,
+            y + 3.0,
+            (b - a).max(0.5),
+            ROW - 6.0,
+            x(mean - std),
+            x(mean + std),
+            y + ROW / 2.0,
+            y + ROW / 2.0,
+        ));
+    }
+    let base = TOP + ROW * items.len() as f64;
+    svg.push_str(&format!(
+        r##"<line x1="{:.1}" x2="{:.1}" y1="{TOP}" y2="{base:.1}" stroke="#888"/><line x1="{x0}" x2="{x1}" y1="{base:.1}" y2="{base:.1}" stroke="#888"/>"##,
+        x(0.0),
+        x(0.0)
+    ));
+    for v in [lo, 0.0, hi] {
+        svg.push_str(&format!(r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{v:.3}</text>"#, x(v), base + 15.0));
+    }
+    svg.push_str(&format!(
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">drop in ROC AUC when the column is shuffled</text></svg>"#,
+        (x0 + x1) / 2.0,
+        base + 30.0
+    ));
+    svg
+}
+
+/// Text for SVG: the five characters XML gives meaning to, escaped.
+fn escape_xml(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
 /// A tiny bar histogram for a table cell: bars scaled to the largest count.
@@ -317,6 +401,20 @@ mod tests {
         let svg = roc_svg(&[c], &["malignant".into()]);
         assert!(svg.contains("malignant (AUC 0.778)"));
         check_golden("roc_binary.svg", &svg);
+    }
+
+    #[test]
+    fn the_operating_point_is_marked_only_when_given() {
+        let (y, score) = ([false, false, true, true, false, true], [0.1, 0.4, 0.35, 0.8, 0.7, 0.9]);
+        let circles = |svg: &str| svg.matches("<circle").count();
+        let roc = [roc_curve(&y, &score)];
+        let pr = [glassbox_pipeline::metrics::pr_curve(&y, &score)];
+        let label = ["malignant".to_string()];
+        assert_eq!(
+            circles(&roc_svg_at(&roc, &label, Some((1.0 / 3.0, 2.0 / 3.0)))) - circles(&roc_svg(&roc, &label)),
+            2
+        );
+        assert_eq!(circles(&pr_svg_at(&pr, &label, Some((2.0 / 3.0, 0.5)))) - circles(&pr_svg(&pr, &label)), 2);
     }
 
     #[test]

@@ -64,6 +64,9 @@ pub struct Train {
     /// What each cell costs for --threshold-for cost: tp=0,fp=1,fn=5,tn=0 (a benefit is negative).
     #[arg(long, value_name = "COSTS")]
     costs: Option<String>,
+    /// Shuffles per input column for permutation importance on the test rows (0: none).
+    #[arg(long, value_name = "N", default_value_t = glassbox_pipeline::importance::REPEATS)]
+    importance_repeats: usize,
     #[command(flatten)]
     run: RunArgs,
 }
@@ -105,6 +108,7 @@ pub fn run(args: Train) -> Result<(), Failure> {
         threshold,
         threshold_for,
         costs,
+        importance_repeats,
         run,
     } = args;
     let threshold = threshold_rule(threshold, threshold_for.as_deref(), costs.as_deref())?;
@@ -129,6 +133,7 @@ pub fn run(args: Train) -> Result<(), Failure> {
         search: SearchSpec { samplers, trials },
         validation: ValidationSpec { cv, time_column, time_windows, window },
         threshold,
+        importance_repeats,
         ..base
     };
     let name = data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -183,6 +188,11 @@ pub fn run(args: Train) -> Result<(), Failure> {
         "final model: fit {:.3} s on {} rows, predict {:.3} s on {} rows",
         outcome.timing.fit_seconds, m.n_train, outcome.timing.predict_seconds, m.n_test
     );
+    if let Some(top) = outcome.importance.first() {
+        let names: Vec<String> =
+            outcome.importance.iter().take(3).map(|i| format!("{} ({:.4} ± {:.4})", i.column, i.mean, i.std)).collect();
+        println!("most important columns (ROC AUC drop over {} shuffles): {}", top.repeats, names.join(", "));
+    }
     if let Some(t) = &outcome.threshold {
         println!("decision threshold {:.4} ({}): the matrix and per-class scores are at it", t.value, t.chosen_by);
     }

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod calibration;
+pub mod importance;
 pub mod metrics;
 pub mod threshold;
 pub mod validate;

@@ -194,6 +194,20 @@ impl FittedFeatures {
         self.columns.iter().flat_map(FittedColumn::feature_names).collect()
     }
 
+    /// Each input column with the features it makes, as a range of the
+    /// matrix's columns: what permutation importance shuffles together.
+    pub fn blocks(&self) -> Vec<(String, std::ops::Range<usize>)> {
+        let mut start = 0;
+        self.columns
+            .iter()
+            .map(|c| {
+                let width = c.feature_names().len();
+                start += width;
+                (c.name().to_string(), start - width..start)
+            })
+            .collect()
+    }
+
     pub fn n_features(&self) -> usize {
         self.columns.iter().map(|c| c.feature_names().len()).sum()
     }

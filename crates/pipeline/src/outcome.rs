@@ -104,6 +104,9 @@ pub struct TrainOutcome {
     /// The decision threshold the test metrics and the model use, when one was set or chosen.
     #[serde(default)]
     pub threshold: Option<crate::model_file::Threshold>,
+    /// Permutation importance of each input column on the test rows, most important first.
+    #[serde(default)]
+    pub importance: Vec<crate::importance::Importance>,
 }
 
 /// The `metrics.json` document: held-out test metrics with class labels as keys.
@@ -141,9 +144,23 @@ pub struct MetricsJson {
     /// matrix and per-class scores above are at it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<crate::model_file::Threshold>,
+    /// Permutation importance per input column: the drop in ROC AUC (`mean`,
+    /// `std`) and in accuracy over `repeats` shuffles of the test rows.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub importance: BTreeMap<String, ImportanceJson>,
     /// Every search trial: sampler, parameters, score (mean CV ROC AUC).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub search: Vec<crate::search::Trial>,
+}
+
+/// One column's entry in `metrics.json`'s `importance`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportanceJson {
+    pub mean: f64,
+    pub std: f64,
+    pub repeats: usize,
+    pub accuracy_mean: f64,
+    pub accuracy_std: f64,
 }
 
 /// `metrics.json`'s reliability diagram: per non-empty bin.
@@ -200,6 +217,20 @@ impl TrainOutcome {
             cv: self.cv.as_ref().map(|c| c.metrics.clone()),
             time_cv: self.time_cv.clone(),
             threshold: self.threshold.clone(),
+            importance: self
+                .importance
+                .iter()
+                .map(|i| {
+                    let j = ImportanceJson {
+                        mean: i.mean,
+                        std: i.std,
+                        repeats: i.repeats,
+                        accuracy_mean: i.accuracy_mean,
+                        accuracy_std: i.accuracy_std,
+                    };
+                    (i.column.clone(), j)
+                })
+                .collect(),
             search: self.search.iter().flat_map(|s| s.trials.iter().cloned()).collect(),
         };
         let mut s = serde_json::to_string_pretty(&doc).expect("metrics always serialise");

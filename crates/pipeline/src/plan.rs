@@ -18,8 +18,10 @@ use serde::{Deserialize, Serialize};
 use crate::control::{Control, Progress};
 use crate::error::{Error, ErrorKind, Result};
 use crate::features;
+use crate::importance::{self, Scores};
 use crate::ingest::Table;
 use crate::model::ModelSpec;
+use crate::model_file::ModelFile;
 use crate::run::{
     finish_training, merge_compare, CompareJob, LeaderboardEntry, Precomputed, Prepared, TrainOutcome, TrainSpec,
 };
@@ -38,6 +40,9 @@ pub enum Batch {
     Trials { models: Vec<ModelSpec> },
     /// Trees of the forest `model`, by index, grown as the final fit grows them.
     Trees { model: ModelSpec, indices: Vec<usize> },
+    /// Permutation importance of the fitted `model` on the test rows: input
+    /// column `job.0` shuffled for the `job.1`-th time.
+    Importance { model: Box<ModelFile>, jobs: Vec<(usize, usize)> },
 }
 
 /// A batch's answers, in job order.
@@ -46,6 +51,7 @@ pub enum Results {
     Folds(Vec<FoldScores>),
     Trials(Vec<f64>),
     Trees(Vec<Tree>),
+    Importance(Vec<Scores>),
 }
 
 /// Jobs `w`, `w + n`, `w + 2n`, … of `items`: worker `w`'s deal of `n`.
@@ -70,6 +76,7 @@ impl Batch {
             Batch::Folds { jobs, .. } => jobs.len(),
             Batch::Trials { models } => models.len(),
             Batch::Trees { indices, .. } => indices.len(),
+            Batch::Importance { jobs, .. } => jobs.len(),
         }
     }
 
@@ -85,6 +92,7 @@ impl Batch {
             }
             Batch::Trials { models } => Batch::Trials { models: deal(models, w, n) },
             Batch::Trees { model, indices } => Batch::Trees { model: model.clone(), indices: deal(indices, w, n) },
+            Batch::Importance { model, jobs } => Batch::Importance { model: model.clone(), jobs: deal(jobs, w, n) },
         }
     }
 }
@@ -107,6 +115,9 @@ impl Results {
             Some(Results::Trees(_)) => {
                 Results::Trees(all(parts, |p| if let Results::Trees(v) = p { Some(v) } else { None })?)
             }
+            Some(Results::Importance(_)) => {
+                Results::Importance(all(parts, |p| if let Results::Importance(v) = p { Some(v) } else { None })?)
+            }
         })
     }
 
@@ -115,6 +126,7 @@ impl Results {
             Results::Folds(v) => v.len(),
             Results::Trials(v) => v.len(),
             Results::Trees(v) => v.len(),
+            Results::Importance(v) => v.len(),
         }
     }
 }
@@ -138,8 +150,10 @@ pub enum Step {
     /// answers in job order. `before` of the stage's `total` jobs are done.
     Run { stage: &'static str, batch: Batch, before: usize, total: usize },
     /// Fit and evaluate the final model on the table with the work done so far
-    /// ([`finish`]): the last step of a training run.
+    /// ([`finish`]), and give the outcome to [`Plan::fitted`].
     Fit(Precomputed),
+    /// The training run is over.
+    Trained(Box<TrainOutcome>),
     /// The comparison is over.
     Leaderboard(Vec<LeaderboardEntry>),
 }
@@ -165,6 +179,11 @@ enum State {
         n_trees: usize,
     },
     Fit(Precomputed),
+    /// The final model is fitted; its importance is being measured.
+    Importance {
+        outcome: Box<TrainOutcome>,
+    },
+    Trained(Box<TrainOutcome>),
     Ranked(Vec<LeaderboardEntry>),
 }
 
@@ -268,10 +287,30 @@ impl Plan {
                 ("tree", Batch::Trees { model, indices: (0..*n_trees).collect() }, 0, *n_trees)
             }
             State::Fit(done) => return Ok(Step::Fit(done.clone())),
+            State::Importance { outcome } => {
+                let columns = outcome.model.features.columns().len();
+                let repeats = spec.importance_repeats;
+                let jobs: Vec<(usize, usize)> = (0..columns).flat_map(|c| (0..repeats).map(move |r| (c, r))).collect();
+                let total = jobs.len();
+                ("permutation importance", Batch::Importance { model: Box::new(outcome.model.clone()), jobs }, 0, total)
+            }
+            State::Trained(outcome) => return Ok(Step::Trained(outcome.clone())),
             State::Ranked(board) => return Ok(Step::Leaderboard(board.clone())),
         };
         self.pending = Some(batch.clone());
         Ok(Step::Run { stage, batch, before, total })
+    }
+
+    /// Takes the outcome of the last [`Step::Fit`]: the plan then measures
+    /// its importance, when asked, or is over.
+    pub fn fitted(&mut self, outcome: TrainOutcome) -> Result<()> {
+        if !matches!(self.state, State::Fit(_)) {
+            return Err(Error::new(ErrorKind::Internal, "a fitted model the plan did not ask for"));
+        }
+        let outcome = Box::new(outcome);
+        let measurable = !outcome.model.features.columns().is_empty() && self.spec.importance_repeats > 0;
+        self.state = if measurable { State::Importance { outcome } } else { State::Trained(outcome) };
+        Ok(())
     }
 
     /// Takes the answers to the last [`Step::Run`], in job order, and, for
@@ -296,6 +335,13 @@ impl Plan {
             (State::Cv { searches, folds }, Results::Folds(scores)) => {
                 let cv = validate::summarize(folds, spec.seed, &scores).0;
                 Self::after_cv(spec, searches, Some(cv))
+            }
+            (State::Importance { mut outcome }, Results::Importance(scores)) => {
+                let columns: Vec<String> = outcome.model.features.blocks().into_iter().map(|(name, _)| name).collect();
+                let e = &outcome.evaluation;
+                let baseline = Scores { roc_auc: e.roc_auc, accuracy: e.accuracy };
+                outcome.importance = importance::summarize(&columns, spec.importance_repeats, baseline, &scores);
+                State::Trained(outcome)
             }
             (State::Forest { searches, cv, .. }, Results::Trees(trees)) => {
                 State::Fit(Precomputed { searches, cv, forest: Some(trees), forest_seconds: seconds })
@@ -397,6 +443,19 @@ pub fn run_batch(
             };
             Results::Trees(model.fit_trees(&input, indices)?)
         }
+        Batch::Importance { model, jobs } => {
+            let x = model.features.transform(table, &p.test_rows)?;
+            let blocks = model.features.blocks();
+            let cut = model.threshold.as_ref().map(|t| t.value);
+            let n_classes = model.classes.len();
+            let decide = |q: &[f64]| glassbox_core::decide(q, cut);
+            Results::Importance(control.map("permutation importance", jobs, |&(c, r)| {
+                let block =
+                    blocks.get(c).ok_or_else(|| Error::new(ErrorKind::Internal, "a job for an unknown column"))?;
+                let proba = model.model.predict_proba(&importance::shuffled(&x, block.1.clone(), spec.seed, c, r));
+                Ok(importance::scores(&p.y_test, &proba, n_classes, &decide))
+            })?)
+        }
     })
 }
 
@@ -446,8 +505,9 @@ pub fn drive(
             }
             Step::Fit(done) => {
                 let spec = plan.spec().clone();
-                return finish(table, file_name, &spec, done, cache, control).map(|o| Finished::Trained(Box::new(o)));
+                plan.fitted(finish(table, file_name, &spec, done, cache, control)?)?;
             }
+            Step::Trained(outcome) => return Ok(Finished::Trained(outcome)),
             Step::Leaderboard(board) => return Ok(Finished::Leaderboard(board)),
         }
     }
@@ -486,8 +546,9 @@ mod tests {
                 Step::Fit(done) => {
                     let spec = plan.spec().clone();
                     let o = finish(table, "p.csv", &spec, done, &mut caches[0], &Control::default()).unwrap();
-                    return (stages, Finished::Trained(Box::new(o)));
+                    plan.fitted(o).unwrap();
                 }
+                Step::Trained(o) => return (stages, Finished::Trained(o)),
                 Step::Leaderboard(board) => return (stages, Finished::Leaderboard(board)),
             }
         }
@@ -522,19 +583,19 @@ mod tests {
         spec.search =
             SearchSpec { samplers: vec![crate::search::Sampler::Random, crate::search::Sampler::Tpe], trials: 9 };
         spec.validation.cv = Some(4);
-        check(spec, &["search trial", "cross-validation fold"]);
+        check(spec, &["search trial", "cross-validation fold", "permutation importance"]);
     }
 
     #[test]
     fn a_forest_grown_over_workers_is_the_forest() {
         let model = ModelSpec::by_name("random_forest", 3).unwrap().set("n_trees", "9").unwrap();
         let spec = TrainSpec { model: model.set("max_depth", "4").unwrap(), balanced: true, ..spec("species") };
-        check(spec, &["tree"]);
+        check(spec, &["tree", "permutation importance"]);
     }
 
     #[test]
     fn a_plain_model_goes_straight_to_the_final_fit() {
-        check(spec("sex"), &[]);
+        check(spec("sex"), &["permutation importance"]);
     }
 
     #[test]

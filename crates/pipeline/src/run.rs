@@ -280,6 +280,8 @@ pub(crate) fn finish_training(
     };
     Ok(TrainOutcome {
         threshold,
+        // Measured after the fit, as jobs of the plan (see `plan::Step`).
+        importance: Vec::new(),
         manifest,
         classes: classes.clone(),
         evaluation,

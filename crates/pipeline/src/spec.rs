@@ -31,6 +31,14 @@ pub struct TrainSpec {
     /// choose it on the test rows; none predicts the most probable class.
     #[serde(default)]
     pub threshold: Option<crate::threshold::ThresholdRule>,
+    /// Shuffles per input column for permutation importance on the test
+    /// rows (0: none).
+    #[serde(default = "default_repeats")]
+    pub importance_repeats: usize,
+}
+
+fn default_repeats() -> usize {
+    crate::importance::REPEATS
 }
 
 /// Which table, target and columns, and the held-out test set.
@@ -80,6 +88,7 @@ impl Default for TrainSpec {
             search: SearchSpec::default(),
             validation: ValidationSpec::default(),
             threshold: None,
+            importance_repeats: default_repeats(),
         }
     }
 }

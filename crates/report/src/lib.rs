@@ -230,12 +230,59 @@ fn schema_html(o: &TrainOutcome) -> String {
 
 /// The ROC chart for an outcome (positive class for binary, one-vs-rest per class otherwise).
 pub fn roc_chart(o: &TrainOutcome) -> String {
-    glassbox_charts::roc_svg(&o.evaluation.roc_curves, &o.curve_classes())
+    roc_chart_at(o, None)
 }
 
 /// The precision-recall chart, for the same classes as the ROC chart.
 pub fn pr_chart(o: &TrainOutcome) -> String {
-    glassbox_charts::pr_svg(&o.evaluation.pr_curves, &o.curve_classes())
+    pr_chart_at(o, None)
+}
+
+/// The operating point of a binary outcome at `threshold` on the test rows.
+fn point_at(o: &TrainOutcome, threshold: Option<f64>) -> Option<glassbox_pipeline::threshold::OperatingPoint> {
+    let t = threshold.filter(|_| o.classes.len() == 2)?;
+    let (positive, score): (Vec<bool>, Vec<f64>) =
+        o.test_predictions.iter().map(|p| (p.actual == 1, p.proba[1])).unzip();
+    Some(glassbox_pipeline::threshold::operating_point(&positive, &score, t))
+}
+
+/// [`roc_chart`] with the operating point at `threshold` marked (two classes).
+pub fn roc_chart_at(o: &TrainOutcome, threshold: Option<f64>) -> String {
+    let at = point_at(o, threshold).map(|p| (p.fp as f64 / (p.fp + p.tn).max(1) as f64, p.recall()));
+    glassbox_charts::roc_svg_at(&o.evaluation.roc_curves, &o.curve_classes(), at)
+}
+
+/// [`pr_chart`] with the operating point at `threshold` marked (two classes).
+pub fn pr_chart_at(o: &TrainOutcome, threshold: Option<f64>) -> String {
+    let at = point_at(o, threshold).map(|p| (p.recall(), p.precision()));
+    glassbox_charts::pr_svg_at(&o.evaluation.pr_curves, &o.curve_classes(), at)
+}
+
+/// Permutation importance on the test rows: the chart and a table, or
+/// nothing when it was not measured.
+pub fn importance_html(o: &TrainOutcome) -> Option<String> {
+    let first = o.importance.first()?;
+    let items: Vec<(String, f64, f64)> = o.importance.iter().map(|i| (i.column.clone(), i.mean, i.std)).collect();
+    let mut t = format!(
+        "<p class=\"muted\">Each input column shuffled {} times over the {} test rows (seeded), all its features together; the importance is how much the score drops (mean ± standard deviation), as scikit-learn's <code>permutation_importance</code>.</p><div data-testid=\"importance-chart\">{}</div><table class=\"report\"><thead><tr><th>column</th><th>ROC AUC drop</th><th>accuracy drop</th></tr></thead><tbody>",
+        first.repeats,
+        o.manifest.n_test,
+        glassbox_charts::importance_svg(&items)
+    );
+    for i in &o.importance {
+        let _ = write!(
+            t,
+            "<tr data-testid=\"importance-row-{}\"><td>{}</td><td>{} ± {}</td><td>{} ± {}</td></tr>",
+            escape(&i.column),
+            escape(&i.column),
+            fmt_metric(i.mean),
+            fmt_metric(i.std),
+            fmt_metric(i.accuracy_mean),
+            fmt_metric(i.accuracy_std)
+        );
+    }
+    t.push_str("</tbody></table>");
+    Some(t)
 }
 
 /// The reliability diagram and what it says, in a sentence.
@@ -412,6 +459,9 @@ pub fn render(o: &TrainOutcome) -> String {
         pr_chart(o)
     );
     let _ = write!(h, "<h2>Calibration</h2>{}", calibration_html(o));
+    if let Some(i) = importance_html(o) {
+        let _ = write!(h, "<h2>Which columns matter</h2>{i}");
+    }
     let _ = write!(h, "<h2>Columns</h2>{}", schema_html(o));
     let _ = write!(h, "<h2>How this was made</h2>{}", manifest_html(o));
     let _ = writeln!(h, "<script>{SCRIPT}</script></body></html>");

@@ -578,21 +578,25 @@ mod tests {
         let Response::Trained(whole) = one.handle(Request::Train { spec: spec.clone() }) else { panic!("not trained") };
         let mut plan = Plan::train(&spec).unwrap();
         let mut stages = Vec::new();
-        let done = loop {
+        // As the pool does: every step dealt over both, the final fit on the first.
+        let pooled = loop {
             match plan.next_step().unwrap() {
                 plan::Step::Run { stage, batch, .. } => {
                     stages.push(stage);
                     let parts = deal(&mut [&mut one, &mut two], &spec, &batch);
                     plan.record(Results::gather(parts).unwrap(), 0.0).unwrap();
                 }
-                plan::Step::Fit(done) => break done,
+                plan::Step::Fit(done) => match one.handle(Request::Fit { spec: spec.clone(), done }) {
+                    Response::Trained(o) => plan.fitted(*o).unwrap(),
+                    other => panic!("not fitted: {other:?}"),
+                },
+                plan::Step::Trained(o) => break o,
                 plan::Step::Leaderboard(_) => panic!("a training plan that compared"),
             }
         };
-        assert_eq!(stages, ["cross-validation fold", "tree"]);
-        let Response::Trained(pooled) = one.handle(Request::Fit { spec, done }) else { panic!("not fitted") };
-        assert_eq!(pooled.model, whole.model);
-        assert_eq!((pooled.evaluation.clone(), pooled.cv.clone()), (whole.evaluation.clone(), whole.cv.clone()));
+        assert_eq!(stages, ["cross-validation fold", "tree", "permutation importance"]);
+        assert_eq!(pooled.importance.len(), 2, "x and z");
+        assert_eq!(pooled, whole);
     }
 
     #[test]
