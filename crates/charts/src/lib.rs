@@ -322,8 +322,15 @@ pub fn importance_svg(items: &[(String, f64, f64)]) -> String {
         x(0.0),
         x(0.0)
     ));
-    for v in [lo, 0.0, hi] {
-        svg.push_str(&format!(r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{v:.3}</text>"#, x(v), base + 15.0));
+    // The ends anchored inwards, so their labels stay inside the picture.
+    for (v, anchor) in [(lo, "start"), (0.0, "middle"), (hi, "end")] {
+        if anchor == "middle" || v != 0.0 {
+            svg.push_str(&format!(
+                r#"<text x="{:.1}" y="{:.1}" text-anchor="{anchor}">{v:.3}</text>"#,
+                x(v),
+                base + 15.0
+            ));
+        }
     }
     svg.push_str(&format!(
         r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">drop in ROC AUC when the column is shuffled</text></svg>"#,

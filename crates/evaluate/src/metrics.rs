@@ -84,13 +84,19 @@ pub fn log_loss(y_true: &[usize], proba: &[Vec<f64>]) -> f64 {
 /// One-vs-rest ROC curves: a single curve for the positive (second) class when
 /// binary, one per class otherwise.
 pub fn roc_curves(y_true: &[usize], proba: &[Vec<f64>], n_classes: usize) -> Vec<RocCurve> {
+    one_vs_rest(y_true, proba, n_classes, roc_curve)
+}
+
+/// `curve` of the positive (second) class when binary, of each class
+/// against the rest otherwise.
+fn one_vs_rest<T>(y_true: &[usize], proba: &[Vec<f64>], n_classes: usize, curve: fn(&[bool], &[f64]) -> T) -> Vec<T> {
     let classes: Vec<usize> = if n_classes == 2 { vec![1] } else { (0..n_classes).collect() };
     classes
         .into_iter()
         .map(|k| {
             let positive: Vec<bool> = y_true.iter().map(|&t| t == k).collect();
             let score: Vec<f64> = proba.iter().map(|p| p[k]).collect();
-            roc_curve(&positive, &score)
+            curve(&positive, &score)
         })
         .collect()
 }
@@ -140,15 +146,7 @@ pub fn pr_curve(positive: &[bool], score: &[f64]) -> PrCurve {
 
 /// One-vs-rest precision-recall curves, as [`roc_curves`] makes ROC curves.
 pub fn pr_curves(y_true: &[usize], proba: &[Vec<f64>], n_classes: usize) -> Vec<PrCurve> {
-    let classes: Vec<usize> = if n_classes == 2 { vec![1] } else { (0..n_classes).collect() };
-    classes
-        .into_iter()
-        .map(|k| {
-            let positive: Vec<bool> = y_true.iter().map(|&t| t == k).collect();
-            let score: Vec<f64> = proba.iter().map(|p| p[k]).collect();
-            pr_curve(&positive, &score)
-        })
-        .collect()
+    one_vs_rest(y_true, proba, n_classes, pr_curve)
 }
 
 /// Average precision: of the positive class when binary, the macro average
