@@ -129,6 +129,12 @@ test('clicking a confusion-matrix cell lists those test rows with probabilities'
   await rows.waitFor(TIMEOUT);
   assert.equal(await rows.locator('tbody tr').count(), count);
   assert.match(await rows.locator('thead').textContent(), /P\(Adelie\).*P\(Chinstrap\).*P\(Gentoo\)/);
+  // "Why?" on a listed row opens its SHAP waterfall: base value, column steps, output.
+  await rows.locator('button[data-testid^="why-"]').first().click();
+  const waterfall = byId(page, 'shap-waterfall');
+  await waterfall.waitFor(TIMEOUT);
+  assert.match(await waterfall.textContent(), /base value.*output/s);
+  assert.match(await waterfall.textContent(), /probability of Adelie/);
   // The normalised view keeps the count visible.
   await byId(page, 'cm-toggle').click();
   assert.match(await byId(page, 'cm-cell-0-0').textContent(), new RegExp(`%.*\\(${count}\\)`));
@@ -215,6 +221,11 @@ test('the exported report works offline: matrix renders, toggle works; model.jso
   const cliMetrics = JSON.parse(fs.readFileSync(path.join(cliOut, 'metrics.json'), 'utf8'));
   for (const [id, key] of [['metric-average-precision', 'average_precision'], ['metric-brier', 'brier'], ['metric-ece', 'ece']]) {
     assert.equal((await byId(page, id).textContent()).trim(), cliMetrics[key].toFixed(4), `${id} differs from the CLI's ${key}`);
+  }
+  // The SHAP summary's bars carry the CLI's mean |SHAP value| per column.
+  const summary = await byId(page, 'shap-summary').locator('svg rect title').allTextContents();
+  for (const [column, value] of Object.entries(cliMetrics.shap.mean_abs)) {
+    assert.ok(summary.some((t) => t.startsWith(`${column}: ${value.toFixed(4)}`)), `${column}: ${value} not in ${summary.slice(0, 3)}`);
   }
   // Permutation importance, measured by the pool's workers, is the CLI's, column by column.
   assert.ok(await byId(page, 'importance-chart').locator('svg rect').count() > 30, 'a bar per column');

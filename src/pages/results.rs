@@ -120,6 +120,10 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
                         <h3>"Which columns matter"</h3>
                         <div class="table-scroll chart" inner_html=i></div>
                     })}
+                    {glassbox_report::shap_html(&outcome).map(|s| view! {
+                        <h3>"Why: SHAP values"</h3>
+                        <div class="table-scroll chart" inner_html=s></div>
+                    })}
                 </div>
             </div>
         </section>
@@ -209,22 +213,46 @@ fn SelectedRows(outcome: Arc<TrainOutcome>, actual: usize, predicted: usize) -> 
     let rows: Vec<_> =
         outcome.test_predictions.iter().filter(|p| p.actual == actual && p.predicted == predicted).collect();
     let header = classes.iter().map(|c| view! { <th scope="col">{format!("P({c})")}</th> }).collect_view();
+    let why = RwSignal::new(None::<usize>);
     let body = rows
         .iter()
         .map(|p| {
             let probs = p.proba.iter().map(|v| view! { <td class="num">{format!("{v:.4}")}</td> }).collect_view();
-            view! { <tr><td class="num">{p.row}</td><td class="num">{p.line}</td>{probs}</tr> }
+            let row = p.row;
+            let explained = glassbox_report::waterfall_svg(&outcome, row).is_some();
+            view! {
+                <tr>
+                    <td class="num">{p.row}</td><td class="num">{p.line}</td>{probs}
+                    <td>{explained.then(|| view! {
+                        <button class="link" data-testid=format!("why-{row}") on:click=move |_| why.set(Some(row))>"why?"</button>
+                    })}</td>
+                </tr>
+            }
         })
         .collect_view();
+    let waterfall = {
+        let o = outcome.clone();
+        move || {
+            why.get().and_then(|row| {
+                glassbox_report::waterfall_svg(&o, row).map(|svg| {
+                    view! {
+                        <h4>{format!("Why row {row} got its score")}</h4>
+                        <div class="chart" data-testid="shap-waterfall" inner_html=svg></div>
+                    }
+                })
+            })
+        }
+    };
     view! {
         <div class="selected-rows" data-testid="cm-rows">
             <h4>{format!("{} test {}: true {}, predicted {}", rows.len(), if rows.len() == 1 { "row" } else { "rows" }, classes[actual], classes[predicted])}</h4>
             <div class="table-scroll">
                 <table class="grid">
-                    <thead><tr><th scope="col">"row"</th><th scope="col">"line"</th>{header}</tr></thead>
+                    <thead><tr><th scope="col">"row"</th><th scope="col">"line"</th>{header}<th></th></tr></thead>
                     <tbody>{body}</tbody>
                 </table>
             </div>
+            {waterfall}
         </div>
     }
 }

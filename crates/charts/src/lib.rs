@@ -285,6 +285,11 @@ fn draw_convergence<DB: DrawingBackend>(
 /// SVG than as plotters' categorical axes, and its size grows only with the
 /// columns.
 pub fn importance_svg(items: &[(String, f64, f64)]) -> String {
+    bars_svg(items, "drop in ROC AUC when the column is shuffled")
+}
+
+/// Horizontal bars `(label, value, whisker)` over a zero line, with `caption` under the axis.
+pub fn bars_svg(items: &[(String, f64, f64)], caption: &str) -> String {
     const LABEL: f64 = 170.0;
     const ROW: f64 = 22.0;
     const TOP: f64 = 8.0;
@@ -333,9 +338,70 @@ pub fn importance_svg(items: &[(String, f64, f64)]) -> String {
         }
     }
     svg.push_str(&format!(
-        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">drop in ROC AUC when the column is shuffled</text></svg>"#,
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text></svg>"#,
         (x0 + x1) / 2.0,
-        base + 30.0
+        base + 30.0,
+        escape_xml(caption)
+    ));
+    svg
+}
+
+/// One row's explanation as a waterfall: from the base value, each column's
+/// contribution (`label`, φ) as a step right (positive) or left, to the
+/// output. Written by hand, as the bars.
+pub fn waterfall_svg(base: f64, steps: &[(String, f64)], output: f64, space: &str) -> String {
+    const LABEL: f64 = 210.0;
+    const ROW: f64 = 22.0;
+    let w = WIDTH as f64 + 60.0;
+    let n = steps.len() + 2;
+    let h = 8.0 + ROW * n as f64 + 36.0;
+    let mut running = base;
+    let mut ends = vec![base];
+    for (_, phi) in steps {
+        running += phi;
+        ends.push(running);
+    }
+    let lo = ends.iter().chain([&output]).copied().fold(f64::INFINITY, f64::min);
+    let hi = ends.iter().chain([&output]).copied().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if hi - lo <= 0.0 { (lo - 0.5, hi + 0.5) } else { (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)) };
+    let (x0, x1) = (LABEL, w - 16.0);
+    let x = |v: f64| x0 + (v - lo) / (hi - lo) * (x1 - x0);
+    let mut svg = format!(
+        r#"<svg width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="explanation of one row" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="13"><rect width="{w}" height="{h}" fill="white"/>"#
+    );
+    let row = |svg: &mut String, i: usize, label: &str, from: f64, to: f64, fill: &str, note: String| {
+        let y = 8.0 + ROW * i as f64;
+        let (a, b) = (x(from).min(x(to)), x(from).max(x(to)));
+        svg.push_str(&format!(
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text><rect x="{a:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{fill}"><title>{}</title></rect><text x="{:.1}" y="{:.1}" font-size="11">{}</text>"#,
+            LABEL - 6.0,
+            y + ROW * 0.68,
+            escape_xml(label),
+            y + 3.0,
+            (b - a).max(1.0),
+            ROW - 6.0,
+            escape_xml(&note),
+            (b + 4.0).min(x1 - 40.0),
+            y + ROW * 0.68,
+            escape_xml(&note),
+        ));
+    };
+    row(&mut svg, 0, "base value", base, base, "rgb(120,120,120)", format!("{base:.4}"));
+    let mut at = base;
+    for (i, (label, phi)) in steps.iter().enumerate() {
+        let fill = if *phi >= 0.0 { "rgb(0,158,115)" } else { "rgb(213,94,0)" };
+        row(&mut svg, i + 1, label, at, at + phi, fill, format!("{phi:+.4}"));
+        at += phi;
+    }
+    row(&mut svg, n - 1, "output", lo.max(0.0).min(output), output, "rgb(0,114,178)", format!("{output:.4}"));
+    let bottom = 8.0 + ROW * n as f64;
+    svg.push_str(&format!(
+        r##"<line x1="{x0}" x2="{x1}" y1="{bottom:.1}" y2="{bottom:.1}" stroke="#888"/><text x="{x0}" y="{:.1}">{lo:.3}</text><text x="{x1}" y="{:.1}" text-anchor="end">{hi:.3}</text><text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text></svg>"##,
+        bottom + 15.0,
+        bottom + 15.0,
+        (x0 + x1) / 2.0,
+        bottom + 30.0,
+        escape_xml(space)
     ));
     svg
 }

@@ -18,6 +18,7 @@ use clap::{Parser, Subcommand};
 
 mod args;
 mod compare;
+mod explain;
 mod inspect;
 mod predict;
 mod train;
@@ -36,6 +37,7 @@ enum Command {
     Train(Box<train::Train>),
     Compare(Box<compare::Compare>),
     Predict(predict::Predict),
+    Explain(explain::Explain),
 }
 
 /// A failure with the exit code it deserves.
@@ -70,6 +72,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Train(args) => train::run(*args),
         Command::Compare(args) => compare::run(*args),
         Command::Predict(args) => predict::run(args),
+        Command::Explain(args) => explain::run(args),
     }
 }
 

@@ -621,3 +621,58 @@ fn bad_thresholds_and_costs_are_refused_with_what_is_wrong() {
         "a decision threshold needs a target with two classes; 'species' has 3",
     );
 }
+
+/// Reads a CSV into its header and rows.
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines().map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>());
+    let header = lines.next().unwrap();
+    (header, lines.collect())
+}
+
+#[test]
+fn explain_writes_additive_shap_values_per_row_in_the_models_space() {
+    let tmp = tempfile::tempdir().unwrap();
+    let penguins = sample("penguins.csv");
+    for (model, space) in [("logistic_regression", "log_odds"), ("random_forest", "probability")] {
+        let out = out_dir(tmp.path(), model);
+        let o = glassbox(&["train", &penguins, "--target", "sex", "--model", model, "--out", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let shap = tmp.path().join(format!("{model}.csv"));
+        let m = out.join("model.json");
+        let o = glassbox(&["explain", m.to_str().unwrap(), &penguins, "--out", shap.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let (header, rows) = read_csv(&shap);
+        assert_eq!(header[0], "base_value");
+        assert!(header.contains(&"shap_bill_depth_mm".to_string()) && header.contains(&"shap_island".to_string()));
+        assert_eq!(rows.len(), 344, "one row per record");
+        let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+        for r in &rows {
+            let num = |i: usize| r[i].parse::<f64>().unwrap();
+            let phi: f64 = (1..at("output")).map(num).sum();
+            assert!((num(0) + phi - num(at("output"))).abs() < 1e-9, "{model}: {r:?}");
+            assert_eq!(r[at("space")], space);
+        }
+    }
+    // Three classes: each row explains its predicted class, named in a `class` column; or the class asked for.
+    let iris = sample("iris.csv");
+    let out = out_dir(tmp.path(), "iris");
+    assert!(glassbox(&["train", &iris, "--target", "species", "--model", "knn", "--out", out.to_str().unwrap()])
+        .status
+        .success());
+    let (m, shap) = (out.join("model.json"), tmp.path().join("iris.csv"));
+    assert!(glassbox(&["explain", m.to_str().unwrap(), &iris, "--out", shap.to_str().unwrap()]).status.success());
+    let (header, rows) = read_csv(&shap);
+    let class = header.iter().position(|h| h == "class").expect("a class column");
+    assert!(rows.iter().any(|r| r[class] == "setosa") && rows.iter().any(|r| r[class] == "virginica"));
+    refused(
+        &["explain", m.to_str().unwrap(), &iris, "--out", shap.to_str().unwrap(), "--class", "rose"],
+        "there is no class 'rose'; the classes are: setosa, versicolor, virginica",
+    );
+    // A model file without its training baseline says what to do.
+    let text = std::fs::read_to_string(&m).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v.as_object_mut().unwrap().remove("baseline");
+    let old = write(tmp.path(), "old.json", v.to_string().as_bytes());
+    refused(&["explain", &old, &iris, "--out", shap.to_str().unwrap()], "has no training baseline to explain against");
+}

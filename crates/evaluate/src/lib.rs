@@ -11,6 +11,7 @@
 pub mod calibration;
 pub mod importance;
 pub mod metrics;
+pub mod shap;
 pub mod threshold;
 pub mod validate;
 

@@ -107,6 +107,25 @@ pub struct TrainOutcome {
     /// Permutation importance of each input column on the test rows, most important first.
     #[serde(default)]
     pub importance: Vec<crate::importance::Importance>,
+    /// Shapley explanations of (a sample of) the test rows, when measured.
+    #[serde(default)]
+    pub shap: Option<ShapSummary>,
+}
+
+/// The test rows' explanations and their summary (see `glassbox_evaluate::shap`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShapSummary {
+    pub space: crate::shap::Space,
+    /// Column orders the sampler averaged (0: exact, for a linear model).
+    pub permutations: usize,
+    /// The input columns, in the model's order (each explanation's `phi` follows it).
+    pub columns: Vec<String>,
+    /// Mean |φ| per column over the explained rows.
+    pub mean_abs: Vec<f64>,
+    /// The explained test rows (table rows, at most [`crate::plan::SHAP_ROWS`]) and each one's class.
+    pub rows: Vec<usize>,
+    pub classes: Vec<usize>,
+    pub explanations: Vec<crate::shap::Explanation>,
 }
 
 /// The `metrics.json` document: held-out test metrics with class labels as keys.
@@ -148,9 +167,23 @@ pub struct MetricsJson {
     /// `std`) and in accuracy over `repeats` shuffles of the test rows.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub importance: BTreeMap<String, ImportanceJson>,
+    /// Mean |SHAP value| per input column over the explained test rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shap: Option<ShapJson>,
     /// Every search trial: sampler, parameters, score (mean CV ROC AUC).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub search: Vec<crate::search::Trial>,
+}
+
+/// `metrics.json`'s SHAP summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShapJson {
+    /// `log_odds` or `probability`.
+    pub space: String,
+    pub rows: usize,
+    /// Column orders sampled per row (0: exact).
+    pub permutations: usize,
+    pub mean_abs: BTreeMap<String, f64>,
 }
 
 /// One column's entry in `metrics.json`'s `importance`.
@@ -231,6 +264,12 @@ impl TrainOutcome {
                     (i.column.clone(), j)
                 })
                 .collect(),
+            shap: self.shap.as_ref().map(|s| ShapJson {
+                space: s.space.as_str().to_string(),
+                rows: s.rows.len(),
+                permutations: s.permutations,
+                mean_abs: s.columns.iter().cloned().zip(s.mean_abs.iter().copied()).collect(),
+            }),
             search: self.search.iter().flat_map(|s| s.trials.iter().cloned()).collect(),
         };
         let mut s = serde_json::to_string_pretty(&doc).expect("metrics always serialise");

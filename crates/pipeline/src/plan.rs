@@ -17,15 +17,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::control::{Control, Progress};
 use crate::error::{Error, ErrorKind, Result};
+use crate::explain;
 use crate::features;
 use crate::importance::{self, Scores};
 use crate::ingest::Table;
 use crate::model::ModelSpec;
 use crate::model_file::ModelFile;
+use crate::outcome::ShapSummary;
 use crate::run::{
     finish_training, merge_compare, CompareJob, LeaderboardEntry, Precomputed, Prepared, TrainOutcome, TrainSpec,
 };
 use crate::search::{SearchResult, Searcher};
+use crate::shap::{self, Explanation};
 use crate::trees::Tree;
 use crate::validate::{self, CvResult, FoldScores};
 use glassbox_train::estimator::FitInput;
@@ -43,6 +46,10 @@ pub enum Batch {
     /// Permutation importance of the fitted `model` on the test rows: input
     /// column `job.0` shuffled for the `job.1`-th time.
     Importance { model: Box<ModelFile>, jobs: Vec<(usize, usize)> },
+    /// Shapley explanations of the fitted `model` for test rows `rows`
+    /// (positions among the test rows), each for its class: the positive
+    /// class for two classes, the predicted class otherwise.
+    Explain { model: Box<ModelFile>, rows: Vec<usize> },
 }
 
 /// A batch's answers, in job order.
@@ -52,6 +59,7 @@ pub enum Results {
     Trials(Vec<f64>),
     Trees(Vec<Tree>),
     Importance(Vec<Scores>),
+    Explain(Vec<(usize, Explanation)>),
 }
 
 /// Jobs `w`, `w + n`, `w + 2n`, … of `items`: worker `w`'s deal of `n`.
@@ -77,6 +85,7 @@ impl Batch {
             Batch::Trials { models } => models.len(),
             Batch::Trees { indices, .. } => indices.len(),
             Batch::Importance { jobs, .. } => jobs.len(),
+            Batch::Explain { rows, .. } => rows.len(),
         }
     }
 
@@ -93,6 +102,7 @@ impl Batch {
             Batch::Trials { models } => Batch::Trials { models: deal(models, w, n) },
             Batch::Trees { model, indices } => Batch::Trees { model: model.clone(), indices: deal(indices, w, n) },
             Batch::Importance { model, jobs } => Batch::Importance { model: model.clone(), jobs: deal(jobs, w, n) },
+            Batch::Explain { model, rows } => Batch::Explain { model: model.clone(), rows: deal(rows, w, n) },
         }
     }
 }
@@ -118,6 +128,9 @@ impl Results {
             Some(Results::Importance(_)) => {
                 Results::Importance(all(parts, |p| if let Results::Importance(v) = p { Some(v) } else { None })?)
             }
+            Some(Results::Explain(_)) => {
+                Results::Explain(all(parts, |p| if let Results::Explain(v) = p { Some(v) } else { None })?)
+            }
         })
     }
 
@@ -127,6 +140,7 @@ impl Results {
             Results::Trials(v) => v.len(),
             Results::Trees(v) => v.len(),
             Results::Importance(v) => v.len(),
+            Results::Explain(v) => v.len(),
         }
     }
 }
@@ -181,6 +195,10 @@ enum State {
     Fit(Precomputed),
     /// The final model is fitted; its importance is being measured.
     Importance {
+        outcome: Box<TrainOutcome>,
+    },
+    /// The test rows are being explained.
+    Explain {
         outcome: Box<TrainOutcome>,
     },
     Trained(Box<TrainOutcome>),
@@ -294,6 +312,11 @@ impl Plan {
                 let total = jobs.len();
                 ("permutation importance", Batch::Importance { model: Box::new(outcome.model.clone()), jobs }, 0, total)
             }
+            State::Explain { outcome } => {
+                let rows = shap_sample(outcome.test_predictions.len(), spec.seed);
+                let total = rows.len();
+                ("explanation", Batch::Explain { model: Box::new(outcome.model.clone()), rows }, 0, total)
+            }
             State::Trained(outcome) => return Ok(Step::Trained(outcome.clone())),
             State::Ranked(board) => return Ok(Step::Leaderboard(board.clone())),
         };
@@ -309,7 +332,12 @@ impl Plan {
         }
         let outcome = Box::new(outcome);
         let measurable = !outcome.model.features.columns().is_empty() && self.spec.importance_repeats > 0;
-        self.state = if measurable { State::Importance { outcome } } else { State::Trained(outcome) };
+        // Importance (when asked) and explanations need a model with columns.
+        self.state = match (!outcome.model.features.columns().is_empty(), measurable) {
+            (_, true) => State::Importance { outcome },
+            (true, false) => State::Explain { outcome },
+            (false, false) => State::Trained(outcome),
+        };
         Ok(())
     }
 
@@ -341,6 +369,21 @@ impl Plan {
                 let e = &outcome.evaluation;
                 let baseline = Scores { roc_auc: e.roc_auc, accuracy: e.accuracy };
                 outcome.importance = importance::summarize(&columns, spec.importance_repeats, baseline, &scores);
+                State::Explain { outcome }
+            }
+            (State::Explain { mut outcome }, Results::Explain(explained)) => {
+                let rows = shap_sample(outcome.test_predictions.len(), spec.seed);
+                let linear = outcome.model.model.linear().is_some();
+                let (classes, explanations): (Vec<usize>, Vec<Explanation>) = explained.into_iter().unzip();
+                outcome.shap = Some(ShapSummary {
+                    space: if linear { shap::Space::LogOdds } else { shap::Space::Probability },
+                    permutations: if linear { 0 } else { shap::PERMUTATIONS },
+                    columns: outcome.model.features.blocks().into_iter().map(|(name, _)| name).collect(),
+                    mean_abs: shap::mean_abs(&explanations),
+                    rows: rows.iter().map(|&i| outcome.test_predictions[i].row).collect(),
+                    classes,
+                    explanations,
+                });
                 State::Trained(outcome)
             }
             (State::Forest { searches, cv, .. }, Results::Trees(trees)) => {
@@ -350,6 +393,22 @@ impl Plan {
         };
         Ok(())
     }
+}
+
+/// The most test rows explained; a larger test set is sampled (seeded).
+pub const SHAP_ROWS: usize = 1000;
+
+/// Which of `n` test rows are explained: all, or a seeded sample of [`SHAP_ROWS`] in order.
+pub fn shap_sample(n: usize, seed: u64) -> Vec<usize> {
+    use rand::seq::SliceRandom;
+    use rand::SeedableRng;
+    let mut rows: Vec<usize> = (0..n).collect();
+    if n > SHAP_ROWS {
+        rows.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x5348_4150));
+        rows.truncate(SHAP_ROWS);
+        rows.sort_unstable();
+    }
+    rows
 }
 
 /// Every job of comparing `n_models` models on `folds` folds, model by model.
@@ -455,6 +514,21 @@ pub fn run_batch(
                 let proba = model.model.predict_proba(&importance::shuffled(&x, block.1.clone(), spec.seed, c, r));
                 Ok(importance::scores(&p.y_test, &proba, n_classes, &decide))
             })?)
+        }
+        Batch::Explain { model, rows } => {
+            let table_rows: Vec<usize> = rows.iter().map(|&i| p.test_rows[i]).collect();
+            let x = model.features.transform(table, &table_rows)?;
+            let cut = model.threshold.as_ref().map(|t| t.value);
+            let classes: Vec<usize> = if model.classes.len() == 2 {
+                vec![1; rows.len()]
+            } else {
+                model.model.predict_proba(&x).iter().map(|q| glassbox_core::decide(q, cut)).collect()
+            };
+            let sampling = explain::Sampling { permutations: shap::PERMUTATIONS, seed: spec.seed };
+            control.report("explanation", 0, rows.len())?;
+            let (_, explanations) = explain::explain_matrix(model, &x, &classes, sampling)?;
+            control.report("explanation", rows.len(), rows.len())?;
+            Results::Explain(classes.into_iter().zip(explanations).collect())
         }
     })
 }
@@ -583,19 +657,19 @@ mod tests {
         spec.search =
             SearchSpec { samplers: vec![crate::search::Sampler::Random, crate::search::Sampler::Tpe], trials: 9 };
         spec.validation.cv = Some(4);
-        check(spec, &["search trial", "cross-validation fold", "permutation importance"]);
+        check(spec, &["search trial", "cross-validation fold", "permutation importance", "explanation"]);
     }
 
     #[test]
     fn a_forest_grown_over_workers_is_the_forest() {
         let model = ModelSpec::by_name("random_forest", 3).unwrap().set("n_trees", "9").unwrap();
         let spec = TrainSpec { model: model.set("max_depth", "4").unwrap(), balanced: true, ..spec("species") };
-        check(spec, &["tree", "permutation importance"]);
+        check(spec, &["tree", "permutation importance", "explanation"]);
     }
 
     #[test]
     fn a_plain_model_goes_straight_to_the_final_fit() {
-        check(spec("sex"), &["permutation importance"]);
+        check(spec("sex"), &["permutation importance", "explanation"]);
     }
 
     #[test]

@@ -134,6 +134,17 @@ pub struct Precomputed {
     pub forest_seconds: f64,
 }
 
+/// The mean of each column of `x`, summed in row order.
+fn column_means(x: &glassbox_core::Matrix) -> Vec<f64> {
+    let mut sums = vec![0.0; x.n_cols];
+    for r in 0..x.n_rows {
+        for (s, v) in sums.iter_mut().zip(x.row(r)) {
+            *s += v;
+        }
+    }
+    sums.into_iter().map(|s| s / x.n_rows.max(1) as f64).collect()
+}
+
 /// A model file names the data it came from: a table finished before its
 /// hash arrived (see `IngestSession::finish_unhashed`) cannot say that yet.
 fn check_hashed(table: &Table) -> Result<()> {
@@ -277,11 +288,13 @@ pub(crate) fn finish_training(
         model,
         provenance: Provenance { input_sha256, seed: spec.seed, test_size: spec.data.test_size },
         threshold: threshold.clone(),
+        baseline: column_means(&x_train),
     };
     Ok(TrainOutcome {
         threshold,
         // Measured after the fit, as jobs of the plan (see `plan::Step`).
         importance: Vec::new(),
+        shap: None,
         manifest,
         classes: classes.clone(),
         evaluation,

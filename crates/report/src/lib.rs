@@ -285,6 +285,42 @@ pub fn importance_html(o: &TrainOutcome) -> Option<String> {
     Some(t)
 }
 
+/// The SHAP summary: mean |φ| per input column over the explained test rows.
+pub fn shap_html(o: &TrainOutcome) -> Option<String> {
+    let s = o.shap.as_ref()?;
+    let mut items: Vec<(String, f64, f64)> =
+        s.columns.iter().zip(&s.mean_abs).map(|(c, &m)| (c.clone(), m, 0.0)).collect();
+    items.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let how = if s.permutations == 0 {
+        "exactly, in log-odds, from the training rows' mean (linear SHAP)".to_string()
+    } else {
+        format!("in probability by sampling {} column orders per row, from the training rows' mean", s.permutations)
+    };
+    Some(format!(
+        "<p class=\"muted\">Shapley values of {} test rows, computed {how}: each row's base value plus its columns' values is its output. The bars are the mean absolute value per column.</p><div data-testid=\"shap-summary\">{}</div>",
+        s.rows.len(),
+        glassbox_charts::bars_svg(&items, &format!("mean |SHAP value| ({})", s.space.as_str().replace('_', "-")))
+    ))
+}
+
+/// The waterfall of one explained test row (table row `row`), when it was explained.
+pub fn waterfall_svg(o: &TrainOutcome, row: usize) -> Option<String> {
+    let s = o.shap.as_ref()?;
+    let at = s.rows.iter().position(|&r| r == row)?;
+    let e = &s.explanations[at];
+    let mut steps: Vec<(String, f64)> = s.columns.iter().cloned().zip(e.phi.iter().copied()).collect();
+    steps.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    // The ten largest contributions, and the rest together.
+    if steps.len() > 11 {
+        let rest: f64 = steps[10..].iter().map(|(_, p)| p).sum();
+        let n = steps.len() - 10;
+        steps.truncate(10);
+        steps.push((format!("{n} other columns"), rest));
+    }
+    let space = format!("{} of {}", s.space.as_str().replace('_', "-"), o.classes[s.classes[at]]);
+    Some(glassbox_charts::waterfall_svg(e.base, &steps, e.output, &space))
+}
+
 /// The reliability diagram and what it says, in a sentence.
 pub fn calibration_html(o: &TrainOutcome) -> String {
     let e = &o.evaluation;
@@ -461,6 +497,9 @@ pub fn render(o: &TrainOutcome) -> String {
     let _ = write!(h, "<h2>Calibration</h2>{}", calibration_html(o));
     if let Some(i) = importance_html(o) {
         let _ = write!(h, "<h2>Which columns matter</h2>{i}");
+    }
+    if let Some(s) = shap_html(o) {
+        let _ = write!(h, "<h2>Why: SHAP values</h2>{s}");
     }
     let _ = write!(h, "<h2>Columns</h2>{}", schema_html(o));
     let _ = write!(h, "<h2>How this was made</h2>{}", manifest_html(o));

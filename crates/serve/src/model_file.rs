@@ -76,6 +76,10 @@ pub struct ModelFile {
     /// chosen; without one the most probable class is predicted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<Threshold>,
+    /// The training rows' mean of each feature: the row explanations are
+    /// measured from (a file without it cannot explain).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub baseline: Vec<f64>,
 }
 
 impl ModelFile {

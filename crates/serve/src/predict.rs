@@ -54,17 +54,24 @@ impl Prediction {
     }
 }
 
-/// Scores every data record of a CSV with a saved model. Column kinds come
-/// from the model; `read` gives the byte-level options. A record that cannot
-/// be read gets no prediction and says why, so the output has one row per record.
-pub fn predict(model: &ModelFile, bytes: &[u8], read: &ReadOptions) -> Result<Prediction> {
+/// Reads new data the way the model's training data was read: its column
+/// kinds, date zone and order (unless `read` says otherwise), skipping rows
+/// that cannot be read.
+pub fn read_as_trained(model: &ModelFile, bytes: &[u8], read: &ReadOptions) -> Result<glassbox_core::table::Table> {
     let mut read = read.clone();
     read.bad_rows = ingest::BadRows::Skip;
     read.kinds = model.schema.columns.iter().map(|c| (c.name.clone(), c.kind)).collect();
     // Dates are read as they were in training, unless the person says otherwise.
     read.timezone = read.timezone.or_else(|| Some(model.schema.timezone.clone()));
     read.date_order = read.date_order.or_else(|| model.schema.columns.iter().find_map(|c| c.date_order));
-    let table = ingest::read_csv(bytes, &read)?;
+    ingest::read_csv(bytes, &read)
+}
+
+/// Scores every data record of a CSV with a saved model. Column kinds come
+/// from the model; `read` gives the byte-level options. A record that cannot
+/// be read gets no prediction and says why, so the output has one row per record.
+pub fn predict(model: &ModelFile, bytes: &[u8], read: &ReadOptions) -> Result<Prediction> {
+    let table = read_as_trained(model, bytes, read)?;
     let rows: Vec<usize> = (0..table.n_rows).collect();
     let x = model.features.transform(&table, &rows)?;
     let unseen = model.features.unseen(&table, &rows)?;

@@ -92,4 +92,17 @@ pub trait Classifier {
     fn notes(&self) -> Vec<String> {
         Vec::new()
     }
+    /// A linear model's margins: one coefficient row and intercept per
+    /// logit (one row for two classes), so explanations can be exact.
+    fn linear(&self) -> Option<Linear<'_>> {
+        None
+    }
+}
+
+/// The margins `z_k = w_k · x + b_k` of a linear model: one row for two
+/// classes (the positive class's log-odds), one per class otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct Linear<'a> {
+    pub coefficients: &'a [Vec<f64>],
+    pub intercepts: &'a [f64],
 }

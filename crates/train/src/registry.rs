@@ -151,4 +151,9 @@ impl FittedModel {
     pub fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>> {
         self.classifier().predict_proba(x)
     }
+
+    /// The margins of a linear model, for exact explanations; `None` otherwise.
+    pub fn linear(&self) -> Option<crate::estimator::Linear<'_>> {
+        self.classifier().linear()
+    }
 }

@@ -594,7 +594,7 @@ mod tests {
                 plan::Step::Leaderboard(_) => panic!("a training plan that compared"),
             }
         };
-        assert_eq!(stages, ["cross-validation fold", "tree", "permutation importance"]);
+        assert_eq!(stages, ["cross-validation fold", "tree", "permutation importance", "explanation"]);
         assert_eq!(pooled.importance.len(), 2, "x and z");
         assert_eq!(pooled, whole);
     }

@@ -132,6 +132,10 @@ impl Classifier for FittedLogistic {
         Some(self.coefficients.first().map_or(0, Vec::len))
     }
 
+    fn linear(&self) -> Option<crate::estimator::Linear<'_>> {
+        Some(crate::estimator::Linear { coefficients: &self.coefficients, intercepts: &self.intercepts })
+    }
+
     fn warnings(&self) -> Vec<String> {
         if self.converged {
             return Vec::new();

@@ -1,0 +1,140 @@
+//! Explanations of a saved model's predictions: per row, a base value and
+//! one Shapley value per input column (see `glassbox_evaluate::shap`), for
+//! the class each row asks about.
+
+use glassbox_core::error::{Error, ErrorKind, Result};
+use glassbox_core::Matrix;
+use glassbox_evaluate::shap::{self, Explanation, Space};
+
+use crate::model_file::ModelFile;
+
+/// How many column orders the sampler averages, and its seed; a linear model is exact.
+#[derive(Debug, Clone, Copy)]
+pub struct Sampling {
+    pub permutations: usize,
+    pub seed: u64,
+}
+
+/// Explains rows `x` of `model` (its feature matrix), row `r` for class
+/// `classes[r]`: exactly in log-odds for a linear model, by sampling in
+/// probability otherwise.
+pub fn explain_matrix(
+    model: &ModelFile,
+    x: &Matrix,
+    classes: &[usize],
+    sampling: Sampling,
+) -> Result<(Space, Vec<Explanation>)> {
+    if model.baseline.len() != x.n_cols {
+        return Err(Error::new(
+            ErrorKind::BadModel,
+            "the model file has no training baseline to explain against; train the model again with this Glassbox",
+        ));
+    }
+    let blocks: Vec<_> = model.features.blocks().into_iter().map(|(_, b)| b).collect();
+    if let Some(lin) = model.model.linear() {
+        // Two classes keep one margin, the positive class's log-odds; it explains class 1.
+        let out = (0..x.n_rows)
+            .map(|r| {
+                let k = if lin.coefficients.len() == 1 { 0 } else { classes[r] };
+                let one = Matrix { n_rows: 1, n_cols: x.n_cols, values: x.row(r).to_vec() };
+                let mut e = shap::linear(&lin.coefficients[k], lin.intercepts[k], &model.baseline, &blocks, &one);
+                e.remove(0)
+            })
+            .collect();
+        return Ok((Space::LogOdds, out));
+    }
+    // One pass over all rows, each scored for its own class in its own place.
+    let output =
+        |m: &Matrix| -> Vec<f64> { model.model.predict_proba(m).iter().zip(classes).map(|(p, &k)| p[k]).collect() };
+    let out = shap::sampled(&output, &model.baseline, &blocks, x, sampling.permutations, sampling.seed);
+    Ok((Space::Probability, out))
+}
+
+/// The explanations of a CSV's rows, as `glassbox explain` writes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explained {
+    pub columns: Vec<String>,
+    pub space: Space,
+    /// Per input record: its class and explanation, or why it could not be read.
+    pub rows: Vec<std::result::Result<(String, Explanation), String>>,
+    /// Whether the class is each row's prediction (written in a `class` column).
+    pub per_row_class: bool,
+}
+
+/// Explains every record of a CSV with a saved model, for `class` (a label),
+/// or else the positive class for two classes and each row's predicted
+/// class for more.
+pub fn explain(
+    model: &ModelFile,
+    bytes: &[u8],
+    read: &glassbox_ingest::ReadOptions,
+    class: Option<&str>,
+    sampling: Sampling,
+) -> Result<Explained> {
+    let fixed = match class {
+        Some(label) => Some(model.classes.iter().position(|c| c == label).ok_or_else(|| {
+            Error::new(
+                ErrorKind::BadSpec,
+                format!("there is no class '{label}'; the classes are: {}", model.classes.join(", ")),
+            )
+        })?),
+        None => (model.classes.len() == 2).then_some(1),
+    };
+    let table = crate::predict::read_as_trained(model, bytes, read)?;
+    let rows: Vec<usize> = (0..table.n_rows).collect();
+    let x = model.features.transform(&table, &rows)?;
+    let cut = model.threshold.as_ref().map(|t| t.value);
+    let classes: Vec<usize> = match fixed {
+        Some(k) => vec![k; rows.len()],
+        None => model.model.predict_proba(&x).iter().map(|p| glassbox_core::decide(p, cut)).collect(),
+    };
+    let (space, explanations) = explain_matrix(model, &x, &classes, sampling)?;
+    let mut out: Vec<std::result::Result<(String, Explanation), String>> =
+        (0..table.n_records).map(|_| Err(String::new())).collect();
+    for issue in &table.row_issues {
+        out[issue.record] = Err(issue.message.clone());
+    }
+    for ((row, e), k) in explanations.into_iter().enumerate().zip(classes) {
+        out[table.records[row]] = Ok((model.classes[k].clone(), e));
+    }
+    let columns = model.features.blocks().into_iter().map(|(name, _)| name).collect();
+    Ok(Explained { columns, space, rows: out, per_row_class: class.is_none() && model.classes.len() > 2 })
+}
+
+impl Explained {
+    /// One row per input record: `base_value`, `shap_<column>` per input
+    /// column, `output`, `space`, the `class` when it is each row's own, and
+    /// an `issue` for a record that could not be read.
+    pub fn to_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = vec!["base_value".to_string()];
+        header.extend(self.columns.iter().map(|c| format!("shap_{c}")));
+        header.extend(["output".to_string(), "space".to_string()]);
+        if self.per_row_class {
+            header.push("class".to_string());
+        }
+        header.push("issue".to_string());
+        w.write_record(&header).expect("writing to memory cannot fail");
+        for row in &self.rows {
+            let rec: Vec<String> = match row {
+                Ok((class, e)) => {
+                    let mut r = vec![e.base.to_string()];
+                    r.extend(e.phi.iter().map(|v| v.to_string()));
+                    r.extend([e.output.to_string(), self.space.as_str().to_string()]);
+                    if self.per_row_class {
+                        r.push(class.clone());
+                    }
+                    r.push(String::new());
+                    r
+                }
+                Err(issue) => {
+                    let mut r = vec![String::new(); header.len() - 1];
+                    r.push(issue.clone());
+                    r
+                }
+            };
+            w.write_record(&rec).expect("writing to memory cannot fail");
+        }
+        String::from_utf8(w.into_inner().expect("writing to memory cannot fail")).expect("the CSV is UTF-8")
+    }
+}
