@@ -134,7 +134,7 @@ test('clicking a confusion-matrix cell lists those test rows with probabilities'
   const waterfall = byId(page, 'shap-waterfall');
   await waterfall.waitFor(TIMEOUT);
   assert.match(await waterfall.textContent(), /base value.*output/s);
-  assert.match(await waterfall.textContent(), /probability of Adelie/);
+  assert.match(await waterfall.textContent(), /(log-odds|probability) of Adelie/);
   // The normalised view keeps the count visible.
   await byId(page, 'cm-toggle').click();
   assert.match(await byId(page, 'cm-cell-0-0').textContent(), new RegExp(`%.*\\(${count}\\)`));
