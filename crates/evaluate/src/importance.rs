@@ -61,6 +61,9 @@ pub struct Importance {
     pub accuracy_mean: f64,
     pub accuracy_std: f64,
     pub repeats: usize,
+    /// The test rows it was measured on (a big test set is sampled).
+    #[serde(default)]
+    pub rows: usize,
 }
 
 /// Mean and population standard deviation (`np.std`, as scikit-learn reports).
@@ -70,18 +73,18 @@ fn mean_std(v: &[f64]) -> (f64, f64) {
     (mean, (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt())
 }
 
-/// Importances from the baseline scores and each (column, repeat)'s scores,
-/// in column order, most important (largest mean AUC drop) first; ties keep
-/// the columns' order.
-pub fn summarize(columns: &[String], repeats: usize, baseline: Scores, shuffled: &[Scores]) -> Vec<Importance> {
+/// Importances from each (column, repeat)'s drops in score (in job order:
+/// column by column), measured on `rows` rows; most important (largest mean
+/// AUC drop) first, ties keeping the columns' order.
+pub fn summarize(columns: &[String], repeats: usize, rows: usize, drops: &[Scores]) -> Vec<Importance> {
     let mut out: Vec<Importance> = columns
         .iter()
-        .zip(shuffled.chunks(repeats.max(1)))
+        .zip(drops.chunks(repeats.max(1)))
         .map(|(name, s)| {
-            let auc: Vec<f64> = s.iter().map(|x| baseline.roc_auc - x.roc_auc).collect();
-            let acc: Vec<f64> = s.iter().map(|x| baseline.accuracy - x.accuracy).collect();
+            let auc: Vec<f64> = s.iter().map(|x| x.roc_auc).collect();
+            let acc: Vec<f64> = s.iter().map(|x| x.accuracy).collect();
             let ((mean, std), (accuracy_mean, accuracy_std)) = (mean_std(&auc), mean_std(&acc));
-            Importance { column: name.clone(), mean, std, accuracy_mean, accuracy_std, repeats }
+            Importance { column: name.clone(), mean, std, accuracy_mean, accuracy_std, repeats, rows }
         })
         .collect();
     out.sort_by(|a, b| b.mean.total_cmp(&a.mean));
@@ -110,10 +113,9 @@ mod tests {
 
     #[test]
     fn the_summary_is_the_mean_and_population_spread_of_the_drops() {
-        let base = Scores { roc_auc: 0.9, accuracy: 0.8 };
-        let s = |a: f64| Scores { roc_auc: a, accuracy: 0.8 };
+        let s = |drop: f64| Scores { roc_auc: drop, accuracy: 0.0 };
         let cols = ["a".to_string(), "b".to_string()];
-        let out = summarize(&cols, 2, base, &[s(0.9), s(0.9), s(0.6), s(0.8)]);
+        let out = summarize(&cols, 2, 10, &[s(0.0), s(0.0), s(0.3), s(0.1)]);
         assert_eq!(out[0].column, "b", "largest drop first");
         assert!((out[0].mean - 0.2).abs() < 1e-12 && (out[0].std - 0.1).abs() < 1e-12, "{:?}", out[0]);
         assert_eq!((out[1].mean, out[1].std, out[1].accuracy_mean), (0.0, 0.0, 0.0));

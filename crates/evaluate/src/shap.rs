@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use glassbox_core::Matrix;
 
 /// Orders of the columns the sampler averages over (in antithetic pairs).
-pub const PERMUTATIONS: usize = 32;
+pub const PERMUTATIONS: usize = 16;
 
 /// The space an explanation's numbers are in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -192,6 +192,8 @@ pub struct ImportanceJson {
     pub mean: f64,
     pub std: f64,
     pub repeats: usize,
+    /// The test rows shuffled (a big test set is sampled).
+    pub rows: usize,
     pub accuracy_mean: f64,
     pub accuracy_std: f64,
 }
@@ -258,6 +260,7 @@ impl TrainOutcome {
                         mean: i.mean,
                         std: i.std,
                         repeats: i.repeats,
+                        rows: i.rows,
                         accuracy_mean: i.accuracy_mean,
                         accuracy_std: i.accuracy_std,
                     };

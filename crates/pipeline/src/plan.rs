@@ -366,9 +366,8 @@ impl Plan {
             }
             (State::Importance { mut outcome }, Results::Importance(scores)) => {
                 let columns: Vec<String> = outcome.model.features.blocks().into_iter().map(|(name, _)| name).collect();
-                let e = &outcome.evaluation;
-                let baseline = Scores { roc_auc: e.roc_auc, accuracy: e.accuracy };
-                outcome.importance = importance::summarize(&columns, spec.importance_repeats, baseline, &scores);
+                let rows = sample_rows(outcome.test_predictions.len(), IMPORTANCE_ROWS, spec.seed ^ 0x494d_504f).len();
+                outcome.importance = importance::summarize(&columns, spec.importance_repeats, rows, &scores);
                 State::Explain { outcome }
             }
             (State::Explain { mut outcome }, Results::Explain(explained)) => {
@@ -396,16 +395,25 @@ impl Plan {
 }
 
 /// The most test rows explained; a larger test set is sampled (seeded).
-pub const SHAP_ROWS: usize = 1000;
+pub const SHAP_ROWS: usize = 500;
+
+/// The most test rows permutation importance scores; a larger test set is sampled (seeded).
+pub const IMPORTANCE_ROWS: usize = 2000;
 
 /// Which of `n` test rows are explained: all, or a seeded sample of [`SHAP_ROWS`] in order.
 pub fn shap_sample(n: usize, seed: u64) -> Vec<usize> {
+    sample_rows(n, SHAP_ROWS, seed ^ 0x5348_4150)
+}
+
+/// Positions `0..n`, or a seeded sample of `cap` of them in order: big test
+/// sets are measured on a sample, small ones whole.
+fn sample_rows(n: usize, cap: usize, seed: u64) -> Vec<usize> {
     use rand::seq::SliceRandom;
     use rand::SeedableRng;
     let mut rows: Vec<usize> = (0..n).collect();
-    if n > SHAP_ROWS {
-        rows.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x5348_4150));
-        rows.truncate(SHAP_ROWS);
+    if n > cap {
+        rows.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+        rows.truncate(cap);
         rows.sort_unstable();
     }
     rows
@@ -503,16 +511,22 @@ pub fn run_batch(
             Results::Trees(model.fit_trees(&input, indices)?)
         }
         Batch::Importance { model, jobs } => {
-            let x = model.features.transform(table, &p.test_rows)?;
+            // The rows scored: all test rows, or a seeded sample of a big test set.
+            let sample = sample_rows(p.test_rows.len(), IMPORTANCE_ROWS, spec.seed ^ 0x494d_504f);
+            let rows: Vec<usize> = sample.iter().map(|&i| p.test_rows[i]).collect();
+            let y: Vec<usize> = sample.iter().map(|&i| p.y_test[i]).collect();
+            let x = model.features.transform(table, &rows)?;
             let blocks = model.features.blocks();
             let cut = model.threshold.as_ref().map(|t| t.value);
             let n_classes = model.classes.len();
             let decide = |q: &[f64]| glassbox_core::decide(q, cut);
+            let base = importance::scores(&y, &model.model.predict_proba(&x), n_classes, &decide);
             Results::Importance(control.map("permutation importance", jobs, |&(c, r)| {
                 let block =
                     blocks.get(c).ok_or_else(|| Error::new(ErrorKind::Internal, "a job for an unknown column"))?;
                 let proba = model.model.predict_proba(&importance::shuffled(&x, block.1.clone(), spec.seed, c, r));
-                Ok(importance::scores(&p.y_test, &proba, n_classes, &decide))
+                let s = importance::scores(&y, &proba, n_classes, &decide);
+                Ok(Scores { roc_auc: base.roc_auc - s.roc_auc, accuracy: base.accuracy - s.accuracy })
             })?)
         }
         Batch::Explain { model, rows } => {
@@ -525,10 +539,20 @@ pub fn run_batch(
                 model.model.predict_proba(&x).iter().map(|q| glassbox_core::decide(q, cut)).collect()
             };
             let sampling = explain::Sampling { permutations: shap::PERMUTATIONS, seed: spec.seed };
-            control.report("explanation", 0, rows.len())?;
-            let (_, explanations) = explain::explain_matrix(model, &x, &classes, sampling)?;
-            control.report("explanation", rows.len(), rows.len())?;
-            Results::Explain(classes.into_iter().zip(explanations).collect())
+            // Chunks of rows on the control's threads: a row's explanation
+            // depends only on its row, the seed and the model.
+            let chunks: Vec<Vec<usize>> =
+                (0..rows.len()).collect::<Vec<_>>().chunks(32).map(<[usize]>::to_vec).collect();
+            let parts = control.map("explanation", &chunks, |chunk| {
+                let sub = glassbox_core::Matrix {
+                    n_rows: chunk.len(),
+                    n_cols: x.n_cols,
+                    values: chunk.iter().flat_map(|&i| x.row(i).iter().copied()).collect(),
+                };
+                let ks: Vec<usize> = chunk.iter().map(|&i| classes[i]).collect();
+                Ok(explain::explain_matrix(model, &sub, &ks, sampling)?.1)
+            })?;
+            Results::Explain(classes.into_iter().zip(parts.into_iter().flatten()).collect())
         }
     })
 }

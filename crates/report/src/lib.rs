@@ -264,9 +264,9 @@ pub fn importance_html(o: &TrainOutcome) -> Option<String> {
     let first = o.importance.first()?;
     let items: Vec<(String, f64, f64)> = o.importance.iter().map(|i| (i.column.clone(), i.mean, i.std)).collect();
     let mut t = format!(
-        "<p class=\"muted\">Each input column shuffled {} times over the {} test rows (seeded), all its features together; the importance is how much the score drops (mean ± standard deviation), as scikit-learn's <code>permutation_importance</code>.</p><div data-testid=\"importance-chart\">{}</div><table class=\"report\"><thead><tr><th>column</th><th>ROC AUC drop</th><th>accuracy drop</th></tr></thead><tbody>",
+        "<p class=\"muted\">Each input column shuffled {} times over {} test rows (seeded; a big test set is sampled), all its features together; the importance is how much the score drops (mean ± standard deviation), as scikit-learn's <code>permutation_importance</code>.</p><div data-testid=\"importance-chart\">{}</div><table class=\"report\"><thead><tr><th>column</th><th>ROC AUC drop</th><th>accuracy drop</th></tr></thead><tbody>",
         first.repeats,
-        o.manifest.n_test,
+        first.rows,
         glassbox_charts::importance_svg(&items)
     );
     for i in &o.importance {
