@@ -329,7 +329,8 @@ pub fn bars_svg(items: &[(String, f64, f64)], caption: &str) -> String {
     ));
     // The ends anchored inwards, so their labels stay inside the picture.
     for (v, anchor) in [(lo, "start"), (0.0, "middle"), (hi, "end")] {
-        if anchor == "middle" || v != 0.0 {
+        // An end label too close to the zero label would overprint it.
+        if anchor == "middle" || (x(v) - x(0.0)).abs() > 40.0 {
             svg.push_str(&format!(
                 r#"<text x="{:.1}" y="{:.1}" text-anchor="{anchor}">{v:.3}</text>"#,
                 x(v),
