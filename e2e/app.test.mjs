@@ -256,6 +256,13 @@ test('the exported report works offline: matrix renders, toggle works; model.jso
   assert.ok(await byId(report, 'pr-chart').locator('svg').count() === 1);
   assert.ok(await byId(report, 'calibration-chart').locator('svg').count() === 1);
   assert.equal((await byId(report, 'metric-average-precision').textContent()).trim(), cliMetrics.average_precision.toFixed(4));
+  // The report's own threshold slider: at 0.05 its matrix is the CLI's --threshold 0.05 matrix.
+  assert.equal((await byId(report, 'threshold-value').textContent()).trim(), '0.5000');
+  await byId(report, 'threshold-slider').fill('5');
+  assert.equal((await byId(report, 'threshold-value').textContent()).trim(), '0.0500');
+  const reportCell = async (i, j) => Number((await byId(report, `threshold-cell-${i}-${j}`).textContent()).trim());
+  const reportMatrix = [[await reportCell(0, 0), await reportCell(0, 1)], [await reportCell(1, 0), await reportCell(1, 1)]];
+  assert.deepEqual(reportMatrix, cliTrain(['--threshold', '0.05']).metrics.confusion_matrix);
   await byId(report, 'cm-toggle').click();
   const normalised = (await byId(report, 'cm-cell-1-1').textContent()).trim();
   assert.match(normalised, new RegExp(`^\\d+\\.\\d%\\s*\\(${appCount}\\)$`), `normalised cell shows share and count: ${normalised}`);

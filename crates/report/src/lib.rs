@@ -81,6 +81,14 @@ m.querySelectorAll('td.cell').forEach(function(td){td.querySelector('.v').textCo
 td.querySelector('.s').textContent=norm?'('+td.getAttribute('data-count')+')':'';});});
 function show(e){var td=e.target.closest('td.cell');if(td)d.textContent=td.getAttribute('title');}
 m.addEventListener('mouseover',show);m.addEventListener('focusin',show);
+var s=document.getElementById('thr');if(!s)return;
+var pts=JSON.parse(document.getElementById('thr-points').textContent),f=function(v){return v.toFixed(4);},
+r=function(a,b){return b?a/b:0;};
+function upd(){var i=Number(s.value),p=pts[i],tn=p[0],fp=p[1],fn=p[2],tp=p[3];
+document.getElementById('thr-v').textContent=f(i/100);
+var c=document.querySelectorAll('#thr-m td');c[0].textContent=tn;c[1].textContent=fp;c[2].textContent=fn;c[3].textContent=tp;
+document.getElementById('thr-s').textContent='precision '+f(r(tp,tp+fp))+' · recall '+f(r(tp,tp+fn))+' · F1 '+f(r(2*tp,2*tp+fp+fn))+' · accuracy '+f(r(tp+tn,tp+tn+fp+fn));}
+s.addEventListener('input',upd);upd();
 })();
 "#;
 
@@ -321,6 +329,30 @@ pub fn waterfall_svg(o: &TrainOutcome, row: usize) -> Option<String> {
     Some(glassbox_charts::waterfall_svg(e.base, &steps, e.output, &space))
 }
 
+/// The threshold slider of a binary report: the matrix and scores at every
+/// threshold 0, 0.01, …, 1, computed here and embedded (101 points, whatever
+/// the test set's size), so the report's script only looks them up.
+pub fn threshold_html(o: &TrainOutcome) -> Option<String> {
+    if o.classes.len() != 2 {
+        return None;
+    }
+    let (positive, score): (Vec<bool>, Vec<f64>) =
+        o.test_predictions.iter().map(|p| (p.actual == 1, p.proba[1])).unzip();
+    let points: Vec<String> = (0..=100)
+        .map(|i| {
+            let p = glassbox_pipeline::threshold::operating_point(&positive, &score, i as f64 / 100.0);
+            format!("[{},{},{},{}]", p.tn, p.fp, p.fn_, p.tp)
+        })
+        .collect();
+    let start = o.threshold.as_ref().map_or(50, |t| (t.value * 100.0).round() as i64);
+    let (neg, pos) = (escape(&o.classes[0]), escape(&o.classes[1]));
+    Some(format!(
+        "<p class=\"muted\">A test row is predicted {pos} when its probability is at least the threshold; move it to see the matrix and scores at another (the model itself keeps {}).</p><p><label>threshold <input type=\"range\" id=\"thr\" min=\"0\" max=\"100\" step=\"1\" value=\"{start}\" data-testid=\"threshold-slider\"></label> <b id=\"thr-v\" data-testid=\"threshold-value\"></b></p><table class=\"report\" id=\"thr-m\"><thead><tr><th>true ↓ / predicted →</th><th>{neg}</th><th>{pos}</th></tr></thead><tbody><tr><th>{neg}</th><td data-testid=\"threshold-cell-0-0\"></td><td data-testid=\"threshold-cell-0-1\"></td></tr><tr><th>{pos}</th><td data-testid=\"threshold-cell-1-0\"></td><td data-testid=\"threshold-cell-1-1\"></td></tr></tbody></table><p id=\"thr-s\" data-testid=\"threshold-scores\"></p><script type=\"application/json\" id=\"thr-points\">[{}]</script>",
+        escape(&threshold_text(o)),
+        points.join(",")
+    ))
+}
+
 /// The reliability diagram and what it says, in a sentence.
 pub fn calibration_html(o: &TrainOutcome) -> String {
     let e = &o.evaluation;
@@ -488,6 +520,9 @@ pub fn render(o: &TrainOutcome) -> String {
         "<h2>Confusion matrix</h2><p><button id=\"cm-toggle\" type=\"button\" aria-pressed=\"false\" data-testid=\"cm-toggle\">Normalise by true class</button></p>{}<p id=\"cm-detail\" class=\"muted\" aria-live=\"polite\">Hover or focus a cell for its counts and shares.</p>",
         confusion_html(o)
     );
+    if let Some(t) = threshold_html(o) {
+        let _ = write!(h, "<h2>Operating point</h2>{t}");
+    }
     let _ = write!(
         h,
         "<h2>ROC and precision-recall curves</h2><div class=\"charts\"><div data-testid=\"roc-chart\">{}</div><div data-testid=\"pr-chart\">{}</div></div>",
