@@ -15,15 +15,10 @@ use leptos::prelude::*;
 
 use crate::state::AppState;
 
-/// The test rows as a binary problem: whether each is positive, and its score.
-fn rows(outcome: &TrainOutcome) -> (Vec<bool>, Vec<f64>) {
-    outcome.test_predictions.iter().map(|p| (p.actual == 1, p.proba[1])).unzip()
-}
-
 #[component]
 pub fn OperatingPoint(outcome: Arc<TrainOutcome>) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let (positive, score) = rows(&outcome);
+    let (positive, score) = outcome.binary_scores();
     let (positive, score) = (Arc::new(positive), Arc::new(score));
     let costs = RwSignal::new(Costs::default());
     let recall_target = RwSignal::new("0.9".to_string());

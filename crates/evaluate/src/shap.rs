@@ -63,22 +63,15 @@ pub struct Explanation {
     pub output: f64,
 }
 
-/// Exact linear SHAP of the margin `w · x + b` for each row of `x`.
-pub fn linear(w: &[f64], b: f64, baseline: &[f64], blocks: &[Range<usize>], x: &Matrix) -> Vec<Explanation> {
-    let base = b + w.iter().zip(baseline).map(|(w, m)| w * m).sum::<f64>();
-    (0..x.n_rows)
-        .map(|r| {
-            let row = x.row(r);
-            let phi: Vec<f64> =
-                blocks.iter().map(|bl| bl.clone().map(|j| w[j] * (row[j] - baseline[j])).sum()).collect();
-            Explanation {
-                base,
-                std_error: vec![0.0; blocks.len()],
-                output: b + w.iter().zip(row).map(|(w, v)| w * v).sum::<f64>(),
-                phi,
-            }
-        })
-        .collect()
+/// Exact linear SHAP of the margin `w · x + b` for one row.
+pub fn linear(w: &[f64], b: f64, baseline: &[f64], blocks: &[Range<usize>], row: &[f64]) -> Explanation {
+    let phi: Vec<f64> = blocks.iter().map(|bl| bl.clone().map(|j| w[j] * (row[j] - baseline[j])).sum()).collect();
+    Explanation {
+        base: b + w.iter().zip(baseline).map(|(w, m)| w * m).sum::<f64>(),
+        std_error: vec![0.0; blocks.len()],
+        output: b + w.iter().zip(row).map(|(w, v)| w * v).sum::<f64>(),
+        phi,
+    }
 }
 
 /// Permutation-sampled Shapley values of `output` (one number per row of a
@@ -193,8 +186,8 @@ mod tests {
         let (w, b) = ([0.5, -1.0, 2.0], 0.25);
         let baseline = [1.0, 0.0, 0.5];
         let blocks = [0..1, 1..3];
-        let x = Matrix::from_rows(&[&[3.0, 1.0, 0.0], &[1.0, 0.0, 0.5]]);
-        let es = linear(&w, b, &baseline, &blocks, &x);
+        let es: Vec<Explanation> =
+            [[3.0, 1.0, 0.0], [1.0, 0.0, 0.5]].iter().map(|row| linear(&w, b, &baseline, &blocks, row)).collect();
         check_additive(&es, 1e-12);
         // Column 0: 0.5 × (3 − 1); column 1: −1 × (1 − 0) + 2 × (0 − 0.5).
         assert_eq!(es[0].phi, [1.0, -2.0]);

@@ -115,25 +115,13 @@ pub fn operating_points(positive: &[bool], score: &[f64]) -> Vec<OperatingPoint>
     let BinaryCounts { tps, fps, thresholds } = binary_counts(positive, score);
     let p = positive.iter().filter(|&&y| y).count();
     let n = positive.len() - p;
-    let above = thresholds.first().map_or(1.0, |&t| next_up(t));
+    let above = thresholds.first().map_or(1.0, |&t| t.next_up());
     let mut out = vec![OperatingPoint { threshold: above, tp: 0, fp: 0, fn_: p, tn: n }];
     for ((&tp, &fp), &t) in tps.iter().zip(&fps).zip(&thresholds) {
         let (tp, fp) = (tp as usize, fp as usize);
         out.push(OperatingPoint { threshold: t, tp, fp, fn_: p - tp, tn: n - fp });
     }
     out
-}
-
-/// The smallest float above `x` (`f64::next_up`, written out for the MSRV).
-fn next_up(x: f64) -> f64 {
-    if x.is_nan() || x == f64::INFINITY {
-        return x;
-    }
-    if x == 0.0 {
-        return f64::from_bits(1);
-    }
-    let bits = x.to_bits();
-    f64::from_bits(if x > 0.0 { bits + 1 } else { bits - 1 })
 }
 
 /// How a threshold is chosen.

@@ -207,6 +207,12 @@ pub struct CalibrationJson {
 }
 
 impl TrainOutcome {
+    /// The test rows as a binary problem (two classes): whether each is of
+    /// the positive class, and its probability of it.
+    pub fn binary_scores(&self) -> (Vec<bool>, Vec<f64>) {
+        self.test_predictions.iter().map(|p| (p.actual == 1, p.proba[1])).unzip()
+    }
+
     /// The class each ROC and precision-recall curve is of: the positive
     /// class when binary, each class otherwise.
     pub fn curve_classes(&self) -> Vec<String> {

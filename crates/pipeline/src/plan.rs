@@ -366,7 +366,7 @@ impl Plan {
             }
             (State::Importance { mut outcome }, Results::Importance(scores)) => {
                 let columns: Vec<String> = outcome.model.features.blocks().into_iter().map(|(name, _)| name).collect();
-                let rows = sample_rows(outcome.test_predictions.len(), IMPORTANCE_ROWS, spec.seed ^ 0x494d_504f).len();
+                let rows = outcome.test_predictions.len().min(IMPORTANCE_ROWS);
                 outcome.importance = importance::summarize(&columns, spec.importance_repeats, rows, &scores);
                 State::Explain { outcome }
             }
@@ -578,6 +578,24 @@ pub fn finish(
 pub enum Finished {
     Trained(Box<TrainOutcome>),
     Leaderboard(Vec<LeaderboardEntry>),
+}
+
+impl Finished {
+    /// The outcome of a training plan; an internal error for a comparison.
+    pub fn trained(self) -> Result<Box<TrainOutcome>> {
+        match self {
+            Finished::Trained(o) => Ok(o),
+            Finished::Leaderboard(_) => Err(Error::new(ErrorKind::Internal, "a training run that compared")),
+        }
+    }
+
+    /// The leaderboard of a comparison plan; an internal error for a training run.
+    pub fn leaderboard(self) -> Result<Vec<LeaderboardEntry>> {
+        match self {
+            Finished::Leaderboard(board) => Ok(board),
+            Finished::Trained(_) => Err(Error::new(ErrorKind::Internal, "a comparison that trained")),
+        }
+    }
 }
 
 /// Drives a plan to its end on one machine: every batch on the control's

@@ -88,16 +88,14 @@ pub fn compare(
     folds: usize,
     control: &Control<'_>,
 ) -> Result<Vec<LeaderboardEntry>> {
-    match crate::plan::drive(
+    crate::plan::drive(
         table,
         "",
         crate::plan::Plan::compare(spec, models.to_vec(), folds)?,
         &mut Default::default(),
         control,
-    )? {
-        crate::plan::Finished::Leaderboard(board) => Ok(board),
-        crate::plan::Finished::Trained(_) => Err(Error::new(ErrorKind::Internal, "a comparison that trained")),
-    }
+    )?
+    .leaderboard()
 }
 
 /// Trains and evaluates on a table that has been read already; `spec.data.read`
@@ -115,10 +113,8 @@ pub fn train_table_with(
     control: &Control<'_>,
 ) -> Result<TrainOutcome> {
     check_hashed(table)?;
-    match crate::plan::drive(table, file_name, crate::plan::Plan::train(spec)?, &mut Default::default(), control)? {
-        crate::plan::Finished::Trained(outcome) => Ok(*outcome),
-        crate::plan::Finished::Leaderboard(_) => Err(Error::new(ErrorKind::Internal, "a training run that compared")),
-    }
+    let plan = crate::plan::Plan::train(spec)?;
+    Ok(*crate::plan::drive(table, file_name, plan, &mut Default::default(), control)?.trained()?)
 }
 
 /// Work a plan did before the final fit (see [`crate::plan`]): the searches

@@ -8,7 +8,7 @@ use glassbox_pipeline::features::{FeatureSpec, FittedColumn};
 use glassbox_pipeline::ingest::{parse_csv, Table};
 use glassbox_pipeline::model::ModelSpec;
 use glassbox_pipeline::run::Learner;
-use glassbox_pipeline::search::{search, Sampler};
+use glassbox_pipeline::search::{Sampler, Searcher};
 use glassbox_pipeline::validate::{cross_validate, time_validate, Problem, WindowMode};
 
 fn learner<'a>(feature_columns: &'a [usize], model: &'a ModelSpec, features: &'a FeatureSpec) -> Learner<'a> {
@@ -91,7 +91,18 @@ fn both_samplers_are_seeded_and_tpe_concentrates_near_good_values() {
         Ok(cross_validate(&p, 3, 1, c)?.0.metrics["roc_auc"].mean)
     };
     let base = ModelSpec::by_name("knn", 0).unwrap();
-    let run = |sampler, control: &Control<'_>| search(&base, sampler, 12, 1, control, score).unwrap();
+    // As the plan drives a search: batch after batch, each scored on the control's threads.
+    let run = |sampler, control: &Control<'_>| {
+        let mut searcher = Searcher::new(&base, sampler, 12, 1);
+        let inner = Control { threads: 1, ..control.quiet() };
+        loop {
+            let batch = searcher.next_batch();
+            if batch.is_empty() {
+                break searcher.finish();
+            }
+            searcher.record(&control.map("search trial", &batch, |m| score(m, &inner)).unwrap());
+        }
+    };
     let random = run(Sampler::Random, &Control::default());
     let tpe = run(Sampler::Tpe, &Control::default());
     assert_eq!(random, run(Sampler::Random, &Control::default()), "same seed, same trials");

@@ -249,8 +249,7 @@ pub fn pr_chart(o: &TrainOutcome) -> String {
 /// The operating point of a binary outcome at `threshold` on the test rows.
 fn point_at(o: &TrainOutcome, threshold: Option<f64>) -> Option<glassbox_pipeline::threshold::OperatingPoint> {
     let t = threshold.filter(|_| o.classes.len() == 2)?;
-    let (positive, score): (Vec<bool>, Vec<f64>) =
-        o.test_predictions.iter().map(|p| (p.actual == 1, p.proba[1])).unzip();
+    let (positive, score) = o.binary_scores();
     Some(glassbox_pipeline::threshold::operating_point(&positive, &score, t))
 }
 
@@ -336,8 +335,7 @@ pub fn threshold_html(o: &TrainOutcome) -> Option<String> {
     if o.classes.len() != 2 {
         return None;
     }
-    let (positive, score): (Vec<bool>, Vec<f64>) =
-        o.test_predictions.iter().map(|p| (p.actual == 1, p.proba[1])).unzip();
+    let (positive, score) = o.binary_scores();
     let points: Vec<String> = (0..=100)
         .map(|i| {
             let p = glassbox_pipeline::threshold::operating_point(&positive, &score, i as f64 / 100.0);

@@ -36,9 +36,7 @@ pub fn explain_matrix(
         let out = (0..x.n_rows)
             .map(|r| {
                 let k = if lin.coefficients.len() == 1 { 0 } else { classes[r] };
-                let one = Matrix { n_rows: 1, n_cols: x.n_cols, values: x.row(r).to_vec() };
-                let mut e = shap::linear(&lin.coefficients[k], lin.intercepts[k], &model.baseline, &blocks, &one);
-                e.remove(0)
+                shap::linear(&lin.coefficients[k], lin.intercepts[k], &model.baseline, &blocks, x.row(r))
             })
             .collect();
         return Ok((Space::LogOdds, out));

@@ -16,7 +16,6 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::control::Control;
 use crate::error::Result;
 use crate::estimator::Dim;
 use crate::model::ModelSpec;
@@ -211,30 +210,4 @@ impl Searcher {
     pub fn finish(self) -> SearchResult {
         SearchResult { sampler: self.sampler, trials: self.out }
     }
-}
-
-/// Runs `trials` trials of `sampler` for `model`, each scored by `score`
-/// (the composer's cross-validated ROC AUC); a batch's trials run on the
-/// control's threads, each given a control with one thread of its own.
-pub fn search(
-    model: &ModelSpec,
-    sampler: Sampler,
-    trials: usize,
-    seed: u64,
-    control: &Control<'_>,
-    score: impl Fn(&ModelSpec, &Control<'_>) -> Result<f64> + crate::control::MaybeSync,
-) -> Result<SearchResult> {
-    let mut searcher = Searcher::new(model, sampler, trials, seed);
-    let inner = Control { threads: 1, ..control.quiet() };
-    loop {
-        let batch = searcher.next_batch();
-        if batch.is_empty() {
-            break;
-        }
-        let scores = control.quiet().map("search trial", &batch, |m| score(m, &inner))?;
-        searcher.record(&scores);
-        let (done, total) = searcher.progress();
-        control.report("search trial", done, total)?;
-    }
-    Ok(searcher.finish())
 }

@@ -24,7 +24,7 @@
 use glassbox_pipeline::control::MaybeSync;
 use glassbox_pipeline::ingest::{IngestSession, Part, PartSpec, ReadOptions, Table};
 use glassbox_pipeline::model::ModelSpec;
-use glassbox_pipeline::plan::{self, Batch, Cache, Finished, Plan, Results};
+use glassbox_pipeline::plan::{self, Batch, Cache, Plan, Results};
 use glassbox_pipeline::run::{FeaturePreview, LeaderboardEntry, Precomputed};
 use glassbox_pipeline::{Control, Error, ErrorKind, Inspection, TrainOutcome, TrainSpec};
 use serde::{Deserialize, Serialize};
@@ -384,12 +384,9 @@ impl Engine {
                     let specs = models.iter().map(|m| ModelSpec::by_name(m, spec.seed)).collect::<Result<Vec<_>, _>>();
                     match specs
                         .and_then(|s| Plan::compare(&spec, s, folds))
-                        .and_then(|p| plan::drive(table, name, p, &mut self.cache, &control))
+                        .and_then(|p| plan::drive(table, name, p, &mut self.cache, &control)?.leaderboard())
                     {
-                        Ok(Finished::Leaderboard(board)) => Response::Leaderboard(board),
-                        Ok(Finished::Trained(_)) => {
-                            Response::failed(Error::new(ErrorKind::Internal, "a comparison that trained"))
-                        }
+                        Ok(board) => Response::Leaderboard(board),
                         Err(e) => Response::failed(e),
                     }
                 }
@@ -420,11 +417,10 @@ impl Engine {
             Request::Train { spec } => match &self.table {
                 None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before training")),
                 Some((table, name)) => {
-                    match Plan::train(&spec).and_then(|p| plan::drive(table, name, p, &mut self.cache, &control)) {
-                        Ok(Finished::Trained(o)) => Response::Trained(o),
-                        Ok(Finished::Leaderboard(_)) => {
-                            Response::failed(Error::new(ErrorKind::Internal, "a training run that compared"))
-                        }
+                    match Plan::train(&spec)
+                        .and_then(|p| plan::drive(table, name, p, &mut self.cache, &control)?.trained())
+                    {
+                        Ok(o) => Response::Trained(o),
                         Err(e) => Response::failed(e),
                     }
                 }
