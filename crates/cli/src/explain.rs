@@ -51,10 +51,10 @@ pub fn run(args: Explain) -> Result<(), Failure> {
         "wrote {done} explanations in {} to {}{}",
         explained.space.as_str().replace('_', "-"),
         out.display(),
-        if fitted.model.linear().is_some() {
-            " (exact)".to_string()
-        } else {
-            format!(" ({permutations} sampled column orders each)")
+        match glassbox_pipeline::explain::Method::of(&fitted).0 {
+            glassbox_pipeline::explain::Method::PermutationSampling =>
+                format!(" ({permutations} sampled column orders each)"),
+            _ => " (exact)".to_string(),
         }
     );
     Ok(())

@@ -575,7 +575,7 @@ fn a_threshold_moves_the_matrix_is_saved_in_the_model_and_predict_uses_it() {
     assert_eq!((m0["roc_auc"].clone(), m0["log_loss"].clone()), (m1["roc_auc"].clone(), m1["log_loss"].clone()));
     let model: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(low.join("model.json")).unwrap()).unwrap();
-    assert_eq!((model["format_version"].as_u64(), model["threshold"]["value"].as_f64()), (Some(3), Some(0.05)));
+    assert_eq!((model["format_version"].as_u64(), model["threshold"]["value"].as_f64()), (Some(4), Some(0.05)));
     // `predict` decides with the saved threshold.
     let (p0, p1) = (tmp.path().join("p0.csv"), tmp.path().join("p1.csv"));
     for (dir, out) in [(&plain, &p0), (&low, &p1)] {
@@ -634,7 +634,9 @@ fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
 fn explain_writes_additive_shap_values_per_row_in_the_models_space() {
     let tmp = tempfile::tempdir().unwrap();
     let penguins = sample("penguins.csv");
-    for (model, space) in [("logistic_regression", "log_odds"), ("random_forest", "probability")] {
+    for (model, space) in
+        [("logistic_regression", "log_odds"), ("random_forest", "probability"), ("gradient_boosting", "log_odds")]
+    {
         let out = out_dir(tmp.path(), model);
         let o = glassbox(&["train", &penguins, "--target", "sex", "--model", model, "--out", out.to_str().unwrap()]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -675,4 +677,21 @@ fn explain_writes_additive_shap_values_per_row_in_the_models_space() {
     v.as_object_mut().unwrap().remove("baseline");
     let old = write(tmp.path(), "old.json", v.to_string().as_bytes());
     refused(&["explain", &old, &iris, "--out", shap.to_str().unwrap()], "has no training baseline to explain against");
+}
+
+/// A format 3 file (kept from before trees stored their covers) still
+/// predicts, and explaining its tree asks for a retrain instead of guessing.
+#[test]
+fn a_format_3_tree_model_predicts_but_asks_for_a_retrain_to_be_explained() {
+    let tmp = tempfile::tempdir().unwrap();
+    let old = format!("{}/tests/fixtures/penguins_sex_decision_tree_v3.json", env!("CARGO_MANIFEST_DIR"));
+    let penguins = sample("penguins.csv");
+    let predictions = tmp.path().join("p.csv");
+    let o = glassbox(&["predict", &old, &penguins, "--out", predictions.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(read_csv(&predictions).1.len(), 344);
+    refused(
+        &["explain", &old, &penguins, "--out", tmp.path().join("s.csv").to_str().unwrap()],
+        "the model file (format 3) stores no tree covers, which explaining a tree model needs; train the model again with this Glassbox",
+    );
 }

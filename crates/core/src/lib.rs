@@ -4,7 +4,8 @@
 //! [`matrix::Matrix`] that features produce and models read, the error type
 //! with its kinds, the caller's [`control::Control`] (clock, progress,
 //! cancel, thread budget), the seeded stratified split, scikit-learn's label
-//! order, the ROC curve and the distinct-value count. No I/O, no clock, no
+//! order, the ROC curve, the distinct-value count and the plain tree that
+//! explanations read. No I/O, no clock, no
 //! thread of its own: bytes and plain structs in, values out, so every
 //! module built on it runs the same in the browser, the CLI and a server.
 
@@ -19,6 +20,7 @@ pub mod names;
 pub mod roc;
 pub mod split;
 pub mod table;
+pub mod tree;
 
 pub use control::{Control, Progress};
 pub use error::{Error, ErrorKind, Result};

@@ -13,6 +13,7 @@ pub mod importance;
 pub mod metrics;
 pub mod shap;
 pub mod threshold;
+pub mod tree_shap;
 pub mod validate;
 
 pub use glassbox_core::split;

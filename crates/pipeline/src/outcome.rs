@@ -115,8 +115,9 @@ pub struct TrainOutcome {
 /// The test rows' explanations and their summary (see `glassbox_evaluate::shap`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShapSummary {
+    pub method: crate::explain::Method,
     pub space: crate::shap::Space,
-    /// Column orders the sampler averaged (0: exact, for a linear model).
+    /// Column orders the sampler averaged (0: exact).
     pub permutations: usize,
     /// The input columns, in the model's order (each explanation's `phi` follows it).
     pub columns: Vec<String>,
@@ -178,6 +179,8 @@ pub struct MetricsJson {
 /// `metrics.json`'s SHAP summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShapJson {
+    /// `linear`, `tree_path_dependent` or `permutation_sampling`.
+    pub method: String,
     /// `log_odds` or `probability`.
     pub space: String,
     pub rows: usize,
@@ -274,6 +277,7 @@ impl TrainOutcome {
                 })
                 .collect(),
             shap: self.shap.as_ref().map(|s| ShapJson {
+                method: s.method.as_str().to_string(),
                 space: s.space.as_str().to_string(),
                 rows: s.rows.len(),
                 permutations: s.permutations,

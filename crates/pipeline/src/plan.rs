@@ -372,11 +372,12 @@ impl Plan {
             }
             (State::Explain { mut outcome }, Results::Explain(explained)) => {
                 let rows = shap_sample(outcome.test_predictions.len(), spec.seed);
-                let linear = outcome.model.model.linear().is_some();
+                let (method, space) = explain::Method::of(&outcome.model);
                 let (classes, explanations): (Vec<usize>, Vec<Explanation>) = explained.into_iter().unzip();
                 outcome.shap = Some(ShapSummary {
-                    space: if linear { shap::Space::LogOdds } else { shap::Space::Probability },
-                    permutations: if linear { 0 } else { shap::PERMUTATIONS },
+                    method,
+                    space,
+                    permutations: if method == explain::Method::PermutationSampling { shap::PERMUTATIONS } else { 0 },
                     columns: outcome.model.features.blocks().into_iter().map(|(name, _)| name).collect(),
                     mean_abs: shap::mean_abs(&explanations),
                     rows: rows.iter().map(|&i| outcome.test_predictions[i].row).collect(),

@@ -1,6 +1,7 @@
 //! Every model's explanations add up: base value + Σ φ = the model's output
-//! for that row, in the stated space (log-odds for the linear model,
-//! probability otherwise), on a binary and a multiclass target.
+//! for that row, in the stated space (log-odds for the linear model and
+//! boosting, probability otherwise), on a binary and a multiclass target;
+//! the linear model's and the trees' explanations are exact.
 
 use glassbox_pipeline::model::{ModelSpec, MODEL_NAMES};
 use glassbox_pipeline::shap::Space;
@@ -13,10 +14,13 @@ fn check(file: &str, target: &str) {
         let o = train(&bytes, file, &spec).unwrap();
         let s = o.shap.as_ref().unwrap_or_else(|| panic!("{name}: no explanations"));
         assert_eq!(s.rows.len(), o.test_predictions.len(), "{name}: every test row (fewer than 1000)");
-        assert_eq!(s.space == Space::LogOdds, *name == "logistic_regression", "{name}: space");
+        let margin = ["logistic_regression", "gradient_boosting"].contains(name);
+        assert_eq!(s.space == Space::LogOdds, margin, "{name}: space");
+        let exact = margin || ["decision_tree", "random_forest", "extra_trees"].contains(name);
         for ((e, &row), &class) in s.explanations.iter().zip(&s.rows).zip(&s.classes) {
             let total = e.base + e.phi.iter().sum::<f64>();
             assert!((total - e.output).abs() < 1e-9, "{name} row {row}: {total} vs {}", e.output);
+            assert!(!exact || e.std_error.iter().all(|&s| s == 0.0), "{name}: exact, no sampling error");
             if *name == "baseline_stratified" {
                 // Its answer is a seeded draw for a position in the scored
                 // matrix, not a function of the row: no column matters.

@@ -298,11 +298,7 @@ pub fn shap_html(o: &TrainOutcome) -> Option<String> {
     let mut items: Vec<(String, f64, f64)> =
         s.columns.iter().zip(&s.mean_abs).map(|(c, &m)| (c.clone(), m, 0.0)).collect();
     items.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let how = if s.permutations == 0 {
-        "exactly, in log-odds, from the training rows' mean (linear SHAP)".to_string()
-    } else {
-        format!("in probability by sampling {} column orders per row, from the training rows' mean", s.permutations)
-    };
+    let how = s.method.describe(s.space, s.permutations);
     Some(format!(
         "<p class=\"muted\">Shapley values of {} test rows, computed {how}: each row's base value plus its columns' values is its output. The bars are the mean absolute value per column.</p><div data-testid=\"shap-summary\">{}</div>",
         s.rows.len(),

@@ -5,8 +5,56 @@
 use glassbox_core::error::{Error, ErrorKind, Result};
 use glassbox_core::Matrix;
 use glassbox_evaluate::shap::{self, Explanation, Space};
+use glassbox_evaluate::tree_shap;
 
 use crate::model_file::ModelFile;
+
+/// How a model's rows are explained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Exact linear SHAP of the margin.
+    Linear,
+    /// Exact path-dependent TreeSHAP.
+    TreePathDependent,
+    /// Permutation sampling, with a standard error per value.
+    PermutationSampling,
+}
+
+impl Method {
+    /// The method that explains `model`, and the space of its numbers.
+    pub fn of(model: &ModelFile) -> (Method, Space) {
+        if model.model.linear().is_some() {
+            (Method::Linear, Space::LogOdds)
+        } else if let Some(e) = model.model.tree_ensemble(0) {
+            (Method::TreePathDependent, if e.margin { Space::LogOdds } else { Space::Probability })
+        } else {
+            (Method::PermutationSampling, Space::Probability)
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Linear => "linear",
+            Method::TreePathDependent => "tree_path_dependent",
+            Method::PermutationSampling => "permutation_sampling",
+        }
+    }
+
+    /// How the values were computed, in words, for reports and the CLI.
+    pub fn describe(self, space: Space, permutations: usize) -> String {
+        let space = space.as_str().replace('_', "-");
+        match self {
+            Method::Linear => "exactly, in log-odds, from the training rows' mean (linear SHAP)".to_string(),
+            Method::TreePathDependent => {
+                format!("exactly, in {space}, with the trees' training covers (path-dependent TreeSHAP)")
+            }
+            Method::PermutationSampling => {
+                format!("in {space} by sampling {permutations} column orders per row, from the training rows' mean")
+            }
+        }
+    }
+}
 
 /// How many column orders the sampler averages, and its seed; a linear model is exact.
 #[derive(Debug, Clone, Copy)]
@@ -16,8 +64,9 @@ pub struct Sampling {
 }
 
 /// Explains rows `x` of `model` (its feature matrix), row `r` for class
-/// `classes[r]`: exactly in log-odds for a linear model, by sampling in
-/// probability otherwise.
+/// `classes[r]`: exactly in log-odds for a linear model, exactly by
+/// TreeSHAP for trees (boosting in log-odds, trees and forests in
+/// probability), by sampling in probability otherwise.
 pub fn explain_matrix(
     model: &ModelFile,
     x: &Matrix,
@@ -41,11 +90,47 @@ pub fn explain_matrix(
             .collect();
         return Ok((Space::LogOdds, out));
     }
+    if let Some(first) = model.model.tree_ensemble(0) {
+        if !first.has_covers() {
+            return Err(Error::new(
+                ErrorKind::BadModel,
+                format!(
+                    "the model file (format {}) stores no tree covers, which explaining a tree model needs; train the model again with this Glassbox",
+                    model.format_version
+                ),
+            ));
+        }
+        return Ok(explain_trees(model, x, classes));
+    }
     // One pass over all rows, each scored for its own class in its own place.
     let output =
         |m: &Matrix| -> Vec<f64> { model.model.predict_proba(m).iter().zip(classes).map(|(p, &k)| p[k]).collect() };
     let out = shap::sampled(&output, &model.baseline, &blocks, x, sampling.permutations, sampling.seed);
     Ok((Space::Probability, out))
+}
+
+/// TreeSHAP of each row for its class: the rows of one class share its
+/// ensemble. Boosting is explained in its margin, trees and forests in
+/// probability, as the `shap` package does.
+fn explain_trees(model: &ModelFile, x: &Matrix, classes: &[usize]) -> (Space, Vec<Explanation>) {
+    let blocks: Vec<_> = model.features.blocks().into_iter().map(|(_, b)| b).collect();
+    let mut out: Vec<Option<Explanation>> = vec![None; x.n_rows];
+    let mut space = Space::Probability;
+    for k in 0..model.classes.len() {
+        let rows: Vec<usize> = (0..x.n_rows).filter(|&r| classes[r] == k).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let ensemble = model.model.tree_ensemble(k).expect("every class of a tree model has trees");
+        if ensemble.margin {
+            space = Space::LogOdds;
+        }
+        let feature_rows: Vec<&[f64]> = rows.iter().map(|&r| x.row(r)).collect();
+        for (r, e) in rows.into_iter().zip(tree_shap::explain(&ensemble, &blocks, &feature_rows)) {
+            out[r] = Some(e);
+        }
+    }
+    (space, out.into_iter().map(|e| e.expect("every row has a class")).collect())
 }
 
 /// The explanations of a CSV's rows, as `glassbox explain` writes them.

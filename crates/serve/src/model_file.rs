@@ -12,10 +12,11 @@ use glassbox_features::FittedFeatures;
 use glassbox_train::model::{FittedModel, ModelSpec};
 
 /// The format version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The oldest version this build reads: version 2 files are version 3
-/// without a decision threshold.
+/// without a decision threshold, and version 3 files are version 4 without
+/// tree covers (they predict, but their trees cannot be explained).
 pub const OLDEST_FORMAT_VERSION: u32 = 2;
 
 /// One column of the training schema.

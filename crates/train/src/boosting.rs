@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::control::Control;
 use crate::error::{Error, ErrorKind, Result};
 use crate::optim::{sigmoid, softmax, softplus};
+use glassbox_core::tree::{FlatNode, FlatTree, TreeEnsemble};
 use glassbox_core::Matrix;
 
 /// When to stop early.
@@ -133,8 +134,20 @@ impl BoostParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum BoostNode {
-    Split { feature: usize, threshold: f64, left: usize, right: usize },
-    Leaf { value: f64 },
+    Split {
+        feature: usize,
+        threshold: f64,
+        left: usize,
+        right: usize,
+        /// The training rows that reached the node (0 in files before format 4).
+        #[serde(default)]
+        cover: f64,
+    },
+    Leaf {
+        value: f64,
+        #[serde(default)]
+        cover: f64,
+    },
 }
 
 /// The fitted ensemble.
@@ -317,7 +330,7 @@ impl TreeGrower<'_> {
     /// leaf's rows are contiguous); returns the tree and each leaf's rows with its value.
     fn grow(&self, order: &mut [usize]) -> (Vec<BoostNode>, Vec<(Vec<usize>, f64)>) {
         let (g, h) = order.iter().fold((0.0, 0.0), |(g, h), &r| (g + self.g[r], h + self.h[r]));
-        let mut nodes = vec![BoostNode::Leaf { value: 0.0 }];
+        let mut nodes = vec![BoostNode::Leaf { value: 0.0, cover: 0.0 }];
         let mut root = GrowingLeaf { start: 0, end: order.len(), g, h, depth: 0, node: 0, hist: None, split: None };
         if self.can_split(&root) {
             let hist = self.histogram(order);
@@ -364,9 +377,10 @@ impl TreeGrower<'_> {
                 threshold: self.edges[f][bin as usize],
                 left: left_node,
                 right: left_node + 1,
+                cover: (parent.end - parent.start) as f64,
             };
-            nodes.push(BoostNode::Leaf { value: 0.0 });
-            nodes.push(BoostNode::Leaf { value: 0.0 });
+            nodes.push(BoostNode::Leaf { value: 0.0, cover: 0.0 });
+            nodes.push(BoostNode::Leaf { value: 0.0, cover: 0.0 });
             let depth = parent.depth + 1;
             let mut left = GrowingLeaf {
                 start: parent.start,
@@ -419,7 +433,7 @@ impl TreeGrower<'_> {
         let mut leaf_rows = Vec::with_capacity(leaves.len());
         for leaf in &leaves {
             let value = self.leaf_value(leaf.g, leaf.h);
-            nodes[leaf.node] = BoostNode::Leaf { value };
+            nodes[leaf.node] = BoostNode::Leaf { value, cover: (leaf.end - leaf.start) as f64 };
             leaf_rows.push((order[leaf.start..leaf.end].to_vec(), value));
         }
         (nodes, leaf_rows)
@@ -430,8 +444,8 @@ fn predict_tree(nodes: &[BoostNode], row: &[f64]) -> f64 {
     let mut i = 0;
     loop {
         match nodes[i] {
-            BoostNode::Leaf { value } => return value,
-            BoostNode::Split { feature, threshold, left, right } => {
+            BoostNode::Leaf { value, .. } => return value,
+            BoostNode::Split { feature, threshold, left, right, .. } => {
                 i = if row[feature] <= threshold { left } else { right };
             }
         }
@@ -589,6 +603,32 @@ impl Booster {
         Ok(Booster { baseline, n_iter: trees.len(), trees, stopped_early, validation_loss })
     }
 
+    /// The trees of `class`'s raw score for explanations, in its margin: for
+    /// two classes the positive class's log-odds (class 0's is its negation),
+    /// for more the class's softmax input.
+    pub fn ensemble(&self, class: usize) -> TreeEnsemble {
+        let binary = self.baseline.len() == 1;
+        let (k, sign) = if binary { (0, if class == 1 { 1.0 } else { -1.0 }) } else { (class, 1.0) };
+        let flat = |nodes: &[BoostNode]| FlatTree {
+            nodes: nodes
+                .iter()
+                .map(|n| match *n {
+                    BoostNode::Split { feature, threshold, left, right, cover } => {
+                        FlatNode { feature, threshold, children: Some((left, right)), cover, value: 0.0 }
+                    }
+                    BoostNode::Leaf { value, cover } => {
+                        FlatNode { feature: 0, threshold: 0.0, children: None, cover, value: sign * value }
+                    }
+                })
+                .collect(),
+        };
+        TreeEnsemble {
+            trees: self.trees.iter().map(|iteration| flat(&iteration[k])).collect(),
+            offset: sign * self.baseline[k],
+            margin: true,
+        }
+    }
+
     /// Class probabilities for every row of `x`.
     pub fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>> {
         (0..x.n_rows)
@@ -653,6 +693,22 @@ mod tests {
             let (x, y) = blobs(300, classes);
             let b = Booster::fit(&x, &y, classes, &BoostParams::new(0), None, &Control::default()).unwrap();
             let p = b.predict_proba(&x);
+            // The explained ensembles give back the margins: the log-odds of
+            // each class for two, the softmax differences for more.
+            let margins: Vec<Vec<f64>> = (0..classes)
+                .map(|k| {
+                    let e = b.ensemble(k);
+                    assert!(e.has_covers() && e.trees.iter().all(|t| t.nodes[0].cover == 300.0));
+                    (0..x.n_rows).map(|r| e.predict(x.row(r))).collect()
+                })
+                .collect();
+            for (r, row) in p.iter().enumerate() {
+                for k in 1..classes {
+                    let want = libm::log(row[k] / row[0]);
+                    let got = if classes == 2 { margins[1][r] } else { margins[k][r] - margins[0][r] };
+                    assert!((got - want).abs() < 1e-9 * want.abs().max(1.0), "row {r} class {k}: {got} vs {want}");
+                }
+            }
             for (row, &c) in p.iter().zip(&y) {
                 assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
                 assert_eq!(glassbox_core::argmax(row), c);

@@ -97,6 +97,11 @@ pub trait Classifier {
     fn linear(&self) -> Option<Linear<'_>> {
         None
     }
+    /// A tree model's output for `class` as an additive ensemble of trees,
+    /// so explanations can be exact (TreeSHAP); `None` for other models.
+    fn tree_ensemble(&self, _class: usize) -> Option<glassbox_core::tree::TreeEnsemble> {
+        None
+    }
 }
 
 /// The margins `z_k = w_k · x + b_k` of a linear model: one row for two

@@ -156,4 +156,9 @@ impl FittedModel {
     pub fn linear(&self) -> Option<crate::estimator::Linear<'_>> {
         self.classifier().linear()
     }
+
+    /// A tree model's output for `class` as trees, for exact explanations; `None` otherwise.
+    pub fn tree_ensemble(&self, class: usize) -> Option<glassbox_core::tree::TreeEnsemble> {
+        self.classifier().tree_ensemble(class)
+    }
 }

@@ -15,14 +15,30 @@ use serde::{Deserialize, Serialize};
 
 use crate::control::Control;
 use crate::error::Result;
+use glassbox_core::tree::{FlatNode, FlatTree, TreeEnsemble};
 use glassbox_core::Matrix;
 
-/// A node: a split (feature, threshold, left, right) or a leaf (class frequencies).
+/// A node: a split (feature, threshold, left, right) or a leaf (class
+/// frequencies), each with its cover: the training rows that reached it,
+/// weighted as the fit weighted them (bootstrap multiplicity, class
+/// weights), as scikit-learn's `weighted_n_node_samples`. Explanations
+/// need the covers; model files before format 4 have none (read as 0).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Node {
-    Split { feature: usize, threshold: f64, left: usize, right: usize },
-    Leaf { proba: Vec<f64> },
+    Split {
+        feature: usize,
+        threshold: f64,
+        left: usize,
+        right: usize,
+        #[serde(default)]
+        cover: f64,
+    },
+    Leaf {
+        proba: Vec<f64>,
+        #[serde(default)]
+        cover: f64,
+    },
 }
 
 /// A fitted tree: nodes in an arena, the root first.
@@ -68,7 +84,7 @@ impl Builder<'_> {
             counts[self.y[r]] += self.weight[self.y[r]];
         }
         let n: f64 = counts.iter().sum();
-        self.nodes.push(Node::Leaf { proba: counts.iter().map(|c| c / n).collect() });
+        self.nodes.push(Node::Leaf { proba: counts.iter().map(|c| c / n).collect(), cover: n });
         self.nodes.len() - 1
     }
 
@@ -186,10 +202,11 @@ impl Builder<'_> {
         let Some((feature, threshold, _)) = self.best_split(rows) else { return self.leaf(rows) };
         let (l, r): (Vec<usize>, Vec<usize>) = rows.iter().partition(|&&i| self.x.row(i)[feature] <= threshold);
         let slot = self.nodes.len();
-        self.nodes.push(Node::Leaf { proba: Vec::new() });
+        self.nodes.push(Node::Leaf { proba: Vec::new(), cover: 0.0 });
+        let cover = rows.iter().map(|&i| self.weight[self.y[i]]).sum();
         let left = self.grow(&l, depth + 1);
         let right = self.grow(&r, depth + 1);
-        self.nodes[slot] = Node::Split { feature, threshold, left, right };
+        self.nodes[slot] = Node::Split { feature, threshold, left, right, cover };
         slot
     }
 }
@@ -218,13 +235,39 @@ impl Tree {
         let mut i = 0;
         loop {
             match &self.nodes[i] {
-                Node::Leaf { proba } => return proba,
-                Node::Split { feature, threshold, left, right } => {
+                Node::Leaf { proba, .. } => return proba,
+                Node::Split { feature, threshold, left, right, .. } => {
                     i = if row[*feature] <= *threshold { *left } else { *right };
                 }
             }
         }
     }
+}
+
+impl Tree {
+    /// The tree for explanations: each leaf's frequency of `class`, times `scale`.
+    pub fn flat(&self, class: usize, scale: f64) -> FlatTree {
+        let nodes = self
+            .nodes
+            .iter()
+            .map(|n| match *n {
+                Node::Split { feature, threshold, left, right, cover } => {
+                    FlatNode { feature, threshold, children: Some((left, right)), cover, value: 0.0 }
+                }
+                Node::Leaf { ref proba, cover } => {
+                    FlatNode { feature: 0, threshold: 0.0, children: None, cover, value: proba[class] * scale }
+                }
+            })
+            .collect();
+        FlatTree { nodes }
+    }
+}
+
+/// A forest for explanations: the class's probability as the sum of every
+/// tree's leaf frequency over the number of trees.
+pub fn forest_ensemble(trees: &[Tree], class: usize) -> TreeEnsemble {
+    let scale = 1.0 / trees.len() as f64;
+    TreeEnsemble { trees: trees.iter().map(|t| t.flat(class, scale)).collect(), offset: 0.0, margin: false }
 }
 
 /// How a forest's trees grow: √p features tried per split, leaves of one row.
@@ -316,7 +359,7 @@ mod tests {
         let params =
             TreeParams { max_depth: Some(1), min_samples_leaf: 1, max_features: None, random_thresholds: false };
         let t = Tree::fit(&x, &y, &(0..6).collect::<Vec<_>>(), 2, params, None, 0);
-        assert_eq!(t.nodes[0], Node::Split { feature: 0, threshold: 2.5, left: 1, right: 2 });
+        assert_eq!(t.nodes[0], Node::Split { feature: 0, threshold: 2.5, left: 1, right: 2, cover: 6.0 });
         assert_eq!(t.predict_row(&[0.0]), &[1.0, 0.0]);
         assert_eq!(t.predict_row(&[5.0]), &[0.0, 1.0]);
         let shallow = TreeParams { max_depth: Some(0), ..params };
@@ -324,6 +367,28 @@ mod tests {
         let balanced = Tree::fit(&x, &y, &(0..6).collect::<Vec<_>>(), 2, shallow, Some(&[1.5, 0.75]), 0);
         assert_eq!(balanced.predict_row(&[0.0]), &[0.5, 0.5], "two rows × 1.5 against four × 0.75");
         assert_eq!(root.predict_row(&[0.0]), &[2.0 / 6.0, 4.0 / 6.0], "a leaf's class frequencies");
+    }
+
+    #[test]
+    fn covers_count_the_bootstrap_rows_and_add_up_from_the_leaves() {
+        let x = m(&[&[1.0, 5.0], &[2.0, 4.0], &[3.0, 3.0], &[4.0, 2.0], &[5.0, 1.0], &[6.0, 0.0]]);
+        let y = [0, 0, 1, 0, 1, 1];
+        for tree in fit_forest(&x, &y, 2, &[0, 1, 2], None, Some(&[1.0, 2.0]), 7, &Control::default()).unwrap() {
+            for n in &tree.nodes {
+                if let Node::Split { left, right, cover, .. } = *n {
+                    let c = |i: usize| match tree.nodes[i] {
+                        Node::Split { cover, .. } | Node::Leaf { cover, .. } => cover,
+                    };
+                    assert_eq!(cover, c(left) + c(right));
+                }
+            }
+            let flat = tree.flat(1, 1.0);
+            // Six bootstrap draws, class 1 weighing 2: between 6 and 12.
+            assert!((6.0..=12.0).contains(&flat.nodes[0].cover), "{}", flat.nodes[0].cover);
+            for r in 0..6 {
+                assert_eq!(flat.predict(x.row(r)), tree.predict_row(x.row(r))[1]);
+            }
+        }
     }
 
     #[test]

@@ -80,6 +80,10 @@ impl Classifier for FittedTree {
         (0..x.n_rows).map(|i| self.tree.predict_row(x.row(i)).to_vec()).collect()
     }
 
+    fn tree_ensemble(&self, class: usize) -> Option<glassbox_core::tree::TreeEnsemble> {
+        Some(crate::trees::forest_ensemble(std::slice::from_ref(&self.tree), class))
+    }
+
     fn n_features(&self) -> Option<usize> {
         Some(self.n_cols)
     }

@@ -61,6 +61,10 @@ impl Classifier for FittedBoosting {
         self.booster.predict_proba(x)
     }
 
+    fn tree_ensemble(&self, class: usize) -> Option<glassbox_core::tree::TreeEnsemble> {
+        Some(self.booster.ensemble(class))
+    }
+
     fn n_features(&self) -> Option<usize> {
         Some(self.n_cols)
     }

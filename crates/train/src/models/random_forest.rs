@@ -94,6 +94,10 @@ impl Classifier for FittedForest {
         forest_proba(&self.trees, x)
     }
 
+    fn tree_ensemble(&self, class: usize) -> Option<glassbox_core::tree::TreeEnsemble> {
+        Some(crate::trees::forest_ensemble(&self.trees, class))
+    }
+
     fn n_features(&self) -> Option<usize> {
         Some(self.n_cols)
     }
