@@ -9,7 +9,7 @@ TRUNK_VERSION := 0.21.14
 # tries to download one (and fails offline).
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[^0-9.]/,""); print}' Cargo.lock)
 
-.PHONY: serve test dist setup-build setup-test test-native test-e2e
+.PHONY: serve test dist setup-build setup-native setup-test test-native test-e2e
 
 ## The app at http://127.0.0.1:8080 (rebuilds on change).
 serve: setup-build
@@ -22,7 +22,7 @@ test: test-native test-e2e
 dist: setup-build
 	trunk build --release --public-url ./
 
-test-native:
+test-native: setup-native
 	cargo test --workspace --locked
 
 test-e2e: setup-test dist
@@ -33,6 +33,10 @@ setup-build:
 	@trunk --version 2>/dev/null | grep -q "$(TRUNK_VERSION)" || cargo install trunk --version $(TRUNK_VERSION) --locked
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 	@[ -x e2e/node_modules/.bin/wasm-opt ] && [ -d e2e/node_modules/playwright-core ] || (cd e2e && npm ci --no-audit --no-fund)
+
+## The CLI tests read report.pdf back with poppler (pdftotext, pdffonts, pdftoppm).
+setup-native:
+	@command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || (apt-get update && apt-get install -y --no-install-recommends poppler-utils)
 
 setup-test: setup-build
 	@[ -x /usr/bin/chromium ] || (apt-get update && apt-get install -y --no-install-recommends chromium)

@@ -61,7 +61,7 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::input(format!("{}: cannot read the file: {e}", path.display())))
 }
 
-pub fn write(path: &Path, contents: &str) -> Result<(), Failure> {
+pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), Failure> {
     std::fs::write(path, contents)
         .map_err(|e| Failure::input(format!("{}: cannot write the file: {e}", path.display())))
 }

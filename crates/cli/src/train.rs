@@ -17,7 +17,7 @@ use crate::{read, write, Failure};
 pub struct Train {
     /// The CSV file (delimiter, encoding, header and decimal comma are detected).
     data: PathBuf,
-    /// Output folder for model.json, metrics.json and report.html.
+    /// Output folder for model.json, metrics.json, report.html and report.pdf.
     #[arg(long)]
     out: PathBuf,
     /// The model (the names come from the training crate's registry).
@@ -160,7 +160,9 @@ pub fn run(args: Train) -> Result<(), Failure> {
         .map_err(|e| Failure::input(format!("{}: cannot create the folder: {e}", out.display())))?;
     write(&out.join("model.json"), &outcome.model.to_json())?;
     write(&out.join("metrics.json"), &outcome.metrics_json())?;
-    write(&out.join("report.html"), &glassbox_report::render(&outcome))?;
+    write(&out.join("report.html"), glassbox_report::render(&outcome))?;
+    let pdf = glassbox_pdf::render(&outcome).map_err(|e| Failure::input(format!("report.pdf: {e}")))?;
+    write(&out.join("report.pdf"), pdf)?;
     let m = &outcome.manifest;
     let e = &outcome.evaluation;
     println!(
@@ -230,7 +232,9 @@ pub fn run(args: Train) -> Result<(), Failure> {
     }
     println!(
         "wrote {}",
-        ["model.json", "metrics.json", "report.html"].map(|f| out.join(f).display().to_string()).join(", ")
+        ["model.json", "metrics.json", "report.html", "report.pdf"]
+            .map(|f| out.join(f).display().to_string())
+            .join(", ")
     );
     Ok(())
 }

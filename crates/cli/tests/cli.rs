@@ -695,3 +695,62 @@ fn a_format_3_tree_model_predicts_but_asks_for_a_retrain_to_be_explained() {
         "the model file (format 3) stores no tree covers, which explaining a tree model needs; train the model again with this Glassbox",
     );
 }
+
+/// Runs a poppler tool on `args`; `make test` installs poppler-utils.
+fn poppler(tool: &str, args: &[&str]) -> String {
+    let o = std::process::Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} ({e}): install poppler-utils, as `make test` does"));
+    assert!(o.status.success(), "{tool} {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn train_writes_a_pdf_report_with_searchable_text_an_embedded_font_and_every_page_rendering() {
+    let tmp = tempfile::tempdir().unwrap();
+    let iris = sample("iris.csv");
+    let out = out_dir(tmp.path(), "iris");
+    let o =
+        glassbox(&["train", &iris, "--target", "species", "--model", "random_forest", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pdf = out.join("report.pdf");
+    let pdf = pdf.to_str().unwrap();
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    let text = poppler("pdftotext", &[pdf, "-"]);
+    for want in [
+        "Glassbox report".to_string(),
+        glassbox_report::fmt_metric(metrics["accuracy"].as_f64().unwrap()),
+        glassbox_report::fmt_metric(metrics["roc_auc"].as_f64().unwrap()),
+        "setosa".to_string(),
+        "versicolor".to_string(),
+        "virginica".to_string(),
+        "Why: SHAP values".to_string(),
+        "How this was made".to_string(),
+    ] {
+        assert!(text.contains(&want), "'{want}' is not in the PDF's text:\n{text}");
+    }
+    // The charts' labels are text too, not outlines.
+    assert!(text.contains("False positive rate") && text.contains("Reliability diagram"), "{text}");
+    let fonts = poppler("pdffonts", &[pdf]);
+    let dejavu: Vec<&str> = fonts.lines().filter(|l| l.contains("DejaVuSans")).collect();
+    assert!(!dejavu.is_empty(), "{fonts}");
+    for line in dejavu {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(&cols[cols.len() - 5..cols.len() - 2], ["yes", "yes", "yes"], "embedded, subset, unicode: {line}");
+    }
+    let info = poppler("pdfinfo", &[pdf]);
+    assert!(info.contains("595.28 x 841.89 pts (A4)"), "{info}");
+    let pages: usize = info.lines().find_map(|l| l.strip_prefix("Pages:")).map(|n| n.trim().parse().unwrap()).unwrap();
+    assert!(pages >= 3, "{info}");
+    let prefix = tmp.path().join("page");
+    poppler("pdftoppm", &["-r", "20", "-png", pdf, prefix.to_str().unwrap()]);
+    let rendered = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with("page"));
+    assert_eq!(rendered.count(), pages, "every page renders");
+    for i in 1..=pages {
+        assert!(text.contains(&format!("page {i} of {pages}")), "page number {i}");
+    }
+}

@@ -1,5 +1,6 @@
 //! Golden files that pin every output a user keeps: `model.json`,
-//! `metrics.json`, predictions and `report.html` for every model on a binary
+//! `metrics.json`, predictions and `report.html` (and `report.pdf` for five
+//! of the cases) for every model on a binary
 //! data set (penguins' `sex`: categorical columns and missing values) and a
 //! multiclass one (iris), plus a search, a cross-validated run, a time-window
 //! run and a comparison (`leaderboard.json`).
@@ -78,8 +79,23 @@ fn check_train(case: &str, data: &str, args: &[&str]) -> Vec<String> {
     run(&train);
     let predictions = out.join("predictions.csv");
     run(&["predict", out.join("model.json").to_str().unwrap(), data, "--out", predictions.to_str().unwrap()]);
-    check(case, &out, &["model.json", "metrics.json", "predictions.csv", "report.html"])
+    let mut files = vec!["model.json", "metrics.json", "predictions.csv", "report.html"];
+    if PDF_CASES.contains(&case) {
+        files.push("report.pdf");
+    }
+    check(case, &out, &files)
 }
+
+/// The cases whose `report.pdf` is pinned too: one of each section's shape
+/// (binary and multiclass, cross-validation, a search, time windows), not
+/// all 21, to keep the repository small. `pdftotext` shows what changed.
+const PDF_CASES: [&str; 5] = [
+    "penguins_sex_logistic_regression",
+    "iris_random_forest",
+    "penguins_sex_cv5_forest",
+    "iris_search_both",
+    "penguins_species_time_windows",
+];
 
 const MODELS: [&str; 9] = [
     "logistic_regression",

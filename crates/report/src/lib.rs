@@ -92,35 +92,39 @@ s.addEventListener('input',upd);upd();
 })();
 "#;
 
-fn scores_row(out: &mut String, label: &str, s: &ClassScores) {
-    let _ = write!(
-        out,
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        escape(label),
-        fmt_metric(s.precision),
-        fmt_metric(s.recall),
-        fmt_metric(s.f1),
-        s.support
-    );
+fn scores_cells(label: &str, s: &ClassScores) -> [String; 5] {
+    [label.to_string(), fmt_metric(s.precision), fmt_metric(s.recall), fmt_metric(s.f1), s.support.to_string()]
+}
+
+/// The classification report's rows, shaped like scikit-learn's: per class,
+/// accuracy, macro and weighted averages (label, precision, recall, f1, support).
+pub fn classification_rows(o: &TrainOutcome) -> Vec<[String; 5]> {
+    let e = &o.evaluation;
+    let mut rows: Vec<[String; 5]> = o.classes.iter().zip(&e.per_class).map(|(l, s)| scores_cells(l, s)).collect();
+    rows.push([
+        "accuracy".to_string(),
+        String::new(),
+        String::new(),
+        fmt_metric(e.accuracy),
+        e.macro_avg.support.to_string(),
+    ]);
+    rows.push(scores_cells("macro avg", &e.macro_avg));
+    rows.push(scores_cells("weighted avg", &e.weighted_avg));
+    rows
 }
 
 /// The classification report table, shaped like scikit-learn's.
 pub fn classification_report_html(o: &TrainOutcome) -> String {
-    let e = &o.evaluation;
     let mut t = String::from(
         "<table class=\"report\"><thead><tr><th></th><th>precision</th><th>recall</th><th>f1-score</th><th>support</th></tr></thead><tbody>",
     );
-    for (label, s) in o.classes.iter().zip(&e.per_class) {
-        scores_row(&mut t, label, s);
+    for row in classification_rows(o) {
+        t.push_str("<tr>");
+        for cell in &row {
+            let _ = write!(t, "<td>{}</td>", escape(cell));
+        }
+        t.push_str("</tr>");
     }
-    let _ = write!(
-        t,
-        "<tr><td>accuracy</td><td></td><td></td><td>{}</td><td>{}</td></tr>",
-        fmt_metric(e.accuracy),
-        e.macro_avg.support
-    );
-    scores_row(&mut t, "macro avg", &e.macro_avg);
-    scores_row(&mut t, "weighted avg", &e.weighted_avg);
     t.push_str("</tbody></table>");
     t
 }
@@ -154,9 +158,10 @@ fn confusion_html(o: &TrainOutcome) -> String {
     t
 }
 
-fn manifest_html(o: &TrainOutcome) -> String {
+/// How the report was made, as (what, value) rows.
+pub fn manifest_rows(o: &TrainOutcome) -> Vec<(&'static str, String)> {
     let m = &o.manifest;
-    let rows: Vec<(&str, String)> = vec![
+    vec![
         ("input file", m.file_name.clone()),
         ("input SHA-256", m.input_sha256.clone()),
         ("read as", format_text(&m.format)),
@@ -172,7 +177,11 @@ fn manifest_html(o: &TrainOutcome) -> String {
         ("features", m.feature_names.join(", ")),
         ("decision", threshold_text(o)),
         ("Glassbox version", m.glassbox_version.clone()),
-    ];
+    ]
+}
+
+fn manifest_html(o: &TrainOutcome) -> String {
+    let rows = manifest_rows(o);
     let mut t = String::from("<table class=\"manifest\" data-testid=\"manifest\"><tbody>");
     for (k, v) in rows {
         let _ = write!(t, "<tr><th>{}</th><td>{}</td></tr>", escape(k), escape(&v));
@@ -199,25 +208,37 @@ pub fn format_text(f: &glassbox_pipeline::ingest::Format) -> String {
     format!("{}, naive date-times in {}", f.describe(), f.timezone)
 }
 
+/// Every column as (name, kind, role, missing, notes).
+pub fn schema_rows(o: &TrainOutcome) -> Vec<[String; 4]> {
+    o.manifest
+        .columns
+        .iter()
+        .map(|c| {
+            let role = match c.role {
+                Role::Feature => "feature",
+                Role::Target => "target",
+                Role::Excluded => "excluded",
+                Role::Dropped => "dropped",
+            };
+            [c.name.clone(), c.kind.as_str().to_string(), role.to_string(), c.missing.to_string()]
+        })
+        .collect()
+}
+
 /// Every column with its kind, role and flags.
 fn schema_html(o: &TrainOutcome) -> String {
     let mut t = String::from(
         "<table class=\"schema\" data-testid=\"schema\"><thead><tr><th>column</th><th>kind</th><th>role</th><th>missing</th><th>notes</th></tr></thead><tbody>",
     );
-    for c in &o.manifest.columns {
-        let role = match c.role {
-            Role::Feature => "feature",
-            Role::Target => "target",
-            Role::Excluded => "excluded",
-            Role::Dropped => "dropped",
-        };
+    for (row, c) in schema_rows(o).iter().zip(&o.manifest.columns) {
         let notes: Vec<String> = c.flags.iter().map(|f| escape(&f.reason)).collect();
         let _ = write!(
             t,
-            "<tr><td>{}</td><td>{}</td><td>{role}</td><td>{}</td><td class=\"notes\">{}</td></tr>",
-            escape(&c.name),
-            c.kind.as_str(),
-            c.missing,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"notes\">{}</td></tr>",
+            escape(&row[0]),
+            row[1],
+            row[2],
+            row[3],
             notes.join("<br>")
         );
     }
@@ -268,13 +289,10 @@ pub fn pr_chart_at(o: &TrainOutcome, threshold: Option<f64>) -> String {
 /// Permutation importance on the test rows: the chart and a table, or
 /// nothing when it was not measured.
 pub fn importance_html(o: &TrainOutcome) -> Option<String> {
-    let first = o.importance.first()?;
-    let items: Vec<(String, f64, f64)> = o.importance.iter().map(|i| (i.column.clone(), i.mean, i.std)).collect();
     let mut t = format!(
-        "<p class=\"muted\">Each input column shuffled {} times over {} test rows (seeded; a big test set is sampled), all its features together; the importance is how much the score drops (mean ± standard deviation), as scikit-learn's <code>permutation_importance</code>.</p><div data-testid=\"importance-chart\">{}</div><table class=\"report\"><thead><tr><th>column</th><th>ROC AUC drop</th><th>accuracy drop</th></tr></thead><tbody>",
-        first.repeats,
-        first.rows,
-        glassbox_charts::importance_svg(&items)
+        "<p class=\"muted\">{}</p><div data-testid=\"importance-chart\">{}</div><table class=\"report\"><thead><tr><th>column</th><th>ROC AUC drop</th><th>accuracy drop</th></tr></thead><tbody>",
+        escape(&importance_caption(o)?),
+        glassbox_charts::importance_svg(&importance_items(o))
     );
     for i in &o.importance {
         let _ = write!(
@@ -292,17 +310,45 @@ pub fn importance_html(o: &TrainOutcome) -> Option<String> {
     Some(t)
 }
 
-/// The SHAP summary: mean |φ| per input column over the explained test rows.
-pub fn shap_html(o: &TrainOutcome) -> Option<String> {
+/// What the importance chart shows, in a sentence; `None` when not measured.
+pub fn importance_caption(o: &TrainOutcome) -> Option<String> {
+    let first = o.importance.first()?;
+    Some(format!(
+        "Each input column shuffled {} times over {} test rows (seeded; a big test set is sampled), all its features together; the importance is how much the score drops (mean ± standard deviation), as scikit-learn's permutation_importance.",
+        first.repeats, first.rows
+    ))
+}
+
+/// The importance chart's bars: (column, mean drop in ROC AUC, its std).
+pub fn importance_items(o: &TrainOutcome) -> Vec<(String, f64, f64)> {
+    o.importance.iter().map(|i| (i.column.clone(), i.mean, i.std)).collect()
+}
+
+/// What the SHAP summary shows, in a sentence; `None` when not measured.
+pub fn shap_caption(o: &TrainOutcome) -> Option<String> {
+    let s = o.shap.as_ref()?;
+    Some(format!(
+        "Shapley values of {} test rows, computed {}: each row's base value plus its columns' values is its output. The bars are the mean absolute value per column.",
+        s.rows.len(),
+        s.method.describe(s.space, s.permutations)
+    ))
+}
+
+/// The SHAP summary chart: mean |φ| per input column, largest first.
+pub fn shap_summary_svg(o: &TrainOutcome) -> Option<String> {
     let s = o.shap.as_ref()?;
     let mut items: Vec<(String, f64, f64)> =
         s.columns.iter().zip(&s.mean_abs).map(|(c, &m)| (c.clone(), m, 0.0)).collect();
     items.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let how = s.method.describe(s.space, s.permutations);
+    Some(glassbox_charts::bars_svg(&items, &format!("mean |SHAP value| ({})", s.space.as_str().replace('_', "-"))))
+}
+
+/// The SHAP summary: mean |φ| per input column over the explained test rows.
+pub fn shap_html(o: &TrainOutcome) -> Option<String> {
     Some(format!(
-        "<p class=\"muted\">Shapley values of {} test rows, computed {how}: each row's base value plus its columns' values is its output. The bars are the mean absolute value per column.</p><div data-testid=\"shap-summary\">{}</div>",
-        s.rows.len(),
-        glassbox_charts::bars_svg(&items, &format!("mean |SHAP value| ({})", s.space.as_str().replace('_', "-")))
+        "<p class=\"muted\">{}</p><div data-testid=\"shap-summary\">{}</div>",
+        escape(&shap_caption(o)?),
+        shap_summary_svg(o)?
     ))
 }
 
@@ -322,6 +368,55 @@ pub fn waterfall_svg(o: &TrainOutcome, row: usize) -> Option<String> {
     }
     let space = format!("{} of {}", s.space.as_str().replace('_', "-"), o.classes[s.classes[at]]);
     Some(glassbox_charts::waterfall_svg(e.base, &steps, e.output, &space))
+}
+
+/// Explained test rows by cell of the confusion matrix: up to `per_cell`
+/// of each cell (true class `i`, predicted `j`, in the matrix's order), in
+/// test order, as (i, j, table row, file line).
+pub fn waterfall_rows(o: &TrainOutcome, per_cell: usize) -> Vec<(usize, usize, usize, u64)> {
+    let Some(s) = o.shap.as_ref() else { return Vec::new() };
+    let explained: std::collections::BTreeSet<usize> = s.rows.iter().copied().collect();
+    let k = o.classes.len();
+    let mut out = Vec::new();
+    for i in 0..k {
+        for j in 0..k {
+            out.extend(
+                o.test_predictions
+                    .iter()
+                    .filter(|t| t.actual == i && t.predicted == j && explained.contains(&t.row))
+                    .take(per_cell)
+                    .map(|t| (i, j, t.row, t.line)),
+            );
+        }
+    }
+    out
+}
+
+/// How many explained rows of each matrix cell the report draws a waterfall for.
+pub const WATERFALLS_PER_CELL: usize = 3;
+
+/// Waterfalls of explained test rows, a few per cell of the confusion
+/// matrix, each folded under its cell and line.
+pub fn waterfalls_html(o: &TrainOutcome) -> Option<String> {
+    let rows = waterfall_rows(o, WATERFALLS_PER_CELL);
+    if rows.is_empty() {
+        return None;
+    }
+    let mut h = format!(
+        "<p class=\"muted\">Why single rows got their score: up to {WATERFALLS_PER_CELL} explained test rows of each cell of the confusion matrix, from the base value through each column's contribution to the row's output.</p><div data-testid=\"report-waterfalls\">"
+    );
+    for (i, j, row, line) in rows {
+        if let Some(svg) = waterfall_svg(o, row) {
+            let _ = write!(
+                h,
+                "<details><summary>true {} → predicted {}: line {line}</summary>{svg}</details>",
+                escape(&o.classes[i]),
+                escape(&o.classes[j])
+            );
+        }
+    }
+    h.push_str("</div>");
+    Some(h)
 }
 
 /// The threshold slider of a binary report: the matrix and scores at every
@@ -347,19 +442,27 @@ pub fn threshold_html(o: &TrainOutcome) -> Option<String> {
     ))
 }
 
-/// The reliability diagram and what it says, in a sentence.
-pub fn calibration_html(o: &TrainOutcome) -> String {
-    let e = &o.evaluation;
-    let c = &e.calibration;
-    let of = match c.of {
+/// What the reliability diagram shows, in a sentence.
+pub fn calibration_caption(o: &TrainOutcome) -> String {
+    let of = match o.evaluation.calibration.of {
         glassbox_pipeline::metrics::CalibrationOf::PositiveClass => {
-            format!("the probability of {}", escape(&o.classes[o.classes.len() - 1]))
+            format!("the probability of {}", o.classes[o.classes.len() - 1])
         }
         glassbox_pipeline::metrics::CalibrationOf::TopLabel => "the predicted class's probability".to_string(),
     };
     format!(
-        "<p class=\"muted\">Test rows binned by {of} into {} equal-width bins (empty bins left out; each point says its rows). On the diagonal, a probability of 0.8 is right 8 times in 10.</p><div class=\"cards\"><div class=\"card\">Brier score<b data-testid=\"metric-brier\">{}</b></div><div class=\"card\">expected calibration error<b data-testid=\"metric-ece\">{}</b></div></div><div data-testid=\"calibration-chart\">{}</div>",
-        glassbox_pipeline::metrics::CALIBRATION_BINS,
+        "Test rows binned by {of} into {} equal-width bins (empty bins left out; each point says its rows). On the diagonal, a probability of 0.8 is right 8 times in 10.",
+        glassbox_pipeline::metrics::CALIBRATION_BINS
+    )
+}
+
+/// The reliability diagram and what it says, in a sentence.
+pub fn calibration_html(o: &TrainOutcome) -> String {
+    let e = &o.evaluation;
+    let c = &e.calibration;
+    format!(
+        "<p class=\"muted\">{}</p><div class=\"cards\"><div class=\"card\">Brier score<b data-testid=\"metric-brier\">{}</b></div><div class=\"card\">expected calibration error<b data-testid=\"metric-ece\">{}</b></div></div><div data-testid=\"calibration-chart\">{}</div>",
+        escape(&calibration_caption(o)),
         fmt_metric(e.brier),
         fmt_metric(c.ece),
         glassbox_charts::calibration_svg(c)
@@ -529,6 +632,9 @@ pub fn render(o: &TrainOutcome) -> String {
     }
     if let Some(s) = shap_html(o) {
         let _ = write!(h, "<h2>Why: SHAP values</h2>{s}");
+        if let Some(w) = waterfalls_html(o) {
+            h.push_str(&w);
+        }
     }
     let _ = write!(h, "<h2>Columns</h2>{}", schema_html(o));
     let _ = write!(h, "<h2>How this was made</h2>{}", manifest_html(o));
