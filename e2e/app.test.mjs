@@ -209,7 +209,7 @@ test('the exported report works offline: matrix renders, toggle works; model.jso
   const modelPath = path.join(artifacts, 'model.json');
   await modelDownload.saveAs(modelPath);
   const model = JSON.parse(fs.readFileSync(modelPath, 'utf8'));
-  assert.equal(model.format_version, 3);
+  assert.equal(model.format_version, 4);
   // The browser and the CLI make the same model file, byte for byte.
   const cliOut = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-cli-'));
   execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', 'public/samples/breast_cancer.csv',
@@ -234,6 +234,22 @@ test('the exported report works offline: matrix renders, toggle works; model.jso
     assert.ok(row.includes(`${imp.mean.toFixed(4)} ± ${imp.std.toFixed(4)}`), `${column}: ${row} vs ${JSON.stringify(imp)}`);
   }
   const appCount = (await byId(page, 'cm-cell-1-1').textContent()).trim();
+  // The PDF: its worker is fetched only now, and the file is the CLI's, byte for byte.
+  const fetched = [];
+  page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+  assert.ok(!(await page.evaluate(() => performance.getEntriesByType('resource').some((e) => /pdf(_bg)?\.(js|wasm)/.test(e.name)))),
+    'the PDF module loaded before a PDF was asked for');
+  const [pdfDownload] = await Promise.all([page.waitForEvent('download', TIMEOUT), byId(page, 'export-pdf').click()]);
+  assert.equal(pdfDownload.suggestedFilename(), 'report.pdf');
+  const pdfPath = path.join(artifacts, 'report.pdf');
+  await pdfDownload.saveAs(pdfPath);
+  assert.ok(fetched.some((p) => /pdf_bg.*\.wasm$/.test(p)), `the PDF worker's wasm was fetched on demand: ${fetched}`);
+  assert.ok(fs.readFileSync(pdfPath).equals(fs.readFileSync(path.join(cliOut, 'report.pdf'))),
+    'report.pdf from the browser differs from the CLI\'s');
+  const pdfText = execFileSync('pdftotext', [pdfPath, '-'], { encoding: 'utf8' });
+  for (const want of [cliMetrics.accuracy.toFixed(4), cliMetrics.roc_auc.toFixed(4), 'benign', 'malignant', 'Why: SHAP values']) {
+    assert.ok(pdfText.includes(want), `${want} is not in the PDF`);
+  }
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 

@@ -41,6 +41,39 @@ pub async fn sha256_hex(file: &web_sys::File) -> Result<String, String> {
     }
 }
 
+/// `report.pdf` for an outcome, made by the PDF worker (`src/bin/pdf.rs`),
+/// which is started here and only here, and stopped when it has answered.
+pub async fn make_pdf(outcome: &glassbox_pipeline::TrainOutcome) -> Result<Vec<u8>, String> {
+    use gloo_worker::Codec;
+    let cannot = |e: JsValue| format!("cannot make the PDF: {}", js_message(e));
+    let worker = web_sys::Worker::new("./pdf.js").map_err(cannot)?;
+    // Each message (first "ready", then the answer) resolves one promise.
+    let next = |worker: &web_sys::Worker| {
+        js_sys::Promise::new(&mut |resolve, reject| {
+            let on_message =
+                Closure::once_into_js(move |e: web_sys::MessageEvent| resolve.call1(&JsValue::NULL, &e.data()));
+            worker.set_onmessage(Some(on_message.unchecked_ref()));
+            let on_error = Closure::once_into_js(move |e: JsValue| reject.call1(&JsValue::NULL, &e));
+            worker.set_onerror(Some(on_error.unchecked_ref()));
+        })
+    };
+    let result = async {
+        JsFuture::from(next(&worker)).await.map_err(cannot)?;
+        let answer = next(&worker);
+        worker.post_message(&glassbox_worker::web::WasmCodec::encode(outcome)).map_err(cannot)?;
+        let answer = JsFuture::from(answer).await.map_err(cannot)?;
+        let field = |name: &str| js_sys::Reflect::get(&answer, &name.into()).ok().filter(|v| !v.is_undefined());
+        match (field("pdf"), field("error")) {
+            (Some(pdf), _) => Ok(Uint8Array::new(&pdf).to_vec()),
+            (None, Some(error)) => Err(error.as_string().unwrap_or_else(|| "cannot make the PDF".to_string())),
+            (None, None) => Err("cannot make the PDF: the PDF worker gave no answer".to_string()),
+        }
+    }
+    .await;
+    worker.terminate();
+    result
+}
+
 /// Fetches a bundled sample from the same site the app came from.
 pub async fn fetch_sample(path: &str) -> Result<Vec<u8>, String> {
     let window = web_sys::window().ok_or("no window")?;
@@ -59,10 +92,19 @@ pub async fn fetch_sample(path: &str) -> Result<Vec<u8>, String> {
 
 /// Offers `contents` as a file download named `name`.
 pub fn download(name: &str, mime: &str, contents: &str) -> Result<(), String> {
-    let parts = Array::of1(&JsValue::from_str(contents));
+    download_value(name, mime, &JsValue::from_str(contents))
+}
+
+/// Offers `bytes` as a file download named `name`.
+pub fn download_bytes(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
+    download_value(name, mime, &Uint8Array::from(bytes).into())
+}
+
+fn download_value(name: &str, mime: &str, contents: &JsValue) -> Result<(), String> {
+    let parts = Array::of1(contents);
     let options = BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = Blob::new_with_str_sequence_and_options(&parts, &options).map_err(js_message)?;
+    let blob = Blob::new_with_buffer_source_sequence_and_options(&parts, &options).map_err(js_message)?;
     let url = Url::create_object_url_with_blob(&blob).map_err(js_message)?;
     let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let a: HtmlAnchorElement = document.create_element("a").map_err(js_message)?.unchecked_into();

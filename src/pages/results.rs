@@ -61,6 +61,23 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
             }
         }
     };
+    let making_pdf = RwSignal::new(false);
+    let export_pdf = {
+        let o = outcome.clone();
+        move |_| {
+            let o = o.clone();
+            making_pdf.set(true);
+            leptos::task::spawn_local(async move {
+                let made = browser::make_pdf(&o)
+                    .await
+                    .and_then(|pdf| browser::download_bytes("report.pdf", "application/pdf", &pdf));
+                making_pdf.set(false);
+                if let Err(e) = made {
+                    state.error.set(Some(e));
+                }
+            });
+        }
+    };
     let missing_note = (m.rows_missing_target > 0)
         .then(|| format!(" {} rows without a target value were left out.", m.rows_missing_target));
     view! {
@@ -132,7 +149,10 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
             <div class="exports">
                 <button data-testid="export-model" on:click=export_model>"Download model.json"</button>
                 <button data-testid="export-report" on:click=export_report>"Download report.html"</button>
-                <span class="muted">"The report is one file that opens offline in any browser."</span>
+                <button data-testid="export-pdf" on:click=export_pdf disabled=move || making_pdf.get()>
+                    {move || if making_pdf.get() { "Making report.pdf…" } else { "Download report.pdf" }}
+                </button>
+                <span class="muted">"The HTML report is one file that opens offline in any browser; the PDF has the same sections on numbered A4 pages, for printing."</span>
             </div>
         </section>
     }

@@ -17,6 +17,7 @@
 
 pub mod confusion;
 
+use glassbox_pipeline::bands::{Band, GRID};
 use glassbox_pipeline::metrics::{Calibration, CalibrationOf, PrCurve, RocCurve};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -41,24 +42,50 @@ pub const HEIGHT: u32 = 400;
 /// A ROC chart: one curve per entry of `curves`, labelled with `labels`
 /// (the positive class for binary, each class one-vs-rest otherwise) and its AUC.
 pub fn roc_svg(curves: &[RocCurve], labels: &[String]) -> String {
-    roc_svg_at(curves, labels, None)
+    roc_svg_at(curves, labels, None, None)
 }
 
-/// [`roc_svg`] with the operating point `at` (false and true positive rate) marked.
-pub fn roc_svg_at(curves: &[RocCurve], labels: &[String], at: Option<(f64, f64)>) -> String {
-    render(HEIGHT, |root| draw_roc(root, curves, labels, at))
+/// [`roc_svg`] with the operating point `at` (false and true positive rate)
+/// marked, and the cross-validation folds' mean ± 1 std `bands` (one per curve) shaded.
+pub fn roc_svg_at(curves: &[RocCurve], labels: &[String], at: Option<(f64, f64)>, bands: Option<&[Band]>) -> String {
+    render(HEIGHT, |root| draw_roc(root, curves, labels, at, bands))
 }
 
 /// A precision-recall chart: one step curve per entry of `curves`, labelled
 /// with `labels` and its average precision, and each class's prevalence as
 /// its chance line (dashed).
 pub fn pr_svg(curves: &[PrCurve], labels: &[String]) -> String {
-    pr_svg_at(curves, labels, None)
+    pr_svg_at(curves, labels, None, None)
 }
 
-/// [`pr_svg`] with the operating point `at` (recall, precision) marked.
-pub fn pr_svg_at(curves: &[PrCurve], labels: &[String], at: Option<(f64, f64)>) -> String {
-    render(HEIGHT, |root| draw_pr(root, curves, labels, at))
+/// [`pr_svg`] with the operating point `at` (recall, precision) marked, and
+/// the cross-validation folds' mean ± 1 std `bands` (one per curve) shaded.
+pub fn pr_svg_at(curves: &[PrCurve], labels: &[String], at: Option<(f64, f64)>, bands: Option<&[Band]>) -> String {
+    render(HEIGHT, |root| draw_pr(root, curves, labels, at, bands))
+}
+
+/// The folds' spread: each band's mean ± 1 std as a light area in its
+/// curve's colour, and the mean as a thin dashed line; one legend entry.
+fn draw_bands<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    bands: Option<&[Band]>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let Some(bands) = bands else { return Ok(()) };
+    let x = |i: usize| i as f64 / (GRID - 1) as f64;
+    for (k, b) in bands.iter().enumerate() {
+        let color = PALETTE[k % PALETTE.len()];
+        let mut area: Vec<(f64, f64)> = (0..GRID).map(|i| (x(i), (b.mean[i] + b.std[i]).min(1.0))).collect();
+        area.extend((0..GRID).rev().map(|i| (x(i), (b.mean[i] - b.std[i]).max(0.0))));
+        chart.draw_series([Polygon::new(area, color.mix(0.15).filled())])?;
+        let mean: Vec<(f64, f64)> = (0..GRID).map(|i| (x(i), b.mean[i])).collect();
+        let series = chart.draw_series(DashedLineSeries::new(mean, 3, 3, color.stroke_width(1)))?;
+        if k == 0 {
+            series
+                .label("CV folds: mean ± 1 std")
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], color.mix(0.3).filled()));
+        }
+    }
+    Ok(())
 }
 
 /// The operating point: a dark ring on a white disc, visible on any curve colour.
@@ -136,8 +163,10 @@ fn draw_pr<DB: DrawingBackend>(
     curves: &[PrCurve],
     labels: &[String],
     at: Option<(f64, f64)>,
+    bands: Option<&[Band]>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let mut chart = unit_chart(root, "Precision-recall curve", "Recall", "Precision")?;
+    draw_bands(&mut chart, bands)?;
     for (i, c) in curves.iter().enumerate() {
         // The chance line: a model that guesses has the prevalence as its precision.
         let color = if curves.len() == 1 { RGBColor(150, 150, 150) } else { PALETTE[i % PALETTE.len()] };
@@ -223,8 +252,10 @@ fn draw_roc<DB: DrawingBackend>(
     curves: &[RocCurve],
     labels: &[String],
     at: Option<(f64, f64)>,
+    bands: Option<&[Band]>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let mut chart = unit_chart(root, "ROC curve", "False positive rate", "True positive rate")?;
+    draw_bands(&mut chart, bands)?;
     // The chance line: a model no better than guessing.
     chart.draw_series(DashedLineSeries::new(vec![(0.0, 0.0), (1.0, 1.0)], 5, 4, RGBColor(150, 150, 150).into()))?;
     let lines = curves
@@ -403,6 +434,91 @@ pub fn waterfall_svg(base: f64, steps: &[(String, f64)], output: f64, space: &st
         (x0 + x1) / 2.0,
         bottom + 30.0,
         escape_xml(space)
+    ));
+    svg
+}
+
+/// One column of a beeswarm: its name, and per explained row its SHAP value
+/// and its value (as the model saw it; `None` for a column of several features).
+pub struct SwarmColumn {
+    pub name: String,
+    pub points: Vec<(f64, Option<f64>)>,
+}
+
+/// A beeswarm of SHAP values, a row of dots per column (largest mean |φ|
+/// first, as given): each dot is one explained row, placed at its φ and
+/// coloured by the column's value in that row from low (blue) to high
+/// (red), grey when the column has no single value (one-hot levels, date
+/// parts). Dots that would overlap are stacked up and down from the row's
+/// centre line in the order of their φ, so the same values draw the same
+/// picture. Written by hand, as the bars.
+pub fn beeswarm_svg(columns: &[SwarmColumn], space: &str) -> String {
+    const LABEL: f64 = 170.0;
+    const ROW: f64 = 30.0;
+    const TOP: f64 = 8.0;
+    const R: f64 = 2.2;
+    let w = WIDTH as f64 + 60.0;
+    let h = TOP + ROW * columns.len() as f64 + 52.0;
+    let all = columns.iter().flat_map(|c| c.points.iter().map(|p| p.0));
+    let (lo, hi) = all.fold((0.0_f64, 0.0_f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let pad = 0.04 * (hi - lo).max(1e-9);
+    let (lo, hi) = (lo - pad, hi + pad);
+    let (x0, x1) = (LABEL, w - 16.0);
+    let x = |v: f64| x0 + (v - lo) / (hi - lo) * (x1 - x0);
+    let mut svg = format!(
+        r#"<svg width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="SHAP values per row and column" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="13"><rect width="{w}" height="{h}" fill="white"/>"#
+    );
+    let colour = |t: Option<f64>| match t {
+        // shap's colours at the ends: blue (0, 138, 230) for low, red (255, 0, 82) for high.
+        Some(t) => {
+            let lerp = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
+            format!("rgb({},{},{})", lerp(0.0, 255.0), lerp(138.0, 0.0), lerp(230.0, 82.0))
+        }
+        None => "rgb(150,150,150)".to_string(),
+    };
+    for (i, c) in columns.iter().enumerate() {
+        let mid = TOP + ROW * i as f64 + ROW / 2.0;
+        svg.push_str(&format!(
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text><line x1="{x0}" x2="{x1}" y1="{mid:.1}" y2="{mid:.1}" stroke="#eee"/>"##,
+            LABEL - 6.0,
+            mid + 4.5,
+            escape_xml(&c.name)
+        ));
+        let known: Vec<f64> = c.points.iter().filter_map(|p| p.1).collect();
+        let (vlo, vhi) = known.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        let mut order: Vec<usize> = (0..c.points.len()).collect();
+        order.sort_by(|&a, &b| c.points[a].0.total_cmp(&c.points[b].0).then(a.cmp(&b)));
+        // Dots per bucket of one diameter along x: the k-th in a bucket goes
+        // k/2 diameters above or below the line, within the row.
+        let mut in_bucket: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+        let max_k = ((ROW / 2.0 - R) / (2.0 * R)).floor() as usize * 2;
+        for j in order {
+            let (phi, v) = c.points[j];
+            let px = x(phi);
+            let k = in_bucket.entry((px / (2.0 * R)).floor() as i64).or_insert(0);
+            let step = (*k % (max_k + 1)) as f64;
+            let dy = if *k % 2 == 0 { step / 2.0 } else { -(step + 1.0) / 2.0 } * 2.0 * R;
+            *k += 1;
+            let t = v.map(|v| if vhi > vlo { (v - vlo) / (vhi - vlo) } else { 0.5 });
+            svg.push_str(&format!(r#"<circle cx="{px:.1}" cy="{:.1}" r="{R}" fill="{}"/>"#, mid + dy, colour(t)));
+        }
+    }
+    let base = TOP + ROW * columns.len() as f64;
+    svg.push_str(&format!(
+        r##"<line x1="{:.1}" x2="{:.1}" y1="{TOP}" y2="{base:.1}" stroke="#888"/><line x1="{x0}" x2="{x1}" y1="{base:.1}" y2="{base:.1}" stroke="#888"/><text x="{x0}" y="{:.1}">{lo:.3}</text><text x="{x1}" y="{:.1}" text-anchor="end">{hi:.3}</text><text x="{:.1}" y="{:.1}" text-anchor="middle">SHAP value ({})</text>"##,
+        x(0.0),
+        x(0.0),
+        base + 15.0,
+        base + 15.0,
+        (x0 + x1) / 2.0,
+        base + 30.0,
+        escape_xml(space)
+    ));
+    svg.push_str(&format!(
+        r#"<text x="{x0}" y="{:.1}" font-size="11">column value: <tspan fill="{}">● low</tspan> <tspan fill="{}">● high</tspan> <tspan fill="rgb(150,150,150)">● several features</tspan></text></svg>"#,
+        base + 46.0,
+        colour(Some(0.0)),
+        colour(Some(1.0))
     ));
     svg
 }

@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod bands;
 pub mod calibration;
 pub mod importance;
 pub mod metrics;

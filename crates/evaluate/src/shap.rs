@@ -61,6 +61,16 @@ pub struct Explanation {
     pub std_error: Vec<f64>,
     /// The output for this row: `base + Σ phi`.
     pub output: f64,
+    /// Per input column, its value as the model saw it when the column is
+    /// one feature (a number, scaled or not), for colouring a beeswarm by
+    /// value; `None` for a column of several features (one-hot levels, date parts).
+    #[serde(default)]
+    pub values: Vec<Option<f64>>,
+}
+
+/// Each column's value in `row` when the column is a single feature.
+pub fn column_values(blocks: &[Range<usize>], row: &[f64]) -> Vec<Option<f64>> {
+    blocks.iter().map(|b| (b.len() == 1).then(|| row[b.start])).collect()
 }
 
 /// Exact linear SHAP of the margin `w · x + b` for one row.
@@ -70,6 +80,7 @@ pub fn linear(w: &[f64], b: f64, baseline: &[f64], blocks: &[Range<usize>], row:
         base: b + w.iter().zip(baseline).map(|(w, m)| w * m).sum::<f64>(),
         std_error: vec![0.0; blocks.len()],
         output: b + w.iter().zip(row).map(|(w, v)| w * v).sum::<f64>(),
+        values: column_values(blocks, row),
         phi,
     }
 }
@@ -128,7 +139,7 @@ pub fn sampled(
                     ((sum_sq[r * k + c] / m - mean * mean).max(0.0) / m).sqrt()
                 })
                 .collect();
-            Explanation { base: bases[r], phi, std_error, output: outputs[r] }
+            Explanation { base: bases[r], phi, std_error, output: outputs[r], values: column_values(blocks, x.row(r)) }
         })
         .collect()
 }

@@ -156,7 +156,13 @@ pub fn explain(ensemble: &TreeEnsemble, blocks: &[Range<usize>], rows: &[&[f64]]
                 tree_phi(tree, row, &mut features);
             }
             let phi = blocks.iter().map(|b| features[b.clone()].iter().sum()).collect();
-            Explanation { base, phi, std_error: vec![0.0; blocks.len()], output: ensemble.predict(row) }
+            Explanation {
+                base,
+                phi,
+                std_error: vec![0.0; blocks.len()],
+                output: ensemble.predict(row),
+                values: crate::shap::column_values(blocks, row),
+            }
         })
         .collect()
 }

@@ -36,6 +36,9 @@ pub struct CvResult {
     pub folds: usize,
     pub seed: u64,
     pub metrics: BTreeMap<String, MetricSummary>,
+    /// The curves' spread over the folds (mean ± std on a grid).
+    #[serde(default)]
+    pub bands: Option<crate::bands::CurveBands>,
 }
 
 /// One fold's rows and what the learner fitted on them: for tests and explanations.
@@ -139,14 +142,15 @@ impl<L: Learner> Problem<'_, L> {
         validation: &[usize],
         y_val: &[usize],
         control: &Control<'_>,
-    ) -> Result<(L::Fitted, [f64; 4], Timing)> {
+    ) -> Result<(L::Fitted, [f64; 4], Timing, crate::bands::FoldCurves)> {
         let t0 = control.now();
         let fitted = self.learner.fit(self.table, train, y_train, control)?;
         let t1 = control.now();
         let proba = self.learner.predict_proba(&fitted, self.table, validation)?;
         let timing = Timing { fit_seconds: t1 - t0, predict_seconds: control.now() - t1 };
         let e = evaluate(y_val, &proba, self.n_classes);
-        Ok((fitted, [e.accuracy, e.roc_auc, e.macro_avg.f1, e.log_loss], timing))
+        let curves = crate::bands::FoldCurves::of(&e.roc_curves, &e.pr_curves);
+        Ok((fitted, [e.accuracy, e.roc_auc, e.macro_avg.f1, e.log_loss], timing, curves))
     }
 }
 
@@ -155,10 +159,14 @@ fn summaries(per_metric: Vec<Vec<f64>>) -> BTreeMap<String, MetricSummary> {
 }
 
 /// One fold's scores, in [`CV_METRICS`] order, and its fit and predict time.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FoldScores {
     pub scores: [f64; 4],
     pub timing: Timing,
+    /// The fold's ROC and precision-recall curves on a fixed grid, for the
+    /// bands that show their spread.
+    #[serde(default)]
+    pub curves: Option<crate::bands::FoldCurves>,
 }
 
 /// Fits and scores fold `i` of `folds` (positions into the problem's rows,
@@ -179,8 +187,8 @@ pub fn run_fold<L: Learner>(
     let validation: Vec<usize> = validation_positions.iter().map(|&p| rows[p]).collect();
     let y_train: Vec<usize> = train_pos.iter().map(|&p| y[p]).collect();
     let y_val: Vec<usize> = validation_positions.iter().map(|&p| y[p]).collect();
-    let (fitted, scores, timing) = p.fit_and_score(&train, &y_train, &validation, &y_val, control)?;
-    Ok((Fold { train, validation, fitted }, FoldScores { scores, timing }))
+    let (fitted, scores, timing, curves) = p.fit_and_score(&train, &y_train, &validation, &y_val, control)?;
+    Ok((Fold { train, validation, fitted }, FoldScores { scores, timing, curves: Some(curves) }))
 }
 
 /// The summary of folds' scores (in fold order), and their summed timing.
@@ -194,7 +202,9 @@ pub fn summarize(k: usize, seed: u64, folds: &[FoldScores]) -> (CvResult, Timing
         timing.fit_seconds += f.timing.fit_seconds;
         timing.predict_seconds += f.timing.predict_seconds;
     }
-    (CvResult { folds: k, seed, metrics: summaries(per_metric) }, timing)
+    let curves: Option<Vec<&crate::bands::FoldCurves>> = folds.iter().map(|f| f.curves.as_ref()).collect();
+    let bands = curves.and_then(|c| crate::bands::bands(&c));
+    (CvResult { folds: k, seed, metrics: summaries(per_metric), bands }, timing)
 }
 
 /// Cross-validates the problem with `k` stratified folds, refitting the
@@ -318,7 +328,7 @@ pub fn time_validate<L: Learner>(
         let test_rows: Vec<usize> = test.iter().map(|t| t.1).collect();
         let y_train: Vec<usize> = train.iter().map(|t| t.2).collect();
         let y_test: Vec<usize> = test.iter().map(|t| t.2).collect();
-        let (_, scores, _) = p.fit_and_score(&train_rows, &y_train, &test_rows, &y_test, &control.quiet())?;
+        let (_, scores, _, _) = p.fit_and_score(&train_rows, &y_train, &test_rows, &y_test, &control.quiet())?;
         control.report("time window", w, n_windows)?;
         for (slot, v) in per_metric.iter_mut().zip(scores) {
             slot.push(v);

@@ -444,8 +444,13 @@ fn lay_out(o: &TrainOutcome) -> Result<Layout, PdfError> {
         l.heading("Why: SHAP values", 150.0);
         l.paragraph(&caption, SMALL, MUTED);
         l.charts(&[summary], l.width() * 0.6)?;
+        if let Some(swarm) = report::beeswarm_svg(o) {
+            l.charts(&[swarm], l.width() * 0.75)?;
+        }
         let rows = report::waterfall_rows(o, 1);
         if !rows.is_empty() {
+            // The sentence stays with the first pair of waterfalls.
+            l.room(60.0 + half);
             l.paragraph(
                 "Waterfalls of one explained test row per cell of the confusion matrix: from the base value, each column's contribution, to the row's output.",
                 SMALL,

@@ -277,13 +277,15 @@ fn point_at(o: &TrainOutcome, threshold: Option<f64>) -> Option<glassbox_pipelin
 /// [`roc_chart`] with the operating point at `threshold` marked (two classes).
 pub fn roc_chart_at(o: &TrainOutcome, threshold: Option<f64>) -> String {
     let at = point_at(o, threshold).map(|p| (p.fp as f64 / (p.fp + p.tn).max(1) as f64, p.recall()));
-    glassbox_charts::roc_svg_at(&o.evaluation.roc_curves, &o.curve_classes(), at)
+    let bands = o.cv.as_ref().and_then(|c| c.bands.as_ref()).map(|b| b.roc.as_slice());
+    glassbox_charts::roc_svg_at(&o.evaluation.roc_curves, &o.curve_classes(), at, bands)
 }
 
 /// [`pr_chart`] with the operating point at `threshold` marked (two classes).
 pub fn pr_chart_at(o: &TrainOutcome, threshold: Option<f64>) -> String {
     let at = point_at(o, threshold).map(|p| (p.recall(), p.precision()));
-    glassbox_charts::pr_svg_at(&o.evaluation.pr_curves, &o.curve_classes(), at)
+    let bands = o.cv.as_ref().and_then(|c| c.bands.as_ref()).map(|b| b.pr.as_slice());
+    glassbox_charts::pr_svg_at(&o.evaluation.pr_curves, &o.curve_classes(), at, bands)
 }
 
 /// Permutation importance on the test rows: the chart and a table, or
@@ -343,12 +345,34 @@ pub fn shap_summary_svg(o: &TrainOutcome) -> Option<String> {
     Some(glassbox_charts::bars_svg(&items, &format!("mean |SHAP value| ({})", s.space.as_str().replace('_', "-"))))
 }
 
-/// The SHAP summary: mean |φ| per input column over the explained test rows.
+/// Columns the beeswarm shows: the ones with the largest mean |φ|.
+pub const BEESWARM_COLUMNS: usize = 12;
+
+/// The beeswarm of the explained test rows' SHAP values, for the columns
+/// with the largest mean |φ|.
+pub fn beeswarm_svg(o: &TrainOutcome) -> Option<String> {
+    let s = o.shap.as_ref()?;
+    let mut order: Vec<usize> = (0..s.columns.len()).collect();
+    order.sort_by(|&a, &b| s.mean_abs[b].total_cmp(&s.mean_abs[a]));
+    order.truncate(BEESWARM_COLUMNS);
+    let columns: Vec<glassbox_charts::SwarmColumn> = order
+        .into_iter()
+        .map(|c| glassbox_charts::SwarmColumn {
+            name: s.columns[c].clone(),
+            points: s.explanations.iter().map(|e| (e.phi[c], e.values.get(c).copied().flatten())).collect(),
+        })
+        .collect();
+    Some(glassbox_charts::beeswarm_svg(&columns, &s.space.as_str().replace('_', "-")))
+}
+
+/// The SHAP summary: mean |φ| per input column over the explained test
+/// rows, and the beeswarm of every explained row.
 pub fn shap_html(o: &TrainOutcome) -> Option<String> {
     Some(format!(
-        "<p class=\"muted\">{}</p><div data-testid=\"shap-summary\">{}</div>",
+        "<p class=\"muted\">{}</p><div class=\"charts\"><div data-testid=\"shap-summary\">{}</div><div data-testid=\"shap-beeswarm\">{}</div></div>",
         escape(&shap_caption(o)?),
-        shap_summary_svg(o)?
+        shap_summary_svg(o)?,
+        beeswarm_svg(o)?
     ))
 }
 
