@@ -2,7 +2,8 @@
 """Reference numbers from scikit-learn for the pipeline's tests.
 
 Run from the repository root:  python3 scripts/make_fixtures.py
-It writes crates/pipeline/tests/fixtures/*.json. The output is committed, so
+It writes crates/pipeline/tests/fixtures/*.json (`--only calibration`
+writes calibration_maps.json alone). The output is committed, so
 the tests need neither Python nor scikit-learn; rerun this script only when a
 case is added. Generated with the scikit-learn version recorded in the files.
 """
@@ -226,9 +227,38 @@ def feature_cases():
     ]
 
 
+def calibration_cases():
+    """Platt's sigmoid and isotonic maps as CalibratedClassifierCV fits them."""
+    from sklearn.calibration import _sigmoid_calibration
+    from sklearn.isotonic import IsotonicRegression
+
+    rng = np.random.default_rng(11)
+    cases = []
+    for name, n, rounding in (("small", 30, None), ("ties", 200, 1), ("large", 500, None)):
+        f = rng.normal(size=n)
+        if rounding is not None:
+            f = np.round(f, rounding)
+        y = (rng.uniform(size=n) < 1 / (1 + np.exp(-2 * f))).astype(int)
+        a, b = _sigmoid_calibration(f, y)
+        iso = IsotonicRegression(out_of_bounds="clip").fit(f, y)
+        probe = np.linspace(f.min() - 1, f.max() + 1, 41)
+        cases.append({
+            "name": name, "scores": f.tolist(), "positive": y.astype(bool).tolist(),
+            "sigmoid": {"a": float(a), "b": float(b)},
+            "isotonic": {"x": iso.X_thresholds_.tolist(), "y": iso.y_thresholds_.tolist()},
+            "probe": probe.tolist(), "isotonic_at_probe": iso.predict(probe).tolist(),
+        })
+    return cases
+
+
 def main():
+    import sys
     OUT.mkdir(parents=True, exist_ok=True)
     header = {"generated_by": "scripts/make_fixtures.py", "sklearn_version": sklearn.__version__}
+    (OUT / "calibration_maps.json").write_text(json.dumps({**header, "cases": calibration_cases()}, indent=1) + "\n")
+    # `--only calibration` leaves the other fixtures (made with an older scikit-learn) as they are.
+    if sys.argv[1:] == ["--only", "calibration"]:
+        return
     (OUT / "metrics.json").write_text(json.dumps({**header, "cases": metric_cases()}, indent=1) + "\n")
     models = [
         model_case(f, t, estimator=e)

@@ -179,6 +179,7 @@ impl AppState {
             data,
             model: ModelSpec::by_name(&self.model.get_untracked(), defaults.seed).unwrap_or_default(),
             balanced: self.balanced.get_untracked(),
+            calibration: glassbox_pipeline::recalibrate::Method::parse(&self.calibration.get_untracked()),
             features: self.features.get_untracked(),
             search: SearchSpec { samplers, ..defaults.search },
             validation,

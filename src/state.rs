@@ -130,6 +130,8 @@ pub struct AppState {
     pub cv_folds: RwSignal<usize>,
     /// Weigh classes inversely to their frequency.
     pub balanced: RwSignal<bool>,
+    /// The calibration method's name, or empty for none.
+    pub calibration: RwSignal<String>,
     /// Validate in time order on this column ("" = no).
     pub time_column: RwSignal<String>,
     /// Hyper-parameter search: "", "random", "tpe" or "both".
@@ -165,6 +167,7 @@ impl AppState {
             model: RwSignal::new("logistic_regression".to_string()),
             cv_folds: RwSignal::new(5),
             balanced: RwSignal::new(false),
+            calibration: RwSignal::new(String::new()),
             time_column: RwSignal::new(String::new()),
             search: RwSignal::new(String::new()),
             leaderboard: RwSignal::new(None),

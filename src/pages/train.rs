@@ -107,6 +107,14 @@ pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                         on:change=move |ev| state.balanced.set(event_target_checked(&ev)) disabled=busy/>
                     " balanced class weights"
                 </label>
+                <label title="Make the probabilities trustworthy as scikit-learn's CalibratedClassifierCV: the model fitted on 5 folds of the training rows, each with a map fitted on its held-out fold, averaged">"Calibrate "
+                    <select data-testid="calibration-select" prop:value=move || state.calibration.get()
+                        on:change=move |ev| state.calibration.set(event_target_value(&ev)) disabled=busy>
+                        <option value="">"no"</option>
+                        <option value="sigmoid">"sigmoid (Platt)"</option>
+                        <option value="isotonic">"isotonic"</option>
+                    </select>
+                </label>
                 {
                     let dates: Vec<String> = inspection.columns.iter().filter(|c| c.kind == ColumnKind::Datetime).map(|c| c.name.clone()).collect();
                     (!dates.is_empty()).then(|| view! {

@@ -497,7 +497,7 @@ pub fn beeswarm_svg(columns: &[SwarmColumn], space: &str) -> String {
             let px = x(phi);
             let k = in_bucket.entry((px / (2.0 * R)).floor() as i64).or_insert(0);
             let step = (*k % (max_k + 1)) as f64;
-            let dy = if *k % 2 == 0 { step / 2.0 } else { -(step + 1.0) / 2.0 } * 2.0 * R;
+            let dy = if (*k).is_multiple_of(2) { step / 2.0 } else { -(step + 1.0) / 2.0 } * 2.0 * R;
             *k += 1;
             let t = v.map(|v| if vhi > vlo { (v - vlo) / (vhi - vlo) } else { 0.5 });
             svg.push_str(&format!(r#"<circle cx="{px:.1}" cy="{:.1}" r="{R}" fill="{}"/>"#, mid + dy, colour(t)));

@@ -12,6 +12,7 @@ pub mod bands;
 pub mod calibration;
 pub mod importance;
 pub mod metrics;
+pub mod recalibrate;
 pub mod shap;
 pub mod threshold;
 pub mod tree_shap;

@@ -60,6 +60,9 @@ pub struct Manifest {
     pub preprocessing: String,
     pub columns: Vec<ColumnReport>,
     pub feature_names: Vec<String>,
+    /// How the probabilities were calibrated, in words; `None`: the model's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<String>,
     pub glassbox_version: String,
 }
 

@@ -521,11 +521,11 @@ pub fn run_batch(
             let cut = model.threshold.as_ref().map(|t| t.value);
             let n_classes = model.classes.len();
             let decide = |q: &[f64]| glassbox_core::decide(q, cut);
-            let base = importance::scores(&y, &model.model.predict_proba(&x), n_classes, &decide);
+            let base = importance::scores(&y, &model.predict_proba(&x), n_classes, &decide);
             Results::Importance(control.map("permutation importance", jobs, |&(c, r)| {
                 let block =
                     blocks.get(c).ok_or_else(|| Error::new(ErrorKind::Internal, "a job for an unknown column"))?;
-                let proba = model.model.predict_proba(&importance::shuffled(&x, block.1.clone(), spec.seed, c, r));
+                let proba = model.predict_proba(&importance::shuffled(&x, block.1.clone(), spec.seed, c, r));
                 let s = importance::scores(&y, &proba, n_classes, &decide);
                 Ok(Scores { roc_auc: base.roc_auc - s.roc_auc, accuracy: base.accuracy - s.accuracy })
             })?)
@@ -537,7 +537,7 @@ pub fn run_batch(
             let classes: Vec<usize> = if model.classes.len() == 2 {
                 vec![1; rows.len()]
             } else {
-                model.model.predict_proba(&x).iter().map(|q| glassbox_core::decide(q, cut)).collect()
+                model.predict_proba(&x).iter().map(|q| glassbox_core::decide(q, cut)).collect()
             };
             let sampling = explain::Sampling { permutations: shap::PERMUTATIONS, seed: spec.seed };
             // Chunks of rows on the control's threads: a row's explanation

@@ -17,6 +17,7 @@ use crate::model::ModelSpec;
 use crate::model_file::{ModelFile, Provenance, Schema, SchemaColumn, Threshold, FORMAT_VERSION};
 use crate::validate;
 use glassbox_core::decide;
+use glassbox_serve::calibrated::Calibrated;
 
 // The run's parts live in their own modules; their old paths under `run` stay.
 pub use crate::outcome::{
@@ -208,8 +209,18 @@ pub(crate) fn finish_training(
             .forest_of(trees, x_train.n_cols)
             .ok_or_else(|| Error::new(ErrorKind::Internal, "trees that do not make the chosen forest"))?,
     };
+    let calibration = spec
+        .calibration
+        .map(|method| {
+            let seed = spec.seed;
+            Calibrated::fit(method, &spec.model, &x_train, y_train, classes.len(), weights.as_deref(), seed, control)
+        })
+        .transpose()?;
     let t1 = control.now();
-    let proba = model.predict_proba(&x_test);
+    let proba = match &calibration {
+        Some(c) => c.predict_proba(&x_test, classes.len()),
+        None => model.predict_proba(&x_test),
+    };
     // A forest grown tree by tree took its step's seconds too.
     let timing = validate::Timing { fit_seconds: forest_seconds + (t1 - t0), predict_seconds: control.now() - t1 };
     let warnings = model.warnings();
@@ -258,6 +269,7 @@ pub(crate) fn finish_training(
         params: format!("{}{}", spec.model.params_text(), if spec.balanced { ", class_weight = balanced" } else { "" }),
         preprocessing: spec.features.text(),
         feature_names: fitted.feature_names(),
+        calibration: calibration.as_ref().map(Calibrated::describe),
         glassbox_version: crate::VERSION.to_string(),
         columns: columns.clone(),
     };
@@ -285,6 +297,7 @@ pub(crate) fn finish_training(
         provenance: Provenance { input_sha256, seed: spec.seed, test_size: spec.data.test_size },
         threshold: threshold.clone(),
         baseline: column_means(&x_train),
+        calibration,
     };
     Ok(TrainOutcome {
         threshold,

@@ -35,6 +35,10 @@ pub struct TrainSpec {
     /// rows (0: none).
     #[serde(default = "default_repeats")]
     pub importance_repeats: usize,
+    /// Calibrate the probabilities (sigmoid or isotonic, on five folds of
+    /// the training rows); none keeps the model's own.
+    #[serde(default)]
+    pub calibration: Option<crate::recalibrate::Method>,
 }
 
 fn default_repeats() -> usize {
@@ -89,6 +93,7 @@ impl Default for TrainSpec {
             validation: ValidationSpec::default(),
             threshold: None,
             importance_repeats: default_repeats(),
+            calibration: None,
         }
     }
 }

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use glassbox_pipeline::features::{Binning, DatePart, Encoding, FeatureSpec, Scale};
 use glassbox_pipeline::model::{ModelSpec, MODEL_NAMES};
+use glassbox_pipeline::recalibrate::Method;
 use glassbox_pipeline::{train, TrainSpec};
 use serde_json::Value;
 
@@ -36,6 +37,8 @@ fn type_of(v: &Value) -> &'static str {
 fn walk(v: &Value, path: &str, out: &mut BTreeMap<String, BTreeSet<&'static str>>) {
     match v {
         Value::Object(map) => {
+            // A calibration member's model is a model, with the same fields as `model`.
+            let path = if path == "calibration.members[].model" { "model" } else { path };
             let tag = match path {
                 "model" | "spec" => map.get("model").and_then(Value::as_str).map(|t| format!("{path}({t})")),
                 "features.columns[]" => map.get("kind").and_then(Value::as_str).map(|t| format!("{path}({t})")),
@@ -104,6 +107,12 @@ fn written() -> BTreeMap<String, BTreeSet<&'static str>> {
         TrainSpec { threshold: Some(glassbox_pipeline::threshold::ThresholdRule::F1), ..TrainSpec::for_target("sex") };
     let o = train(&penguins, "penguins.csv", &spec).unwrap();
     walk(&serde_json::from_str(&o.model.to_json()).unwrap(), "", &mut out);
+    // Calibrated probabilities, both maps.
+    for method in [Method::Sigmoid, Method::Isotonic] {
+        let spec = TrainSpec { calibration: Some(method), ..TrainSpec::for_target("sex") };
+        let o = train(&penguins, "penguins.csv", &spec).unwrap();
+        walk(&serde_json::from_str(&o.model.to_json()).unwrap(), "", &mut out);
+    }
     // Gradient boosting with early stopping keeps its validation losses.
     let boosting = ModelSpec::by_name("gradient_boosting", 7).unwrap().set("early_stopping", "on").unwrap();
     for model in [ModelSpec::default(), boosting] {

@@ -166,3 +166,32 @@ fn feature_pipelines_match_scikit_learn() {
         assert!(worst < 1e-12, "{name}: largest difference from scikit-learn is {worst}");
     }
 }
+
+/// Platt's sigmoid and the isotonic map against `_sigmoid_calibration` and
+/// `IsotonicRegression(out_of_bounds="clip")`. scikit-learn stops L-BFGS
+/// at a gradient tolerance, this crate runs Newton's method to the
+/// optimum, so the sigmoid's parameters agree to 1e-5; isotonic is exact.
+#[test]
+fn calibration_maps_match_scikit_learn() {
+    use glassbox_pipeline::recalibrate::{Calibrator, Method};
+    let cases = fixture("calibration_maps.json");
+    for case in cases["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let f = f64s(&case["scores"]);
+        let y: Vec<bool> = case["positive"].as_array().unwrap().iter().map(|v| v.as_bool().unwrap()).collect();
+        let Calibrator::Sigmoid { a, b } = Calibrator::fit(Method::Sigmoid, &f, &y) else { panic!("{name}") };
+        for (what, got, want) in [("a", a, &case["sigmoid"]["a"]), ("b", b, &case["sigmoid"]["b"])] {
+            let want = want.as_f64().unwrap();
+            assert!(
+                (got - want).abs() <= 1e-5 * want.abs().max(1.0),
+                "{name}: sigmoid {what} = {got}, scikit-learn says {want}"
+            );
+        }
+        let iso = Calibrator::fit(Method::Isotonic, &f, &y);
+        let Calibrator::Isotonic { x, y: fitted } = &iso else { panic!("{name}") };
+        close_all(name, "isotonic x", x, &f64s(&case["isotonic"]["x"]));
+        close_all(name, "isotonic y", fitted, &f64s(&case["isotonic"]["y"]));
+        let at: Vec<f64> = f64s(&case["probe"]).iter().map(|&p| iso.apply(p)).collect();
+        close_all(name, "isotonic at probe", &at, &f64s(&case["isotonic_at_probe"]));
+    }
+}

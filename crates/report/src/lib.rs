@@ -175,6 +175,7 @@ pub fn manifest_rows(o: &TrainOutcome) -> Vec<(&'static str, String)> {
         ("parameters", m.params.clone()),
         ("preprocessing", m.preprocessing.clone()),
         ("features", m.feature_names.join(", ")),
+        ("probabilities", m.calibration.clone().unwrap_or_else(|| "the model's own (not calibrated)".to_string())),
         ("decision", threshold_text(o)),
         ("Glassbox version", m.glassbox_version.clone()),
     ]

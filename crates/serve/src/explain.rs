@@ -24,7 +24,10 @@ pub enum Method {
 impl Method {
     /// The method that explains `model`, and the space of its numbers.
     pub fn of(model: &ModelFile) -> (Method, Space) {
-        if model.model.linear().is_some() {
+        if model.calibration.is_some() {
+            // The calibrated probability is explained, and it is neither linear nor a tree's.
+            (Method::PermutationSampling, Space::Probability)
+        } else if model.model.linear().is_some() {
             (Method::Linear, Space::LogOdds)
         } else if let Some(e) = model.model.tree_ensemble(0) {
             (Method::TreePathDependent, if e.margin { Space::LogOdds } else { Space::Probability })
@@ -80,7 +83,8 @@ pub fn explain_matrix(
         ));
     }
     let blocks: Vec<_> = model.features.blocks().into_iter().map(|(_, b)| b).collect();
-    if let Some(lin) = model.model.linear() {
+    let (method, _) = Method::of(model);
+    if let Some(lin) = model.model.linear().filter(|_| method == Method::Linear) {
         // Two classes keep one margin, the positive class's log-odds; it explains class 1.
         let out = (0..x.n_rows)
             .map(|r| {
@@ -90,7 +94,7 @@ pub fn explain_matrix(
             .collect();
         return Ok((Space::LogOdds, out));
     }
-    if let Some(first) = model.model.tree_ensemble(0) {
+    if let Some(first) = model.model.tree_ensemble(0).filter(|_| method == Method::TreePathDependent) {
         if !first.has_covers() {
             return Err(Error::new(
                 ErrorKind::BadModel,
@@ -103,8 +107,7 @@ pub fn explain_matrix(
         return Ok(explain_trees(model, x, classes));
     }
     // One pass over all rows, each scored for its own class in its own place.
-    let output =
-        |m: &Matrix| -> Vec<f64> { model.model.predict_proba(m).iter().zip(classes).map(|(p, &k)| p[k]).collect() };
+    let output = |m: &Matrix| -> Vec<f64> { model.predict_proba(m).iter().zip(classes).map(|(p, &k)| p[k]).collect() };
     let out = shap::sampled(&output, &model.baseline, &blocks, x, sampling.permutations, sampling.seed);
     Ok((Space::Probability, out))
 }
@@ -169,7 +172,7 @@ pub fn explain(
     let cut = model.threshold.as_ref().map(|t| t.value);
     let classes: Vec<usize> = match fixed {
         Some(k) => vec![k; rows.len()],
-        None => model.model.predict_proba(&x).iter().map(|p| glassbox_core::decide(p, cut)).collect(),
+        None => model.predict_proba(&x).iter().map(|p| glassbox_core::decide(p, cut)).collect(),
     };
     let (space, explanations) = explain_matrix(model, &x, &classes, sampling)?;
     let mut out: Vec<std::result::Result<(String, Explanation), String>> =

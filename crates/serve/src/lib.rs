@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod calibrated;
 pub mod explain;
 pub mod model_file;
 pub mod predict;

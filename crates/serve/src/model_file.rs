@@ -81,9 +81,23 @@ pub struct ModelFile {
     /// measured from (a file without it cannot explain).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub baseline: Vec<f64>,
+    /// Calibrated probabilities, when asked for: they replace the model's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<crate::calibrated::Calibrated>,
 }
 
 impl ModelFile {
+    /// Class probabilities for feature rows `x`: calibrated when the file
+    /// has a calibration, the model's own otherwise. Everything that scores
+    /// with a saved model (predict, the test metrics, importance, the
+    /// sampled explanations) goes through here.
+    pub fn predict_proba(&self, x: &glassbox_core::Matrix) -> Vec<Vec<f64>> {
+        match &self.calibration {
+            Some(c) => c.predict_proba(x, self.classes.len()),
+            None => self.model.predict_proba(x),
+        }
+    }
+
     /// Pretty JSON with a trailing newline.
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).expect("a model file always serialises");

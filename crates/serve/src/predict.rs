@@ -75,7 +75,7 @@ pub fn predict(model: &ModelFile, bytes: &[u8], read: &ReadOptions) -> Result<Pr
     let rows: Vec<usize> = (0..table.n_rows).collect();
     let x = model.features.transform(&table, &rows)?;
     let unseen = model.features.unseen(&table, &rows)?;
-    let proba = model.model.predict_proba(&x);
+    let proba = model.predict_proba(&x);
     let mut out: Vec<PredictedRow> =
         (0..table.n_records).map(|_| PredictedRow { predicted: None, proba: Vec::new(), issue: None }).collect();
     for issue in &table.row_issues {
