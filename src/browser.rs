@@ -46,7 +46,7 @@ pub async fn sha256_hex(file: &web_sys::File) -> Result<String, String> {
 pub async fn make_pdf(outcome: &glassbox_pipeline::TrainOutcome) -> Result<Vec<u8>, String> {
     use gloo_worker::Codec;
     let cannot = |e: JsValue| format!("cannot make the PDF: {}", js_message(e));
-    let worker = web_sys::Worker::new("./pdf.js").map_err(cannot)?;
+    let worker = web_sys::Worker::new("./pdf_loader.js").map_err(cannot)?;
     // Each message (first "ready", then the answer) resolves one promise.
     let next = |worker: &web_sys::Worker| {
         js_sys::Promise::new(&mut |resolve, reject| {
@@ -60,7 +60,9 @@ pub async fn make_pdf(outcome: &glassbox_pipeline::TrainOutcome) -> Result<Vec<u
     let result = async {
         JsFuture::from(next(&worker)).await.map_err(cannot)?;
         let answer = next(&worker);
-        worker.post_message(&glassbox_worker::web::WasmCodec::encode(outcome)).map_err(cannot)?;
+        // The charts are drawn here: plotters measures text through the DOM, which a worker lacks.
+        let message = (outcome, glassbox_pdf::Charts::of(outcome));
+        worker.post_message(&glassbox_worker::web::WasmCodec::encode(&message)).map_err(cannot)?;
         let answer = JsFuture::from(answer).await.map_err(cannot)?;
         let field = |name: &str| js_sys::Reflect::get(&answer, &name.into()).ok().filter(|v| !v.is_undefined());
         match (field("pdf"), field("error")) {

@@ -5,7 +5,9 @@
 //!
 //! The protocol is three messages: the worker posts `"ready"` once its
 //! handler is in place (a message posted before that would be lost), the
-//! page posts the outcome (encoded as the pipeline worker's messages are),
+//! page posts the outcome and its charts, drawn on the page's thread since
+//! plotters measures text through the DOM (encoded as the pipeline
+//! worker's messages are),
 //! and the worker answers `{pdf: Uint8Array}` or `{error: string}`, also
 //! when it panics, so the page never waits for an answer that cannot come.
 
@@ -30,8 +32,9 @@ fn main() {
     }));
     let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|e: web_sys::MessageEvent| {
-        let outcome: glassbox_pipeline::TrainOutcome = glassbox_worker::web::WasmCodec::decode(e.data());
-        match glassbox_pdf::render(&outcome) {
+        let (outcome, charts): (glassbox_pipeline::TrainOutcome, glassbox_pdf::Charts) =
+            glassbox_worker::web::WasmCodec::decode(e.data());
+        match glassbox_pdf::render_with(&outcome, &charts) {
             Ok(bytes) => answer("pdf", &js_sys::Uint8Array::from(bytes.as_slice()).into()),
             Err(e) => answer("error", &JsValue::from_str(&e.to_string())),
         }

@@ -268,8 +268,47 @@ fn parse_hex(hex: &str) -> Rgb {
     (v(1), v(3), v(5))
 }
 
+/// The report's charts as SVG. They are drawn apart from the layout because
+/// plotters measures text through the page's DOM in wasm: the browser draws
+/// them on its main thread and hands them to the PDF worker, which has no
+/// DOM; natively they are drawn here. So a PDF made in the browser has the
+/// browser's text measurements in its charts, as its HTML report has.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Charts {
+    pub roc: String,
+    pub pr: String,
+    pub calibration: String,
+    pub convergence: Option<String>,
+    pub importance: Option<String>,
+    pub shap_summary: Option<String>,
+    pub beeswarm: Option<String>,
+    /// One explained test row per cell of the matrix: (true class, predicted class, file line, waterfall).
+    pub waterfalls: Vec<(usize, usize, u64, String)>,
+}
+
+impl Charts {
+    pub fn of(o: &TrainOutcome) -> Charts {
+        let series: Vec<(String, Vec<f64>)> =
+            o.search.iter().map(|s| (format!("{:?}", s.sampler).to_lowercase(), s.best_so_far())).collect();
+        Charts {
+            roc: report::roc_chart(o),
+            pr: report::pr_chart(o),
+            calibration: glassbox_charts::calibration_svg(&o.evaluation.calibration),
+            convergence: (!o.search.is_empty()).then(|| glassbox_charts::convergence_svg(&series)),
+            importance: (!o.importance.is_empty())
+                .then(|| glassbox_charts::importance_svg(&report::importance_items(o))),
+            shap_summary: report::shap_summary_svg(o),
+            beeswarm: report::beeswarm_svg(o),
+            waterfalls: report::waterfall_rows(o, 1)
+                .into_iter()
+                .filter_map(|(i, j, row, line)| Some((i, j, line, report::waterfall_svg(o, row)?)))
+                .collect(),
+        }
+    }
+}
+
 /// The report's sections, in the HTML report's order.
-fn lay_out(o: &TrainOutcome) -> Result<Layout, PdfError> {
+fn lay_out(o: &TrainOutcome, charts: &Charts) -> Result<Layout, PdfError> {
     let m = &o.manifest;
     let e = &o.evaluation;
     let mut l = Layout::new();
@@ -330,9 +369,9 @@ fn lay_out(o: &TrainOutcome) -> Result<Layout, PdfError> {
 
     if !o.search.is_empty() {
         l.heading("Hyper-parameter search", 200.0);
-        let series: Vec<(String, Vec<f64>)> =
-            o.search.iter().map(|s| (format!("{:?}", s.sampler).to_lowercase(), s.best_so_far())).collect();
-        l.charts(&[glassbox_charts::convergence_svg(&series)], half)?;
+        if let Some(c) = &charts.convergence {
+            l.charts(std::slice::from_ref(c), half)?;
+        }
         let rows = o
             .search
             .iter()
@@ -403,7 +442,7 @@ fn lay_out(o: &TrainOutcome) -> Result<Layout, PdfError> {
     l.paragraph(&format!("A row is predicted {}.", report::threshold_text(o)), BODY, INK);
 
     l.heading("ROC and precision-recall curves", half);
-    l.charts(&[report::roc_chart(o), report::pr_chart(o)], half)?;
+    l.charts(&[charts.roc.clone(), charts.pr.clone()], half)?;
 
     l.heading("Calibration", half);
     l.paragraph(
@@ -416,12 +455,14 @@ fn lay_out(o: &TrainOutcome) -> Result<Layout, PdfError> {
         SMALL,
         MUTED,
     );
-    l.charts(&[glassbox_charts::calibration_svg(&e.calibration)], half)?;
+    l.charts(std::slice::from_ref(&charts.calibration), half)?;
 
     if let Some(caption) = report::importance_caption(o) {
         l.heading("Which columns matter", 150.0);
         l.paragraph(&caption, SMALL, MUTED);
-        l.charts(&[glassbox_charts::importance_svg(&report::importance_items(o))], l.width() * 0.6)?;
+        if let Some(c) = &charts.importance {
+            l.charts(std::slice::from_ref(c), l.width() * 0.6)?;
+        }
         let rows = o
             .importance
             .iter()
@@ -440,15 +481,14 @@ fn lay_out(o: &TrainOutcome) -> Result<Layout, PdfError> {
         l.table(&["column", "ROC AUC drop", "accuracy drop"], &[0.4, 0.3, 0.3], rows);
     }
 
-    if let (Some(caption), Some(summary)) = (report::shap_caption(o), report::shap_summary_svg(o)) {
+    if let (Some(caption), Some(summary)) = (report::shap_caption(o), &charts.shap_summary) {
         l.heading("Why: SHAP values", 150.0);
         l.paragraph(&caption, SMALL, MUTED);
-        l.charts(&[summary], l.width() * 0.6)?;
-        if let Some(swarm) = report::beeswarm_svg(o) {
-            l.charts(&[swarm], l.width() * 0.75)?;
+        l.charts(std::slice::from_ref(summary), l.width() * 0.6)?;
+        if let Some(swarm) = &charts.beeswarm {
+            l.charts(std::slice::from_ref(swarm), l.width() * 0.75)?;
         }
-        let rows = report::waterfall_rows(o, 1);
-        if !rows.is_empty() {
+        if !charts.waterfalls.is_empty() {
             // The sentence stays with the first pair of waterfalls.
             l.room(60.0 + half);
             l.paragraph(
@@ -456,11 +496,11 @@ fn lay_out(o: &TrainOutcome) -> Result<Layout, PdfError> {
                 SMALL,
                 MUTED,
             );
-            for pair in rows.chunks(2) {
-                let svgs: Vec<String> = pair.iter().filter_map(|&(_, _, r, _)| report::waterfall_svg(o, r)).collect();
+            for pair in charts.waterfalls.chunks(2) {
+                let svgs: Vec<String> = pair.iter().map(|w| w.3.clone()).collect();
                 let captions: Vec<String> = pair
                     .iter()
-                    .map(|&(i, j, _, line)| format!("true {} → predicted {}: line {line}", o.classes[i], o.classes[j]))
+                    .map(|&(i, j, line, _)| format!("true {} → predicted {}: line {line}", o.classes[i], o.classes[j]))
                     .collect();
                 l.room(16.0 + half);
                 l.paragraph(&captions.join("   |   "), SMALL, INK);
@@ -479,9 +519,14 @@ fn lay_out(o: &TrainOutcome) -> Result<Layout, PdfError> {
     Ok(l)
 }
 
-/// The PDF report of a training outcome.
+/// The PDF report of a training outcome, its charts drawn here (natively).
 pub fn render(o: &TrainOutcome) -> Result<Vec<u8>, PdfError> {
-    let layout = lay_out(o)?;
+    render_with(o, &Charts::of(o))
+}
+
+/// The PDF report of a training outcome with its charts drawn already.
+pub fn render_with(o: &TrainOutcome, charts: &Charts) -> Result<Vec<u8>, PdfError> {
+    let layout = lay_out(o, charts)?;
     let regular = Font::new(REGULAR.to_vec().into(), 0).expect("the bundled font parses");
     let bold = Font::new(BOLD.to_vec().into(), 0).expect("the bundled font parses");
     let mut doc = Document::new();
