@@ -601,10 +601,38 @@ mod tests {
         let pr = [glassbox_pipeline::metrics::pr_curve(&y, &score)];
         let label = ["malignant".to_string()];
         assert_eq!(
-            circles(&roc_svg_at(&roc, &label, Some((1.0 / 3.0, 2.0 / 3.0)))) - circles(&roc_svg(&roc, &label)),
+            circles(&roc_svg_at(&roc, &label, Some((1.0 / 3.0, 2.0 / 3.0)), None)) - circles(&roc_svg(&roc, &label)),
             2
         );
-        assert_eq!(circles(&pr_svg_at(&pr, &label, Some((2.0 / 3.0, 0.5)))) - circles(&pr_svg(&pr, &label)), 2);
+        assert_eq!(circles(&pr_svg_at(&pr, &label, Some((2.0 / 3.0, 0.5)), None)) - circles(&pr_svg(&pr, &label)), 2);
+    }
+
+    #[test]
+    fn cross_validation_bands_shade_the_spread_and_say_so() {
+        let (y, score) = ([false, false, true, true, false, true], [0.1, 0.4, 0.35, 0.8, 0.7, 0.9]);
+        let roc = [roc_curve(&y, &score)];
+        let label = ["malignant".to_string()];
+        let grid = glassbox_pipeline::bands::GRID;
+        let band = Band { mean: vec![0.5; grid], std: vec![0.1; grid] };
+        let with = roc_svg_at(&roc, &label, None, Some(std::slice::from_ref(&band)));
+        let without = roc_svg(&roc, &label);
+        assert!(with.contains("CV folds: mean ± 1 std") && !without.contains("CV folds"));
+        assert_eq!(with.matches("<polygon").count(), without.matches("<polygon").count() + 1, "one shaded area");
+    }
+
+    #[test]
+    fn a_beeswarm_draws_a_dot_per_row_and_column_coloured_by_value() {
+        let columns = [
+            SwarmColumn { name: "age".into(), points: vec![(0.5, Some(1.0)), (-0.2, Some(0.0)), (0.1, Some(0.5))] },
+            SwarmColumn { name: "town<x>".into(), points: vec![(0.0, None), (0.0, None), (0.3, None)] },
+        ];
+        let svg = beeswarm_svg(&columns, "log-odds");
+        assert_eq!(svg.matches("<circle").count(), 6);
+        assert!(svg.contains("rgb(255,0,82)") && svg.contains("rgb(0,138,230)"), "the ends of the value scale");
+        assert!(svg.contains("town&lt;x&gt;") && svg.contains("SHAP value (log-odds)"));
+        // Two equal values in one row do not overprint: they are stacked.
+        let ys: Vec<&str> = svg.match_indices("cy=\"").map(|(i, _)| &svg[i + 4..i + 9]).collect();
+        assert_ne!(ys[3], ys[4], "{ys:?}");
     }
 
     #[test]

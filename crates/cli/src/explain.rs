@@ -45,7 +45,7 @@ pub fn run(args: Explain) -> Result<(), Failure> {
     let explained =
         glassbox_pipeline::explain::explain(&fitted, &bytes, &byte_args.options()?, class.as_deref(), sampling)
             .map_err(|e| Failure::from_pipeline(&data, e))?;
-    write(&out, &explained.to_csv())?;
+    write(&out, explained.to_csv())?;
     let done = explained.rows.iter().filter(|r| r.is_ok()).count();
     println!(
         "wrote {done} explanations in {} to {}{}",

@@ -30,7 +30,7 @@ pub fn run(args: Predict) -> Result<(), Failure> {
     let bytes = read(&data)?;
     let prediction = glassbox_pipeline::predict(&fitted, &bytes, &byte_args.options()?)
         .map_err(|e| Failure::from_pipeline(&data, e))?;
-    write(&out, &prediction.to_csv())?;
+    write(&out, prediction.to_csv())?;
     let unread = prediction.rows.iter().filter(|r| r.predicted.is_none()).count();
     println!(
         "wrote {} predictions to {}{}",

@@ -164,8 +164,8 @@ pub fn run(args: Train) -> Result<(), Failure> {
     }
     std::fs::create_dir_all(&out)
         .map_err(|e| Failure::input(format!("{}: cannot create the folder: {e}", out.display())))?;
-    write(&out.join("model.json"), &outcome.model.to_json())?;
-    write(&out.join("metrics.json"), &outcome.metrics_json())?;
+    write(&out.join("model.json"), outcome.model.to_json())?;
+    write(&out.join("metrics.json"), outcome.metrics_json())?;
     write(&out.join("report.html"), glassbox_report::render(&outcome))?;
     let pdf = glassbox_pdf::render(&outcome).map_err(|e| Failure::input(format!("report.pdf: {e}")))?;
     write(&out.join("report.pdf"), pdf)?;

@@ -22,6 +22,15 @@ impl Matrix {
     pub fn row(&self, i: usize) -> &[f64] {
         &self.values[i * self.n_cols..(i + 1) * self.n_cols]
     }
+
+    /// The rows `rows` (indices into this matrix, in that order) as a matrix of their own.
+    pub fn select_rows(&self, rows: &[usize]) -> Matrix {
+        Matrix {
+            n_rows: rows.len(),
+            n_cols: self.n_cols,
+            values: rows.iter().flat_map(|&r| self.row(r).iter().copied()).collect(),
+        }
+    }
 }
 
 /// The predicted class: with a `threshold` (two classes only), the positive

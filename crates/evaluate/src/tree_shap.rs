@@ -90,7 +90,7 @@ struct Walk<'a> {
     phi: &'a mut [f64],
     /// Every level's path, one after another: level `l` owns `l + 1` entries
     /// starting at `l (l + 1) / 2`, a copy of its parent's extended by one.
-    buffer: Vec<Step>,
+    buffer: &'a mut [Step],
 }
 
 impl Walk<'_> {
@@ -137,11 +137,16 @@ pub fn expected_value(tree: &FlatTree) -> f64 {
     tree.nodes.iter().filter(|n| n.children.is_none()).map(|n| n.cover * n.value).sum::<f64>() / root
 }
 
+/// The path buffer a tree of `depth` splits needs.
+fn buffer_for(depth: usize) -> Vec<Step> {
+    let levels = depth + 2;
+    vec![Step::default(); levels * (levels + 1) / 2]
+}
+
 /// Adds one tree's Shapley values for `row` (per matrix feature) to `phi`.
 pub fn tree_phi(tree: &FlatTree, row: &[f64], phi: &mut [f64]) {
-    let levels = tree.depth() + 2;
-    let mut walk = Walk { tree, row, phi, buffer: vec![Step::default(); levels * (levels + 1) / 2] };
-    walk.recurse(0, 0, 0, 1.0, 1.0, usize::MAX);
+    let mut buffer = buffer_for(tree.depth());
+    Walk { tree, row, phi, buffer: &mut buffer }.recurse(0, 0, 0, 1.0, 1.0, usize::MAX);
 }
 
 /// TreeSHAP of an ensemble for each row of `rows` (feature vectors), summed
@@ -149,11 +154,13 @@ pub fn tree_phi(tree: &FlatTree, row: &[f64], phi: &mut [f64]) {
 pub fn explain(ensemble: &TreeEnsemble, blocks: &[Range<usize>], rows: &[&[f64]]) -> Vec<Explanation> {
     let base = ensemble.offset + ensemble.trees.iter().map(expected_value).sum::<f64>();
     let width = blocks.iter().map(|b| b.end).max().unwrap_or(0);
+    // One path buffer for the deepest tree, used by every tree and row.
+    let mut buffer = buffer_for(ensemble.trees.iter().map(FlatTree::depth).max().unwrap_or(0));
     rows.iter()
         .map(|row| {
             let mut features = vec![0.0; width];
             for tree in &ensemble.trees {
-                tree_phi(tree, row, &mut features);
+                Walk { tree, row, phi: &mut features, buffer: &mut buffer }.recurse(0, 0, 0, 1.0, 1.0, usize::MAX);
             }
             let phi = blocks.iter().map(|b| features[b.clone()].iter().sum()).collect();
             Explanation {

@@ -56,11 +56,7 @@ fn main() {
         let t0 = Instant::now();
         let parts = control
             .map("explanation", &chunks, |chunk| {
-                let sub = glassbox_core::Matrix {
-                    n_rows: chunk.len(),
-                    n_cols: x.n_cols,
-                    values: chunk.iter().flat_map(|&i| x.row(i).iter().copied()).collect(),
-                };
+                let sub = x.select_rows(chunk);
                 Ok(explain_matrix(model, &sub, &vec![1; chunk.len()], Sampling { permutations: 16, seed: 42 })?.1)
             })
             .expect("explanations");

@@ -126,7 +126,8 @@ pub struct ShapSummary {
     pub columns: Vec<String>,
     /// Mean |φ| per column over the explained rows.
     pub mean_abs: Vec<f64>,
-    /// The explained test rows (table rows, at most [`crate::plan::SHAP_ROWS`]) and each one's class.
+    /// The explained test rows (table rows, at most [`crate::plan::SHAP_ROWS`],
+    /// fewer for a big tree ensemble: [`crate::plan::shap_rows`]) and each one's class.
     pub rows: Vec<usize>,
     pub classes: Vec<usize>,
     pub explanations: Vec<crate::shap::Explanation>,

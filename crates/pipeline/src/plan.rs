@@ -313,7 +313,7 @@ impl Plan {
                 ("permutation importance", Batch::Importance { model: Box::new(outcome.model.clone()), jobs }, 0, total)
             }
             State::Explain { outcome } => {
-                let rows = shap_sample(outcome.test_predictions.len(), spec.seed);
+                let rows = shap_sample(&outcome.model, outcome.test_predictions.len(), spec.seed);
                 let total = rows.len();
                 ("explanation", Batch::Explain { model: Box::new(outcome.model.clone()), rows }, 0, total)
             }
@@ -371,7 +371,7 @@ impl Plan {
                 State::Explain { outcome }
             }
             (State::Explain { mut outcome }, Results::Explain(explained)) => {
-                let rows = shap_sample(outcome.test_predictions.len(), spec.seed);
+                let rows = shap_sample(&outcome.model, outcome.test_predictions.len(), spec.seed);
                 let (method, space) = explain::Method::of(&outcome.model);
                 let (classes, explanations): (Vec<usize>, Vec<Explanation>) = explained.into_iter().unzip();
                 outcome.shap = Some(ShapSummary {
@@ -401,9 +401,40 @@ pub const SHAP_ROWS: usize = 500;
 /// The most test rows permutation importance scores; a larger test set is sampled (seeded).
 pub const IMPORTANCE_ROWS: usize = 2000;
 
-/// Which of `n` test rows are explained: all, or a seeded sample of [`SHAP_ROWS`] in order.
-pub fn shap_sample(n: usize, seed: u64) -> Vec<usize> {
-    sample_rows(n, SHAP_ROWS, seed ^ 0x5348_4150)
+/// The fewest test rows a big tree ensemble's summary explains.
+pub const SHAP_ROWS_MIN: usize = 50;
+
+/// TreeSHAP's work per row grows with leaves × depth² per tree: a forest
+/// of 100 full-depth trees on 80,000 rows took 0.33 s of one core per row
+/// (BENCHMARKS.md), for 500 rows almost three minutes. The summary's rows
+/// are cut so that it stays within about this many units (leaves × depth²
+/// summed over the trees), about 20 s of one core, and never below
+/// [`SHAP_ROWS_MIN`]. It depends only on the model, so it is the same
+/// everywhere.
+pub const TREE_SHAP_BUDGET: f64 = 2.5e10;
+
+/// How many test rows the summary explains for `model`, at most [`SHAP_ROWS`].
+pub fn shap_rows(model: &ModelFile) -> usize {
+    let (method, _) = explain::Method::of(model);
+    let Some(e) = model.model.tree_ensemble(0).filter(|_| method == explain::Method::TreePathDependent) else {
+        return SHAP_ROWS;
+    };
+    let units: f64 = e
+        .trees
+        .iter()
+        .map(|t| {
+            let leaves = t.nodes.iter().filter(|n| n.children.is_none()).count() as f64;
+            let depth = t.depth().min(model.features.n_features()).max(1) as f64;
+            leaves * depth * depth
+        })
+        .sum();
+    ((TREE_SHAP_BUDGET / units.max(1.0)) as usize).clamp(SHAP_ROWS_MIN, SHAP_ROWS)
+}
+
+/// Which of `n` test rows are explained for `model`: all, or a seeded
+/// sample of [`shap_rows`] in order.
+pub fn shap_sample(model: &ModelFile, n: usize, seed: u64) -> Vec<usize> {
+    sample_rows(n, shap_rows(model), seed ^ 0x5348_4150)
 }
 
 /// Positions `0..n`, or a seeded sample of `cap` of them in order: big test
@@ -545,11 +576,7 @@ pub fn run_batch(
             let chunks: Vec<Vec<usize>> =
                 (0..rows.len()).collect::<Vec<_>>().chunks(32).map(<[usize]>::to_vec).collect();
             let parts = control.map("explanation", &chunks, |chunk| {
-                let sub = glassbox_core::Matrix {
-                    n_rows: chunk.len(),
-                    n_cols: x.n_cols,
-                    values: chunk.iter().flat_map(|&i| x.row(i).iter().copied()).collect(),
-                };
+                let sub = x.select_rows(chunk);
                 let ks: Vec<usize> = chunk.iter().map(|&i| classes[i]).collect();
                 Ok(explain::explain_matrix(model, &sub, &ks, sampling)?.1)
             })?;

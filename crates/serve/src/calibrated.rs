@@ -65,14 +65,6 @@ fn scores(model: &FittedModel, x: &Matrix, n_classes: usize) -> Vec<Vec<f64>> {
     }
 }
 
-fn rows_of(x: &Matrix, rows: &[usize]) -> Matrix {
-    Matrix {
-        n_rows: rows.len(),
-        n_cols: x.n_cols,
-        values: rows.iter().flat_map(|&r| x.row(r).iter().copied()).collect(),
-    }
-}
-
 impl Calibrated {
     /// Fits `spec` and its maps on the five folds of the training matrix.
     #[allow(clippy::too_many_arguments)]
@@ -92,8 +84,8 @@ impl Calibrated {
             held.iter().for_each(|&i| out[i] = true);
             let train: Vec<usize> = (0..y.len()).filter(|&i| !out[i]).collect();
             let y_train: Vec<usize> = train.iter().map(|&i| y[i]).collect();
-            let model = spec.fit_with(&rows_of(x, &train), &y_train, n_classes, class_weight, &control.quiet())?;
-            let s = scores(&model, &rows_of(x, held), n_classes);
+            let model = spec.fit_with(&x.select_rows(&train), &y_train, n_classes, class_weight, &control.quiet())?;
+            let s = scores(&model, &x.select_rows(held), n_classes);
             let maps = (0..s.first().map_or(0, Vec::len))
                 .map(|c| {
                     let class = if n_classes == 2 { 1 } else { c };
