@@ -227,6 +227,12 @@ test('the exported report works offline: matrix renders, toggle works; model.jso
   for (const [column, value] of Object.entries(cliMetrics.shap.mean_abs)) {
     assert.ok(summary.some((t) => t.startsWith(`${column}: ${value.toFixed(4)}`)), `${column}: ${value} not in ${summary.slice(0, 3)}`);
   }
+  // Any explained test row's waterfall, picked from the list, adds up to its output.
+  await byId(page, 'shap-beeswarm').locator('svg circle').first().waitFor(TIMEOUT);
+  const firstRow = await byId(page, 'shap-row-select').locator('option').nth(1).getAttribute('value');
+  await byId(page, 'shap-row-select').selectOption(firstRow);
+  assert.match(await byId(page, 'shap-row-waterfall').textContent(), /base value.*output/s);
+  await byId(page, 'shap-row-waterfall').screenshot({ path: path.join(artifacts, 'shap-row-waterfall.png') });
   // Permutation importance, measured by the pool's workers, is the CLI's, column by column.
   assert.ok(await byId(page, 'importance-chart').locator('svg rect').count() > 30, 'a bar per column');
   for (const [column, imp] of Object.entries(cliMetrics.importance)) {

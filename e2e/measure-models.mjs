@@ -1,7 +1,9 @@
 // The model benchmark in headless Chromium: loads the benchmark data in the
 // app, trains each model as a person would (one worker, no cross-validation)
 // and prints the final model's fit and predict seconds and test ROC AUC, as
-// the page shows them (with WORKERS=2, a forest's trees are grown on 2 workers). A benchmark, not a test:
+// the page shows them (with WORKERS=2, a forest's trees are grown on 2 workers),
+// and the SHAP step's rows and seconds (from its first progress line to the
+// results, so it includes drawing the page). A benchmark, not a test:
 //   python3 scripts/bench_models.py data target/bench/models.csv
 //   make dist && node e2e/measure-models.mjs target/bench/models.csv [MODEL...]
 import { startServer, launch, openApp, byId } from './helpers.mjs';
@@ -22,7 +24,15 @@ await byId(page, 'workers').selectOption(workers);
 for (const model of models) {
   await byId(page, 'model-select').selectOption(model);
   await byId(page, 'train-button').click();
+  // The explanation step is the run's last: from its first progress line to the results.
+  const explainStart = page.waitForFunction(
+    () => /^explanation/.test(document.querySelector('[data-testid="progress-text"]')?.textContent ?? '') && performance.now(),
+    null, { timeout: 1_800_000, polling: 50 }).then((h) => h.jsonValue()).catch(() => null);
   await byId(page, 'timing').waitFor({ timeout: 1_800_000 });
+  const explainEnd = await page.evaluate(() => performance.now());
+  const started = await explainStart;
+  const caption = await page.locator('text=/Shapley values of \\d+ test rows/').first().textContent().catch(() => '');
+  const shapRows = Number(/Shapley values of (\d+) test rows/.exec(caption ?? '')?.[1] ?? 0);
   const timing = byId(page, 'timing');
   const text = await timing.textContent();
   const predict = Number(/([\d.]+) s to predict/.exec(text)[1]);
@@ -33,6 +43,8 @@ for (const model of models) {
     fit_seconds: Number(await timing.getAttribute('data-fit-seconds')),
     predict_seconds: predict,
     roc_auc: Number(await byId(page, 'metric-roc-auc').textContent()),
+    shap_rows: shapRows,
+    explain_seconds: started ? (explainEnd - started) / 1000 : null,
   }));
 }
 await browser.close();

@@ -140,6 +140,7 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
                     {glassbox_report::shap_html(&outcome).map(|s| view! {
                         <h3>"Why: SHAP values"</h3>
                         <div class="table-scroll chart" inner_html=s></div>
+                        <AnyRowWaterfall outcome=outcome.clone()/>
                     })}
                 </div>
             </div>
@@ -225,6 +226,41 @@ fn ConfusionMatrix(outcome: Arc<TrainOutcome>) -> impl IntoView {
         <p class="muted detail" aria-live="polite">{detail}</p>
         {move || selected.get().map(|(i, j)| view! { <SelectedRows outcome=outcome.clone() actual=i predicted=j/> })}
     }
+}
+
+/// Any explained test row's waterfall, picked from a list (the matrix's
+/// cell lists offer the same for the rows of one cell).
+#[component]
+fn AnyRowWaterfall(outcome: Arc<TrainOutcome>) -> impl IntoView {
+    let Some(s) = outcome.shap.as_ref() else { return ().into_any() };
+    let options = s
+        .rows
+        .iter()
+        .filter_map(|&row| {
+            let t = outcome.test_predictions.iter().find(|t| t.row == row)?;
+            let label = format!(
+                "row {row} (line {}): true {}, predicted {}",
+                t.line, outcome.classes[t.actual], outcome.classes[t.predicted]
+            );
+            Some(view! { <option value=row.to_string()>{label}</option> })
+        })
+        .collect_view();
+    let picked = RwSignal::new(None::<usize>);
+    let o = outcome.clone();
+    view! {
+        <p>
+            <label>"Why did a test row get its score? "
+                <select data-testid="shap-row-select" on:change=move |ev| picked.set(event_target_value(&ev).parse().ok())>
+                    <option value="">"pick an explained test row"</option>
+                    {options}
+                </select>
+            </label>
+        </p>
+        {move || picked.get().and_then(|row| glassbox_report::waterfall_svg(&o, row)).map(|svg| view! {
+            <div class="chart" data-testid="shap-row-waterfall" inner_html=svg></div>
+        })}
+    }
+    .into_any()
 }
 
 #[component]
