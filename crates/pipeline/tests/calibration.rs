@@ -63,3 +63,15 @@ fn multiclass_calibration_normalises_each_row() {
         assert_eq!(o.shap.as_ref().unwrap().method, glassbox_pipeline::explain::Method::PermutationSampling);
     }
 }
+
+#[test]
+fn calibration_on_a_class_too_small_for_five_folds_says_so() {
+    let mut csv = String::from("a,b,y\n");
+    for i in 0..40 {
+        csv.push_str(&format!("{},{},{}\n", i % 4, (i * 7) % 5, if i % 9 == 0 { "rare" } else { "common" }));
+    }
+    let spec = TrainSpec { calibration: Some(Method::Isotonic), ..TrainSpec::for_target("y") };
+    let e = train(csv.as_bytes(), "small.csv", &spec).unwrap_err();
+    assert_eq!(e.kind(), glassbox_pipeline::ErrorKind::BadSpec);
+    assert!(e.message().contains("calibration fits the model on 5 folds"), "{}", e.message());
+}

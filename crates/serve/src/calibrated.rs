@@ -20,7 +20,7 @@
 use serde::{Deserialize, Serialize};
 
 use glassbox_core::control::Control;
-use glassbox_core::error::Result;
+use glassbox_core::error::{Error, ErrorKind, Result};
 use glassbox_core::Matrix;
 use glassbox_evaluate::recalibrate::{Calibrator, Method};
 use glassbox_train::model::{FittedModel, ModelSpec};
@@ -78,6 +78,15 @@ impl Calibrated {
         seed: u64,
         control: &Control<'_>,
     ) -> Result<Calibrated> {
+        let smallest = (0..n_classes).map(|c| y.iter().filter(|&&v| v == c).count()).min().unwrap_or(0);
+        if smallest < FOLDS {
+            return Err(Error::new(
+                ErrorKind::BadSpec,
+                format!(
+                    "calibration fits the model on {FOLDS} folds of the training rows and needs at least {FOLDS} training rows of every class, but the smallest class has {smallest}; train without calibration"
+                ),
+            ));
+        }
         let folds = glassbox_evaluate::validate::stratified_folds(y, n_classes, FOLDS, seed)?;
         let members = control.map("calibration fold", &folds, |held| {
             let mut out = vec![false; y.len()];
