@@ -13,8 +13,8 @@
 //!   of each φ is reported. Every order's credits add up to
 //!   `f(x) − f(μ)`, so additivity is exact, not approximate.
 //!
-//! TreeSHAP (exact for trees, with each node's training cover) is not here
-//! yet; trees and forests use the sampler.
+//! Trees, forests and boosting are explained exactly by TreeSHAP, with each
+//! node's training cover, in `crate::tree_shap`; the sampler is for the rest.
 //!
 //! A column's features (one-hot levels, date parts) move together, so the
 //! explanation is per raw input column, as the person sees the data.

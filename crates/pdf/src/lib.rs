@@ -68,13 +68,13 @@ enum Item {
 
 /// Text widths from the font's advances, for wrapping and columns.
 struct Metrics {
-    regular: Vec<u8>,
-    bold: Vec<u8>,
+    regular: &'static [u8],
+    bold: &'static [u8],
 }
 
 impl Metrics {
     fn width(&self, text: &str, size: f32, bold: bool) -> f32 {
-        let data = if bold { &self.bold } else { &self.regular };
+        let data = if bold { self.bold } else { self.regular };
         let font = FontRef::new(data).expect("the bundled font parses");
         let (charmap, metrics) = (font.charmap(), font.glyph_metrics(FontSize::new(size), LocationRef::default()));
         text.chars().map(|c| metrics.advance_width(charmap.map(c).unwrap_or_default()).unwrap_or(0.0)).sum()
@@ -148,12 +148,7 @@ impl Layout {
         db.set_sans_serif_family("DejaVu Sans");
         let svg_options =
             usvg::Options { font_family: "DejaVu Sans".to_string(), fontdb: Arc::new(db), ..usvg::Options::default() };
-        Layout {
-            metrics: Metrics { regular: REGULAR.to_vec(), bold: BOLD.to_vec() },
-            svg_options,
-            pages: vec![Vec::new()],
-            y: MARGIN,
-        }
+        Layout { metrics: Metrics { regular: REGULAR, bold: BOLD }, svg_options, pages: vec![Vec::new()], y: MARGIN }
     }
 
     fn width(&self) -> f32 {
@@ -288,13 +283,11 @@ pub struct Charts {
 
 impl Charts {
     pub fn of(o: &TrainOutcome) -> Charts {
-        let series: Vec<(String, Vec<f64>)> =
-            o.search.iter().map(|s| (format!("{:?}", s.sampler).to_lowercase(), s.best_so_far())).collect();
         Charts {
             roc: report::roc_chart(o),
             pr: report::pr_chart(o),
             calibration: glassbox_charts::calibration_svg(&o.evaluation.calibration),
-            convergence: (!o.search.is_empty()).then(|| glassbox_charts::convergence_svg(&series)),
+            convergence: report::convergence_chart(o),
             importance: (!o.importance.is_empty())
                 .then(|| glassbox_charts::importance_svg(&report::importance_items(o))),
             shap_summary: report::shap_summary_svg(o),

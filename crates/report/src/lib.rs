@@ -522,17 +522,20 @@ pub fn cv_html(o: &TrainOutcome) -> Option<String> {
     Some(t)
 }
 
-/// The hyper-parameter search, when it ran: the convergence chart and the best trial per sampler.
-pub fn search_html(o: &TrainOutcome) -> Option<String> {
-    if o.search.is_empty() {
-        return None;
-    }
+/// The search's convergence chart (best score so far per sampler), when a search ran.
+pub fn convergence_chart(o: &TrainOutcome) -> Option<String> {
     let series: Vec<(String, Vec<f64>)> =
         o.search.iter().map(|s| (format!("{:?}", s.sampler).to_lowercase(), s.best_so_far())).collect();
+    (!series.is_empty()).then(|| glassbox_charts::convergence_svg(&series))
+}
+
+/// The hyper-parameter search, when it ran: the convergence chart and the best trial per sampler.
+pub fn search_html(o: &TrainOutcome) -> Option<String> {
+    let chart = convergence_chart(o)?;
     let mut h = format!(
         "<p class=\"muted\">{} trials per sampler, each scored by cross-validated ROC AUC on the training rows; the final model uses the best trial's parameters.</p><div data-testid=\"search-chart\">{}</div><table class=\"report\"><thead><tr><th>sampler</th><th>best ROC AUC</th><th>at trial</th><th>parameters</th></tr></thead><tbody>",
         o.search[0].trials.len(),
-        glassbox_charts::convergence_svg(&series)
+        chart
     );
     for s in &o.search {
         if let Some(t) = s.best() {

@@ -83,7 +83,7 @@ pub fn explain_matrix(
         ));
     }
     let blocks: Vec<_> = model.features.blocks().into_iter().map(|(_, b)| b).collect();
-    let (method, _) = Method::of(model);
+    let (method, space) = Method::of(model);
     if let Some(lin) = model.model.linear().filter(|_| method == Method::Linear) {
         // Two classes keep one margin, the positive class's log-odds; it explains class 1.
         let out = (0..x.n_rows)
@@ -94,17 +94,8 @@ pub fn explain_matrix(
             .collect();
         return Ok((Space::LogOdds, out));
     }
-    if let Some(first) = model.model.tree_ensemble(0).filter(|_| method == Method::TreePathDependent) {
-        if !first.has_covers() {
-            return Err(Error::new(
-                ErrorKind::BadModel,
-                format!(
-                    "the model file (format {}) stores no tree covers, which explaining a tree model needs; train the model again with this Glassbox",
-                    model.format_version
-                ),
-            ));
-        }
-        return Ok(explain_trees(model, x, classes));
+    if method == Method::TreePathDependent {
+        return Ok((space, explain_trees(model, x, classes)?));
     }
     // One pass over all rows, each scored for its own class in its own place.
     let output = |m: &Matrix| -> Vec<f64> { model.predict_proba(m).iter().zip(classes).map(|(p, &k)| p[k]).collect() };
@@ -115,25 +106,30 @@ pub fn explain_matrix(
 /// TreeSHAP of each row for its class: the rows of one class share its
 /// ensemble. Boosting is explained in its margin, trees and forests in
 /// probability, as the `shap` package does.
-fn explain_trees(model: &ModelFile, x: &Matrix, classes: &[usize]) -> (Space, Vec<Explanation>) {
+fn explain_trees(model: &ModelFile, x: &Matrix, classes: &[usize]) -> Result<Vec<Explanation>> {
     let blocks: Vec<_> = model.features.blocks().into_iter().map(|(_, b)| b).collect();
     let mut out: Vec<Option<Explanation>> = vec![None; x.n_rows];
-    let mut space = Space::Probability;
     for k in 0..model.classes.len() {
         let rows: Vec<usize> = (0..x.n_rows).filter(|&r| classes[r] == k).collect();
         if rows.is_empty() {
             continue;
         }
         let ensemble = model.model.tree_ensemble(k).expect("every class of a tree model has trees");
-        if ensemble.margin {
-            space = Space::LogOdds;
+        if !ensemble.has_covers() {
+            return Err(Error::new(
+                ErrorKind::BadModel,
+                format!(
+                    "the model file (format {}) stores no tree covers, which explaining a tree model needs; train the model again with this Glassbox",
+                    model.format_version
+                ),
+            ));
         }
         let feature_rows: Vec<&[f64]> = rows.iter().map(|&r| x.row(r)).collect();
         for (r, e) in rows.into_iter().zip(tree_shap::explain(&ensemble, &blocks, &feature_rows)) {
             out[r] = Some(e);
         }
     }
-    (space, out.into_iter().map(|e| e.expect("every row has a class")).collect())
+    Ok(out.into_iter().map(|e| e.expect("every row has a class")).collect())
 }
 
 /// The explanations of a CSV's rows, as `glassbox explain` writes them.
