@@ -9,6 +9,18 @@ use crate::args::ByteArgs;
 use crate::{read, write, Failure};
 
 /// Score a CSV with a saved model: one output row per input row.
+///
+/// Columns: `prediction`; `proba_<class>`, the model's own probabilities;
+/// `probability`, `ci_low` and `ci_high`, the calibrated probability and its
+/// interval (of the positive class for two classes, of the predicted class
+/// otherwise). The interval comes from a Venn-Abers predictor calibrated on
+/// the test rows: its two ends are the isotonic calibration of the model's
+/// probability with the new row counted once as negative and once as
+/// positive, and under exchangeability one of them is calibrated;
+/// `probability` merges them as p1 / (1 - p0 + p1) and always lies inside.
+/// A wide interval means the test rows say little about rows scored like
+/// this one. Text cells that a spreadsheet would read as a formula start
+/// with `'`.
 #[derive(Args)]
 pub struct Predict {
     /// A model.json written by `glassbox train`.

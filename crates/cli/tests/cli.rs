@@ -125,7 +125,7 @@ fn train_then_predict_round_trip_and_is_reproducible() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = std::fs::read_to_string(&preds).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("prediction,proba_Adelie,proba_Chinstrap,proba_Gentoo,issue"));
+    assert_eq!(lines.next(), Some("prediction,proba_Adelie,proba_Chinstrap,proba_Gentoo,probability,ci_low,ci_high,issue"));
     assert_eq!(lines.count(), 344);
 }
 
@@ -225,7 +225,7 @@ fn messy_file_trains_with_skipped_rows_reported_and_inspect_json_has_the_contrac
     let text = std::fs::read_to_string(&preds).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 1 + 61, "one row per record, the junk line included");
-    assert!(lines[61].starts_with(",,,\"line 62 has 1 fields"), "{}", lines[61]);
+    assert!(lines[61].starts_with(",,,,,,\"line 62 has 1 fields"), "{}", lines[61]);
     assert!(lines[8].ends_with("\"column 'poids': 'n/d' is not a number, treated as missing\""), "{}", lines[8]);
 }
 
@@ -575,7 +575,7 @@ fn a_threshold_moves_the_matrix_is_saved_in_the_model_and_predict_uses_it() {
     assert_eq!((m0["roc_auc"].clone(), m0["log_loss"].clone()), (m1["roc_auc"].clone(), m1["log_loss"].clone()));
     let model: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(low.join("model.json")).unwrap()).unwrap();
-    assert_eq!((model["format_version"].as_u64(), model["threshold"]["value"].as_f64()), (Some(4), Some(0.05)));
+    assert_eq!((model["format_version"].as_u64(), model["threshold"]["value"].as_f64()), (Some(5), Some(0.05)));
     // `predict` decides with the saved threshold.
     let (p0, p1) = (tmp.path().join("p0.csv"), tmp.path().join("p1.csv"));
     for (dir, out) in [(&plain, &p0), (&low, &p1)] {

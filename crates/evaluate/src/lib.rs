@@ -17,6 +17,7 @@ pub mod shap;
 pub mod threshold;
 pub mod tree_shap;
 pub mod validate;
+pub mod venn_abers;
 
 pub use glassbox_core::split;
 pub use metrics::{evaluate, evaluate_at, Evaluation};

@@ -14,6 +14,8 @@ use crate::features;
 use crate::ingest::{self, Table};
 use crate::metrics::evaluate_at;
 use crate::model::ModelSpec;
+use glassbox_serve::intervals::Intervals;
+
 use crate::model_file::{ModelFile, Provenance, Schema, SchemaColumn, Threshold, FORMAT_VERSION};
 use crate::validate;
 use glassbox_core::decide;
@@ -236,6 +238,7 @@ pub(crate) fn finish_training(
         })
         .transpose()?;
     let cut = threshold.as_ref().map(|t| t.value);
+    let intervals = Intervals::fit(&proba, y_test, classes.len(), "the test rows");
     let evaluation = evaluate_at(y_test, &proba, classes.len(), cut);
 
     let test_predictions = test_rows
@@ -298,6 +301,7 @@ pub(crate) fn finish_training(
         threshold: threshold.clone(),
         baseline: column_means(&x_train),
         calibration,
+        intervals,
     };
     Ok(TrainOutcome {
         threshold,
@@ -410,7 +414,7 @@ mod tests {
         assert_eq!(p.rows[0].predicted, None);
         assert_eq!(p.rows[0].issue.as_deref(), Some("line 2 has 1 fields, but the header has 3"));
         let text = p.to_csv();
-        assert!(text.starts_with("prediction,proba_9,proba_10,issue\n,,,\"line 2 has 1 fields"), "{text}");
+        assert!(text.starts_with("prediction,proba_9,proba_10,probability,ci_low,ci_high,issue\n,,,,,,\"line 2 has 1 fields"), "{text}");
     }
 
     #[test]

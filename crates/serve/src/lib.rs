@@ -10,6 +10,7 @@
 
 pub mod calibrated;
 pub mod explain;
+pub mod intervals;
 pub mod model_file;
 pub mod predict;
 

@@ -12,11 +12,12 @@ use glassbox_features::FittedFeatures;
 use glassbox_train::model::{FittedModel, ModelSpec};
 
 /// The format version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// The oldest version this build reads: version 2 files are version 3
-/// without a decision threshold, and version 3 files are version 4 without
-/// tree covers (they predict, but their trees cannot be explained).
+/// without a decision threshold, version 3 files are version 4 without
+/// tree covers (they predict, but their trees cannot be explained), and
+/// version 4 files are version 5 without probability intervals.
 pub const OLDEST_FORMAT_VERSION: u32 = 2;
 
 /// One column of the training schema.
@@ -84,6 +85,10 @@ pub struct ModelFile {
     /// Calibrated probabilities, when asked for: they replace the model's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<crate::calibrated::Calibrated>,
+    /// Venn–Abers predictors that give every prediction a probability
+    /// interval (absent in files older than version 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intervals: Option<crate::intervals::Intervals>,
 }
 
 impl ModelFile {
@@ -138,6 +143,13 @@ impl ModelFile {
             return Err(bad(format!(
                 "the preprocessing makes {} features but the model takes {n}",
                 model.features.n_features()
+            )));
+        }
+        if let Some(iv) = model.intervals.as_ref().filter(|iv| !iv.fits(model.classes.len())) {
+            return Err(bad(format!(
+                "it has {} classes but {} interval predictors",
+                model.classes.len(),
+                iv.predictors.len()
             )));
         }
         Ok(model)

@@ -1,6 +1,7 @@
 //! Scoring: a saved model applied to new CSV bytes, one output row per
 //! input record (a record that cannot be read says why instead).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -9,6 +10,7 @@ use glassbox_core::decide;
 use glassbox_core::error::Result;
 use glassbox_ingest::{self as ingest, ReadOptions};
 
+use crate::intervals::ClassInterval;
 use crate::model_file::ModelFile;
 
 /// The prediction for one data record of the input.
@@ -18,6 +20,10 @@ pub struct PredictedRow {
     pub predicted: Option<usize>,
     /// Class probabilities; empty when the record could not be read.
     pub proba: Vec<f64>,
+    /// The probability interval (see [`crate::intervals`]), when the model
+    /// file has interval predictors and the record was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<ClassInterval>,
     /// What was wrong with the record, if anything (it may still be predicted).
     pub issue: Option<String>,
 }
@@ -32,23 +38,61 @@ pub struct Prediction {
     pub unseen: BTreeMap<String, usize>,
 }
 
+/// A cell made safe to open in a spreadsheet, as OWASP's CSV-injection
+/// guidance says: text starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return gets a leading `'`, so no spreadsheet reads it as a formula. A
+/// plain number (`-1`, `+2.5`, `-3e-4`) is left as it is, since it cannot
+/// be a formula and a quote would turn it into text.
+pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = cell.trim().parse::<f64>().is_ok_and(f64::is_finite)
+        && cell.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E'));
+    if risky && !number {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
 impl Prediction {
-    /// The predictions as CSV: `prediction`, `proba_<class>` for each class, then `issue`.
+    /// The predictions as CSV: `prediction`, `proba_<class>` for each class
+    /// (the model's own probabilities), `probability`, `ci_low` and
+    /// `ci_high` (the Venn–Abers interval and its merged probability: of the
+    /// positive class for two classes, of the predicted class otherwise;
+    /// empty for a model file without intervals), then `issue`. Text cells
+    /// are [`spreadsheet_safe`].
     pub fn to_csv(&self) -> String {
+        self.to_csv_with(&[])
+    }
+
+    /// [`Prediction::to_csv`] with input columns carried over in front, each
+    /// a header and one value per output row.
+    pub fn to_csv_with(&self, carry: &[(String, Vec<String>)]) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
-        let mut header = vec!["prediction".to_string()];
+        let mut header: Vec<String> = carry.iter().map(|(name, _)| name.clone()).collect();
+        header.push("prediction".to_string());
         header.extend(self.classes.iter().map(|c| format!("proba_{c}")));
-        header.push("issue".to_string());
+        header.extend(["probability", "ci_low", "ci_high", "issue"].map(String::from));
+        let header: Vec<String> = header.iter().map(|h| spreadsheet_safe(h).into_owned()).collect();
         w.write_record(&header).expect("writing to memory cannot fail");
-        for row in &self.rows {
-            let mut rec = vec![row.predicted.map(|p| self.classes[p].clone()).unwrap_or_default()];
+        for (i, row) in self.rows.iter().enumerate() {
+            let mut rec: Vec<String> = carry.iter().map(|(_, values)| values.get(i).cloned().unwrap_or_default()).collect();
+            rec.push(row.predicted.map(|p| self.classes[p].clone()).unwrap_or_default());
             if row.proba.is_empty() {
                 rec.extend(self.classes.iter().map(|_| String::new()));
             } else {
                 rec.extend(row.proba.iter().map(|v| v.to_string()));
             }
+            match &row.interval {
+                Some(ci) => {
+                    let i = ci.interval;
+                    rec.extend([i.probability, i.low, i.high].map(|v| v.to_string()));
+                }
+                None => rec.extend([String::new(), String::new(), String::new()]),
+            }
             rec.push(row.issue.clone().unwrap_or_default());
-            w.write_record(&rec).expect("writing to memory cannot fail");
+            let rec: Vec<Cow<str>> = rec.iter().map(|c| spreadsheet_safe(c)).collect();
+            w.write_record(rec.iter().map(|c| c.as_ref())).expect("writing to memory cannot fail");
         }
         String::from_utf8(w.into_inner().expect("writing to memory cannot fail")).expect("the CSV is UTF-8")
     }
@@ -77,13 +121,15 @@ pub fn predict(model: &ModelFile, bytes: &[u8], read: &ReadOptions) -> Result<Pr
     let unseen = model.features.unseen(&table, &rows)?;
     let proba = model.predict_proba(&x);
     let mut out: Vec<PredictedRow> =
-        (0..table.n_records).map(|_| PredictedRow { predicted: None, proba: Vec::new(), issue: None }).collect();
+        (0..table.n_records).map(|_| PredictedRow { predicted: None, proba: Vec::new(), interval: None, issue: None }).collect();
     for issue in &table.row_issues {
         out[issue.record].issue = Some(issue.message.clone());
     }
     for (row, p) in proba.into_iter().enumerate() {
         let slot = &mut out[table.records[row]];
-        slot.predicted = Some(decide(&p, model.threshold.as_ref().map(|t| t.value)));
+        let predicted = decide(&p, model.threshold.as_ref().map(|t| t.value));
+        slot.interval = model.intervals.as_ref().map(|iv| iv.reported(&p, predicted));
+        slot.predicted = Some(predicted);
         slot.proba = p;
     }
     // Stray values in numeric columns were imputed: say so on their rows.
@@ -101,4 +147,31 @@ pub fn predict(model: &ModelFile, bytes: &[u8], read: &ReadOptions) -> Result<Pr
         }
     }
     Ok(Prediction { classes: model.classes.clone(), rows: out, unseen })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    fn check(cell: &str, expected: &str) {
+        assert_eq!(spreadsheet_safe(cell), expected, "{cell:?}");
+    }
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_are_not() {
+        check("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")");
+        check("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0");
+        check("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0");
+        check("@SUM(1+1)", "'@SUM(1+1)");
+        check("\tx", "'\tx");
+        check("\rx", "'\rx");
+        check("-", "'-");
+        check("-1", "-1");
+        check("+2.5", "+2.5");
+        check("-3e-4", "-3e-4");
+        check("0.25", "0.25");
+        check("Adelie", "Adelie");
+        check("", "");
+        check("-inf", "'-inf");
+    }
 }
