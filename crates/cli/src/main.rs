@@ -21,6 +21,7 @@ mod compare;
 mod explain;
 mod inspect;
 mod predict;
+mod serve;
 mod train;
 
 #[derive(Parser)]
@@ -38,6 +39,7 @@ enum Command {
     Compare(Box<compare::Compare>),
     Predict(predict::Predict),
     Explain(explain::Explain),
+    Serve(serve::Serve),
 }
 
 /// A failure with the exit code it deserves.
@@ -73,6 +75,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Compare(args) => compare::run(*args),
         Command::Predict(args) => predict::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }
 

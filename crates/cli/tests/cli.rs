@@ -125,7 +125,10 @@ fn train_then_predict_round_trip_and_is_reproducible() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = std::fs::read_to_string(&preds).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("prediction,proba_Adelie,proba_Chinstrap,proba_Gentoo,probability,ci_low,ci_high,issue"));
+    assert_eq!(
+        lines.next(),
+        Some("prediction,proba_Adelie,proba_Chinstrap,proba_Gentoo,probability,ci_low,ci_high,issue")
+    );
     assert_eq!(lines.count(), 344);
 }
 

@@ -385,11 +385,7 @@ mod tests {
                 .collect();
             for _ in 0..8 {
                 // New scores at calibration scores (ties), between them and outside.
-                let s = if rng.gen_bool(0.5) {
-                    cal[rng.gen_range(0..n)].0
-                } else {
-                    rng.gen_range(-0.2..1.2)
-                };
+                let s = if rng.gen_bool(0.5) { cal[rng.gen_range(0..n)].0 } else { rng.gen_range(-0.2..1.2) };
                 check(&cal, s);
             }
         }

@@ -234,16 +234,34 @@ impl FittedFeatures {
     pub fn unseen(&self, table: &Table, rows: &[usize]) -> Result<BTreeMap<String, usize>> {
         let mut out = BTreeMap::new();
         for fc in &self.columns {
-            if let FittedColumn::Categorical { name, categories, most_frequent, .. } = fc {
+            if let FittedColumn::Categorical { name, .. } = fc {
                 let col = self.column(table, fc)?;
-                let seen = |v: &str| v == most_frequent || categories.binary_search_by(|c| c.as_str().cmp(v)).is_ok();
-                let n = rows.iter().filter(|&&r| col.text(r).is_some_and(|v| !seen(&v))).count();
+                let n = rows.iter().filter(|&&r| col.text(r).is_some_and(|v| !self.knows_level(name, &v))).count();
                 if n > 0 {
                     out.insert(name.clone(), n);
                 }
             }
         }
         Ok(out)
+    }
+
+    /// The levels a categorical column `name` was fitted with.
+    pub fn levels(&self, name: &str) -> Option<Vec<String>> {
+        self.columns.iter().find_map(|fc| match fc {
+            FittedColumn::Categorical { name: n, categories, .. } if n == name => Some(categories.clone()),
+            _ => None,
+        })
+    }
+
+    /// Whether `value` of column `name` is a level the model saw in
+    /// training; true for a column that is not categorical.
+    pub fn knows_level(&self, name: &str, value: &str) -> bool {
+        self.columns.iter().all(|fc| match fc {
+            FittedColumn::Categorical { name: n, categories, most_frequent, .. } if n == name => {
+                value == most_frequent || categories.binary_search_by(|c| c.as_str().cmp(value)).is_ok()
+            }
+            _ => true,
+        })
     }
 
     /// Transforms `rows` of `table`. Columns are found by name, so the table

@@ -31,6 +31,7 @@ pub use glassbox_features as features;
 pub use glassbox_ingest::quality;
 pub use glassbox_serve::explain;
 pub use glassbox_serve::model_file;
+pub use glassbox_serve::{intervals, rows};
 pub use glassbox_train::{boosting, model, optim, search, trees};
 
 /// Ingest: the reading of CSV bytes (`glassbox_ingest`) and the table every

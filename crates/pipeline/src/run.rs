@@ -414,7 +414,12 @@ mod tests {
         assert_eq!(p.rows[0].predicted, None);
         assert_eq!(p.rows[0].issue.as_deref(), Some("line 2 has 1 fields, but the header has 3"));
         let text = p.to_csv();
-        assert!(text.starts_with("prediction,proba_9,proba_10,probability,ci_low,ci_high,issue\n,,,,,,\"line 2 has 1 fields"), "{text}");
+        assert!(
+            text.starts_with(
+                "prediction,proba_9,proba_10,probability,ci_low,ci_high,issue\n,,,,,,\"line 2 has 1 fields"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

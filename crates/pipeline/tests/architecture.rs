@@ -74,6 +74,32 @@ fn dependencies_point_inward_and_the_four_middle_crates_never_meet() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
+/// The network server's crates live in one crate, which only the CLI uses,
+/// so neither the app nor its workers ever link a socket.
+#[test]
+fn only_the_server_crate_brings_axum_and_tokio_and_only_the_cli_uses_it() {
+    let mut wrong = Vec::new();
+    let mut manifests = vec![("the app".to_string(), root().join("Cargo.toml"))];
+    for entry in std::fs::read_dir(root().join("crates")).unwrap() {
+        let dir = entry.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        manifests.push((format!("glassbox-{name}"), dir.join("Cargo.toml")));
+    }
+    for (krate, path) in manifests {
+        let Ok(manifest) = std::fs::read_to_string(&path) else { continue };
+        for dep in dependencies(&manifest) {
+            let network = dep == "axum" || dep == "tokio";
+            if network && krate != "glassbox-server" {
+                wrong.push(format!("{krate} depends on {dep}; only glassbox-server may"));
+            }
+            if dep == "glassbox-server" && krate != "glassbox-cli" {
+                wrong.push(format!("{krate} depends on glassbox-server; only the CLI may"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
 /// Every `.rs` file below `dir`.
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
     let mut stack = vec![dir.to_path_buf()];

@@ -13,6 +13,7 @@ pub mod explain;
 pub mod intervals;
 pub mod model_file;
 pub mod predict;
+pub mod rows;
 
 pub use model_file::ModelFile;
 pub use predict::{predict, PredictedRow, Prediction};

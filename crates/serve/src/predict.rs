@@ -76,7 +76,8 @@ impl Prediction {
         let header: Vec<String> = header.iter().map(|h| spreadsheet_safe(h).into_owned()).collect();
         w.write_record(&header).expect("writing to memory cannot fail");
         for (i, row) in self.rows.iter().enumerate() {
-            let mut rec: Vec<String> = carry.iter().map(|(_, values)| values.get(i).cloned().unwrap_or_default()).collect();
+            let mut rec: Vec<String> =
+                carry.iter().map(|(_, values)| values.get(i).cloned().unwrap_or_default()).collect();
             rec.push(row.predicted.map(|p| self.classes[p].clone()).unwrap_or_default());
             if row.proba.is_empty() {
                 rec.extend(self.classes.iter().map(|_| String::new()));
@@ -120,8 +121,9 @@ pub fn predict(model: &ModelFile, bytes: &[u8], read: &ReadOptions) -> Result<Pr
     let x = model.features.transform(&table, &rows)?;
     let unseen = model.features.unseen(&table, &rows)?;
     let proba = model.predict_proba(&x);
-    let mut out: Vec<PredictedRow> =
-        (0..table.n_records).map(|_| PredictedRow { predicted: None, proba: Vec::new(), interval: None, issue: None }).collect();
+    let mut out: Vec<PredictedRow> = (0..table.n_records)
+        .map(|_| PredictedRow { predicted: None, proba: Vec::new(), interval: None, issue: None })
+        .collect();
     for issue in &table.row_issues {
         out[issue.record].issue = Some(issue.message.clone());
     }
