@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use glassbox_pipeline::ModelFile;
+use glassbox_pipeline::{MissingColumns, ModelFile};
 
 use crate::args::ByteArgs;
 use crate::{read, write, Failure};
@@ -30,19 +30,37 @@ pub struct Predict {
     /// Where to write the predictions CSV.
     #[arg(long)]
     out: PathBuf,
+    /// Refuse a file that lacks columns the model reads, instead of scoring
+    /// every row with the value the model fills a gap with.
+    #[arg(long)]
+    refuse_missing: bool,
+    /// Carry this input column (by name as in the file, or normalised) into
+    /// the output, first, to match predictions to rows.
+    #[arg(long = "id")]
+    id: Option<String>,
     #[command(flatten)]
     bytes: ByteArgs,
 }
 
 pub fn run(args: Predict) -> Result<(), Failure> {
-    let Predict { model, data, out, bytes: byte_args } = args;
+    let Predict { model, data, out, refuse_missing, id, bytes: byte_args } = args;
     let text = String::from_utf8(read(&model)?)
         .map_err(|_| Failure::input(format!("{}: not a Glassbox model file: not UTF-8 text", model.display())))?;
     let fitted = ModelFile::from_json(&text).map_err(|e| Failure::from_pipeline(&model, e))?;
     let bytes = read(&data)?;
-    let prediction = glassbox_pipeline::predict(&fitted, &bytes, &byte_args.options()?)
+    let missing = if refuse_missing { MissingColumns::Refuse } else { MissingColumns::Fill };
+    let options = byte_args.options()?;
+    let prediction = glassbox_pipeline::predict_with(&fitted, &bytes, &options, missing)
         .map_err(|e| Failure::from_pipeline(&data, e))?;
-    write(&out, prediction.to_csv())?;
+    for note in prediction.schema.notes() {
+        eprintln!("note: {note}");
+    }
+    let carry = match &id {
+        Some(name) => vec![glassbox_pipeline::run::id_column(&bytes, &options, name, prediction.rows.len())
+            .map_err(|e| Failure::from_pipeline(&data, e))?],
+        None => Vec::new(),
+    };
+    write(&out, prediction.to_csv_with(&carry))?;
     let unread = prediction.rows.iter().filter(|r| r.predicted.is_none()).count();
     println!(
         "wrote {} predictions to {}{}",
@@ -50,10 +68,5 @@ pub fn run(args: Predict) -> Result<(), Failure> {
         out.display(),
         if unread > 0 { format!(" ({unread} rows could not be read: see the issue column)") } else { String::new() }
     );
-    for (column, n) in &prediction.unseen {
-        eprintln!(
-            "note: column '{column}': {n} rows hold a level not seen in training (encoded as other, or as no level)"
-        );
-    }
     Ok(())
 }

@@ -153,24 +153,78 @@ fn predict_rejects_bad_model_files() {
 }
 
 #[test]
-fn predict_names_a_missing_column() {
+fn predict_fills_a_missing_column_with_a_note_or_refuses_it_when_asked() {
     let tmp = tempfile::tempdir().unwrap();
     let model_dir = out_dir(tmp.path(), "m");
     assert!(glassbox(&["train", &sample("iris.csv"), "--target", "species", "--out", model_dir.to_str().unwrap()])
         .status
         .success());
+    let model = model_dir.join("model.json");
     let data = write(tmp.path(), "new.csv", b"sepal length (cm),petal width (cm)\n5.1,0.2\n");
+    let out = tmp.path().join("p.csv");
+    let args = ["predict", model.to_str().unwrap(), &data, "--out", out.to_str().unwrap()];
+    let o = glassbox(&args);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "note: column 'sepal width (cm)' is missing: every row gets the value the model fills a gap with"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 2);
+    let mut strict = args.to_vec();
+    strict.push("--refuse-missing");
+    refused(&strict, "the data lacks columns the model reads: sepal width (cm), petal length (cm)");
+    let none = write(tmp.path(), "none.csv", b"a,b\n1,2\n");
+    refused(
+        &["predict", model.to_str().unwrap(), &none, "--out", out.to_str().unwrap()],
+        "none.csv: the data has none of the model's columns (sepal length (cm), sepal width (cm), petal length (cm), petal width (cm)); its columns are a, b",
+    );
+}
+
+#[test]
+fn predict_reports_renamed_extra_changed_and_unseen_columns_and_neutralises_formulas() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model_dir = out_dir(tmp.path(), "m");
+    let o = glassbox(&["train", &sample("penguins.csv"), "--target", "species", "--out", model_dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // "Island " is renamed, year is missing, "ticket" is extra, a bill length is text, and
+    // "Atlantis" is an island the model never saw. The ticket holds a formula.
+    let data = write(
+        tmp.path(),
+        "new.csv",
+        b"ticket,Island ,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex\n\
+=HYPERLINK(\"http://x\"),Biscoe,45.1,14.5,215,5000,female\n\
+t2,Atlantis,about 40,18.0,190,3800,male\n\
+-t3,Dream,39.0,18.5,185,3500,female\n",
+    );
+    let out = tmp.path().join("p.csv");
     let o = glassbox(&[
         "predict",
         model_dir.join("model.json").to_str().unwrap(),
         &data,
         "--out",
-        tmp.path().join("p.csv").to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--id",
+        "ticket",
     ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("the data has no column 'sepal_width_cm', which the model needs")
-    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    for note in [
+        "column 'Island' is the model's 'island' (matched after name normalisation)",
+        "column 'year' is missing",
+        "ignored 1 column the model does not read: ticket",
+        "column 'bill_length_mm' holds text where the model reads numbers: 1 cell (read as missing), on line 3; for example 'about 40'",
+        "column 'island': levels not seen in training: 'Atlantis' (1)",
+    ] {
+        assert!(stderr.contains(note), "expected {note:?} in {stderr}");
+    }
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("ticket,prediction,"), "{}", lines[0]);
+    assert!(lines[1].starts_with("\"'=HYPERLINK(\"\"http://x\"\")\","), "{}", lines[1]);
+    assert!(lines[3].starts_with("'-t3,"), "{}", lines[3]);
 }
 
 #[test]
@@ -427,7 +481,7 @@ fn feature_options_shape_the_features_and_unseen_levels_are_counted_at_predict()
     let pred = tmp.path().join("p.csv");
     let o = glassbox(&["predict", out.join("model.json").to_str().unwrap(), &new, "--out", pred.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("column 'city': 2 rows hold a level not seen in training"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("column 'city': levels not seen in training: 'lima' (2)"));
     assert_eq!(std::fs::read_to_string(&pred).unwrap().lines().count(), 4);
 }
 

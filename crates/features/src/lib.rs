@@ -58,6 +58,13 @@ use numeric::fit_numeric;
 pub use numeric::Scaler;
 pub use spec::{Binning, DatePart, Encoding, FeatureSpec, Impute, Scale};
 
+/// What a gap in a column is filled with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FillValue {
+    Number(f64),
+    Level(String),
+}
+
 /// The fitted transform of one input column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -243,6 +250,18 @@ impl FittedFeatures {
             }
         }
         Ok(out)
+    }
+
+    /// The value the model fills a gap in column `name` with: the median or
+    /// mean of a number (a datetime's in seconds since 1970), the most
+    /// frequent level of a category.
+    pub fn fill_value(&self, name: &str) -> Option<FillValue> {
+        self.columns.iter().find(|fc| fc.name() == name).map(|fc| match fc {
+            FittedColumn::Numeric { fill, .. }
+            | FittedColumn::Binned { fill, .. }
+            | FittedColumn::Datetime { fill, .. } => FillValue::Number(*fill),
+            FittedColumn::Categorical { most_frequent, .. } => FillValue::Level(most_frequent.clone()),
+        })
     }
 
     /// The levels a categorical column `name` was fitted with.

@@ -31,7 +31,7 @@ pub use glassbox_features as features;
 pub use glassbox_ingest::quality;
 pub use glassbox_serve::explain;
 pub use glassbox_serve::model_file;
-pub use glassbox_serve::{intervals, rows};
+pub use glassbox_serve::{intervals, rows, schema_check};
 pub use glassbox_train::{boosting, model, optim, search, trees};
 
 /// Ingest: the reading of CSV bytes (`glassbox_ingest`) and the table every
@@ -44,4 +44,7 @@ pub use control::{Control, Progress};
 pub use error::{Error, ErrorKind, Result};
 pub use glassbox_serve::VERSION;
 pub use model_file::ModelFile;
-pub use run::{inspect, inspect_table, predict, train, train_table, Inspection, Prediction, TrainOutcome, TrainSpec};
+pub use run::{
+    inspect, inspect_table, predict, predict_with, train, train_table, Inspection, MissingColumns, Prediction,
+    TrainOutcome, TrainSpec,
+};

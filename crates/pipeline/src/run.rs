@@ -14,6 +14,7 @@ use crate::features;
 use crate::ingest::{self, Table};
 use crate::metrics::evaluate_at;
 use crate::model::ModelSpec;
+use glassbox_core::table::ColumnKind;
 use glassbox_serve::intervals::Intervals;
 
 use crate::model_file::{ModelFile, Provenance, Schema, SchemaColumn, Threshold, FORMAT_VERSION};
@@ -29,7 +30,7 @@ pub(crate) use crate::prepare::{prepare, Prepared};
 pub use crate::prepare::{preview_features, FeaturePreview, Learner};
 pub use crate::spec::{DataSpec, SearchSpec, TrainSpec, ValidationSpec};
 pub use glassbox_ingest::profile::{inspect, inspect_table, ColumnSummary, Inspection, HISTOGRAM_BINS, PREVIEW_ROWS};
-pub use glassbox_serve::predict::{predict, PredictedRow, Prediction};
+pub use glassbox_serve::predict::{id_column, predict, predict_with, MissingColumns, PredictedRow, Prediction};
 
 /// Trains and evaluates on a CSV.
 pub fn train(bytes: &[u8], file_name: &str, spec: &TrainSpec) -> Result<TrainOutcome> {
@@ -288,6 +289,13 @@ pub(crate) fn finish_training(
                     original_name: c.original_name.clone(),
                     kind: c.kind,
                     date_order: col.date.as_ref().map(|d| d.order),
+                    range: (col.kind == ColumnKind::Numeric)
+                        .then(|| {
+                            train_rows.iter().filter_map(|&r| col.number(r)).fold(None, |acc: Option<[f64; 2]>, v| {
+                                Some(acc.map_or([v, v], |[lo, hi]| [lo.min(v), hi.max(v)]))
+                            })
+                        })
+                        .flatten(),
                 })
                 .collect(),
             target: table.columns[target_idx].name.clone(),

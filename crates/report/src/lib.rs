@@ -381,8 +381,15 @@ pub fn shap_html(o: &TrainOutcome) -> Option<String> {
 pub fn waterfall_svg(o: &TrainOutcome, row: usize) -> Option<String> {
     let s = o.shap.as_ref()?;
     let at = s.rows.iter().position(|&r| r == row)?;
-    let e = &s.explanations[at];
-    let mut steps: Vec<(String, f64)> = s.columns.iter().cloned().zip(e.phi.iter().copied()).collect();
+    let space = format!("{} of {}", s.space.as_str().replace('_', "-"), o.classes[s.classes[at]]);
+    Some(explanation_waterfall_svg(&s.columns, &s.explanations[at], &space))
+}
+
+/// The waterfall of one explanation: the ten largest contributions by
+/// size, the rest together, from the base value to the output. `space`
+/// names what is explained ("probability of Gentoo").
+pub fn explanation_waterfall_svg(columns: &[String], e: &glassbox_pipeline::shap::Explanation, space: &str) -> String {
+    let mut steps: Vec<(String, f64)> = columns.iter().cloned().zip(e.phi.iter().copied()).collect();
     steps.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
     // The ten largest contributions, and the rest together.
     if steps.len() > 11 {
@@ -391,8 +398,7 @@ pub fn waterfall_svg(o: &TrainOutcome, row: usize) -> Option<String> {
         steps.truncate(10);
         steps.push((format!("{n} other columns"), rest));
     }
-    let space = format!("{} of {}", s.space.as_str().replace('_', "-"), o.classes[s.classes[at]]);
-    Some(glassbox_charts::waterfall_svg(e.base, &steps, e.output, &space))
+    glassbox_charts::waterfall_svg(e.base, &steps, e.output, space)
 }
 
 /// Explained test rows by cell of the confusion matrix: up to `per_cell`

@@ -14,9 +14,10 @@ pub mod intervals;
 pub mod model_file;
 pub mod predict;
 pub mod rows;
+pub mod schema_check;
 
 pub use model_file::ModelFile;
-pub use predict::{predict, PredictedRow, Prediction};
+pub use predict::{predict, predict_with, MissingColumns, PredictedRow, Prediction};
 
 /// The Glassbox version written into model files and reports.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

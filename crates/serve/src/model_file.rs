@@ -29,6 +29,9 @@ pub struct SchemaColumn {
     /// For a datetime column: how `A/B/YYYY` dates were read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_order: Option<DateOrder>,
+    /// For a numeric column: the smallest and largest value of the training rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<[f64; 2]>,
 }
 
 /// The training data's columns and which one is the target.

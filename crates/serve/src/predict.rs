@@ -12,6 +12,7 @@ use glassbox_ingest::{self as ingest, ReadOptions};
 
 use crate::intervals::ClassInterval;
 use crate::model_file::ModelFile;
+use crate::schema_check::{check_and_fill, SchemaCheck};
 
 /// The prediction for one data record of the input.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,6 +37,19 @@ pub struct Prediction {
     /// Per categorical column, rows holding a level the model never saw in
     /// training (they were encoded as `other` or all zeros).
     pub unseen: BTreeMap<String, usize>,
+    /// How the file's columns met the model's (see [`crate::schema_check`]).
+    #[serde(default)]
+    pub schema: SchemaCheck,
+}
+
+/// What scoring does when the file lacks columns the model reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissingColumns {
+    /// Score every row with the value the model fills a gap with, and say so.
+    #[default]
+    Fill,
+    /// Refuse the file, naming the columns.
+    Refuse,
 }
 
 /// A cell made safe to open in a spreadsheet, as OWASP's CSV-injection
@@ -116,7 +130,25 @@ pub fn read_as_trained(model: &ModelFile, bytes: &[u8], read: &ReadOptions) -> R
 /// from the model; `read` gives the byte-level options. A record that cannot
 /// be read gets no prediction and says why, so the output has one row per record.
 pub fn predict(model: &ModelFile, bytes: &[u8], read: &ReadOptions) -> Result<Prediction> {
-    let table = read_as_trained(model, bytes, read)?;
+    predict_with(model, bytes, read, MissingColumns::Fill)
+}
+
+/// [`predict`], choosing what a missing column does.
+pub fn predict_with(
+    model: &ModelFile,
+    bytes: &[u8],
+    read: &ReadOptions,
+    missing: MissingColumns,
+) -> Result<Prediction> {
+    let mut table = read_as_trained(model, bytes, read)?;
+    let schema = check_and_fill(model, &mut table)?;
+    let absent: Vec<&str> = schema.missing().map(|c| c.trained_as.as_str()).collect();
+    if missing == MissingColumns::Refuse && !absent.is_empty() {
+        return Err(glassbox_core::error::Error::new(
+            glassbox_core::error::ErrorKind::UnknownColumn,
+            format!("the data lacks columns the model reads: {}", absent.join(", ")),
+        ));
+    }
     let rows: Vec<usize> = (0..table.n_rows).collect();
     let x = model.features.transform(&table, &rows)?;
     let unseen = model.features.unseen(&table, &rows)?;
@@ -148,7 +180,25 @@ pub fn predict(model: &ModelFile, bytes: &[u8], read: &ReadOptions) -> Result<Pr
             }
         }
     }
-    Ok(Prediction { classes: model.classes.clone(), rows: out, unseen })
+    Ok(Prediction { classes: model.classes.clone(), rows: out, unseen, schema })
+}
+
+/// An input column to carry into the predictions, by name as written or
+/// normalised: its text in every data record (empty for a record that
+/// could not be read), read as categories so IDs keep their exact text.
+pub fn id_column(bytes: &[u8], read: &ReadOptions, name: &str, n_records: usize) -> Result<(String, Vec<String>)> {
+    let mut read = read.clone();
+    read.bad_rows = ingest::BadRows::Skip;
+    read.kinds = [(name.to_string(), glassbox_core::table::ColumnKind::Categorical)].into_iter().collect();
+    let table = ingest::read_csv(bytes, &read)?;
+    let c = &table.columns[table.column_index(name)?];
+    let mut values = vec![String::new(); n_records];
+    for r in 0..table.n_rows {
+        if let Some(slot) = values.get_mut(table.records[r]) {
+            *slot = c.text(r).map(|t| t.into_owned()).unwrap_or_default();
+        }
+    }
+    Ok((c.original_name.clone(), values))
 }
 
 #[cfg(test)]

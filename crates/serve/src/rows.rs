@@ -204,9 +204,23 @@ fn cell(kind: ColumnKind, v: &Value) -> Result<String, String> {
     }
 }
 
-/// Scores checked rows with `model`, in order. Every missing field and
-/// every value of the wrong kind, in every row, is reported together.
-pub fn score(model: &ModelFile, rows: &[Map<String, Value>], batch: bool) -> Result<Vec<ScoredRow>, Rejection> {
+/// Rows checked against the model and written as the CSV scoring reads.
+pub struct Checked {
+    /// The CSV: a header of the columns the model reads, one record per row.
+    pub csv: Vec<u8>,
+    /// What each row's fields said that is not an error (ignored fields, nulls).
+    pub warnings: Vec<Vec<String>>,
+    cells: Vec<Vec<String>>,
+}
+
+/// How the checked CSV is read: exactly as it was written.
+pub fn checked_read() -> ReadOptions {
+    ReadOptions { delimiter: Some(','), header: Some(true), decimal_comma: Some(false), ..ReadOptions::default() }
+}
+
+/// Checks rows against the model: every missing field and every value of
+/// the wrong kind, in every row, is reported together.
+pub fn check(model: &ModelFile, rows: &[Map<String, Value>], batch: bool) -> Result<Checked, Rejection> {
     let needed = needed(model);
     let mut errors = Vec::new();
     let mut warnings: Vec<Vec<String>> = vec![Vec::new(); rows.len()];
@@ -259,9 +273,14 @@ pub fn score(model: &ModelFile, rows: &[Map<String, Value>], batch: bool) -> Res
     for line in &cells {
         w.write_record(line).expect("writing to memory cannot fail");
     }
-    let bytes = w.into_inner().expect("writing to memory cannot fail");
-    let read =
-        ReadOptions { delimiter: Some(','), header: Some(true), decimal_comma: Some(false), ..ReadOptions::default() };
+    Ok(Checked { csv: w.into_inner().expect("writing to memory cannot fail"), warnings, cells })
+}
+
+/// Scores checked rows with `model`, in order (see [`check`]).
+pub fn score(model: &ModelFile, rows: &[Map<String, Value>], batch: bool) -> Result<Vec<ScoredRow>, Rejection> {
+    let needed = needed(model);
+    let Checked { csv: bytes, warnings, cells } = check(model, rows, batch)?;
+    let read = checked_read();
     let p = predict(model, &bytes, &read).map_err(|e| {
         Rejection::Invalid(vec![FieldError { row: None, field: None, reason: e.message().to_string() }])
     })?;
@@ -343,4 +362,85 @@ pub fn row_schema(model: &ModelFile) -> Value {
         "required": needed.iter().map(|n| n.name).collect::<Vec<_>>(),
         "additionalProperties": true,
     })
+}
+
+/// One field of a single-row form built from the training schema.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FormField {
+    /// The model's (normalised) column name: the row's key.
+    pub column: String,
+    /// The column's name in the training file.
+    pub label: String,
+    pub input: FormInput,
+    /// The value the form starts from: what the model fills a gap with.
+    pub initial: String,
+}
+
+/// What a form field takes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum FormInput {
+    /// A number, with the training rows' range when the file stores it.
+    Number { range: Option<[f64; 2]> },
+    /// One of the training levels (or true/false).
+    Choice { options: Vec<String> },
+    /// Free text (a date or date-time).
+    Text,
+}
+
+/// The fields of a what-if form for `model`: the columns it reads, in its order.
+pub fn form_fields(model: &ModelFile) -> Vec<FormField> {
+    use glassbox_features::FillValue;
+    needed(model)
+        .into_iter()
+        .map(|n| {
+            let schema = model.schema.columns.iter().find(|c| c.name == n.name);
+            let fill = model.features.fill_value(n.name);
+            let (input, initial) = match n.kind {
+                ColumnKind::Categorical => {
+                    let options = model.features.levels(n.name).unwrap_or_default();
+                    let initial = match fill {
+                        Some(FillValue::Level(l)) => l,
+                        _ => options.first().cloned().unwrap_or_default(),
+                    };
+                    (FormInput::Choice { options }, initial)
+                }
+                ColumnKind::Boolean => {
+                    let initial = match fill {
+                        Some(FillValue::Number(v)) if v >= 0.5 => "true",
+                        _ => "false",
+                    };
+                    (FormInput::Choice { options: vec!["false".into(), "true".into()] }, initial.to_string())
+                }
+                ColumnKind::Datetime => {
+                    let initial = match fill {
+                        Some(FillValue::Number(secs)) => glassbox_ingest::datetime::format_utc(secs),
+                        _ => String::new(),
+                    };
+                    (FormInput::Text, initial)
+                }
+                ColumnKind::Numeric => {
+                    let initial = match fill {
+                        Some(FillValue::Number(v)) => v.to_string(),
+                        _ => String::new(),
+                    };
+                    (FormInput::Number { range: schema.and_then(|c| c.range) }, initial)
+                }
+            };
+            FormField {
+                column: n.name.to_string(),
+                label: schema.map_or_else(|| n.name.to_string(), |c| c.original_name.clone()),
+                input,
+                initial,
+            }
+        })
+        .collect()
+}
+
+/// The row a form's values make, as [`score`] reads it: text as typed
+/// (numbers are checked as numbers there), an empty field as null.
+pub fn form_row(values: &[(String, String)]) -> Map<String, Value> {
+    values
+        .iter()
+        .map(|(k, v)| (k.clone(), if v.trim().is_empty() { Value::Null } else { Value::from(v.clone()) }))
+        .collect()
 }
