@@ -209,7 +209,7 @@ test('the exported report works offline: matrix renders, toggle works; model.jso
   const modelPath = path.join(artifacts, 'model.json');
   await modelDownload.saveAs(modelPath);
   const model = JSON.parse(fs.readFileSync(modelPath, 'utf8'));
-  assert.equal(model.format_version, 4);
+  assert.equal(model.format_version, 5);
   // The browser and the CLI make the same model file, byte for byte.
   const cliOut = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-cli-'));
   execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', 'public/samples/breast_cancer.csv',
@@ -660,6 +660,91 @@ test('a random forest grown tree by tree on two workers, with its folds on the p
   const [report] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-report').click()]);
   const html = fs.readFileSync(await report.path(), 'utf8');
   assert.ok(html.includes(metrics.cv.roc_auc.mean.toFixed(4)), `the report has the CLI's CV ROC AUC ${metrics.cv.roc_auc.mean}`);
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});
+
+test('predict: a held-out file scores as glassbox predict does; the schema check names what changed; formulas are neutralised; what-if', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await loadSample(page, 'penguins', 'species');
+  await train(page);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-predict-'));
+  const [modelDownload] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-model').click()]);
+  const modelPath = path.join(dir, 'model.json');
+  await modelDownload.saveAs(modelPath);
+  const lines = fs.readFileSync(path.join(root, 'public', 'samples', 'penguins.csv'), 'utf8').trim().split('\n');
+  // A held-out file without the target: the first 80 birds.
+  const header = lines[0].split(',');
+  const noTarget = (l) => l.split(',').filter((_, i) => header[i] !== 'species').join(',');
+  const held = path.join(dir, 'held.csv');
+  fs.writeFileSync(held, [lines[0], ...lines.slice(1, 81)].map(noTarget).join('\n') + '\n');
+
+  await byId(page, 'predict-csv-input').setInputFiles(held);
+  await byId(page, 'schema-check').waitFor(TIMEOUT);
+  assert.match(await byId(page, 'schema-matched-island').textContent(), /found by name/);
+  await byId(page, 'predict-button').click();
+  await byId(page, 'predictions-table').waitFor(TIMEOUT);
+  assert.equal(await byId(page, 'predictions-table').locator('tbody tr').count(), 20, 'the first page of 20');
+  assert.match(await byId(page, 'predictions-table').textContent(), /\[0\.\d+, [01](\.\d+)?\]/, 'intervals shown');
+  await byId(page, 'predictions-next').click();
+  assert.match(await page.locator('.pager').textContent(), /page 2 of 4 \(80 rows\)/);
+  const [csvDownload] = await Promise.all([page.waitForEvent('download'), byId(page, 'download-predictions').click()]);
+  const appCsv = fs.readFileSync(await csvDownload.path());
+  const cliCsv = path.join(dir, 'cli.csv');
+  execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'predict', modelPath, held, '--out', cliCsv],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  assert.ok(appCsv.equals(fs.readFileSync(cliCsv)), 'the app\'s predictions.csv differs from glassbox predict\'s');
+
+  // Renamed, missing and extra columns, an unseen level, text in a number column, and a formula in an ID.
+  const changed = path.join(dir, 'changed.csv');
+  fs.writeFileSync(changed, 'ticket,Island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,note\n'
+    + '=HYPERLINK("http://example.com/x"),Biscoe,45.1,14.5,215,5000,female,a\n'
+    + 'T2,Atlantis,about 40,18.0,190,3800,male,b\n');
+  await byId(page, 'predict-csv-input').setInputFiles(changed);
+  await byId(page, 'schema-missing-year').waitFor(TIMEOUT);
+  assert.match(await byId(page, 'schema-renamed-island').textContent(), /found as 'Island', after name normalisation/);
+  assert.match(await byId(page, 'schema-missing-year').textContent(), /missing; every row gets the value the model fills a gap with/);
+  assert.match(await byId(page, 'schema-extra-ticket').textContent(), /not read by the model/);
+  assert.match(await byId(page, 'schema-extra-note').textContent(), /not read by the model/);
+  assert.match(await byId(page, 'schema-unseen-island').textContent(), /'Atlantis' \(1\)/);
+  assert.match(await byId(page, 'schema-kind-bill_length_mm').textContent(), /1 cell \(read as missing\), on line 3; for example 'about 40'/);
+  // Refusing missing columns blocks scoring; allowing it again scores.
+  await byId(page, 'refuse-missing').check();
+  assert.ok(await byId(page, 'predict-button').isDisabled());
+  await byId(page, 'refuse-missing').uncheck();
+  await byId(page, 'predict-id-select').selectOption('ticket');
+  await byId(page, 'predict-button').click();
+  await byId(page, 'predictions-table').waitFor(TIMEOUT);
+  await screenshot(page, 'predict-step');
+  const [changedDownload] = await Promise.all([page.waitForEvent('download'), byId(page, 'download-predictions').click()]);
+  const changedCsv = fs.readFileSync(await changedDownload.path(), 'utf8').split('\n');
+  assert.match(changedCsv[0], /^ticket,prediction,proba_Adelie/);
+  assert.ok(changedCsv[1].startsWith('"\'=HYPERLINK('), `the formula is neutralised: ${changedCsv[1]}`);
+
+  // The what-if form scores one row as it is edited, with its interval and explanation.
+  await byId(page, 'whatif-form').scrollIntoViewIfNeeded();
+  await byId(page, 'whatif-island').selectOption('Biscoe');
+  await byId(page, 'whatif-bill_depth_mm').fill('14.5');
+  await byId(page, 'whatif-flipper_length_mm').fill('225');
+  await byId(page, 'whatif-body_mass_g').fill('5500');
+  await page.waitForFunction(() => document.querySelector('[data-testid="whatif-prediction"]')?.textContent === 'Gentoo', null, TIMEOUT);
+  const p = Number(await byId(page, 'whatif-probability').textContent());
+  const [lo, hi] = (await byId(page, 'whatif-interval').textContent()).slice(1, -1).split(', ').map(Number);
+  assert.ok(lo <= p && p <= hi && p > 0.5, `probability ${p} in [${lo}, ${hi}]`);
+  assert.match(await byId(page, 'whatif-waterfall').textContent(), /base value.*output/s);
+  // An emptied field is a gap: scored as the model fills it, and said.
+  await byId(page, 'whatif-bill_depth_mm').fill('');
+  await page.waitForFunction(() => /field 'bill_depth_mm' is null/.test(document.querySelector('[data-testid="whatif-form"]')?.textContent ?? ''), null, TIMEOUT);
+  await byId(page, 'whatif-bill_depth_mm').fill('14.5');
+  await byId(page, 'whatif-form').screenshot({ path: path.join(artifacts, 'whatif-form.png') });
+
+  // A model.json loaded from disk replaces the trained one; a file that is not one is refused.
+  await byId(page, 'model-input').setInputFiles(modelPath);
+  await page.waitForFunction(() => /model\.json: logistic_regression predicting 'species'/.test(document.querySelector('[data-testid="predict-step"]')?.textContent ?? ''), null, TIMEOUT);
+  const bad = path.join(dir, 'bad.json');
+  fs.writeFileSync(bad, '{"format_version": 99}');
+  await byId(page, 'model-input').setInputFiles(bad);
+  await page.waitForFunction(() => /newer than this Glassbox/.test(document.querySelector('[data-testid="predict-error"]')?.textContent ?? ''), null, TIMEOUT);
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::browser;
 use crate::controller;
 use crate::pages::data::DataStep;
+use crate::pages::predict::PredictStep;
 use crate::pages::results::Results;
 use crate::state::{AppState, Busy};
 
@@ -26,6 +27,7 @@ pub fn App() -> impl IntoView {
                 <DataStep/>
                 <StatusLine/>
                 <Results/>
+                <PredictStep/>
             </div>
         </main>
     }
@@ -65,6 +67,7 @@ fn StepRail() -> impl IntoView {
                 {step("Train", trained)}
                 {step("Evaluate", trained)}
                 {step("Export", trained)}
+                {step("Predict", trained)}
             </ol>
         </nav>
     }

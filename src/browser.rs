@@ -92,6 +92,15 @@ pub async fn fetch_sample(path: &str) -> Result<Vec<u8>, String> {
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
+/// The bytes of a file the person picked or dropped. For the predict
+/// step's model files and CSVs, which are read whole on the page.
+pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| format!("cannot read {}: {}", file.name(), js_message(e)))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
 /// Offers `contents` as a file download named `name`.
 pub fn download(name: &str, mime: &str, contents: &str) -> Result<(), String> {
     download_value(name, mime, &JsValue::from_str(contents))

@@ -91,3 +91,8 @@ pub const MEANING: &str = "the probability interval comes from a Venn-Abers pred
 test rows: isotonic calibration of the model's probability with the new row counted once as negative \
 and once as positive gives its two ends, and under exchangeability one of them is a calibrated \
 probability; the probability column merges them as p1 / (1 - p0 + p1), which always lies inside";
+
+/// The same, shorter, for a person reading predictions.
+pub const NOTE: &str = "The probability is calibrated and lies in its interval, a Venn-Abers interval fitted on the \
+model's test rows: under exchangeability one of its ends is a calibrated probability, so a wide interval means \
+those rows say little about rows scored like this one. For two classes both are of the second class.";

@@ -57,6 +57,32 @@ pub struct KindChange {
     pub examples: Vec<String>,
 }
 
+impl KindChange {
+    /// "column 'x' holds text where the model reads numbers: 2 cells (read
+    /// as missing), on lines 3, 9; for example 'n/a'"
+    pub fn text(&self) -> String {
+        let lines: Vec<String> = self.lines.iter().map(u64::to_string).collect();
+        let (cells, lines_word) =
+            if self.cells == 1 { ("1 cell".to_string(), "line") } else { (format!("{} cells", self.cells), "lines") };
+        format!(
+            "column '{}' holds text where the model reads {}: {cells} (read as missing), on {lines_word} {}{}; for example '{}'",
+            self.column,
+            kind_words(self.expected),
+            lines.join(", "),
+            if self.cells > self.lines.len() { ", …" } else { "" },
+            self.examples.join("', '")
+        )
+    }
+}
+
+impl UnseenLevels {
+    /// "column 'island': levels not seen in training: 'Atlantis' (3)"
+    pub fn text(&self) -> String {
+        let levels: Vec<String> = self.levels.iter().map(|(l, n)| format!("'{l}' ({n})")).collect();
+        format!("column '{}': levels not seen in training: {}", self.column, levels.join(", "))
+    }
+}
+
 /// Levels of a categorical column the model never saw in training.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnseenLevels {
@@ -102,23 +128,8 @@ impl SchemaCheck {
             let what = if n == 1 { "column" } else { "columns" };
             out.push(format!("ignored {n} {what} the model does not read: {}", self.extra.join(", ")));
         }
-        for k in &self.kind_changes {
-            let lines: Vec<String> = k.lines.iter().map(u64::to_string).collect();
-            let (cells, lines_word) =
-                if k.cells == 1 { ("1 cell".to_string(), "line") } else { (format!("{} cells", k.cells), "lines") };
-            out.push(format!(
-                "column '{}' holds text where the model reads {}: {cells} (read as missing), on {lines_word} {}{}; for example '{}'",
-                k.column,
-                kind_words(k.expected),
-                lines.join(", "),
-                if k.cells > k.lines.len() { ", …" } else { "" },
-                k.examples.join("', '")
-            ));
-        }
-        for u in &self.unseen {
-            let levels: Vec<String> = u.levels.iter().map(|(l, n)| format!("'{l}' ({n})")).collect();
-            out.push(format!("column '{}': levels not seen in training: {}", u.column, levels.join(", ")));
-        }
+        out.extend(self.kind_changes.iter().map(KindChange::text));
+        out.extend(self.unseen.iter().map(UnseenLevels::text));
         out
     }
 }

@@ -1,0 +1,407 @@
+//! The predict step: a saved model (the one just trained, or a model.json
+//! the person loads) scores a CSV they drop. Before anything is shown as
+//! scored, the schema check says how the file's columns met the model's;
+//! then a paged table of predictions with their intervals and a CSV
+//! download (the same bytes `glassbox predict` writes). A what-if form,
+//! built from the training schema, scores one row as the person edits it,
+//! with that row's explanation.
+//!
+//! Everything here is computed by `glassbox_pipeline` (`predict_with`,
+//! `rows`, `explain`); the page keeps which file, which page of rows, and
+//! the form's values.
+
+use std::sync::Arc;
+
+use glassbox_pipeline::explain::{explain, Sampling};
+use glassbox_pipeline::ingest::ReadOptions;
+use glassbox_pipeline::rows::{self, FormInput};
+use glassbox_pipeline::schema_check::Found;
+use glassbox_pipeline::{MissingColumns, ModelFile, Prediction};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::browser;
+use crate::pages::{event_target, short_number};
+use crate::state::AppState;
+
+/// Rows per page of the predictions table.
+const PAGE: usize = 20;
+
+/// A test id from a column name: the model's normalised names already are one.
+fn id_of(name: &str) -> String {
+    glassbox_pipeline::names::normalise_name(name, 0)
+}
+
+#[component]
+pub fn PredictStep() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    // A model.json the person loaded: it replaces the trained model here.
+    let loaded = RwSignal::new(None::<(String, Arc<ModelFile>)>);
+    let data = RwSignal::new(None::<(String, Arc<Vec<u8>>)>);
+    let problem = RwSignal::new(None::<String>);
+    let refuse_missing = RwSignal::new(false);
+    let scored = RwSignal::new(false);
+    let id_column = RwSignal::new(String::new());
+    let page = RwSignal::new(0usize);
+
+    let model = Memo::new(move |_| {
+        loaded.get().map(|(_, m)| m).or_else(|| {
+            state.outcome.get().map(|o| Arc::new(ModelFile { threshold: state.threshold.get(), ..o.model.clone() }))
+        })
+    });
+    // The file scored as `glassbox predict` scores it; the schema check comes with it.
+    let prediction = Memo::new(move |_| {
+        let (m, (_, bytes)) = (model.get()?, data.get()?);
+        Some(
+            glassbox_pipeline::predict_with(&m, &bytes, &ReadOptions::default(), MissingColumns::Fill)
+                .map(Arc::new)
+                .map_err(|e| e.to_string()),
+        )
+    });
+
+    let read_file = move |file: web_sys::File| {
+        let name = file.name();
+        problem.set(None);
+        spawn_local(async move {
+            let bytes = match browser::read_file(&file).await {
+                Ok(b) => b,
+                Err(e) => return problem.set(Some(e)),
+            };
+            if name.to_ascii_lowercase().ends_with(".json") {
+                let parsed = String::from_utf8(bytes)
+                    .map_err(|_| "not a Glassbox model file: not UTF-8 text".to_string())
+                    .and_then(|t| ModelFile::from_json(&t).map_err(|e| e.to_string()));
+                match parsed {
+                    Ok(m) => loaded.set(Some((name, Arc::new(m)))),
+                    Err(e) => problem.set(Some(format!("{name}: {e}"))),
+                }
+            } else {
+                scored.set(false);
+                page.set(0);
+                id_column.set(String::new());
+                data.set(Some((name, Arc::new(bytes))));
+            }
+        });
+    };
+    let on_pick = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+            read_file(file);
+        }
+        input.set_value("");
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        if let Some(files) = ev.data_transfer().and_then(|d| d.files()) {
+            for i in 0..files.length() {
+                if let Some(f) = files.get(i) {
+                    read_file(f);
+                }
+            }
+        }
+    };
+    let model_label = move || match (loaded.get(), state.outcome.with(Option::is_some)) {
+        (Some((name, m)), _) => format!("{name}: {} predicting '{}'", m.spec.name(), m.schema.target),
+        (None, true) => "the model just trained".to_string(),
+        (None, false) => "no model yet: train one above, or load a model.json".to_string(),
+    };
+
+    view! {
+        <section class="card-section" aria-labelledby="predict-h" data-testid="predict-step"
+            on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default() on:drop=on_drop>
+            <h2 id="predict-h">"Predict"</h2>
+            <p>"Score new rows with a saved model, here in the browser. Model: " <strong>{model_label}</strong></p>
+            <div class="predict-inputs">
+                <label class="file-label">"Load a model.json "
+                    <input type="file" accept=".json,application/json" data-testid="model-input" on:change=on_pick/>
+                </label>
+                <label class="file-label">"Choose a CSV to score "
+                    <input type="file" accept=".csv,.tsv,.txt,text/csv" data-testid="predict-csv-input" on:change=on_pick/>
+                </label>
+                <span class="hint">"or drop either file here"</span>
+            </div>
+            {move || problem.get().map(|p| view! { <p class="error" role="alert" data-testid="predict-error">{p}</p> })}
+            {move || match prediction.get() {
+                None => ().into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert" data-testid="predict-error">{e}</p> }.into_any(),
+                Some(Ok(p)) => view! {
+                    <SchemaCheckView prediction=p.clone() refuse_missing=refuse_missing/>
+                    <ScoreControls prediction=p.clone() data=data refuse_missing=refuse_missing scored=scored id_column=id_column/>
+                    {move || scored.get().then(|| view! {
+                        <PredictionsTable prediction=p.clone() data=data id_column=id_column page=page/>
+                    })}
+                }.into_any(),
+            }}
+            {move || model.get().map(|m| view! { <WhatIf model=m/> })}
+        </section>
+    }
+}
+
+#[component]
+fn SchemaCheckView(prediction: Arc<Prediction>, refuse_missing: RwSignal<bool>) -> impl IntoView {
+    let s = &prediction.schema;
+    let columns = s
+        .columns
+        .iter()
+        .map(|c| {
+            let (testid, class, text) = match &c.found {
+                Found::ByName => {
+                    (format!("schema-matched-{}", c.column), "ok", format!("{}: found by name", c.trained_as))
+                }
+                Found::Normalised { as_written } => (
+                    format!("schema-renamed-{}", c.column),
+                    "note",
+                    format!("{}: found as '{as_written}', after name normalisation", c.trained_as),
+                ),
+                Found::Missing => (
+                    format!("schema-missing-{}", c.column),
+                    "warn",
+                    format!("{}: missing; every row gets the value the model fills a gap with", c.trained_as),
+                ),
+            };
+            view! { <li class=class data-testid=testid>{text}</li> }
+        })
+        .collect_view();
+    let extra = s
+        .extra
+        .iter()
+        .map(|e| view! { <li class="note" data-testid=format!("schema-extra-{}", id_of(e))>{format!("{e}: not read by the model, ignored")}</li> })
+        .collect_view();
+    let kinds = s
+        .kind_changes
+        .iter()
+        .map(|k| view! { <li class="warn" data-testid=format!("schema-kind-{}", k.column)>{k.text()}</li> })
+        .collect_view();
+    let unseen = s
+        .unseen
+        .iter()
+        .map(|u| view! { <li class="warn" data-testid=format!("schema-unseen-{}", u.column)>{u.text()}</li> })
+        .collect_view();
+    let n_missing = s.missing().count();
+    view! {
+        <div class="schema-check" data-testid="schema-check">
+            <h3>"Schema check"</h3>
+            <ul>{columns}{extra}{kinds}{unseen}</ul>
+            {(n_missing > 0).then(|| view! {
+                <label><input type="checkbox" data-testid="refuse-missing"
+                    prop:checked=move || refuse_missing.get()
+                    on:change=move |ev| refuse_missing.set(event_target_checked(&ev))/>
+                    {format!(" refuse this file: do not fill the {n_missing} missing column(s)")}</label>
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn ScoreControls(
+    prediction: Arc<Prediction>,
+    data: RwSignal<Option<(String, Arc<Vec<u8>>)>>,
+    refuse_missing: RwSignal<bool>,
+    scored: RwSignal<bool>,
+    id_column: RwSignal<String>,
+) -> impl IntoView {
+    let n = prediction.rows.len();
+    let missing = prediction.schema.missing().count();
+    // The file's columns, as written: those the model found, then the rest.
+    let mut columns: Vec<String> = prediction
+        .schema
+        .columns
+        .iter()
+        .filter_map(|c| match &c.found {
+            Found::ByName => Some(c.trained_as.clone()),
+            Found::Normalised { as_written } => Some(as_written.clone()),
+            Found::Missing => None,
+        })
+        .collect();
+    columns.extend(prediction.schema.extra.iter().cloned());
+    let options = columns.into_iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view();
+    let blocked = move || refuse_missing.get() && missing > 0;
+    view! {
+        <p class="predict-controls">
+            <label>"Carry an ID column into the predictions "
+                <select data-testid="predict-id-select" on:change=move |ev| id_column.set(event_target_value(&ev))>
+                    <option value="">"none"</option>
+                    {options}
+                </select>
+            </label>
+            " "
+            <button data-testid="predict-button" disabled=blocked on:click=move |_| scored.set(true)>
+                {format!("Score {n} rows")}
+            </button>
+            {move || data.with(|d| d.as_ref().map(|(name, _)| name.clone())).map(|name| view! { <span class="hint">{format!(" from {name}")}</span> })}
+            {move || blocked().then(|| view! { <span class="warn">" refused: the file lacks columns the model reads"</span> })}
+        </p>
+    }
+}
+
+#[component]
+fn PredictionsTable(
+    prediction: Arc<Prediction>,
+    data: RwSignal<Option<(String, Arc<Vec<u8>>)>>,
+    id_column: RwSignal<String>,
+    page: RwSignal<usize>,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let n = prediction.rows.len();
+    let pages = n.div_ceil(PAGE).max(1);
+    // The carried column's values, one per record, when one is picked.
+    let carried = Memo::new(move |_| {
+        let name = id_column.get();
+        if name.is_empty() {
+            return None;
+        }
+        let (_, bytes) = data.get()?;
+        glassbox_pipeline::run::id_column(&bytes, &ReadOptions::default(), &name, n).ok()
+    });
+    let p = prediction.clone();
+    let download = move |_| {
+        let carry: Vec<_> = carried.get_untracked().into_iter().collect();
+        if let Err(e) = browser::download("predictions.csv", "text/csv", &p.to_csv_with(&carry)) {
+            state.error.set(Some(e));
+        }
+    };
+    let header = {
+        let p = prediction.clone();
+        move || {
+            let id = carried.get().map(|(name, _)| view! { <th scope="col">{name}</th> });
+            let classes = p.classes.iter().map(|c| view! { <th scope="col">{format!("P({c})")}</th> }).collect_view();
+            view! { <tr>{id}<th scope="col">"prediction"</th>{classes}<th scope="col">"probability"</th><th scope="col">"interval"</th><th scope="col">"issue"</th></tr> }
+        }
+    };
+    let body = {
+        let p = prediction.clone();
+        move || {
+            let ids = carried.get();
+            let start = page.get() * PAGE;
+            p.rows
+                .iter()
+                .enumerate()
+                .skip(start)
+                .take(PAGE)
+                .map(|(i, r)| {
+                    let id = ids.as_ref().map(|(_, v)| view! { <td>{v.get(i).cloned().unwrap_or_default()}</td> });
+                    let predicted = r.predicted.map(|k| p.classes[k].clone()).unwrap_or_default();
+                    // A row that could not be read has no probabilities: empty cells.
+                    let probs = (0..p.classes.len())
+                        .map(|k| view! { <td class="num">{r.proba.get(k).map(|v| short_number(*v)).unwrap_or_default()}</td> })
+                        .collect_view();
+                    let (merged, interval) = match r.interval {
+                        Some(ci) => {
+                            let i = ci.interval;
+                            let of = &p.classes[ci.class];
+                            (format!("{} ({of})", short_number(i.probability)), format!("[{}, {}]", short_number(i.low), short_number(i.high)))
+                        }
+                        None => (String::new(), String::new()),
+                    };
+                    view! {
+                        <tr>{id}<td>{predicted}</td>{probs}<td class="num">{merged}</td><td class="num">{interval}</td><td>{r.issue.clone().unwrap_or_default()}</td></tr>
+                    }
+                })
+                .collect_view()
+        }
+    };
+    let last_page = move || page.get() + 1 >= pages;
+    view! {
+        <div class="predictions">
+            <p>
+                <button data-testid="download-predictions" on:click=download>"Download predictions.csv"</button>
+                <span class="hint">" Formula-like cells start with ' so a spreadsheet shows them as text."</span>
+            </p>
+            <p class="hint">{glassbox_pipeline::intervals::NOTE}</p>
+            <div class="table-scroll">
+                <table data-testid="predictions-table">
+                    <thead>{header}</thead>
+                    <tbody>{body}</tbody>
+                </table>
+            </div>
+            <p class="pager">
+                <button data-testid="predictions-prev" disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
+                {move || format!(" page {} of {pages} ({n} rows) ", page.get() + 1)}
+                <button data-testid="predictions-next" disabled=last_page on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+            </p>
+        </div>
+    }
+}
+
+#[component]
+fn WhatIf(model: Arc<ModelFile>) -> impl IntoView {
+    let fields = rows::form_fields(&model);
+    let values = RwSignal::new(fields.iter().map(|f| (f.column.clone(), f.initial.clone())).collect::<Vec<_>>());
+    let set = move |k: usize, v: String| values.update(|vals| vals[k].1 = v);
+    let inputs = fields
+        .iter()
+        .enumerate()
+        .map(|(k, f)| {
+            let testid = format!("whatif-{}", f.column);
+            let control = match &f.input {
+                FormInput::Number { range } => {
+                    let hint = range.map(|[lo, hi]| format!(" training range {} to {}", short_number(lo), short_number(hi)));
+                    view! {
+                        <input type="number" step="any" data-testid=testid prop:value=f.initial.clone()
+                            min=range.map(|r| r[0].to_string()) max=range.map(|r| r[1].to_string())
+                            on:input=move |ev| set(k, event_target_value(&ev))/>
+                        <span class="hint">{hint}</span>
+                    }
+                    .into_any()
+                }
+                FormInput::Choice { options } => {
+                    let initial = f.initial.clone();
+                    let opts = options
+                        .iter()
+                        .map(|o| view! { <option value=o.clone() selected=*o == initial>{o.clone()}</option> })
+                        .collect_view();
+                    view! { <select data-testid=testid on:change=move |ev| set(k, event_target_value(&ev))>{opts}</select> }.into_any()
+                }
+                FormInput::Text => view! {
+                    <input type="text" data-testid=testid prop:value=f.initial.clone() on:input=move |ev| set(k, event_target_value(&ev))/>
+                }
+                .into_any(),
+            };
+            view! { <label class="whatif-field"><span>{f.label.clone()}</span>{control}</label> }
+        })
+        .collect_view();
+    let m = model.clone();
+    let answer = Memo::new(move |_| {
+        let row = rows::form_row(&values.get());
+        rows::score(&m, &[row], false).map(|mut r| r.remove(0)).map_err(|e| {
+            e.errors()
+                .iter()
+                .map(|e| format!("{}: {}", e.field.clone().unwrap_or_default(), e.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    });
+    let m = model.clone();
+    let waterfall = move || {
+        let row = rows::form_row(&values.get());
+        let checked = rows::check(&m, &[row], false).ok()?;
+        let sampling = Sampling { permutations: glassbox_pipeline::shap::PERMUTATIONS, seed: m.provenance.seed };
+        let explained = explain(&m, &checked.csv, &rows::checked_read(), None, sampling).ok()?;
+        let (class, e) = explained.rows.into_iter().next()?.ok()?;
+        let space = format!("{} of {class}", explained.space.as_str().replace('_', "-"));
+        Some(glassbox_report::explanation_waterfall_svg(&explained.columns, &e, &space))
+    };
+    view! {
+        <div class="whatif" data-testid="whatif-form">
+            <h3>"What if? One row, scored as you edit it"</h3>
+            <div class="whatif-fields">{inputs}</div>
+            {move || match answer.get() {
+                Ok(a) => {
+                    let own = a.probabilities.iter().map(|(c, p)| format!("{c} {}", short_number(*p))).collect::<Vec<_>>().join(", ");
+                    view! {
+                        <p class="whatif-answer">
+                            "Prediction: " <strong data-testid="whatif-prediction">{a.prediction.clone()}</strong>
+                            " · calibrated probability " <strong data-testid="whatif-probability">{a.probability.map(short_number).unwrap_or_else(|| "n/a".into())}</strong>
+                            " · interval " <strong data-testid="whatif-interval">{a.confidence_interval.map(|[lo, hi]| format!("[{}, {}]", short_number(lo), short_number(hi))).unwrap_or_else(|| "n/a (this model file has none)".into())}</strong>
+                        </p>
+                        <p class="hint">{format!("The model's own probabilities: {own}. {}", glassbox_pipeline::intervals::NOTE)}</p>
+                        {(!a.warnings.is_empty()).then(|| view! { <p class="warn">{a.warnings.join("; ")}</p> })}
+                    }
+                    .into_any()
+                }
+                Err(e) => view! { <p class="error" data-testid="whatif-error">{e}</p> }.into_any(),
+            }}
+            {move || waterfall().map(|svg| view! { <div class="chart" data-testid="whatif-waterfall" inner_html=svg></div> })}
+        </div>
+    }
+}
