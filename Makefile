@@ -9,7 +9,7 @@ TRUNK_VERSION := 0.21.14
 # tries to download one (and fails offline).
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[^0-9.]/,""); print}' Cargo.lock)
 
-.PHONY: serve test dist setup-build setup-native setup-test test-native test-e2e
+.PHONY: serve test dist static bench-serve setup-build setup-native setup-test test-native test-e2e
 
 ## The app at http://127.0.0.1:8080 (rebuilds on change).
 serve: setup-build
@@ -21,6 +21,18 @@ test: test-native test-e2e
 ## The static site in dist/, with relative URLs so it works from any sub-path.
 dist: setup-build
 	trunk build --release --public-url ./
+
+## One statically linked glassbox (musl) that runs `serve` on any x86-64 Linux.
+STATIC := target/x86_64-unknown-linux-musl/release/glassbox
+static:
+	@rustup target list --installed | grep -qx x86_64-unknown-linux-musl || rustup target add x86_64-unknown-linux-musl
+	cargo build --release --locked --target x86_64-unknown-linux-musl --bin glassbox
+	@file $(STATIC) | grep -Eq "statically linked|static-pie linked" && echo "$(STATIC): statically linked, $$(du -h $(STATIC) | cut -f1)"
+
+## The serving load test of BENCHMARKS.md (glassbox serve against FastAPI + scikit-learn).
+bench-serve:
+	scripts/bench_serve.sh logistic_regression
+	scripts/bench_serve.sh random_forest
 
 test-native: setup-native
 	cargo test --workspace --locked

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::browser;
-use crate::pages::event_target;
+use crate::pages::take_picked_file;
 use crate::pages::train::Preview;
 use crate::state::{AppState, Busy};
 use crate::transport::loading::Source;
@@ -23,12 +23,9 @@ pub fn DataStep() -> impl IntoView {
 
     let load_file = move |file: web_sys::File| state.load(file.name(), Source::File(file));
     let on_pick = move |ev: leptos::ev::Event| {
-        let input: web_sys::HtmlInputElement = event_target(&ev);
-        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+        if let Some(file) = take_picked_file(&ev) {
             load_file(file);
         }
-        // Clear the input so picking the same file again still fires a change.
-        input.set_value("");
     };
     let on_drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();

@@ -26,3 +26,12 @@ pub fn short_number(v: f64) -> String {
 pub fn event_target<T: JsCast>(ev: &leptos::ev::Event) -> T {
     ev.target().expect("events from the page have a target").unchecked_into()
 }
+
+/// The file a file input was just given, with the input cleared so picking
+/// the same file again still fires a change.
+pub fn take_picked_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
+    let input: web_sys::HtmlInputElement = event_target(ev);
+    let file = input.files().and_then(|f| f.get(0));
+    input.set_value("");
+    file
+}

@@ -21,7 +21,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::browser;
-use crate::pages::{event_target, short_number};
+use crate::pages::{short_number, take_picked_file};
 use crate::state::AppState;
 
 /// Rows per page of the predictions table.
@@ -84,11 +84,9 @@ pub fn PredictStep() -> impl IntoView {
         });
     };
     let on_pick = move |ev: leptos::ev::Event| {
-        let input: web_sys::HtmlInputElement = event_target(&ev);
-        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+        if let Some(file) = take_picked_file(&ev) {
             read_file(file);
         }
-        input.set_value("");
     };
     let on_drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
