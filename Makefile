@@ -5,6 +5,10 @@ CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 export PATH := $(CARGO_BIN):$(CURDIR)/e2e/node_modules/.bin:$(PATH)
 
 TRUNK_VERSION := 0.21.14
+ONNXRUNTIME_VERSION := 1.32.0
+ONNX_VERSION := 1.23.2
+PYSPARK_VERSION := 4.3.0
+PYARROW_VERSION := 26.0.1
 # The wasm-bindgen CLI must equal the library version in Cargo.lock, or Trunk
 # tries to download one (and fails offline).
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[^0-9.]/,""); print}' Cargo.lock)
@@ -46,9 +50,14 @@ setup-build:
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 	@[ -x e2e/node_modules/.bin/wasm-opt ] && [ -d e2e/node_modules/playwright-core ] || (cd e2e && npm ci --no-audit --no-fund)
 
-## The CLI tests read report.pdf back with poppler (pdftotext, pdffonts, pdftoppm).
+## The CLI tests read report.pdf back with poppler (pdftotext, pdffonts, pdftoppm),
+## run exported ONNX models in onnxruntime, and score with them on PySpark
+## (local[2], on Debian's JRE).
 setup-native:
 	@command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || (apt-get update && apt-get install -y --no-install-recommends poppler-utils)
+	@command -v java >/dev/null || (apt-get update && apt-get install -y --no-install-recommends default-jre-headless)
+	@python3 -c "import onnxruntime, onnx, pyspark, pyarrow, pandas" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore \
+		onnxruntime==$(ONNXRUNTIME_VERSION) onnx==$(ONNX_VERSION) pyspark==$(PYSPARK_VERSION) pyarrow==$(PYARROW_VERSION) pandas
 
 setup-test: setup-build
 	@[ -x /usr/bin/chromium ] || (apt-get update && apt-get install -y --no-install-recommends chromium)

@@ -672,6 +672,13 @@ test('predict: a held-out file scores as glassbox predict does; the schema check
   const [modelDownload] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-model').click()]);
   const modelPath = path.join(dir, 'model.json');
   await modelDownload.saveAs(modelPath);
+  // The app's model.onnx is the bytes `glassbox export` writes from its model.json.
+  const [onnxDownload] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-onnx').click()]);
+  assert.equal(onnxDownload.suggestedFilename(), 'model.onnx');
+  const cliOnnx = path.join(dir, 'cli.onnx');
+  execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'export', modelPath, '--onnx', cliOnnx],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  assert.ok(fs.readFileSync(await onnxDownload.path()).equals(fs.readFileSync(cliOnnx)), 'the app\'s model.onnx differs from glassbox export\'s');
   const lines = fs.readFileSync(path.join(root, 'public', 'samples', 'penguins.csv'), 'utf8').trim().split('\n');
   // A held-out file without the target: the first 80 birds.
   const header = lines[0].split(',');

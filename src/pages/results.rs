@@ -53,6 +53,18 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
             }
         }
     };
+    let export_onnx = {
+        let o = outcome.clone();
+        move |_| {
+            let model = glassbox_pipeline::ModelFile { threshold: state.threshold.get_untracked(), ..o.model.clone() };
+            let made = glassbox_onnx::export(&model)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| browser::download_bytes("model.onnx", "application/octet-stream", &bytes));
+            if let Err(e) = made {
+                state.error.set(Some(e));
+            }
+        }
+    };
     let export_report = {
         let o = outcome.clone();
         move |_| {
@@ -149,6 +161,8 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
             <h2 id="export-h">"3. Export"</h2>
             <div class="exports">
                 <button data-testid="export-model" on:click=export_model>"Download model.json"</button>
+                <button data-testid="export-onnx" on:click=export_onnx
+                    title="The whole fitted pipeline and model as one ONNX graph, for onnxruntime, Spark or any engine with an ONNX runtime">"Download model.onnx"</button>
                 <button data-testid="export-report" on:click=export_report>"Download report.html"</button>
                 <button data-testid="export-pdf" on:click=export_pdf disabled=move || making_pdf.get()>
                     {move || if making_pdf.get() { "Making report.pdf…" } else { "Download report.pdf" }}

@@ -19,6 +19,7 @@ use clap::{Parser, Subcommand};
 mod args;
 mod compare;
 mod explain;
+mod export;
 mod inspect;
 mod predict;
 mod serve;
@@ -39,6 +40,7 @@ enum Command {
     Compare(Box<compare::Compare>),
     Predict(predict::Predict),
     Explain(explain::Explain),
+    Export(export::Export),
     Serve(serve::Serve),
 }
 
@@ -75,6 +77,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Compare(args) => compare::run(*args),
         Command::Predict(args) => predict::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Export(args) => export::run(args),
         Command::Serve(args) => serve::run(args),
     }
 }

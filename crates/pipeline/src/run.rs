@@ -30,7 +30,9 @@ pub(crate) use crate::prepare::{prepare, Prepared};
 pub use crate::prepare::{preview_features, FeaturePreview, Learner};
 pub use crate::spec::{DataSpec, SearchSpec, TrainSpec, ValidationSpec};
 pub use glassbox_ingest::profile::{inspect, inspect_table, ColumnSummary, Inspection, HISTOGRAM_BINS, PREVIEW_ROWS};
-pub use glassbox_serve::predict::{id_column, predict, predict_with, MissingColumns, PredictedRow, Prediction};
+pub use glassbox_serve::predict::{
+    id_column, predict, predict_with, read_as_trained, MissingColumns, PredictedRow, Prediction,
+};
 
 /// Trains and evaluates on a CSV.
 pub fn train(bytes: &[u8], file_name: &str, spec: &TrainSpec) -> Result<TrainOutcome> {
