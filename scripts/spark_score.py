@@ -75,7 +75,8 @@ def main():
                 result[f"proba_{c}"] = proba[:, k].astype(np.float64)
             yield result
 
-    scored = df.mapInPandas(score, schema=out_schema).orderBy("_row").drop("_row")
+    # Cached, so counting the rows and writing them score each row once.
+    scored = df.mapInPandas(score, schema=out_schema).orderBy("_row").drop("_row").cache()
     rows = scored.count()
     scored.coalesce(1).write.mode("overwrite").option("header", True).csv(args.out)
     seconds = time.time() - started
