@@ -106,6 +106,54 @@ impl ModelFile {
         }
     }
 
+    /// The fitted model's own arrays agree with each other, so scoring can
+    /// neither index out of range nor loop: a linear model has one
+    /// intercept and a full row of coefficients per margin, and every tree
+    /// node's children and feature are in range, each node reached once
+    /// from the root.
+    fn check_structure(&self) -> std::result::Result<(), String> {
+        let n_features = self.features.n_features();
+        if let Some(lin) = self.model.linear() {
+            if lin.intercepts.len() != lin.coefficients.len() {
+                return Err(format!(
+                    "the model has {} coefficient rows but {} intercepts",
+                    lin.coefficients.len(),
+                    lin.intercepts.len()
+                ));
+            }
+            if let Some(r) = lin.coefficients.iter().position(|c| c.len() != n_features) {
+                return Err(format!(
+                    "coefficient row {r} has {} values for {n_features} features",
+                    lin.coefficients[r].len()
+                ));
+            }
+        }
+        for k in 0..self.classes.len() {
+            let Some(e) = self.model.tree_ensemble(k) else { break };
+            for (t, tree) in e.trees.iter().enumerate() {
+                let n = tree.nodes.len();
+                let mut seen = vec![false; n];
+                let mut stack = vec![0usize];
+                while let Some(i) = stack.pop() {
+                    let bad = |why: &str| Err(format!("tree {t} (class {k}) node {i}: {why}"));
+                    if i >= n {
+                        return bad("a child index past the tree's end");
+                    }
+                    if std::mem::replace(&mut seen[i], true) {
+                        return bad("reached twice (the tree has a cycle)");
+                    }
+                    if let Some((l, r)) = tree.nodes[i].children {
+                        if tree.nodes[i].feature >= n_features {
+                            return bad("a split on a feature the preprocessing does not make");
+                        }
+                        stack.extend([l, r]);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Pretty JSON with a trailing newline.
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).expect("a model file always serialises");
@@ -148,6 +196,7 @@ impl ModelFile {
                 model.features.n_features()
             )));
         }
+        model.check_structure().map_err(bad)?;
         if let Some(iv) = model.intervals.as_ref().filter(|iv| !iv.fits(model.classes.len())) {
             return Err(bad(format!(
                 "it has {} classes but {} interval predictors",
