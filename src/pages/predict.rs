@@ -68,10 +68,7 @@ pub fn PredictStep() -> impl IntoView {
                 Err(e) => return problem.set(Some(e)),
             };
             if name.to_ascii_lowercase().ends_with(".json") {
-                let parsed = String::from_utf8(bytes)
-                    .map_err(|_| "not a Glassbox model file: not UTF-8 text".to_string())
-                    .and_then(|t| ModelFile::from_json(&t).map_err(|e| e.to_string()));
-                match parsed {
+                match ModelFile::from_bytes(&bytes) {
                     Ok(m) => loaded.set(Some((name, Arc::new(m)))),
                     Err(e) => problem.set(Some(format!("{name}: {e}"))),
                 }

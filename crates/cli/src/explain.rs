@@ -4,10 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 use glassbox_pipeline::explain::Sampling;
-use glassbox_pipeline::ModelFile;
 
 use crate::args::ByteArgs;
-use crate::{read, write, Failure};
+use crate::{read, read_model, write, Failure};
 
 /// Explain a saved model's scores: per row a base value and one SHAP value per input column.
 #[derive(Args)]
@@ -37,9 +36,7 @@ pub fn run(args: Explain) -> Result<(), Failure> {
     if permutations == 0 {
         return Err(Failure::input("--permutations must be at least 1, got 0".to_string()));
     }
-    let text = String::from_utf8(read(&model)?)
-        .map_err(|_| Failure::input(format!("{}: not a Glassbox model file: not UTF-8 text", model.display())))?;
-    let fitted = ModelFile::from_json(&text).map_err(|e| Failure::from_pipeline(&model, e))?;
+    let fitted = read_model(&model)?;
     let bytes = read(&data)?;
     let sampling = Sampling { permutations, seed };
     let explained =

@@ -3,9 +3,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use glassbox_pipeline::ModelFile;
 
-use crate::{read, write, Failure};
+use crate::{read_model, write, Failure};
 
 /// Export a saved model, its whole fitted pipeline included, as one ONNX graph.
 ///
@@ -29,9 +28,7 @@ pub struct Export {
 
 pub fn run(args: Export) -> Result<(), Failure> {
     let Export { model, onnx } = args;
-    let text = String::from_utf8(read(&model)?)
-        .map_err(|_| Failure::input(format!("{}: not a Glassbox model file: not UTF-8 text", model.display())))?;
-    let fitted = ModelFile::from_json(&text).map_err(|e| Failure::from_pipeline(&model, e))?;
+    let fitted = read_model(&model)?;
     let bytes = glassbox_onnx::export(&fitted).map_err(|e| Failure::from_pipeline(&model, e))?;
     write(&onnx, &bytes)?;
     println!(

@@ -65,6 +65,11 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::input(format!("{}: cannot read the file: {e}", path.display())))
 }
 
+/// Reads and checks a model file, naming it in any error.
+pub fn read_model(path: &Path) -> Result<glassbox_pipeline::ModelFile, Failure> {
+    glassbox_pipeline::ModelFile::from_bytes(&read(path)?).map_err(|e| Failure::from_pipeline(path, e))
+}
+
 pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), Failure> {
     std::fs::write(path, contents)
         .map_err(|e| Failure::input(format!("{}: cannot write the file: {e}", path.display())))

@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use glassbox_pipeline::{MissingColumns, ModelFile};
+use glassbox_pipeline::MissingColumns;
 
 use crate::args::ByteArgs;
-use crate::{read, write, Failure};
+use crate::{read, read_model, write, Failure};
 
 /// Score a CSV with a saved model: one output row per input row.
 ///
@@ -44,9 +44,7 @@ pub struct Predict {
 
 pub fn run(args: Predict) -> Result<(), Failure> {
     let Predict { model, data, out, refuse_missing, id, bytes: byte_args } = args;
-    let text = String::from_utf8(read(&model)?)
-        .map_err(|_| Failure::input(format!("{}: not a Glassbox model file: not UTF-8 text", model.display())))?;
-    let fitted = ModelFile::from_json(&text).map_err(|e| Failure::from_pipeline(&model, e))?;
+    let fitted = read_model(&model)?;
     let bytes = read(&data)?;
     let missing = if refuse_missing { MissingColumns::Refuse } else { MissingColumns::Fill };
     let options = byte_args.options()?;

@@ -58,6 +58,12 @@ use numeric::fit_numeric;
 pub use numeric::Scaler;
 pub use spec::{Binning, DatePart, Encoding, FeatureSpec, Impute, Scale};
 
+/// Whether a categorical column fitted with `categories` (sorted) and
+/// `most_frequent` encodes `value` as a level it saw.
+fn known_level(most_frequent: &str, categories: &[String], value: &str) -> bool {
+    value == most_frequent || categories.binary_search_by(|c| c.as_str().cmp(value)).is_ok()
+}
+
 /// What a gap in a column is filled with.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FillValue {
@@ -239,13 +245,39 @@ impl FittedFeatures {
     /// Per categorical column, how many of `rows` hold a level never seen in
     /// training (they went to `other` or to all zeros); only columns with any.
     pub fn unseen(&self, table: &Table, rows: &[usize]) -> Result<BTreeMap<String, usize>> {
+        Ok(self.unseen_levels(table, rows)?.into_iter().map(|(c, levels)| (c, levels.values().sum())).collect())
+    }
+
+    /// Per categorical column, each level of `rows` never seen in training
+    /// with how many rows hold it; only columns with any. A column stored as
+    /// dictionary codes is judged once per dictionary entry, not per row.
+    pub fn unseen_levels(&self, table: &Table, rows: &[usize]) -> Result<BTreeMap<String, BTreeMap<String, usize>>> {
         let mut out = BTreeMap::new();
         for fc in &self.columns {
-            if let FittedColumn::Categorical { name, .. } = fc {
+            if let FittedColumn::Categorical { name, most_frequent, categories, .. } = fc {
                 let col = self.column(table, fc)?;
-                let n = rows.iter().filter(|&&r| col.text(r).is_some_and(|v| !self.knows_level(name, &v))).count();
-                if n > 0 {
-                    out.insert(name.clone(), n);
+                let known = |v: &str| known_level(most_frequent, categories, v);
+                let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+                match col.codes() {
+                    Some(codes) => {
+                        let unseen: Vec<bool> = codes.dictionary.iter().map(|d| !known(d)).collect();
+                        for &r in rows {
+                            let code = codes.codes[r];
+                            if code != MISSING_CODE && unseen[code as usize] {
+                                *counts.entry(codes.dictionary[code as usize].clone()).or_default() += 1;
+                            }
+                        }
+                    }
+                    None => {
+                        for &r in rows {
+                            if let Some(v) = col.text(r).filter(|v| !known(v)) {
+                                *counts.entry(v.into_owned()).or_default() += 1;
+                            }
+                        }
+                    }
+                }
+                if !counts.is_empty() {
+                    out.insert(name.clone(), counts);
                 }
             }
         }
@@ -277,7 +309,7 @@ impl FittedFeatures {
     pub fn knows_level(&self, name: &str, value: &str) -> bool {
         self.columns.iter().all(|fc| match fc {
             FittedColumn::Categorical { name: n, categories, most_frequent, .. } if n == name => {
-                value == most_frequent || categories.binary_search_by(|c| c.as_str().cmp(value)).is_ok()
+                known_level(most_frequent, categories, value)
             }
             _ => true,
         })

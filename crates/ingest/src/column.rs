@@ -104,11 +104,9 @@ pub(crate) enum ValueParser {
 
 /// true/yes/y/t/1 and false/no/n/f/0, any case.
 fn boolean_value(t: &str) -> Option<f64> {
-    const TRUE: [&str; 5] = ["true", "yes", "y", "t", "1"];
-    const FALSE: [&str; 5] = ["false", "no", "n", "f", "0"];
-    if TRUE.iter().any(|v| v.eq_ignore_ascii_case(t)) {
+    if crate::TRUE_TOKENS.iter().any(|v| v.eq_ignore_ascii_case(t)) {
         Some(1.0)
-    } else if FALSE.iter().any(|v| v.eq_ignore_ascii_case(t)) {
+    } else if crate::FALSE_TOKENS.iter().any(|v| v.eq_ignore_ascii_case(t)) {
         Some(0.0)
     } else {
         None

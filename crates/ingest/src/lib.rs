@@ -42,6 +42,10 @@ pub use session::{IngestSession, Part, PartSpec, SAMPLE_ROWS, SNIFF_BYTES};
 /// beyond tidiness: Rust's float parser would accept it as a number.
 pub const DEFAULT_MISSING: [&str; 11] = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?", "-", "n/a"];
 
+/// The text a boolean column reads as true and as false, in any case.
+pub const TRUE_TOKENS: [&str; 5] = ["true", "yes", "y", "t", "1"];
+pub const FALSE_TOKENS: [&str; 5] = ["false", "no", "n", "f", "0"];
+
 /// A column with at most this many unparsable values (or 1% of its values,
 /// whichever is more) is still numeric; those values become missing and are reported.
 pub const MAX_STRAY: usize = 10;

@@ -190,11 +190,13 @@ fn value_info(name: &str, elem: i32, dims: &[Option<i64>]) -> ValueInfoProto {
     }
 }
 
-/// The boolean tokens Glassbox reads, in the cases a file is likely to use.
+/// The boolean tokens Glassbox reads, in the cases a file is likely to use
+/// (the graph's LabelEncoder matches exactly, Glassbox in any case).
 fn boolean_tokens() -> (Vec<String>, Vec<f32>) {
     let mut keys = Vec::new();
     let mut values = Vec::new();
-    for (tokens, v) in [(["true", "yes", "y", "t", "1"], 1.0), (["false", "no", "n", "f", "0"], 0.0)] {
+    use glassbox_pipeline::ingest::{FALSE_TOKENS, TRUE_TOKENS};
+    for (tokens, v) in [(TRUE_TOKENS, 1.0), (FALSE_TOKENS, 0.0)] {
         for t in tokens {
             let capital = t[..1].to_uppercase() + &t[1..];
             for form in [t.to_string(), t.to_uppercase(), capital] {

@@ -2,7 +2,7 @@
 //! vendored subset `crates/onnx/proto/onnx-subset.proto` (ONNX 1.23.2,
 //! Apache-2.0; see that file). Declared rather than generated because
 //! generating needs `protoc` at build time, a system tool every build (the
-//! browser's included) would then depend on, for nine small messages; the
+//! browser's included) would then depend on, for ten small messages; the
 //! test below holds every tag here to the vendored file.
 
 #![allow(missing_docs)]

@@ -161,6 +161,14 @@ impl ModelFile {
         s
     }
 
+    /// Reads a model file's bytes: [`ModelFile::from_json`] once they are
+    /// known to be text.
+    pub fn from_bytes(bytes: &[u8]) -> Result<ModelFile> {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| Error::new(ErrorKind::BadModel, "not a Glassbox model file: not UTF-8 text"))?;
+        ModelFile::from_json(text)
+    }
+
     /// Reads a model file, with a clear error for anything that is not one.
     pub fn from_json(text: &str) -> Result<ModelFile> {
         let bad = |why: String| Error::new(ErrorKind::BadModel, format!("not a Glassbox model file: {why}"));

@@ -2,7 +2,6 @@
 //! input record (a record that cannot be read says why instead).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -34,10 +33,8 @@ pub struct PredictedRow {
 pub struct Prediction {
     pub classes: Vec<String>,
     pub rows: Vec<PredictedRow>,
-    /// Per categorical column, rows holding a level the model never saw in
-    /// training (they were encoded as `other` or all zeros).
-    pub unseen: BTreeMap<String, usize>,
-    /// How the file's columns met the model's (see [`crate::schema_check`]).
+    /// How the file's columns met the model's (see [`crate::schema_check`]),
+    /// the levels the model never saw in training among them.
     #[serde(default)]
     pub schema: SchemaCheck,
 }
@@ -151,7 +148,6 @@ pub fn predict_with(
     }
     let rows: Vec<usize> = (0..table.n_rows).collect();
     let x = model.features.transform(&table, &rows)?;
-    let unseen = model.features.unseen(&table, &rows)?;
     let proba = model.predict_proba(&x);
     let mut out: Vec<PredictedRow> = (0..table.n_records)
         .map(|_| PredictedRow { predicted: None, proba: Vec::new(), interval: None, issue: None })
@@ -180,7 +176,7 @@ pub fn predict_with(
             }
         }
     }
-    Ok(Prediction { classes: model.classes.clone(), rows: out, unseen, schema })
+    Ok(Prediction { classes: model.classes.clone(), rows: out, schema })
 }
 
 /// An input column to carry into the predictions, by name as written or

@@ -187,8 +187,8 @@ fn cell(kind: ColumnKind, v: &Value) -> Result<String, String> {
         (ColumnKind::Boolean, Value::Bool(b)) => Ok(b.to_string()),
         (ColumnKind::Boolean, Value::Number(n)) if n.as_u64().is_some_and(|n| n <= 1) => Ok(n.to_string()),
         (ColumnKind::Boolean, Value::String(s)) => {
-            const TOKENS: [&str; 10] = ["true", "yes", "y", "t", "1", "false", "no", "n", "f", "0"];
-            if TOKENS.iter().any(|t| t.eq_ignore_ascii_case(s.trim())) {
+            let tokens = glassbox_ingest::TRUE_TOKENS.iter().chain(&glassbox_ingest::FALSE_TOKENS);
+            if tokens.clone().any(|t| t.eq_ignore_ascii_case(s.trim())) {
                 Ok(s.clone())
             } else {
                 Err(format!("expected true or false, got the text '{s}'"))

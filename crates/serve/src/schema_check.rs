@@ -8,8 +8,6 @@
 //! It is computed from the table [`crate::predict::read_as_trained`] reads,
 //! so it describes exactly what scoring will see.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use glassbox_core::error::{Error, ErrorKind, Result};
@@ -197,21 +195,6 @@ pub fn check_and_fill(model: &ModelFile, table: &mut Table) -> Result<SchemaChec
             examples,
         });
     }
-    for c in table.columns.iter().filter(|c| reads.contains(&c.name.as_str()) && c.kind == ColumnKind::Categorical) {
-        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        for r in 0..table.n_rows {
-            if let Some(v) = c.text(r) {
-                if !model.features.knows_level(&c.name, &v) {
-                    *counts.entry(v.into_owned()).or_default() += 1;
-                }
-            }
-        }
-        if !counts.is_empty() {
-            let mut levels: Vec<(String, usize)> = counts.into_iter().collect();
-            levels.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            check.unseen.push(UnseenLevels { column: c.name.clone(), levels });
-        }
-    }
     let n = table.n_rows;
     for m in check.missing() {
         table.columns.push(match m.kind {
@@ -222,6 +205,13 @@ pub fn check_and_fill(model: &ModelFile, table: &mut Table) -> Result<SchemaChec
             ),
             kind => Column::numeric(m.column.clone(), m.trained_as.clone(), kind, vec![f64::NAN; n], None, Vec::new()),
         });
+    }
+    // After the fill, so every column the model reads is there (a filled one holds no level).
+    let rows: Vec<usize> = (0..n).collect();
+    for (column, counts) in model.features.unseen_levels(table, &rows)? {
+        let mut levels: Vec<(String, usize)> = counts.into_iter().collect();
+        levels.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        check.unseen.push(UnseenLevels { column, levels });
     }
     Ok(check)
 }

@@ -83,13 +83,7 @@ impl Loaded {
     /// Reads a model file's text, refusing anything that is not one (before
     /// any socket is opened).
     pub fn from_bytes(bytes: &[u8]) -> glassbox_pipeline::Result<Loaded> {
-        let text = std::str::from_utf8(bytes).map_err(|_| {
-            glassbox_pipeline::Error::new(
-                glassbox_pipeline::ErrorKind::BadModel,
-                "not a Glassbox model file: not UTF-8 text",
-            )
-        })?;
-        Ok(Loaded { model: ModelFile::from_json(text)?, sha256: glassbox_pipeline::run::sha256_hex(bytes) })
+        Ok(Loaded { model: ModelFile::from_bytes(bytes)?, sha256: glassbox_pipeline::run::sha256_hex(bytes) })
     }
 }
 
