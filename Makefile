@@ -9,6 +9,8 @@ ONNXRUNTIME_VERSION := 1.32.0
 ONNX_VERSION := 1.23.2
 PYSPARK_VERSION := 4.3.0
 PYARROW_VERSION := 26.0.1
+# A Debian python3 refuses system-wide installs (PEP 668); the second try says we mean it.
+PY_PACKAGES := onnxruntime==$(ONNXRUNTIME_VERSION) onnx==$(ONNX_VERSION) pyspark==$(PYSPARK_VERSION) pyarrow==$(PYARROW_VERSION) pandas
 # The wasm-bindgen CLI must equal the library version in Cargo.lock, or Trunk
 # tries to download one (and fails offline).
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[^0-9.]/,""); print}' Cargo.lock)
@@ -56,8 +58,8 @@ setup-build:
 setup-native:
 	@command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || (apt-get update && apt-get install -y --no-install-recommends poppler-utils)
 	@command -v java >/dev/null || (apt-get update && apt-get install -y --no-install-recommends default-jre-headless)
-	@python3 -c "import onnxruntime, onnx, pyspark, pyarrow, pandas" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore \
-		onnxruntime==$(ONNXRUNTIME_VERSION) onnx==$(ONNX_VERSION) pyspark==$(PYSPARK_VERSION) pyarrow==$(PYARROW_VERSION) pandas
+	@python3 -c "import onnxruntime, onnx, pyspark, pyarrow, pandas" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore $(PY_PACKAGES) \
+		|| python3 -m pip install --quiet --root-user-action=ignore --break-system-packages $(PY_PACKAGES)
 
 setup-test: setup-build
 	@[ -x /usr/bin/chromium ] || (apt-get update && apt-get install -y --no-install-recommends chromium)
