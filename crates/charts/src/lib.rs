@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 pub mod confusion;
+pub mod drift;
 
 use glassbox_pipeline::bands::{Band, GRID};
 use glassbox_pipeline::metrics::{Calibration, CalibrationOf, PrCurve, RocCurve};

@@ -17,13 +17,17 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod args;
+mod chunks;
 mod compare;
+mod drift;
 mod explain;
 mod export;
 mod inspect;
+mod monitor;
 mod predict;
 mod serve;
 mod train;
+mod webhook;
 
 #[derive(Parser)]
 #[command(name = "glassbox", version, about = "Can a model predict this column, how well, and why?")]
@@ -42,6 +46,8 @@ enum Command {
     Explain(explain::Explain),
     Export(export::Export),
     Serve(serve::Serve),
+    Drift(drift::Drift),
+    Monitor(Box<monitor::Monitor>),
 }
 
 /// A failure with the exit code it deserves.
@@ -53,6 +59,11 @@ pub struct Failure {
 impl Failure {
     pub fn input(message: String) -> Self {
         Failure { code: 2, message }
+    }
+
+    /// Not an error: the check ran and an alert fired (exit code 3).
+    pub fn alert(message: String) -> Self {
+        Failure { code: 3, message }
     }
 
     pub fn from_pipeline(file: &Path, e: glassbox_pipeline::Error) -> Self {
@@ -84,6 +95,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Explain(args) => explain::run(args),
         Command::Export(args) => export::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Drift(args) => drift::run(args),
+        Command::Monitor(args) => monitor::run(*args),
     }
 }
 
@@ -93,6 +106,10 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|_| {}));
     match std::panic::catch_unwind(|| run(cli)) {
         Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(f)) if f.code == 3 => {
+            eprintln!("alert: {}", f.message);
+            ExitCode::from(3)
+        }
         Ok(Err(f)) => {
             eprintln!("error: {}", f.message);
             ExitCode::from(f.code)

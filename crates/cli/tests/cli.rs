@@ -632,7 +632,7 @@ fn a_threshold_moves_the_matrix_is_saved_in_the_model_and_predict_uses_it() {
     assert_eq!((m0["roc_auc"].clone(), m0["log_loss"].clone()), (m1["roc_auc"].clone(), m1["log_loss"].clone()));
     let model: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(low.join("model.json")).unwrap()).unwrap();
-    assert_eq!((model["format_version"].as_u64(), model["threshold"]["value"].as_f64()), (Some(5), Some(0.05)));
+    assert_eq!((model["format_version"].as_u64(), model["threshold"]["value"].as_f64()), (Some(6), Some(0.05)));
     // `predict` decides with the saved threshold.
     let (p0, p1) = (tmp.path().join("p0.csv"), tmp.path().join("p1.csv"));
     for (dir, out) in [(&plain, &p0), (&low, &p1)] {

@@ -22,6 +22,7 @@ pub mod plan;
 mod prepare;
 pub mod run;
 mod spec;
+pub mod watch;
 
 // The modules' crates under the paths the worker, the CLI, the report and
 // the app have always used, so moving code between crates changes no caller.
@@ -29,6 +30,7 @@ pub use glassbox_core::{control, distinct, error, labels, names, split, tree};
 pub use glassbox_evaluate::{bands, importance, metrics, recalibrate, shap, threshold, validate};
 pub use glassbox_features as features;
 pub use glassbox_ingest::quality;
+pub use glassbox_monitor as monitor;
 pub use glassbox_serve::explain;
 pub use glassbox_serve::model_file;
 pub use glassbox_serve::{intervals, rows, schema_check};

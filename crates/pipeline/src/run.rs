@@ -243,6 +243,17 @@ pub(crate) fn finish_training(
     let cut = threshold.as_ref().map(|t| t.value);
     let intervals = Intervals::fit(&proba, y_test, classes.len(), "the test rows");
     let evaluation = evaluate_at(y_test, &proba, classes.len(), cut);
+    let profile = crate::watch::reference_profile(
+        table,
+        train_rows,
+        feature_columns,
+        target_idx,
+        classes,
+        y_test,
+        &proba,
+        cut,
+        &evaluation,
+    );
 
     let test_predictions = test_rows
         .iter()
@@ -312,6 +323,7 @@ pub(crate) fn finish_training(
         baseline: column_means(&x_train),
         calibration,
         intervals,
+        profile: Some(profile),
     };
     Ok(TrainOutcome {
         threshold,

@@ -9,19 +9,21 @@ fn root() -> PathBuf {
 }
 
 /// The module crates, innermost first, each with the Glassbox crates it may depend on.
-const LAYERS: [(&str, &[&str]); 7] = [
+const LAYERS: [(&str, &[&str]); 8] = [
     ("core", &[]),
     ("ingest", &["core"]),
     ("features", &["core"]),
     ("train", &["core"]),
     ("evaluate", &["core"]),
-    ("serve", &["core", "ingest", "features", "train", "evaluate"]),
-    ("pipeline", &["core", "ingest", "features", "train", "evaluate", "serve"]),
+    // Monitoring reads a table and scores probabilities; it never sees a model or a feature step.
+    ("monitor", &["core", "evaluate"]),
+    ("serve", &["core", "ingest", "features", "train", "evaluate", "monitor"]),
+    ("pipeline", &["core", "ingest", "features", "train", "evaluate", "monitor", "serve"]),
 ];
 
 /// Crates that would bring the browser, a UI, charts, a network or async
 /// into the pure crates.
-const EDGE_ONLY: [&str; 12] = [
+const EDGE_ONLY: [&str; 13] = [
     "leptos",
     "web-sys",
     "js-sys",
@@ -33,6 +35,7 @@ const EDGE_ONLY: [&str; 12] = [
     "tokio",
     "axum",
     "reqwest",
+    "ureq",
     "sqlx",
 ];
 

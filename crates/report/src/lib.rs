@@ -19,6 +19,8 @@
 
 use std::fmt::Write;
 
+pub mod drift;
+
 use glassbox_charts::confusion::{cell_stats, cell_title, heat_color, heat_text_color};
 use glassbox_pipeline::metrics::ClassScores;
 use glassbox_pipeline::run::Role;

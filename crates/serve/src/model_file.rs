@@ -12,12 +12,14 @@ use glassbox_features::FittedFeatures;
 use glassbox_train::model::{FittedModel, ModelSpec};
 
 /// The format version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 /// The oldest version this build reads: version 2 files are version 3
 /// without a decision threshold, version 3 files are version 4 without
-/// tree covers (they predict, but their trees cannot be explained), and
-/// version 4 files are version 5 without probability intervals.
+/// tree covers (they predict, but their trees cannot be explained),
+/// version 4 files are version 5 without probability intervals, and
+/// version 5 files are version 6 without a reference profile (drift then
+/// asks for the training data).
 pub const OLDEST_FORMAT_VERSION: u32 = 2;
 
 /// One column of the training schema.
@@ -92,6 +94,11 @@ pub struct ModelFile {
     /// interval (absent in files older than version 5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intervals: Option<crate::intervals::Intervals>,
+    /// What drift compares new data with: the training rows' bins,
+    /// percentiles and level counts, the model's probabilities and scores
+    /// on its test rows (absent in files older than version 6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<glassbox_monitor::Profile>,
 }
 
 impl ModelFile {
@@ -112,6 +119,9 @@ impl ModelFile {
     /// node's children and feature are in range, each node reached once
     /// from the root.
     fn check_structure(&self) -> std::result::Result<(), String> {
+        if let Some(p) = &self.profile {
+            p.check()?;
+        }
         let n_features = self.features.n_features();
         if let Some(lin) = self.model.linear() {
             if lin.intercepts.len() != lin.coefficients.len() {

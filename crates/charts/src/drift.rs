@@ -1,0 +1,148 @@
+//! Monitoring's two charts, written by hand as the bars are (plain SVG
+//! text, the same in the app, the report and natively): a column's
+//! reference and current shares side by side, and performance period by
+//! period.
+
+use glassbox_pipeline::monitor::decay::PeriodScore;
+use glassbox_pipeline::monitor::drift::Histogram;
+
+use crate::{escape_xml, WIDTH};
+
+const REFERENCE: &str = "rgb(0,114,178)";
+const CURRENT: &str = "rgb(230,159,0)";
+
+/// Reference (blue) and current (orange) shares per bin or level, as
+/// vertical bar pairs, with a legend; `column` names it for screen readers.
+pub fn drift_histogram_svg(h: &Histogram, column: &str) -> String {
+    const TOP: f64 = 26.0;
+    const PLOT: f64 = 170.0;
+    const AXIS: f64 = 64.0;
+    let w = WIDTH as f64;
+    let total = TOP + PLOT + AXIS;
+    let (x0, x1) = (44.0, w - 12.0);
+    let n = h.labels.len().max(1) as f64;
+    let slot = (x1 - x0) / n;
+    let max = h.reference.iter().chain(&h.current).copied().fold(0.0_f64, f64::max).max(1e-9);
+    let y = |v: f64| TOP + PLOT - v / max * PLOT;
+    let name = escape_xml(column);
+    let mut svg = format!(
+        r#"<svg width="{w}" height="{total}" viewBox="0 0 {w} {total}" role="img" aria-label="reference and current distribution of {name}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="12"><rect width="{w}" height="{total}" fill="white"/>"#
+    );
+    svg.push_str(&format!(
+        r#"<rect x="{x0}" y="6" width="12" height="12" fill="{REFERENCE}"/><text x="{:.1}" y="16">reference</text><rect x="{:.1}" y="6" width="12" height="12" fill="{CURRENT}"/><text x="{:.1}" y="16">current</text>"#,
+        x0 + 16.0,
+        x0 + 100.0,
+        x0 + 116.0
+    ));
+    for (i, label) in h.labels.iter().enumerate() {
+        let left = x0 + slot * i as f64;
+        let bar = (slot * 0.4).max(0.5);
+        let label = escape_xml(label);
+        for (k, (v, colour, side)) in
+            [(h.reference[i], REFERENCE, "reference"), (h.current[i], CURRENT, "current")].into_iter().enumerate()
+        {
+            let top = y(v);
+            svg.push_str(&format!(
+                r#"<rect x="{:.1}" y="{top:.1}" width="{bar:.1}" height="{:.1}" fill="{colour}"><title>{label}: {side} {:.1}%</title></rect>"#,
+                left + slot * 0.1 + bar * k as f64,
+                TOP + PLOT - top,
+                100.0 * v
+            ));
+        }
+        // Labels turn to fit many bins; a long one is cut.
+        let short: String = label.chars().take(18).collect();
+        svg.push_str(&format!(
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end" transform="rotate(-35 {:.1} {:.1})">{short}</text>"#,
+            left + slot / 2.0,
+            TOP + PLOT + 14.0,
+            left + slot / 2.0,
+            TOP + PLOT + 14.0
+        ));
+    }
+    svg.push_str(&format!(
+        r##"<line x1="{x0}" x2="{x1}" y1="{:.1}" y2="{:.1}" stroke="#888"/><text x="{:.1}" y="{:.1}" text-anchor="end">{:.0}%</text><text x="{:.1}" y="{:.1}" text-anchor="end">0%</text></svg>"##,
+        TOP + PLOT,
+        TOP + PLOT,
+        x0 - 4.0,
+        TOP + 10.0,
+        100.0 * max,
+        x0 - 4.0,
+        TOP + PLOT
+    ));
+    svg
+}
+
+/// F1, accuracy and ROC AUC per period as three lines over the periods'
+/// start dates, the reference F1 (the test set's) dashed.
+pub fn decay_svg(periods: &[PeriodScore], reference_f1: Option<f64>) -> String {
+    const TOP: f64 = 30.0;
+    const PLOT: f64 = 200.0;
+    const AXIS: f64 = 56.0;
+    let w = WIDTH as f64;
+    let total = TOP + PLOT + AXIS;
+    let (x0, x1) = (44.0, w - 16.0);
+    let n = periods.len();
+    let x = |i: usize| if n <= 1 { (x0 + x1) / 2.0 } else { x0 + (x1 - x0) * i as f64 / (n - 1) as f64 };
+    let y = |v: f64| TOP + PLOT - v.clamp(0.0, 1.0) * PLOT;
+    let mut svg = format!(
+        r#"<svg width="{w}" height="{total}" viewBox="0 0 {w} {total}" role="img" aria-label="F1, accuracy and ROC AUC per period" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="12"><rect width="{w}" height="{total}" fill="white"/>"#
+    );
+    for t in [0.0, 0.25, 0.5, 0.75, 1.0] {
+        svg.push_str(&format!(
+            r##"<line x1="{x0}" x2="{x1}" y1="{:.1}" y2="{:.1}" stroke="#ddd"/><text x="{:.1}" y="{:.1}" text-anchor="end">{t:.2}</text>"##,
+            y(t),
+            y(t),
+            x0 - 4.0,
+            y(t) + 4.0
+        ));
+    }
+    if let Some(r) = reference_f1 {
+        svg.push_str(&format!(
+            r#"<line x1="{x0}" x2="{x1}" y1="{:.1}" y2="{:.1}" stroke="{REFERENCE}" stroke-dasharray="5 4"><title>test-set F1 {r:.4}</title></line>"#,
+            y(r),
+            y(r)
+        ));
+    }
+    let series: [(&str, &str, Box<dyn Fn(&PeriodScore) -> Option<f64>>); 3] = [
+        ("F1", REFERENCE, Box::new(|p: &PeriodScore| Some(p.f1))),
+        ("accuracy", "rgb(0,158,115)", Box::new(|p: &PeriodScore| Some(p.accuracy))),
+        ("ROC AUC", "rgb(204,121,167)", Box::new(|p: &PeriodScore| p.roc_auc)),
+    ];
+    for (k, (name, colour, value)) in series.iter().enumerate() {
+        let points: Vec<(f64, f64)> =
+            periods.iter().enumerate().filter_map(|(i, p)| value(p).map(|v| (x(i), y(v)))).collect();
+        let path: Vec<String> = points.iter().map(|(a, b)| format!("{a:.1},{b:.1}")).collect();
+        svg.push_str(&format!(
+            r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2"/>"#,
+            path.join(" ")
+        ));
+        for (i, p) in periods.iter().enumerate() {
+            if let Some(v) = value(p) {
+                svg.push_str(&format!(
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{colour}"><title>{}: {name} {v:.4} ({} rows)</title></circle>"#,
+                    x(i),
+                    y(v),
+                    escape_xml(&p.start),
+                    p.rows
+                ));
+            }
+        }
+        let lx = x0 + 110.0 * k as f64;
+        svg.push_str(&format!(
+            r#"<rect x="{lx:.1}" y="8" width="12" height="12" fill="{colour}"/><text x="{:.1}" y="18">{name}</text>"#,
+            lx + 16.0
+        ));
+    }
+    // At most eight date labels, evenly picked.
+    let step = n.div_ceil(8).max(1);
+    for (i, p) in periods.iter().enumerate().filter(|(i, _)| i % step == 0 || *i + 1 == n) {
+        svg.push_str(&format!(
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+            x(i),
+            TOP + PLOT + 18.0,
+            escape_xml(&p.start)
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}

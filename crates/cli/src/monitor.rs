@@ -1,0 +1,236 @@
+//! `glassbox monitor`: the scheduled check. Performance per period from a
+//! labelled prediction log, data drift of a current file, and an alert to a
+//! chat webhook when F1 falls past the threshold or the dataset drifts.
+//! Exits 3 when an alert fires, so cron and CI can act on it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use glassbox_pipeline::monitor::alert::{self, AlertInput};
+use glassbox_pipeline::monitor::{decay, Current, Period};
+use glassbox_pipeline::watch::read_log;
+use serde_json::json;
+
+use crate::args::ByteArgs;
+use crate::drift::{base_name, model_words, print_summary, run_drift, DriftArgs};
+use crate::{read, read_model, webhook, write, Failure};
+
+/// Check a model in production: decay, drift, and an alert.
+///
+/// The log is a CSV as `glassbox predict` writes it (prediction,
+/// proba_<class>) with a time column and the true label, or the JSON lines
+/// `glassbox serve --log` writes, with the label joined in. F1 is of the
+/// positive class for two classes, macro-averaged otherwise. The alert
+/// fires when the last period's F1 fell by more than --f1-drop percent
+/// from the period before, or when --current drifted as a dataset. Exit
+/// code 3 then, 0 when all is well. The daily cron line:
+///
+///   0 7 * * * glassbox monitor model.json --log predictions.csv --time-column time --label-column label --current today.csv --out /var/glassbox/monitor
+///
+/// with GLASSBOX_WEBHOOK_URL set in the crontab's environment.
+#[derive(Args)]
+pub struct Monitor {
+    /// A model.json written by `glassbox train`.
+    model: PathBuf,
+    /// The labelled prediction log (CSV or JSON lines).
+    #[arg(long)]
+    log: PathBuf,
+    /// The log's time column (ISO dates or date-times; UTC unless they carry an offset).
+    #[arg(long = "time-column")]
+    time_column: String,
+    /// The log's true-label column.
+    #[arg(long = "label-column")]
+    label_column: String,
+    /// Current data to check for drift as well.
+    #[arg(long)]
+    current: Option<PathBuf>,
+    /// The training data instead of the model's stored profile, for drift.
+    #[arg(long)]
+    reference: Option<PathBuf>,
+    /// Score the log per day or per (ISO, Monday-first) week.
+    #[arg(long, value_parser = ["day", "week"], default_value = "week")]
+    period: String,
+    /// Alert when F1 fell by more than this many percent from the period before.
+    #[arg(long = "f1-drop", default_value_t = 5.0)]
+    f1_drop: f64,
+    /// A Slack-compatible incoming webhook to post the alert to (or set
+    /// GLASSBOX_WEBHOOK_URL). It is never printed.
+    #[arg(long, env = "GLASSBOX_WEBHOOK_URL", hide_env_values = true)]
+    webhook: Option<String>,
+    /// Post even when all is well (a daily heartbeat).
+    #[arg(long)]
+    always_notify: bool,
+    /// Print the payload instead of posting it.
+    #[arg(long)]
+    dry_run: bool,
+    /// Seconds to wait for the webhook on each try.
+    #[arg(long = "webhook-timeout", default_value_t = 10.0)]
+    webhook_timeout: f64,
+    /// Tries after the first on a 5xx answer or a network failure.
+    #[arg(long = "webhook-retries", default_value_t = 3)]
+    webhook_retries: usize,
+    /// Where to write monitor.json and monitor.html (and drift.json with --current).
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    drift: DriftArgs,
+    #[command(flatten)]
+    bytes: ByteArgs,
+}
+
+pub fn run(args: Monitor) -> Result<(), Failure> {
+    let model_bytes = read(&args.model)?;
+    let model = read_model(&args.model)?;
+    if let Some(url) = &args.webhook {
+        webhook::check_url(url)?;
+    }
+    if !(args.webhook_timeout.is_finite() && args.webhook_timeout > 0.0) {
+        return Err(Failure::input(format!(
+            "--webhook-timeout must be a positive number of seconds, got {}",
+            args.webhook_timeout
+        )));
+    }
+    let period = Period::parse(&args.period).map_err(|e| Failure::input(e.to_string()))?;
+    let log_bytes = read(&args.log)?;
+    let read_opts = args.bytes.options()?;
+    let log = read_log(&model, &log_bytes, &args.time_column, &args.label_column, &read_opts)
+        .map_err(|e| Failure::from_pipeline(&args.log, e))?;
+    for p in &log.problems {
+        eprintln!("warning: {}: {p}", args.log.display());
+    }
+    if log.n_problems > log.problems.len() {
+        eprintln!(
+            "warning: {}: {} more rows could not be used",
+            args.log.display(),
+            log.n_problems - log.problems.len()
+        );
+    }
+    let reference = model.profile.as_ref().and_then(|p| p.metrics);
+    let decay = if log.rows.is_empty() {
+        None
+    } else {
+        Some(
+            decay::decay(&log.rows, &model.classes, period, args.f1_drop, reference)
+                .map_err(|e| Failure::from_pipeline(&args.log, e))?,
+        )
+    };
+    // Without labels, the logged probabilities still say whether the model
+    // now sees other rows than it was tested on.
+    let log_prediction = match (&decay, &model.profile) {
+        (None, Some(profile)) if !log.probabilities.is_empty() => {
+            let mut current = Current::new(profile);
+            current.feed_prediction(profile, &model.classes, &log.probabilities);
+            glassbox_pipeline::monitor::drift::prediction_drift(profile, None, &current)
+                .map_err(|e| Failure::from_pipeline(&args.log, e))?
+        }
+        _ => Vec::new(),
+    };
+    let drift = match &args.current {
+        Some(path) => Some(run_drift(&model, path, args.reference.as_deref(), &args.drift, &args.bytes)?),
+        None => None,
+    };
+    let model_sha = glassbox_pipeline::run::sha256_hex(&model_bytes);
+    let data_sha = match &drift {
+        Some(d) => d.data_sha256.clone(),
+        None => glassbox_pipeline::run::sha256_hex(&log_bytes),
+    };
+    let words = model_words(&model, &args.model);
+    let input = AlertInput {
+        model: &words,
+        model_sha256: &model_sha,
+        data_sha256: &data_sha,
+        drift: drift.as_ref().map(|d| &d.report),
+        decay: decay.as_ref(),
+    };
+    let firing = alert::fires(&input);
+    let reasons = alert::reasons(&input);
+    let payload = alert::payload(&input);
+    let payload_text = serde_json::to_string_pretty(&payload).expect("a payload serialises");
+    let no_labels = decay.is_none().then(|| {
+        format!(
+            "the log has no labelled rows yet ({} without a label): performance cannot be measured; {}",
+            log.unlabelled,
+            if log_prediction.is_empty() {
+                "prediction drift needs a model file with a reference profile".to_string()
+            } else {
+                "prediction drift of the logged probabilities is reported instead".to_string()
+            }
+        )
+    });
+    let summary = json!({
+        "period": period.name(),
+        "f1_of": decay.as_ref().map(|d| d.f1_of.clone()),
+        "periods": decay.as_ref().map_or(Vec::new(), |d| d.periods.clone()),
+        "change": decay.as_ref().and_then(|d| d.change),
+        "f1_drop": args.f1_drop,
+        "alert": firing,
+        "alerts": reasons,
+        "message": decay.as_ref().map_or_else(|| no_labels.clone().unwrap_or_default(), |d| d.message.clone()),
+        "reference": reference,
+        "labelled_rows": log.rows.len(),
+        "unlabelled_rows": log.unlabelled,
+        "log_problems": log.n_problems,
+        "log_prediction_drift": log_prediction,
+        "drift": drift.as_ref().map(|d| json!({
+            "dataset": d.report.dataset,
+            "top": d.report.top,
+            "prediction": d.report.prediction,
+            "missing_columns": d.report.missing_columns,
+        })),
+        "model_sha256": model_sha,
+        "data_sha256": data_sha,
+    });
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| Failure::input(format!("{}: cannot create the directory: {e}", args.out.display())))?;
+    write(&args.out.join("monitor.json"), serde_json::to_string_pretty(&summary).expect("serialises") + "\n")?;
+    if let Some(d) = &drift {
+        write(&args.out.join("drift.json"), serde_json::to_string_pretty(&d.report).expect("serialises") + "\n")?;
+    }
+    let about = glassbox_report::drift::About {
+        title: "Glassbox monitor".into(),
+        model: words.clone(),
+        model_sha256: model_sha.clone(),
+        data: match &args.current {
+            Some(c) => format!("{} and the log {}", base_name(c), base_name(&args.log)),
+            None => format!("the log {}", base_name(&args.log)),
+        },
+        data_sha256: data_sha.clone(),
+        lines: vec![
+            ("period".into(), period.name().into()),
+            ("F1 drop that alerts".into(), format!("{}%", args.f1_drop)),
+        ],
+    };
+    write(
+        &args.out.join("monitor.html"),
+        glassbox_report::drift::monitor_html(
+            &about,
+            drift.as_ref().map(|d| &d.report),
+            decay.as_ref(),
+            Some(&payload_text),
+        ),
+    )?;
+    match &decay {
+        Some(d) => println!("{}", d.message),
+        None => println!("{}", no_labels.unwrap_or_default()),
+    }
+    if let Some(d) = &drift {
+        print_summary(&d.report);
+    }
+    if args.dry_run {
+        println!("{payload_text}");
+    } else if let Some(url) = args.webhook.as_deref().filter(|_| firing || args.always_notify) {
+        let sent = webhook::post(
+            url,
+            &payload.to_string(),
+            Duration::from_secs_f64(args.webhook_timeout),
+            args.webhook_retries,
+        )?;
+        println!("posted the alert to {} (HTTP {}, try {})", webhook::redacted(url), sent.status, sent.attempts);
+    }
+    println!("wrote {}", args.out.join("monitor.json").display());
+    if firing {
+        return Err(Failure::alert(reasons.join("; ")));
+    }
+    Ok(())
+}

@@ -1,0 +1,382 @@
+//! Monitoring, composed: the reference profile a training run stores, a
+//! drift session that reads the current data chunk by chunk the way the
+//! model was trained (and scores it, for prediction drift), and the
+//! labelled prediction log that performance decay reads.
+
+use glassbox_core::decide;
+use glassbox_core::error::{Error, ErrorKind, Result};
+use glassbox_core::table::{ColumnKind, Table};
+use glassbox_ingest::ReadOptions;
+use glassbox_monitor::decay::{f1_score, LoggedRow};
+use glassbox_monitor::profile::ReferenceMetrics;
+use glassbox_monitor::{Current, DriftReport, DriftSettings, Profile, RawReference};
+use glassbox_serve::predict::read_as_trained;
+use glassbox_serve::schema_check::check_and_fill;
+use glassbox_serve::ModelFile;
+
+/// The profile training stores: the feature columns and the target over
+/// the training rows, the model's probabilities and scores on the test rows.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn reference_profile(
+    table: &Table,
+    train_rows: &[usize],
+    feature_columns: &[usize],
+    target: usize,
+    classes: &[String],
+    y_test: &[usize],
+    proba: &[Vec<f64>],
+    cut: Option<f64>,
+    evaluation: &glassbox_evaluate::metrics::Evaluation,
+) -> Profile {
+    let predicted: Vec<usize> = proba.iter().map(|p| decide(p, cut)).collect();
+    let mut profile =
+        Profile::of_table(table, train_rows, feature_columns, Some(target)).with_prediction(classes, proba);
+    profile.metrics = Some(ReferenceMetrics {
+        rows: y_test.len(),
+        f1: f1_score(y_test, &predicted, classes.len()),
+        accuracy: evaluation.accuracy,
+        roc_auc: evaluation.roc_auc,
+    });
+    profile
+}
+
+/// The current data read chunk by chunk against a model's reference.
+pub struct DriftSession<'m> {
+    model: &'m ModelFile,
+    profile: Profile,
+    raw: Option<RawReference>,
+    current: Current,
+    read: ReadOptions,
+    skipped: usize,
+    first: bool,
+}
+
+impl<'m> DriftSession<'m> {
+    /// The reference is the model's stored profile, or `reference` (the
+    /// training data itself, read as the model was trained) when given:
+    /// then the statistics use its raw values.
+    pub fn new(model: &'m ModelFile, reference: Option<&[u8]>, read: &ReadOptions) -> Result<DriftSession<'m>> {
+        let (profile, raw) = match reference {
+            Some(bytes) => {
+                let table = read_as_trained(model, bytes, read)?;
+                let (profile, raw) = profile_of_reference(model, &table)?;
+                (profile, Some(raw))
+            }
+            None => {
+                let profile = model.profile.clone().ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::BadModel,
+                        format!(
+                            "this model file (format {}) holds no reference profile (files from format 6 on do): give the training data with --reference FILE",
+                            model.format_version
+                        ),
+                    )
+                })?;
+                (profile, None)
+            }
+        };
+        let current = Current::new(&profile);
+        Ok(DriftSession { model, profile, raw, current, read: read.clone(), skipped: 0, first: true })
+    }
+
+    /// Reads one chunk of the current data (CSV text with its header row)
+    /// into the tallies, and the model's probabilities for its rows.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<()> {
+        let table = read_as_trained(self.model, bytes, &self.read)?;
+        if self.first {
+            // Later chunks are read as the first was, whatever they look like alone.
+            self.read.delimiter = Some(table.format.delimiter);
+            self.read.header = Some(true);
+            self.read.decimal_comma = Some(table.format.decimal_comma);
+            self.read.encoding = Some(table.format.encoding.clone());
+            self.first = false;
+        }
+        self.skipped += table.row_issues.len();
+        self.current.feed(&self.profile, &table);
+        let proba = score(self.model, table)?;
+        self.current.feed_prediction(&self.profile, &self.model.classes, &proba);
+        Ok(())
+    }
+
+    pub fn rows(&self) -> usize {
+        self.current.rows
+    }
+
+    pub fn finish(self, settings: &DriftSettings) -> Result<DriftReport> {
+        let mut report = glassbox_monitor::drift(&self.profile, self.raw.as_ref(), &self.current, settings)?;
+        if self.skipped > 0 {
+            report
+                .notes
+                .push(format!("{} records of the current data could not be read and were skipped", self.skipped));
+        }
+        Ok(report)
+    }
+}
+
+/// The model's probabilities for every row of a table read as trained.
+fn score(model: &ModelFile, mut table: Table) -> Result<Vec<Vec<f64>>> {
+    if table.n_rows == 0 {
+        return Ok(Vec::new());
+    }
+    check_and_fill(model, &mut table)?;
+    let rows: Vec<usize> = (0..table.n_rows).collect();
+    let x = model.features.transform(&table, &rows)?;
+    Ok(model.predict_proba(&x))
+}
+
+/// A reference file profiled as training profiles its rows (all of them
+/// here), with its raw values and the model's probabilities on it.
+fn profile_of_reference(model: &ModelFile, table: &Table) -> Result<(Profile, RawReference)> {
+    let rows: Vec<usize> = (0..table.n_rows).collect();
+    // The columns the model reads, as the stored profile has them.
+    let mut columns = Vec::new();
+    for name in model.features.columns().iter().map(|c| c.name()) {
+        match table.find(name) {
+            Some(i) => columns.push(i),
+            None => {
+                return Err(Error::new(
+                    ErrorKind::UnknownColumn,
+                    format!("the reference data lacks the model's column '{name}'"),
+                ))
+            }
+        }
+    }
+    let target = table.find(&model.schema.target);
+    let proba = score(model, table.clone())?;
+    let mut profile = Profile::of_table(table, &rows, &columns, target).with_prediction(&model.classes, &proba);
+    profile.metrics = model.profile.as_ref().and_then(|p| p.metrics);
+    let mut raw = RawReference::of_table(table, &rows, &profile);
+    for ((k, name), _) in
+        glassbox_monitor::profile::prediction_columns(&model.classes).into_iter().zip(&profile.prediction)
+    {
+        raw = raw.with_values(&name, proba.iter().map(|p| p[k]).collect());
+    }
+    Ok((profile, raw))
+}
+
+/// A labelled prediction log, read.
+#[derive(Debug, Clone, Default)]
+pub struct LabelledLog {
+    pub rows: Vec<LoggedRow>,
+    /// Rows without a label yet (they still count for prediction drift).
+    pub unlabelled: usize,
+    /// The probabilities of every usable row, labelled or not: prediction drift reads them.
+    pub probabilities: Vec<Vec<f64>>,
+    /// Rows that could not be used, each with where and why (the first 20).
+    pub problems: Vec<String>,
+    pub n_problems: usize,
+}
+
+impl LabelledLog {
+    fn problem(&mut self, text: String) {
+        self.n_problems += 1;
+        if self.problems.len() < 20 {
+            self.problems.push(text);
+        }
+    }
+}
+
+/// Reads a prediction log: the JSON lines `glassbox serve --log` writes
+/// (with the label joined in, at the top level or in `input`), or a CSV
+/// as `glassbox predict` writes it (`prediction`, `proba_<class>`) with a
+/// time column and a label column.
+pub fn read_log(
+    model: &ModelFile,
+    bytes: &[u8],
+    time_column: &str,
+    label_column: &str,
+    read: &ReadOptions,
+) -> Result<LabelledLog> {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
+    match start {
+        None => Err(Error::new(ErrorKind::Empty, "the prediction log is empty")),
+        Some(i) if bytes[i] == b'{' => read_json_lines(model, bytes, time_column, label_column),
+        Some(_) => read_csv_log(model, bytes, time_column, label_column, read),
+    }
+}
+
+fn class_index(model: &ModelFile, text: &str) -> Option<usize> {
+    model.classes.iter().position(|c| c == text).or_else(|| {
+        // A numeric label may be written differently (1 against 1.0).
+        let v = glassbox_core::table::parse_number(text)?;
+        model.classes.iter().position(|c| glassbox_core::table::parse_number(c) == Some(v))
+    })
+}
+
+/// Seconds since 1970 UTC from an RFC 3339 time, a date, or a number of seconds.
+fn parse_time(text: &str) -> Option<f64> {
+    if let Ok(t) = text.parse::<jiff::Timestamp>() {
+        return Some(t.as_second() as f64 + f64::from(t.subsec_nanosecond()) * 1e-9);
+    }
+    if let Ok(d) = text.parse::<jiff::civil::Date>() {
+        let t = jiff::tz::Offset::UTC.to_timestamp(d.to_datetime(jiff::civil::Time::midnight())).ok()?;
+        return Some(t.as_second() as f64);
+    }
+    if let Ok(dt) = text.parse::<jiff::civil::DateTime>() {
+        return Some(jiff::tz::Offset::UTC.to_timestamp(dt).ok()?.as_second() as f64);
+    }
+    text.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+fn read_json_lines(model: &ModelFile, bytes: &[u8], time_column: &str, label_column: &str) -> Result<LabelledLog> {
+    use serde_json::Value;
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        Error::new(ErrorKind::Binary, format!("the prediction log is not UTF-8 text (byte {})", e.valid_up_to()))
+    })?;
+    let mut log = LabelledLog::default();
+    let mut saw_time = false;
+    let mut saw_label = false;
+    for (n, line) in text.lines().enumerate() {
+        let line_no = n + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value = match serde_json::from_str(line) {
+            Ok(v) => v,
+            Err(e) => {
+                log.problem(format!("line {line_no}: not a JSON object ({e})"));
+                continue;
+            }
+        };
+        let field = |name: &str| -> Option<&Value> { v.get(name).or_else(|| v.get("input").and_then(|i| i.get(name))) };
+        let as_text = |x: &Value| match x {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        };
+        let time = field(time_column);
+        saw_time |= time.is_some();
+        let Some(time) = time.and_then(as_text).and_then(|t| parse_time(&t)) else {
+            if let Some(t) = field(time_column) {
+                log.problem(format!("line {line_no}: field '{time_column}' is not a time ({t})"));
+            }
+            continue;
+        };
+        let probs = v.get("probabilities");
+        let proba: Option<Vec<f64>> = model
+            .classes
+            .iter()
+            .map(|c| probs.and_then(|p| p.get(c)).or_else(|| v.get(format!("proba_{c}"))).and_then(Value::as_f64))
+            .collect();
+        let Some(proba) = proba else {
+            log.problem(format!(
+                "line {line_no}: no probability for every class (expected 'probabilities' or proba_<class> fields)"
+            ));
+            continue;
+        };
+        log.probabilities.push(proba.clone());
+        let label = field(label_column);
+        saw_label |= label.is_some();
+        let Some(label) = label.filter(|l| !l.is_null()).and_then(as_text) else {
+            log.unlabelled += 1;
+            continue;
+        };
+        let Some(label) = class_index(model, &label) else {
+            log.problem(format!(
+                "line {line_no}: label '{label}' is not one of the model's classes ({})",
+                model.classes.join(", ")
+            ));
+            continue;
+        };
+        let predicted = v
+            .get("prediction")
+            .and_then(as_text)
+            .and_then(|p| class_index(model, &p))
+            .unwrap_or_else(|| decide(&proba, model.threshold.as_ref().map(|t| t.value)));
+        log.rows.push(LoggedRow { time, label, predicted, proba });
+    }
+    if !saw_time {
+        return Err(Error::new(
+            ErrorKind::UnknownColumn,
+            format!("no line of the prediction log has the time field '{time_column}'"),
+        ));
+    }
+    if !saw_label {
+        return Err(Error::new(
+            ErrorKind::UnknownColumn,
+            format!("no line of the prediction log has the label field '{label_column}': join the true labels to the log first"),
+        ));
+    }
+    Ok(log)
+}
+
+fn read_csv_log(
+    model: &ModelFile,
+    bytes: &[u8],
+    time_column: &str,
+    label_column: &str,
+    read: &ReadOptions,
+) -> Result<LabelledLog> {
+    let mut read = read.clone();
+    read.bad_rows = glassbox_ingest::BadRows::Skip;
+    // Labels keep their text, and times are read as dates.
+    read.kinds.insert(label_column.to_string(), ColumnKind::Categorical);
+    read.kinds.insert("prediction".to_string(), ColumnKind::Categorical);
+    read.kinds.insert(time_column.to_string(), ColumnKind::Datetime);
+    let table = glassbox_ingest::read_csv(bytes, &read)
+        .map_err(|e| Error::new(e.kind(), format!("the prediction log: {}", e.message())))?;
+    let find = |name: &str| {
+        table.find(name).ok_or_else(|| {
+            Error::new(
+                ErrorKind::UnknownColumn,
+                format!("the prediction log has no column '{name}' (it has {})", table.column_names().join(", ")),
+            )
+        })
+    };
+    let (t, l) = (find(time_column)?, find(label_column)?);
+    let proba_columns: Vec<usize> = model
+        .classes
+        .iter()
+        .map(|c| {
+            let name = format!("proba_{c}");
+            table.find(&name).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::UnknownColumn,
+                    format!("the prediction log has no column '{name}': it needs what glassbox predict writes (prediction, proba_<class>)"),
+                )
+            })
+        })
+        .collect::<Result<_>>()?;
+    let prediction = table.find("prediction");
+    let mut log = LabelledLog::default();
+    for issue in &table.row_issues {
+        log.problem(format!("line {}: {}", issue.line, issue.message));
+    }
+    let time_col = &table.columns[t];
+    for s in &time_col.strays {
+        log.problem(format!("line {}: column '{time_column}': '{}' is not a time", s.line, s.token));
+    }
+    for r in 0..table.n_rows {
+        let line = table.lines[r];
+        let Some(time) = time_col.number(r) else {
+            if !time_col.strays.iter().any(|s| s.line == line) {
+                log.problem(format!("line {line}: column '{time_column}' is empty"));
+            }
+            continue;
+        };
+        let proba: Option<Vec<f64>> = proba_columns.iter().map(|&c| table.columns[c].number(r)).collect();
+        let Some(proba) = proba else {
+            log.problem(format!("line {line}: a proba_<class> value is missing"));
+            continue;
+        };
+        log.probabilities.push(proba.clone());
+        let Some(label) = table.columns[l].text(r) else {
+            log.unlabelled += 1;
+            continue;
+        };
+        let Some(label) = class_index(model, &label) else {
+            log.problem(format!(
+                "line {line}: label '{label}' is not one of the model's classes ({})",
+                model.classes.join(", ")
+            ));
+            continue;
+        };
+        let predicted = prediction
+            .and_then(|c| table.columns[c].text(r))
+            .and_then(|p| class_index(model, &p))
+            .unwrap_or_else(|| decide(&proba, model.threshold.as_ref().map(|t| t.value)));
+        log.rows.push(LoggedRow { time, label, predicted, proba });
+    }
+    Ok(log)
+}

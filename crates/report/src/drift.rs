@@ -1,0 +1,281 @@
+//! `drift.html` and `monitor.html`: one self-contained page from a drift
+//! report and (or) a decay series, as `report.html` is from a training
+//! run. No script at all: each column's histogram folds open in a
+//! `<details>`, and the policy forbids every request.
+
+use std::fmt::Write;
+
+use glassbox_charts::drift::{decay_svg, drift_histogram_svg};
+use glassbox_pipeline::monitor::{short_number, ColumnDrift, Decay, DriftReport};
+
+use crate::{escape, STYLE};
+
+/// How the page was made, for its last section.
+pub struct About {
+    pub title: String,
+    /// The model in words: kind, target, file name.
+    pub model: String,
+    pub model_sha256: String,
+    /// The current data's (or log's) base name and SHA-256.
+    pub data: String,
+    pub data_sha256: String,
+    /// Further lines: the settings, the reference, the command's options.
+    pub lines: Vec<(String, String)>,
+}
+
+fn num(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v.is_finite() && v != 0.0 && v.abs() < 1e-4 => format!("{v:.2e}"),
+        Some(v) if v.is_finite() => format!("{v:.4}"),
+        Some(_) => "∞".into(),
+        None => "–".into(),
+    }
+}
+
+fn pct(v: f64) -> String {
+    if v.is_finite() {
+        format!("{:.1}%", 100.0 * v)
+    } else {
+        "–".into()
+    }
+}
+
+/// The drift table's cells, the same in the app and the page: column,
+/// test, statistic, threshold, verdict, PSI (with its band), missing.
+pub fn drift_cells(c: &ColumnDrift) -> [String; 7] {
+    let test = if c.tested() { c.method.clone() } else { "–".into() };
+    let stat = match (c.statistic, c.p_value) {
+        (_, Some(p)) => format!("p = {}", num(Some(p))),
+        (s, None) => num(s),
+    };
+    let threshold = match (c.threshold, c.p_value.is_some()) {
+        (Some(t), true) => format!("p < {t}"),
+        (Some(t), false) => format!("≥ {t}"),
+        (None, _) => "–".into(),
+    };
+    let verdict = if !c.tested() {
+        c.note.clone().unwrap_or_else(|| "not tested".into())
+    } else if c.drifted {
+        "drift".into()
+    } else {
+        "no drift".into()
+    };
+    let psi = match (&c.psi, &c.psi_band) {
+        (Some(p), Some(b)) => format!("{} ({b})", num(Some(*p))),
+        _ => "–".into(),
+    };
+    let missing = if c.missing_current.is_finite() {
+        format!("{} → {}", pct(c.missing_reference), pct(c.missing_current))
+    } else {
+        pct(c.missing_reference)
+    };
+    [c.column.clone(), test, stat, threshold, verdict, psi, missing]
+}
+
+pub const DRIFT_HEADERS: [&str; 7] = ["column", "test", "statistic", "threshold", "verdict", "PSI", "missing"];
+
+/// The dataset's verdict in one sentence.
+pub fn dataset_text(r: &DriftReport) -> String {
+    format!(
+        "{} of {} feature columns drifted (share {:.2}; the dataset drifts at {:.2} or more): {}",
+        r.dataset.drifted_columns,
+        r.dataset.tested_columns,
+        r.dataset.share,
+        r.dataset.threshold,
+        if r.dataset.drifted { "dataset drift" } else { "no dataset drift" }
+    )
+}
+
+/// One column's details: the method and why, the other statistics, new
+/// and vanished levels.
+pub fn column_details(c: &ColumnDrift) -> Vec<String> {
+    let mut out = Vec::new();
+    if c.tested() {
+        out.push(format!("{}: {} ({})", c.method, c.method_text, c.chosen_by));
+        let mut stats =
+            vec![format!("PSI {}", num(c.psi)), format!("Jensen–Shannon {}", num(c.js)), format!("KL {}", num(c.kl))];
+        if let Some(k) = c.ks {
+            stats.push(format!("KS D {} (p {})", num(Some(k.statistic)), num(Some(k.p_value))));
+        }
+        if let Some(w) = c.wasserstein {
+            stats.push(format!("Wasserstein / std {}", num(Some(w))));
+        }
+        if let Some(k) = c.chi2 {
+            stats.push(format!("chi-square {} (p {})", num(Some(k.statistic)), num(Some(k.p_value))));
+        }
+        out.push(stats.join(" · "));
+        out.push(format!(
+            "{} reference and {} current values; computed on {}",
+            c.reference_values, c.current_values, c.basis
+        ));
+    }
+    if !c.new_levels.is_empty() {
+        let levels: Vec<String> =
+            c.new_levels.iter().take(10).map(|l| format!("'{}' ({})", l.level, l.count)).collect();
+        out.push(format!("new levels: {}", levels.join(", ")));
+    }
+    if !c.vanished_levels.is_empty() {
+        out.push(format!("levels gone: {}", c.vanished_levels.iter().take(10).cloned().collect::<Vec<_>>().join(", ")));
+    }
+    if let Some(s) = &c.spread {
+        out.push(format!(
+            "median {} → {}, mean {} → {}",
+            short_number(s.reference[5]),
+            short_number(s.current[5]),
+            short_number(s.reference_mean),
+            short_number(s.current_mean)
+        ));
+    }
+    out
+}
+
+fn drift_section(h: &mut String, r: &DriftReport) {
+    let _ = write!(
+        h,
+        "<h2>Data drift</h2><p data-testid=\"dataset-drift\" class=\"{}\"><b>{}</b></p><p class=\"muted\">Reference: {} ({} rows). Current: {} rows.</p>",
+        if r.dataset.drifted { "warning" } else { "" },
+        escape(&dataset_text(r)),
+        escape(&r.basis),
+        r.reference_rows,
+        r.current_rows
+    );
+    if !r.top.is_empty() {
+        h.push_str("<h3>The most severe, and what to do</h3><ol data-testid=\"top-drift\">");
+        for t in &r.top {
+            let _ = write!(h, "<li><b>{}</b>: {}</li>", escape(&t.column), escape(&t.suggestion));
+        }
+        h.push_str("</ol>");
+    }
+    h.push_str("<table data-testid=\"drift-table\"><thead><tr>");
+    for head in DRIFT_HEADERS {
+        let _ = write!(h, "<th>{head}</th>");
+    }
+    h.push_str("</tr></thead><tbody>");
+    for c in &r.columns {
+        h.push_str("<tr>");
+        for cell in drift_cells(c) {
+            let _ = write!(h, "<td>{}</td>", escape(&cell));
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</tbody></table>");
+    h.push_str("<h3>Column by column</h3>");
+    for c in r.columns.iter().filter(|c| c.tested()).chain(&r.target).chain(&r.prediction) {
+        let _ = write!(h, "<details><summary>{} · {}</summary>", escape(&c.column), escape(&drift_cells(c)[4]));
+        for line in column_details(c) {
+            let _ = write!(h, "<p class=\"muted\">{}</p>", escape(&line));
+        }
+        h.push_str(&drift_histogram_svg(&c.histogram, &c.column));
+        h.push_str("</details>");
+    }
+    if let Some(t) = &r.target {
+        let _ = write!(
+            h,
+            "<p>Target <b>{}</b> (not counted in the share): {}.</p>",
+            escape(&t.column),
+            escape(&drift_cells(t)[4])
+        );
+    }
+    for p in &r.prediction {
+        let _ = write!(
+            h,
+            "<p data-testid=\"prediction-drift\">Prediction drift, <b>{}</b>: {} ({} {}).</p>",
+            escape(&p.column),
+            escape(&drift_cells(p)[4]),
+            escape(&p.method),
+            escape(&drift_cells(p)[2])
+        );
+    }
+    for n in &r.notes {
+        let _ = write!(h, "<p class=\"muted\">Note: {}.</p>", escape(n));
+    }
+}
+
+/// The decay table's cells: period start, rows, F1, accuracy, ROC AUC, change.
+pub fn decay_cells(d: &Decay) -> Vec<[String; 6]> {
+    d.periods
+        .iter()
+        .map(|p| {
+            [
+                p.start.clone(),
+                p.rows.to_string(),
+                num(Some(p.f1)),
+                num(Some(p.accuracy)),
+                num(p.roc_auc),
+                p.change.map_or("–".into(), |c| format!("{c:+.1}%")),
+            ]
+        })
+        .collect()
+}
+
+fn decay_section(h: &mut String, d: &Decay) {
+    let _ = write!(
+        h,
+        "<h2>Performance by {}</h2><p data-testid=\"decay-verdict\" class=\"{}\"><b>{}</b></p>",
+        d.period.name(),
+        if d.alert { "warning" } else { "" },
+        escape(&d.message)
+    );
+    if let Some(r) = &d.reference {
+        let _ = write!(
+            h,
+            "<p class=\"muted\">The model's test set: F1 {}, accuracy {}, ROC AUC {} ({} rows). Scores: {}; the alert fires below −{}% week over week.</p>",
+            num(Some(r.f1)), num(Some(r.accuracy)), num(Some(r.roc_auc)), r.rows, escape(&d.f1_of), d.f1_drop
+        );
+    }
+    let _ = write!(h, "<div data-testid=\"decay-chart\">{}</div>", decay_svg(&d.periods, d.reference.map(|r| r.f1)));
+    h.push_str("<table><thead><tr><th>from</th><th>rows</th><th>F1</th><th>accuracy</th><th>ROC AUC</th><th>change</th></tr></thead><tbody>");
+    for row in decay_cells(d) {
+        h.push_str("<tr>");
+        for cell in row {
+            let _ = write!(h, "<td>{}</td>", escape(&cell));
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</tbody></table>");
+}
+
+/// The page: drift, decay, the alert payload, how it was made.
+pub fn monitor_html(
+    about: &About,
+    drift: Option<&DriftReport>,
+    decay: Option<&Decay>,
+    payload: Option<&str>,
+) -> String {
+    let mut h = String::with_capacity(32 * 1024);
+    h.push_str("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+    h.push_str("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
+    // No script and no request: the page needs neither.
+    h.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">");
+    let _ = write!(h, "<title>{}</title><style>{STYLE}</style></head><body>", escape(&about.title));
+    let _ = write!(
+        h,
+        "<header><h1>{}</h1><p class=\"muted\">{} against <b>{}</b>.</p></header>",
+        escape(&about.title),
+        escape(&about.model),
+        escape(&about.data)
+    );
+    if let Some(d) = decay {
+        decay_section(&mut h, d);
+    }
+    if let Some(r) = drift {
+        drift_section(&mut h, r);
+    }
+    if let Some(p) = payload {
+        let _ = write!(h, "<h2>Alert payload</h2><pre data-testid=\"alert-payload\">{}</pre>", escape(p));
+    }
+    h.push_str("<h2>How this was made</h2><table>");
+    let mut rows = vec![
+        ("model".to_string(), about.model.clone()),
+        ("model SHA-256".to_string(), about.model_sha256.clone()),
+        ("data".to_string(), about.data.clone()),
+        ("data SHA-256".to_string(), about.data_sha256.clone()),
+        ("Glassbox".to_string(), glassbox_pipeline::VERSION.to_string()),
+    ];
+    rows.extend(about.lines.iter().cloned());
+    for (k, v) in rows {
+        let _ = write!(h, "<tr><th>{}</th><td>{}</td></tr>", escape(&k), escape(&v));
+    }
+    h.push_str("</table></body></html>\n");
+    h
+}
