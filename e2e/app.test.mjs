@@ -755,3 +755,90 @@ test('predict: a held-out file scores as glassbox predict does; the schema check
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });
+
+test('monitor: a unit change is caught and named, the drift table opens histograms, decay falls, the alert payload matches the CLI', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await loadSample(page, 'penguins', 'species');
+  await train(page);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-monitor-'));
+  const [modelDownload] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-model').click()]);
+  const modelPath = path.join(dir, 'model.json');
+  await modelDownload.saveAs(modelPath);
+  // The glucose story on real data: body mass written ×18 in a copy.
+  const lines = fs.readFileSync(path.join(root, 'public', 'samples', 'penguins.csv'), 'utf8').trim().split('\n');
+  const header = lines[0].split(',');
+  const mass = header.indexOf('body_mass_g');
+  const current = path.join(dir, 'current.csv');
+  fs.writeFileSync(current, [lines[0], ...lines.slice(1).map((l) => {
+    const c = l.split(',');
+    if (c[mass] !== 'NA' && c[mass] !== '') c[mass] = String(Number(c[mass]) * 18);
+    return c.join(',');
+  })].join('\n') + '\n');
+  await byId(page, 'monitor-step').scrollIntoViewIfNeeded();
+  await byId(page, 'monitor-csv-input').setInputFiles(current);
+  await byId(page, 'drift-table').waitFor(TIMEOUT);
+  assert.match(await byId(page, 'dataset-drift').textContent(), /1 of 7 feature columns drifted/);
+  assert.match(await byId(page, 'top-drift').textContent(), /body_mass_g: current values are about 18 × the reference/);
+  // Sorted by severity: the drifting column first.
+  assert.match(await byId(page, 'drift-table').locator('tbody tr').first().textContent(), /^body_mass_gks/);
+  assert.match(await byId(page, 'drift-row-body_mass_g').textContent(), /drift/);
+  // The CLI's drift.json on the same files: the same PSI.
+  const cliDir = path.join(dir, 'cli');
+  execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'drift', modelPath, current, '--out', cliDir],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const cli = JSON.parse(fs.readFileSync(path.join(cliDir, 'drift.json'), 'utf8'));
+  // As the page writes numbers: four decimals, or two significant digits' exponent below 1e-4.
+  const shown = (v) => (v !== 0 && Math.abs(v) < 1e-4 ? v.toExponential(2) : v.toFixed(4));
+  for (const c of cli.columns) {
+    assert.ok((await byId(page, `drift-row-${c.column}`).textContent()).includes(shown(c.psi)), `${c.column} PSI ${c.psi}`);
+  }
+  // A row opens its column's histograms; the person can choose another test.
+  await byId(page, 'drift-row-island').locator('button').click();
+  await page.waitForFunction(() => /distribution of island/.test(document.querySelector('[data-testid="drift-histogram"] svg')?.getAttribute('aria-label') ?? ''), null, TIMEOUT);
+  await byId(page, 'drift-method').selectOption('psi');
+  await page.waitForFunction(() => /islandpsi/.test(document.querySelector('[data-testid="drift-row-island"]')?.textContent ?? ''), null, TIMEOUT);
+  await byId(page, 'drift-row-body_mass_g').locator('button').click();
+  await page.waitForFunction(() => /distribution of body_mass_g/.test(document.querySelector('[data-testid="drift-histogram"] svg')?.getAttribute('aria-label') ?? ''), null, TIMEOUT);
+
+  // A labelled log whose last week's labels were made worse on purpose.
+  const preds = path.join(dir, 'pred.csv');
+  execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'predict', modelPath, path.join(root, 'public', 'samples', 'penguins.csv'), '--out', preds],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const predLines = fs.readFileSync(preds, 'utf8').trim().split('\n');
+  const species = header.indexOf('species');
+  const names = ['Adelie', 'Chinstrap', 'Gentoo'];
+  const log = [`time,label,${predLines[0]}`];
+  const n = lines.length - 1;
+  for (let i = 0; i < n; i++) {
+    // Rows dealt over four weeks (not in file order, which is by species).
+    const day = 2 + Math.floor(28 * ((i * 7919) % n) / n);
+    let label = lines[i + 1].split(',')[species];
+    if (day >= 23 && i % 2 === 0) label = names[(names.indexOf(label) + 1) % 3];
+    log.push(`2026-11-${String(day).padStart(2, '0')}T10:00:00Z,${label},${predLines[i + 1]}`);
+  }
+  const logPath = path.join(dir, 'log.csv');
+  fs.writeFileSync(logPath, log.join('\n') + '\n');
+  await byId(page, 'monitor-log-input').setInputFiles(logPath);
+  await byId(page, 'decay-chart').waitFor(TIMEOUT);
+  assert.match(await byId(page, 'decay-verdict').textContent(), /macro-averaged F1 fell [\d.]+% week over week.*past the 5% alert threshold/);
+  assert.equal(await byId(page, 'decay-chart').locator('circle').count(), 12, 'three series over four weeks');
+  // The alert payload the CLI would post, with the same drift and decay.
+  const payload = JSON.parse(await byId(page, 'alert-payload').textContent());
+  assert.match(payload.text, /alert/);
+  const all = JSON.stringify(payload.blocks);
+  assert.ok(all.includes('body_mass_g') && all.includes('fell'), all);
+  const monDir = path.join(dir, 'mon');
+  try {
+    execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'monitor', modelPath, '--log', logPath, '--time-column', 'time',
+      '--label-column', 'label', '--current', current, '--out', monDir], { cwd: root, stdio: ['ignore', 'ignore', 'ignore'] });
+    assert.fail('monitor should exit 3 on an alert');
+  } catch (e) {
+    assert.equal(e.status, 3);
+  }
+  const mon = JSON.parse(fs.readFileSync(path.join(monDir, 'monitor.json'), 'utf8'));
+  assert.ok(all.includes(`${Math.abs(mon.change).toFixed(1)}%`), `the CLI's change ${mon.change} in the payload`);
+  await screenshot(page, 'monitor-step');
+  await byId(page, 'monitor-step').screenshot({ path: path.join(artifacts, 'monitor-step-only.png') });
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});

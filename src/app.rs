@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::browser;
 use crate::controller;
 use crate::pages::data::DataStep;
+use crate::pages::monitor::MonitorStep;
 use crate::pages::predict::PredictStep;
 use crate::pages::results::Results;
 use crate::state::{AppState, Busy};
@@ -28,6 +29,7 @@ pub fn App() -> impl IntoView {
                 <StatusLine/>
                 <Results/>
                 <PredictStep/>
+                <MonitorStep/>
             </div>
         </main>
     }

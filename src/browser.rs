@@ -101,6 +101,14 @@ pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
+/// Puts `text` on the clipboard (the alert payload's Copy button). The
+/// browser may refuse without a secure context; the text stays selectable.
+pub fn copy_text(text: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}
+
 /// Offers `contents` as a file download named `name`.
 pub fn download(name: &str, mime: &str, contents: &str) -> Result<(), String> {
     download_value(name, mime, &JsValue::from_str(contents))

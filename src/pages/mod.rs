@@ -4,6 +4,7 @@
 pub mod data;
 pub mod features;
 pub mod leaderboard;
+pub mod monitor;
 pub mod predict;
 pub mod results;
 pub mod schema;

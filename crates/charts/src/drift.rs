@@ -136,8 +136,16 @@ pub fn decay_svg(periods: &[PeriodScore], reference_f1: Option<f64>) -> String {
     // At most eight date labels, evenly picked.
     let step = n.div_ceil(8).max(1);
     for (i, p) in periods.iter().enumerate().filter(|(i, _)| i % step == 0 || *i + 1 == n) {
+        // The end labels anchored inwards, so they stay inside the picture.
+        let anchor = if n > 1 && i == 0 {
+            "start"
+        } else if n > 1 && i + 1 == n {
+            "end"
+        } else {
+            "middle"
+        };
         svg.push_str(&format!(
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"#,
             x(i),
             TOP + PLOT + 18.0,
             escape_xml(&p.start)
@@ -145,4 +153,42 @@ pub fn decay_svg(periods: &[PeriodScore], reference_f1: Option<f64>) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_pairs_every_bar_and_escapes_labels() {
+        let h = Histogram {
+            labels: vec!["<a>".into(), "b&c".into()],
+            reference: vec![0.25, 0.75],
+            current: vec![0.5, 0.5],
+        };
+        let svg = drift_histogram_svg(&h, "x<y");
+        assert_eq!(svg.matches("<rect").count(), 1 + 2 + 4, "background, legend, two pairs");
+        assert!(svg.contains("&lt;a&gt;: reference 25.0%") && svg.contains("b&amp;c: current 50.0%"));
+        assert!(svg.contains("aria-label=\"reference and current distribution of x&lt;y\""));
+        assert!(svg.contains(">75%<"), "the axis tops at the largest share: {svg}");
+    }
+
+    #[test]
+    fn decay_chart_skips_undefined_aucs_and_keeps_end_labels_inside() {
+        let p = |start: &str, f1: f64, auc: Option<f64>| PeriodScore {
+            start: start.into(),
+            rows: 10,
+            f1,
+            accuracy: f1,
+            roc_auc: auc,
+            change: None,
+        };
+        let svg = decay_svg(
+            &[p("2026-11-02", 0.9, Some(0.95)), p("2026-11-09", 0.8, None), p("2026-11-16", 0.7, Some(0.9))],
+            Some(0.92),
+        );
+        assert_eq!(svg.matches("<circle").count(), 3 + 3 + 2);
+        assert!(svg.contains("text-anchor=\"start\">2026-11-02") && svg.contains("text-anchor=\"end\">2026-11-16"));
+        assert!(svg.contains("test-set F1 0.9200"));
+    }
 }

@@ -61,7 +61,13 @@ impl Setup {
         }
         std::fs::write(dir.join("x18.csv"), x18).unwrap();
         let preds = dir.join("pred.csv");
-        let o = glassbox(&["predict", out.join("model.json").to_str().unwrap(), &sample("penguins.csv"), "--out", preds.to_str().unwrap()]);
+        let o = glassbox(&[
+            "predict",
+            out.join("model.json").to_str().unwrap(),
+            &sample("penguins.csv"),
+            "--out",
+            preds.to_str().unwrap(),
+        ]);
         assert!(o.status.success(), "{}", text(&o));
         let preds = std::fs::read_to_string(preds).unwrap();
         let sex = data.lines().next().unwrap().split(',').position(|h| h == "sex").unwrap();
@@ -101,7 +107,21 @@ fn drift_writes_every_field_and_names_the_unit_change() {
     assert!(o.status.success(), "{}", text(&o));
     let d = s.json("d/drift.json");
     for c in d["columns"].as_array().unwrap() {
-        for field in ["column", "kind", "method", "statistic", "p_value", "threshold", "drifted", "psi", "js", "kl", "missing_reference", "missing_current", "new_levels"] {
+        for field in [
+            "column",
+            "kind",
+            "method",
+            "statistic",
+            "p_value",
+            "threshold",
+            "drifted",
+            "psi",
+            "js",
+            "kl",
+            "missing_reference",
+            "missing_current",
+            "new_levels",
+        ] {
             assert!(c.get(field).is_some(), "{field} missing in {c}");
         }
         match c["kind"].as_str().unwrap() {
@@ -217,10 +237,31 @@ fn monitor_bad_input_names_what_is_wrong() {
     let log = s.path("log_ok.csv");
     run(&["--log", &log, "--time-column", "when", "--label-column", "label"], "no column 'when'");
     run(&["--log", &log, "--time-column", "time", "--label-column", "truth"], "no column 'truth'");
-    run(&["--log", &log, "--time-column", "time", "--label-column", "label", "--webhook", "ftp://example/x"], "must start with http:// or https://");
-    run(&["--log", &log, "--time-column", "time", "--label-column", "label", "--f1-drop=-1"], "the F1 drop must be a percentage");
-    std::fs::write(s.dir.join("times.csv"), "time,label,prediction,proba_female,proba_male\nlast tuesday,male,male,0.2,0.8\n").unwrap();
-    let o = glassbox(&["monitor", &s.model, "--log", &s.path("times.csv"), "--time-column", "time", "--label-column", "label", "--out", &s.path("t")]);
+    run(
+        &["--log", &log, "--time-column", "time", "--label-column", "label", "--webhook", "ftp://example/x"],
+        "must start with http:// or https://",
+    );
+    run(
+        &["--log", &log, "--time-column", "time", "--label-column", "label", "--f1-drop=-1"],
+        "the F1 drop must be a percentage",
+    );
+    std::fs::write(
+        s.dir.join("times.csv"),
+        "time,label,prediction,proba_female,proba_male\nlast tuesday,male,male,0.2,0.8\n",
+    )
+    .unwrap();
+    let o = glassbox(&[
+        "monitor",
+        &s.model,
+        "--log",
+        &s.path("times.csv"),
+        "--time-column",
+        "time",
+        "--label-column",
+        "label",
+        "--out",
+        &s.path("t"),
+    ]);
     assert!(text(&o).contains("line 2") && text(&o).contains("last tuesday"), "{}", text(&o));
 }
 
@@ -264,18 +305,8 @@ fn receiver(fail: usize, answer: bool) -> (String, Arc<Mutex<Vec<String>>>) {
 }
 
 fn monitor_with_webhook(s: &Setup, url: &str, extra: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut args = vec![
-        "monitor",
-        &s.model,
-        "--log",
-        "",
-        "--time-column",
-        "time",
-        "--label-column",
-        "label",
-        "--out",
-        "",
-    ];
+    let mut args =
+        vec!["monitor", &s.model, "--log", "", "--time-column", "time", "--label-column", "label", "--out", ""];
     let log = s.path("log_bad.csv");
     let out = s.path("w");
     args[3] = &log;

@@ -522,7 +522,7 @@ fn pick(choice: Option<Choice>, numeric: bool, n_values: usize, n_ref: usize, na
     }
     let as_numbers = numeric && n_values > FEW_VALUES;
     let what = if as_numbers {
-        format!("numeric with {n_values} distinct values")
+        format!("numeric with {n_values} or more distinct values")
     } else if numeric {
         format!("numeric with {n_values} distinct values (at most {FEW_VALUES}: tested as categories)")
     } else {
@@ -580,7 +580,8 @@ fn numeric_drift(
             all.dedup();
             all.len()
         }
-        _ => n.distinct.max(current_values.as_ref().map_or(usize::MAX, Vec::len)),
+        // One side has many: at least that many (a lower bound, enough for the rule).
+        _ => n.distinct.max(current_values.as_ref().map_or(crate::profile::SMALL_DISTINCT + 1, Vec::len)),
     };
     out.spread = Some(Spread {
         reference: match raw {

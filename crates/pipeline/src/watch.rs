@@ -113,6 +113,19 @@ impl<'m> DriftSession<'m> {
     }
 }
 
+/// Drift of a whole current file held in memory (the app's, and small files').
+pub fn drift_bytes(
+    model: &ModelFile,
+    current: &[u8],
+    reference: Option<&[u8]>,
+    read: &ReadOptions,
+    settings: &DriftSettings,
+) -> Result<DriftReport> {
+    let mut session = DriftSession::new(model, reference, read)?;
+    session.feed(current)?;
+    session.finish(settings)
+}
+
 /// The model's probabilities for every row of a table read as trained.
 fn score(model: &ModelFile, mut table: Table) -> Result<Vec<Vec<f64>>> {
     if table.n_rows == 0 {

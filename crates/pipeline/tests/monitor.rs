@@ -6,7 +6,7 @@
 use glassbox_pipeline::ingest::ReadOptions;
 use glassbox_pipeline::model::ModelSpec;
 use glassbox_pipeline::monitor::{Choice, DriftReport, DriftSettings, Method, Period};
-use glassbox_pipeline::watch::{read_log, DriftSession};
+use glassbox_pipeline::watch::{drift_bytes, read_log, DriftSession};
 use glassbox_pipeline::{train, ErrorKind, ModelFile, TrainSpec};
 
 fn sample(file: &str) -> String {
@@ -33,9 +33,7 @@ fn edited(csv: &str, edit: impl Fn(usize, &str, &str) -> String) -> String {
 }
 
 fn drift_of(model: &ModelFile, current: &str, reference: Option<&str>, settings: &DriftSettings) -> DriftReport {
-    let mut s = DriftSession::new(model, reference.map(str::as_bytes), &ReadOptions::default()).unwrap();
-    s.feed(current.as_bytes()).unwrap();
-    s.finish(settings).unwrap()
+    drift_bytes(model, current.as_bytes(), reference.map(str::as_bytes), &ReadOptions::default(), settings).unwrap()
 }
 
 /// The drift check: the first of the top columns and its finding, and

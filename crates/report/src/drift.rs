@@ -279,3 +279,44 @@ pub fn monitor_html(
     h.push_str("</table></body></html>\n");
     h
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glassbox_pipeline::ingest::ReadOptions;
+    use glassbox_pipeline::monitor::DriftSettings;
+    use glassbox_pipeline::{train, TrainSpec};
+
+    #[test]
+    fn hostile_names_and_levels_are_escaped_and_the_page_has_no_script() {
+        let mut csv = String::from("<b>x</b>,\"c&<i>\",y\n");
+        for i in 0..60 {
+            csv.push_str(&format!("{},{},{}\n", i % 10, ["<script>", "b&c"][i % 2], ["yes", "no"][(i / 3) % 2]));
+        }
+        let model = train(csv.as_bytes(), "t.csv", &TrainSpec::for_target("y")).unwrap().model;
+        let current = csv.replace("b&c", "<img src=x onerror=alert(1)>");
+        let r = glassbox_pipeline::watch::drift_bytes(
+            &model,
+            current.as_bytes(),
+            None,
+            &ReadOptions::default(),
+            &DriftSettings::default(),
+        )
+        .unwrap();
+        assert!(r.columns.iter().any(|c| c.new_levels.iter().any(|l| l.level.contains("<img"))));
+        let about = About {
+            title: "t".into(),
+            model: "<model>".into(),
+            model_sha256: "0".into(),
+            data: "<data>.csv".into(),
+            data_sha256: "1".into(),
+            lines: vec![],
+        };
+        let html = monitor_html(&about, Some(&r), None, Some("{\"text\":\"<x>\"}"));
+        assert!(
+            !html.contains("<img") && !html.contains("<script") && !html.contains("<b>x") && !html.contains("<model>")
+        );
+        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+        assert!(html.contains("default-src 'none'"));
+    }
+}

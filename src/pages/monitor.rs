@@ -1,0 +1,332 @@
+//! The monitor step: does new data still look like the training data, and
+//! is the model still right? The person drops a current CSV (and, if they
+//! have one, a labelled prediction log); the page shows the dataset's
+//! verdict, the three most severe columns with what to do, a drift table
+//! sorted by severity whose rows open the column's overlaid histograms,
+//! the performance per period, and the alert payload `glassbox monitor`
+//! would post, ready to copy.
+//!
+//! Everything is computed by `glassbox_pipeline::watch` and
+//! `glassbox_pipeline::monitor`, on the same code as the CLI; the page
+//! keeps the files, the chosen column and the person's test choices.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use glassbox_pipeline::ingest::ReadOptions;
+use glassbox_pipeline::monitor::alert::{payload, AlertInput};
+use glassbox_pipeline::monitor::{decay, Choice, Decay, DriftReport, DriftSettings, Method, Period};
+use glassbox_pipeline::watch::{drift_bytes, read_log};
+use glassbox_pipeline::ModelFile;
+use glassbox_report::drift::{column_details, dataset_text, decay_cells, drift_cells, DRIFT_HEADERS};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::browser;
+use crate::pages::take_picked_file;
+use crate::state::AppState;
+
+type Loaded = Option<(String, Arc<Vec<u8>>)>;
+
+#[component]
+pub fn MonitorStep() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let loaded = RwSignal::new(None::<(String, Arc<ModelFile>)>);
+    let current: RwSignal<Loaded> = RwSignal::new(None);
+    let log: RwSignal<Loaded> = RwSignal::new(None);
+    let problem = RwSignal::new(None::<String>);
+    let time_column = RwSignal::new("time".to_string());
+    let label_column = RwSignal::new("label".to_string());
+    let period = RwSignal::new(Period::Week);
+    let f1_drop = RwSignal::new(5.0f64);
+    let choices = RwSignal::new(BTreeMap::<String, Choice>::new());
+    let selected = RwSignal::new(None::<String>);
+
+    let model = Memo::new(move |_| {
+        loaded.get().map(|(_, m)| m).or_else(|| {
+            state.outcome.get().map(|o| Arc::new(ModelFile { threshold: state.threshold.get(), ..o.model.clone() }))
+        })
+    });
+    let report = Memo::new(move |_| {
+        let (m, (_, bytes)) = (model.get()?, current.get()?);
+        let settings = DriftSettings { columns: choices.get(), ..DriftSettings::default() };
+        Some(drift_bytes(&m, &bytes, None, &ReadOptions::default(), &settings).map(Arc::new).map_err(|e| e.to_string()))
+    });
+    let decay_result = Memo::new(move |_| {
+        let (m, (_, bytes)) = (model.get()?, log.get()?);
+        let reference = m.profile.as_ref().and_then(|p| p.metrics);
+        let read = read_log(&m, &bytes, &time_column.get(), &label_column.get(), &ReadOptions::default());
+        Some(read.map_err(|e| e.to_string()).and_then(|l| {
+            if l.rows.is_empty() {
+                return Err(format!(
+                    "the log has no labelled rows ({} without a label): performance cannot be measured yet; the drift of the model's probabilities above still says whether it now sees other rows",
+                    l.unlabelled
+                ));
+            }
+            decay(&l.rows, &m.classes, period.get(), f1_drop.get(), reference).map(Arc::new).map_err(|e| e.to_string())
+        }))
+    });
+
+    let read_file = move |file: web_sys::File, slot: Option<RwSignal<Loaded>>| {
+        let name = file.name();
+        problem.set(None);
+        spawn_local(async move {
+            let bytes = match browser::read_file(&file).await {
+                Ok(b) => b,
+                Err(e) => return problem.set(Some(e)),
+            };
+            match slot {
+                None => match ModelFile::from_bytes(&bytes) {
+                    Ok(m) => {
+                        choices.set(BTreeMap::new());
+                        loaded.set(Some((name, Arc::new(m))))
+                    }
+                    Err(e) => problem.set(Some(format!("{name}: {e}"))),
+                },
+                Some(s) => {
+                    selected.set(None);
+                    s.set(Some((name, Arc::new(bytes))))
+                }
+            }
+        });
+    };
+    let pick = move |slot: Option<RwSignal<Loaded>>| {
+        move |ev: leptos::ev::Event| {
+            if let Some(file) = take_picked_file(&ev) {
+                read_file(file, slot);
+            }
+        }
+    };
+    let model_label = move || match (loaded.get(), state.outcome.with(Option::is_some)) {
+        (Some((name, m)), _) => format!("{name}: {} predicting '{}'", m.spec.name(), m.schema.target),
+        (None, true) => "the model just trained".to_string(),
+        (None, false) => "no model yet: train one above, or load a model.json".to_string(),
+    };
+    let alert = Memo::new(move |_| {
+        let m = model.get()?;
+        let r = report.get().and_then(Result::ok);
+        let d = decay_result.get().and_then(Result::ok);
+        if r.is_none() && d.is_none() {
+            return None;
+        }
+        let sha = |b: &[u8]| glassbox_pipeline::run::sha256_hex(b);
+        let words = format!("{} predicting '{}'", m.spec.name().replace('_', " "), m.schema.target);
+        let model_sha = sha(m.to_json().as_bytes());
+        let data_sha = current.get().or(log.get()).map(|(_, b)| sha(&b)).unwrap_or_default();
+        let input = AlertInput {
+            model: &words,
+            model_sha256: &model_sha,
+            data_sha256: &data_sha,
+            drift: r.as_deref(),
+            decay: d.as_deref(),
+        };
+        Some(serde_json::to_string_pretty(&payload(&input)).expect("a payload serialises"))
+    });
+
+    // Outside the view: the macro misreads a closure with a block body in an attribute.
+    let set_drop = move |ev: leptos::ev::Event| {
+        if let Ok(v) = event_target_value(&ev).parse::<f64>() {
+            f1_drop.set(v);
+        }
+    };
+    view! {
+        <section class="card-section" aria-labelledby="monitor-h" data-testid="monitor-step">
+            <h2 id="monitor-h">"Monitor"</h2>
+            <p>"Check new data against the training data, and a labelled log against the model's test scores. Model: " <strong>{model_label}</strong></p>
+            <div class="predict-inputs">
+                <label class="file-label">"Load a model.json "
+                    <input type="file" accept=".json,application/json" data-testid="monitor-model-input" on:change=pick(None)/>
+                </label>
+                <label class="file-label">"Current data (CSV) "
+                    <input type="file" accept=".csv,.tsv,.txt,text/csv" data-testid="monitor-csv-input" on:change=pick(Some(current))/>
+                </label>
+                <label class="file-label">"Labelled prediction log (optional) "
+                    <input type="file" accept=".csv,.jsonl,.json,.txt" data-testid="monitor-log-input" on:change=pick(Some(log))/>
+                </label>
+            </div>
+            {move || problem.get().map(|p| view! { <p class="error" role="alert" data-testid="monitor-error">{p}</p> })}
+            {move || match report.get() {
+                None => ().into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert" data-testid="monitor-error">{e}</p> }.into_any(),
+                Some(Ok(r)) => view! { <DriftView report=r selected=selected choices=choices/> }.into_any(),
+            }}
+            {move || log.with(Option::is_some).then(|| view! {
+                <div class="monitor-log">
+                    <h3>"Performance over time"</h3>
+                    <p class="predict-controls">
+                        <label>"time column " <input type="text" data-testid="monitor-time-column" prop:value=move || time_column.get() on:change=move |ev| time_column.set(event_target_value(&ev))/></label>
+                        " "
+                        <label>"label column " <input type="text" data-testid="monitor-label-column" prop:value=move || label_column.get() on:change=move |ev| label_column.set(event_target_value(&ev))/></label>
+                        " "
+                        <label>"per "
+                            <select data-testid="monitor-period" on:change=move |ev| period.set(if event_target_value(&ev) == "day" { Period::Day } else { Period::Week })>
+                                <option value="week" selected=true>"week"</option>
+                                <option value="day">"day"</option>
+                            </select>
+                        </label>
+                        " "
+                        <label>"alert when F1 falls by more than (%) "
+                            <input type="number" min="0" step="any" data-testid="monitor-f1-drop" prop:value=move || f1_drop.get().to_string()
+                                on:change=set_drop/>
+                        </label>
+                    </p>
+                    {move || match decay_result.get() {
+                        None => ().into_any(),
+                        Some(Err(e)) => view! { <p class="warn" data-testid="decay-error">{e}</p> }.into_any(),
+                        Some(Ok(d)) => decay_view(&d).into_any(),
+                    }}
+                </div>
+            })}
+            {move || alert.get().map(|text| {
+                let copy_text = text.clone();
+                let copy = move |_| browser::copy_text(&copy_text);
+                view! {
+                    <div class="alert-payload">
+                        <h3>"Alert payload"</h3>
+                        <p class="hint">"What " <code>"glassbox monitor --webhook URL"</code> " posts to a Slack-compatible incoming webhook (data strings escaped for Slack's markup)."</p>
+                        <p><button data-testid="copy-alert" on:click=copy>"Copy"</button></p>
+                        <pre data-testid="alert-payload" tabindex="0">{text}</pre>
+                    </div>
+                }
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn DriftView(
+    report: Arc<DriftReport>,
+    selected: RwSignal<Option<String>>,
+    choices: RwSignal<BTreeMap<String, Choice>>,
+) -> impl IntoView {
+    let r = report.clone();
+    let verdict_class = if r.dataset.drifted { "warn" } else { "ok" };
+    let top = r
+        .top
+        .iter()
+        .map(|t| view! { <li><strong>{t.column.clone()}</strong>": "{t.suggestion.clone()}</li> })
+        .collect_view();
+    let has_top = !r.top.is_empty();
+    let heads = DRIFT_HEADERS.iter().map(|h| view! { <th scope="col">{*h}</th> }).collect_view();
+    let rows = r
+        .columns
+        .iter()
+        .map(|c| {
+            let cells = drift_cells(c);
+            let name = c.column.clone();
+            let pick = name.clone();
+            let is_selected = {
+                let name = name.clone();
+                move || selected.get().as_deref() == Some(name.as_str())
+            };
+            let class = if c.drifted { "drifted" } else { "" };
+            let rest = cells[1..].iter().map(|v| view! { <td>{v.clone()}</td> }).collect_view();
+            view! {
+                <tr class=class data-testid=format!("drift-row-{name}") aria-selected=move || is_selected().to_string()>
+                    <td><button class="link" on:click=move |_| selected.set(Some(pick.clone()))>{cells[0].clone()}</button></td>
+                    {rest}
+                </tr>
+            }
+        })
+        .collect_view();
+    let r2 = report.clone();
+    let detail = move || {
+        let name = selected.get().or_else(|| r2.columns.iter().find(|c| c.tested()).map(|c| c.column.clone()))?;
+        let c = r2.columns.iter().chain(&r2.prediction).find(|c| c.column == name)?.clone();
+        let svg = glassbox_charts::drift::drift_histogram_svg(&c.histogram, &c.column);
+        let lines = column_details(&c).into_iter().map(|l| view! { <p class="hint">{l}</p> }).collect_view();
+        let numeric = c.kind == "numeric";
+        let options = Method::ALL
+            .into_iter()
+            .filter(|m| numeric || !matches!(m, Method::Ks | Method::Wasserstein))
+            .map(|m| view! { <option value=m.name() selected=c.method == m.name()>{m.name()}</option> })
+            .collect_view();
+        let col = c.column.clone();
+        let col2 = c.column.clone();
+        let set_method = move |ev: leptos::ev::Event| {
+            let v = event_target_value(&ev);
+            choices.update(|ch| match Method::parse(&v) {
+                Ok(method) => {
+                    let threshold = ch.get(&col).and_then(|c| c.threshold);
+                    ch.insert(col.clone(), Choice { method, threshold });
+                }
+                Err(_) => {
+                    ch.remove(&col);
+                }
+            });
+        };
+        let method_now = Method::parse(&c.method).ok();
+        let set_threshold = move |ev: leptos::ev::Event| {
+            let Ok(t) = event_target_value(&ev).parse::<f64>() else { return };
+            if let Some(method) = method_now {
+                choices.update(|ch| {
+                    ch.insert(col2.clone(), Choice { method, threshold: Some(t) });
+                });
+            }
+        };
+        Some(view! {
+            <div class="drift-detail">
+                <h3>{format!("{}: reference and current", c.column)}</h3>
+                <div class="chart" data-testid="drift-histogram" inner_html=svg></div>
+                {lines}
+                {c.tested().then(|| view! {
+                    <p class="predict-controls">
+                        <label>"test " <select data-testid="drift-method" on:change=set_method>{options}</select></label>
+                        " "
+                        <label>"threshold " <input type="number" min="0" step="any" data-testid="drift-threshold"
+                            prop:value=c.threshold.map(|t| t.to_string()).unwrap_or_default() on:change=set_threshold/></label>
+                    </p>
+                })}
+            </div>
+        })
+    };
+    let prediction = r
+        .prediction
+        .iter()
+        .map(|p| view! { <li data-testid="prediction-drift">{format!("{}: {} ({} {})", p.column, drift_cells(p)[4], p.method, drift_cells(p)[2])}</li> })
+        .collect_view();
+    let notes = r.notes.iter().map(|n| view! { <li class="hint">{n.clone()}</li> }).collect_view();
+    view! {
+        <div class="drift">
+            <p class=verdict_class data-testid="dataset-drift"><strong>{dataset_text(&r)}</strong></p>
+            <p class="hint">{format!("Reference: {} ({} rows). Current: {} rows.", r.basis, r.reference_rows, r.current_rows)}</p>
+            {has_top.then(|| view! {
+                <h3>"The most severe, and what to do"</h3>
+                <ol data-testid="top-drift">{top}</ol>
+            })}
+            <div class="table-scroll">
+                <table data-testid="drift-table">
+                    <caption class="hint">"Sorted by severity: drifting columns first, then by PSI. Choose a column for its histograms."</caption>
+                    <thead><tr>{heads}</tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            {detail}
+            <h3>"Prediction drift"</h3>
+            <ul>{prediction}</ul>
+            <ul>{notes}</ul>
+        </div>
+    }
+}
+
+fn decay_view(d: &Decay) -> impl IntoView {
+    let svg = glassbox_charts::drift::decay_svg(&d.periods, d.reference.map(|r| r.f1));
+    let rows = decay_cells(d)
+        .into_iter()
+        .map(|row| {
+            let cells = row.into_iter().map(|c| view! { <td>{c}</td> }).collect_view();
+            view! { <tr>{cells}</tr> }
+        })
+        .collect_view();
+    let class = if d.alert { "warn" } else { "ok" };
+    view! {
+        <p class=class data-testid="decay-verdict"><strong>{d.message.clone()}</strong></p>
+        <div class="chart" data-testid="decay-chart" inner_html=svg></div>
+        <div class="table-scroll">
+            <table data-testid="decay-table">
+                <thead><tr><th scope="col">"from"</th><th scope="col">"rows"</th><th scope="col">"F1"</th><th scope="col">"accuracy"</th><th scope="col">"ROC AUC"</th><th scope="col">"change"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
