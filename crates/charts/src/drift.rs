@@ -103,10 +103,11 @@ pub fn decay_svg(periods: &[PeriodScore], reference_f1: Option<f64>) -> String {
             y(r)
         ));
     }
-    let series: [(&str, &str, Box<dyn Fn(&PeriodScore) -> Option<f64>>); 3] = [
-        ("F1", REFERENCE, Box::new(|p: &PeriodScore| Some(p.f1))),
-        ("accuracy", "rgb(0,158,115)", Box::new(|p: &PeriodScore| Some(p.accuracy))),
-        ("ROC AUC", "rgb(204,121,167)", Box::new(|p: &PeriodScore| p.roc_auc)),
+    type Series = (&'static str, &'static str, fn(&PeriodScore) -> Option<f64>);
+    let series: [Series; 3] = [
+        ("F1", REFERENCE, |p| Some(p.f1)),
+        ("accuracy", "rgb(0,158,115)", |p| Some(p.accuracy)),
+        ("ROC AUC", "rgb(204,121,167)", |p| p.roc_auc),
     ];
     for (k, (name, colour, value)) in series.iter().enumerate() {
         let points: Vec<(f64, f64)> =

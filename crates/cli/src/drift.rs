@@ -57,7 +57,7 @@ pub struct DriftArgs {
     #[arg(long = "drift-share", default_value_t = 0.5)]
     share: f64,
     /// Megabytes of the current file read at a time.
-    #[arg(long = "chunk-mb", default_value_t = 64)]
+    #[arg(long = "chunk-mb", default_value_t = 16)]
     chunk_mb: usize,
 }
 

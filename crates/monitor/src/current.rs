@@ -132,7 +132,7 @@ impl NumericTally {
                 self.values = None;
             }
         }
-        if self.seen % self.stride == 0 {
+        if self.seen.is_multiple_of(self.stride) {
             self.sample.push(v);
             if self.sample.len() >= SAMPLE_LIMIT {
                 let mut i = 0;
