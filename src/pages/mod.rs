@@ -36,3 +36,21 @@ pub fn take_picked_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
     input.set_value("");
     file
 }
+
+/// Reads a picked or dropped file off the page's thread and hands its name
+/// and bytes to `then`; a file the browser cannot read sets `problem`.
+pub fn read_then(
+    file: web_sys::File,
+    problem: leptos::prelude::RwSignal<Option<String>>,
+    then: impl FnOnce(String, Vec<u8>) + 'static,
+) {
+    use leptos::prelude::Set;
+    let name = file.name();
+    problem.set(None);
+    leptos::task::spawn_local(async move {
+        match crate::browser::read_file(&file).await {
+            Ok(bytes) => then(name, bytes),
+            Err(e) => problem.set(Some(e)),
+        }
+    });
+}

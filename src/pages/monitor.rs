@@ -20,10 +20,9 @@ use glassbox_pipeline::watch::{drift_bytes, read_log};
 use glassbox_pipeline::ModelFile;
 use glassbox_report::drift::{column_details, dataset_text, decay_cells, drift_cells, DRIFT_HEADERS};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::browser;
-use crate::pages::take_picked_file;
+use crate::pages::{read_then, take_picked_file};
 use crate::state::AppState;
 
 type Loaded = Option<(String, Arc<Vec<u8>>)>;
@@ -68,25 +67,17 @@ pub fn MonitorStep() -> impl IntoView {
     });
 
     let read_file = move |file: web_sys::File, slot: Option<RwSignal<Loaded>>| {
-        let name = file.name();
-        problem.set(None);
-        spawn_local(async move {
-            let bytes = match browser::read_file(&file).await {
-                Ok(b) => b,
-                Err(e) => return problem.set(Some(e)),
-            };
-            match slot {
-                None => match ModelFile::from_bytes(&bytes) {
-                    Ok(m) => {
-                        choices.set(BTreeMap::new());
-                        loaded.set(Some((name, Arc::new(m))))
-                    }
-                    Err(e) => problem.set(Some(format!("{name}: {e}"))),
-                },
-                Some(s) => {
-                    selected.set(None);
-                    s.set(Some((name, Arc::new(bytes))))
+        read_then(file, problem, move |name, bytes| match slot {
+            None => match ModelFile::from_bytes(&bytes) {
+                Ok(m) => {
+                    choices.set(BTreeMap::new());
+                    loaded.set(Some((name, Arc::new(m))))
                 }
+                Err(e) => problem.set(Some(format!("{name}: {e}"))),
+            },
+            Some(s) => {
+                selected.set(None);
+                s.set(Some((name, Arc::new(bytes))))
             }
         });
     };
@@ -95,6 +86,23 @@ pub fn MonitorStep() -> impl IntoView {
             if let Some(file) = take_picked_file(&ev) {
                 read_file(file, slot);
             }
+        }
+    };
+    // A dropped model.json replaces the model, a .jsonl is a log, any other file the current data.
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        let Some(files) = ev.data_transfer().and_then(|d| d.files()) else { return };
+        for i in 0..files.length() {
+            let Some(f) = files.get(i) else { continue };
+            let name = f.name().to_ascii_lowercase();
+            let slot = if name.ends_with(".json") {
+                None
+            } else if name.ends_with(".jsonl") {
+                Some(log)
+            } else {
+                Some(current)
+            };
+            read_file(f, slot);
         }
     };
     let model_label = move || match (loaded.get(), state.outcome.with(Option::is_some)) {
@@ -130,7 +138,8 @@ pub fn MonitorStep() -> impl IntoView {
         }
     };
     view! {
-        <section class="card-section" aria-labelledby="monitor-h" data-testid="monitor-step">
+        <section class="card-section" aria-labelledby="monitor-h" data-testid="monitor-step"
+            on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default() on:drop=on_drop>
             <h2 id="monitor-h">"Monitor"</h2>
             <p>"Check new data against the training data, and a labelled log against the model's test scores. Model: " <strong>{model_label}</strong></p>
             <div class="predict-inputs">
@@ -143,6 +152,7 @@ pub fn MonitorStep() -> impl IntoView {
                 <label class="file-label">"Labelled prediction log (optional) "
                     <input type="file" accept=".csv,.jsonl,.json,.txt" data-testid="monitor-log-input" on:change=pick(Some(log))/>
                 </label>
+                <span class="hint">"or drop files here"</span>
             </div>
             {move || problem.get().map(|p| view! { <p class="error" role="alert" data-testid="monitor-error">{p}</p> })}
             {move || match report.get() {

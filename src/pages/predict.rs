@@ -18,10 +18,9 @@ use glassbox_pipeline::rows::{self, FormInput};
 use glassbox_pipeline::schema_check::Found;
 use glassbox_pipeline::{MissingColumns, ModelFile, Prediction};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::browser;
-use crate::pages::{short_number, take_picked_file};
+use crate::pages::{read_then, short_number, take_picked_file};
 use crate::state::AppState;
 
 /// Rows per page of the predictions table.
@@ -60,13 +59,7 @@ pub fn PredictStep() -> impl IntoView {
     });
 
     let read_file = move |file: web_sys::File| {
-        let name = file.name();
-        problem.set(None);
-        spawn_local(async move {
-            let bytes = match browser::read_file(&file).await {
-                Ok(b) => b,
-                Err(e) => return problem.set(Some(e)),
-            };
+        read_then(file, problem, move |name, bytes| {
             if name.to_ascii_lowercase().ends_with(".json") {
                 match ModelFile::from_bytes(&bytes) {
                     Ok(m) => loaded.set(Some((name, Arc::new(m)))),

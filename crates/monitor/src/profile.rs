@@ -173,6 +173,10 @@ pub fn prediction_columns(classes: &[String]) -> Vec<(usize, String)> {
 }
 
 impl ColumnProfile {
+    fn of(column: &Column, rows: usize, missing: usize, summary: Summary) -> ColumnProfile {
+        ColumnProfile { name: column.name.clone(), kind: column.kind, rows, missing, summary }
+    }
+
     pub fn of_column(column: &Column, rows: &[usize]) -> ColumnProfile {
         match column.kind {
             ColumnKind::Numeric => {
@@ -192,13 +196,7 @@ impl ColumnProfile {
                         None => missing += 1,
                     }
                 }
-                ColumnProfile {
-                    name: column.name.clone(),
-                    kind: column.kind,
-                    rows: rows.len(),
-                    missing,
-                    summary: Summary::Datetime { min, max },
-                }
+                ColumnProfile::of(column, rows.len(), missing, Summary::Datetime { min, max })
             }
             ColumnKind::Categorical | ColumnKind::Boolean => ColumnProfile::of_categories(column, rows),
         }
@@ -214,13 +212,7 @@ impl ColumnProfile {
                 None => missing += 1,
             }
         }
-        ColumnProfile {
-            name: column.name.clone(),
-            kind: column.kind,
-            rows: rows.len(),
-            missing,
-            summary: Summary::Categorical(CategoricalProfile::of_counts(counts)),
-        }
+        ColumnProfile::of(column, rows.len(), missing, Summary::Categorical(CategoricalProfile::of_counts(counts)))
     }
 
     /// A numeric profile of present values (`missing` more were absent).

@@ -181,6 +181,36 @@ pub struct LabelledLog {
 }
 
 impl LabelledLog {
+    /// One usable row of either log format: its probabilities count for
+    /// prediction drift; with a known label it is scored too. The predicted
+    /// class is the logged one, or decided from the probabilities.
+    fn add(
+        &mut self,
+        model: &ModelFile,
+        line: u64,
+        time: f64,
+        label: Option<String>,
+        predicted: Option<String>,
+        proba: Vec<f64>,
+    ) {
+        self.probabilities.push(proba.clone());
+        let Some(label) = label else {
+            self.unlabelled += 1;
+            return;
+        };
+        let Some(label) = class_index(model, &label) else {
+            self.problem(format!(
+                "line {line}: label '{label}' is not one of the model's classes ({})",
+                model.classes.join(", ")
+            ));
+            return;
+        };
+        let predicted = predicted
+            .and_then(|p| class_index(model, &p))
+            .unwrap_or_else(|| decide(&proba, model.threshold.as_ref().map(|t| t.value)));
+        self.rows.push(LoggedRow { time, label, predicted, proba });
+    }
+
     fn problem(&mut self, text: String) {
         self.n_problems += 1;
         if self.problems.len() < 20 {
@@ -278,26 +308,11 @@ fn read_json_lines(model: &ModelFile, bytes: &[u8], time_column: &str, label_col
             ));
             continue;
         };
-        log.probabilities.push(proba.clone());
         let label = field(label_column);
         saw_label |= label.is_some();
-        let Some(label) = label.filter(|l| !l.is_null()).and_then(as_text) else {
-            log.unlabelled += 1;
-            continue;
-        };
-        let Some(label) = class_index(model, &label) else {
-            log.problem(format!(
-                "line {line_no}: label '{label}' is not one of the model's classes ({})",
-                model.classes.join(", ")
-            ));
-            continue;
-        };
-        let predicted = v
-            .get("prediction")
-            .and_then(as_text)
-            .and_then(|p| class_index(model, &p))
-            .unwrap_or_else(|| decide(&proba, model.threshold.as_ref().map(|t| t.value)));
-        log.rows.push(LoggedRow { time, label, predicted, proba });
+        let label = label.filter(|l| !l.is_null()).and_then(as_text);
+        let predicted = v.get("prediction").and_then(as_text);
+        log.add(model, line_no as u64, time, label, predicted, proba);
     }
     if !saw_time {
         return Err(Error::new(
@@ -373,23 +388,9 @@ fn read_csv_log(
             log.problem(format!("line {line}: a proba_<class> value is missing"));
             continue;
         };
-        log.probabilities.push(proba.clone());
-        let Some(label) = table.columns[l].text(r) else {
-            log.unlabelled += 1;
-            continue;
-        };
-        let Some(label) = class_index(model, &label) else {
-            log.problem(format!(
-                "line {line}: label '{label}' is not one of the model's classes ({})",
-                model.classes.join(", ")
-            ));
-            continue;
-        };
-        let predicted = prediction
-            .and_then(|c| table.columns[c].text(r))
-            .and_then(|p| class_index(model, &p))
-            .unwrap_or_else(|| decide(&proba, model.threshold.as_ref().map(|t| t.value)));
-        log.rows.push(LoggedRow { time, label, predicted, proba });
+        let label = table.columns[l].text(r).map(|t| t.into_owned());
+        let predicted = prediction.and_then(|c| table.columns[c].text(r)).map(|t| t.into_owned());
+        log.add(model, line, time, label, predicted, proba);
     }
     Ok(log)
 }

@@ -8,7 +8,7 @@ use std::fmt::Write;
 use glassbox_charts::drift::{decay_svg, drift_histogram_svg};
 use glassbox_pipeline::monitor::{short_number, ColumnDrift, Decay, DriftReport};
 
-use crate::{escape, STYLE};
+use crate::escape;
 
 /// How the page was made, for its last section.
 pub struct About {
@@ -243,11 +243,8 @@ pub fn monitor_html(
     payload: Option<&str>,
 ) -> String {
     let mut h = String::with_capacity(32 * 1024);
-    h.push_str("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
-    h.push_str("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
     // No script and no request: the page needs neither.
-    h.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">");
-    let _ = write!(h, "<title>{}</title><style>{STYLE}</style></head><body>", escape(&about.title));
+    h.push_str(&crate::page_head(&about.title, ""));
     let _ = write!(
         h,
         "<header><h1>{}</h1><p class=\"muted\">{} against <b>{}</b>.</p></header>",

@@ -605,16 +605,22 @@ pub fn time_cv_html(o: &TrainOutcome) -> Option<String> {
     Some(h)
 }
 
+/// A self-contained page's head, up to `<body>`: its policy allows no
+/// request at all (`extra` may allow inline script), its style is inline.
+pub(crate) fn page_head(title: &str, extra: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; {extra}img-src data:\"><title>{}</title><style>{STYLE}</style></head><body>",
+        escape(title)
+    )
+}
+
 /// The whole report as one HTML document.
 pub fn render(o: &TrainOutcome) -> String {
     let m = &o.manifest;
     let e = &o.evaluation;
     let mut h = String::with_capacity(32 * 1024);
-    h.push_str("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
-    h.push_str("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
     // No request of any kind may leave the file: styles and the script are inline.
-    h.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">");
-    let _ = write!(h, "<title>Glassbox report: {}</title><style>{STYLE}</style></head><body>", escape(&m.file_name));
+    h.push_str(&page_head(&format!("Glassbox report: {}", m.file_name), "script-src 'unsafe-inline'; "));
     let _ = write!(
         h,
         "<header><h1>Glassbox report</h1><p class=\"muted\">Predicting <b>{}</b> in <b>{}</b> with {} ({}).</p></header>",
