@@ -209,7 +209,7 @@ test('the exported report works offline: matrix renders, toggle works; model.jso
   const modelPath = path.join(artifacts, 'model.json');
   await modelDownload.saveAs(modelPath);
   const model = JSON.parse(fs.readFileSync(modelPath, 'utf8'));
-  assert.equal(model.format_version, 5);
+  assert.equal(model.format_version, 6);
   // The browser and the CLI make the same model file, byte for byte.
   const cliOut = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-cli-'));
   execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', 'public/samples/breast_cancer.csv',

@@ -42,9 +42,10 @@ pub fn MonitorStep() -> impl IntoView {
     let selected = RwSignal::new(None::<String>);
 
     let model = Memo::new(move |_| {
-        loaded.get().map(|(_, m)| m).or_else(|| {
-            state.outcome.get().map(|o| Arc::new(ModelFile { threshold: state.threshold.get(), ..o.model.clone() }))
-        })
+        loaded
+            .get()
+            .map(|(_, m)| m)
+            .or_else(|| state.outcome.get().map(|o| Arc::new(o.model_at(state.threshold.get()))))
     });
     let report = Memo::new(move |_| {
         let (m, (_, bytes)) = (model.get()?, current.get()?);

@@ -44,9 +44,10 @@ pub fn PredictStep() -> impl IntoView {
     let page = RwSignal::new(0usize);
 
     let model = Memo::new(move |_| {
-        loaded.get().map(|(_, m)| m).or_else(|| {
-            state.outcome.get().map(|o| Arc::new(ModelFile { threshold: state.threshold.get(), ..o.model.clone() }))
-        })
+        loaded
+            .get()
+            .map(|(_, m)| m)
+            .or_else(|| state.outcome.get().map(|o| Arc::new(o.model_at(state.threshold.get()))))
     });
     // The file scored as `glassbox predict` scores it; the schema check comes with it.
     let prediction = Memo::new(move |_| {

@@ -47,7 +47,7 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
     let export_model = {
         let o = outcome.clone();
         move |_| {
-            let model = glassbox_pipeline::ModelFile { threshold: state.threshold.get_untracked(), ..o.model.clone() };
+            let model = o.model_at(state.threshold.get_untracked());
             if let Err(e) = browser::download("model.json", "application/json", &model.to_json()) {
                 state.error.set(Some(e));
             }
@@ -56,7 +56,7 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
     let export_onnx = {
         let o = outcome.clone();
         move |_| {
-            let model = glassbox_pipeline::ModelFile { threshold: state.threshold.get_untracked(), ..o.model.clone() };
+            let model = o.model_at(state.threshold.get_untracked());
             let made = glassbox_onnx::export(&model)
                 .map_err(|e| e.to_string())
                 .and_then(|bytes| browser::download_bytes("model.onnx", "application/octet-stream", &bytes));

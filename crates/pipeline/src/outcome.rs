@@ -214,6 +214,22 @@ pub struct CalibrationJson {
 }
 
 impl TrainOutcome {
+    /// The model file at another decision threshold (the app's operating
+    /// point): the threshold, and the test-set F1 and accuracy the profile
+    /// keeps for decay, as `train --threshold` writes them.
+    pub fn model_at(&self, threshold: Option<crate::model_file::Threshold>) -> ModelFile {
+        let mut model = ModelFile { threshold, ..self.model.clone() };
+        let cut = model.threshold.as_ref().map(|t| t.value);
+        if let Some(m) = model.profile.as_mut().and_then(|p| p.metrics.as_mut()) {
+            let y: Vec<usize> = self.test_predictions.iter().map(|t| t.actual).collect();
+            let predicted: Vec<usize> =
+                self.test_predictions.iter().map(|t| glassbox_core::decide(&t.proba, cut)).collect();
+            m.f1 = glassbox_monitor::decay::f1_score(&y, &predicted, self.classes.len());
+            m.accuracy = crate::metrics::accuracy(&y, &predicted);
+        }
+        model
+    }
+
     /// The test rows as a binary problem (two classes): whether each is of
     /// the positive class, and its probability of it.
     pub fn binary_scores(&self) -> (Vec<bool>, Vec<f64>) {

@@ -329,3 +329,16 @@ fn logs_with_bad_times_labels_or_columns_say_where() {
     let e = read_log(&model, b"  \n", "time", "label", &read).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Empty);
 }
+
+#[test]
+fn a_threshold_set_after_training_gives_the_file_training_with_it_writes() {
+    // Regression: the app's operating point exported a profile scored at
+    // 0.5 while `train --threshold 0.05` scored it at 0.05.
+    let data = sample("breast_cancer.csv");
+    let spec = TrainSpec::for_target("diagnosis");
+    let plain = train(data.as_bytes(), "data.csv", &spec).unwrap();
+    let rule = glassbox_pipeline::threshold::ThresholdRule::Fixed { value: 0.05 };
+    let low = train(data.as_bytes(), "data.csv", &TrainSpec { threshold: Some(rule), ..spec }).unwrap();
+    assert_eq!(plain.model_at(low.model.threshold.clone()).to_json(), low.model.to_json());
+    assert_ne!(plain.model.profile, low.model.profile);
+}
