@@ -306,7 +306,7 @@ fn DriftView(
                 <ol data-testid="top-drift">{top}</ol>
             })}
             <div class="table-scroll">
-                <table data-testid="drift-table">
+                <table class="grid" data-testid="drift-table">
                     <caption class="hint">"Sorted by severity: drifting columns first, then by PSI. Choose a column for its histograms."</caption>
                     <thead><tr>{heads}</tr></thead>
                     <tbody>{rows}</tbody>
@@ -325,7 +325,14 @@ fn decay_view(d: &Decay) -> impl IntoView {
     let rows = decay_cells(d)
         .into_iter()
         .map(|row| {
-            let cells = row.into_iter().map(|c| view! { <td>{c}</td> }).collect_view();
+            let cells = row
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let class = if i > 0 { "num" } else { "" };
+                    view! { <td class=class>{c}</td> }
+                })
+                .collect_view();
             view! { <tr>{cells}</tr> }
         })
         .collect_view();
@@ -334,7 +341,7 @@ fn decay_view(d: &Decay) -> impl IntoView {
         <p class=class data-testid="decay-verdict"><strong>{d.message.clone()}</strong></p>
         <div class="chart" data-testid="decay-chart" inner_html=svg></div>
         <div class="table-scroll">
-            <table data-testid="decay-table">
+            <table class="grid" data-testid="decay-table">
                 <thead><tr><th scope="col">"from"</th><th scope="col">"rows"</th><th scope="col">"F1"</th><th scope="col">"accuracy"</th><th scope="col">"ROC AUC"</th><th scope="col">"change"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>

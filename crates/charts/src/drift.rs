@@ -109,7 +109,8 @@ pub fn decay_svg(periods: &[PeriodScore], reference_f1: Option<f64>) -> String {
         ("accuracy", "rgb(0,158,115)", |p| Some(p.accuracy)),
         ("ROC AUC", "rgb(204,121,167)", |p| p.roc_auc),
     ];
-    for (k, (name, colour, value)) in series.iter().enumerate() {
+    // F1 is drawn last, on top: for many classes it runs close to accuracy.
+    for (k, (name, colour, value)) in series.iter().enumerate().rev() {
         let points: Vec<(f64, f64)> =
             periods.iter().enumerate().filter_map(|(i, p)| value(p).map(|v| (x(i), y(v)))).collect();
         let path: Vec<String> = points.iter().map(|(a, b)| format!("{a:.1},{b:.1}")).collect();
