@@ -32,7 +32,9 @@ dist: setup-build
 STATIC := target/x86_64-unknown-linux-musl/release/glassbox
 static:
 	@rustup target list --installed | grep -qx x86_64-unknown-linux-musl || rustup target add x86_64-unknown-linux-musl
-	cargo build --release --locked --target x86_64-unknown-linux-musl --bin glassbox
+	@# ring (under the webhook client's rustls) compiles C for the target: musl-gcc does it.
+	@command -v musl-gcc >/dev/null || (apt-get update && apt-get install -y --no-install-recommends musl-tools)
+	CC_x86_64_unknown_linux_musl=musl-gcc cargo build --release --locked --target x86_64-unknown-linux-musl --bin glassbox
 	@file $(STATIC) | grep -Eq "statically linked|static-pie linked" && echo "$(STATIC): statically linked, $$(du -h $(STATIC) | cut -f1)"
 
 ## The serving load test of BENCHMARKS.md (glassbox serve against FastAPI + scikit-learn).
