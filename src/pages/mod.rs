@@ -54,3 +54,27 @@ pub fn read_then(
         }
     });
 }
+
+/// A model.json the person loaded on a page, by file name.
+pub type LoadedModel = leptos::prelude::RwSignal<Option<(String, std::sync::Arc<glassbox_pipeline::ModelFile>)>>;
+
+/// The model a page scores with: the one loaded there, or the one just
+/// trained at the operating point's threshold; and its name for people.
+pub fn page_model(
+    state: crate::state::AppState,
+    loaded: LoadedModel,
+) -> (leptos::prelude::Memo<Option<std::sync::Arc<glassbox_pipeline::ModelFile>>>, impl Fn() -> String + Copy) {
+    use leptos::prelude::*;
+    let model = Memo::new(move |_| {
+        loaded
+            .get()
+            .map(|(_, m)| m)
+            .or_else(|| state.outcome.get().map(|o| std::sync::Arc::new(o.model_at(state.threshold.get()))))
+    });
+    let label = move || match (loaded.get(), state.outcome.with(Option::is_some)) {
+        (Some((name, m)), _) => format!("{name}: {} predicting '{}'", m.spec.name(), m.schema.target),
+        (None, true) => "the model just trained".to_string(),
+        (None, false) => "no model yet: train one above, or load a model.json".to_string(),
+    };
+    (model, label)
+}

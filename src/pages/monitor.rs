@@ -22,7 +22,7 @@ use glassbox_report::drift::{column_details, dataset_text, decay_cells, drift_ce
 use leptos::prelude::*;
 
 use crate::browser;
-use crate::pages::{read_then, take_picked_file};
+use crate::pages::{page_model, read_then, take_picked_file};
 use crate::state::AppState;
 
 type Loaded = Option<(String, Arc<Vec<u8>>)>;
@@ -41,12 +41,7 @@ pub fn MonitorStep() -> impl IntoView {
     let choices = RwSignal::new(BTreeMap::<String, Choice>::new());
     let selected = RwSignal::new(None::<String>);
 
-    let model = Memo::new(move |_| {
-        loaded
-            .get()
-            .map(|(_, m)| m)
-            .or_else(|| state.outcome.get().map(|o| Arc::new(o.model_at(state.threshold.get()))))
-    });
+    let (model, model_label) = page_model(state, loaded);
     let report = Memo::new(move |_| {
         let (m, (_, bytes)) = (model.get()?, current.get()?);
         let settings = DriftSettings { columns: choices.get(), ..DriftSettings::default() };
@@ -105,11 +100,6 @@ pub fn MonitorStep() -> impl IntoView {
             };
             read_file(f, slot);
         }
-    };
-    let model_label = move || match (loaded.get(), state.outcome.with(Option::is_some)) {
-        (Some((name, m)), _) => format!("{name}: {} predicting '{}'", m.spec.name(), m.schema.target),
-        (None, true) => "the model just trained".to_string(),
-        (None, false) => "no model yet: train one above, or load a model.json".to_string(),
     };
     let alert = Memo::new(move |_| {
         let m = model.get()?;

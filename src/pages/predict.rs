@@ -20,7 +20,7 @@ use glassbox_pipeline::{MissingColumns, ModelFile, Prediction};
 use leptos::prelude::*;
 
 use crate::browser;
-use crate::pages::{read_then, short_number, take_picked_file};
+use crate::pages::{page_model, read_then, short_number, take_picked_file};
 use crate::state::AppState;
 
 /// Rows per page of the predictions table.
@@ -43,12 +43,7 @@ pub fn PredictStep() -> impl IntoView {
     let id_column = RwSignal::new(String::new());
     let page = RwSignal::new(0usize);
 
-    let model = Memo::new(move |_| {
-        loaded
-            .get()
-            .map(|(_, m)| m)
-            .or_else(|| state.outcome.get().map(|o| Arc::new(o.model_at(state.threshold.get()))))
-    });
+    let (model, model_label) = page_model(state, loaded);
     // The file scored as `glassbox predict` scores it; the schema check comes with it.
     let prediction = Memo::new(move |_| {
         let (m, (_, bytes)) = (model.get()?, data.get()?);
@@ -88,11 +83,6 @@ pub fn PredictStep() -> impl IntoView {
                 }
             }
         }
-    };
-    let model_label = move || match (loaded.get(), state.outcome.with(Option::is_some)) {
-        (Some((name, m)), _) => format!("{name}: {} predicting '{}'", m.spec.name(), m.schema.target),
-        (None, true) => "the model just trained".to_string(),
-        (None, false) => "no model yet: train one above, or load a model.json".to_string(),
     };
 
     view! {
