@@ -366,3 +366,42 @@ fn a_receiver_that_never_answers_ends_in_a_clear_error_not_a_hang() {
     assert_eq!(bodies.lock().unwrap().len(), 3);
     let _: &Path = s.dir.as_path();
 }
+
+#[test]
+fn a_log_without_labels_yet_still_reports_prediction_drift() {
+    let s = Setup::new();
+    let log = std::fs::read_to_string(s.dir.join("log_ok.csv")).unwrap();
+    let unlabelled: String = log
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l}\n")
+            } else {
+                let (time, rest) = l.split_once(',').unwrap();
+                let (_, rest) = rest.split_once(',').unwrap();
+                format!("{time},,{rest}\n")
+            }
+        })
+        .collect();
+    std::fs::write(s.dir.join("unlabelled.csv"), unlabelled).unwrap();
+    let o = glassbox(&[
+        "monitor",
+        &s.model,
+        "--log",
+        &s.path("unlabelled.csv"),
+        "--time-column",
+        "time",
+        "--label-column",
+        "label",
+        "--out",
+        &s.path("u"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("no labelled rows yet (344 without a label)"), "{}", text(&o));
+    let m = s.json("u/monitor.json");
+    assert_eq!(m["labelled_rows"], 0);
+    assert_eq!(m["log_prediction_drift"][0]["column"], "proba_male");
+    assert_eq!(m["log_prediction_drift"][0]["drifted"], false);
+    assert!(m["periods"].as_array().unwrap().is_empty());
+}
