@@ -101,6 +101,10 @@ pub fn MonitorStep() -> impl IntoView {
             read_file(f, slot);
         }
     };
+    // Hashed once per model and per file, not again when a test choice changes the report.
+    let sha = |b: &[u8]| glassbox_pipeline::run::sha256_hex(b);
+    let model_sha = Memo::new(move |_| model.get().map(|m| sha(m.to_json().as_bytes())).unwrap_or_default());
+    let data_sha = Memo::new(move |_| current.get().or(log.get()).map(|(_, b)| sha(&b)).unwrap_or_default());
     let alert = Memo::new(move |_| {
         let m = model.get()?;
         let r = report.get().and_then(Result::ok);
@@ -108,10 +112,8 @@ pub fn MonitorStep() -> impl IntoView {
         if r.is_none() && d.is_none() {
             return None;
         }
-        let sha = |b: &[u8]| glassbox_pipeline::run::sha256_hex(b);
         let words = format!("{} predicting '{}'", m.spec.name().replace('_', " "), m.schema.target);
-        let model_sha = sha(m.to_json().as_bytes());
-        let data_sha = current.get().or(log.get()).map(|(_, b)| sha(&b)).unwrap_or_default();
+        let (model_sha, data_sha) = (model_sha.get(), data_sha.get());
         let input = AlertInput {
             model: &words,
             model_sha256: &model_sha,

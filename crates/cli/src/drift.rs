@@ -11,7 +11,7 @@ use glassbox_pipeline::ModelFile;
 
 use crate::args::ByteArgs;
 use crate::chunks::Chunks;
-use crate::{read, read_model, write, Failure};
+use crate::{read, read_model_and_bytes, write, Failure};
 
 /// Compare a current CSV with the model's training data, column by column.
 ///
@@ -123,7 +123,7 @@ pub fn run_drift(
 }
 
 pub fn base_name(p: &Path) -> String {
-    p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+    glassbox_pipeline::run::base_name(&p.to_string_lossy())
 }
 
 /// The model in words, for pages and alerts.
@@ -146,8 +146,7 @@ pub fn print_summary(r: &DriftReport) {
 
 pub fn run(args: Drift) -> Result<(), Failure> {
     let Drift { model: model_path, current, reference, out, settings, bytes } = args;
-    let model_bytes = read(&model_path)?;
-    let model = read_model(&model_path)?;
+    let (model, model_bytes) = read_model_and_bytes(&model_path)?;
     let run = run_drift(&model, &current, reference.as_deref(), &settings, &bytes)?;
     std::fs::create_dir_all(&out)
         .map_err(|e| Failure::input(format!("{}: cannot create the directory: {e}", out.display())))?;

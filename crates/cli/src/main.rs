@@ -78,7 +78,14 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Failure> {
 
 /// Reads and checks a model file, naming it in any error.
 pub fn read_model(path: &Path) -> Result<glassbox_pipeline::ModelFile, Failure> {
-    glassbox_pipeline::ModelFile::from_bytes(&read(path)?).map_err(|e| Failure::from_pipeline(path, e))
+    read_model_and_bytes(path).map(|(m, _)| m)
+}
+
+/// [`read_model`], keeping the file's bytes (for their SHA-256).
+pub fn read_model_and_bytes(path: &Path) -> Result<(glassbox_pipeline::ModelFile, Vec<u8>), Failure> {
+    let bytes = read(path)?;
+    let model = glassbox_pipeline::ModelFile::from_bytes(&bytes).map_err(|e| Failure::from_pipeline(path, e))?;
+    Ok((model, bytes))
 }
 
 pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), Failure> {

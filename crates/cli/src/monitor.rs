@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::args::ByteArgs;
 use crate::drift::{base_name, model_words, print_summary, run_drift, DriftArgs};
-use crate::{read, read_model, webhook, write, Failure};
+use crate::{read, read_model_and_bytes, webhook, write, Failure};
 
 /// Check a model in production: decay, drift, and an alert.
 ///
@@ -80,8 +80,7 @@ pub struct Monitor {
 }
 
 pub fn run(args: Monitor) -> Result<(), Failure> {
-    let model_bytes = read(&args.model)?;
-    let model = read_model(&args.model)?;
+    let (model, model_bytes) = read_model_and_bytes(&args.model)?;
     if let Some(url) = &args.webhook {
         webhook::check_url(url)?;
     }

@@ -24,7 +24,6 @@ pub struct Current {
     pub(crate) found: Vec<bool>,
     pub(crate) target: Option<(Tally, bool)>,
     pub(crate) prediction: Vec<Tally>,
-    pub(crate) chunks: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -203,7 +202,6 @@ impl Current {
             found: vec![false; profile.columns.len()],
             target: profile.target.as_ref().map(|t| (Tally::for_profile(t), false)),
             prediction: profile.prediction.iter().map(Tally::for_profile).collect(),
-            chunks: 0,
         }
     }
 
@@ -212,7 +210,6 @@ impl Current {
     /// not counted as missing values.
     pub fn feed(&mut self, profile: &Profile, table: &Table) {
         self.rows += table.n_rows;
-        self.chunks += 1;
         for (k, p) in profile.columns.iter().enumerate() {
             if let Some(c) = table.find(&p.name).map(|i| &table.columns[i]) {
                 self.found[k] = true;

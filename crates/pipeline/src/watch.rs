@@ -59,7 +59,7 @@ impl<'m> DriftSession<'m> {
         let (profile, raw) = match reference {
             Some(bytes) => {
                 let table = read_as_trained(model, bytes, read)?;
-                let (profile, raw) = profile_of_reference(model, &table)?;
+                let (profile, raw) = profile_of_reference(model, table)?;
                 (profile, Some(raw))
             }
             None => {
@@ -139,7 +139,7 @@ fn score(model: &ModelFile, mut table: Table) -> Result<Vec<Vec<f64>>> {
 
 /// A reference file profiled as training profiles its rows (all of them
 /// here), with its raw values and the model's probabilities on it.
-fn profile_of_reference(model: &ModelFile, table: &Table) -> Result<(Profile, RawReference)> {
+fn profile_of_reference(model: &ModelFile, table: Table) -> Result<(Profile, RawReference)> {
     let rows: Vec<usize> = (0..table.n_rows).collect();
     // The columns the model reads, as the stored profile has them.
     let mut columns = Vec::new();
@@ -155,10 +155,12 @@ fn profile_of_reference(model: &ModelFile, table: &Table) -> Result<(Profile, Ra
         }
     }
     let target = table.find(&model.schema.target);
-    let proba = score(model, table.clone())?;
-    let mut profile = Profile::of_table(table, &rows, &columns, target).with_prediction(&model.classes, &proba);
+    let profile = Profile::of_table(&table, &rows, &columns, target);
+    let mut raw = RawReference::of_table(&table, &rows, &profile);
+    // Scored last: scoring fills the table's gaps, and takes it.
+    let proba = score(model, table)?;
+    let mut profile = profile.with_prediction(&model.classes, &proba);
     profile.metrics = model.profile.as_ref().and_then(|p| p.metrics);
-    let mut raw = RawReference::of_table(table, &rows, &profile);
     for ((k, name), _) in
         glassbox_monitor::profile::prediction_columns(&model.classes).into_iter().zip(&profile.prediction)
     {

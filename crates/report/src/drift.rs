@@ -26,7 +26,7 @@ pub struct About {
 fn num(v: Option<f64>) -> String {
     match v {
         Some(v) if v.is_finite() && v != 0.0 && v.abs() < 1e-4 => format!("{v:.2e}"),
-        Some(v) if v.is_finite() => format!("{v:.4}"),
+        Some(v) if v.is_finite() => crate::fmt_metric(v),
         Some(_) => "∞".into(),
         None => "–".into(),
     }
