@@ -9,6 +9,8 @@ ONNXRUNTIME_VERSION := 1.32.0
 ONNX_VERSION := 1.23.2
 PYSPARK_VERSION := 4.3.0
 PYARROW_VERSION := 26.0.1
+# The Kafka-protocol broker of the sources tests; its in-memory storage needs the dynostore feature.
+TANSU_VERSION := 0.6.0
 # A Debian python3 refuses system-wide installs (PEP 668); the second try says we mean it.
 PY_PACKAGES := onnxruntime==$(ONNXRUNTIME_VERSION) onnx==$(ONNX_VERSION) pyspark==$(PYSPARK_VERSION) pyarrow==$(PYARROW_VERSION) pandas
 # The wasm-bindgen CLI must equal the library version in Cargo.lock, or Trunk
@@ -42,8 +44,10 @@ bench-serve:
 	scripts/bench_serve.sh logistic_regression
 	scripts/bench_serve.sh random_forest
 
+## The sources tests need PostgreSQL, MariaDB and a Kafka broker: the script
+## starts throwaway ones on 127.0.0.1 and stops them when the tests end.
 test-native: setup-native
-	cargo test --workspace --locked
+	scripts/test_servers.sh cargo test --workspace --locked
 
 test-e2e: setup-test dist
 	cd e2e && node --test --test-concurrency=1 *.test.mjs
@@ -56,8 +60,13 @@ setup-build:
 
 ## The CLI tests read report.pdf back with poppler (pdftotext, pdffonts, pdftoppm),
 ## run exported ONNX models in onnxruntime, and score with them on PySpark
-## (local[2], on Debian's JRE).
+## (local[2], on Debian's JRE); the sources tests run against PostgreSQL and
+## MariaDB from Debian's packages and tansu (a Kafka-compatible broker, built
+## by cargo: about 10 minutes on 2 cores, once).
 setup-native:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v psql >/dev/null || (apt-get update && apt-get install -y --no-install-recommends postgresql postgresql-client)
+	@command -v mariadbd >/dev/null && command -v mariadb-install-db >/dev/null && command -v mariadb >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mariadb-server mariadb-client)
+	@tansu --version 2>/dev/null | grep -q "$(TANSU_VERSION)" || cargo install tansu --version $(TANSU_VERSION) --locked --features dynostore
 	@command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || (apt-get update && apt-get install -y --no-install-recommends poppler-utils)
 	@command -v java >/dev/null || (apt-get update && apt-get install -y --no-install-recommends default-jre-headless)
 	@python3 -c "import onnxruntime, onnx, pyspark, pyarrow, pandas" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore $(PY_PACKAGES) \

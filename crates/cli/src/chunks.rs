@@ -134,7 +134,7 @@ impl Chunks {
 
 /// The end (just past the line feed) of the first (`limit` = MAX) or last
 /// (`limit` = 0) record boundary in `bytes`: a line feed outside quotes.
-fn record_end(bytes: &[u8], limit: usize) -> Option<usize> {
+pub(crate) fn record_end(bytes: &[u8], limit: usize) -> Option<usize> {
     let mut quoted = false;
     let mut found = None;
     for (i, &b) in bytes.iter().enumerate() {

@@ -7,13 +7,15 @@ use glassbox_pipeline::model::ModelSpec;
 use glassbox_pipeline::Control;
 
 use crate::args::{progress_line, report_skipped, RunArgs};
-use crate::{read, write, Failure};
+use crate::source::{Input, SourceArgs};
+use crate::{write, Failure};
 
 /// Cross-validate several models on the same folds of the training rows and rank them.
 #[derive(Args)]
 pub struct Compare {
-    /// The CSV file.
-    data: PathBuf,
+    /// The CSV file, or a source: postgres://HOST[:PORT]/DB or mysql://HOST[:PORT]/DB (with --table or
+    /// --query), or kafka://HOST[:PORT]/TOPIC; credentials come from the environment or ./.env.
+    data: String,
     /// Output folder for leaderboard.json.
     #[arg(long)]
     out: PathBuf,
@@ -25,11 +27,14 @@ pub struct Compare {
     cv: usize,
     #[command(flatten)]
     run: RunArgs,
+    #[command(flatten)]
+    source: SourceArgs,
 }
 
 pub fn run(args: Compare) -> Result<(), Failure> {
-    let Compare { data, models, cv, out, run } = args;
-    let bytes = read(&data)?;
+    let Compare { data, models, cv, out, run, source } = args;
+    let input = Input::new(&data, &source)?;
+    let data = input.path();
     let spec = run.spec()?;
     let seed = spec.seed;
     let names: Vec<String> = if models.is_empty() {
@@ -42,8 +47,7 @@ pub fn run(args: Compare) -> Result<(), Failure> {
         .map(|n| ModelSpec::by_name(n.trim(), seed))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Failure::input(e.to_string()))?;
-    let t =
-        glassbox_pipeline::ingest::read_csv(&bytes, &spec.data.read).map_err(|e| Failure::from_pipeline(&data, e))?;
+    let t = input.table(&spec.data.read)?;
     report_skipped(&data, &t.row_issues);
     let start = std::time::Instant::now();
     let clock = move || start.elapsed().as_secs_f64();

@@ -4,13 +4,14 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::source::{Input, SourceArgs};
+
 use clap::Args;
 use glassbox_pipeline::monitor::{Choice, DriftReport, DriftSettings, Method};
 use glassbox_pipeline::watch::DriftSession;
 use glassbox_pipeline::ModelFile;
 
 use crate::args::ByteArgs;
-use crate::chunks::Chunks;
 use crate::{read, read_model_and_bytes, write, Failure};
 
 /// Compare a current CSV with the model's training data, column by column.
@@ -29,8 +30,9 @@ use crate::{read, read_model_and_bytes, write, Failure};
 pub struct Drift {
     /// A model.json written by `glassbox train`.
     model: PathBuf,
-    /// The current data: a CSV with (some of) the model's columns.
-    current: PathBuf,
+    /// The current data: a CSV with (some of) the model's columns, or a source (postgres://,
+    /// mysql:// with --table or --query, kafka://).
+    current: String,
     /// The training data (or any reference CSV) instead of the stored profile.
     #[arg(long)]
     reference: Option<PathBuf>,
@@ -41,6 +43,8 @@ pub struct Drift {
     settings: DriftArgs,
     #[command(flatten)]
     bytes: ByteArgs,
+    #[command(flatten)]
+    source: SourceArgs,
 }
 
 /// The drift options `drift` and `monitor` share.
@@ -104,7 +108,7 @@ pub struct DriftRun {
 /// Reads `current` chunk by chunk against the model's reference (or `reference`).
 pub fn run_drift(
     model: &ModelFile,
-    current: &Path,
+    current: &Input,
     reference: Option<&Path>,
     args: &DriftArgs,
     bytes: &ByteArgs,
@@ -112,14 +116,15 @@ pub fn run_drift(
     let settings = args.settings()?;
     let read_opts = bytes.options()?;
     let reference_bytes = reference.map(read).transpose()?;
+    let path = current.path();
     let mut session = DriftSession::new(model, reference_bytes.as_deref(), &read_opts)
-        .map_err(|e| Failure::from_pipeline(reference.unwrap_or(current), e))?;
-    let mut chunks = Chunks::open(current, args.chunk_mb.max(1) << 20)?;
-    while let Some(chunk) = chunks.next_chunk()? {
-        session.feed(&chunk).map_err(|e| Failure::from_pipeline(current, e))?;
-    }
-    let report = session.finish(&settings).map_err(|e| Failure::from_pipeline(current, e))?;
-    Ok(DriftRun { report, data_sha256: chunks.sha256() })
+        .map_err(|e| Failure::from_pipeline(reference.unwrap_or(&path), e))?
+        .with_current_options(&current.options(&read_opts));
+    let data_sha256 = current.each_chunk(args.chunk_mb.max(1) << 20, |chunk| {
+        session.feed(chunk).map_err(|e| Failure::from_pipeline(&path, e))
+    })?;
+    let report = session.finish(&settings).map_err(|e| Failure::from_pipeline(&path, e))?;
+    Ok(DriftRun { report, data_sha256 })
 }
 
 pub fn base_name(p: &Path) -> String {
@@ -145,8 +150,9 @@ pub fn print_summary(r: &DriftReport) {
 }
 
 pub fn run(args: Drift) -> Result<(), Failure> {
-    let Drift { model: model_path, current, reference, out, settings, bytes } = args;
+    let Drift { model: model_path, current, reference, out, settings, bytes, source } = args;
     let (model, model_bytes) = read_model_and_bytes(&model_path)?;
+    let current = Input::new(&current, &source)?;
     let run = run_drift(&model, &current, reference.as_deref(), &settings, &bytes)?;
     std::fs::create_dir_all(&out)
         .map_err(|e| Failure::input(format!("{}: cannot create the directory: {e}", out.display())))?;
@@ -156,7 +162,7 @@ pub fn run(args: Drift) -> Result<(), Failure> {
         title: "Glassbox drift report".into(),
         model: model_words(&model, &model_path),
         model_sha256: glassbox_pipeline::run::sha256_hex(&model_bytes),
-        data: base_name(&current),
+        data: current.base_name(),
         data_sha256: run.data_sha256.clone(),
         lines: vec![
             ("reference".into(), reference.as_deref().map_or("the model's stored profile".into(), base_name)),

@@ -6,15 +6,17 @@ use clap::Args;
 use glassbox_pipeline::explain::Sampling;
 
 use crate::args::ByteArgs;
-use crate::{read, read_model, write, Failure};
+use crate::source::{Input, SourceArgs};
+use crate::{read_model, write, Failure};
 
 /// Explain a saved model's scores: per row a base value and one SHAP value per input column.
 #[derive(Args)]
 pub struct Explain {
     /// A model.json written by `glassbox train`.
     model: PathBuf,
-    /// The CSV to explain.
-    data: PathBuf,
+    /// The CSV file, or a source: postgres://HOST[:PORT]/DB or mysql://HOST[:PORT]/DB (with --table or
+    /// --query), or kafka://HOST[:PORT]/TOPIC; credentials come from the environment or ./.env.
+    data: String,
     /// Where to write the explanations CSV.
     #[arg(long)]
     out: PathBuf,
@@ -29,18 +31,21 @@ pub struct Explain {
     seed: u64,
     #[command(flatten)]
     bytes: ByteArgs,
+    #[command(flatten)]
+    source: SourceArgs,
 }
 
 pub fn run(args: Explain) -> Result<(), Failure> {
-    let Explain { model, data, out, class, permutations, seed, bytes: byte_args } = args;
+    let Explain { model, data, out, class, permutations, seed, bytes: byte_args, source } = args;
     if permutations == 0 {
         return Err(Failure::input("--permutations must be at least 1, got 0".to_string()));
     }
     let fitted = read_model(&model)?;
-    let bytes = read(&data)?;
+    let input = Input::new(&data, &source)?;
+    let data = input.path();
+    let (bytes, options) = input.bytes(&byte_args.options()?)?;
     let sampling = Sampling { permutations, seed };
-    let explained =
-        glassbox_pipeline::explain::explain(&fitted, &bytes, &byte_args.options()?, class.as_deref(), sampling)
+    let explained = glassbox_pipeline::explain::explain(&fitted, &bytes, &options, class.as_deref(), sampling)
             .map_err(|e| Failure::from_pipeline(&data, e))?;
     write(&out, explained.to_csv())?;
     let done = explained.rows.iter().filter(|r| r.is_ok()).count();

@@ -1,17 +1,19 @@
 //! `glassbox inspect`: how a CSV reads, before any training.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clap::Args;
 
 use crate::args::TableArgs;
-use crate::{read, Failure};
+use crate::source::{Input, SourceArgs};
+use crate::Failure;
 
 /// Show how a CSV reads: format, columns with kinds and flags, and rows that cannot be read.
 #[derive(Args)]
 pub struct Inspect {
-    /// The CSV file.
-    data: PathBuf,
+    /// The CSV file, or a source: postgres://HOST[:PORT]/DB or mysql://HOST[:PORT]/DB (with --table or
+    /// --query), or kafka://HOST[:PORT]/TOPIC; credentials come from the environment or ./.env.
+    data: String,
     /// Also check columns against this target (leakage, single strong predictors).
     #[arg(long)]
     target: Option<String>,
@@ -20,12 +22,16 @@ pub struct Inspect {
     json: bool,
     #[command(flatten)]
     table: TableArgs,
+    #[command(flatten)]
+    source: SourceArgs,
 }
 
 pub fn run(args: Inspect) -> Result<(), Failure> {
-    let Inspect { data, target, json, table } = args;
-    let bytes = read(&data)?;
-    let i = glassbox_pipeline::inspect(&bytes, &table.options()?, target.as_deref())
+    let Inspect { data, target, json, table, source } = args;
+    let input = Input::new(&data, &source)?;
+    let data = input.path();
+    let (bytes, options) = input.bytes(&table.options()?)?;
+    let i = glassbox_pipeline::inspect(&bytes, &options, target.as_deref())
         .map_err(|e| Failure::from_pipeline(&data, e))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&i).expect("an inspection always serialises"));

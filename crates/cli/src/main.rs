@@ -26,6 +26,8 @@ mod inspect;
 mod monitor;
 mod predict;
 mod serve;
+mod source;
+mod sync;
 mod train;
 mod webhook;
 
@@ -48,6 +50,7 @@ enum Command {
     Serve(serve::Serve),
     Drift(drift::Drift),
     Monitor(Box<monitor::Monitor>),
+    Sync(Box<sync::Sync>),
 }
 
 /// A failure with the exit code it deserves.
@@ -104,6 +107,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Serve(args) => serve::run(args),
         Command::Drift(args) => drift::run(args),
         Command::Monitor(args) => monitor::run(*args),
+        Command::Sync(args) => sync::run(*args),
     }
 }
 

@@ -13,6 +13,7 @@ use glassbox_pipeline::watch::read_log;
 use serde_json::json;
 
 use crate::args::ByteArgs;
+use crate::source::{Input, SourceArgs};
 use crate::drift::{base_name, model_words, print_summary, run_drift, DriftArgs};
 use crate::{read, read_model_and_bytes, webhook, write, Failure};
 
@@ -42,9 +43,10 @@ pub struct Monitor {
     /// The log's true-label column.
     #[arg(long = "label-column")]
     label_column: String,
-    /// Current data to check for drift as well.
+    /// Current data to check for drift as well: a CSV, or a source (postgres://, mysql:// with
+    /// --table or --query, kafka://).
     #[arg(long)]
-    current: Option<PathBuf>,
+    current: Option<String>,
     /// The training data instead of the model's stored profile, for drift.
     #[arg(long)]
     reference: Option<PathBuf>,
@@ -77,6 +79,8 @@ pub struct Monitor {
     drift: DriftArgs,
     #[command(flatten)]
     bytes: ByteArgs,
+    #[command(flatten)]
+    source: SourceArgs,
 }
 
 pub fn run(args: Monitor) -> Result<(), Failure> {
@@ -126,7 +130,7 @@ pub fn run(args: Monitor) -> Result<(), Failure> {
         _ => Vec::new(),
     };
     let drift = match &args.current {
-        Some(path) => Some(run_drift(&model, path, args.reference.as_deref(), &args.drift, &args.bytes)?),
+        Some(c) => Some(run_drift(&model, &Input::new(c, &args.source)?, args.reference.as_deref(), &args.drift, &args.bytes)?),
         None => None,
     };
     let model_sha = glassbox_pipeline::run::sha256_hex(&model_bytes);
@@ -191,7 +195,7 @@ pub fn run(args: Monitor) -> Result<(), Failure> {
         model: words.clone(),
         model_sha256: model_sha.clone(),
         data: match &args.current {
-            Some(c) => format!("{} and the log {}", base_name(c), base_name(&args.log)),
+            Some(c) => format!("{} and the log {}", Input::new(c, &args.source)?.base_name(), base_name(&args.log)),
             None => format!("the log {}", base_name(&args.log)),
         },
         data_sha256: data_sha.clone(),

@@ -6,7 +6,8 @@ use clap::Args;
 use glassbox_pipeline::MissingColumns;
 
 use crate::args::ByteArgs;
-use crate::{read, read_model, write, Failure};
+use crate::source::{Input, SourceArgs};
+use crate::{read_model, write, Failure};
 
 /// Score a CSV with a saved model: one output row per input row.
 ///
@@ -25,8 +26,9 @@ use crate::{read, read_model, write, Failure};
 pub struct Predict {
     /// A model.json written by `glassbox train`.
     model: PathBuf,
-    /// The CSV to score.
-    data: PathBuf,
+    /// The CSV file, or a source: postgres://HOST[:PORT]/DB or mysql://HOST[:PORT]/DB (with --table or
+    /// --query), or kafka://HOST[:PORT]/TOPIC; credentials come from the environment or ./.env.
+    data: String,
     /// Where to write the predictions CSV.
     #[arg(long)]
     out: PathBuf,
@@ -40,14 +42,17 @@ pub struct Predict {
     id: Option<String>,
     #[command(flatten)]
     bytes: ByteArgs,
+    #[command(flatten)]
+    source: SourceArgs,
 }
 
 pub fn run(args: Predict) -> Result<(), Failure> {
-    let Predict { model, data, out, refuse_missing, id, bytes: byte_args } = args;
+    let Predict { model, data, out, refuse_missing, id, bytes: byte_args, source } = args;
     let fitted = read_model(&model)?;
-    let bytes = read(&data)?;
+    let input = Input::new(&data, &source)?;
+    let data = input.path();
+    let (bytes, options) = input.bytes(&byte_args.options()?)?;
     let missing = if refuse_missing { MissingColumns::Refuse } else { MissingColumns::Fill };
-    let options = byte_args.options()?;
     let prediction = glassbox_pipeline::predict_with(&fitted, &bytes, &options, missing)
         .map_err(|e| Failure::from_pipeline(&data, e))?;
     for note in prediction.schema.notes() {

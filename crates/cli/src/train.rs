@@ -10,13 +10,16 @@ use glassbox_pipeline::threshold::{Costs, ThresholdRule};
 use glassbox_pipeline::{Control, TrainSpec};
 
 use crate::args::{progress_line, report_skipped, RunArgs};
-use crate::{read, write, Failure};
+use crate::source::{Input, SourceArgs};
+use crate::{write, Failure};
 
 /// Train a classifier on a CSV and evaluate it on a held-out test set.
 #[derive(Args)]
 pub struct Train {
-    /// The CSV file (delimiter, encoding, header and decimal comma are detected).
-    data: PathBuf,
+    /// The CSV file (delimiter, encoding, header and decimal comma are detected), or a source:
+    /// postgres://HOST[:PORT]/DB or mysql://HOST[:PORT]/DB (with --table or --query), or
+    /// kafka://HOST[:PORT]/TOPIC; credentials come from the environment or ./.env.
+    data: String,
     /// Output folder for model.json, metrics.json, report.html and report.pdf.
     #[arg(long)]
     out: PathBuf,
@@ -73,6 +76,8 @@ pub struct Train {
     calibrate: Option<String>,
     #[command(flatten)]
     run: RunArgs,
+    #[command(flatten)]
+    source: SourceArgs,
 }
 
 /// The decision rule the threshold options ask for, or none.
@@ -115,9 +120,11 @@ pub fn run(args: Train) -> Result<(), Failure> {
         importance_repeats,
         calibrate,
         run,
+        source,
     } = args;
     let threshold = threshold_rule(threshold, threshold_for.as_deref(), costs.as_deref())?;
-    let bytes = read(&data)?;
+    let input = Input::new(&data, &source)?;
+    let data = input.path();
     let base = run.spec()?;
     let mut model = ModelSpec::by_name(&model, base.seed).map_err(|e| Failure::input(e.to_string()))?;
     for p in &params {
@@ -142,13 +149,18 @@ pub fn run(args: Train) -> Result<(), Failure> {
         calibration: calibrate.as_deref().and_then(glassbox_pipeline::recalibrate::Method::parse),
         ..base
     };
-    let name = data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = input.base_name();
     let start = std::time::Instant::now();
     let clock = move || start.elapsed().as_secs_f64();
     let control = Control { clock: Some(&clock), progress: Some(&progress_line), threads: run.threads()? };
-    let outcome = glassbox_pipeline::ingest::read_csv(&bytes, &spec.data.read)
-        .and_then(|t| glassbox_pipeline::run::train_table_with(&t, &name, &spec, &control))
+    let table = input.table(&spec.data.read)?;
+    let mut outcome = glassbox_pipeline::run::train_table_with(&table, &name, &spec, &control)
         .map_err(|e| Failure::from_pipeline(&data, e))?;
+    if let Some(record) = input.record() {
+        // The pipeline keeps a path's base name; a source is named whole (it has no secret).
+        outcome.manifest.file_name = name.clone();
+        outcome.manifest.source = Some(record);
+    }
     report_skipped(&data, &outcome.row_issues);
     for w in &outcome.warnings {
         eprintln!("warning: {w}");

@@ -18,6 +18,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod canonical;
 mod column;
 pub mod datetime;
 pub mod profile;

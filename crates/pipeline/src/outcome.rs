@@ -64,6 +64,21 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<String>,
     pub glassbox_version: String,
+    /// Set when the rows came from a database or a topic rather than a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRecord>,
+}
+
+/// Where rows that are not a file came from, as the manifest keeps it:
+/// never a credential. `input_sha256` is then the hash of the rows in
+/// `encoding` (what `glassbox sync` writes for the same rows).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceRecord {
+    /// The address and the table or query (`postgres://host:5432/db table t`).
+    pub source: String,
+    pub encoding: String,
+    /// The zone naive timestamps were read in.
+    pub timezone: String,
 }
 
 /// One test row with its truth, prediction and probabilities.

@@ -24,7 +24,7 @@ use glassbox_serve::calibrated::Calibrated;
 
 // The run's parts live in their own modules; their old paths under `run` stay.
 pub use crate::outcome::{
-    base_name, sha256_hex, ColumnReport, Manifest, MetricsJson, Role, TestPrediction, TrainOutcome,
+    base_name, sha256_hex, ColumnReport, Manifest, MetricsJson, Role, SourceRecord, TestPrediction, TrainOutcome,
 };
 pub(crate) use crate::prepare::{prepare, Prepared};
 pub use crate::prepare::{preview_features, FeaturePreview, Learner};
@@ -289,6 +289,7 @@ pub(crate) fn finish_training(
         calibration: calibration.as_ref().map(Calibrated::describe),
         glassbox_version: crate::VERSION.to_string(),
         columns: columns.clone(),
+        source: None,
     };
     let model_file = ModelFile {
         format_version: FORMAT_VERSION,

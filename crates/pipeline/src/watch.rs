@@ -79,6 +79,13 @@ impl<'m> DriftSession<'m> {
         Ok(DriftSession { model, profile, raw, current, read: read.clone(), skipped: 0, first: true })
     }
 
+    /// Reads the current data with other options than the reference (a
+    /// database source's canonical CSV against a reference file).
+    pub fn with_current_options(mut self, read: &ReadOptions) -> DriftSession<'m> {
+        self.read = read.clone();
+        self
+    }
+
     /// Reads one chunk of the current data (CSV text with its header row)
     /// into the tallies, and the model's probabilities for its rows.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<()> {

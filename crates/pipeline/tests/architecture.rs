@@ -23,7 +23,7 @@ const LAYERS: [(&str, &[&str]); 8] = [
 
 /// Crates that would bring the browser, a UI, charts, a network or async
 /// into the pure crates.
-const EDGE_ONLY: [&str; 13] = [
+const EDGE_ONLY: [&str; 16] = [
     "leptos",
     "web-sys",
     "js-sys",
@@ -37,6 +37,9 @@ const EDGE_ONLY: [&str; 13] = [
     "reqwest",
     "ureq",
     "sqlx",
+    "rskafka",
+    "dotenvy",
+    "glassbox-sources",
 ];
 
 /// The dependency names of a manifest's `[dependencies]` tables (plain and
@@ -77,10 +80,11 @@ fn dependencies_point_inward_and_the_four_middle_crates_never_meet() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
-/// The network server's crates live in one crate, which only the CLI uses,
-/// so neither the app nor its workers ever link a socket.
+/// The network crates live in two edge crates, which only the CLI uses, so
+/// neither the app nor its workers ever link a socket: the server (axum,
+/// tokio) and the sources (sqlx, rskafka, tokio).
 #[test]
-fn only_the_server_crate_brings_axum_and_tokio_and_only_the_cli_uses_it() {
+fn only_the_server_and_sources_crates_bring_network_crates_and_only_the_cli_uses_them() {
     let mut wrong = Vec::new();
     let mut manifests = vec![("the app".to_string(), root().join("Cargo.toml"))];
     for entry in std::fs::read_dir(root().join("crates")).unwrap() {
@@ -91,12 +95,15 @@ fn only_the_server_crate_brings_axum_and_tokio_and_only_the_cli_uses_it() {
     for (krate, path) in manifests {
         let Ok(manifest) = std::fs::read_to_string(&path) else { continue };
         for dep in dependencies(&manifest) {
-            let network = dep == "axum" || dep == "tokio";
-            if network && krate != "glassbox-server" {
-                wrong.push(format!("{krate} depends on {dep}; only glassbox-server may"));
-            }
-            if dep == "glassbox-server" && krate != "glassbox-cli" {
-                wrong.push(format!("{krate} depends on glassbox-server; only the CLI may"));
+            let allowed: &[&str] = match dep.as_str() {
+                "axum" => &["glassbox-server"],
+                "tokio" => &["glassbox-server", "glassbox-sources"],
+                "sqlx" | "rskafka" | "dotenvy" => &["glassbox-sources"],
+                "glassbox-server" | "glassbox-sources" => &["glassbox-cli"],
+                _ => continue,
+            };
+            if !allowed.contains(&krate.as_str()) {
+                wrong.push(format!("{krate} depends on {dep}; only {} may", allowed.join(" and ")));
             }
         }
     }

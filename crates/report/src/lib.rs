@@ -163,9 +163,16 @@ fn confusion_html(o: &TrainOutcome) -> String {
 /// How the report was made, as (what, value) rows.
 pub fn manifest_rows(o: &TrainOutcome) -> Vec<(&'static str, String)> {
     let m = &o.manifest;
+    let (input, sha) = match &m.source {
+        Some(s) => (
+            ("input source", format!("{} (naive times read in {})", s.source, s.timezone)),
+            ("input SHA-256", format!("{} of the rows as {}", m.input_sha256, s.encoding)),
+        ),
+        None => (("input file", m.file_name.clone()), ("input SHA-256", m.input_sha256.clone())),
+    };
     vec![
-        ("input file", m.file_name.clone()),
-        ("input SHA-256", m.input_sha256.clone()),
+        input,
+        sha,
         ("read as", format_text(&m.format)),
         ("rows × columns", format!("{} × {}", m.n_rows, m.n_columns)),
         ("rows skipped (could not be read)", m.rows_skipped.to_string()),

@@ -1,0 +1,259 @@
+//! Where a command's rows come from: a CSV file, or a database or topic
+//! address (`postgres://`, `mysql://`, `kafka://`) read by
+//! `glassbox_sources` into the canonical CSV, which then takes the one path
+//! a file takes. Every command that reads data goes through [`Input`].
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use glassbox_pipeline::ingest::{IngestSession, ReadOptions, Table, SNIFF_BYTES};
+use glassbox_pipeline::run::SourceRecord;
+use glassbox_sources::{Address, KafkaOptions, Request, Select, StartAt, Zone};
+
+use crate::Failure;
+
+/// Reading from a database or a topic instead of a file.
+#[derive(Args, Clone, Default)]
+pub struct SourceArgs {
+    /// Database source: the table to read (a plain name, or schema.name).
+    #[arg(long, value_name = "NAME", conflicts_with = "query")]
+    pub table: Option<String>,
+    /// Database source: the query to read (its columns are the table's).
+    #[arg(long, value_name = "SQL")]
+    pub query: Option<String>,
+    /// Database source: the zone of timestamps stored without one (`timestamp`, `DATETIME`), an IANA name.
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub source_timezone: String,
+    /// Rows handed from the server to the table at a time (memory holds one such chunk).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub chunk_rows: usize,
+    /// Seconds to wait for a server to answer before giving up.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub connect_timeout: f64,
+    /// Kafka source: start at the earliest message, or at the latest (then wait for new ones).
+    #[arg(long, value_parser = ["earliest", "latest"], default_value = "earliest")]
+    pub from: String,
+    /// Kafka source: read at most this many messages.
+    #[arg(long, value_name = "N")]
+    pub max_messages: Option<usize>,
+    /// Kafka source: the header of CSV-line messages (default: JSON objects, or the first message is the header).
+    #[arg(long, value_name = "LINE")]
+    pub csv_header: Option<String>,
+}
+
+/// A command's data: a file, or a source to read.
+pub enum Input {
+    File(PathBuf),
+    Source(Box<Request>),
+}
+
+/// The read options for canonical CSV: its format is known, the person's
+/// kinds, missing tokens and bad-row choice still apply.
+fn canonical_options(opts: &ReadOptions) -> ReadOptions {
+    ReadOptions {
+        delimiter: Some(','),
+        quote: '"',
+        encoding: Some("utf-8".to_string()),
+        header: Some(true),
+        decimal_comma: Some(false),
+        ..opts.clone()
+    }
+}
+
+fn source_failure(name: &str, e: glassbox_sources::Error) -> Failure {
+    Failure::input(format!("{name}: {e}"))
+}
+
+impl Input {
+    pub fn new(arg: &str, src: &SourceArgs) -> Result<Input, Failure> {
+        if !glassbox_sources::is_address(arg) {
+            if src.table.is_some() || src.query.is_some() {
+                return Err(Failure::input(format!(
+                    "{arg}: --table and --query apply to a database address (postgres://, mysql://)"
+                )));
+            }
+            return Ok(Input::File(PathBuf::from(arg)));
+        }
+        // The address is never repeated as typed: it may hold a password.
+        let address = Address::parse(arg).map_err(|e| Failure::input(e.message))?;
+        let select = match (&src.table, &src.query, address.scheme) {
+            (_, _, glassbox_sources::Scheme::Kafka) if src.table.is_some() || src.query.is_some() => {
+                return Err(Failure::input(format!("{address}: --table and --query apply to databases, not topics")))
+            }
+            (_, _, glassbox_sources::Scheme::Kafka) => None,
+            (Some(t), _, _) => {
+                glassbox_sources::address::check_identifier(t, "--table").map_err(|e| source_failure(&address.to_string(), e))?;
+                Some(Select::Table(t.clone()))
+            }
+            (None, Some(q), _) => Some(Select::Query(q.clone())),
+            (None, None, _) => return Err(Failure::input(format!("{address}: give --table NAME or --query SQL"))),
+        };
+        if !(src.connect_timeout > 0.0 && src.connect_timeout.is_finite()) {
+            return Err(Failure::input(format!("--connect-timeout must be a positive number of seconds, got {}", src.connect_timeout)));
+        }
+        let zone = Zone::named(&src.source_timezone).map_err(|e| Failure::input(e.message))?;
+        Ok(Input::Source(Box::new(Request {
+            address,
+            select,
+            zone,
+            chunk_rows: src.chunk_rows.max(1),
+            connect_timeout: Duration::from_secs_f64(src.connect_timeout),
+            kafka: KafkaOptions {
+                start: if src.from == "latest" { StartAt::Latest } else { StartAt::Earliest },
+                max_messages: src.max_messages,
+                csv_header: src.csv_header.clone(),
+            },
+        })))
+    }
+
+    /// How messages name the input: the file's path, or the source without credentials.
+    pub fn name(&self) -> String {
+        match self {
+            Input::File(p) => p.display().to_string(),
+            Input::Source(r) => r.describe(),
+        }
+    }
+
+    /// What reports show: the file's base name, or the whole source.
+    pub fn base_name(&self) -> String {
+        match self {
+            Input::File(p) => glassbox_pipeline::run::base_name(&p.to_string_lossy()),
+            Input::Source(r) => r.describe(),
+        }
+    }
+
+    /// The path to name in a failure from the pipeline.
+    pub fn path(&self) -> PathBuf {
+        PathBuf::from(self.name())
+    }
+
+    /// The manifest's record of a source; `None` for a file.
+    pub fn record(&self) -> Option<SourceRecord> {
+        match self {
+            Input::File(_) => None,
+            Input::Source(r) => Some(SourceRecord {
+                source: r.describe(),
+                encoding: glassbox_sources::CANONICAL.to_string(),
+                timezone: r.zone.name.clone(),
+            }),
+        }
+    }
+
+    /// Reads a source in chunks of canonical CSV, telling the person what it left out.
+    fn stream(&self, r: &Request, mut f: impl FnMut(&[u8]) -> Result<(), Failure>) -> Result<glassbox_sources::Read, Failure> {
+        let name = r.describe();
+        let mut held: Option<Failure> = None;
+        let mut sink = |bytes: &[u8], rows: usize| -> glassbox_sources::Result<()> {
+            progress(&name, rows);
+            f(bytes).map_err(|e| {
+                held = Some(e);
+                glassbox_sources::Error::new(glassbox_sources::Kind::Io, "stopped")
+            })
+        };
+        let read = glassbox_sources::read(r, &mut sink);
+        if let Some(e) = held {
+            return Err(e);
+        }
+        let read = read.map_err(|e| source_failure(&name, e))?;
+        for s in &read.skipped {
+            eprintln!("note: {name}: column '{}' ({}) left out: binary, JSON, array and other such types are not read", s.column, s.type_name);
+        }
+        Ok(read)
+    }
+
+    /// The rows as a table, read with `opts` (a source's format is its canonical one).
+    pub fn table(&self, opts: &ReadOptions) -> Result<Table, Failure> {
+        let r = match self {
+            Input::File(p) => {
+                let bytes = crate::read(p)?;
+                return glassbox_pipeline::ingest::read_csv(&bytes, opts).map_err(|e| Failure::from_pipeline(p, e));
+            }
+            Input::Source(r) => r,
+        };
+        let opts = canonical_options(opts);
+        let path = self.path();
+        let mut session: Option<IngestSession> = None;
+        let read = self.stream(r, |bytes| {
+            if session.is_none() {
+                session = Some(
+                    IngestSession::new(&bytes[..bytes.len().min(SNIFF_BYTES)], &opts)
+                        .map_err(|e| Failure::from_pipeline(&path, e))?,
+                );
+            }
+            session.as_mut().expect("set above").feed(bytes).map_err(|e| Failure::from_pipeline(&path, e))
+        })?;
+        let session = session.ok_or_else(|| Failure::input(format!("{}: no columns were read", self.name())))?;
+        let mut table = session.finish().map_err(|e| Failure::from_pipeline(&path, e))?;
+        debug_assert_eq!(table.input_sha256, read.sha256);
+        table.row_issues.extend(read.issues);
+        table.row_issues.sort_by_key(|i| i.record);
+        Ok(table)
+    }
+
+    /// The rows as bytes and the options to read them with.
+    pub fn bytes(&self, opts: &ReadOptions) -> Result<(Vec<u8>, ReadOptions), Failure> {
+        match self {
+            Input::File(p) => Ok((crate::read(p)?, opts.clone())),
+            Input::Source(r) => {
+                let mut all = Vec::new();
+                let read = self.stream(r, |b| {
+                    all.extend_from_slice(b);
+                    Ok(())
+                })?;
+                crate::args::report_skipped(&self.path(), &read.issues);
+                Ok((all, canonical_options(opts)))
+            }
+        }
+    }
+
+    /// The options to read this input's bytes with: the person's for a
+    /// file, the canonical format for a source.
+    pub fn options(&self, opts: &ReadOptions) -> ReadOptions {
+        match self {
+            Input::File(_) => opts.clone(),
+            Input::Source(_) => canonical_options(opts),
+        }
+    }
+
+    /// Hands `f` the rows in chunks of whole records, each with the header
+    /// row in front, and returns the SHA-256 of the input.
+    pub fn each_chunk(&self, chunk_bytes: usize, mut f: impl FnMut(&[u8]) -> Result<(), Failure>) -> Result<String, Failure> {
+        match self {
+            Input::File(p) => {
+                let mut chunks = crate::chunks::Chunks::open(p, chunk_bytes)?;
+                while let Some(chunk) = chunks.next_chunk()? {
+                    f(&chunk)?;
+                }
+                Ok(chunks.sha256())
+            }
+            Input::Source(r) => {
+                let mut header: Option<Vec<u8>> = None;
+                let read = self.stream(r, |bytes| match &header {
+                    None => {
+                        let end = crate::chunks::record_end(bytes, usize::MAX).unwrap_or(bytes.len());
+                        header = Some(bytes[..end].to_vec());
+                        f(bytes)
+                    }
+                    Some(h) => {
+                        let mut chunk = h.clone();
+                        chunk.extend_from_slice(bytes);
+                        f(&chunk)
+                    }
+                })?;
+                crate::args::report_skipped(&self.path(), &read.issues);
+                Ok(read.sha256)
+            }
+        }
+    }
+}
+
+/// Rows read so far, on one line of stderr when it is a terminal.
+fn progress(name: &str, rows: usize) {
+    use std::io::{IsTerminal, Write};
+    let mut err = std::io::stderr();
+    if err.is_terminal() {
+        let _ = write!(err, "\r{name}: {rows} rows read");
+        let _ = err.flush();
+    }
+}
