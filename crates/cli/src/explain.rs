@@ -46,7 +46,7 @@ pub fn run(args: Explain) -> Result<(), Failure> {
     let (bytes, options) = input.bytes(&byte_args.options()?)?;
     let sampling = Sampling { permutations, seed };
     let explained = glassbox_pipeline::explain::explain(&fitted, &bytes, &options, class.as_deref(), sampling)
-            .map_err(|e| Failure::from_pipeline(&data, e))?;
+        .map_err(|e| Failure::from_pipeline(&data, e))?;
     write(&out, explained.to_csv())?;
     let done = explained.rows.iter().filter(|r| r.is_ok()).count();
     println!(

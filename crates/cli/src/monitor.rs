@@ -13,8 +13,8 @@ use glassbox_pipeline::watch::read_log;
 use serde_json::json;
 
 use crate::args::ByteArgs;
-use crate::source::{Input, SourceArgs};
 use crate::drift::{base_name, model_words, print_summary, run_drift, DriftArgs};
+use crate::source::{Input, SourceArgs};
 use crate::{read, read_model_and_bytes, webhook, write, Failure};
 
 /// Check a model in production: decay, drift, and an alert.
@@ -130,7 +130,9 @@ pub fn run(args: Monitor) -> Result<(), Failure> {
         _ => Vec::new(),
     };
     let drift = match &args.current {
-        Some(c) => Some(run_drift(&model, &Input::new(c, &args.source)?, args.reference.as_deref(), &args.drift, &args.bytes)?),
+        Some(c) => {
+            Some(run_drift(&model, &Input::new(c, &args.source)?, args.reference.as_deref(), &args.drift, &args.bytes)?)
+        }
         None => None,
     };
     let model_sha = glassbox_pipeline::run::sha256_hex(&model_bytes);

@@ -83,14 +83,18 @@ impl Input {
             }
             (_, _, glassbox_sources::Scheme::Kafka) => None,
             (Some(t), _, _) => {
-                glassbox_sources::address::check_identifier(t, "--table").map_err(|e| source_failure(&address.to_string(), e))?;
+                glassbox_sources::address::check_identifier(t, "--table")
+                    .map_err(|e| source_failure(&address.to_string(), e))?;
                 Some(Select::Table(t.clone()))
             }
             (None, Some(q), _) => Some(Select::Query(q.clone())),
             (None, None, _) => return Err(Failure::input(format!("{address}: give --table NAME or --query SQL"))),
         };
         if !(src.connect_timeout > 0.0 && src.connect_timeout.is_finite()) {
-            return Err(Failure::input(format!("--connect-timeout must be a positive number of seconds, got {}", src.connect_timeout)));
+            return Err(Failure::input(format!(
+                "--connect-timeout must be a positive number of seconds, got {}",
+                src.connect_timeout
+            )));
         }
         let zone = Zone::named(&src.source_timezone).map_err(|e| Failure::input(e.message))?;
         Ok(Input::Source(Box::new(Request {
@@ -141,7 +145,11 @@ impl Input {
     }
 
     /// Reads a source in chunks of canonical CSV, telling the person what it left out.
-    fn stream(&self, r: &Request, mut f: impl FnMut(&[u8]) -> Result<(), Failure>) -> Result<glassbox_sources::Read, Failure> {
+    fn stream(
+        &self,
+        r: &Request,
+        mut f: impl FnMut(&[u8]) -> Result<(), Failure>,
+    ) -> Result<glassbox_sources::Read, Failure> {
         let name = r.describe();
         let mut held: Option<Failure> = None;
         let mut sink = |bytes: &[u8], rows: usize| -> glassbox_sources::Result<()> {
@@ -157,7 +165,10 @@ impl Input {
         }
         let read = read.map_err(|e| source_failure(&name, e))?;
         for s in &read.skipped {
-            eprintln!("note: {name}: column '{}' ({}) left out: binary, JSON, array and other such types are not read", s.column, s.type_name);
+            eprintln!(
+                "note: {name}: column '{}' ({}) left out: binary, JSON, array and other such types are not read",
+                s.column, s.type_name
+            );
         }
         Ok(read)
     }
@@ -218,7 +229,11 @@ impl Input {
 
     /// Hands `f` the rows in chunks of whole records, each with the header
     /// row in front, and returns the SHA-256 of the input.
-    pub fn each_chunk(&self, chunk_bytes: usize, mut f: impl FnMut(&[u8]) -> Result<(), Failure>) -> Result<String, Failure> {
+    pub fn each_chunk(
+        &self,
+        chunk_bytes: usize,
+        mut f: impl FnMut(&[u8]) -> Result<(), Failure>,
+    ) -> Result<String, Failure> {
         match self {
             Input::File(p) => {
                 let mut chunks = crate::chunks::Chunks::open(p, chunk_bytes)?;

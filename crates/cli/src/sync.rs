@@ -46,7 +46,10 @@ pub fn run(args: Sync) -> Result<(), Failure> {
     let done = glassbox_sources::sync::sync(request, args.since_column.as_deref(), &args.state, &args.out)
         .map_err(|e| Failure::input(format!("{name}: {e}")))?;
     for s in &done.skipped {
-        eprintln!("note: {name}: column '{}' ({}) left out: binary, JSON, array and other such types are not read", s.column, s.type_name);
+        eprintln!(
+            "note: {name}: column '{}' ({}) left out: binary, JSON, array and other such types are not read",
+            s.column, s.type_name
+        );
     }
     if done.rows_without_time > 0 {
         eprintln!(

@@ -52,7 +52,21 @@ impl Servers {
     fn pg_sql(&self, sql: &str) {
         let (host, port) = self.pg.split_once(':').unwrap();
         let o = Command::new("psql")
-            .args(["-h", host, "-p", port, "-U", &self.user, "-d", "glassbox", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+            .args([
+                "-h",
+                host,
+                "-p",
+                port,
+                "-U",
+                &self.user,
+                "-d",
+                "glassbox",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "-c",
+                sql,
+            ])
             .env("PGPASSWORD", &self.password)
             .output()
             .expect("psql runs");
@@ -135,7 +149,8 @@ fn fails(o: &Output) -> String {
 }
 
 fn penguins() -> (Vec<String>, Vec<Vec<String>>) {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../public/samples/penguins.csv")).unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../public/samples/penguins.csv")).unwrap();
     let mut lines = text.lines();
     let header = lines.next().unwrap().split(',').map(str::to_string).collect();
     (header, lines.map(|l| l.split(',').map(str::to_string).collect()).collect())
@@ -156,10 +171,8 @@ fn the_same_rows_from_postgres_mariadb_kafka_and_a_csv_make_the_same_model() {
     let Some(s) = servers() else { return };
     let (header, rows) = penguins();
     let numeric = |c: &str| !matches!(c, "species" | "island" | "sex");
-    let cols: Vec<String> = header
-        .iter()
-        .map(|c| format!("{c} {}", if numeric(c) { "DOUBLE PRECISION" } else { "VARCHAR(20)" }))
-        .collect();
+    let cols: Vec<String> =
+        header.iter().map(|c| format!("{c} {}", if numeric(c) { "DOUBLE PRECISION" } else { "VARCHAR(20)" })).collect();
     let values: Vec<String> = rows
         .iter()
         .enumerate()
@@ -169,7 +182,10 @@ fn the_same_rows_from_postgres_mariadb_kafka_and_a_csv_make_the_same_model() {
         })
         .collect();
     for (run, int_type) in [(0, "INTEGER"), (1, "INT")] {
-        let create = format!("DROP TABLE IF EXISTS penguins_same; CREATE TABLE penguins_same (id {int_type}, {});", cols.join(", "));
+        let create = format!(
+            "DROP TABLE IF EXISTS penguins_same; CREATE TABLE penguins_same (id {int_type}, {});",
+            cols.join(", ")
+        );
         let insert = format!("INSERT INTO penguins_same VALUES {};", values.join(", "));
         if run == 0 {
             s.pg_sql(&format!("{create} {insert}"));
@@ -253,7 +269,8 @@ fn database_types_map_to_table_kinds_and_unsupported_ones_are_named() {
          INSERT INTO kinds (i2) VALUES (NULL);",
     );
     let dir = tempfile::tempdir().unwrap();
-    let o = s.run(&["inspect", &s.pg_url(), "--table", "kinds", "--json", "--source-timezone", "Asia/Shanghai"], dir.path());
+    let o = s
+        .run(&["inspect", &s.pg_url(), "--table", "kinds", "--json", "--source-timezone", "Asia/Shanghai"], dir.path());
     let err = ok(&o);
     for (col, ty) in [("raw", "bytea"), ("doc", "jsonb"), ("arr", "int4[]")] {
         assert!(err.contains(&format!("column '{col}' ({ty}) left out")), "{err}");
@@ -286,14 +303,30 @@ fn database_types_map_to_table_kinds_and_unsupported_ones_are_named() {
     // The instants themselves, through sync's canonical CSV: a naive 01:00 in Shanghai is 17:00Z
     // the day before; timestamptz 01:00+08 is the same instant, whatever the zone named.
     let o = s.run(
-        &["sync", &s.pg_url(), "--table", "kinds", "--since-column", "ts", "--source-timezone", "Asia/Shanghai", "--state", "s.json", "--out", "k.csv"],
+        &[
+            "sync",
+            &s.pg_url(),
+            "--table",
+            "kinds",
+            "--since-column",
+            "ts",
+            "--source-timezone",
+            "Asia/Shanghai",
+            "--state",
+            "s.json",
+            "--out",
+            "k.csv",
+        ],
         dir.path(),
     );
     ok(&o);
     let csv = std::fs::read_to_string(dir.path().join("k.csv")).unwrap();
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("i2,i8,f4,n,b,t,m,d,ts,tz,tm"));
-    assert_eq!(lines.next(), Some("1,1000000000,0.25,1.25,false,row 1,ok,2024-01-02,2024-03-09T18:00:00Z,2024-03-09T18:00:00Z,08:30:00"));
+    assert_eq!(
+        lines.next(),
+        Some("1,1000000000,0.25,1.25,false,row 1,ok,2024-01-02,2024-03-09T18:00:00Z,2024-03-09T18:00:00Z,08:30:00")
+    );
     assert_eq!(csv.lines().count(), 41, "the row without a ts is not synced");
     assert!(String::from_utf8_lossy(&o.stderr).contains("1 rows have no ts"));
 }
@@ -303,7 +336,20 @@ fn sync(s: &Servers, url: &str, dir: &Path, table: &str, zone: &str, out: &str) 
     let before = std::fs::read_to_string(dir.join(out)).unwrap_or_default();
     let state = format!("{out}.state.json");
     ok(&s.run(
-        &["sync", url, "--table", table, "--since-column", "at", "--source-timezone", zone, "--state", &state, "--out", out],
+        &[
+            "sync",
+            url,
+            "--table",
+            table,
+            "--since-column",
+            "at",
+            "--source-timezone",
+            zone,
+            "--state",
+            &state,
+            "--out",
+            out,
+        ],
         dir,
     ));
     let after = std::fs::read_to_string(dir.join(out)).unwrap();
@@ -322,7 +368,12 @@ fn sync_writes_each_row_once_including_rows_at_the_boundary_instant() {
         let sql = |q: &str| if db == 0 { s.pg_sql(q) } else { s.mysql_sql(q) };
         let t = |x: &str| if db == 0 { format!("'{x}+00'") } else { format!("'{x}'") };
         sql(&format!("DROP TABLE IF EXISTS boundary; {create};"));
-        sql(&format!("INSERT INTO boundary VALUES ({}, 'a'), ({}, 'b'), ({}, 'z');", t("2024-05-01 10:00:00"), t("2024-05-01 10:00:00"), t("2024-05-01 09:00:00")));
+        sql(&format!(
+            "INSERT INTO boundary VALUES ({}, 'a'), ({}, 'b'), ({}, 'z');",
+            t("2024-05-01 10:00:00"),
+            t("2024-05-01 10:00:00"),
+            t("2024-05-01 09:00:00")
+        ));
         let out = format!("b{db}.csv");
         assert_eq!(
             sync(&s, &url, dir.path(), "boundary", "UTC", &out),
@@ -330,14 +381,20 @@ fn sync_writes_each_row_once_including_rows_at_the_boundary_instant() {
         );
         // Rows inserted between two runs: one at the boundary instant itself, one identical
         // to a row already written there, and one later.
-        sql(&format!("INSERT INTO boundary VALUES ({}, 'c'), ({}, 'a'), ({}, 'd');", t("2024-05-01 10:00:00"), t("2024-05-01 10:00:00"), t("2024-05-01 10:00:00.5")));
+        sql(&format!(
+            "INSERT INTO boundary VALUES ({}, 'c'), ({}, 'a'), ({}, 'd');",
+            t("2024-05-01 10:00:00"),
+            t("2024-05-01 10:00:00"),
+            t("2024-05-01 10:00:00.5")
+        ));
         assert_eq!(
             sync(&s, &url, dir.path(), "boundary", "UTC", &out),
             ["2024-05-01T10:00:00Z,a", "2024-05-01T10:00:00Z,c", "2024-05-01T10:00:00.5Z,d"]
         );
         assert!(sync(&s, &url, dir.path(), "boundary", "UTC", &out).is_empty(), "a third run finds nothing new");
         let state: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.path().join(format!("{out}.state.json"))).unwrap()).unwrap();
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join(format!("{out}.state.json"))).unwrap())
+                .unwrap();
         assert_eq!(state["high_water_mark"], "2024-05-01T10:00:00.5Z");
         assert_eq!(state["rows_written"], 6);
         // A run that appended and died before its state is rolled back, not repeated.
@@ -348,13 +405,27 @@ fn sync_writes_each_row_once_including_rows_at_the_boundary_instant() {
         sql(&format!("INSERT INTO boundary VALUES ({}, 'e');", t("2024-05-02 00:00:00")));
         let before_rollback = std::fs::read_to_string(dir.path().join(&out)).unwrap();
         let o = s.run(
-            &["sync", &url, "--table", "boundary", "--since-column", "at", "--state", &format!("{out}.state.json"), "--out", &out],
+            &[
+                "sync",
+                &url,
+                "--table",
+                "boundary",
+                "--since-column",
+                "at",
+                "--state",
+                &format!("{out}.state.json"),
+                "--out",
+                &out,
+            ],
             dir.path(),
         );
         ok(&o);
         let after = std::fs::read_to_string(dir.path().join(&out)).unwrap();
         assert!(after.ends_with("2024-05-01T10:00:00.5Z,d\n2024-05-02T00:00:00Z,e\n"), "{after}");
-        assert_eq!(after.len(), before_rollback.len() - "2024-05-01T10:00:00.5Z,d\n".len() + "2024-05-02T00:00:00Z,e\n".len());
+        assert_eq!(
+            after.len(),
+            before_rollback.len() - "2024-05-01T10:00:00.5Z,d\n".len() + "2024-05-02T00:00:00Z,e\n".len()
+        );
     }
 }
 
@@ -385,7 +456,18 @@ fn a_naive_shanghai_database_read_from_a_utc_host_loses_no_hours() {
         assert!(state.contains("\"source_timezone\": \"Asia/Shanghai\""), "{state}");
         // The same state read in another zone is refused, not silently shifted.
         let o = s.run(
-            &["sync", &url, "--table", "shanghai", "--since-column", "at", "--state", &format!("{out}.state.json"), "--out", &out],
+            &[
+                "sync",
+                &url,
+                "--table",
+                "shanghai",
+                "--since-column",
+                "at",
+                "--state",
+                &format!("{out}.state.json"),
+                "--out",
+                &out,
+            ],
             dir.path(),
         );
         assert!(fails(&o).contains("zone Asia/Shanghai"), "names the zone the state was made in");
@@ -396,8 +478,10 @@ fn a_naive_shanghai_database_read_from_a_utc_host_loses_no_hours() {
 fn sync_across_daylight_saving_changes_in_new_york() {
     let Some(s) = servers() else { return };
     let dir = tempfile::tempdir().unwrap();
-    s.pg_sql("DROP TABLE IF EXISTS dst; CREATE TABLE dst (at TIMESTAMP, v INT);
-              INSERT INTO dst VALUES ('2024-03-10 01:30', 1), ('2024-03-10 01:59', 2);");
+    s.pg_sql(
+        "DROP TABLE IF EXISTS dst; CREATE TABLE dst (at TIMESTAMP, v INT);
+              INSERT INTO dst VALUES ('2024-03-10 01:30', 1), ('2024-03-10 01:59', 2);",
+    );
     let url = s.pg_url();
     assert_eq!(
         sync(&s, &url, dir.path(), "dst", "America/New_York", "dst.csv"),
@@ -453,7 +537,10 @@ fn a_kafka_topic_is_read_with_bad_messages_reported_and_synced_by_offsets() {
     let state = std::fs::read_to_string(dir.path().join("k.json")).unwrap();
     assert!(state.contains("\"0\": 33"), "{state}");
     // CSV lines with the header as the first message.
-    s.produce("events-csv", &["a,b".to_string(), "1,x".to_string(), "2,y,extra".to_string(), "3,\"z, quoted\"".to_string()]);
+    s.produce(
+        "events-csv",
+        &["a,b".to_string(), "1,x".to_string(), "2,y,extra".to_string(), "3,\"z, quoted\"".to_string()],
+    );
     let o = s.run(&["sync", &s.kafka_url("events-csv"), "--state", "c.json", "--out", "c.csv"], dir.path());
     assert!(ok(&o).contains("partition 0, offset 2: 3 fields, expected 2"));
     assert_eq!(std::fs::read_to_string(dir.path().join("c.csv")).unwrap(), "a,b\n1,x\n3,\"z, quoted\"\n");
@@ -463,8 +550,14 @@ fn a_kafka_topic_is_read_with_bad_messages_reported_and_synced_by_offsets() {
 fn credentials_come_from_a_dot_env_file_and_never_from_the_address() {
     let Some(s) = servers() else { return };
     let dir = tempfile::tempdir().unwrap();
-    s.pg_sql("DROP TABLE IF EXISTS creds; CREATE TABLE creds AS SELECT g AS x, g % 2 AS y FROM generate_series(1, 20) g;");
-    std::fs::write(dir.path().join(".env"), format!("GLASSBOX_DB_USER={}\nGLASSBOX_DB_PASSWORD={}\n", s.user, s.password)).unwrap();
+    s.pg_sql(
+        "DROP TABLE IF EXISTS creds; CREATE TABLE creds AS SELECT g AS x, g % 2 AS y FROM generate_series(1, 20) g;",
+    );
+    std::fs::write(
+        dir.path().join(".env"),
+        format!("GLASSBOX_DB_USER={}\nGLASSBOX_DB_PASSWORD={}\n", s.user, s.password),
+    )
+    .unwrap();
     ok(&s.run_env(&["inspect", &s.pg_url(), "--table", "creds"], dir.path(), &[]));
     // A password in the address is refused, and not repeated.
     let (host, port) = s.pg.split_once(':').unwrap();
@@ -478,7 +571,9 @@ fn credentials_come_from_a_dot_env_file_and_never_from_the_address() {
 fn bad_sources_fail_in_one_line_naming_the_source() {
     let Some(s) = servers() else { return };
     let dir = tempfile::tempdir().unwrap();
-    s.pg_sql("DROP TABLE IF EXISTS other; CREATE TABLE other (at TIMESTAMPTZ, v INT); INSERT INTO other VALUES (now(), 1);");
+    s.pg_sql(
+        "DROP TABLE IF EXISTS other; CREATE TABLE other (at TIMESTAMPTZ, v INT); INSERT INTO other VALUES (now(), 1);",
+    );
     let pg = s.pg_url();
     let shown = format!("postgres://{}/glassbox", s.pg);
     // A wrong password.
@@ -487,7 +582,10 @@ fn bad_sources_fail_in_one_line_naming_the_source() {
         dir.path(),
         &[("GLASSBOX_DB_USER", &s.user), ("GLASSBOX_DB_PASSWORD", "wrong-password")],
     ));
-    assert!(err.contains(&shown) && err.contains("cannot connect") && err.contains("password authentication failed"), "{err}");
+    assert!(
+        err.contains(&shown) && err.contains("cannot connect") && err.contains("password authentication failed"),
+        "{err}"
+    );
     assert!(!err.contains("wrong-password"));
     let err = fails(&s.run_env(
         &["inspect", &s.mysql_url(), "--table", "other"],
@@ -519,10 +617,26 @@ fn bad_sources_fail_in_one_line_naming_the_source() {
     assert!(err.contains("is not a plain identifier"), "{err}");
     // A corrupt state file, and one of another source.
     std::fs::write(dir.path().join("bad.json"), "{ not json").unwrap();
-    let args = |state: &'static str| ["sync", pg.as_str(), "--table", "other", "--since-column", "at", "--state", state, "--out", "o.csv"];
+    let args = |state: &'static str| {
+        ["sync", pg.as_str(), "--table", "other", "--since-column", "at", "--state", state, "--out", "o.csv"]
+    };
     let err = fails(&s.run(&args("bad.json"), dir.path()));
     assert!(err.contains("bad.json: not a glassbox sync state file"), "{err}");
-    ok(&s.run(&["sync", &s.mysql_url(), "--query", "SELECT NOW() AS at", "--since-column", "at", "--state", "my.json", "--out", "my.csv"], dir.path()));
+    ok(&s.run(
+        &[
+            "sync",
+            &s.mysql_url(),
+            "--query",
+            "SELECT NOW() AS at",
+            "--since-column",
+            "at",
+            "--state",
+            "my.json",
+            "--out",
+            "my.csv",
+        ],
+        dir.path(),
+    ));
     let err = fails(&s.run(&args("my.json"), dir.path()));
     assert!(err.contains("my.json: this state is of mysql://"), "{err}");
     // A topic that does not exist.

@@ -36,7 +36,11 @@ pub enum Cell {
     Decimal(String),
     Bool(bool),
     Text(String),
-    Date { year: i16, month: i8, day: i8 },
+    Date {
+        year: i16,
+        month: i8,
+        day: i8,
+    },
     /// An instant, written in UTC.
     At(Timestamp),
 }
@@ -86,9 +90,8 @@ pub fn instant_text(t: Timestamp) -> String {
 
 /// Appends one field, quoted when the encoding says so.
 fn push_field(out: &mut Vec<u8>, text: &str) {
-    let quote = text.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
-        || text.starts_with(' ')
-        || text.ends_with(' ');
+    let quote =
+        text.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n')) || text.starts_with(' ') || text.ends_with(' ');
     if quote {
         out.push(b'"');
         for part in text.split('"').enumerate() {
@@ -142,7 +145,10 @@ mod tests {
         check(&[Cell::Float(0.1), Cell::Float(1e21), Cell::Float(f64::NAN)], "0.1,1000000000000000000000,\n");
         check(&[Cell::Float(f64::INFINITY), Cell::Float(f64::NEG_INFINITY)], "inf,-inf\n");
         check(&[Cell::Decimal("12.50".into()), Cell::Bool(true), Cell::Bool(false)], "12.5,true,false\n");
-        check(&[Cell::Decimal("100".into()), Cell::Decimal("3.000".into()), Cell::Decimal("-0.10".into())], "100,3,-0.1\n");
+        check(
+            &[Cell::Decimal("100".into()), Cell::Decimal("3.000".into()), Cell::Decimal("-0.10".into())],
+            "100,3,-0.1\n",
+        );
         check(&[Cell::Text("a,b".into()), Cell::Text("say \"hi\"".into())], "\"a,b\",\"say \"\"hi\"\"\"\n");
         check(&[Cell::Text(" pad".into()), Cell::Text("two\nlines".into())], "\" pad\",\"two\nlines\"\n");
         check(&[Cell::Date { year: 2024, month: 3, day: 5 }], "2024-03-05\n");

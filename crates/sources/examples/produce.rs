@@ -40,7 +40,12 @@ fn main() {
         for batch in messages.chunks(5_000) {
             let records = batch
                 .iter()
-                .map(|v| Record { key: None, value: Some(v.clone()), headers: Default::default(), timestamp: Default::default() })
+                .map(|v| Record {
+                    key: None,
+                    value: Some(v.clone()),
+                    headers: Default::default(),
+                    timestamp: Default::default(),
+                })
                 .collect();
             pc.produce(records, Compression::NoCompression).await.expect("produced");
         }

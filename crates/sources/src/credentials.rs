@@ -40,9 +40,8 @@ impl Credentials {
     /// The credentials for `address`: from the process environment, then
     /// from `./.env` if there is one.
     pub fn for_address(address: &Address) -> Credentials {
-        let dotenv: Vec<(String, String)> = dotenvy::from_path_iter(".env")
-            .map(|it| it.filter_map(|kv| kv.ok()).collect())
-            .unwrap_or_default();
+        let dotenv: Vec<(String, String)> =
+            dotenvy::from_path_iter(".env").map(|it| it.filter_map(|kv| kv.ok()).collect()).unwrap_or_default();
         Self::resolve(address, |name| {
             std::env::var(name)
                 .ok()

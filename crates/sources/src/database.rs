@@ -113,7 +113,7 @@ fn source_sql(request: &Request) -> Result<String> {
     }
 }
 
-fn sql_error(request: &Request, creds: &Credentials, e: sqlx::Error) -> Error {
+fn sql_error(creds: &Credentials, e: sqlx::Error) -> Error {
     let kind = match &e {
         sqlx::Error::Database(_) => Kind::Query,
         sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut => Kind::Connect,
@@ -123,7 +123,6 @@ fn sql_error(request: &Request, creds: &Credentials, e: sqlx::Error) -> Error {
         sqlx::Error::Database(d) => d.message().to_string(),
         other => other.to_string(),
     };
-    let _ = request;
     Error::new(kind, creds.scrub(text))
 }
 
@@ -132,7 +131,7 @@ fn sql_error(request: &Request, creds: &Credentials, e: sqlx::Error) -> Error {
 pub(crate) fn read(request: &Request, since: Option<&Since>, visit: &mut dyn Visit) -> Result<()> {
     let creds = Credentials::for_address(&request.address);
     let base = source_sql(request)?;
-    runtime_block(request, async {
+    crate::runtime()?.block_on(async {
         match request.address.scheme {
             Scheme::Postgres => {
                 let mut conn = connect_pg(request, &creds).await?;
@@ -147,11 +146,6 @@ pub(crate) fn read(request: &Request, since: Option<&Since>, visit: &mut dyn Vis
     })
 }
 
-fn runtime_block<T>(request: &Request, f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
-    let _ = request;
-    crate::runtime()?.block_on(f)
-}
-
 async fn with_timeout<T>(
     request: &Request,
     creds: &Credentials,
@@ -160,7 +154,7 @@ async fn with_timeout<T>(
     match tokio::time::timeout(request.connect_timeout, f).await {
         Ok(Ok(c)) => Ok(c),
         Ok(Err(e)) => {
-            let mut err = sql_error(request, creds, e);
+            let mut err = sql_error(creds, e);
             err.kind = Kind::Connect;
             err.message = format!("cannot connect: {}", err.message);
             Err(err)
@@ -188,7 +182,7 @@ async fn connect_pg(request: &Request, creds: &Credentials) -> Result<PgConnecti
     }
     let mut conn = with_timeout(request, creds, opts.connect()).await?;
     // Instants come back in UTC whatever the server's zone; naive columns are untouched by it.
-    conn.execute("SET TIME ZONE 'UTC'").await.map_err(|e| sql_error(request, creds, e))?;
+    conn.execute("SET TIME ZONE 'UTC'").await.map_err(|e| sql_error(creds, e))?;
     Ok(conn)
 }
 
@@ -221,7 +215,10 @@ fn query_sql(scheme: Scheme, base: &str, since: Option<&Since>) -> Result<String
 }
 
 /// The header and each column's type, from the server's description of the query.
-fn columns_of<C: Column>(columns: &[C], classify: impl Fn(&<C::Database as sqlx::Database>::TypeInfo) -> ColType) -> (Vec<String>, Vec<ColType>, Vec<Skipped>) {
+fn columns_of<C: Column>(
+    columns: &[C],
+    classify: impl Fn(&<C::Database as sqlx::Database>::TypeInfo) -> ColType,
+) -> (Vec<String>, Vec<ColType>, Vec<Skipped>) {
     let mut names = Vec::new();
     let mut types = Vec::new();
     let mut skipped = Vec::new();
@@ -267,7 +264,9 @@ fn bound(ty: &ColType, from: Timestamp, zone: &Zone) -> Result<Bound> {
             .map(Bound::Instant)
             .map_err(|e| bad(e.to_string())),
         ColType::Naive => {
-            let earlier = from.checked_sub(jiff::SignedDuration::from_hours(NAIVE_MARGIN_HOURS)).map_err(|e| bad(e.to_string()))?;
+            let earlier = from
+                .checked_sub(jiff::SignedDuration::from_hours(NAIVE_MARGIN_HOURS))
+                .map_err(|e| bad(e.to_string()))?;
             let civil = zone.tz.to_datetime(earlier);
             to_time(civil).map(Bound::Naive).map_err(bad)
         }
@@ -281,8 +280,9 @@ fn bound(ty: &ColType, from: Timestamp, zone: &Zone) -> Result<Bound> {
 fn to_time(dt: jiff::civil::DateTime) -> std::result::Result<time::PrimitiveDateTime, String> {
     let month = time::Month::try_from(dt.month() as u8).map_err(|e| e.to_string())?;
     let date = time::Date::from_calendar_date(dt.year() as i32, month, dt.day() as u8).map_err(|e| e.to_string())?;
-    let t = time::Time::from_hms_nano(dt.hour() as u8, dt.minute() as u8, dt.second() as u8, dt.subsec_nanosecond() as u32)
-        .map_err(|e| e.to_string())?;
+    let t =
+        time::Time::from_hms_nano(dt.hour() as u8, dt.minute() as u8, dt.second() as u8, dt.subsec_nanosecond() as u32)
+            .map_err(|e| e.to_string())?;
     Ok(time::PrimitiveDateTime::new(date, t))
 }
 
@@ -331,31 +331,55 @@ macro_rules! decode_row {
             let cell: std::result::Result<Cell, String> = (|| {
                 Ok(match t {
                     ColType::Skip => return Ok(Cell::Null),
-                    ColType::I16 => row.try_get::<Option<i16>, _>(i).map_err(|e| e.to_string())?.map_or(Cell::Null, |v| Cell::Int(v.into())),
-                    ColType::I32 => row.try_get::<Option<i32>, _>(i).map_err(|e| e.to_string())?.map_or(Cell::Null, |v| Cell::Int(v.into())),
-                    ColType::I64 => row.$i64_get::<Option<i64>, _>(i).map_err(|e| e.to_string())?.map_or(Cell::Null, Cell::Int),
+                    ColType::I16 => row
+                        .try_get::<Option<i16>, _>(i)
+                        .map_err(|e| e.to_string())?
+                        .map_or(Cell::Null, |v| Cell::Int(v.into())),
+                    ColType::I32 => row
+                        .try_get::<Option<i32>, _>(i)
+                        .map_err(|e| e.to_string())?
+                        .map_or(Cell::Null, |v| Cell::Int(v.into())),
+                    ColType::I64 => {
+                        row.$i64_get::<Option<i64>, _>(i).map_err(|e| e.to_string())?.map_or(Cell::Null, Cell::Int)
+                    }
                     ColType::U64 => ($u64)(row, i)?,
-                    ColType::F32 => row.try_get::<Option<f32>, _>(i).map_err(|e| e.to_string())?.map_or(Cell::Null, |v| {
-                        // The shortest text of the f32, read as f64: 0.1f32 stays 0.1, as the database shows it.
-                        Cell::Float(v.to_string().parse().unwrap_or(f64::NAN))
-                    }),
-                    ColType::F64 => row.try_get::<Option<f64>, _>(i).map_err(|e| e.to_string())?.map_or(Cell::Null, Cell::Float),
+                    ColType::F32 => {
+                        row.try_get::<Option<f32>, _>(i).map_err(|e| e.to_string())?.map_or(Cell::Null, |v| {
+                            // The shortest text of the f32, read as f64: 0.1f32 stays 0.1, as the database shows it.
+                            Cell::Float(v.to_string().parse().unwrap_or(f64::NAN))
+                        })
+                    }
+                    ColType::F64 => {
+                        row.try_get::<Option<f64>, _>(i).map_err(|e| e.to_string())?.map_or(Cell::Null, Cell::Float)
+                    }
                     ColType::Decimal => ($dec)(row, i)?,
-                    ColType::Bool => row.try_get::<Option<bool>, _>(i).map_err(|e| e.to_string())?.map_or(Cell::Null, Cell::Bool),
-                    ColType::Text => row.try_get_unchecked::<Option<String>, _>(i).map_err(|e| e.to_string())?.map_or(Cell::Null, Cell::Text),
-                    ColType::Time => row.try_get::<Option<time::Time>, _>(i).map_err(|e| e.to_string())?.map_or(Cell::Null, time_cell),
+                    ColType::Bool => {
+                        row.try_get::<Option<bool>, _>(i).map_err(|e| e.to_string())?.map_or(Cell::Null, Cell::Bool)
+                    }
+                    ColType::Text => row
+                        .try_get_unchecked::<Option<String>, _>(i)
+                        .map_err(|e| e.to_string())?
+                        .map_or(Cell::Null, Cell::Text),
+                    ColType::Time => row
+                        .try_get::<Option<time::Time>, _>(i)
+                        .map_err(|e| e.to_string())?
+                        .map_or(Cell::Null, time_cell),
                     ColType::Date => match row.try_get::<Option<time::Date>, _>(i).map_err(|e| e.to_string())? {
                         Some(d) => date_cell(d)?,
                         None => Cell::Null,
                     },
-                    ColType::Naive => match row.try_get::<Option<time::PrimitiveDateTime>, _>(i).map_err(|e| e.to_string())? {
-                        Some(v) => Cell::At(naive_instant(v, $zone)?),
-                        None => Cell::Null,
-                    },
-                    ColType::Instant => match row.try_get::<Option<time::OffsetDateTime>, _>(i).map_err(|e| e.to_string())? {
-                        Some(v) => Cell::At(offset_instant(v)?),
-                        None => Cell::Null,
-                    },
+                    ColType::Naive => {
+                        match row.try_get::<Option<time::PrimitiveDateTime>, _>(i).map_err(|e| e.to_string())? {
+                            Some(v) => Cell::At(naive_instant(v, $zone)?),
+                            None => Cell::Null,
+                        }
+                    }
+                    ColType::Instant => {
+                        match row.try_get::<Option<time::OffsetDateTime>, _>(i).map_err(|e| e.to_string())? {
+                            Some(v) => Cell::At(offset_instant(v)?),
+                            None => Cell::Null,
+                        }
+                    }
                 })
             })();
             match cell {
@@ -384,8 +408,7 @@ fn mysql_unsigned(row: &MySqlRow, i: usize) -> std::result::Result<Cell, String>
     Ok(row.try_get_unchecked::<Option<u64>, _>(i).map_err(|e| e.to_string())?.map_or(Cell::Null, Cell::UInt))
 }
 
-fn decode_error(names: &[String], columns: &[String], i: usize, row: usize, e: String) -> Error {
-    let _ = names;
+fn decode_error(columns: &[String], i: usize, row: usize, e: String) -> Error {
     Error::new(Kind::Type, format!("row {}, column '{}': {e}", row + 1, columns[i]))
 }
 
@@ -394,10 +417,13 @@ macro_rules! stream {
         let sql = query_sql($scheme, $base, $since)?;
         // The person's query is theirs to run; names from flags were checked as identifiers,
         // and the mark is bound as a parameter, never written into the text.
-        let stmt = (&mut *$conn).prepare(AssertSqlSafe(sql).into_sql_str()).await.map_err(|e| sql_error($request, $creds, e))?;
+        let stmt = (&mut *$conn).prepare(AssertSqlSafe(sql).into_sql_str()).await.map_err(|e| sql_error($creds, e))?;
         let (names, types, skipped) = columns_of(stmt.columns(), $classify);
         let all: Vec<String> = stmt.columns().iter().map(|c| c.name().to_string()).collect();
-        let since_ty = match $since { Some(s) => Some(since_type(&names, &types, s)?), None => None };
+        let since_ty = match $since {
+            Some(s) => Some(since_type(&names, &types, s)?),
+            None => None,
+        };
         $visit.header(names.clone(), skipped)?;
         let mut q = stmt.query();
         if let (Some(s), Some(ty)) = ($since, &since_ty) {
@@ -411,9 +437,9 @@ macro_rules! stream {
         }
         let mut rows = q.fetch(&mut *$conn);
         let mut n = 0usize;
-        while let Some(row) = rows.try_next().await.map_err(|e| sql_error($request, $creds, e))? {
+        while let Some(row) = rows.try_next().await.map_err(|e| sql_error($creds, e))? {
             let cells = (|| decode_row!(&row, types, &$request.zone, $i64_get, $dec, $u64))()
-                .map_err(|(i, e)| decode_error(&names, &all, i, n, e))?;
+                .map_err(|(i, e)| decode_error(&all, i, n, e))?;
             $visit.row(cells)?;
             n += 1;
         }
@@ -429,7 +455,21 @@ async fn stream_pg(
     since: Option<&Since>,
     visit: &mut dyn Visit,
 ) -> Result<()> {
-    stream!(conn, request, creds, base, since, visit, Scheme::Postgres, |t: &sqlx::postgres::PgTypeInfo| ColType::pg(t.name(), t.kind()), try_get, pg_decimal, |_: &PgRow, _: usize| -> std::result::Result<Cell, String> { Err("postgres has no unsigned integers".to_string()) })
+    stream!(
+        conn,
+        request,
+        creds,
+        base,
+        since,
+        visit,
+        Scheme::Postgres,
+        |t: &sqlx::postgres::PgTypeInfo| ColType::pg(t.name(), t.kind()),
+        try_get,
+        pg_decimal,
+        |_: &PgRow, _: usize| -> std::result::Result<Cell, String> {
+            Err("postgres has no unsigned integers".to_string())
+        }
+    )
 }
 
 async fn stream_mysql(
@@ -440,5 +480,17 @@ async fn stream_mysql(
     since: Option<&Since>,
     visit: &mut dyn Visit,
 ) -> Result<()> {
-    stream!(conn, request, creds, base, since, visit, Scheme::Mysql, |t: &sqlx::mysql::MySqlTypeInfo| ColType::mysql(t.name()), try_get_unchecked, mysql_decimal, mysql_unsigned)
+    stream!(
+        conn,
+        request,
+        creds,
+        base,
+        since,
+        visit,
+        Scheme::Mysql,
+        |t: &sqlx::mysql::MySqlTypeInfo| ColType::mysql(t.name()),
+        try_get_unchecked,
+        mysql_decimal,
+        mysql_unsigned
+    )
 }

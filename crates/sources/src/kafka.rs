@@ -89,18 +89,23 @@ impl Rows<'_> {
             }
         }
         let cells = match &self.format {
-            Format::Json(names) => match parse_object(text).map_err(|e| format!("not a JSON object: {e}")).and_then(|f| json_cells(names, f)) {
-                Ok(c) => c,
-                Err(e) => return Ok(self.issue(partition, offset, e)),
-            },
+            Format::Json(names) => {
+                parse_object(text).map_err(|e| format!("not a JSON object: {e}")).and_then(|f| json_cells(names, f))
+            }
             Format::Csv(n) => match csv_fields(text) {
-                Ok(f) if f.len() == *n => f.into_iter().map(Cell::Text).collect(),
-                Ok(f) => return Ok(self.issue(partition, offset, format!("{} fields, expected {n}", f.len()))),
-                Err(e) => return Ok(self.issue(partition, offset, format!("not a CSV line: {e}"))),
+                Ok(f) if f.len() == *n => Ok(f.into_iter().map(Cell::Text).collect()),
+                Ok(f) => Err(format!("{} fields, expected {n}", f.len())),
+                Err(e) => Err(format!("not a CSV line: {e}")),
             },
             Format::Unknown => unreachable!("the format is set above"),
         };
-        self.visit.row(cells)
+        match cells {
+            Ok(cells) => self.visit.row(cells),
+            Err(e) => {
+                self.issue(partition, offset, e);
+                Ok(())
+            }
+        }
     }
 }
 
@@ -134,7 +139,10 @@ fn json_cells(names: &[String], fields: Vec<(String, serde_json::Value)>) -> std
     use serde_json::Value;
     let mut cells = vec![Cell::Null; names.len()];
     for (k, v) in fields {
-        let i = names.iter().position(|n| *n == k).ok_or_else(|| format!("the field '{k}' is not one of the first message's"))?;
+        let i = names
+            .iter()
+            .position(|n| *n == k)
+            .ok_or_else(|| format!("the field '{k}' is not one of the first message's"))?;
         cells[i] = match v {
             Value::Null => Cell::Null,
             Value::Bool(b) => Cell::Bool(b),
@@ -144,7 +152,9 @@ fn json_cells(names: &[String], fields: Vec<(String, serde_json::Value)>) -> std
                 _ => Cell::Float(n.as_f64().unwrap_or(f64::NAN)),
             },
             Value::String(s) => Cell::Text(s),
-            Value::Array(_) | Value::Object(_) => return Err(format!("the field '{k}' is nested; only plain values are read")),
+            Value::Array(_) | Value::Object(_) => {
+                return Err(format!("the field '{k}' is nested; only plain values are read"))
+            }
         };
     }
     Ok(cells)
@@ -181,14 +191,20 @@ pub(crate) fn read(request: &Request, resume: Option<&Resume>, visit: &mut dyn V
         rows.format = if r.json { Format::Json(r.columns.clone()) } else { Format::Csv(r.columns.len()) };
         rows.visit.header(r.columns.clone(), Vec::new())?;
     } else if let Some(h) = &opts.csv_header {
-        let names = csv_fields(h).map_err(|e| Error::new(Kind::Address, format!("--csv-header cannot be read: {e}")))?;
+        let names =
+            csv_fields(h).map_err(|e| Error::new(Kind::Address, format!("--csv-header cannot be read: {e}")))?;
         rows.format = Format::Csv(names.len());
         rows.visit.header(names, Vec::new())?;
     }
     let next = crate::runtime()?.block_on(async {
         let client = tokio::time::timeout(request.connect_timeout, ClientBuilder::new(vec![broker]).build())
             .await
-            .map_err(|_| Error::new(Kind::Connect, format!("cannot connect: no answer within {} s", request.connect_timeout.as_secs_f64())))?
+            .map_err(|_| {
+                Error::new(
+                    Kind::Connect,
+                    format!("cannot connect: no answer within {} s", request.connect_timeout.as_secs_f64()),
+                )
+            })?
             .map_err(|e| Error::new(Kind::Connect, format!("cannot connect: {e}")))?;
         let topics = client.list_topics().await.map_err(kafka_error)?;
         let t = topics
@@ -200,7 +216,8 @@ pub(crate) fn read(request: &Request, resume: Option<&Resume>, visit: &mut dyn V
         let mut parts: Vec<(i32, PartitionClient, i64, i64)> = Vec::new();
         let mut first: Vec<Vec<rskafka::record::RecordAndOffset>> = Vec::new();
         for p in t.partitions.iter().copied() {
-            let pc = client.partition_client(topic.clone(), p, UnknownTopicHandling::Error).await.map_err(kafka_error)?;
+            let pc =
+                client.partition_client(topic.clone(), p, UnknownTopicHandling::Error).await.map_err(kafka_error)?;
             let start = match stored.and_then(|s| s.get(&p)) {
                 Some(&o) => o,
                 None => pc.get_offset(OffsetAt::Earliest).await.map_err(kafka_error)?,

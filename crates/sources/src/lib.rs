@@ -137,7 +137,10 @@ impl Zone {
             return Ok(Zone::utc());
         }
         TimeZone::get(name).map(|tz| Zone { name: name.to_string(), tz }).map_err(|_| {
-            Error::new(Kind::Address, format!("--source-timezone: unknown time zone '{name}'; use an IANA name such as Asia/Shanghai"))
+            Error::new(
+                Kind::Address,
+                format!("--source-timezone: unknown time zone '{name}'; use an IANA name such as Asia/Shanghai"),
+            )
         })
     }
 }

@@ -98,7 +98,10 @@ pub fn load_state(path: &Path) -> Result<Option<State>> {
         Err(e) => return Err(io(path, "read the state file", e)),
     };
     let state: State = serde_json::from_slice(&bytes).map_err(|e| {
-        Error::new(Kind::State, format!("{}: not a glassbox sync state file ({e}); remove it to sync from the start", path.display()))
+        Error::new(
+            Kind::State,
+            format!("{}: not a glassbox sync state file ({e}); remove it to sync from the start", path.display()),
+        )
     })?;
     if state.glassbox_sync != STATE_VERSION {
         return Err(Error::new(
@@ -168,7 +171,8 @@ impl SyncVisit<'_> {
         match cell {
             Cell::At(t) => Ok(Some(*t)),
             Cell::Date { year, month, day } => {
-                let d = jiff::civil::Date::new(*year, *month, *day).map_err(|e| Error::new(Kind::Type, e.to_string()))?;
+                let d =
+                    jiff::civil::Date::new(*year, *month, *day).map_err(|e| Error::new(Kind::Type, e.to_string()))?;
                 self.zone
                     .tz
                     .to_ambiguous_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
@@ -188,7 +192,11 @@ impl Visit for SyncVisit<'_> {
             if *expect != names {
                 return Err(Error::new(
                     Kind::State,
-                    format!("the source's columns ({}) are not the ones synced before ({}); sync into a new file", names.join(", "), expect.join(", ")),
+                    format!(
+                        "the source's columns ({}) are not the ones synced before ({}); sync into a new file",
+                        names.join(", "),
+                        expect.join(", ")
+                    ),
                 ));
             }
         }
@@ -307,13 +315,20 @@ pub fn sync(request: &Request, since_column: Option<&str>, state_path: &Path, ou
     if len < recorded {
         return Err(Error::new(
             Kind::State,
-            format!("{}: the file is shorter ({len} bytes) than the last sync left it ({recorded}); it was changed since", out_path.display()),
+            format!(
+                "{}: the file is shorter ({len} bytes) than the last sync left it ({recorded}); it was changed since",
+                out_path.display()
+            ),
         ));
     }
     if previous.is_none() && len > 0 {
         return Err(Error::new(
             Kind::State,
-            format!("{}: the file has data but {} does not exist; sync into a new file or give its state", out_path.display(), state_path.display()),
+            format!(
+                "{}: the file has data but {} does not exist; sync into a new file or give its state",
+                out_path.display(),
+                state_path.display()
+            ),
         ));
     }
     if len > recorded {
@@ -363,7 +378,8 @@ pub fn sync(request: &Request, since_column: Option<&str>, state_path: &Path, ou
             return Err(e);
         }
     };
-    let (new_rows, seen_rows, rows_without_time, written) = (visit.new_rows, visit.seen_rows, visit.rows_without_time, visit.written);
+    let (new_rows, seen_rows, rows_without_time, written) =
+        (visit.new_rows, visit.seen_rows, visit.rows_without_time, visit.written);
     let (columns, skipped, issues, max, at_max) = (visit.columns, visit.skipped, visit.issues, visit.max, visit.at_max);
     out.sync_data().map_err(|e| io(out_path, "write the file", e))?;
     let kafka_state = read.map(|(offsets, json)| KafkaState {
@@ -375,9 +391,17 @@ pub fn sync(request: &Request, since_column: Option<&str>, state_path: &Path, ou
         source,
         since_column: since_column.map(str::to_string),
         source_timezone: request.zone.name.clone(),
-        columns: if columns.is_empty() { previous.as_ref().map(|p| p.columns.clone()).unwrap_or_default() } else { columns },
+        columns: if columns.is_empty() {
+            previous.as_ref().map(|p| p.columns.clone()).unwrap_or_default()
+        } else {
+            columns
+        },
         high_water_mark: max.map(instant_text),
-        at_high_water_mark: if max == mark && new_rows == 0 { previous.as_ref().map(|p| p.at_high_water_mark.clone()).unwrap_or_default() } else { at_max },
+        at_high_water_mark: if max == mark && new_rows == 0 {
+            previous.as_ref().map(|p| p.at_high_water_mark.clone()).unwrap_or_default()
+        } else {
+            at_max
+        },
         kafka: kafka_state,
         rows_written: previous.as_ref().map_or(0, |p| p.rows_written) + new_rows as u64,
         out_bytes: recorded + written,
