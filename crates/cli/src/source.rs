@@ -160,6 +160,7 @@ impl Input {
             })
         };
         let read = glassbox_sources::read(r, &mut sink);
+        end_progress();
         if let Some(e) = held {
             return Err(e);
         }
@@ -260,6 +261,14 @@ impl Input {
                 Ok(read.sha256)
             }
         }
+    }
+}
+
+/// Ends the progress line, when there is one.
+fn end_progress() {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        eprintln!();
     }
 }
 

@@ -282,3 +282,50 @@ pub(crate) fn read(request: &Request, resume: Option<&Resume>, visit: &mut dyn V
     };
     Ok((next, json))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(names: &[&str], message: &str, expected: std::result::Result<Vec<Cell>, &str>) {
+        let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        let got =
+            parse_object(message).map_err(|e| format!("not a JSON object: {e}")).and_then(|f| json_cells(&names, f));
+        match (got, expected) {
+            (Ok(c), Ok(e)) => assert_eq!(c, e, "{message}"),
+            (Err(g), Err(e)) => assert!(g.contains(e), "{message}: {g}"),
+            (g, e) => panic!("{message}: got {g:?}, expected {e:?}"),
+        }
+    }
+
+    #[test]
+    fn json_messages_become_cells_in_the_first_messages_order() {
+        let first = parse_object(r#"{"z": 1, "a": 2, "m": 3}"#).unwrap();
+        assert_eq!(
+            first.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            ["z", "a", "m"],
+            "written order, not sorted"
+        );
+        let cols = ["n", "s", "b"];
+        check(
+            &cols,
+            r#"{"n": -3, "s": "x", "b": true}"#,
+            Ok(vec![Cell::Int(-3), Cell::Text("x".into()), Cell::Bool(true)]),
+        );
+        check(&cols, r#"{"b": false, "n": 1.5}"#, Ok(vec![Cell::Float(1.5), Cell::Null, Cell::Bool(false)]));
+        check(
+            &cols,
+            r#"{"n": 18446744073709551615, "s": null}"#,
+            Ok(vec![Cell::UInt(u64::MAX), Cell::Null, Cell::Null]),
+        );
+        check(&cols, r#"{"n": 1, "extra": 2}"#, Err("the field 'extra' is not one of the first message's"));
+        check(&cols, r#"{"n": [1, 2]}"#, Err("the field 'n' is nested"));
+        check(&cols, r#"[1, 2]"#, Err("not a JSON object"));
+        check(&cols, r#"{"n": 1"#, Err("not a JSON object: EOF"));
+    }
+
+    #[test]
+    fn csv_lines_are_split_as_csv() {
+        assert_eq!(csv_fields(r#"1,"a, b",,"say ""hi""""#).unwrap(), ["1", "a, b", "", "say \"hi\""]);
+    }
+}

@@ -417,3 +417,43 @@ pub fn sync(request: &Request, since_column: Option<&str>, state_path: &Path, ou
         state,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, expected: std::result::Result<(), &str>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        std::fs::write(&path, text).unwrap();
+        match (load_state(&path), expected) {
+            (Ok(Some(_)), Ok(())) => {}
+            (Err(e), Err(part)) => {
+                assert!(e.message.contains(part), "{text}: {}", e.message);
+                assert_eq!(e.kind, Kind::State);
+            }
+            (got, want) => panic!("{text}: got {got:?}, expected {want:?}"),
+        }
+    }
+
+    #[test]
+    fn state_files_are_checked_before_any_row_is_read() {
+        let good = r#"{"glassbox_sync": 1, "source": "postgres://h:5432/d table t", "since_column": "at",
+            "source_timezone": "UTC", "columns": ["at"], "high_water_mark": "2024-01-01T00:00:00Z",
+            "rows_written": 3, "out_bytes": 40}"#;
+        check(good, Ok(()));
+        check("{ not json", Err("not a glassbox sync state file"));
+        check("", Err("not a glassbox sync state file"));
+        check(&good.replace("\"glassbox_sync\": 1", "\"glassbox_sync\": 9"), Err("sync state version 9 is not 1"));
+        check(
+            &good.replace("2024-01-01T00:00:00Z", "yesterday"),
+            Err("the high-water mark 'yesterday' is not an instant"),
+        );
+        check(
+            &good.replace("\"rows_written\"", "\"password\": \"x\", \"rows_written\""),
+            Err("unknown field `password`"),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(load_state(&dir.path().join("none.json")).unwrap(), None, "no file yet: a first sync");
+    }
+}
