@@ -173,7 +173,13 @@ pub fn manifest_rows(o: &TrainOutcome) -> Vec<(&'static str, String)> {
     vec![
         input,
         sha,
-        ("read as", format_text(&m.format)),
+        (
+            "read as",
+            match &m.source {
+                Some(s) => format!("{}: instants in UTC, then the CSV reader", s.encoding),
+                None => format_text(&m.format),
+            },
+        ),
         ("rows × columns", format!("{} × {}", m.n_rows, m.n_columns)),
         ("rows skipped (could not be read)", m.rows_skipped.to_string()),
         ("target", m.target.clone()),
