@@ -536,6 +536,22 @@ fn a_kafka_topic_is_read_with_bad_messages_reported_and_synced_by_offsets() {
     assert_eq!(&second[first.len()..], "100,yes,\n");
     let state = std::fs::read_to_string(dir.path().join("k.json")).unwrap();
     assert!(state.contains("\"0\": 33"), "{state}");
+    // --from latest reads only what arrives after the start: here three messages produced a
+    // moment later, and --max-messages ends the wait.
+    let child = Command::new(env!("CARGO_BIN_EXE_glassbox"))
+        .args(["inspect", &url, "--json", "--from", "latest", "--max-messages", "3"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    s.produce("events-json", &(200..203).map(|i| format!("{{\"x\": {i}, \"label\": \"no\"}}")).collect::<Vec<_>>());
+    let o = child.wait_with_output().unwrap();
+    ok(&o);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["n_rows"], 3, "only the new messages");
+    assert_eq!(json["preview"][0][0], "200");
     // CSV lines with the header as the first message.
     s.produce(
         "events-csv",
