@@ -129,10 +129,9 @@ pub fn run(args: Monitor) -> Result<(), Failure> {
         }
         _ => Vec::new(),
     };
-    let drift = match &args.current {
-        Some(c) => {
-            Some(run_drift(&model, &Input::new(c, &args.source)?, args.reference.as_deref(), &args.drift, &args.bytes)?)
-        }
+    let current = args.current.as_deref().map(|c| Input::new(c, &args.source)).transpose()?;
+    let drift = match &current {
+        Some(c) => Some(run_drift(&model, c, args.reference.as_deref(), &args.drift, &args.bytes)?),
         None => None,
     };
     let model_sha = glassbox_pipeline::run::sha256_hex(&model_bytes);
@@ -196,8 +195,8 @@ pub fn run(args: Monitor) -> Result<(), Failure> {
         title: "Glassbox monitor".into(),
         model: words.clone(),
         model_sha256: model_sha.clone(),
-        data: match &args.current {
-            Some(c) => format!("{} and the log {}", Input::new(c, &args.source)?.base_name(), base_name(&args.log)),
+        data: match &current {
+            Some(c) => format!("{} and the log {}", c.base_name(), base_name(&args.log)),
             None => format!("the log {}", base_name(&args.log)),
         },
         data_sha256: data_sha.clone(),

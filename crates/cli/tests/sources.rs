@@ -398,7 +398,6 @@ fn sync_writes_each_row_once_including_rows_at_the_boundary_instant() {
         assert_eq!(state["high_water_mark"], "2024-05-01T10:00:00.5Z");
         assert_eq!(state["rows_written"], 6);
         // A run that appended and died before its state is rolled back, not repeated.
-        std::fs::OpenOptions::new().append(true).open(dir.path().join(&out)).unwrap();
         let mut f = std::fs::OpenOptions::new().append(true).open(dir.path().join(&out)).unwrap();
         std::io::Write::write_all(&mut f, b"2024-05-01T10:00:00.5Z,d\n").unwrap();
         drop(f);

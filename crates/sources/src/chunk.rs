@@ -12,7 +12,6 @@ use crate::{Cell, Request, Result, Skipped, Visit};
 #[derive(Debug, Clone)]
 pub struct Read {
     pub rows: usize,
-    pub columns: Vec<String>,
     pub skipped: Vec<Skipped>,
     /// Messages (Kafka) that could not be read, with their partition and offset.
     pub issues: Vec<RowIssue>,
@@ -25,7 +24,6 @@ pub(crate) struct Chunker<'a> {
     buf: Vec<u8>,
     pending: usize,
     hash: Sha256,
-    columns: Vec<String>,
     skipped: Vec<Skipped>,
     issues: Vec<RowIssue>,
     sink: &'a mut dyn FnMut(&[u8], usize) -> Result<()>,
@@ -39,7 +37,6 @@ impl<'a> Chunker<'a> {
             buf: Vec::new(),
             pending: 0,
             hash: Sha256::new(),
-            columns: Vec::new(),
             skipped: Vec::new(),
             issues: Vec::new(),
             sink,
@@ -59,14 +56,13 @@ impl<'a> Chunker<'a> {
     pub(crate) fn finish(mut self) -> Result<Read> {
         self.flush()?;
         let sha256 = self.hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        Ok(Read { rows: self.rows, columns: self.columns, skipped: self.skipped, issues: self.issues, sha256 })
+        Ok(Read { rows: self.rows, skipped: self.skipped, issues: self.issues, sha256 })
     }
 }
 
 impl Visit for Chunker<'_> {
     fn header(&mut self, names: Vec<String>, skipped: Vec<Skipped>) -> Result<()> {
         push_record(&mut self.buf, &names);
-        self.columns = names;
         self.skipped = skipped;
         Ok(())
     }

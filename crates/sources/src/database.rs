@@ -115,7 +115,6 @@ fn source_sql(request: &Request) -> Result<String> {
 
 fn sql_error(creds: &Credentials, e: sqlx::Error) -> Error {
     let kind = match &e {
-        sqlx::Error::Database(_) => Kind::Query,
         sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut => Kind::Connect,
         _ => Kind::Query,
     };
