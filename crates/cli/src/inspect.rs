@@ -36,7 +36,9 @@ pub fn run(args: Inspect) -> Result<(), Failure> {
     if json {
         println!("{}", serde_json::to_string_pretty(&i).expect("an inspection always serialises"));
     } else {
-        print!("{}", inspection_text(&data, &i));
+        // Class labels and examples are a person's data: an escape sequence
+        // in one must not act on the terminal.
+        print!("{}", glassbox_pipeline::text::escape_invisible(&inspection_text(&data, &i), true));
     }
     Ok(())
 }
@@ -53,7 +55,9 @@ fn inspection_text(file: &Path, i: &glassbox_pipeline::Inspection) -> String {
         i.n_rows,
         i.n_records
     );
-    let width = i.columns.iter().map(|c| c.name.chars().count()).max().unwrap_or(6).max(6);
+    // Capped: a longer name only pushes its own row out (a 100,000-character
+    // name once reached the formatter's width limit and stopped the command).
+    let width = i.columns.iter().map(|c| c.name.chars().count()).max().unwrap_or(6).clamp(6, 40);
     let _ = writeln!(s, "{:width$}  {:11}  {:>8}  {:>8}  notes", "column", "kind", "missing", "distinct");
     for c in &i.columns {
         let notes: Vec<String> = c.flags.iter().map(|f| f.reason.clone()).collect();

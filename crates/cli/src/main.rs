@@ -111,6 +111,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
+use glassbox_pipeline::text::escape_invisible;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // A panic is a bug: report it in one line as an internal error, never as a backtrace.
@@ -118,11 +120,11 @@ fn main() -> ExitCode {
     match std::panic::catch_unwind(|| run(cli)) {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(f)) if f.code == 3 => {
-            eprintln!("alert: {}", f.message);
+            eprintln!("alert: {}", escape_invisible(&f.message, true));
             ExitCode::from(3)
         }
         Ok(Err(f)) => {
-            eprintln!("error: {}", f.message);
+            eprintln!("error: {}", escape_invisible(&f.message, true));
             ExitCode::from(f.code)
         }
         Err(panic) => {

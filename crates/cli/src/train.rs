@@ -195,7 +195,11 @@ pub fn run(args: Train) -> Result<(), Failure> {
             String::new()
         }
     );
-    println!("target {}: classes {}", m.target, outcome.classes.join(", "));
+    println!(
+        "target {}: classes {}",
+        m.target,
+        glassbox_pipeline::text::escape_invisible(&outcome.classes.join(", "), false)
+    );
     println!(
         "accuracy {}  ROC AUC {}  log loss {}  average precision {}  Brier {}",
         glassbox_report::fmt_metric(e.accuracy),

@@ -20,6 +20,7 @@ pub mod names;
 pub mod roc;
 pub mod split;
 pub mod table;
+pub mod text;
 pub mod tree;
 
 pub use control::{Control, Progress};

@@ -120,16 +120,38 @@ pub fn column_flags(col: &Column) -> Vec<Flag> {
         ));
     }
     if col.stray_count() > 0 {
+        let first = col.strays.first();
         let example =
-            col.strays.first().map(|t| format!(", for example '{}' on line {}", t.token, t.line)).unwrap_or_default();
+            first.map(|t| format!(", for example '{}' on line {}", shorten(&t.token), t.line)).unwrap_or_default();
+        // Say what kind of value was wanted, and why a number-looking token
+        // is not one: `1e999` and 400-digit integers are numbers, but beyond
+        // what a 64-bit float holds, and years past 9999 are beyond a date.
+        let wanted = if col.kind == ColumnKind::Datetime {
+            "not a date or date-time that can be read (years 0000 to 9999-12-30)"
+        } else if first.is_some_and(|t| t.token.trim().parse::<f64>().is_ok_and(|v| !v.is_finite())) {
+            "not a finite number (beyond ±1.8e308, or NaN or infinity)"
+        } else {
+            "not a number"
+        };
         out.push(flag(
             FlagKind::StrayTokens,
             format!(
-                "{} value{} not a number and treated as missing{example}",
+                "{} value{} {wanted} and treated as missing{example}",
                 col.stray_count(),
                 if col.stray_count() == 1 { " is" } else { "s are" }
             ),
         ));
+    }
+    out
+}
+
+/// A token as a message shows it: at most 40 characters, so a 10 MB field
+/// gives a readable line, and invisible characters (a BOM, controls) named.
+fn shorten(token: &str) -> String {
+    let head: String = token.chars().take(40).collect();
+    let mut out = glassbox_core::text::escape_invisible(&head, false).into_owned();
+    if token.chars().nth(40).is_some() {
+        out.push('…');
     }
     out
 }

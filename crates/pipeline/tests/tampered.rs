@@ -23,7 +23,7 @@ fn tampered_trees_and_coefficients_are_refused_on_reading() {
     ModelFile::from_json(&tree.to_string()).expect("the untouched file reads");
     let mut past_end = tree.clone();
     past_end["model"]["tree"]["nodes"][0]["right"] = 99.into();
-    check(&past_end, "tree 0 (class 0) node 99: a child index past the tree's end");
+    check(&past_end, "tree 0 (class 0) node 0: child 99 is past the tree's end");
     let mut cycle = tree.clone();
     cycle["model"]["tree"]["nodes"][2]["left"] = 0.into();
     check(&cycle, "reached twice (the tree has a cycle)");

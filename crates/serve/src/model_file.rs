@@ -123,6 +123,13 @@ impl ModelFile {
             p.check()?;
         }
         let n_features = self.features.n_features();
+        if self.classes.len() < 2 {
+            return Err(format!("it has {} class(es); a classifier needs at least 2", self.classes.len()));
+        }
+        let mut labels = std::collections::BTreeSet::new();
+        if let Some(dup) = self.classes.iter().find(|c| !labels.insert(c.as_str())) {
+            return Err(format!("the class '{dup}' is listed twice"));
+        }
         if let Some(lin) = self.model.linear() {
             if lin.intercepts.len() != lin.coefficients.len() {
                 return Err(format!(
@@ -138,23 +145,34 @@ impl ModelFile {
                 ));
             }
         }
+        // The schema is what a new file is checked against; a feature column
+        // it does not name would be filled blindly in every row.
+        if let Some(c) =
+            self.features.columns().iter().find(|c| !self.schema.columns.iter().any(|s| s.name == c.name()))
+        {
+            return Err(format!("the features read column '{}', which the schema does not list", c.name()));
+        }
+        self.model.check(self.classes.len())?;
         for k in 0..self.classes.len() {
             let Some(e) = self.model.tree_ensemble(k) else { break };
             for (t, tree) in e.trees.iter().enumerate() {
                 let n = tree.nodes.len();
+                if n == 0 {
+                    return Err(format!("tree {t} (class {k}) has no nodes"));
+                }
                 let mut seen = vec![false; n];
                 let mut stack = vec![0usize];
                 while let Some(i) = stack.pop() {
                     let bad = |why: &str| Err(format!("tree {t} (class {k}) node {i}: {why}"));
-                    if i >= n {
-                        return bad("a child index past the tree's end");
-                    }
                     if std::mem::replace(&mut seen[i], true) {
                         return bad("reached twice (the tree has a cycle)");
                     }
                     if let Some((l, r)) = tree.nodes[i].children {
                         if tree.nodes[i].feature >= n_features {
                             return bad("a split on a feature the preprocessing does not make");
+                        }
+                        if let Some(c) = [l, r].into_iter().find(|&c| c >= n) {
+                            return bad(&format!("child {c} is past the tree's end ({n} nodes)"));
                         }
                         stack.extend([l, r]);
                     }
@@ -182,9 +200,24 @@ impl ModelFile {
     /// Reads a model file, with a clear error for anything that is not one.
     pub fn from_json(text: &str) -> Result<ModelFile> {
         let bad = |why: String| Error::new(ErrorKind::BadModel, format!("not a Glassbox model file: {why}"));
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(format!("invalid JSON ({e})")))?;
-        let version = value
-            .get("format_version")
+        // The version is read first, by a probe that skips every other field
+        // without building it, so that an old or future file gets the version
+        // message rather than a field error, and so that a large file is not
+        // held twice (as a `serde_json::Value` tree and then as a model).
+        #[derive(serde::Deserialize)]
+        struct Probe {
+            format_version: Option<serde_json::Value>,
+        }
+        // Serde reads a struct from an array too; a model file is an object.
+        if !text.trim_start().starts_with('{') && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+            return Err(bad("it is not a JSON object".into()));
+        }
+        let probe: Probe = serde_json::from_str(text).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => bad("it is not a JSON object".into()),
+            _ => bad(format!("invalid JSON ({e})")),
+        })?;
+        let version = probe
+            .format_version
             .ok_or_else(|| bad("it has no format_version".into()))?
             .as_u64()
             .ok_or_else(|| bad("format_version is not a whole number".into()))?;
@@ -207,7 +240,15 @@ impl ModelFile {
                 ),
             ));
         }
-        let model: ModelFile = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
+        let model: ModelFile = serde_json::from_str(text).map_err(|e| {
+            // Serde's words for an untagged enum name the type, not the
+            // shape a person can check the file against.
+            let why = e.to_string().replace(
+                "data did not match any variant of untagged enum Node",
+                "a tree node is neither a split (feature, threshold, left, right: whole numbers of 0 or more; cover) nor a leaf (proba, cover)",
+            );
+            bad(why)
+        })?;
         if let Some(n) = model.model.n_features().filter(|&n| n != model.features.n_features()) {
             return Err(bad(format!(
                 "the preprocessing makes {} features but the model takes {n}",

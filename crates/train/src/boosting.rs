@@ -629,6 +629,20 @@ impl Booster {
         }
     }
 
+    /// One raw score for two classes, one per class otherwise, and every
+    /// iteration one tree (of at least one node) per raw score.
+    pub fn check(&self, n_classes: usize) -> std::result::Result<(), String> {
+        let scores = if n_classes == 2 { 1 } else { n_classes };
+        crate::estimator::check_class_values("the booster's baseline", &self.baseline, scores)
+            .map_err(|e| e.replace("classes", "raw scores"))?;
+        for (i, iteration) in self.trees.iter().enumerate() {
+            if iteration.len() != scores || iteration.iter().any(|t| t.is_empty()) {
+                return Err(format!("boosting iteration {i} does not hold one tree per raw score ({scores})"));
+            }
+        }
+        Ok(())
+    }
+
     /// Class probabilities for every row of `x`.
     pub fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>> {
         (0..x.n_rows)

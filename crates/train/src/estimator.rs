@@ -102,6 +102,23 @@ pub trait Classifier {
     fn tree_ensemble(&self, _class: usize) -> Option<glassbox_core::tree::TreeEnsemble> {
         None
     }
+    /// The fitted arrays agree with `n_classes` and with each other, so
+    /// scoring cannot index out of range: a model read from a file may have
+    /// been edited by anyone. The message names the array that disagrees.
+    fn check(&self, _n_classes: usize) -> std::result::Result<(), String> {
+        Ok(())
+    }
+}
+
+/// A vector of per-class values has one per class and none is NaN or infinite.
+pub fn check_class_values(what: &str, values: &[f64], n_classes: usize) -> std::result::Result<(), String> {
+    if values.len() != n_classes {
+        return Err(format!("{what}: {} values for {n_classes} classes", values.len()));
+    }
+    if values.iter().any(|v| !v.is_finite()) {
+        return Err(format!("{what}: a value that is not finite"));
+    }
+    Ok(())
 }
 
 /// The margins `z_k = w_k · x + b_k` of a linear model: one row for two

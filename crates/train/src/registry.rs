@@ -157,6 +157,11 @@ impl FittedModel {
         self.classifier().linear()
     }
 
+    /// The fitted arrays agree with the classes and each other (see `Classifier::check`).
+    pub fn check(&self, n_classes: usize) -> std::result::Result<(), String> {
+        self.classifier().check(n_classes)
+    }
+
     /// A tree model's output for `class` as trees, for exact explanations; `None` otherwise.
     pub fn tree_ensemble(&self, class: usize) -> Option<glassbox_core::tree::TreeEnsemble> {
         self.classifier().tree_ensemble(class)

@@ -246,6 +246,31 @@ impl Tree {
 
 impl Tree {
     /// The tree for explanations: each leaf's frequency of `class`, times `scale`.
+    /// Every leaf has one finite probability per class (the tree's shape,
+    /// children and features, is checked on its `FlatTree` by the model file).
+    pub fn check(&self, n_classes: usize) -> std::result::Result<(), String> {
+        if self.nodes.is_empty() {
+            return Err("a tree has no nodes".into());
+        }
+        for (i, n) in self.nodes.iter().enumerate() {
+            if let Node::Leaf { proba, .. } = n {
+                crate::estimator::check_class_values(&format!("leaf {i}"), proba, n_classes)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A forest's trees, each checked, and at least one of them.
+    pub fn check_forest(trees: &[Tree], n_classes: usize) -> std::result::Result<(), String> {
+        if trees.is_empty() {
+            return Err("the forest has no trees".into());
+        }
+        for (t, tree) in trees.iter().enumerate() {
+            tree.check(n_classes).map_err(|e| format!("tree {t}: {e}"))?;
+        }
+        Ok(())
+    }
+
     pub fn flat(&self, class: usize, scale: f64) -> FlatTree {
         let nodes = self
             .nodes

@@ -70,6 +70,10 @@ impl Estimator for MostFrequent {
 }
 
 impl Classifier for Constant {
+    fn check(&self, n_classes: usize) -> std::result::Result<(), String> {
+        crate::estimator::check_class_values("the constant probabilities", &self.proba, n_classes)
+    }
+
     fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>> {
         vec![self.proba.clone(); x.n_rows]
     }
@@ -96,6 +100,10 @@ impl Estimator for Stratified {
 }
 
 impl Classifier for FittedStratified {
+    fn check(&self, n_classes: usize) -> std::result::Result<(), String> {
+        crate::estimator::check_class_values("the priors", &self.priors, n_classes)
+    }
+
     fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>> {
         let priors = &self.priors;
         (0..x.n_rows)

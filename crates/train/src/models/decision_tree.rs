@@ -76,6 +76,10 @@ impl Estimator for DecisionTree {
 }
 
 impl Classifier for FittedTree {
+    fn check(&self, n_classes: usize) -> std::result::Result<(), String> {
+        self.tree.check(n_classes)
+    }
+
     fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>> {
         (0..x.n_rows).map(|i| self.tree.predict_row(x.row(i)).to_vec()).collect()
     }

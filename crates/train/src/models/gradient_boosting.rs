@@ -57,6 +57,10 @@ impl Estimator for BoostParams {
 }
 
 impl Classifier for FittedBoosting {
+    fn check(&self, n_classes: usize) -> std::result::Result<(), String> {
+        self.booster.check(n_classes)
+    }
+
     fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>> {
         self.booster.predict_proba(x)
     }

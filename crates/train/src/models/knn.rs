@@ -58,6 +58,23 @@ impl Estimator for Knn {
 }
 
 impl Classifier for FittedKnn {
+    fn check(&self, n_classes: usize) -> std::result::Result<(), String> {
+        let FittedKnn { k, n_classes: n, n_cols, x, y } = self;
+        if *n != n_classes {
+            return Err(format!("k-NN says {n} classes but the file has {n_classes}"));
+        }
+        if *k == 0 || y.is_empty() {
+            return Err("k-NN needs k of at least 1 and at least one training row".into());
+        }
+        if Some(x.len()) != y.len().checked_mul(*n_cols) {
+            return Err(format!("k-NN has {} values for {} rows of {n_cols} features", x.len(), y.len()));
+        }
+        if let Some(r) = y.iter().position(|&c| c >= n_classes) {
+            return Err(format!("k-NN training row {r} has class index {}, past the {n_classes} classes", y[r]));
+        }
+        Ok(())
+    }
+
     fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>> {
         let FittedKnn { k, n_classes, n_cols, x: train, y } = self;
         (0..x.n_rows)

@@ -108,6 +108,17 @@ impl Estimator for Logistic {
 }
 
 impl Classifier for FittedLogistic {
+    fn check(&self, n_classes: usize) -> std::result::Result<(), String> {
+        let margins = if n_classes == 2 { 1 } else { n_classes };
+        if self.coefficients.len() != margins {
+            return Err(format!(
+                "the model has {} coefficient rows; {n_classes} classes need {margins}",
+                self.coefficients.len()
+            ));
+        }
+        Ok(())
+    }
+
     fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>> {
         (0..x.n_rows)
             .map(|i| {

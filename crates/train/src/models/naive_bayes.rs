@@ -89,6 +89,29 @@ impl Estimator for NaiveBayes {
 }
 
 impl Classifier for FittedNaiveBayes {
+    fn check(&self, n_classes: usize) -> std::result::Result<(), String> {
+        crate::estimator::check_class_values("the priors", &self.priors, n_classes)?;
+        let n_cols = self.means.first().map_or(0, Vec::len);
+        if self.means.len() != n_classes
+            || self.variances.len() != n_classes
+            || self.means.iter().chain(&self.variances).any(|r| r.len() != n_cols)
+        {
+            return Err(format!("the means and variances are not {n_classes} rows of {n_cols} features"));
+        }
+        if self.means.iter().flatten().any(|m| !m.is_finite()) {
+            return Err("the means: a value that is not finite".into());
+        }
+        // A Gaussian needs a positive variance; zero or less would divide by
+        // zero or take the log of a negative number and give NaN probabilities.
+        if self.variances.iter().flatten().any(|v| !(v.is_finite() && *v > 0.0)) {
+            return Err("the variances: a value that is not a positive finite number".into());
+        }
+        if self.priors.iter().any(|p| *p < 0.0) {
+            return Err("the priors: a negative probability".into());
+        }
+        Ok(())
+    }
+
     fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>> {
         (0..x.n_rows)
             .map(|i| {

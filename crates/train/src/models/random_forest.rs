@@ -90,6 +90,10 @@ forest_estimator!(
 );
 
 impl Classifier for FittedForest {
+    fn check(&self, n_classes: usize) -> std::result::Result<(), String> {
+        crate::trees::Tree::check_forest(&self.trees, n_classes)
+    }
+
     fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>> {
         forest_proba(&self.trees, x)
     }
