@@ -17,7 +17,7 @@ PY_PACKAGES := onnxruntime==$(ONNXRUNTIME_VERSION) onnx==$(ONNX_VERSION) pyspark
 # tries to download one (and fails offline).
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[^0-9.]/,""); print}' Cargo.lock)
 
-.PHONY: serve test dist static bench-serve setup-build setup-native setup-test test-native test-e2e
+.PHONY: serve test dist dist-check static bench-serve setup-build setup-native setup-test test-native test-e2e
 
 ## The app at http://127.0.0.1:8080 (rebuilds on change).
 serve: setup-build
@@ -29,6 +29,10 @@ test: test-native test-e2e
 ## The static site in dist/, with relative URLs so it works from any sub-path.
 dist: setup-build
 	trunk build --release --public-url ./
+
+## Two clean builds of dist/, each in its own target folder, must be byte-identical.
+dist-check: setup-build
+	scripts/dist_check.sh
 
 ## One statically linked glassbox (musl) that runs `serve` on any x86-64 Linux.
 STATIC := target/x86_64-unknown-linux-musl/release/glassbox
@@ -56,7 +60,7 @@ setup-build:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@trunk --version 2>/dev/null | grep -q "$(TRUNK_VERSION)" || cargo install trunk --version $(TRUNK_VERSION) --locked
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
-	@[ -x e2e/node_modules/.bin/wasm-opt ] && [ -d e2e/node_modules/playwright-core ] || (cd e2e && npm ci --no-audit --no-fund)
+	@[ -x e2e/node_modules/.bin/wasm-opt ] && [ -d e2e/node_modules/playwright-core ] && [ -d e2e/node_modules/@axe-core/playwright ] || (cd e2e && npm ci --no-audit --no-fund)
 
 ## The CLI tests read report.pdf back with poppler (pdftotext, pdffonts, pdftoppm),
 ## run exported ONNX models in onnxruntime, and score with them on PySpark

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { startServer, launch, openApp, screenshot, byId, root, artifacts } from './helpers.mjs';
+import http from 'node:http';
+import { startServer, launch, openApp, screenshot, byId, root, artifacts, dist } from './helpers.mjs';
 
 let server;
 let url;
@@ -51,6 +52,24 @@ async function loadSample(page, id, expectedTarget) {
   await page.waitForFunction(
     (file) => document.querySelector('.preview')?.textContent.startsWith(file), `${id}.csv`, TIMEOUT);
   assert.equal(await byId(page, 'target-select').inputValue(), expectedTarget);
+}
+
+/**
+ * Tries a fetch from the page and says what stopped it: `blocked DIRECTIVE`
+ * when the page's content policy refused it, `sent` when it went out.
+ */
+async function blockedFetch(page, target) {
+  return page.evaluate(async (target) => {
+    let violated = null;
+    const seen = (e) => { violated = e.effectiveDirective; };
+    document.addEventListener('securitypolicyviolation', seen);
+    let outcome;
+    try { await fetch(target, { mode: 'no-cors' }); outcome = 'sent'; } catch { outcome = 'failed'; }
+    // The violation event comes in a task after the fetch fails.
+    await new Promise((r) => setTimeout(r, 100));
+    document.removeEventListener('securitypolicyviolation', seen);
+    return violated ? `blocked ${violated}` : outcome;
+  }, target);
 }
 
 async function assertStayedLocal(offsite, consoleErrors, page) {
@@ -301,6 +320,12 @@ test('the exported report works offline: matrix renders, toggle works; model.jso
   await byId(report, 'cm-toggle').click();
   assert.equal((await byId(report, 'cm-cell-1-1').textContent()).trim(), appCount);
   await screenshot(report, 'report');
+  // Its own policy allows no request at all, and its one script only by hash.
+  const reportPolicy = await report.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  assert.match(reportPolicy, /default-src 'none'/);
+  assert.match(reportPolicy, /script-src 'sha256-[A-Za-z0-9+/=]+'/);
+  assert.doesNotMatch(reportPolicy, /unsafe-inline'[^;]*;.*script|script-src[^;]*unsafe-inline/);
+  assert.match(await blockedFetch(report, 'http://127.0.0.1:9/x'), /^blocked connect-src/);
   assert.deepEqual(requests, [], 'the report made network requests');
   assert.deepEqual(errors, []);
   await offline.close();
@@ -839,6 +864,187 @@ test('monitor: a unit change is caught and named, the drift table opens histogra
   assert.ok(all.includes(`${Math.abs(mon.change).toFixed(1)}%`), `the CLI's change ${mon.change} in the payload`);
   await screenshot(page, 'monitor-step');
   await byId(page, 'monitor-step').screenshot({ path: path.join(artifacts, 'monitor-step-only.png') });
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});
+
+test('a strict content policy: only the site itself, scripts by hash, and a request to another origin is refused', async () => {
+  // Another origin on 127.0.0.1 (another port), which the test's own
+  // blocking lets through: only the page's policy can stop the request.
+  let reached = 0;
+  const other = http.createServer((req, res) => { reached += 1; res.end('x'); });
+  await new Promise((resolve) => other.listen(0, '127.0.0.1', resolve));
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await byId(page, 'sample-iris').waitFor(TIMEOUT);
+  const policy = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  for (const part of ["connect-src 'self'", "object-src 'none'", "base-uri 'none'", "'wasm-unsafe-eval'", "default-src 'none'"]) {
+    assert.ok(policy.includes(part), `${part} in ${policy}`);
+  }
+  const script = policy.split(';').find((d) => d.trim().startsWith('script-src'));
+  assert.doesNotMatch(script, /unsafe-inline|unsafe-eval'|\*/, script);
+  assert.match(script, /'sha256-/, 'the inline scripts are named by hash');
+  // The policy comes before anything it governs.
+  assert.ok(await page.evaluate(() => document.head.firstElementChild.matches('meta[charset]')
+    && document.head.children[1].matches('meta[http-equiv="Content-Security-Policy"]')));
+  const target = `http://127.0.0.1:${other.address().port}/steal?data=1`;
+  assert.equal(await blockedFetch(page, target), 'blocked connect-src');
+  // An image beacon is refused too: img-src allows the site, data: and blob: only.
+  const beacon = await page.evaluate((target) => new Promise((resolve) => {
+    document.addEventListener('securitypolicyviolation', (e) => resolve(e.effectiveDirective), { once: true });
+    const img = new Image(); img.src = target; document.body.append(img);
+  }), target);
+  assert.equal(beacon, 'img-src');
+  // And the app still works under it: the wasm, the workers and the samples.
+  await loadSample(page, 'iris', 'species');
+  await train(page);
+  assert.equal(reached, 0, 'a request reached the other origin');
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+  other.close();
+});
+
+/** Waits until a service worker controls the page (the first visit installs it). */
+async function controlled(page) {
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  if (!(await page.evaluate(() => !!navigator.serviceWorker.controller))) {
+    await page.reload();
+    await page.waitForFunction(() => !!navigator.serviceWorker.controller, null, TIMEOUT);
+  }
+}
+
+test('offline after the first visit, from a sub-path: the app loads, reads a sample and trains with the network off', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await controlled(page);
+  assert.equal(await page.evaluate(() => navigator.serviceWorker.controller.scriptURL), `${url}sw.js`);
+  const manifest = await page.evaluate(async () => (await fetch(document.querySelector('link[rel=manifest]').href)).json());
+  assert.equal(manifest.start_url, './', 'the manifest works from any sub-path');
+  await context.setOffline(true);
+  await page.reload();
+  await loadSample(page, 'penguins', 'species');
+  await train(page);
+  await screenshot(page, 'offline-trained');
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});
+
+test('a new deployment is announced, never swapped in under a run, and loads when the person reloads', async () => {
+  // A copy of the build, served on its own, that the test then redeploys.
+  const site = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-site-'));
+  fs.cpSync(dist, site, { recursive: true });
+  const own = await startServer(site);
+  const { page, offsite, consoleErrors, context } = await openApp(browser, own.url);
+  await controlled(page);
+  await loadSample(page, 'iris', 'species');
+  // The redeployment: another page title and so another service worker.
+  const index = path.join(site, 'index.html');
+  fs.writeFileSync(index, fs.readFileSync(index, 'utf8').replace('<title>Glassbox</title>', '<title>Glassbox (new)</title>'));
+  const sw = path.join(site, 'sw.js');
+  fs.writeFileSync(sw, fs.readFileSync(sw, 'utf8').replace(/const VERSION = "[^"]+"/, 'const VERSION = "redeployed"'));
+  // The page checks for an update (as a visit does) while a run goes on.
+  await byId(page, 'train-button').click();
+  await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
+  await byId(page, 'update-notice').waitFor(TIMEOUT);
+  await byId(page, 'metric-accuracy').waitFor(TIMEOUT);
+  assert.equal(await page.title(), 'Glassbox', 'the running page was not swapped');
+  assert.match(await byId(page, 'update-notice').textContent(), /new version of Glassbox is ready/);
+  await byId(page, 'update-notice').screenshot({ path: path.join(artifacts, 'update-notice.png') });
+  await Promise.all([page.waitForEvent('load', TIMEOUT), byId(page, 'update-notice').locator('button').click()]);
+  await page.waitForFunction(() => document.title === 'Glassbox (new)', null, TIMEOUT);
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+  own.server.close();
+});
+
+/** Runs axe-core on the page as it is; returns the serious and critical violations, described. */
+async function seriousViolations(page, step) {
+  const { AxeBuilder } = await import('@axe-core/playwright');
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${step}: ${v.id} (${v.impact}): ${v.help}; ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+}
+
+for (const scheme of ['light', 'dark']) {
+  test(`accessibility (${scheme}): axe finds nothing serious or critical on any step`, async () => {
+    const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+    await page.emulateMedia({ colorScheme: scheme });
+    const found = [];
+    await byId(page, 'sample-iris').waitFor(TIMEOUT);
+    found.push(...await seriousViolations(page, 'landing'));
+    await loadSample(page, 'penguins', 'species');
+    await byId(page, 'schema-panel').waitFor(TIMEOUT);
+    found.push(...await seriousViolations(page, 'data and schema'));
+    await byId(page, 'preview-features-button').click();
+    await byId(page, 'feature-preview').waitFor(TIMEOUT);
+    found.push(...await seriousViolations(page, 'features'));
+    // A run long enough to look at its progress.
+    await byId(page, 'model-select').selectOption('gradient_boosting');
+    await byId(page, 'train-button').click();
+    await byId(page, 'progress').waitFor(TIMEOUT);
+    found.push(...await seriousViolations(page, 'training progress'));
+    await byId(page, 'metric-accuracy').waitFor({ timeout: 120_000 });
+    await byId(page, 'cm-cell-0-0').click();
+    await byId(page, 'cm-rows').waitFor(TIMEOUT);
+    found.push(...await seriousViolations(page, 'results, matrix rows and charts'));
+    await byId(page, 'compare-button').click();
+    await page.locator('[data-testid="leaderboard"] tbody tr').first().waitFor({ timeout: 180_000 });
+    found.push(...await seriousViolations(page, 'leaderboard'));
+    await screenshot(page, `a11y-${scheme}`);
+    assert.deepEqual(found, [], found.join('\n'));
+    await assertStayedLocal(offsite, consoleErrors, page);
+    await context.close();
+  });
+}
+
+/** Presses Tab until the element with this test id has the focus. */
+async function tabTo(page, id, limit = 400) {
+  for (let i = 0; i < limit; i++) {
+    if (await page.evaluate((id) => document.activeElement?.dataset?.testid === id, id)) return;
+    await page.keyboard.press('Tab');
+  }
+  assert.fail(`${id} cannot be reached with Tab`);
+}
+
+test('keyboard only: load a sample, choose the target, train, move through the matrix and open a cell\'s rows', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await byId(page, 'sample-iris').waitFor(TIMEOUT);
+  await tabTo(page, 'sample-penguins');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('.preview')?.textContent.startsWith('penguins.csv'), null, TIMEOUT);
+  await tabTo(page, 'target-select');
+  // A select changes with the arrow keys while it has the focus.
+  const before = await byId(page, 'target-select').inputValue();
+  await page.keyboard.press('ArrowDown');
+  await page.waitForFunction((b) => document.querySelector('[data-testid="target-select"]').value !== b, before, TIMEOUT);
+  await page.keyboard.press('ArrowUp');
+  await page.waitForFunction((b) => document.querySelector('[data-testid="target-select"]').value === b, before, TIMEOUT);
+  await tabTo(page, 'train-button');
+  await page.keyboard.press('Enter');
+  await byId(page, 'metric-accuracy').waitFor(TIMEOUT);
+  await tabTo(page, 'cm-cell-0-0');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'cm-cell-0-1', 'Tab moves along the row');
+  await tabTo(page, 'cm-cell-1-1');
+  assert.match(await page.locator('.detail').textContent(), /true \w+ → predicted \w+/, 'focus shows the cell\'s shares');
+  await page.keyboard.press('Enter');
+  await byId(page, 'cm-rows').waitFor(TIMEOUT);
+  assert.match(await byId(page, 'cm-rows').textContent(), /test rows?: true/);
+  const focusVisible = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle !== 'none');
+  assert.ok(focusVisible, 'the focused cell shows a focus ring');
+  await screenshot(page, 'keyboard-only');
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});
+
+test('at 360 px wide every step fits: no page-wide horizontal scroll', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url, { width: 360, height: 740 });
+  await byId(page, 'sample-iris').waitFor(TIMEOUT);
+  await screenshot(page, 'narrow-landing');
+  await loadSample(page, 'penguins', 'species');
+  await train(page);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  await screenshot(page, 'narrow-results');
+  assert.ok(overflow <= 1, `the page is ${overflow} px wider than the screen`);
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });

@@ -16,15 +16,16 @@ export const artifacts = path.join(here, 'artifacts');
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
   '.css': 'text/css', '.csv': 'text/csv', '.json': 'application/json', '.svg': 'image/svg+xml',
+  '.webmanifest': 'application/manifest+json',
 };
 
-/** Serves dist/ under the sub-path /app/, as a static host would. */
-export async function startServer() {
+/** Serves dist/ (or another build in `dir`) under the sub-path /app/, as a static host would. */
+export async function startServer(dir = dist) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     if (!url.pathname.startsWith('/app/')) { res.writeHead(404); res.end(); return; }
-    let file = path.join(dist, decodeURIComponent(url.pathname.slice('/app/'.length)));
-    if (!file.startsWith(dist)) { res.writeHead(403); res.end(); return; }
+    let file = path.join(dir, decodeURIComponent(url.pathname.slice('/app/'.length)));
+    if (!file.startsWith(dir)) { res.writeHead(403); res.end(); return; }
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     if (!fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
     res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });

@@ -70,7 +70,11 @@ pub fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
             let distribution = if !c.histogram.is_empty() {
                 let (lo, hi) = c.range.unwrap_or_default();
                 let svg = glassbox_charts::mini_histogram_svg(&c.histogram);
-                let title = format!("{} … {}", short_number(lo), short_number(hi));
+                // A datetime column's range comes as dates, not the seconds it holds.
+                let title = match &c.range_text {
+                    Some((a, b)) => format!("{a} … {b}"),
+                    None => format!("{} … {}", short_number(lo), short_number(hi)),
+                };
                 view! { <span class="dist" title=title.clone() inner_html=svg></span><span class="range">{title}</span> }.into_any()
             } else {
                 let top = c.top.iter().map(|(v, n)| format!("{v} {n}")).collect::<Vec<_>>().join(" · ");

@@ -161,6 +161,12 @@ pub fn run(args: Train) -> Result<(), Failure> {
         outcome.manifest.file_name = name.clone();
         outcome.manifest.source = Some(record);
     }
+    // GLASSBOX_BUILD_COMMIT at run time names the build instead of the
+    // commit compiled in: a packager who rebuilt from a tarball can say what
+    // it was, and the golden tests pin it so that their bytes outlive commits.
+    if let Ok(c) = std::env::var("GLASSBOX_BUILD_COMMIT") {
+        outcome.manifest.build_commit = Some(c).filter(|c| !c.is_empty());
+    }
     report_skipped(&data, &outcome.row_issues);
     for w in &outcome.warnings {
         eprintln!("warning: {w}");

@@ -130,17 +130,7 @@ pub struct DateParser {
 impl DateParser {
     /// `timezone` is an IANA name (`Europe/Berlin`) or `UTC`.
     pub fn new(order: DateOrder, timezone: &str) -> crate::Result<DateParser> {
-        let zone = if timezone.eq_ignore_ascii_case("utc") {
-            TimeZone::UTC
-        } else {
-            TimeZone::get(timezone).map_err(|_| {
-                crate::Error::new(
-                    crate::ErrorKind::BadSpec,
-                    format!("unknown time zone '{timezone}': use an IANA name such as Europe/Berlin or Asia/Shanghai, or UTC"),
-                )
-            })?
-        };
-        Ok(DateParser { order, zone })
+        Ok(DateParser { order, zone: zone_named(timezone)? })
     }
 
     /// Seconds since 1970-01-01T00:00:00Z, or `None` if the text is not a date-time.
@@ -169,6 +159,58 @@ impl DateParser {
             None => self.zone.to_timestamp(dt).ok()?,
         };
         Some(ts.as_second() as f64 + f64::from(ts.subsec_nanosecond()) / 1e9)
+    }
+}
+
+/// The zone an IANA name (`Europe/Berlin`) or `UTC` names.
+fn zone_named(timezone: &str) -> crate::Result<TimeZone> {
+    if timezone.eq_ignore_ascii_case("utc") {
+        return Ok(TimeZone::UTC);
+    }
+    TimeZone::get(timezone).map_err(|_| {
+        crate::Error::new(
+            crate::ErrorKind::BadSpec,
+            format!("unknown time zone '{timezone}': use an IANA name such as Europe/Berlin or Asia/Shanghai, or UTC"),
+        )
+    })
+}
+
+/// How a datetime column's values are shown to a person: as ISO dates
+/// (`2012-01-01`) when every value is a midnight in the zone the file was
+/// read in, else as ISO date-times in that zone (`2012-01-01T14:30:00+01:00`,
+/// `Z` for UTC); never as the seconds since 1970 the column holds.
+#[derive(Debug, Clone)]
+pub struct DateDisplay {
+    zone: TimeZone,
+    date_only: bool,
+}
+
+impl DateDisplay {
+    /// The display for a column of `seconds` read in `timezone` (UTC when
+    /// the name is unknown, which reading would have refused already).
+    pub fn of(seconds: &[f64], timezone: &str) -> DateDisplay {
+        let zone = zone_named(timezone).unwrap_or(TimeZone::UTC);
+        let date_only = seconds.iter().filter(|s| !s.is_nan()).all(|&s| {
+            s.fract() == 0.0
+                && jiff::Timestamp::from_second(s as i64)
+                    .is_ok_and(|t| zone.to_datetime(t).time() == jiff::civil::Time::midnight())
+        });
+        DateDisplay { zone, date_only }
+    }
+
+    /// One value; the number itself when it is outside the years a date can have.
+    pub fn show(&self, seconds: f64) -> String {
+        let Ok(t) = jiff::Timestamp::from_second(seconds.floor() as i64) else { return seconds.to_string() };
+        let local = self.zone.to_datetime(t);
+        if self.date_only {
+            return local.date().to_string();
+        }
+        let offset = self.zone.to_offset(t).seconds();
+        if offset == 0 {
+            return format!("{}Z", local.strftime("%Y-%m-%dT%H:%M:%S"));
+        }
+        let (sign, o) = if offset < 0 { ('-', -offset) } else { ('+', offset) };
+        format!("{}{sign}{:02}:{:02}", local.strftime("%Y-%m-%dT%H:%M:%S"), o / 3600, o % 3600 / 60)
     }
 }
 

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::datetime::DateDisplay;
 use crate::quality::{self, Flag};
 use crate::{ColumnKind, Format, ReadOptions, Rename, Result, RowIssue, Table};
 use glassbox_core::labels::Labels;
@@ -30,6 +31,9 @@ pub struct ColumnSummary {
     /// For a numbers column: counts in [`HISTOGRAM_BINS`] equal-width bins from `range.0` to `range.1`.
     pub histogram: Vec<usize>,
     pub range: Option<(f64, f64)>,
+    /// The range as a person reads it: dates for a datetime column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range_text: Option<(String, String)>,
     /// For a categorical column: the most frequent values with their counts, most frequent first.
     pub top: Vec<(String, usize)>,
 }
@@ -114,15 +118,30 @@ pub struct Inspection {
     pub class_balance: Vec<(String, usize)>,
 }
 
-fn summarise(table: &Table, flags: &[Vec<Flag>]) -> Vec<ColumnSummary> {
+/// How each datetime column's values are shown (`None` for other kinds).
+fn date_displays(table: &Table) -> Vec<Option<DateDisplay>> {
+    table
+        .columns
+        .iter()
+        .map(|c| {
+            (c.kind == ColumnKind::Datetime)
+                .then(|| c.numbers().map(|v| DateDisplay::of(v, &table.format.timezone)))
+                .flatten()
+        })
+        .collect()
+}
+
+fn summarise(table: &Table, flags: &[Vec<Flag>], dates: &[Option<DateDisplay>]) -> Vec<ColumnSummary> {
     table
         .columns
         .iter()
         .zip(flags)
-        .map(|(c, f)| {
+        .zip(dates)
+        .map(|((c, f), d)| {
             let (histogram, range) = histogram(c);
             ColumnSummary {
                 histogram,
+                range_text: d.as_ref().zip(range).map(|(d, (lo, hi))| (d.show(lo), d.show(hi))),
                 range,
                 top: top_categories(c),
                 name: c.name.clone(),
@@ -162,8 +181,19 @@ pub fn inspect_table(table: &Table, target: Option<&str>) -> Result<Inspection> 
         }
         flags[labels.column].clear();
     }
+    let dates = date_displays(table);
     let preview = (0..table.n_rows.min(PREVIEW_ROWS))
-        .map(|r| table.columns.iter().map(|c| c.text(r).map(|t| t.into_owned()).unwrap_or_default()).collect())
+        .map(|r| {
+            table
+                .columns
+                .iter()
+                .zip(&dates)
+                .map(|(c, d)| match (d, c.number(r)) {
+                    (Some(d), Some(v)) => d.show(v),
+                    _ => c.text(r).map(|t| t.into_owned()).unwrap_or_default(),
+                })
+                .collect()
+        })
         .collect();
     let class_balance = table
         .column_index(&suggested_target)
@@ -179,7 +209,7 @@ pub fn inspect_table(table: &Table, target: Option<&str>) -> Result<Inspection> 
     Ok(Inspection {
         duplicate_rows: quality::duplicate_rows(table),
         class_balance,
-        columns: summarise(table, &flags),
+        columns: summarise(table, &flags, &dates),
         format: table.format.clone(),
         n_rows: table.n_rows,
         n_records: table.n_records,

@@ -683,3 +683,29 @@ fn a_byte_order_mark_mid_file_is_data_whether_or_not_the_csv_parser_has_run() {
     let t = read_csv("\u{feff}\"a\",b\n1,x\n".as_bytes(), &ReadOptions::default()).unwrap();
     assert_eq!(t.columns[0].original_name, "a");
 }
+
+/// A held-out file's `date` column once showed `1325376000` in the preview
+/// and `1.33e9 … 1.45e9` as its range: dates must show as dates.
+#[test]
+fn datetime_columns_show_as_iso_dates_in_the_preview_and_the_range() {
+    let check = |csv: &str, zone: &str, preview: &[&str], range: (&str, &str)| {
+        let opts = ReadOptions { timezone: Some(zone.into()), ..ReadOptions::default() };
+        let i = crate::profile::inspect(csv.as_bytes(), &opts, None).unwrap();
+        let shown: Vec<&str> = i.preview.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(shown, preview, "{csv}");
+        assert_eq!(i.columns[0].range_text, Some((range.0.to_string(), range.1.to_string())), "{csv}");
+    };
+    check("date,y\n2012-01-01,a\n2015-12-31,b\n", "UTC", &["2012-01-01", "2015-12-31"], ("2012-01-01", "2015-12-31"));
+    check(
+        "when,y\n2012-01-01 10:30,a\n2012-07-01 00:00,b\n",
+        "Europe/Berlin",
+        &["2012-01-01T10:30:00+01:00", "2012-07-01T00:00:00+02:00"],
+        ("2012-01-01T10:30:00+01:00", "2012-07-01T00:00:00+02:00"),
+    );
+    check(
+        "when,y\n2012-01-01T10:30:00Z,a\n2012-01-02T00:00:00Z,b\n",
+        "UTC",
+        &["2012-01-01T10:30:00Z", "2012-01-02T00:00:00Z"],
+        ("2012-01-01T10:30:00Z", "2012-01-02T00:00:00Z"),
+    );
+}

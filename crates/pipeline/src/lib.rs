@@ -45,6 +45,9 @@ pub mod ingest {
 pub use control::{Control, Progress};
 pub use error::{Error, ErrorKind, Result};
 pub use glassbox_serve::VERSION;
+
+/// The commit this Glassbox was built from (see build.rs), where known.
+pub const BUILD_COMMIT: Option<&str> = option_env!("GLASSBOX_BUILD_COMMIT");
 pub use model_file::ModelFile;
 pub use run::{
     inspect, inspect_table, predict, predict_with, train, train_table, Inspection, MissingColumns, Prediction,

@@ -64,6 +64,9 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<String>,
     pub glassbox_version: String,
+    /// The commit this Glassbox was built from, where the build knew it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_commit: Option<String>,
     /// Set when the rows came from a database or a topic rather than a file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceRecord>,

@@ -288,6 +288,7 @@ pub(crate) fn finish_training(
         feature_names: fitted.feature_names(),
         calibration: calibration.as_ref().map(Calibrated::describe),
         glassbox_version: crate::VERSION.to_string(),
+        build_commit: crate::BUILD_COMMIT.map(str::to_string),
         columns: columns.clone(),
         source: None,
     };

@@ -193,6 +193,7 @@ pub fn manifest_rows(o: &TrainOutcome) -> Vec<(&'static str, String)> {
         ("probabilities", m.calibration.clone().unwrap_or_else(|| "the model's own (not calibrated)".to_string())),
         ("decision", threshold_text(o)),
         ("Glassbox version", m.glassbox_version.clone()),
+        ("built from commit", m.build_commit.clone().unwrap_or_else(|| "not known".to_string())),
     ]
 }
 
@@ -618,11 +619,21 @@ pub fn time_cv_html(o: &TrainOutcome) -> Option<String> {
     Some(h)
 }
 
+/// The policy's source for the report's one inline script: its SHA-256, so
+/// the page runs that script and no other (one injected through a value
+/// that escaped escaping would have another hash and be refused).
+fn script_source() -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(SCRIPT.as_bytes())))
+}
+
 /// A self-contained page's head, up to `<body>`: its policy allows no
-/// request at all (`extra` may allow inline script), its style is inline.
+/// request at all (`extra` may allow a script), its style is inline, and it
+/// has no base URL or form target to redirect.
 pub(crate) fn page_head(title: &str, extra: &str) -> String {
     format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; {extra}img-src data:\"><title>{}</title><style>{STYLE}</style></head><body>",
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; {extra}img-src data:; base-uri 'none'; form-action 'none'\"><title>{}</title><style>{STYLE}</style></head><body>",
         escape(title)
     )
 }
@@ -633,7 +644,7 @@ pub fn render(o: &TrainOutcome) -> String {
     let e = &o.evaluation;
     let mut h = String::with_capacity(32 * 1024);
     // No request of any kind may leave the file: styles and the script are inline.
-    h.push_str(&page_head(&format!("Glassbox report: {}", m.file_name), "script-src 'unsafe-inline'; "));
+    h.push_str(&page_head(&format!("Glassbox report: {}", m.file_name), &format!("script-src {}; ", script_source())));
     let _ = write!(
         h,
         "<header><h1>Glassbox report</h1><p class=\"muted\">Predicting <b>{}</b> in <b>{}</b> with {} ({}).</p></header>",
@@ -734,7 +745,10 @@ mod tests {
     fn report_golden() {
         let csv =
             std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../public/samples/iris.csv")).unwrap();
-        let html = render(&outcome(&csv, "iris.csv", "species"));
+        let mut o = outcome(&csv, "iris.csv", "species");
+        // The commit changes with every commit; the golden file names none.
+        o.manifest.build_commit = None;
+        let html = render(&o);
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/iris_report.html");
         if std::env::var_os("UPDATE_GOLDEN").is_some() {
             std::fs::create_dir_all(std::path::Path::new(path).parent().unwrap()).unwrap();
