@@ -363,9 +363,10 @@ test('broken files show a clear error and the app still trains afterwards', asyn
   await context.close();
 });
 
-test('a crashed worker is reported in plain words and replaced, and training works after', async () => {
+test('a crashed worker is reported in plain words and replaced, the results stay, and training works after', async () => {
   const { page, offsite, consoleErrors, context } = await openApp(browser, url);
   await loadSample(page, 'penguins', 'species');
+  const first = await train(page);
   // A panicking worker announces its panic on this channel before it dies
   // (crates/worker/src/web.rs); post the same message the hook would.
   await page.evaluate(() => new BroadcastChannel('glassbox-worker-crash').postMessage('panicked at src/example.rs:1:1: boom'));
@@ -373,6 +374,7 @@ test('a crashed worker is reported in plain words and replaced, and training wor
   const text = await byId(page, 'error').textContent();
   assert.match(text, /stopped unexpectedly \(panicked at src\/example\.rs:1:1: boom\)/);
   assert.match(text, /a fresh worker has been started and reads your file again/);
+  assert.equal(Number(await byId(page, 'metric-accuracy').textContent()), first.accuracy, 'the results survive the crash');
   await page.waitForFunction(() => !document.querySelector('[data-testid="train-button"]')?.disabled, null, TIMEOUT);
   const m = await train(page);
   assert.ok(m.accuracy > 0.9);
@@ -875,13 +877,13 @@ test('a strict content policy: only the site itself, scripts by hash, and a requ
   const other = http.createServer((req, res) => { reached += 1; res.end('x'); });
   await new Promise((resolve) => other.listen(0, '127.0.0.1', resolve));
   const { page, offsite, consoleErrors, context } = await openApp(browser, url);
-  await byId(page, 'sample-iris').waitFor(TIMEOUT);
+  await byId(page, 'sample-penguins').waitFor(TIMEOUT);
   const policy = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
   for (const part of ["connect-src 'self'", "object-src 'none'", "base-uri 'none'", "'wasm-unsafe-eval'", "default-src 'none'"]) {
     assert.ok(policy.includes(part), `${part} in ${policy}`);
   }
   const script = policy.split(';').find((d) => d.trim().startsWith('script-src'));
-  assert.doesNotMatch(script, /unsafe-inline|unsafe-eval'|\*/, script);
+  assert.doesNotMatch(script, /'unsafe-inline'|'unsafe-eval'|\*/, script);
   assert.match(script, /'sha256-/, 'the inline scripts are named by hash');
   // The policy comes before anything it governs.
   assert.ok(await page.evaluate(() => document.head.firstElementChild.matches('meta[charset]')
@@ -895,7 +897,7 @@ test('a strict content policy: only the site itself, scripts by hash, and a requ
   }), target);
   assert.equal(beacon, 'img-src');
   // And the app still works under it: the wasm, the workers and the samples.
-  await loadSample(page, 'iris', 'species');
+  await loadSample(page, 'breast_cancer', 'diagnosis');
   await train(page);
   assert.equal(reached, 0, 'a request reached the other origin');
   await assertStayedLocal(offsite, consoleErrors, page);
@@ -934,7 +936,7 @@ test('a new deployment is announced, never swapped in under a run, and loads whe
   const own = await startServer(site);
   const { page, offsite, consoleErrors, context } = await openApp(browser, own.url);
   await controlled(page);
-  await loadSample(page, 'iris', 'species');
+  await loadSample(page, 'breast_cancer', 'diagnosis');
   // The redeployment: another page title and so another service worker.
   const index = path.join(site, 'index.html');
   fs.writeFileSync(index, fs.readFileSync(index, 'utf8').replace('<title>Glassbox</title>', '<title>Glassbox (new)</title>'));
@@ -955,6 +957,65 @@ test('a new deployment is announced, never swapped in under a run, and loads whe
   own.server.close();
 });
 
+test('nothing lost on reload: the file, kinds, roles, settings and the last results come back; Forget this data clears them', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await loadSample(page, 'penguins', 'species');
+  await byId(page, 'keeping').waitFor(TIMEOUT);
+  await byId(page, 'column-kind-year').selectOption('categorical');
+  await page.waitForFunction(() => document.querySelector('[data-testid="column-kind-year"]')?.value === 'categorical', null, TIMEOUT);
+  await page.waitForFunction(() => !document.querySelector('[data-testid="train-button"]')?.disabled, null, TIMEOUT);
+  await byId(page, 'column-role-island').selectOption('ignore');
+  await byId(page, 'model-select').selectOption('naive_bayes');
+  await byId(page, 'cv-folds').selectOption('10');
+  const before = await train(page);
+  const matrix = await confusionMatrix(page, 3);
+  assert.match(await byId(page, 'keeping').textContent(), /penguins\.csv, your settings and the last results are kept/);
+  // The writes are asynchronous: give them a moment, as a person would.
+  await page.waitForTimeout(500);
+  await page.reload();
+  await byId(page, 'metric-accuracy').waitFor(TIMEOUT);
+  assert.equal(Number(await byId(page, 'metric-accuracy').textContent()), before.accuracy, 'the last results are back');
+  assert.deepEqual(await confusionMatrix(page, 3), matrix);
+  await page.waitForFunction(() => document.querySelector('.preview')?.textContent.startsWith('penguins.csv'), null, TIMEOUT);
+  assert.match(await byId(page, 'notice').textContent(), /Restored penguins\.csv with your settings and the last results/);
+  assert.equal(await byId(page, 'model-select').inputValue(), 'naive_bayes');
+  assert.equal(await byId(page, 'cv-folds').inputValue(), '10');
+  assert.equal(await byId(page, 'target-select').inputValue(), 'species');
+  assert.equal(await byId(page, 'column-kind-year').inputValue(), 'categorical');
+  assert.equal(await byId(page, 'column-role-island').inputValue(), 'ignore');
+  // The restored file trains again to the same numbers.
+  await page.waitForFunction(() => !document.querySelector('[data-testid="train-button"]')?.disabled, null, TIMEOUT);
+  assert.equal((await train(page)).accuracy, before.accuracy);
+  await screenshot(page, 'restored');
+  await Promise.all([page.waitForEvent('load', TIMEOUT), byId(page, 'forget-data').click()]);
+  await byId(page, 'keeping').waitFor(TIMEOUT);
+  assert.equal(await page.locator('.preview').count(), 0, 'no file after Forget this data');
+  assert.doesNotMatch(await byId(page, 'keeping').textContent(), /penguins/);
+  assert.equal(await byId(page, 'notice').count(), 0, 'nothing restored');
+  await page.reload();
+  await byId(page, 'keeping').waitFor(TIMEOUT);
+  assert.equal(await page.locator('.preview').count(), 0, 'still nothing after another reload');
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});
+
+test('storage refused (as in private browsing): the app says it cannot keep the work and trains on', async () => {
+  const init = () => {
+    IDBFactory.prototype.open = function () { throw new DOMException('The user denied permission to access the database.', 'SecurityError'); };
+  };
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url, { init });
+  await byId(page, 'keeping').waitFor(TIMEOUT);
+  assert.match(await byId(page, 'keeping').textContent(), /does not let Glassbox keep your work \(The user denied permission.*a reload starts afresh/);
+  assert.equal(await byId(page, 'forget-data').count(), 0);
+  await loadSample(page, 'penguins', 'species');
+  await train(page);
+  await page.reload();
+  await byId(page, 'keeping').waitFor(TIMEOUT);
+  assert.equal(await page.locator('.preview').count(), 0, 'nothing was kept');
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});
+
 /** Runs axe-core on the page as it is; returns the serious and critical violations, described. */
 async function seriousViolations(page, step) {
   const { AxeBuilder } = await import('@axe-core/playwright');
@@ -969,7 +1030,7 @@ for (const scheme of ['light', 'dark']) {
     const { page, offsite, consoleErrors, context } = await openApp(browser, url);
     await page.emulateMedia({ colorScheme: scheme });
     const found = [];
-    await byId(page, 'sample-iris').waitFor(TIMEOUT);
+    await byId(page, 'sample-penguins').waitFor(TIMEOUT);
     found.push(...await seriousViolations(page, 'landing'));
     await loadSample(page, 'penguins', 'species');
     await byId(page, 'schema-panel').waitFor(TIMEOUT);
@@ -1007,7 +1068,7 @@ async function tabTo(page, id, limit = 400) {
 
 test('keyboard only: load a sample, choose the target, train, move through the matrix and open a cell\'s rows', async () => {
   const { page, offsite, consoleErrors, context } = await openApp(browser, url);
-  await byId(page, 'sample-iris').waitFor(TIMEOUT);
+  await byId(page, 'sample-penguins').waitFor(TIMEOUT);
   await tabTo(page, 'sample-penguins');
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.querySelector('.preview')?.textContent.startsWith('penguins.csv'), null, TIMEOUT);
@@ -1038,7 +1099,7 @@ test('keyboard only: load a sample, choose the target, train, move through the m
 
 test('at 360 px wide every step fits: no page-wide horizontal scroll', async () => {
   const { page, offsite, consoleErrors, context } = await openApp(browser, url, { width: 360, height: 740 });
-  await byId(page, 'sample-iris').waitFor(TIMEOUT);
+  await byId(page, 'sample-penguins').waitFor(TIMEOUT);
   await screenshot(page, 'narrow-landing');
   await loadSample(page, 'penguins', 'species');
   await train(page);

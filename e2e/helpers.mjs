@@ -47,9 +47,12 @@ export async function launch() {
 /**
  * A page whose every request is checked: anything not to 127.0.0.1 (or a
  * blob:/data: URL made by the page itself) is blocked and recorded in `offsite`.
+ * Each call is a fresh browser profile: nothing kept from another test.
  */
-export async function openApp(browser, url, { width = 1280, height = 900 } = {}) {
+export async function openApp(browser, url, { width = 1280, height = 900, init = null } = {}) {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width, height } });
+  // Runs in every page before its own scripts (to take an API away, say).
+  if (init) await context.addInitScript(init);
   const offsite = [];
   await context.route('**/*', (route) => {
     const u = new URL(route.request().url());

@@ -176,3 +176,58 @@ pub fn terminate_workers() {
         let _ = js_sys::Reflect::set(&global, &"__glassboxWorkers".into(), &Array::new());
     }
 }
+
+/// Calls `glassboxStore.<method>(args…)` (public/store.js) and awaits it.
+async fn store_call(method: &str, args: &[&JsValue]) -> Result<JsValue, String> {
+    let store = js_sys::Reflect::get(&js_sys::global(), &"glassboxStore".into())
+        .ok()
+        .filter(|s| s.is_object())
+        .ok_or("the storage script (store.js) is missing")?;
+    let function: js_sys::Function =
+        js_sys::Reflect::get(&store, &method.into()).map_err(js_message)?.dyn_into().map_err(js_message)?;
+    let list = Array::new();
+    args.iter().for_each(|a| {
+        list.push(a);
+    });
+    let promise: js_sys::Promise = function.apply(&store, &list).map_err(js_message)?.dyn_into().map_err(js_message)?;
+    JsFuture::from(promise).await.map_err(js_message)
+}
+
+/// The value kept under `key` in this browser, `None` when there is none.
+pub async fn stored(key: &str) -> Result<Option<JsValue>, String> {
+    let value = store_call("get", &[&key.into()]).await?;
+    Ok((!value.is_undefined() && !value.is_null()).then_some(value))
+}
+
+/// Keeps `value` (any structured-cloneable value: a File, a plain object) under `key`.
+pub async fn store(key: &str, value: &JsValue) -> Result<(), String> {
+    store_call("put", &[&key.into(), value]).await.map(drop)
+}
+
+/// Drops what is kept under `key`.
+pub async fn unstore(key: &str) -> Result<(), String> {
+    store_call("remove", &[&key.into()]).await.map(drop)
+}
+
+/// Drops everything kept.
+pub async fn clear_store() -> Result<(), String> {
+    store_call("clear", &[]).await.map(drop)
+}
+
+/// Bytes the site may still keep, where the browser says.
+pub async fn storage_room() -> Option<f64> {
+    store_call("room", &[]).await.ok().and_then(|v| v.as_f64())
+}
+
+/// A file of these bytes, to keep a sample as a dropped file is kept.
+pub fn file_of(name: &str, bytes: &[u8]) -> Result<web_sys::File, String> {
+    let parts = Array::of1(&Uint8Array::from(bytes));
+    web_sys::File::new_with_u8_array_sequence(&parts, name).map_err(js_message)
+}
+
+/// Loads the page again from the start.
+pub fn reload() {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().reload();
+    }
+}

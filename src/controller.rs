@@ -17,17 +17,19 @@ use leptos::task::spawn_local;
 use crate::browser;
 use crate::state::{AppState, Busy, RunProgress};
 use crate::transport::loading::{self, Source};
-use crate::transport::{bridge, pool};
+use crate::transport::{bridge, keep, pool};
 
 /// A fresh page's state, with the main worker started and answering to the controller.
 pub fn start() -> AppState {
     let state = AppState::new(pool::suggested_workers());
     bridge::start(state, bridge::Handlers { response: |state, r| state.on_response(r), crash: on_crash });
     loading::spawn_reader(state);
+    keep::start(state);
     state
 }
 
-/// The main worker died: say so, and start a fresh one that reads the file again.
+/// The main worker died: say so, and start a fresh one that reads the file
+/// again. The results on the page stay: they are plain data in the page.
 fn on_crash(state: AppState, panic: String) {
     state.fail(format!(
         "the computation stopped unexpectedly ({panic}). This is a bug in Glassbox, not in your data; a fresh worker has been started and reads your file again, so you can try again"
@@ -38,7 +40,6 @@ fn on_crash(state: AppState, panic: String) {
     spawn_local(async move {
         bridge::restart(state);
         if state.file.get_untracked().is_some() {
-            state.outcome.set(None);
             loading::reread(state);
         }
     });
@@ -136,7 +137,13 @@ impl AppState {
         self.roles.set(BTreeMap::new());
         self.target.set(String::new());
         self.time_column.set(String::new());
+        keep::keep_file(self, &name, &source);
         loading::load(self, name, source);
+    }
+
+    /// Forgets the work kept in this browser and opens the page afresh.
+    pub fn forget(self) {
+        keep::forget();
     }
 
     /// Reads the same file again after the person changed how to read it.

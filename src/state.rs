@@ -48,6 +48,18 @@ impl RunProgress {
     }
 }
 
+/// Whether the person's work is kept in this browser for the next visit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Keeping {
+    /// Not known yet: the page is looking for kept work.
+    Starting,
+    /// Kept; the text says what (and what not, when the file is too big).
+    On(String),
+    /// The browser refuses storage; the text says so.
+    /// Not kept (storage refused, or the file too big); the text says why.
+    Off(String),
+}
+
 /// Progress of a file being read, for the progress bar.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReadProgress {
@@ -148,6 +160,8 @@ pub struct AppState {
     pub workers: RwSignal<usize>,
     /// How long the file took to read, shown beside its size.
     pub read_stats: RwSignal<Option<ReadStats>>,
+    /// Whether the work is kept for a reload (`transport::keep`).
+    pub keeping: RwSignal<Keeping>,
 }
 
 impl AppState {
@@ -176,6 +190,7 @@ impl AppState {
             features: RwSignal::new(FeatureSpec::default()),
             workers: RwSignal::new(workers),
             read_stats: RwSignal::new(None),
+            keeping: RwSignal::new(Keeping::Starting),
         }
     }
 

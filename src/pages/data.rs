@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::browser;
 use crate::pages::take_picked_file;
 use crate::pages::train::Preview;
-use crate::state::{AppState, Busy};
+use crate::state::{AppState, Busy, Keeping};
 use crate::transport::loading::Source;
 use leptos::task::spawn_local;
 
@@ -70,6 +70,18 @@ pub fn DataStep() -> impl IntoView {
                     }).collect_view()}
                 </div>
             </div>
+            {move || match state.keeping.get() {
+                Keeping::Starting => None,
+                Keeping::On(text) => Some(view! {
+                    <p class="keeping muted" data-testid="keeping">
+                        {text}" "
+                        <button class="link" data-testid="forget-data" on:click=move |_| state.forget()>"Forget this data"</button>
+                    </p>
+                }.into_any()),
+                Keeping::Off(text) => Some(view! {
+                    <p class="keeping warn" data-testid="keeping" role="status">{text}</p>
+                }.into_any()),
+            }}
             {move || state.inspection.get().map(|i| view! { <Preview inspection=i/> })}
         </section>
     }

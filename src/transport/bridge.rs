@@ -57,7 +57,7 @@ pub fn send(state: AppState, request: Request) {
 fn spawn_worker(state: AppState) -> PipelineBridge {
     let handlers = HANDLERS.with(Cell::get);
     PipelineBridge::spawn(
-        "./worker.js",
+        glassbox_worker::web::WORKER_SCRIPT,
         move |response| {
             if let Some(h) = handlers {
                 (h.response)(state, response)

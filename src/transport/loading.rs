@@ -171,7 +171,7 @@ thread_local! {
 /// large file comes.
 pub fn spawn_reader(state: AppState) {
     let bridge = PipelineBridge::spawn(
-        "./worker.js",
+        glassbox_worker::web::WORKER_SCRIPT,
         move |response| on_reader_response(state, response),
         // The main worker's crash listener hears this too and reads the file again.
         move |_panic| spawn_local(async { reset_reader() }),

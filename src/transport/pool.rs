@@ -166,7 +166,7 @@ fn dispatch(state: AppState, w: usize, request: Request) {
             let index = h.len() + 1;
             h.push(Helper {
                 bridge: PipelineBridge::spawn(
-                    "./worker.js",
+                    glassbox_worker::web::WORKER_SCRIPT,
                     move |response| on_helper_response(state, index, response),
                     move |panic| state.fail(format!("a pool worker stopped unexpectedly ({panic})")),
                 ),

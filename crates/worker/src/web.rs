@@ -285,12 +285,24 @@ pub struct PipelineBridge {
     _on_crash: Closure<dyn FnMut(MessageEvent)>,
 }
 
+/// The worker's entry script, relative to the page: Trunk's loader shim
+/// (`data-loader-shim` in index.html), which loads `worker.js` and its wasm.
+/// The worker starts from this file of the site rather than from a `blob:`
+/// script that gloo-worker would otherwise write, so the page's content
+/// policy can keep `worker-src 'self'`.
+pub const WORKER_SCRIPT: &str = "./worker_loader.js";
+
 impl PipelineBridge {
-    /// Starts the worker script at `path` (relative to the page). `on_response`
+    /// Starts the worker script at `path` (relative to the page; normally
+    /// [`WORKER_SCRIPT`]), a loader that itself starts the wasm. `on_response`
     /// gets every response; `on_crash` gets the panic message if the worker dies.
     pub fn spawn(path: &str, on_response: impl Fn(Response) + 'static, on_crash: impl Fn(String) + 'static) -> Self {
-        let bridge =
-            PipelineWorker::spawner().callback(on_response).encoding::<WasmCodec>().as_module(false).spawn(path);
+        let bridge = PipelineWorker::spawner()
+            .callback(on_response)
+            .encoding::<WasmCodec>()
+            .as_module(false)
+            .with_loader(true)
+            .spawn(path);
         let channel =
             BroadcastChannel::new(CRASH_CHANNEL).expect("BroadcastChannel is available in every supported browser");
         let on_crash = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
