@@ -150,7 +150,7 @@ pub fn FeaturePreviewTable() -> impl IntoView {
             view! {
                 <h3>{format!("Features the model sees ({} columns)", p.names.len())}</h3>
                 <p class="muted">{format!("Fitted on the training rows: {}.", p.preprocessing)}</p>
-                <div class="table-scroll">
+                <div class="table-scroll" tabindex="0" role="region" aria-label="feature matrix preview">
                     <table class="grid" data-testid="feature-preview">
                         <thead><tr><th scope="col">"row"</th>{header}</tr></thead>
                         <tbody>{rows}</tbody>

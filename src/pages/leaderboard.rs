@@ -60,7 +60,7 @@ pub fn Leaderboard() -> impl IntoView {
             view! {
                 <h3>"Model comparison"</h3>
                 <p class="muted">"Cross-validated on the training rows only; the held-out test set is not used until you train."</p>
-                <div class="table-scroll">
+                <div class="table-scroll" tabindex="0" role="region" aria-label="model comparison">
                     <table class="grid leaderboard" data-testid="leaderboard">
                         <thead><tr><th scope="col">"model"</th>{header}<th></th><th></th></tr></thead>
                         <tbody>{body}</tbody>

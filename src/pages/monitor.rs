@@ -297,7 +297,7 @@ fn DriftView(
                 <h3>"The most severe, and what to do"</h3>
                 <ol data-testid="top-drift">{top}</ol>
             })}
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="drift by column">
                 <table class="grid" data-testid="drift-table">
                     <caption class="hint">"Sorted by severity: drifting columns first, then by PSI. Choose a column for its histograms."</caption>
                     <thead><tr>{heads}</tr></thead>
@@ -332,7 +332,7 @@ fn decay_view(d: &Decay) -> impl IntoView {
     view! {
         <p class=class data-testid="decay-verdict"><strong>{d.message.clone()}</strong></p>
         <div class="chart" data-testid="decay-chart" inner_html=svg></div>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="performance by window">
             <table class="grid" data-testid="decay-table">
                 <thead><tr><th scope="col">"from"</th><th scope="col">"rows"</th><th scope="col">"F1"</th><th scope="col">"accuracy"</th><th scope="col">"ROC AUC"</th><th scope="col">"change"</th></tr></thead>
                 <tbody>{rows}</tbody>

@@ -287,7 +287,7 @@ fn PredictionsTable(
                 <span class="hint">" Formula-like cells start with ' so a spreadsheet shows them as text."</span>
             </p>
             <p class="hint">{glassbox_pipeline::intervals::NOTE}</p>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="scored rows">
                 <table data-testid="predictions-table">
                     <thead>{header}</thead>
                     <tbody>{body}</tbody>

@@ -118,18 +118,18 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
             <div class="two-col">
                 <div>
                     <h3>"Classification report"</h3>
-                    <div class="table-scroll" data-testid="classification-report" inner_html=report_table></div>
+                    <div class="table-scroll" tabindex="0" role="region" aria-label="classification report" data-testid="classification-report" inner_html=report_table></div>
                     {glassbox_report::search_html(&outcome).map(|s| view! {
                         <h3>"Hyper-parameter search"</h3>
-                        <div class="table-scroll chart" inner_html=s></div>
+                        <div class="table-scroll chart" tabindex="0" role="region" aria-label="hyper-parameter search" inner_html=s></div>
                     })}
                     {glassbox_report::time_cv_html(&outcome).map(|t| view! {
                         <h3>"Validation in time order"</h3>
-                        <div class="table-scroll" inner_html=t></div>
+                        <div class="table-scroll" tabindex="0" role="region" aria-label="validation in time order" inner_html=t></div>
                     })}
                     {glassbox_report::cv_html(&outcome).map(|cv| view! {
                         <h3>"Cross-validation"</h3>
-                        <div class="table-scroll" inner_html=cv></div>
+                        <div class="table-scroll" tabindex="0" role="region" aria-label="cross-validation" inner_html=cv></div>
                     })}
                     <h3>"Confusion matrix"</h3>
                     <ConfusionMatrix outcome=outcome.clone()/>
@@ -147,11 +147,11 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
                     <div class="chart" inner_html=calibration></div>
                     {glassbox_report::importance_html(&outcome).map(|i| view! {
                         <h3>"Which columns matter"</h3>
-                        <div class="table-scroll chart" inner_html=i></div>
+                        <div class="table-scroll chart" tabindex="0" role="region" aria-label="column importance" inner_html=i></div>
                     })}
                     {glassbox_report::shap_html(&outcome).map(|s| view! {
                         <h3>"Why: SHAP values"</h3>
-                        <div class="table-scroll chart" inner_html=s></div>
+                        <div class="table-scroll chart" tabindex="0" role="region" aria-label="SHAP values" inner_html=s></div>
                         <AnyRowWaterfall outcome=outcome.clone()/>
                     })}
                 </div>
@@ -231,7 +231,7 @@ fn ConfusionMatrix(outcome: Arc<TrainOutcome>) -> impl IntoView {
                 {move || if normalised.get() { "Show counts" } else { "Normalise by true class" }}
             </button>
         </p>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="confusion matrix">
             <table class="cm" data-testid="confusion-matrix" on:mouseleave=move |_| hovered.set(None)>
                 <thead><tr><th class="axis">"true ↓ / predicted →"</th>{header}</tr></thead>
                 <tbody>{rows}</tbody>
@@ -316,7 +316,7 @@ fn SelectedRows(outcome: Arc<TrainOutcome>, actual: usize, predicted: usize) -> 
     view! {
         <div class="selected-rows" data-testid="cm-rows">
             <h4>{format!("{} test {}: true {}, predicted {}", rows.len(), if rows.len() == 1 { "row" } else { "rows" }, classes[actual], classes[predicted])}</h4>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="rows of the chosen cell">
                 <table class="grid">
                     <thead><tr><th scope="col">"row"</th><th scope="col">"line"</th>{header}<th></th></tr></thead>
                     <tbody>{body}</tbody>

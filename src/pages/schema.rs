@@ -155,7 +155,7 @@ pub fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
             </details>
         </Show>
         <h3>"Columns"</h3>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="columns">
             <table class="grid schema" data-testid="schema-panel">
                 <thead><tr><th scope="col">"column"</th><th scope="col">"kind"</th><th scope="col">"role"</th>
                     <th scope="col">"missing"</th><th scope="col">"distinct"</th><th scope="col">"distribution"</th><th scope="col">"notes"</th></tr></thead>

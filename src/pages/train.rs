@@ -67,7 +67,7 @@ pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
             </Show>
             <SchemaPanel inspection=inspection.clone()/>
             <h3>{format!("First {} rows", inspection.preview.len())}</h3>
-            <div class="table-scroll"><table class="grid" data-testid="preview"><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table></div>
+            <div class="table-scroll" tabindex="0" role="region" aria-label="first rows of the file"><table class="grid" data-testid="preview"><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table></div>
             <div class="train-row">
                 <label>"Target column to predict "
                     <select data-testid="target-select" prop:value=move || state.target.get()

@@ -49,7 +49,8 @@ pub fn roc_svg(curves: &[RocCurve], labels: &[String]) -> String {
 /// [`roc_svg`] with the operating point `at` (false and true positive rate)
 /// marked, and the cross-validation folds' mean ± 1 std `bands` (one per curve) shaded.
 pub fn roc_svg_at(curves: &[RocCurve], labels: &[String], at: Option<(f64, f64)>, bands: Option<&[Band]>) -> String {
-    render(HEIGHT, |root| draw_roc(root, curves, labels, at, bands))
+    let text = curves.iter().zip(labels).map(|(c, l)| format!("{l} AUC {:.3}", c.auc)).collect::<Vec<_>>().join(", ");
+    described(render(HEIGHT, |root| draw_roc(root, curves, labels, at, bands)), &format!("ROC curves: {text}"))
 }
 
 /// A precision-recall chart: one step curve per entry of `curves`, labelled
@@ -62,7 +63,16 @@ pub fn pr_svg(curves: &[PrCurve], labels: &[String]) -> String {
 /// [`pr_svg`] with the operating point `at` (recall, precision) marked, and
 /// the cross-validation folds' mean ± 1 std `bands` (one per curve) shaded.
 pub fn pr_svg_at(curves: &[PrCurve], labels: &[String], at: Option<(f64, f64)>, bands: Option<&[Band]>) -> String {
-    render(HEIGHT, |root| draw_pr(root, curves, labels, at, bands))
+    let text = curves
+        .iter()
+        .zip(labels)
+        .map(|(c, l)| format!("{l} average precision {:.3}, chance {:.3}", c.average_precision, c.prevalence))
+        .collect::<Vec<_>>()
+        .join("; ");
+    described(
+        render(HEIGHT, |root| draw_pr(root, curves, labels, at, bands)),
+        &format!("precision-recall curves: {text}"),
+    )
 }
 
 /// The folds' spread: each band's mean ± 1 std as a light area in its
@@ -104,7 +114,26 @@ fn draw_marker<'a, DB: DrawingBackend + 'a>(
 /// probability per bin, each point labelled with its rows, and the diagonal
 /// of perfect calibration.
 pub fn calibration_svg(c: &Calibration) -> String {
-    render(HEIGHT, |root| draw_calibration(root, c))
+    let bins = c
+        .prob_pred
+        .iter()
+        .zip(&c.prob_true)
+        .zip(&c.counts)
+        .map(|((p, t), n)| format!("predicted {p:.2}, observed {t:.2} ({n} rows)"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let text = format!("reliability diagram, expected calibration error {:.3}: {bins}", c.ece);
+    described(render(HEIGHT, |root| draw_calibration(root, c)), &text)
+}
+
+/// Gives a chart its text alternative: `role="img"` and an `aria-label`
+/// saying what it shows in numbers, for a screen reader and for anyone
+/// who cannot tell the curves' colours apart.
+fn described(svg: String, text: &str) -> String {
+    match svg.strip_prefix("<svg") {
+        Some(rest) => format!(r#"<svg role="img" aria-label="{}"{rest}"#, escape_xml(text)),
+        None => svg,
+    }
 }
 
 /// The chart's unit square with its axes, grid and caption.
@@ -276,7 +305,15 @@ fn draw_roc<DB: DrawingBackend>(
 /// Best score so far against trial number, one line per sampler: which
 /// search converged faster on this data.
 pub fn convergence_svg(series: &[(String, Vec<f64>)]) -> String {
-    render(320, |root| draw_convergence(root, series))
+    let text = series
+        .iter()
+        .map(|(label, v)| {
+            let best = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            format!("{label}: {} trials, best {best:.4}", v.len())
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    described(render(320, |root| draw_convergence(root, series)), &format!("ROC AUC per search trial: {text}"))
 }
 
 fn draw_convergence<DB: DrawingBackend>(
@@ -333,8 +370,10 @@ pub fn bars_svg(items: &[(String, f64, f64)], caption: &str) -> String {
     let hi = if hi - lo <= 0.0 { lo + 1e-3 } else { hi };
     let (x0, x1) = (LABEL, w - 16.0);
     let x = |v: f64| x0 + (v - lo) / (hi - lo) * (x1 - x0);
+    let text = items.iter().map(|(name, m, sd)| format!("{name} {m:.4} ± {sd:.4}")).collect::<Vec<_>>().join(", ");
+    let label = escape_xml(&format!("{caption}: {text}"));
     let mut svg = format!(
-        r#"<svg width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="permutation importance" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="13"><rect width="{w}" height="{h}" fill="white"/>"#
+        r#"<svg width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="{label}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="13"><rect width="{w}" height="{h}" fill="white"/>"#
     );
     for (i, (name, mean, std)) in items.iter().enumerate() {
         let y = TOP + ROW * i as f64;
