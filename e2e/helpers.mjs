@@ -19,12 +19,14 @@ const TYPES = {
   '.webmanifest': 'application/manifest+json',
 };
 
-/** Serves dist/ (or another build in `dir`) under the sub-path /app/, as a static host would. */
+const PREFIX = '/tools/glassbox/';
+
+/** Serves dist/ (or another build in `dir`) under the sub-path /tools/glassbox/, as a static host would. */
 export async function startServer(dir = dist) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
-    if (!url.pathname.startsWith('/app/')) { res.writeHead(404); res.end(); return; }
-    let file = path.join(dir, decodeURIComponent(url.pathname.slice('/app/'.length)));
+    if (!url.pathname.startsWith(PREFIX)) { res.writeHead(404); res.end(); return; }
+    let file = path.join(dir, decodeURIComponent(url.pathname.slice(PREFIX.length)));
     if (!file.startsWith(dir)) { res.writeHead(403); res.end(); return; }
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     if (!fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
@@ -33,7 +35,7 @@ export async function startServer(dir = dist) {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
-  return { server, url: `http://127.0.0.1:${port}/app/` };
+  return { server, url: `http://127.0.0.1:${port}${PREFIX}` };
 }
 
 export async function launch() {
