@@ -338,6 +338,41 @@ test('the exported report works offline: matrix renders, toggle works; model.jso
   await offline.close();
 });
 
+test('hostile strings in labels, headers and values show as text in the app and never run', async () => {
+  // Every policy violation is counted: an injected handler the policy blocked
+  // would still be markup that escaped, and fails the test as well.
+  const init = () => {
+    self.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => self.__violations.push(`${e.effectiveDirective} ${e.sample}`));
+  };
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url, { init });
+  const img = '<img src=x onerror="window.__pwned=1">';
+  const script = '<script>window.__pwned=2</script>';
+  const svg = '<svg onload=window.__pwned=3>';
+  const q = (v) => `"${v.replace(/"/g, '""')}"`;
+  let csv = `x,${q(`note ${svg}`)},${q(`label ${img}`)}\n`;
+  for (let i = 0; i < 80; i++) {
+    csv += `${(i % 2) * 3 + (i % 7) * 0.3},${q([img, script, svg, '=1+1'][i % 4])},${q(i % 2 ? img : script)}\n`;
+  }
+  await byId(page, 'csv-input').setInputFiles({ name: 'hostile.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await byId(page, 'target-select').waitFor(TIMEOUT);
+  const label = await byId(page, 'target-select').locator('option', { hasText: 'label' }).getAttribute('value');
+  await byId(page, 'target-select').selectOption(label);
+  await train(page);
+  await byId(page, 'cm-cell-0-0').click();
+  await byId(page, 'cm-rows').waitFor(TIMEOUT);
+  const text = await page.locator('body').textContent();
+  for (const raw of [img, script]) assert.ok(text.includes(raw), `${raw} is shown as text`);
+  assert.ok(text.includes(`note ${svg}`), 'the original header is shown as text');
+  assert.equal(await page.evaluate(() => self.__pwned), undefined, 'an injected script ran');
+  assert.equal(await page.locator('img[src="x"], svg[onload], script:not([src])').evaluateAll(
+    (els) => els.filter((e) => e.textContent.includes('__pwned') || e.matches('img, svg')).length), 0,
+  'the data made elements');
+  assert.deepEqual(await page.evaluate(() => self.__violations), []);
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});
+
 test('broken files show a clear error and the app still trains afterwards', async () => {
   const { page, offsite, consoleErrors, context } = await openApp(browser, url);
   const upload = (name, text) => byId(page, 'csv-input').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
