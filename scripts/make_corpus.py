@@ -38,6 +38,27 @@ def model(name, data):
     (OUT / "model" / name).write_bytes(data if isinstance(data, bytes) else data.encode())
 
 
+DELETE = object()
+
+
+def variant(base, name, *edits):
+    """Writes a copy of the model `base` with each edit `(path, value)` made:
+    the path is dotted keys and indices ("model.tree.nodes.0.right"); the
+    value replaces the field, or makes its new value from the old when it is
+    a function, or removes the field when it is DELETE."""
+    m = copy.deepcopy(base)
+    for path, value in edits:
+        *parents, last = [int(k) if k.isdigit() else k for k in path.split(".")]
+        node = m
+        for k in parents:
+            node = node[k]
+        if value is DELETE:
+            del node[last]
+        else:
+            node[last] = value(node[last]) if callable(value) else value
+    model(name, m)
+
+
 def golden(name):
     return json.loads((GOLDEN / name / "model.json").read_text())
 
@@ -125,101 +146,47 @@ def write_models():
     model("infinity-1e999.json", text.replace('"intercepts": [', '"intercepts": [1e999, ', 1))
     for name, version in [("version-99", 99), ("version-1", 1), ("version-negative", -1),
                           ("version-string", "6"), ("version-fraction", 5.5)]:
-        m = copy.deepcopy(lr)
-        m["format_version"] = version
-        model(f"{name}.json", m)
-    m = copy.deepcopy(lr)
-    del m["format_version"]
-    model("version-missing.json", m)
+        variant(lr, f"{name}.json", ("format_version", version))
+    variant(lr, "version-missing.json", ("format_version", DELETE))
 
-    m = copy.deepcopy(lr)
-    m["model"]["coefficients"][1] = m["model"]["coefficients"][1][:-1]
-    model("coefficient-row-short.json", m)
-    m = copy.deepcopy(lr)
-    m["model"]["intercepts"].append(0.5)
-    model("intercepts-longer.json", m)
-    m = copy.deepcopy(lr)
-    m["model"]["coefficients"][0][0] = None
-    model("coefficient-null.json", m)
-    m = copy.deepcopy(lr)
-    m["classes"] = m["classes"][:2]
-    model("fewer-classes-than-margins.json", m)
-    m = copy.deepcopy(lr)
-    m["features"]["columns"] = m["features"]["columns"][:2]
-    model("features-fewer-than-coefficients.json", m)
-    m = copy.deepcopy(lr)
-    m["schema"]["columns"] = []
-    model("schema-empty.json", m)
-
-    m = copy.deepcopy(tree)
-    m["model"]["tree"]["nodes"][0]["right"] = 99
-    model("tree-child-outside.json", m)
-    m = copy.deepcopy(tree)
-    m["model"]["tree"]["nodes"][2]["left"] = 2
-    model("tree-child-is-itself.json", m)
-    m = copy.deepcopy(tree)
-    m["model"]["tree"]["nodes"][3]["right"] = 0
-    model("tree-child-is-root.json", m)
-    m = copy.deepcopy(tree)
-    m["model"]["tree"]["nodes"][0]["feature"] = 4096
-    model("tree-feature-outside.json", m)
-    m = copy.deepcopy(tree)
-    m["model"]["tree"]["nodes"] = []
-    model("tree-empty.json", m)
-    m = copy.deepcopy(tree)
-    m["model"]["tree"]["nodes"][1]["proba"] = [1.0]
-    model("tree-leaf-short-proba.json", m)
-    m = copy.deepcopy(tree)
-    m["model"]["tree"]["nodes"][0]["left"] = -1
-    model("tree-child-negative.json", m)
-    m = copy.deepcopy(forest)
-    m["model"]["trees"] = []
-    model("forest-no-trees.json", m)
-
-    m = golden("iris_knn")
-    m["model"]["y"][0] = 7
-    model("knn-label-outside.json", m)
-    m = golden("iris_knn")
-    m["model"]["x"] = m["model"]["x"][:-1]
-    model("knn-x-not-rows-by-columns.json", m)
-    m = golden("iris_knn")
-    m["model"]["k"] = 0
-    model("knn-k-zero.json", m)
-    m = golden("iris_naive_bayes")
-    m["model"]["priors"] = m["model"]["priors"][:2]
-    model("naive-bayes-priors-short.json", m)
-    m = golden("iris_naive_bayes")
-    m["model"]["variances"][0][0] = -1.0
-    model("naive-bayes-negative-variance.json", m)
-    m = golden("iris_baseline_stratified")
-    m["model"]["priors"] = m["model"]["priors"][:1]
-    model("baseline-priors-short.json", m)
-    m = golden("iris_gradient_boosting")
-    m["model"]["booster"]["baseline"] = m["model"]["booster"]["baseline"][:2]
-    model("boosting-baseline-short.json", m)
-    m = golden("iris_gradient_boosting")
-    m["model"]["booster"]["trees"][3] = m["model"]["booster"]["trees"][3][:1]
-    model("boosting-round-short.json", m)
-    m = golden("iris_gradient_boosting")
-    m["model"]["booster"]["trees"][5][1][0]["left"] = 1000
-    model("boosting-child-outside.json", m)
-    m = golden("iris_gradient_boosting")
-    m["model"]["booster"]["trees"][5][1][0]["right"] = 0
-    model("boosting-child-is-root.json", m)
-    m = copy.deepcopy(lr)
-    m["classes"] = m["classes"][:1]
-    m["model"]["coefficients"] = m["model"]["coefficients"][:1]
-    m["model"]["intercepts"] = m["model"]["intercepts"][:1]
-    model("one-class.json", m)
+    knn = golden("iris_knn")
+    nb = golden("iris_naive_bayes")
+    gb = golden("iris_gradient_boosting")
+    short = lambda v: v[:-1]  # noqa: E731 (one array one element short)
+    for base, name, *edits in [
+        (lr, "coefficient-row-short.json", ("model.coefficients.1", short)),
+        (lr, "intercepts-longer.json", ("model.intercepts", lambda v: v + [0.5])),
+        (lr, "coefficient-null.json", ("model.coefficients.0.0", None)),
+        (lr, "fewer-classes-than-margins.json", ("classes", lambda v: v[:2])),
+        (lr, "features-fewer-than-coefficients.json", ("features.columns", lambda v: v[:2])),
+        (lr, "schema-empty.json", ("schema.columns", [])),
+        (tree, "tree-child-outside.json", ("model.tree.nodes.0.right", 99)),
+        (tree, "tree-child-is-itself.json", ("model.tree.nodes.2.left", 2)),
+        (tree, "tree-child-is-root.json", ("model.tree.nodes.3.right", 0)),
+        (tree, "tree-feature-outside.json", ("model.tree.nodes.0.feature", 4096)),
+        (tree, "tree-empty.json", ("model.tree.nodes", [])),
+        (tree, "tree-leaf-short-proba.json", ("model.tree.nodes.1.proba", [1.0])),
+        (tree, "tree-child-negative.json", ("model.tree.nodes.0.left", -1)),
+        (forest, "forest-no-trees.json", ("model.trees", [])),
+        (knn, "knn-label-outside.json", ("model.y.0", 7)),
+        (knn, "knn-x-not-rows-by-columns.json", ("model.x", short)),
+        (knn, "knn-k-zero.json", ("model.k", 0)),
+        (nb, "naive-bayes-priors-short.json", ("model.priors", lambda v: v[:2])),
+        (nb, "naive-bayes-negative-variance.json", ("model.variances.0.0", -1.0)),
+        (golden("iris_baseline_stratified"), "baseline-priors-short.json", ("model.priors", lambda v: v[:1])),
+        (gb, "boosting-baseline-short.json", ("model.booster.baseline", lambda v: v[:2])),
+        (gb, "boosting-round-short.json", ("model.booster.trees.3", lambda v: v[:1])),
+        (gb, "boosting-child-outside.json", ("model.booster.trees.5.1.0.left", 1000)),
+        (gb, "boosting-child-is-root.json", ("model.booster.trees.5.1.0.right", 0)),
+        (lr, "one-class.json", ("classes", lambda v: v[:1]), ("model.coefficients", lambda v: v[:1]),
+         ("model.intercepts", lambda v: v[:1])),
+    ]:
+        variant(base, name, *edits)
 
     # Hostile strings where a person's data puts strings: class labels and
     # column names. These are valid models; the test checks the outputs.
-    m = copy.deepcopy(lr)
-    m["classes"] = [HOSTILE[0], HOSTILE[1], HOSTILE[2]]
-    model("hostile-class-labels.json", m)
-    m = copy.deepcopy(lr)
-    m["classes"] = ["same", "same", "other"]
-    model("duplicate-class-labels.json", m)
+    variant(lr, "hostile-class-labels.json", ("classes", [HOSTILE[0], HOSTILE[1], HOSTILE[2]]))
+    variant(lr, "duplicate-class-labels.json", ("classes", ["same", "same", "other"]))
 
 
 if __name__ == "__main__":
