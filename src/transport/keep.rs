@@ -137,17 +137,14 @@ async fn restore(state: AppState) {
         Err(e) => return refused(state, &e),
     };
     ON.with(|on| on.set(true));
-    let file = browser::stored("file").await.ok().flatten().and_then(|v| v.dyn_into::<web_sys::File>().ok());
-    let Some(file) = file else {
-        if let Some(s) = settings {
-            s.apply(state);
-        }
-        return state.keeping.set(Keeping::On(kept_text(None)));
-    };
-    let name = file.name();
     if let Some(s) = settings {
         s.apply(state);
     }
+    let file = browser::stored("file").await.ok().flatten().and_then(|v| v.dyn_into::<web_sys::File>().ok());
+    let Some(file) = file else {
+        return state.keeping.set(Keeping::On(kept_text(None)));
+    };
+    let name = file.name();
     state.file.set(Some(name.clone()));
     loading::load(state, name.clone(), Source::File(file));
     let outcome = kept::<TrainOutcome>("outcome").await;

@@ -201,16 +201,17 @@ impl DateDisplay {
     /// One value; the number itself when it is outside the years a date can have.
     pub fn show(&self, seconds: f64) -> String {
         let Ok(t) = jiff::Timestamp::from_second(seconds.floor() as i64) else { return seconds.to_string() };
-        let local = self.zone.to_datetime(t);
         if self.date_only {
-            return local.date().to_string();
+            return self.zone.to_datetime(t).date().to_string();
         }
         let offset = self.zone.to_offset(t).seconds();
         if offset == 0 {
-            return format!("{}Z", local.strftime("%Y-%m-%dT%H:%M:%S"));
+            return format_utc(seconds);
         }
+        // The offset by hand, as `+01:00`: the civil date-time carries none to format.
         let (sign, o) = if offset < 0 { ('-', -offset) } else { ('+', offset) };
-        format!("{}{sign}{:02}:{:02}", local.strftime("%Y-%m-%dT%H:%M:%S"), o / 3600, o % 3600 / 60)
+        let local = self.zone.to_datetime(t).strftime("%Y-%m-%dT%H:%M:%S");
+        format!("{local}{sign}{:02}:{:02}", o / 3600, o % 3600 / 60)
     }
 }
 
