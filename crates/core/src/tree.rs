@@ -37,15 +37,19 @@ impl FlatTree {
         }
     }
 
-    /// The deepest path from the root, in splits.
+    /// The deepest path from the root, in splits. Walked with a stack of
+    /// its own: a tree's depth is the data's choice, and recursion that
+    /// deep overflowed a browser worker's stack.
     pub fn depth(&self) -> usize {
-        fn go(t: &FlatTree, i: usize) -> usize {
-            match t.nodes[i].children {
-                None => 0,
-                Some((l, r)) => 1 + go(t, l).max(go(t, r)),
+        let mut deepest = 0;
+        let mut stack = vec![(0, 0)];
+        while let Some((i, depth)) = stack.pop() {
+            match self.nodes[i].children {
+                None => deepest = deepest.max(depth),
+                Some((l, r)) => stack.extend([(l, depth + 1), (r, depth + 1)]),
             }
         }
-        go(self, 0)
+        deepest
     }
 }
 

@@ -153,7 +153,26 @@ impl validate::Learner for Learner<'_> {
     }
 
     fn predict_proba(&self, fitted: &Self::Fitted, table: &Table, rows: &[usize]) -> Result<Vec<Vec<f64>>> {
-        Ok(fitted.1.predict_proba(&fitted.0.transform(table, rows)?))
+        let proba = fitted.1.predict_proba(&fitted.0.transform(table, rows)?);
+        check_probabilities(&proba, rows, table, self.model.name())?;
+        Ok(proba)
+    }
+}
+
+/// Every probability a model gave for `rows` of `table` is a number: a NaN
+/// is an internal error naming the row's line, never a metric of `null`
+/// or a chart of NaN.
+pub(crate) fn check_probabilities(proba: &[Vec<f64>], rows: &[usize], table: &Table, model: &str) -> Result<()> {
+    match proba.iter().zip(rows).find(|(p, _)| p.iter().any(|v| !v.is_finite())) {
+        None => Ok(()),
+        Some((p, &r)) => Err(Error::new(
+            ErrorKind::Internal,
+            format!(
+                "the {} gave a probability that is not a number ({p:?}) for the row at line {}: a bug in Glassbox, not in the data",
+                model.replace('_', " "),
+                table.lines[r]
+            ),
+        )),
     }
 }
 

@@ -214,6 +214,7 @@ pub(crate) fn finish_training(
             .forest_of(trees, x_train.n_cols)
             .ok_or_else(|| Error::new(ErrorKind::Internal, "trees that do not make the chosen forest"))?,
     };
+    model.sound(spec.model.name(), classes.len())?;
     let calibration = spec
         .calibration
         .map(|method| {
@@ -226,6 +227,7 @@ pub(crate) fn finish_training(
         Some(c) => c.predict_proba(&x_test, classes.len()),
         None => model.predict_proba(&x_test),
     };
+    crate::prepare::check_probabilities(&proba, test_rows, table, spec.model.name())?;
     // A forest grown tree by tree took its step's seconds too.
     let timing = validate::Timing { fit_seconds: forest_seconds + (t1 - t0), predict_seconds: control.now() - t1 };
     let warnings = model.warnings();

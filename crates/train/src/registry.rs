@@ -107,7 +107,9 @@ macro_rules! registry {
 
             pub(crate) fn fit_input(&self, input: &FitInput<'_>) -> Result<FittedModel> {
                 self.validate()?;
-                match self { $( ModelSpec::$variant(s) => s.fit(input).map(FittedModel::$fitted_variant), )* }
+                let fitted = match self { $( ModelSpec::$variant(s) => s.fit(input).map(FittedModel::$fitted_variant), )* }?;
+                fitted.sound(self.name(), input.n_classes)?;
+                Ok(fitted)
             }
         }
 
@@ -160,6 +162,20 @@ impl FittedModel {
     /// The fitted arrays agree with the classes and each other (see `Classifier::check`).
     pub fn check(&self, n_classes: usize) -> std::result::Result<(), String> {
         self.classifier().check(n_classes)
+    }
+
+    /// [`FittedModel::check`] on a model just fitted: what a model file
+    /// must pass to be read, a fit must pass to be used, so a leaf of 0/0
+    /// (a random forest once made them) is an internal error with its
+    /// place named, never a NaN probability shown or a model file written
+    /// that cannot be read back.
+    pub fn sound(&self, name: &str, n_classes: usize) -> Result<()> {
+        self.check(n_classes).map_err(|why| {
+            crate::error::Error::new(
+                crate::error::ErrorKind::Internal,
+                format!("the fitted {} is unsound ({why}): a bug in Glassbox, not in the data", name.replace('_', " ")),
+            )
+        })
     }
 
     /// A tree model's output for `class` as trees, for exact explanations; `None` otherwise.

@@ -78,14 +78,13 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn leaf(&mut self, rows: &[usize]) -> usize {
+    fn leaf(&mut self, rows: &[usize]) {
         let mut counts = vec![0.0; self.n_classes];
         for &r in rows {
             counts[self.y[r]] += self.weight[self.y[r]];
         }
         let n: f64 = counts.iter().sum();
         self.nodes.push(Node::Leaf { proba: counts.iter().map(|c| c / n).collect(), cover: n });
-        self.nodes.len() - 1
     }
 
     /// The weighted class counts of `rows`, their total and Gini impurity;
@@ -133,7 +132,7 @@ impl Builder<'_> {
                 let child = (nl * gini(&left, nl) + nr * gini(&right, nr)) / n;
                 let gain = parent_impurity - child;
                 if best.is_none_or(|b| gain > b.2 + 1e-12) {
-                    best = Some((f, (order[i].0 + order[i + 1].0) / 2.0, gain));
+                    best = Some((f, midpoint(order[i].0, order[i + 1].0), gain));
                 }
             }
         }
@@ -194,20 +193,59 @@ impl Builder<'_> {
         best
     }
 
-    fn grow(&mut self, rows: &[usize], depth: usize) -> usize {
+    /// Grows the tree on `rows`, nodes in depth-first order (a split, its
+    /// left subtree, then its right one). A stack of its own, not recursion:
+    /// the data decides how deep a tree goes, and a browser worker's stack
+    /// overflowed on a deep one.
+    fn grow(&mut self, rows: Vec<usize>) {
+        // (rows, depth, the split whose child this is, and whether it is the right one)
+        let mut stack: Vec<(Vec<usize>, usize, Option<(usize, bool)>)> = vec![(rows, 0, None)];
+        while let Some((rows, depth, parent)) = stack.pop() {
+            let slot = self.nodes.len();
+            if let Some((p, right)) = parent {
+                if let Node::Split { left: l, right: r, .. } = &mut self.nodes[p] {
+                    *if right { r } else { l } = slot;
+                }
+            }
+            match self.split(&rows, depth) {
+                None => {
+                    self.leaf(&rows);
+                }
+                Some((feature, threshold, l, r)) => {
+                    let cover = rows.iter().map(|&i| self.weight[self.y[i]]).sum();
+                    self.nodes.push(Node::Split { feature, threshold, left: usize::MAX, right: usize::MAX, cover });
+                    stack.push((r, depth + 1, Some((slot, true))));
+                    stack.push((l, depth + 1, Some((slot, false))));
+                }
+            }
+        }
+    }
+
+    /// How `rows` split, if they do: the feature, the threshold and the two
+    /// sides, neither of them empty (an empty side would be a leaf with no
+    /// rows, whose class frequencies are 0/0).
+    fn split(&mut self, rows: &[usize], depth: usize) -> Option<(usize, f64, Vec<usize>, Vec<usize>)> {
         let deep_enough = self.params.max_depth.is_some_and(|d| depth >= d);
         if deep_enough || rows.len() < 2 * self.params.min_samples_leaf.max(1) {
-            return self.leaf(rows);
+            return None;
         }
-        let Some((feature, threshold, _)) = self.best_split(rows) else { return self.leaf(rows) };
+        let (feature, threshold, _) = self.best_split(rows)?;
         let (l, r): (Vec<usize>, Vec<usize>) = rows.iter().partition(|&&i| self.x.row(i)[feature] <= threshold);
-        let slot = self.nodes.len();
-        self.nodes.push(Node::Leaf { proba: Vec::new(), cover: 0.0 });
-        let cover = rows.iter().map(|&i| self.weight[self.y[i]]).sum();
-        let left = self.grow(&l, depth + 1);
-        let right = self.grow(&r, depth + 1);
-        self.nodes[slot] = Node::Split { feature, threshold, left, right, cover };
-        slot
+        (!l.is_empty() && !r.is_empty()).then_some((feature, threshold, l, r))
+    }
+}
+
+/// The threshold between two neighbouring distinct values `a < b`, as
+/// scikit-learn takes it: their midpoint, or `a` when the midpoint rounds
+/// up to `b` (two adjacent floats, such as cos(6π/7) and cos(8π/7), the
+/// cosines of Wednesday and Thursday, which are equal but for rounding) or
+/// overflows; `<= threshold` then still sends `a` left and `b` right.
+fn midpoint(a: f64, b: f64) -> f64 {
+    let m = a / 2.0 + b / 2.0;
+    if m == b || m.is_infinite() {
+        a
+    } else {
+        m
     }
 }
 
@@ -227,7 +265,7 @@ impl Tree {
         let rng = (params.max_features.is_some() || params.random_thresholds).then(|| ChaCha8Rng::seed_from_u64(seed));
         let weight = class_weight.map_or_else(|| vec![1.0; n_classes], <[f64]>::to_vec);
         let mut b = Builder { x, y, n_classes, params, weight, rng, nodes: Vec::new() };
-        b.grow(rows, 0);
+        b.grow(rows.to_vec());
         Tree { nodes: b.nodes }
     }
 
@@ -413,6 +451,30 @@ mod tests {
             for r in 0..6 {
                 assert_eq!(flat.predict(x.row(r)), tree.predict_row(x.row(r))[1]);
             }
+        }
+    }
+
+    #[test]
+    fn adjacent_floats_split_without_an_empty_leaf_regression_for_nan_probabilities_with_a_date_column() {
+        // cos(6π/7) and cos(8π/7), Wednesday's and Thursday's cosines: equal
+        // but for the last bit, so their midpoint rounded to the larger and
+        // the right child of the split had no rows (a leaf of 0/0).
+        // Half of such pairs round up (to the even last bit): take one of those.
+        let mut a = libm::cos(6.0 * std::f64::consts::PI / 7.0);
+        while a / 2.0 + a.next_up() / 2.0 != a.next_up() {
+            a = a.next_up();
+        }
+        let b = a.next_up();
+        let x = m(&[&[a], &[a], &[b], &[b], &[b]]);
+        let y = [0, 0, 1, 1, 1];
+        let params = TreeParams { max_depth: None, min_samples_leaf: 1, max_features: None, random_thresholds: false };
+        let t = Tree::fit(&x, &y, &[0, 1, 2, 3, 4], 2, params, None, 0);
+        assert_eq!(t.nodes[0], Node::Split { feature: 0, threshold: a, left: 1, right: 2, cover: 5.0 });
+        assert_eq!(t.predict_row(&[a]), &[1.0, 0.0]);
+        assert_eq!(t.predict_row(&[b]), &[0.0, 1.0]);
+        t.check(2).unwrap();
+        for tree in fit_forest(&x, &y, 2, &(0..20).collect::<Vec<_>>(), None, None, 1, &Control::default()).unwrap() {
+            tree.check(2).unwrap();
         }
     }
 
