@@ -1,23 +1,11 @@
-# Glassbox: every set-up step is here, idempotent, so a fresh machine needs
-# only the two README commands: `make serve` and `make test`.
+# Glassbox: the two README commands, `make serve` and `make test`, and the
+# rest; every set-up step is in scripts/setup.sh, idempotent, so a fresh
+# machine needs nothing else.
 SHELL := /bin/bash
 CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 export PATH := $(CARGO_BIN):$(CURDIR)/e2e/node_modules/.bin:$(PATH)
 
-TRUNK_VERSION := 0.21.14
-ONNXRUNTIME_VERSION := 1.32.0
-ONNX_VERSION := 1.23.2
-PYSPARK_VERSION := 4.3.0
-PYARROW_VERSION := 26.0.1
-# The Kafka-protocol broker of the sources tests; its in-memory storage needs the dynostore feature.
-TANSU_VERSION := 0.6.0
-# A Debian python3 refuses system-wide installs (PEP 668); the second try says we mean it.
-PY_PACKAGES := onnxruntime==$(ONNXRUNTIME_VERSION) onnx==$(ONNX_VERSION) pyspark==$(PYSPARK_VERSION) pyarrow==$(PYARROW_VERSION) pandas
-# The wasm-bindgen CLI must equal the library version in Cargo.lock, or Trunk
-# tries to download one (and fails offline).
-WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[^0-9.]/,""); print}' Cargo.lock)
-
-.PHONY: serve test dist dist-check static bench-serve setup-build setup-native setup-test test-native test-e2e
+.PHONY: serve test dist dist-check static bench-serve setup-build setup-test test-native test-e2e
 
 ## The app at http://127.0.0.1:8080 (rebuilds on change).
 serve: setup-build
@@ -50,31 +38,18 @@ bench-serve:
 
 ## The sources tests need PostgreSQL, MariaDB and a Kafka broker: the script
 ## starts throwaway ones on 127.0.0.1 and stops them when the tests end.
-test-native: setup-native
+test-native: setup-test
 	scripts/test_servers.sh cargo test --workspace --locked
 
 test-e2e: setup-test dist
 	cd e2e && node --test --test-concurrency=1 *.test.mjs
 
+## What the commands need, installed only when missing (see scripts/setup.sh).
 setup-build:
-	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-	@trunk --version 2>/dev/null | grep -q "$(TRUNK_VERSION)" || cargo install trunk --version $(TRUNK_VERSION) --locked
-	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
-	@[ -x e2e/node_modules/.bin/wasm-opt ] && [ -d e2e/node_modules/playwright-core ] && [ -d e2e/node_modules/@axe-core/playwright ] || (cd e2e && npm ci --no-audit --no-fund)
+	scripts/setup.sh build
 
-## The CLI tests read report.pdf back with poppler (pdftotext, pdffonts, pdftoppm),
-## run exported ONNX models in onnxruntime, and score with them on PySpark
-## (local[2], on Debian's JRE); the sources tests run against PostgreSQL and
-## MariaDB from Debian's packages and tansu (a Kafka-compatible broker, built
-## by cargo: about 10 minutes on 2 cores, once).
-setup-native:
-	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v psql >/dev/null || (apt-get update && apt-get install -y --no-install-recommends postgresql postgresql-client)
-	@command -v mariadbd >/dev/null && command -v mariadb-install-db >/dev/null && command -v mariadb >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mariadb-server mariadb-client)
-	@tansu --version 2>/dev/null | grep -q "$(TANSU_VERSION)" || cargo install tansu --version $(TANSU_VERSION) --locked --features dynostore
-	@command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || (apt-get update && apt-get install -y --no-install-recommends poppler-utils)
-	@command -v java >/dev/null || (apt-get update && apt-get install -y --no-install-recommends default-jre-headless)
-	@python3 -c "import onnxruntime, onnx, pyspark, pyarrow, pandas" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore $(PY_PACKAGES) \
-		|| python3 -m pip install --quiet --root-user-action=ignore --break-system-packages $(PY_PACKAGES)
-
-setup-test: setup-build
-	@[ -x /usr/bin/chromium ] || (apt-get update && apt-get install -y --no-install-recommends chromium)
+## The native tests talk to PostgreSQL, MariaDB and a Kafka broker (tansu),
+## read report.pdf back with poppler, run exported ONNX models in onnxruntime
+## and on PySpark (Debian's JRE); the end-to-end tests drive Chromium.
+setup-test:
+	scripts/setup.sh test
