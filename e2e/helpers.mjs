@@ -5,6 +5,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -75,3 +76,48 @@ export async function screenshot(page, name) {
 }
 
 export const byId = (page, id) => page.locator(`[data-testid="${id}"]`);
+
+export const TIMEOUT = { timeout: 60_000 };
+
+/** Reads the confusion matrix from the page as numbers (its cells show counts by default). */
+export async function confusionMatrix(page, n) {
+  const m = [];
+  for (let i = 0; i < n; i++) {
+    const row = [];
+    for (let j = 0; j < n; j++) row.push(await cellCount(page, `cm-cell-${i}-${j}`));
+    m.push(row);
+  }
+  return m;
+}
+
+export async function train(page) {
+  await byId(page, 'train-button').click();
+  await byId(page, 'metric-accuracy').waitFor(TIMEOUT);
+  // The metrics show when the fit is done; the importance and explanations follow.
+  await page.waitForFunction(() => !document.querySelector('[data-testid="progress"]'), null, { timeout: 180_000 });
+  const accuracy = (await byId(page, 'metric-accuracy').textContent()).trim();
+  const auc = (await byId(page, 'metric-roc-auc').textContent()).trim();
+  assert.match(accuracy, /^[01]\.\d{4}$/, 'accuracy is a plain decimal');
+  assert.match(auc, /^[01]\.\d{4}$/, 'ROC AUC is a plain decimal');
+  return { accuracy: Number(accuracy), auc: Number(auc) };
+}
+
+/** A confusion-matrix cell's count (a correct cell carries a tick before it). */
+export async function cellCount(page, id) {
+  return Number((await byId(page, id).textContent()).replace('✓', '').trim());
+}
+
+export async function assertStayedLocal(offsite, consoleErrors, page) {
+  if (page) assert.match(await byId(page, 'privacy').textContent(), /no request has left this site/);
+  assert.deepEqual(offsite, [], 'requests left 127.0.0.1');
+  assert.deepEqual(consoleErrors, [], 'the page threw');
+}
+
+/** Runs axe-core on the page as it is; returns the serious and critical violations, described. */
+export async function seriousViolations(page, step) {
+  const { AxeBuilder } = await import('@axe-core/playwright');
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${step}: ${v.id} (${v.impact}): ${v.help}; ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+}

@@ -95,7 +95,8 @@ def write_csvs():
     csv("utf8-bad-field-end.csv", b"a,b,y\n1,2,x\n3,4,z\xed\xa0\x80\n5,6,x\n")
     csv("utf8-bad-quoted.csv", b'a,b,y\n1,2,x\n3,4,"z\xfe,z"\n5,6,x\n')
     csv("utf8-truncated-at-eof.csv", b"a,b,y\n1,2,x\n3,4,z\xe2\x82")
-    csv("control-characters.csv", b"a,b,y\n1,2,x\x01\n3,4,z\x1b[31m\n5,6,x\x7f\n7,8,z\n")
+    # Each label twice, so that y is a plausible target and inspect prints its classes.
+    csv("control-characters.csv", b"a,b,y\n1,2,x\x01\n3,4,z\x1b[31m\n5,6,x\x7f\n7,8,z\n9,1,x\x01\n2,3,z\x1b[31m\n4,5,x\x7f\n6,7,z\n")
     csv("utf16le-bom.csv", "\ufeffa,b,y\n1,2,x\n3,4,z\n5,6,x\n".encode("utf-16-le"))
     csv("utf16be-no-bom.csv", "a,b,y\n1,2,x\n3,4,z\n5,6,x\n".encode("utf-16-be"))
     csv("numbers-extreme.csv",

@@ -76,6 +76,19 @@ def add_policy(index: pathlib.Path) -> None:
     index.write_text(html)
 
 
+def modern_loaders(staging: pathlib.Path) -> None:
+    """Trunk's worker loader shims call wasm-bindgen's init with a bare path,
+    which wasm-bindgen 0.2.130 still takes but warns about on the console of
+    every worker start ("using deprecated parameters for the initialization
+    function"); the object form it asks for is the same call."""
+    for loader in staging.glob("*_loader.js"):
+        text = loader.read_text()
+        fixed = re.sub(r'wasm_bindgen\(("[^"]+_bg\.wasm")\)', r"wasm_bindgen({ module_or_path: \1 })", text)
+        if "wasm_bindgen(" in text and fixed == text:
+            sys.exit(f"post_build: {loader.name} calls wasm_bindgen in a way this script does not know")
+        loader.write_text(fixed)
+
+
 def add_service_worker(staging: pathlib.Path) -> None:
     files = sorted(
         p.relative_to(staging).as_posix()
@@ -98,6 +111,7 @@ def main() -> None:
     staging = pathlib.Path(os.environ.get("TRUNK_STAGING_DIR") or sys.argv[1])
     index = staging / "index.html"
     add_policy(index)
+    modern_loaders(staging)
     add_service_worker(staging)
     print(f"post_build: policy and sw.js written in {staging}")
 

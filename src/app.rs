@@ -10,7 +10,8 @@ use crate::pages::data::DataStep;
 use crate::pages::monitor::MonitorStep;
 use crate::pages::predict::PredictStep;
 use crate::pages::results::Results;
-use crate::state::{AppState, Busy};
+use crate::pages::STEPS;
+use crate::state::AppState;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -26,7 +27,6 @@ pub fn App() -> impl IntoView {
             <div class="content">
                 <ErrorBanner/>
                 <DataStep/>
-                <StatusLine/>
                 <Results/>
                 <PredictStep/>
                 <MonitorStep/>
@@ -54,22 +54,22 @@ fn PrivacyIndicator() -> impl IntoView {
     }
 }
 
+/// The steps as links to their sections, named as the sections' headings
+/// are; a step is marked done when it has something to show.
 #[component]
 fn StepRail() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let step = move |name: &'static str, done: Signal<bool>| {
-        view! { <li class:done=move || done.get()>{name}</li> }
-    };
     let has_data = Signal::derive(move || state.inspection.with(Option::is_some));
     let trained = Signal::derive(move || state.outcome.with(Option::is_some));
+    let done = [has_data, trained, trained, trained, trained];
     view! {
         <nav class="rail" aria-label="Steps">
             <ol>
-                {step("Data", has_data)}
-                {step("Train", trained)}
-                {step("Evaluate", trained)}
-                {step("Export", trained)}
-                {step("Predict", trained)}
+                {STEPS.iter().zip(done).map(|(&(id, heading), done)| view! {
+                    <li class:done=move || done.get()>
+                        <a href=format!("#{id}") data-testid=format!("rail-{id}")>{heading}</a>
+                    </li>
+                }).collect_view()}
             </ol>
         </nav>
     }
@@ -86,57 +86,5 @@ fn ErrorBanner() -> impl IntoView {
                 <button class="link" on:click=move |_| state.error.set(None)>"Dismiss"</button>
             </div>
         </Show>
-    }
-}
-
-#[component]
-fn StatusLine() -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let text = move || match state.busy.get() {
-        Busy::Idle => match (state.outcome.with(Option::is_some), state.inspection.with(Option::is_some)) {
-            (true, _) => "Done. Results below.".to_string(),
-            (false, true) => "Ready: pick the target column and train.".to_string(),
-            _ => state.notice.get().unwrap_or_else(|| "Load a CSV to begin.".to_string()),
-        },
-        Busy::Loading(what) => format!("Loading {what}…"),
-        Busy::Reading(p) => format!("Reading {}…", p.name),
-        Busy::Training(what) => what,
-    };
-    let idle_notice = move || {
-        (state.busy.get() == Busy::Idle && state.inspection.with(Option::is_some))
-            .then(|| state.notice.get())
-            .flatten()
-            .map(|n| view! { <p class="notice" data-testid="notice">{n}</p> })
-    };
-    view! {
-        <div class="status" data-testid="status" role="status" aria-live="polite">
-            <Show when=move || state.busy.get() != Busy::Idle>
-                <span class="spinner" aria-hidden="true"></span>
-            </Show>
-            {text}
-        </div>
-        {move || match state.busy.get() {
-            Busy::Reading(p) => Some(view! {
-                <div class="progress" data-testid="progress">
-                    <progress max=p.total.max(1) as f64 value=p.bytes_read as f64></progress>
-                    <span class="progress-text" data-testid="progress-text" data-bytes=p.bytes_read data-memory=p.memory_bytes>{p.text()}</span>
-                    <button data-testid="cancel-button" on:click=move |_| crate::transport::loading::cancel(state)>"Cancel"</button>
-                </div>
-            }.into_any()),
-            Busy::Training(_) => Some(view! {
-                <div class="progress" data-testid="progress">
-                    {move || state.run_progress.get().map_or_else(
-                        || view! { <progress></progress><span class="progress-text" data-testid="progress-text">"starting…"</span> }.into_any(),
-                        |p| view! {
-                            <progress max=p.total.max(1) as f64 value=p.done as f64></progress>
-                            <span class="progress-text" data-testid="progress-text" data-done=p.done data-total=p.total>{p.text()}</span>
-                        }.into_any(),
-                    )}
-                    <button data-testid="cancel-button" on:click=move |_| state.cancel_run()>"Cancel"</button>
-                </div>
-            }.into_any()),
-            _ => None,
-        }}
-        {idle_notice}
     }
 }

@@ -140,6 +140,18 @@ fn download_value(name: &str, mime: &str, contents: &JsValue) -> Result<(), Stri
     Ok(())
 }
 
+/// The page's clock in milliseconds (`performance.now()`).
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+/// Brings section `id` into view (the results, when they come).
+pub fn scroll_to(id: &str) {
+    if let Some(e) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) {
+        e.scroll_into_view();
+    }
+}
+
 /// How many resources this page has loaded from anywhere but its own origin,
 /// from the browser's own resource-timing record. The privacy indicator shows
 /// it, so "nothing left this site" is checked rather than promised.

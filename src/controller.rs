@@ -15,9 +15,14 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::browser;
-use crate::state::{AppState, Busy, RunProgress};
+use crate::state::{AppState, Busy};
 use crate::transport::loading::{self, Source};
 use crate::transport::{bridge, keep, pool};
+
+thread_local! {
+    /// The file just loaded, kept in the browser once it has been read.
+    static TO_KEEP: std::cell::RefCell<Option<(String, Source)>> = const { std::cell::RefCell::new(None) };
+}
 
 /// A fresh page's state, with the main worker started and answering to the controller.
 pub fn start() -> AppState {
@@ -25,6 +30,27 @@ pub fn start() -> AppState {
     bridge::start(state, bridge::Handlers { response: |state, r| state.on_response(r), crash: on_crash });
     loading::spawn_reader(state);
     keep::start(state);
+    // The clock ticks twice a second while a run goes, so its elapsed time
+    // and estimate move even when no job finishes for a while. The page
+    // lives as long as the tab, so the interval is never cleared.
+    let _ = set_interval_with_handle(
+        move || {
+            if matches!(state.busy.get_untracked(), Busy::Training(_)) {
+                state.now_ms.set(browser::now_ms());
+            }
+        },
+        std::time::Duration::from_millis(500),
+    );
+    // Whatever changes what training would decide about the target asks
+    // the worker again: the target, the roles, and a file read anew.
+    Effect::new(move |_| {
+        let target = state.target.get();
+        state.roles.track();
+        let loaded = state.inspection.with(Option::is_some);
+        if loaded && !target.is_empty() {
+            state.send(Request::CheckTarget { spec: state.spec() });
+        }
+    });
     state
 }
 
@@ -64,14 +90,14 @@ impl AppState {
                 | Response::Split(_)
                 | Response::Absorbed { .. }
                 | Response::DigestSet
+                | Response::TargetChecked(_)
+                | Response::RecordValues { .. }
         ) {
             self.busy.set(Busy::Idle);
             self.run_progress.set(None);
         }
         match response {
-            Response::Working { stage, done, total, elapsed_seconds } => {
-                self.run_progress.set(Some(RunProgress { stage, done, total, elapsed_seconds }))
-            }
+            Response::Working { stage, done, total, .. } => self.show_progress(stage, done, total, browser::now_ms()),
             Response::Inspected(inspection) => {
                 // A re-read after a kind change keeps the target the person chose.
                 let target = self.target.get_untracked();
@@ -80,11 +106,19 @@ impl AppState {
                 }
                 self.read_stats.set(loading::read_done());
                 self.inspection.set(Some(Arc::new(inspection)));
+                if let Some((name, source)) = TO_KEEP.with(|k| k.borrow_mut().take()) {
+                    keep::keep_file(self, &name, &source);
+                }
                 loading::on_inspected(self);
             }
             Response::Trained(outcome) => self.outcome.set(Some(Arc::from(outcome))),
             Response::Leaderboard(board) => self.leaderboard.set(Some(Arc::new(board))),
             Response::FeaturePreview(p) => self.feature_preview.set(Some(Arc::new(p))),
+            Response::TargetChecked(check) => self.target_check.set(Some(Arc::new(check))),
+            Response::RecordValues { columns, records, values } => {
+                self.record_columns.set(columns);
+                self.record_values.update(|m| m.extend(records.into_iter().zip(values)));
+            }
             // Only a pooled run asks for jobs; their answers are handled above.
             Response::Results(_) => {}
             Response::Progress { bytes_read, rows, memory_bytes } => {
@@ -97,6 +131,7 @@ impl AppState {
             Response::PartBegun { .. } | Response::Part(_) | Response::PartSent { .. } => {}
             Response::Cancelled => self.notice.set(Some("Reading was cancelled: load a file to begin again.".into())),
             Response::Failed { message, .. } => {
+                TO_KEEP.with(|k| k.borrow_mut().take());
                 loading::abandon(self);
                 self.fail(message)
             }
@@ -112,20 +147,34 @@ impl AppState {
     /// reads no messages, so it is terminated, and a fresh worker reads the
     /// file again (the table lived in the old one).
     pub fn cancel_run(self) {
+        let explaining = self.explaining.get_untracked();
         browser::terminate_workers();
         bridge::drop_worker();
         loading::reset_reader();
         pool::reset();
-        self.busy.set(Busy::Idle);
-        self.run_progress.set(None);
-        self.notice.set(Some("The run was cancelled.".into()));
+        self.finish_run();
+        self.notice.set(Some(if explaining {
+            "The explanations were stopped: the model and its test metrics are kept (train again to explain it).".into()
+        } else {
+            "The run was cancelled.".into()
+        }));
         if self.file.get_untracked().is_some() {
             loading::reread(self);
         }
     }
 
+    /// Asks the worker for the values of the data records not known yet.
+    pub fn want_records(self, records: Vec<usize>) {
+        let missing: Vec<usize> =
+            self.record_values.with_untracked(|m| records.into_iter().filter(|r| !m.contains_key(r)).collect());
+        if !missing.is_empty() {
+            self.send(Request::RecordValues { records: missing });
+        }
+    }
+
     /// A new file replaces everything derived from the old one.
     pub fn load(self, name: String, source: Source) {
+        self.record_values.set(BTreeMap::new());
         self.error.set(None);
         self.notice.set(None);
         self.outcome.set(None);
@@ -137,7 +186,8 @@ impl AppState {
         self.roles.set(BTreeMap::new());
         self.target.set(String::new());
         self.time_column.set(String::new());
-        keep::keep_file(self, &name, &source);
+        // Kept once it has been read: a file Glassbox refuses (a picture, say) is never kept.
+        TO_KEEP.with(|k| *k.borrow_mut() = Some((name.clone(), source.clone())));
         loading::load(self, name, source);
     }
 
@@ -151,6 +201,7 @@ impl AppState {
         self.read.update(|r| {
             r.kinds.insert(column, kind);
         });
+        self.record_values.set(BTreeMap::new());
         self.outcome.set(None);
         loading::reread(self);
     }
@@ -198,6 +249,8 @@ impl AppState {
         self.error.set(None);
         self.notice.set(None);
         self.outcome.set(None);
+        self.run_serial.update(|n| *n += 1);
+        self.run_started_ms.set(browser::now_ms());
         let spec = self.spec();
         self.busy.set(Busy::Training(format!(
             "Training {} to predict {}{}…",
@@ -219,6 +272,7 @@ impl AppState {
     pub fn compare(self) {
         self.error.set(None);
         self.notice.set(None);
+        self.run_started_ms.set(browser::now_ms());
         let spec = self.spec();
         let folds = spec.validation.cv.unwrap_or(5);
         let workers = self.workers.get_untracked();

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use glassbox_pipeline::features::FeatureSpec;
 use glassbox_pipeline::ingest::ReadOptions;
 use glassbox_pipeline::model_file::Threshold;
-use glassbox_pipeline::run::{FeaturePreview, LeaderboardEntry};
+use glassbox_pipeline::run::{FeaturePreview, LeaderboardEntry, TargetCheck};
 use glassbox_pipeline::{Inspection, TrainOutcome};
 use leptos::prelude::*;
 
@@ -21,30 +21,47 @@ pub enum Busy {
     Training(String),
 }
 
-/// How far a training or comparison run has got, from the worker's `Working` messages.
+/// How far a training or comparison run has got: the stage, its jobs done
+/// and in all, and when (on the page's clock, in ms) the run began. Times are the page's own, not the workers': a stage's estimate
+/// once divided the whole run's seconds by the stage's jobs ("3918.7 s
+/// left" for a stage that ended in 15 s), and the elapsed time stood still
+/// between messages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunProgress {
     pub stage: String,
     pub done: usize,
     pub total: usize,
-    pub elapsed_seconds: f64,
+    pub run_started_ms: f64,
+    /// When the stage's first jobs were done, and how many: the estimate
+    /// runs from there, as a stage's start (a worker reading the file,
+    /// preparing the split) said nothing of its pace; after one tree in
+    /// 1.8 s a stage of 100 was once put at three minutes.
+    pub first: Option<(f64, usize)>,
 }
 
 impl RunProgress {
-    /// "cross-validation fold 3 of 5 · 4.2 s · about 2.8 s left"
-    pub fn text(&self) -> String {
-        let left = (self.done > 0 && self.done < self.total).then(|| {
-            let per_step = self.elapsed_seconds / self.done as f64;
-            format!(" · about {:.1} s left in this stage", per_step * (self.total - self.done) as f64)
-        });
-        format!(
-            "{} {} of {} · {:.1} s{}",
-            self.stage,
-            self.done,
-            self.total,
-            self.elapsed_seconds,
-            left.unwrap_or_default()
-        )
+    /// "cross-validation fold 3 of 5 · 4.2 s · about 3 s left in this stage" at `now_ms`.
+    pub fn text(&self, now_ms: f64) -> String {
+        let elapsed = (now_ms - self.run_started_ms).max(0.0) / 1000.0;
+        // An estimate needs jobs done since the first ones, and a second of them.
+        let left = self
+            .first
+            .filter(|&(t0, d0)| self.done > d0 && self.done < self.total && now_ms - t0 >= 1000.0)
+            .map(|(t0, d0)| {
+                let left = (now_ms - t0) / 1000.0 / (self.done - d0) as f64 * (self.total - self.done) as f64;
+                format!(" · about {} left in this stage", seconds(left))
+            });
+        format!("{} {} of {} · {:.1} s{}", self.stage, self.done, self.total, elapsed, left.unwrap_or_default())
+    }
+}
+
+/// A duration as a person reads it: "4 s", "2 min 05 s".
+pub fn seconds(s: f64) -> String {
+    let s = s.round() as u64;
+    if s < 60 {
+        format!("{s} s")
+    } else {
+        format!("{} min {:02} s", s / 60, s % 60)
     }
 }
 
@@ -125,6 +142,13 @@ pub struct AppState {
     pub file: RwSignal<Option<String>>,
     pub inspection: RwSignal<Option<Arc<Inspection>>>,
     pub target: RwSignal<String>,
+    /// Data records' values as the worker gave them (by 0-based record), and
+    /// the columns they follow, for the rows a confusion-matrix cell lists.
+    pub record_values: RwSignal<BTreeMap<usize, Vec<String>>>,
+    pub record_columns: RwSignal<Vec<String>>,
+    /// What training would decide about the target, asked as soon as it is
+    /// picked (a refusal is shown next to the select, not after Train).
+    pub target_check: RwSignal<Option<Arc<TargetCheck>>>,
     pub outcome: RwSignal<Option<Arc<TrainOutcome>>>,
     /// The decision threshold the person chose on the results page (two
     /// classes); it goes into the exported model.json.
@@ -154,6 +178,16 @@ pub struct AppState {
     pub leaderboard: RwSignal<Option<Arc<Vec<LeaderboardEntry>>>>,
     /// The running training or comparison's progress.
     pub run_progress: RwSignal<Option<RunProgress>>,
+    /// When the running training or comparison began, on the page's clock (ms).
+    pub run_started_ms: RwSignal<f64>,
+    /// The page's clock (ms), ticking while something runs, so elapsed times move.
+    pub now_ms: RwSignal<f64>,
+    /// The model is fitted and shown; its importance and explanations are being measured.
+    pub explaining: RwSignal<bool>,
+    /// Training runs started on this page; the results page takes the
+    /// trained threshold once per run (not again when the explanations come).
+    pub run_serial: RwSignal<u64>,
+    pub threshold_serial: RwSignal<u64>,
     /// The feature pipeline the person set up.
     pub features: RwSignal<FeatureSpec>,
     /// Workers for work that splits into jobs (comparing models).
@@ -171,6 +205,9 @@ impl AppState {
             file: RwSignal::new(None),
             inspection: RwSignal::new(None),
             target: RwSignal::new(String::new()),
+            target_check: RwSignal::new(None),
+            record_values: RwSignal::new(BTreeMap::new()),
+            record_columns: RwSignal::new(Vec::new()),
             outcome: RwSignal::new(None),
             threshold: RwSignal::new(None),
             busy: RwSignal::new(Busy::Idle),
@@ -187,6 +224,11 @@ impl AppState {
             leaderboard: RwSignal::new(None),
             feature_preview: RwSignal::new(None),
             run_progress: RwSignal::new(None),
+            run_started_ms: RwSignal::new(0.0),
+            now_ms: RwSignal::new(0.0),
+            explaining: RwSignal::new(false),
+            run_serial: RwSignal::new(0),
+            threshold_serial: RwSignal::new(0),
             features: RwSignal::new(FeatureSpec::default()),
             workers: RwSignal::new(workers),
             read_stats: RwSignal::new(None),
@@ -204,6 +246,21 @@ impl AppState {
     pub fn finish_run(self) {
         self.busy.set(Busy::Idle);
         self.run_progress.set(None);
+        self.explaining.set(false);
+    }
+
+    /// Shows `done` of `total` jobs of `stage` at `now_ms`; a new stage starts its own clock.
+    pub fn show_progress(self, stage: String, done: usize, total: usize, now_ms: f64) {
+        let run_started_ms = self.run_started_ms.get_untracked();
+        self.now_ms.set(now_ms);
+        self.run_progress.update(|p| {
+            let first = match p {
+                Some(p) if p.stage == stage && p.total == total => p.first,
+                _ => None,
+            };
+            let first = first.or((done > 0).then_some((now_ms, done)));
+            *p = Some(RunProgress { stage, done, total, run_started_ms, first });
+        });
     }
 }
 
@@ -227,4 +284,18 @@ pub fn group(n: u64) -> String {
         out.push(ch);
     }
     out
+}
+
+impl AppState {
+    /// The check of the current target, once it has come (`None` before,
+    /// and for another target).
+    pub fn current_check(self) -> Option<Arc<TargetCheck>> {
+        let target = self.target.get();
+        self.target_check.get().filter(|c| c.target == target)
+    }
+
+    /// Why the current target cannot be trained on, if training would refuse it.
+    pub fn target_problem(self) -> Option<String> {
+        self.current_check().and_then(|c| c.problem.clone())
+    }
 }

@@ -45,8 +45,8 @@ pub fn DataStep() -> impl IntoView {
     };
 
     view! {
-        <section class="card-section" aria-labelledby="data-h">
-            <h2 id="data-h">"1. Data"</h2>
+        <section class="card-section" id=crate::pages::step(0).0 aria-labelledby=crate::pages::step(0).1>
+            <h2 id=crate::pages::step(0).1>{crate::pages::step(0).2}</h2>
             <div
                 class="dropzone"
                 class:dragging=move || dragging.get()
@@ -82,7 +82,10 @@ pub fn DataStep() -> impl IntoView {
                     <p class="keeping warn" data-testid="keeping" role="status">{text}</p>
                 }.into_any()),
             }}
-            {move || state.inspection.get().map(|i| view! { <Preview inspection=i/> })}
+            {move || match state.inspection.get() {
+                Some(i) => view! { <Preview inspection=i/> }.into_any(),
+                None => view! { <crate::pages::status::StatusLine/> }.into_any(),
+            }}
         </section>
     }
 }

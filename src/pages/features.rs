@@ -135,21 +135,45 @@ pub fn FeatureOptions() -> impl IntoView {
 #[component]
 pub fn FeaturePreviewTable() -> impl IntoView {
     let state = expect_context::<AppState>();
+    // Features shown at a time: one-hot levels made a table 210,049 px wide.
+    let first = RwSignal::new(0usize);
     move || {
         state.feature_preview.get().map(|p| {
-            let header = p.names.iter().map(|n| view! { <th scope="col">{n.clone()}</th> }).collect_view();
-            let rows = p
-                .rows
-                .iter()
-                .zip(&p.records)
-                .map(|(r, rec)| {
-                    let cells = r.iter().map(|v| view! { <td class="num">{format!("{v:.3}")}</td> }).collect_view();
-                    view! { <tr><td class="num">{*rec}</td>{cells}</tr> }
-                })
-                .collect_view();
+            let n = p.names.len();
+            let window = move || {
+                let start = first.get().min(n.saturating_sub(1));
+                start..(start + FEATURES_SHOWN).min(n)
+            };
+            let header = {
+                let p = p.clone();
+                move || p.names[window()].iter().map(|n| view! { <th scope="col">{n.clone()}</th> }).collect_view()
+            };
+            let rows = {
+                let p = p.clone();
+                move || {
+                    p.rows
+                        .iter()
+                        .zip(&p.records)
+                        .map(|(r, rec)| {
+                            let cells =
+                                r[window()].iter().map(|v| view! { <td class="num">{format!("{v:.3}")}</td> }).collect_view();
+                            view! { <tr><td class="num">{*rec}</td>{cells}</tr> }
+                        })
+                        .collect_view()
+                }
+            };
             view! {
-                <h3>{format!("Features the model sees ({} columns)", p.names.len())}</h3>
+                <h3>{format!("Features the model sees ({n} columns)")}</h3>
                 <p class="muted">{format!("Fitted on the training rows: {}.", p.preprocessing)}</p>
+                {(n > FEATURES_SHOWN).then(|| view! {
+                    <p class="pager">
+                        <button data-testid="features-prev" disabled=move || first.get() == 0
+                            on:click=move |_| first.update(|f| *f = f.saturating_sub(FEATURES_SHOWN))>"Previous"</button>
+                        {move || { let w = window(); format!(" features {}–{} of {n} ", w.start + 1, w.end) }}
+                        <button data-testid="features-next" disabled=move || { first.get() + FEATURES_SHOWN >= n }
+                            on:click=move |_| first.update(|f| *f += FEATURES_SHOWN)>"Next"</button>
+                    </p>
+                })}
                 <div class="table-scroll" tabindex="0" role="region" aria-label="feature matrix preview">
                     <table class="grid" data-testid="feature-preview">
                         <thead><tr><th scope="col">"row"</th>{header}</tr></thead>
@@ -160,3 +184,6 @@ pub fn FeaturePreviewTable() -> impl IntoView {
         })
     }
 }
+
+/// Feature columns the preview shows at a time.
+const FEATURES_SHOWN: usize = 24;

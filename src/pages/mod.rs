@@ -8,10 +8,27 @@ pub mod monitor;
 pub mod predict;
 pub mod results;
 pub mod schema;
+pub mod status;
 pub mod threshold;
 pub mod train;
 
 use wasm_bindgen::JsCast;
+
+/// The workflow's steps as the page shows them: each section's anchor and
+/// heading, which the step rail links to with the same words.
+pub const STEPS: [(&str, &str); 5] = [
+    ("data", "1. Data"),
+    ("evaluate", "2. Evaluate"),
+    ("export", "3. Export"),
+    ("predict", "4. Predict"),
+    ("monitor", "5. Monitor"),
+];
+
+/// Step `i`'s section attributes: its anchor, and the heading that names it.
+pub fn step(i: usize) -> (&'static str, String, &'static str) {
+    let (id, heading) = STEPS[i];
+    (id, format!("{id}-h"), heading)
+}
 
 /// A number short enough for a table cell: 1234.5678 → "1234.57", 0.000123 → "1.23e-4".
 pub fn short_number(v: f64) -> String {

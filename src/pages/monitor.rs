@@ -16,7 +16,7 @@ use std::sync::Arc;
 use glassbox_pipeline::ingest::ReadOptions;
 use glassbox_pipeline::monitor::alert::{payload, AlertInput};
 use glassbox_pipeline::monitor::{decay, Choice, Decay, DriftReport, DriftSettings, Method, Period};
-use glassbox_pipeline::watch::{drift_bytes, read_log};
+use glassbox_pipeline::watch::{drift_bytes, log_columns, read_log};
 use glassbox_pipeline::ModelFile;
 use glassbox_report::drift::{column_details, dataset_text, decay_cells, drift_cells, DRIFT_HEADERS};
 use leptos::prelude::*;
@@ -34,12 +34,14 @@ pub fn MonitorStep() -> impl IntoView {
     let current: RwSignal<Loaded> = RwSignal::new(None);
     let log: RwSignal<Loaded> = RwSignal::new(None);
     let problem = RwSignal::new(None::<String>);
-    let time_column = RwSignal::new("time".to_string());
-    let label_column = RwSignal::new("label".to_string());
+    // Picked from the log's own columns; "" for the time: one period.
+    let time_column = RwSignal::new(String::new());
+    let label_column = RwSignal::new(String::new());
     let period = RwSignal::new(Period::Week);
     let f1_drop = RwSignal::new(5.0f64);
     let choices = RwSignal::new(BTreeMap::<String, Choice>::new());
     let selected = RwSignal::new(None::<String>);
+    let log_names = RwSignal::new(Vec::<String>::new());
 
     let (model, model_label) = page_model(state, loaded);
     let report = Memo::new(move |_| {
@@ -50,6 +52,7 @@ pub fn MonitorStep() -> impl IntoView {
     let decay_result = Memo::new(move |_| {
         let (m, (_, bytes)) = (model.get()?, log.get()?);
         let reference = m.profile.as_ref().and_then(|p| p.metrics);
+        let period = if time_column.with(String::is_empty) { Period::All } else { period.get() };
         let read = read_log(&m, &bytes, &time_column.get(), &label_column.get(), &ReadOptions::default());
         Some(read.map_err(|e| e.to_string()).and_then(|l| {
             if l.rows.is_empty() {
@@ -58,7 +61,7 @@ pub fn MonitorStep() -> impl IntoView {
                     l.unlabelled
                 ));
             }
-            decay(&l.rows, &m.classes, period.get(), f1_drop.get(), reference).map(Arc::new).map_err(|e| e.to_string())
+            decay(&l.rows, &m.classes, period, f1_drop.get(), reference).map(Arc::new).map_err(|e| e.to_string())
         }))
     });
 
@@ -73,6 +76,20 @@ pub fn MonitorStep() -> impl IntoView {
             },
             Some(s) => {
                 selected.set(None);
+                if s == log {
+                    // The log's own columns, with the usual names chosen when it has them.
+                    let names = log_columns(&bytes);
+                    let pick = |wanted: &[&str]| {
+                        names
+                            .iter()
+                            .find(|n| wanted.contains(&n.to_ascii_lowercase().as_str()))
+                            .cloned()
+                            .unwrap_or_default()
+                    };
+                    time_column.set(pick(&["time", "timestamp", "date", "logged_at", "created_at"]));
+                    label_column.set(pick(&["label", "actual", "truth", "target", "y"]));
+                    log_names.set(names);
+                }
                 s.set(Some((name, Arc::new(bytes))))
             }
         });
@@ -131,9 +148,9 @@ pub fn MonitorStep() -> impl IntoView {
         }
     };
     view! {
-        <section class="card-section" aria-labelledby="monitor-h" data-testid="monitor-step"
+        <section class="card-section" id=crate::pages::step(4).0 aria-labelledby=crate::pages::step(4).1 data-testid="monitor-step"
             on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default() on:drop=on_drop>
-            <h2 id="monitor-h">"Monitor"</h2>
+            <h2 id=crate::pages::step(4).1>{crate::pages::step(4).2}</h2>
             <p>"Check new data against the training data, and a labelled log against the model's test scores. Model: " <strong>{model_label}</strong></p>
             <div class="predict-inputs">
                 <label class="file-label">"Load a model.json "
@@ -141,9 +158,11 @@ pub fn MonitorStep() -> impl IntoView {
                 </label>
                 <label class="file-label">"Current data (CSV) "
                     <input type="file" accept=".csv,.tsv,.txt,text/csv" data-testid="monitor-csv-input" on:change=pick(Some(current))/>
+                    {move || current.get().map(|(name, _)| view! { <span class="chosen" data-testid="monitor-csv-name">{name}</span> })}
                 </label>
                 <label class="file-label">"Labelled prediction log (optional) "
                     <input type="file" accept=".csv,.jsonl,.json,.txt" data-testid="monitor-log-input" on:change=pick(Some(log))/>
+                    {move || log.get().map(|(name, _)| view! { <span class="chosen" data-testid="monitor-log-name">{name}</span> })}
                 </label>
                 <span class="hint">"or drop files here"</span>
             </div>
@@ -157,12 +176,23 @@ pub fn MonitorStep() -> impl IntoView {
                 <div class="monitor-log">
                     <h3>"Performance over time"</h3>
                     <p class="predict-controls">
-                        <label>"time column " <input type="text" data-testid="monitor-time-column" prop:value=move || time_column.get() on:change=move |ev| time_column.set(event_target_value(&ev))/></label>
+                        <label>"time column "
+                            <select data-testid="monitor-time-column" prop:value=move || time_column.get() on:change=move |ev| time_column.set(event_target_value(&ev))>
+                                <option value="">"none: all rows as one period"</option>
+                                {move || log_names.get().into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
+                            </select>
+                        </label>
                         " "
-                        <label>"label column " <input type="text" data-testid="monitor-label-column" prop:value=move || label_column.get() on:change=move |ev| label_column.set(event_target_value(&ev))/></label>
+                        <label>"label column "
+                            <select data-testid="monitor-label-column" prop:value=move || label_column.get() on:change=move |ev| label_column.set(event_target_value(&ev))>
+                                <option value="">"choose the column of true labels"</option>
+                                {move || log_names.get().into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
+                            </select>
+                        </label>
                         " "
                         <label>"per "
-                            <select data-testid="monitor-period" on:change=move |ev| period.set(if event_target_value(&ev) == "day" { Period::Day } else { Period::Week })>
+                            <select data-testid="monitor-period" disabled=move || time_column.with(String::is_empty)
+                                on:change=move |ev| period.set(if event_target_value(&ev) == "day" { Period::Day } else { Period::Week })>
                                 <option value="week" selected=true>"week"</option>
                                 <option value="day">"day"</option>
                             </select>
@@ -175,7 +205,7 @@ pub fn MonitorStep() -> impl IntoView {
                     </p>
                     {move || match decay_result.get() {
                         None => ().into_any(),
-                        Some(Err(e)) => view! { <p class="warn" data-testid="decay-error">{e}</p> }.into_any(),
+                        Some(Err(e)) => view! { <p class="error" role="alert" data-testid="decay-error">{e}</p> }.into_any(),
                         Some(Ok(d)) => decay_view(&d).into_any(),
                     }}
                 </div>
@@ -184,12 +214,12 @@ pub fn MonitorStep() -> impl IntoView {
                 let copy_text = text.clone();
                 let copy = move |_| browser::copy_text(&copy_text);
                 view! {
-                    <div class="alert-payload">
-                        <h3>"Alert payload"</h3>
-                        <p class="hint">"What " <code>"glassbox monitor --webhook URL"</code> " posts to a Slack-compatible incoming webhook (data strings escaped for Slack's markup)."</p>
-                        <p><button data-testid="copy-alert" on:click=copy>"Copy"</button></p>
+                    <details class="alert-payload" data-testid="for-automation">
+                        <summary>"For automation: the alert payload and the command"</summary>
+                        <p class="hint">"What " <code>"glassbox monitor model.json --log LOG --label-column LABEL --time-column TIME --webhook URL"</code> " posts to a Slack-compatible incoming webhook (data strings escaped for Slack's markup), run from cron."</p>
+                        <p><button data-testid="copy-alert" on:click=copy>"Copy the payload"</button></p>
                         <pre data-testid="alert-payload" tabindex="0">{text}</pre>
-                    </div>
+                    </details>
                 }
             })}
         </section>
@@ -270,7 +300,7 @@ fn DriftView(
         Some(view! {
             <div class="drift-detail">
                 <h3>{format!("{}: reference and current", c.column)}</h3>
-                <div class="chart" data-testid="drift-histogram" inner_html=svg></div>
+                <div class="chart" tabindex="0" role="region" aria-label="histograms of the column" data-testid="drift-histogram" inner_html=svg></div>
                 {lines}
                 {c.tested().then(|| view! {
                     <p class="predict-controls">
@@ -331,7 +361,7 @@ fn decay_view(d: &Decay) -> impl IntoView {
     let class = if d.alert { "warn" } else { "ok" };
     view! {
         <p class=class data-testid="decay-verdict"><strong>{d.message.clone()}</strong></p>
-        <div class="chart" data-testid="decay-chart" inner_html=svg></div>
+        <div class="chart" tabindex="0" role="region" aria-label="performance by period" data-testid="decay-chart" inner_html=svg></div>
         <div class="table-scroll" tabindex="0" role="region" aria-label="performance by window">
             <table class="grid" data-testid="decay-table">
                 <thead><tr><th scope="col">"from"</th><th scope="col">"rows"</th><th scope="col">"F1"</th><th scope="col">"accuracy"</th><th scope="col">"ROC AUC"</th><th scope="col">"change"</th></tr></thead>

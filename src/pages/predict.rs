@@ -86,9 +86,9 @@ pub fn PredictStep() -> impl IntoView {
     };
 
     view! {
-        <section class="card-section" aria-labelledby="predict-h" data-testid="predict-step"
+        <section class="card-section" id=crate::pages::step(3).0 aria-labelledby=crate::pages::step(3).1 data-testid="predict-step"
             on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default() on:drop=on_drop>
-            <h2 id="predict-h">"Predict"</h2>
+            <h2 id=crate::pages::step(3).1>{crate::pages::step(3).2}</h2>
             <p>"Score new rows with a saved model, here in the browser. Model: " <strong>{model_label}</strong></p>
             <div class="predict-inputs">
                 <label class="file-label">"Load a model.json "
@@ -105,6 +105,7 @@ pub fn PredictStep() -> impl IntoView {
                 Some(Err(e)) => view! { <p class="error" role="alert" data-testid="predict-error">{e}</p> }.into_any(),
                 Some(Ok(p)) => view! {
                     <SchemaCheckView prediction=p.clone() refuse_missing=refuse_missing/>
+                    {let p = p.clone(); move || model.get().map(|m| view! { <LabelledRows model=m prediction=p.clone() data=data/> })}
                     <ScoreControls prediction=p.clone() data=data refuse_missing=refuse_missing scored=scored id_column=id_column/>
                     {move || scored.get().then(|| view! {
                         <PredictionsTable prediction=p.clone() data=data id_column=id_column page=page/>
@@ -240,11 +241,11 @@ fn PredictionsTable(
         }
     };
     let header = {
-        let p = prediction.clone();
         move || {
             let id = carried.get().map(|(name, _)| view! { <th scope="col">{name}</th> });
-            let classes = p.classes.iter().map(|c| view! { <th scope="col">{format!("P({c})")}</th> }).collect_view();
-            view! { <tr>{id}<th scope="col">"prediction"</th>{classes}<th scope="col">"probability"</th><th scope="col">"interval"</th><th scope="col">"issue"</th></tr> }
+            view! { <tr><th scope="col" title="The row's position among the file's data records (1 is the first row under the header)">"row"</th>{id}<th scope="col">"prediction"</th>
+            <th scope="col" title="The probability of the predicted class: calibrated, in its Venn-Abers interval, when the model has one">"its probability"</th>
+            <th scope="col">"interval"</th><th scope="col">"the model's own probabilities"</th><th scope="col">"issue"</th></tr> }
         }
     };
     let body = {
@@ -260,20 +261,27 @@ fn PredictionsTable(
                 .map(|(i, r)| {
                     let id = ids.as_ref().map(|(_, v)| view! { <td>{v.get(i).cloned().unwrap_or_default()}</td> });
                     let predicted = r.predicted.map(|k| p.classes[k].clone()).unwrap_or_default();
-                    // A row that could not be read has no probabilities: empty cells.
-                    let probs = (0..p.classes.len())
-                        .map(|k| view! { <td class="num">{r.proba.get(k).map(|v| short_number(*v)).unwrap_or_default()}</td> })
-                        .collect_view();
-                    let (merged, interval) = match r.interval {
-                        Some(ci) => {
-                            let i = ci.interval;
-                            let of = &p.classes[ci.class];
-                            (format!("{} ({of})", short_number(i.probability)), format!("[{}, {}]", short_number(i.low), short_number(i.high)))
-                        }
-                        None => (String::new(), String::new()),
+                    // One probability per row, of the class predicted for it:
+                    // calibrated with its interval when the model has one,
+                    // the model's own otherwise; every class's in detail.
+                    let own = r.predicted.and_then(|k| r.proba.get(k).copied());
+                    let calibrated = r.predicted.zip(r.interval).and_then(|(k, ci)| ci.of(k, p.classes.len()));
+                    let (probability, interval) = match (calibrated, own) {
+                        (Some(i), _) => (short_number(i.probability), format!("[{}, {}]", short_number(i.low), short_number(i.high))),
+                        (None, Some(v)) => (short_number(v), String::new()),
+                        (None, None) => (String::new(), String::new()),
                     };
+                    // A row that could not be read has no probabilities: empty cells.
+                    let detail = p
+                        .classes
+                        .iter()
+                        .zip(&r.proba)
+                        .map(|(c, v)| format!("{c} {}", short_number(*v)))
+                        .collect::<Vec<_>>()
+                        .join(" · ");
                     view! {
-                        <tr>{id}<td>{predicted}</td>{probs}<td class="num">{merged}</td><td class="num">{interval}</td><td>{r.issue.clone().unwrap_or_default()}</td></tr>
+                        <tr><td class="num">{i + 1}</td>{id}<td>{predicted}</td><td class="num">{probability}</td><td class="num">{interval}</td>
+                            <td class="muted">{detail}</td><td>{r.issue.clone().unwrap_or_default()}</td></tr>
                     }
                 })
                 .collect_view()
@@ -299,6 +307,56 @@ fn PredictionsTable(
                 <button data-testid="predictions-next" disabled=last_page on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
             </p>
         </div>
+    }
+}
+
+/// When the scored file holds the model's target, the page says so and
+/// offers the saved model's metrics on those rows.
+#[component]
+fn LabelledRows(
+    model: Arc<ModelFile>,
+    prediction: Arc<Prediction>,
+    data: RwSignal<Option<(String, Arc<Vec<u8>>)>>,
+) -> impl IntoView {
+    let shown = RwSignal::new(false);
+    let result = Memo::new(move |_| {
+        let (_, bytes) = data.get()?;
+        glassbox_pipeline::run::evaluate_scored(&bytes, &ReadOptions::default(), &model, &prediction).transpose()
+    });
+    move || {
+        result.get().map(|r| match r {
+            Err(e) => view! { <p class="error" data-testid="labelled-error">{e.to_string()}</p> }.into_any(),
+            Ok(s) => {
+                let skipped = s.missing + s.unknown;
+                let note = (skipped > 0).then(|| {
+                    format!(" ({} without a target value and {} with a class the model does not know are left out)", s.missing, s.unknown)
+                });
+                let (e, b) = (s.evaluation.clone(), s.baseline);
+                view! {
+                    <div class="note" data-testid="labelled-rows">
+                        <p>
+                            {format!("This file holds the target column '{}': {} of its rows have a class the model knows{}.", s.target, s.rows, note.unwrap_or_default())}
+                            " "
+                            <button data-testid="evaluate-scored" on:click=move |_| shown.set(true) disabled=move || shown.get()>"Evaluate the model on these rows"</button>
+                        </p>
+                        {move || shown.get().then(|| view! {
+                            <p data-testid="scored-metrics">
+                                {format!(
+                                    "On these {} rows: accuracy {} (always answering the most frequent class: {}), ROC AUC {}, log loss {} (the class shares: {}).",
+                                    s.rows,
+                                    glassbox_report::fmt_metric(e.accuracy),
+                                    glassbox_report::fmt_metric(b.accuracy),
+                                    glassbox_report::fmt_metric(e.roc_auc),
+                                    glassbox_report::fmt_metric(e.log_loss),
+                                    glassbox_report::fmt_metric(b.log_loss)
+                                )}
+                            </p>
+                        })}
+                    </div>
+                }
+                .into_any()
+            }
+        })
     }
 }
 
@@ -380,7 +438,7 @@ fn WhatIf(model: Arc<ModelFile>) -> impl IntoView {
                 }
                 Err(e) => view! { <p class="error" data-testid="whatif-error">{e}</p> }.into_any(),
             }}
-            {move || waterfall().map(|svg| view! { <div class="chart" data-testid="whatif-waterfall" inner_html=svg></div> })}
+            {move || waterfall().map(|svg| view! { <div class="chart" tabindex="0" role="region" aria-label="explanation of the row" data-testid="whatif-waterfall" inner_html=svg></div> })}
         </div>
     }
 }

@@ -8,14 +8,14 @@
 
 use std::sync::Arc;
 
-use glassbox_charts::confusion::{cell_stats, cell_title, heat_color, heat_text_color};
+use glassbox_charts::confusion::{cell_colors, cell_stats, cell_title, legend_html, CORRECT_MARK};
 use glassbox_pipeline::TrainOutcome;
 use glassbox_report::{calibration_html, classification_report_html, fmt_metric, pr_chart_at, roc_chart_at};
 use leptos::prelude::*;
 
 use crate::browser;
 use crate::pages::threshold::OperatingPoint;
-use crate::state::AppState;
+use crate::state::{megabytes, AppState};
 
 #[component]
 pub fn Results() -> impl IntoView {
@@ -42,8 +42,12 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
         move || pr_chart_at(&o, cut())
     };
     let calibration = calibration_html(&outcome);
-    // A new outcome starts from the threshold it was trained with.
-    state.threshold.set(outcome.threshold.clone());
+    // A new run's outcome starts from the threshold it was trained with;
+    // the same run's explained outcome keeps the one the person has moved to.
+    if state.threshold_serial.get_untracked() != state.run_serial.get_untracked() {
+        state.threshold_serial.set(state.run_serial.get_untracked());
+        state.threshold.set(outcome.threshold.clone());
+    }
     let export_model = {
         let o = outcome.clone();
         move |_| {
@@ -68,7 +72,9 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
     let export_report = {
         let o = outcome.clone();
         move |_| {
-            if let Err(e) = browser::download("report.html", "text/html", &glassbox_report::render(&o)) {
+            // At the operating point, as model.json is: every export says the same threshold.
+            let at = o.at(state.threshold.get_untracked());
+            if let Err(e) = browser::download("report.html", "text/html", &glassbox_report::render(&at)) {
                 state.error.set(Some(e));
             }
         }
@@ -77,7 +83,7 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
     let export_pdf = {
         let o = outcome.clone();
         move |_| {
-            let o = o.clone();
+            let o = o.at(state.threshold.get_untracked());
             making_pdf.set(true);
             leptos::task::spawn_local(async move {
                 let made = browser::make_pdf(&o)
@@ -90,11 +96,38 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
             });
         }
     };
+    let b = outcome.baseline;
+    let majority = outcome.classes.get(b.class).cloned().unwrap_or_default();
+    let baseline_warnings = outcome.baseline_warnings();
+    let imbalanced = outcome.imbalanced();
+    let balanced = glassbox_pipeline::metrics::balanced_accuracy(e);
+    // The model file's size, said on its button (a forest's can be tens of MB).
+    let model_bytes = outcome.model_json_bytes;
+    let onnx_obstacle = glassbox_onnx::obstacle(&outcome.model);
+    let onnx_note = onnx_obstacle.clone().map(|o| match o {
+        glassbox_onnx::Obstacle::Calibrated => view! {
+            <p class="muted" data-testid="onnx-obstacle">"model.onnx: the export does not write calibrated probabilities yet; train without calibration to export."</p>
+        }
+        .into_any(),
+        glassbox_onnx::Obstacle::Dates(dates) => {
+            let names = dates.iter().map(|d| format!("'{d}'")).collect::<Vec<_>>().join(", ");
+            view! {
+                <p class="muted" data-testid="onnx-obstacle">
+                    {format!("model.onnx: ONNX cannot compute the calendar parts of {names} (they need time zones). ")}
+                    <button data-testid="retrain-without-dates" on:click=move |_| {
+                        state.roles.update(|r| r.extend(dates.iter().map(|d| (d.clone(), false))));
+                        state.train();
+                    }>{format!("Retrain without {names}")}</button>
+                </p>
+            }
+            .into_any()
+        }
+    });
     let missing_note = (m.rows_missing_target > 0)
         .then(|| format!(" {} rows without a target value were left out.", m.rows_missing_target));
     view! {
-        <section class="card-section" aria-labelledby="eval-h">
-            <h2 id="eval-h">"2. Evaluation on the held-out test set"</h2>
+        <section class="card-section" id=crate::pages::step(1).0 aria-labelledby=crate::pages::step(1).1>
+            <h2 id=crate::pages::step(1).1>{crate::pages::step(1).2}" "<span class="subtitle">"on the held-out test set"</span></h2>
             <p class="muted">
                 {format!("Trained on {} rows, tested on {} rows never seen in training.", m.n_train, m.n_test)}
                 {missing_note}
@@ -109,11 +142,25 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
                     )}
                 </span>
             </p>
+            <LeftOut outcome=outcome.clone()/>
+            {(!baseline_warnings.is_empty()).then(|| view! {
+                <div class="warning-box" role="alert" data-testid="baseline-warning">
+                    <strong>"This model does not beat doing nothing here: "</strong>
+                    {baseline_warnings.join("; ")}"."
+                </div>
+            })}
             <div class="cards">
-                <div class="card" title="Share of test rows predicted correctly">"accuracy"<b data-testid="metric-accuracy">{fmt_metric(e.accuracy)}</b></div>
-                <div class="card" title="Area under the ROC curve: 0.5 is guessing, 1 is perfect ranking. Macro one-vs-rest for more than two classes.">"ROC AUC"<b data-testid="metric-roc-auc">{fmt_metric(e.roc_auc)}</b></div>
-                <div class="card" title="Mean negative log-likelihood of the true class: lower is better">"log loss"<b data-testid="metric-log-loss">{fmt_metric(e.log_loss)}</b></div>
-                <div class="card" title="Area under the precision-recall steps (average_precision_score): the prevalence is guessing, 1 is perfect. Macro one-vs-rest for more than two classes.">"average precision"<b data-testid="metric-average-precision">{fmt_metric(e.average_precision)}</b></div>
+                {metric_card("accuracy", "metric-accuracy", "Share of test rows predicted correctly", e.accuracy, b.accuracy,
+                    format!("always answering '{}'", majority))}
+                {imbalanced.then(|| metric_card("balanced accuracy", "metric-balanced-accuracy",
+                    "The mean of each class's recall (balanced_accuracy_score): every class counts the same, however rare", balanced, b.balanced_accuracy,
+                    format!("always answering '{}'", majority)))}
+                {metric_card("ROC AUC", "metric-roc-auc", "Area under the ROC curve: 0.5 is guessing, 1 is perfect ranking. Macro one-vs-rest for more than two classes.", e.roc_auc, b.roc_auc,
+                    "guessing".to_string())}
+                {metric_card("log loss", "metric-log-loss", "Mean negative log-likelihood of the true class: lower is better", e.log_loss, b.log_loss,
+                    "the class shares as probabilities".to_string())}
+                {metric_card("average precision", "metric-average-precision", "Area under the precision-recall steps (average_precision_score): the prevalence is guessing, 1 is perfect. Macro one-vs-rest for more than two classes.", e.average_precision, b.average_precision,
+                    "the prevalence".to_string())}
             </div>
             <div class="two-col">
                 <div>
@@ -140,11 +187,12 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
                 </div>
                 <div>
                     <h3>"ROC curve"</h3>
-                    <div class="chart" data-testid="roc-chart" inner_html=roc></div>
+                    <div class="chart" tabindex="0" role="region" aria-label="ROC curve" data-testid="roc-chart" inner_html=roc></div>
                     <h3>"Precision-recall curve"</h3>
-                    <div class="chart" data-testid="pr-chart" inner_html=pr></div>
+                    <div class="chart" tabindex="0" role="region" aria-label="precision-recall curve" data-testid="pr-chart" inner_html=pr></div>
                     <h3>"Calibration"</h3>
-                    <div class="chart" inner_html=calibration></div>
+                    <div class="chart" tabindex="0" role="region" aria-label="calibration" inner_html=calibration></div>
+                    {(outcome.importance.is_empty() && outcome.shap.is_none()).then(|| view! { <Explaining/> })}
                     {glassbox_report::importance_html(&outcome).map(|i| view! {
                         <h3>"Which columns matter"</h3>
                         <div class="table-scroll chart" tabindex="0" role="region" aria-label="column importance" inner_html=i></div>
@@ -157,11 +205,11 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
                 </div>
             </div>
         </section>
-        <section class="card-section" aria-labelledby="export-h">
-            <h2 id="export-h">"3. Export"</h2>
+        <section class="card-section" id=crate::pages::step(2).0 aria-labelledby=crate::pages::step(2).1>
+            <h2 id=crate::pages::step(2).1>{crate::pages::step(2).2}</h2>
             <div class="exports">
-                <button data-testid="export-model" on:click=export_model>"Download model.json"</button>
-                <button data-testid="export-onnx" on:click=export_onnx
+                <button data-testid="export-model" on:click=export_model>{format!("Download model.json ({})", megabytes(model_bytes))}</button>
+                <button data-testid="export-onnx" on:click=export_onnx disabled=onnx_obstacle.is_some()
                     title="The whole fitted pipeline and model as one ONNX graph, for onnxruntime, Spark or any engine with an ONNX runtime">"Download model.onnx"</button>
                 <button data-testid="export-report" on:click=export_report>"Download report.html"</button>
                 <button data-testid="export-pdf" on:click=export_pdf disabled=move || making_pdf.get()>
@@ -169,8 +217,82 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
                 </button>
                 <span class="muted">"The HTML report is one file that opens offline in any browser; the PDF has the same sections on numbered A4 pages, for printing."</span>
             </div>
+            {onnx_note}
         </section>
     }
+}
+
+/// Where the importance and explanations will be: their progress while
+/// they are measured (the model above is already usable), or why they are
+/// missing.
+#[component]
+fn Explaining() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <h3>"Which columns matter, and why"</h3>
+        {move || if state.explaining.get() {
+            view! {
+                <div class="note" data-testid="explaining">
+                    <p>
+                        {format!(
+                            "Measuring permutation importance (each column shuffled {} times over at most {} test rows), then SHAP values for at most {} test rows (fewer for a big forest: about {} of one core). The model and its metrics above are ready to use meanwhile.",
+                            glassbox_pipeline::TrainSpec::default().importance_repeats,
+                            crate::state::group(glassbox_pipeline::plan::IMPORTANCE_ROWS as u64),
+                            glassbox_pipeline::plan::SHAP_ROWS,
+                            crate::state::seconds(glassbox_pipeline::plan::TREE_SHAP_SECONDS),
+                        )}
+                    </p>
+                    <p class="progress-text">{move || state.run_progress.get().map(|p| p.text(state.now_ms.get()))}</p>
+                    <button data-testid="stop-explaining" on:click=move |_| state.cancel_run()>"Stop explaining (keep the model)"</button>
+                </div>
+            }.into_any()
+        } else {
+            view! {
+                <p class="muted" data-testid="not-explained">"Not measured: the explanations were stopped. Train again to measure them."</p>
+            }.into_any()
+        }}
+    }
+}
+
+/// A headline metric with what doing nothing scores beside it.
+fn metric_card(name: &str, id: &str, title: &str, value: f64, baseline: f64, what: String) -> impl IntoView {
+    let baseline_id = id.replace("metric-", "baseline-");
+    view! {
+        <div class="card" title=title.to_string()>
+            {name.to_string()}<b data-testid=id.to_string()>{fmt_metric(value)}</b>
+            <span class="baseline" title=format!("What {what} scores on the same test rows")>
+                "baseline " <span data-testid=baseline_id>{fmt_metric(baseline)}</span>
+            </span>
+        </div>
+    }
+}
+
+/// The columns the run left out and why (a likely leak, free text, an
+/// identifier, or the person's choice), so no decision is silent.
+#[component]
+fn LeftOut(outcome: Arc<TrainOutcome>) -> impl IntoView {
+    use glassbox_pipeline::run::Role;
+    let left: Vec<String> = outcome
+        .manifest
+        .columns
+        .iter()
+        .filter(|c| matches!(c.role, Role::Excluded | Role::Dropped))
+        .map(|c| {
+            let why = if c.role == Role::Dropped {
+                "you left it out".to_string()
+            } else {
+                c.flags.iter().filter(|f| f.kind.excludes()).map(|f| f.reason.clone()).collect::<Vec<_>>().join("; ")
+            };
+            format!("{} ({why})", c.name)
+        })
+        .collect();
+    (!left.is_empty()).then(|| {
+        view! {
+            <p class="muted" data-testid="excluded-columns">
+                {format!("Not used as features: {}.", left.join(", "))}
+            </p>
+        }
+    })
 }
 
 #[component]
@@ -189,7 +311,9 @@ fn ConfusionMatrix(outcome: Arc<TrainOutcome>) -> impl IntoView {
                 .map(|j| {
                     let s = cell_stats(&cm, i, j);
                     let title = cell_title(&classes, &cm, i, j);
-                    let style = format!("background:{};color:{}", heat_color(s.row_share), heat_text_color(s.row_share));
+                    let (fill, ink) = cell_colors(i == j, s.row_share);
+                    let style = format!("background:{fill};color:{ink}");
+                    let mark = if i == j { CORRECT_MARK } else { "" };
                     let text = move || {
                         if normalised.get() {
                             format!("{:.1}% ({})", 100.0 * s.row_share, s.count)
@@ -209,7 +333,7 @@ fn ConfusionMatrix(outcome: Arc<TrainOutcome>) -> impl IntoView {
                             on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                                 if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); selected.set(Some((i, j))); }
                             }
-                        >{text}</td>
+                        ><span class="mark" aria-hidden="true">{mark}</span>{text}</td>
                     }
                 })
                 .collect_view();
@@ -237,6 +361,7 @@ fn ConfusionMatrix(outcome: Arc<TrainOutcome>) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
         </div>
+        <div inner_html=legend_html()></div>
         <p class="muted detail" aria-live="polite">{detail}</p>
         {move || selected.get().map(|(i, j)| view! { <SelectedRows outcome=outcome.clone() actual=i predicted=j/> })}
     }
@@ -271,35 +396,83 @@ fn AnyRowWaterfall(outcome: Arc<TrainOutcome>) -> impl IntoView {
             </label>
         </p>
         {move || picked.get().and_then(|row| glassbox_report::waterfall_svg(&o, row)).map(|svg| view! {
-            <div class="chart" data-testid="shap-row-waterfall" inner_html=svg></div>
+            <div class="chart" tabindex="0" role="region" aria-label="explanation of the row" data-testid="shap-row-waterfall" inner_html=svg></div>
         })}
     }
     .into_any()
 }
 
+/// Rows of a confusion-matrix cell listed per page.
+const CELL_PAGE: usize = 20;
+
+/// The test rows of one cell: each with its values (asked from the worker,
+/// which holds the table), its probabilities and, when explained, why;
+/// a page of rows at a time (a cell can hold hundreds).
 #[component]
 fn SelectedRows(outcome: Arc<TrainOutcome>, actual: usize, predicted: usize) -> impl IntoView {
-    let classes = &outcome.classes;
-    let rows: Vec<_> =
-        outcome.test_predictions.iter().filter(|p| p.actual == actual && p.predicted == predicted).collect();
-    let header = classes.iter().map(|c| view! { <th scope="col">{format!("P({c})")}</th> }).collect_view();
+    let state = expect_context::<AppState>();
+    let classes = outcome.classes.clone();
+    let rows: Arc<Vec<_>> = Arc::new(
+        outcome.test_predictions.iter().filter(|p| p.actual == actual && p.predicted == predicted).cloned().collect(),
+    );
+    let n = rows.len();
+    let pages = n.div_ceil(CELL_PAGE).max(1);
+    let page = RwSignal::new(0usize);
     let why = RwSignal::new(None::<usize>);
-    let body = rows
-        .iter()
-        .map(|p| {
-            let probs = p.proba.iter().map(|v| view! { <td class="num">{format!("{v:.4}")}</td> }).collect_view();
-            let row = p.row;
-            let explained = glassbox_report::waterfall_svg(&outcome, row).is_some();
+    let shown = {
+        let rows = rows.clone();
+        move || rows.iter().skip(page.get() * CELL_PAGE).take(CELL_PAGE).cloned().collect::<Vec<_>>()
+    };
+    // The page's values, asked for whenever the page changes.
+    Effect::new({
+        let shown = shown.clone();
+        move |_| state.want_records(shown().iter().map(|p| p.row).collect())
+    });
+    let header = {
+        let classes = classes.clone();
+        move || {
+            let columns = state.record_columns.get();
+            let values = columns.iter().map(|c| view! { <th scope="col">{c.clone()}</th> }).collect_view();
+            let probs = classes.iter().map(|c| view! { <th scope="col">{format!("P({c})")}</th> }).collect_view();
             view! {
                 <tr>
-                    <td class="num">{p.row}</td><td class="num">{p.line}</td>{probs}
-                    <td>{explained.then(|| view! {
-                        <button class="link" data-testid=format!("why-{row}") on:click=move |_| why.set(Some(row))>"why?"</button>
-                    })}</td>
+                    <th scope="col" title="The data record's number, counting from 0 at the first row under the header">"row"</th>
+                    <th scope="col" title="The line of the file the record starts on; the header is line 1">"line"</th>
+                    {probs}<th></th>{values}
                 </tr>
             }
-        })
-        .collect_view();
+        }
+    };
+    let body = {
+        let outcome = outcome.clone();
+        move || {
+            shown()
+                .into_iter()
+                .map(|p| {
+                    let probs = p.proba.iter().map(|v| view! { <td class="num">{format!("{v:.4}")}</td> }).collect_view();
+                    let row = p.row;
+                    let explained = glassbox_report::waterfall_svg(&outcome, row).is_some();
+                    let values = move || {
+                        state
+                            .record_values
+                            .with(|m| m.get(&row).cloned().unwrap_or_default())
+                            .into_iter()
+                            .map(|v| view! { <td>{v}</td> })
+                            .collect_view()
+                    };
+                    view! {
+                        <tr>
+                            <td class="num">{p.row}</td><td class="num">{p.line}</td>{probs}
+                            <td>{explained.then(|| view! {
+                                <button class="link" data-testid=format!("why-{row}") on:click=move |_| why.set(Some(row))>"why?"</button>
+                            })}</td>
+                            {values}
+                        </tr>
+                    }
+                })
+                .collect_view()
+        }
+    };
     let waterfall = {
         let o = outcome.clone();
         move || {
@@ -307,7 +480,7 @@ fn SelectedRows(outcome: Arc<TrainOutcome>, actual: usize, predicted: usize) -> 
                 glassbox_report::waterfall_svg(&o, row).map(|svg| {
                     view! {
                         <h4>{format!("Why row {row} got its score")}</h4>
-                        <div class="chart" data-testid="shap-waterfall" inner_html=svg></div>
+                        <div class="chart" tabindex="0" role="region" aria-label="explanation of the row" data-testid="shap-waterfall" inner_html=svg></div>
                     }
                 })
             })
@@ -315,13 +488,21 @@ fn SelectedRows(outcome: Arc<TrainOutcome>, actual: usize, predicted: usize) -> 
     };
     view! {
         <div class="selected-rows" data-testid="cm-rows">
-            <h4>{format!("{} test {}: true {}, predicted {}", rows.len(), if rows.len() == 1 { "row" } else { "rows" }, classes[actual], classes[predicted])}</h4>
+            <h4>{format!("{n} test {}: true {}, predicted {}", if n == 1 { "row" } else { "rows" }, classes[actual], classes[predicted])}</h4>
+            <p class="muted">"A row is a data record of the file counted from 0 (the first row under the header); its line is where it starts in the file (the header is line 1, and a quoted field can span lines)."</p>
             <div class="table-scroll" tabindex="0" role="region" aria-label="rows of the chosen cell">
                 <table class="grid">
-                    <thead><tr><th scope="col">"row"</th><th scope="col">"line"</th>{header}<th></th></tr></thead>
+                    <thead>{header}</thead>
                     <tbody>{body}</tbody>
                 </table>
             </div>
+            {(pages > 1).then(|| view! {
+                <p class="pager">
+                    <button data-testid="cm-rows-prev" disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
+                    {move || format!(" rows {}–{} of {n} ", page.get() * CELL_PAGE + 1, ((page.get() + 1) * CELL_PAGE).min(n))}
+                    <button data-testid="cm-rows-next" disabled=move || { page.get() + 1 >= pages } on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+                </p>
+            })}
             {waterfall}
         </div>
     }

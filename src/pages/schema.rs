@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use glassbox_pipeline::ingest::ColumnKind;
 use glassbox_pipeline::ingest::DateOrder;
+use glassbox_pipeline::run::Role;
 use glassbox_pipeline::Inspection;
 use leptos::prelude::*;
 
@@ -22,9 +23,21 @@ pub fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
         .iter()
         .map(|c| {
             let name = c.name.clone();
-            let excluded = c.excluded;
+            // Training's own decision for the current target, once the
+            // worker has checked it: a column it leaves out as a likely leak
+            // shows as left out, with the reason, before Train.
+            let checked = {
+                let name = name.clone();
+                move || state.current_check().and_then(|k| k.columns.iter().find(|r| r.name == name).cloned())
+            };
+            let excluded = {
+                let checked = checked.clone();
+                let flagged = c.excluded;
+                move || checked().map_or(flagged, |r| r.role == Role::Excluded)
+            };
             let role = Signal::derive({
                 let name = name.clone();
+                let excluded = excluded.clone();
                 move || {
                     if state.target.with(|t| *t == name) {
                         "target"
@@ -32,7 +45,7 @@ pub fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
                         match state.roles.with(|r| r.get(&name).copied()) {
                             Some(true) => "feature",
                             Some(false) => "ignore",
-                            None if excluded => "ignore",
+                            None if excluded() => "ignore",
                             None => "feature",
                         }
                     }
@@ -66,7 +79,16 @@ pub fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
                 }
             };
             let kind = c.kind.as_str();
-            let notes: Vec<String> = c.flags.iter().map(|f| f.reason.clone()).collect();
+            let flags = c.flags.clone();
+            let notes = move || {
+                let flags = checked().map_or_else(|| flags.clone(), |r| r.flags);
+                let reasons = flags.iter().map(|f| f.reason.clone()).collect::<Vec<_>>().join("; ");
+                if excluded() && !reasons.is_empty() {
+                    format!("left out: {reasons}")
+                } else {
+                    reasons
+                }
+            };
             let distribution = if !c.histogram.is_empty() {
                 let (lo, hi) = c.range.unwrap_or_default();
                 let svg = glassbox_charts::mini_histogram_svg(&c.histogram);
@@ -104,7 +126,7 @@ pub fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
                     <td class="num">{c.missing}</td>
                     <td class="num">{c.distinct}</td>
                     <td class="distribution">{distribution}</td>
-                    <td class="notes">{notes.join("; ")}</td>
+                    <td class="notes" data-testid=format!("column-notes-{name}")>{notes}</td>
                 </tr>
             }
         })
@@ -120,25 +142,14 @@ pub fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
     let issues = inspection.row_issues.clone();
     let n_issues = issues.len();
     let flagged = inspection.columns.iter().filter(|c| !c.flags.is_empty()).count();
-    let balance_target = inspection.suggested_target.clone();
-    let total: usize = inspection.class_balance.iter().map(|(_, n)| n).sum();
-    let balance = inspection
-        .class_balance
-        .iter()
-        .map(|(c, n)| format!("{c} {n} ({:.1}%)", 100.0 * *n as f64 / total.max(1) as f64))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let n_columns = inspection.columns.len();
     let duplicates = inspection.duplicate_rows;
-    let quality = move || {
-        let mut parts = vec![
-            format!("{duplicates} duplicate row{}", if duplicates == 1 { "" } else { "s" }),
-            format!("{flagged} flagged column{}", if flagged == 1 { "" } else { "s" }),
-        ];
-        if !balance.is_empty() && state.target.with(|t| *t == balance_target) {
-            parts.push(format!("classes of {balance_target}: {balance}"));
-        }
-        format!("Data quality: {}.", parts.join(" · "))
-    };
+    // The target's classes are counted under its select (a few, never hundreds).
+    let quality = format!(
+        "Data quality: {duplicates} duplicate row{} · {flagged} flagged column{}.",
+        if duplicates == 1 { "" } else { "s" },
+        if flagged == 1 { "" } else { "s" }
+    );
     let ambiguous_dates = inspection
         .columns
         .iter()
@@ -154,16 +165,22 @@ pub fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
                 <ul>{issues.iter().take(50).map(|i| view! { <li>{i.message.clone()}</li> }).collect_view()}</ul>
             </details>
         </Show>
-        <h3>"Columns"</h3>
-        <div class="table-scroll" tabindex="0" role="region" aria-label="columns">
-            <table class="grid schema" data-testid="schema-panel">
-                <thead><tr><th scope="col">"column"</th><th scope="col">"kind"</th><th scope="col">"role"</th>
-                    <th scope="col">"missing"</th><th scope="col">"distinct"</th><th scope="col">"distribution"</th><th scope="col">"notes"</th></tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        // A wide file's columns fold away (86 of them pushed everything below 4,300 px down).
+        <details class="columns" open=n_columns <= OPEN_COLUMNS data-testid="columns">
+            <summary><h3>{format!("Columns ({n_columns}): kind, role and what Glassbox noticed")}</h3></summary>
+            <div class="table-scroll" tabindex="0" role="region" aria-label="columns">
+                <table class="grid schema" data-testid="schema-panel">
+                    <thead><tr><th scope="col">"column"</th><th scope="col">"kind"</th><th scope="col">"role"</th>
+                        <th scope="col">"missing"</th><th scope="col">"distinct"</th><th scope="col">"distribution"</th><th scope="col">"notes"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </details>
     }
 }
+
+/// The most columns whose table shows open; a wider file's folds away.
+const OPEN_COLUMNS: usize = 40;
 
 /// Zones offered for naive date-times; any IANA name works in the CLI.
 const ZONES: [&str; 14] = [

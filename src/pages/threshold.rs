@@ -111,7 +111,7 @@ pub fn OperatingPoint(outcome: Arc<TrainOutcome>) -> impl IntoView {
                 <input type="range" min="0" max="1" step="0.01" data-testid="threshold-slider"
                     prop:value=move || current().to_string() on:input=on_slide/>
                 <b data-testid="threshold-value">{move || fmt_metric(current())}</b>
-                <span class="muted" data-testid="threshold-chosen-by">{move || state.threshold.get().map(|t| format!(" ({})", t.chosen_by)).unwrap_or_else(|| " (the most probable class)".into())}</span>
+                <span class="muted" data-testid="threshold-chosen-by">{move || state.threshold.get().map(|t| format!(" ({}{})", t.chosen_by, glassbox_report::optimism(&t.chosen_by))).unwrap_or_else(|| " (the most probable class)".into())}</span>
             </label>
             {matrix}
             <p data-testid="threshold-scores">{scores}</p>

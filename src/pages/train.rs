@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use crate::pages::features::{FeatureOptions, FeaturePreviewTable};
 use crate::pages::leaderboard::Leaderboard;
 use crate::pages::schema::SchemaPanel;
+use crate::pages::status::StatusLine;
 use crate::state::{AppState, Busy};
 use crate::transport::pool;
 
@@ -29,10 +30,11 @@ pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
         .iter()
         .map(|c| {
             let name = c.name.clone();
-            let selected = name == inspection.suggested_target;
-            view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
+            view! { <option value=name.clone()>{name.clone()}</option> }
         })
         .collect_view();
+    // No plausible target: the page asks instead of guessing.
+    let ask = inspection.suggested_target.is_empty();
     let header = inspection
         .columns
         .iter()
@@ -65,87 +67,160 @@ pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
             <Show when={let r = renamed.clone(); move || !r.is_empty()}>
                 <p class="note">"Note: " {renamed.clone()}</p>
             </Show>
+            <div class="train-box" id="train">
+                <div class="train-row">
+                    <label class="target">"Column to predict "
+                        <select data-testid="target-select" prop:value=move || state.target.get()
+                            aria-describedby="target-problem"
+                            on:change=move |ev| state.target.set(event_target_value(&ev)) disabled=busy>
+                            {ask.then(|| view! { <option value="">"— choose a column —"</option> })}
+                            {options}
+                        </select>
+                    </label>
+                    <button class="primary" data-testid="train-button"
+                        disabled=move || busy() || state.target.with(String::is_empty) || state.target_problem().is_some()
+                        on:click=move |_| state.train()>
+                        "Train"
+                    </button>
+                </div>
+                // The target's refusal or classes, right under its select.
+                <TargetNote ask=ask/>
+                <div class="train-row">
+                    <label>"Model "
+                        <select data-testid="model-select" prop:value=move || state.model.get()
+                            on:change=move |ev| state.model.set(event_target_value(&ev)) disabled=busy>
+                            {MODEL_NAMES.iter().map(|m| view! { <option value=*m>{m.replace('_', " ")}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label>"Cross-validation "
+                        <select data-testid="cv-folds" prop:value=move || state.cv_folds.get().to_string()
+                            on:change=move |ev| state.cv_folds.set(event_target_value(&ev).parse().unwrap_or(0)) disabled=busy>
+                            <option value="0">"none"</option>
+                            <option value="5">"5 folds"</option>
+                            <option value="10">"10 folds"</option>
+                        </select>
+                    </label>
+                    <label title="Try 20 settings of the model's hyper-parameters per sampler, scored by cross-validation on the training rows, and train with the best">"Search "
+                        <select data-testid="search-sampler" prop:value=move || state.search.get()
+                            on:change=move |ev| state.search.set(event_target_value(&ev)) disabled=busy>
+                            <option value="">"none"</option>
+                            <option value="random">"random, 20 trials"</option>
+                            <option value="tpe">"TPE, 20 trials"</option>
+                            <option value="both">"random and TPE, 20 trials each"</option>
+                        </select>
+                    </label>
+                    <label title="Weigh each class inversely to its frequency, so rare classes count as much as common ones (logistic regression and trees)">
+                        <input type="checkbox" data-testid="class-weight" prop:checked=move || state.balanced.get()
+                            on:change=move |ev| state.balanced.set(event_target_checked(&ev)) disabled=busy/>
+                        " balanced class weights"
+                    </label>
+                    <label title="Make the probabilities trustworthy as scikit-learn's CalibratedClassifierCV: the model fitted on 5 folds of the training rows, each with a map fitted on its held-out fold, averaged">"Calibrate "
+                        <select data-testid="calibration-select" prop:value=move || state.calibration.get()
+                            on:change=move |ev| state.calibration.set(event_target_value(&ev)) disabled=busy>
+                            <option value="">"no"</option>
+                            <option value="sigmoid">"sigmoid (Platt)"</option>
+                            <option value="isotonic">"isotonic"</option>
+                        </select>
+                    </label>
+                    {
+                        let dates: Vec<String> = inspection.columns.iter().filter(|c| c.kind == ColumnKind::Datetime).map(|c| c.name.clone()).collect();
+                        (!dates.is_empty()).then(|| view! {
+                            <label title="Also train on the past and score the next period, window by window">"Validate in time order on "
+                                <select data-testid="time-column" prop:value=move || state.time_column.get()
+                                    on:change=move |ev| state.time_column.set(event_target_value(&ev)) disabled=busy>
+                                    <option value="">"(none)"</option>
+                                    {dates.into_iter().map(|d| view! { <option value=d.clone()>{d.clone()}</option> }).collect_view()}
+                                </select>
+                            </label>
+                        })
+                    }
+                    <FeatureOptions/>
+                    <button data-testid="preview-features-button"
+                        disabled=move || busy() || state.target.with(String::is_empty) || state.target_problem().is_some()
+                        on:click=move |_| state.preview_features()>
+                        "Preview features"
+                    </button>
+                    <label title="Web Workers that share the reading of a large file and the jobs of a comparison or a search (the results do not depend on it)">"workers "
+                        <select data-testid="workers" prop:value=move || state.workers.get().to_string()
+                            on:change=move |ev| state.workers.set(event_target_value(&ev).parse().unwrap_or(1)) disabled=busy>
+                            {(1..=pool::MAX_WORKERS).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <button data-testid="compare-button"
+                        disabled=move || busy() || state.target.with(String::is_empty) || state.target_problem().is_some()
+                        on:click=move |_| state.compare()>
+                        "Compare all models"
+                    </button>
+                    <span class="muted">"stratified 80/20 split, seed 42"</span>
+                </div>
+            </div>
+            <StatusLine/>
             <SchemaPanel inspection=inspection.clone()/>
             <h3>{format!("First {} rows", inspection.preview.len())}</h3>
             <div class="table-scroll" tabindex="0" role="region" aria-label="first rows of the file"><table class="grid" data-testid="preview"><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table></div>
-            <div class="train-row">
-                <label>"Target column to predict "
-                    <select data-testid="target-select" prop:value=move || state.target.get()
-                        on:change=move |ev| state.target.set(event_target_value(&ev)) disabled=busy>
-                        {options}
-                    </select>
-                </label>
-                <button class="primary" data-testid="train-button"
-                    disabled=move || busy() || state.target.with(String::is_empty) on:click=move |_| state.train()>
-                    "Train"
-                </button>
-                <label>"Model "
-                    <select data-testid="model-select" prop:value=move || state.model.get()
-                        on:change=move |ev| state.model.set(event_target_value(&ev)) disabled=busy>
-                        {MODEL_NAMES.iter().map(|m| view! { <option value=*m>{m.replace('_', " ")}</option> }).collect_view()}
-                    </select>
-                </label>
-                <label>"Cross-validation "
-                    <select data-testid="cv-folds" prop:value=move || state.cv_folds.get().to_string()
-                        on:change=move |ev| state.cv_folds.set(event_target_value(&ev).parse().unwrap_or(0)) disabled=busy>
-                        <option value="0">"none"</option>
-                        <option value="5">"5 folds"</option>
-                        <option value="10">"10 folds"</option>
-                    </select>
-                </label>
-                <label title="Try 20 settings of the model's hyper-parameters per sampler, scored by cross-validation on the training rows, and train with the best">"Search "
-                    <select data-testid="search-sampler" prop:value=move || state.search.get()
-                        on:change=move |ev| state.search.set(event_target_value(&ev)) disabled=busy>
-                        <option value="">"none"</option>
-                        <option value="random">"random, 20 trials"</option>
-                        <option value="tpe">"TPE, 20 trials"</option>
-                        <option value="both">"random and TPE, 20 trials each"</option>
-                    </select>
-                </label>
-                <label title="Weigh each class inversely to its frequency, so rare classes count as much as common ones (logistic regression and trees)">
-                    <input type="checkbox" data-testid="class-weight" prop:checked=move || state.balanced.get()
-                        on:change=move |ev| state.balanced.set(event_target_checked(&ev)) disabled=busy/>
-                    " balanced class weights"
-                </label>
-                <label title="Make the probabilities trustworthy as scikit-learn's CalibratedClassifierCV: the model fitted on 5 folds of the training rows, each with a map fitted on its held-out fold, averaged">"Calibrate "
-                    <select data-testid="calibration-select" prop:value=move || state.calibration.get()
-                        on:change=move |ev| state.calibration.set(event_target_value(&ev)) disabled=busy>
-                        <option value="">"no"</option>
-                        <option value="sigmoid">"sigmoid (Platt)"</option>
-                        <option value="isotonic">"isotonic"</option>
-                    </select>
-                </label>
-                {
-                    let dates: Vec<String> = inspection.columns.iter().filter(|c| c.kind == ColumnKind::Datetime).map(|c| c.name.clone()).collect();
-                    (!dates.is_empty()).then(|| view! {
-                        <label title="Also train on the past and score the next period, window by window">"Validate in time order on "
-                            <select data-testid="time-column" prop:value=move || state.time_column.get()
-                                on:change=move |ev| state.time_column.set(event_target_value(&ev)) disabled=busy>
-                                <option value="">"(none)"</option>
-                                {dates.into_iter().map(|d| view! { <option value=d.clone()>{d.clone()}</option> }).collect_view()}
-                            </select>
-                        </label>
-                    })
-                }
-                <FeatureOptions/>
-                <button data-testid="preview-features-button"
-                    disabled=move || busy() || state.target.with(String::is_empty) on:click=move |_| state.preview_features()>
-                    "Preview features"
-                </button>
-                <label title="Web Workers that share the reading of a large file and the jobs of a comparison or a search (the results do not depend on it)">"workers "
-                    <select data-testid="workers" prop:value=move || state.workers.get().to_string()
-                        on:change=move |ev| state.workers.set(event_target_value(&ev).parse().unwrap_or(1)) disabled=busy>
-                        {(1..=pool::MAX_WORKERS).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
-                    </select>
-                </label>
-                <button data-testid="compare-button"
-                    disabled=move || busy() || state.target.with(String::is_empty) on:click=move |_| state.compare()>
-                    "Compare all models"
-                </button>
-                <span class="muted">"stratified 80/20 split, seed 42"</span>
-            </div>
             <FeaturePreviewTable/>
             <Leaderboard/>
         </div>
     }
 }
+
+/// Under the target select: why training would refuse the target, said as
+/// soon as it is picked; else its classes with their rows (a few, not
+/// hundreds); or, when no column looked like a target, the question.
+#[component]
+fn TargetNote(ask: bool) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        if state.target.with(String::is_empty) {
+            return if ask {
+                view! {
+                    <p class="notice" data-testid="target-ask">
+                        "No column looks like a set of classes to predict (each with at least two rows): choose the one you want predicted."
+                    </p>
+                }
+                .into_any()
+            } else {
+                ().into_any()
+            };
+        }
+        let check = state.current_check();
+        match check.as_ref().and_then(|c| c.problem.clone()) {
+            Some(problem) => view! {
+                <p class="error" role="alert" id="target-problem" data-testid="target-problem">
+                    {format!("This column cannot be the target: {problem}.")}
+                </p>
+            }
+            .into_any(),
+            None => {
+                let classes = check.map(|c| c.classes.clone()).unwrap_or_default();
+                let total: usize = classes.iter().map(|(_, n)| n).sum();
+                let shown = classes
+                    .iter()
+                    .take(CLASSES_SHOWN)
+                    .map(|(c, n)| {
+                        format!(
+                            "{c} {} ({:.1}%)",
+                            crate::state::group(*n as u64),
+                            100.0 * *n as f64 / total.max(1) as f64
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" · ");
+                let more = classes.len().saturating_sub(CLASSES_SHOWN);
+                let more = (more > 0).then(|| format!(" · and {more} more"));
+                (!classes.is_empty())
+                    .then(|| {
+                        view! {
+                            <p class="muted" id="target-problem" data-testid="class-balance">
+                                {format!("{} classes: {shown}{}", classes.len(), more.unwrap_or_default())}
+                            </p>
+                        }
+                    })
+                    .into_any()
+            }
+        }
+    }
+}
+
+/// Classes listed by name under the target select; the rest are counted.
+const CLASSES_SHOWN: usize = 8;

@@ -209,7 +209,7 @@ fn stop_reader(state: AppState, split: &Split) {
 pub fn read_done() -> Option<ReadStats> {
     let workers = READ_WORKERS.with(|w| w.get());
     READ_STARTED.with(|r| r.take()).map(|(started, bytes)| ReadStats {
-        seconds: (now_ms() - started) / 1000.0,
+        seconds: (crate::browser::now_ms() - started) / 1000.0,
         bytes,
         workers,
     })
@@ -243,10 +243,6 @@ pub fn send_file(name: String, source: Source, read: ReadOptions, send: impl Fn(
         offset = end;
     }
     send(Request::Finish { sha256: digest });
-}
-
-fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
 /// Remembers a new file and reads it.
@@ -350,7 +346,7 @@ pub fn reread(state: AppState) {
     let read: ReadOptions = state.read.get_untracked();
     let total = source.size();
     GENERATION.with(|g| g.set(g.get() + 1));
-    READ_STARTED.with(|r| r.set(Some((now_ms(), total))));
+    READ_STARTED.with(|r| r.set(Some((crate::browser::now_ms(), total))));
     let browser_hashes = DIGEST.with(|d| !matches!(*d.borrow(), Digest::InWorker));
     READ_WORKERS.with(|w| w.set(1));
     // The person's number of workers (by default the machine's cores, up to
@@ -559,7 +555,9 @@ fn step(state: AppState) {
                 bytes_read: bytes,
                 total: t.source.size(),
                 rows,
-                elapsed_ms: READ_STARTED.with(|r| r.get()).map_or(0.0, |(started, _)| now_ms() - started),
+                elapsed_ms: READ_STARTED
+                    .with(|r| r.get())
+                    .map_or(0.0, |(started, _)| crate::browser::now_ms() - started),
                 memory_bytes: memory,
             };
             (progress, t.cancel)

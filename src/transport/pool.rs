@@ -22,7 +22,7 @@ use glassbox_worker::web::PipelineBridge;
 use glassbox_worker::{Request, Response};
 use leptos::prelude::*;
 
-use crate::state::{AppState, RunProgress};
+use crate::state::AppState;
 use crate::transport::{bridge, loading};
 
 /// Larger files use the main worker alone: every pool worker would hold
@@ -59,7 +59,8 @@ struct Run {
     /// Each worker's answer to its share of the step, and its jobs done so far.
     parts: Vec<Option<Results>>,
     done: Vec<usize>,
-    elapsed: f64,
+    /// Each worker's share of the step's jobs.
+    shares: Vec<usize>,
     started_ms: f64,
 }
 
@@ -71,10 +72,6 @@ thread_local! {
     /// they never land in the next run.
     static PENDING: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
     static STALE: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
-}
-
-fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
 fn slot(v: &mut Vec<usize>, w: usize) -> &mut usize {
@@ -198,16 +195,14 @@ pub fn compare(state: AppState, spec: TrainSpec, names: Vec<String>, folds: usiz
     }
 }
 
-/// Trains with `spec`: on the main worker alone when there is one worker,
-/// or else each of the plan's steps on the pool and the final fit on the
-/// main worker.
+/// Trains with `spec`: each of the plan's steps on the pool (the main
+/// worker alone when there is one), and the final fit on the main worker.
+/// The page drives the plan even for one worker, so the model and its
+/// metrics show as soon as the fit is done, and its importance and
+/// explanations follow with their own progress and a Cancel that keeps it.
 pub fn train(state: AppState, spec: TrainSpec, wanted: usize) {
-    let size = size_for(wanted);
-    if size <= 1 {
-        return loading::send_to_main(state, Request::Train { spec });
-    }
     match Plan::train(&spec) {
-        Ok(plan) => start(state, plan, size),
+        Ok(plan) => start(state, plan, size_for(wanted)),
         Err(e) => state.fail(e.to_string()),
     }
 }
@@ -223,8 +218,8 @@ fn start(state: AppState, plan: Plan, size: usize) {
             total: 0,
             parts: Vec::new(),
             done: Vec::new(),
-            elapsed: 0.0,
-            started_ms: now_ms(),
+            shares: Vec::new(),
+            started_ms: crate::browser::now_ms(),
         })
     });
     advance(state);
@@ -241,11 +236,13 @@ fn advance(state: AppState) {
             let used = run.size.min(batch.len()).max(1);
             let spec = run.plan.spec().clone();
             (run.stage, run.before, run.total) = (stage, before, total);
-            (run.parts, run.done, run.started_ms) = (vec![None; used], vec![0; used], now_ms());
+            (run.parts, run.done, run.started_ms) = (vec![None; used], vec![0; used], crate::browser::now_ms());
+            let shares: Vec<_> = (0..used).map(|w| batch.share(w, used)).collect();
+            run.shares = shares.iter().map(|s| s.len()).collect();
             show_progress(state, &run);
             RUN.with(|r| *r.borrow_mut() = Some(run));
-            for w in 0..used {
-                dispatch(state, w, Request::Jobs { spec: spec.clone(), batch: batch.share(w, used) });
+            for (w, share) in shares.into_iter().enumerate() {
+                dispatch(state, w, Request::Jobs { spec: spec.clone(), batch: share });
             }
         }
         // The main worker fits the final model; its answer is an ordinary `Trained`.
@@ -280,12 +277,13 @@ fn on_helper_response(state: AppState, index: usize, response: Response) {
 }
 
 fn show_progress(state: AppState, run: &Run) {
-    state.run_progress.set(Some(RunProgress {
-        stage: format!("{} ({} workers)", run.stage, run.size),
-        done: run.before + run.done.iter().sum::<usize>(),
-        total: run.total,
-        elapsed_seconds: run.elapsed,
-    }));
+    let workers = if run.size == 1 { String::new() } else { format!(" ({} workers)", run.size) };
+    state.show_progress(
+        format!("{}{workers}", run.stage),
+        run.before + run.done.iter().sum::<usize>(),
+        run.total,
+        crate::browser::now_ms(),
+    );
 }
 
 fn on_response(state: AppState, worker: usize, response: Response) {
@@ -295,10 +293,13 @@ fn on_response(state: AppState, worker: usize, response: Response) {
     }
     match response {
         // The main worker's own stages while it fits the final model.
-        Response::Working { stage, done, total, elapsed_seconds } if awaits_fit() => {
-            state.run_progress.set(Some(RunProgress { stage, done, total, elapsed_seconds }))
+        Response::Working { stage, done, total, .. } if awaits_fit() => {
+            state.show_progress(stage, done, total, crate::browser::now_ms())
         }
         Response::Trained(outcome) => {
+            // The fitted model and its test metrics show now; its importance
+            // and explanations are measured next, and replace it when done.
+            let shown = Arc::new((*outcome).clone());
             let fitted = RUN.with(|r| {
                 let mut r = r.borrow_mut();
                 let run = r.as_mut().filter(|run| run.awaiting_fit)?;
@@ -306,7 +307,15 @@ fn on_response(state: AppState, worker: usize, response: Response) {
                 Some(run.plan.fitted(*outcome))
             });
             match fitted {
-                Some(Ok(())) => advance(state),
+                Some(Ok(())) => {
+                    state.outcome.set(Some(shown));
+                    state.explaining.set(true);
+                    state.busy.set(crate::state::Busy::Training(
+                        "Explaining the model: which columns matter, and why…".into(),
+                    ));
+                    leptos::task::spawn_local(async { crate::browser::scroll_to("evaluate") });
+                    advance(state)
+                }
                 Some(Err(e)) => {
                     abandon();
                     state.fail(e.to_string());
@@ -314,12 +323,14 @@ fn on_response(state: AppState, worker: usize, response: Response) {
                 None => {}
             }
         }
-        Response::Working { done, elapsed_seconds, .. } => RUN.with(|r| {
+        Response::Working { done, total, .. } => RUN.with(|r| {
             if let Some(run) = r.borrow_mut().as_mut() {
+                // A worker counts in its own units (explanations go in chunks
+                // of rows): its share of the step's jobs, done in proportion.
+                let share = run.shares.get(worker).copied().unwrap_or(0);
                 if let Some(d) = run.done.get_mut(worker) {
-                    *d = done;
+                    *d = (share * done).checked_div(total).unwrap_or(0).min(share);
                 }
-                run.elapsed = run.elapsed.max(elapsed_seconds);
                 show_progress(state, run);
             }
         }),
@@ -332,7 +343,7 @@ fn on_response(state: AppState, worker: usize, response: Response) {
                     return None;
                 }
                 let parts = std::mem::take(&mut run.parts).into_iter().flatten().collect();
-                let seconds = (now_ms() - run.started_ms) / 1000.0;
+                let seconds = (crate::browser::now_ms() - run.started_ms) / 1000.0;
                 Some(Results::gather(parts).and_then(|all| run.plan.record(all, seconds)))
             });
             match recorded {

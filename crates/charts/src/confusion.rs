@@ -35,28 +35,41 @@ pub fn cell_title(classes: &[String], cm: &[Vec<usize>], i: usize, j: usize) -> 
     )
 }
 
-/// Viridis at a few stops, linearly interpolated: sequential, perceptually
-/// even and readable with colour-vision deficiencies.
-const VIRIDIS: [(u8, u8, u8); 5] = [(253, 231, 37), (94, 201, 98), (33, 145, 140), (59, 82, 139), (68, 1, 84)];
+/// The two scales of the matrix, light for 0% of the true class and dark
+/// for 100%: blues for correct answers (the diagonal) and oranges for
+/// errors, a pair that colour-blind readers tell apart, and the diagonal
+/// also carries a tick so colour is never the only cue. (Reversed viridis by
+/// row share made empty cells the brightest and errors look like successes.)
+const CORRECT: [(u8, u8, u8); 2] = [(239, 245, 251), (8, 48, 107)];
+const ERROR: [(u8, u8, u8); 2] = [(254, 241, 230), (127, 39, 4)];
 
-/// The fill colour for a share in `[0, 1]`, light for 0 and dark for 1.
-pub fn heat_color(t: f64) -> String {
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
-    let x = t * (VIRIDIS.len() - 1) as f64;
-    let k = (x.floor() as usize).min(VIRIDIS.len() - 2);
-    let f = x - k as f64;
-    let lerp = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * f).round() as u8;
-    let (a, b) = (VIRIDIS[k], VIRIDIS[k + 1]);
-    format!("#{:02x}{:02x}{:02x}", lerp(a.0, b.0), lerp(a.1, b.1), lerp(a.2, b.2))
+/// The fill and text colours of a cell: `correct` for the diagonal, `share`
+/// the count as a share of its true class in `[0, 1]`.
+pub fn cell_colors(correct: bool, share: f64) -> (String, &'static str) {
+    let t = if share.is_finite() { share.clamp(0.0, 1.0) } else { 0.0 };
+    let [(a0, a1, a2), (b0, b1, b2)] = if correct { CORRECT } else { ERROR };
+    let lerp = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * t).round() as u8;
+    let fill = format!("#{:02x}{:02x}{:02x}", lerp(a0, b0), lerp(a1, b1), lerp(a2, b2));
+    (fill, if t > 0.5 { "#ffffff" } else { "#111111" })
 }
 
-/// Text colour with enough contrast on [`heat_color`]`(t)`.
-pub fn heat_text_color(t: f64) -> &'static str {
-    if t > 0.45 {
-        "#ffffff"
-    } else {
-        "#111111"
-    }
+/// The mark a correct cell's count carries, so the diagonal reads without colour.
+pub const CORRECT_MARK: &str = "✓ ";
+
+/// The matrix's legend as HTML (the app and the report show the same):
+/// both scales from 0% to 100% of the true class.
+pub fn legend_html() -> String {
+    let bar = |correct: bool| {
+        let (lo, _) = cell_colors(correct, 0.0);
+        let (hi, _) = cell_colors(correct, 1.0);
+        format!("<span class=\"cm-bar\" style=\"background:linear-gradient(to right,{lo},{hi})\"></span>")
+    };
+    format!(
+        "<p class=\"cm-legend\" data-testid=\"cm-legend\">Colour: the share of the true class (the row), 0% light to 100% dark. \
+         <span>{CORRECT_MARK}correct {}</span> <span>errors {}</span></p>",
+        bar(true),
+        bar(false)
+    )
 }
 
 #[cfg(test)]
@@ -76,10 +89,11 @@ mod tests {
     }
 
     #[test]
-    fn colours_run_light_to_dark() {
-        assert_eq!(heat_color(0.0), "#fde725");
-        assert_eq!(heat_color(1.0), "#440154");
-        assert_eq!(heat_color(f64::NAN), "#fde725");
-        assert_eq!(heat_text_color(0.9), "#ffffff");
+    fn colours_run_light_to_dark_in_blue_for_correct_and_orange_for_errors() {
+        assert_eq!(cell_colors(true, 0.0), ("#eff5fb".to_string(), "#111111"));
+        assert_eq!(cell_colors(true, 1.0), ("#08306b".to_string(), "#ffffff"));
+        assert_eq!(cell_colors(false, 1.0), ("#7f2704".to_string(), "#ffffff"));
+        // A NaN share (an empty row) is drawn as 0, light.
+        assert_eq!(cell_colors(false, f64::NAN), cell_colors(false, 0.0));
     }
 }

@@ -14,13 +14,23 @@ const CURRENT: &str = "rgb(230,159,0)";
 /// Reference (blue) and current (orange) shares per bin or level, as
 /// vertical bar pairs, with a legend; `column` names it for screen readers.
 pub fn drift_histogram_svg(h: &Histogram, column: &str) -> String {
-    const TOP: f64 = 26.0;
+    const TOP: f64 = 30.0;
     const PLOT: f64 = 170.0;
-    const AXIS: f64 = 64.0;
+    // A label's width at 12 px (about 6.6 px a character), cut at 18 characters.
+    const CHAR: f64 = 6.6;
+    const LONGEST: usize = 18;
     let w = WIDTH as f64;
-    let total = TOP + PLOT + AXIS;
-    let (x0, x1) = (44.0, w - 12.0);
     let n = h.labels.len().max(1) as f64;
+    let longest = h.labels.iter().map(|l| l.chars().count().min(LONGEST)).max().unwrap_or(0) as f64 * CHAR;
+    // Level names that fit side by side stay level; else they turn 45°, and
+    // the axis and the left margin grow to hold the longest one (they were
+    // clipped at the edges).
+    let level = n * (longest + 8.0) <= w - 56.0;
+    let turned = longest * std::f64::consts::FRAC_1_SQRT_2;
+    let axis = if level { 24.0 } else { 20.0 + turned };
+    let x0 = if level { 44.0 } else { (turned - (w - 56.0) / n / 2.0 + 8.0).max(44.0) };
+    let total = TOP + PLOT + axis;
+    let x1 = w - 12.0;
     let slot = (x1 - x0) / n;
     let max = h.reference.iter().chain(&h.current).copied().fold(0.0_f64, f64::max).max(1e-9);
     let y = |v: f64| TOP + PLOT - v / max * PLOT;
@@ -49,15 +59,17 @@ pub fn drift_histogram_svg(h: &Histogram, column: &str) -> String {
                 100.0 * v
             ));
         }
-        // Labels turn to fit many bins; a long one is cut.
-        let short: String = label.chars().take(18).collect();
-        svg.push_str(&format!(
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="end" transform="rotate(-35 {:.1} {:.1})">{short}</text>"#,
-            left + slot / 2.0,
-            TOP + PLOT + 14.0,
-            left + slot / 2.0,
-            TOP + PLOT + 14.0
-        ));
+        // A long label is cut (its bar's title holds it whole), before it is
+        // escaped: a cut through an escape would break the SVG.
+        let short = escape_xml(&h.labels[i].chars().take(LONGEST).collect::<String>());
+        let (cx, cy) = (left + slot / 2.0, TOP + PLOT + 14.0);
+        if level {
+            svg.push_str(&format!(r#"<text x="{cx:.1}" y="{cy:.1}" text-anchor="middle">{short}</text>"#));
+        } else {
+            svg.push_str(&format!(
+                r#"<text x="{cx:.1}" y="{cy:.1}" text-anchor="end" transform="rotate(-45 {cx:.1} {cy:.1})">{short}</text>"#
+            ));
+        }
     }
     svg.push_str(&format!(
         r##"<line x1="{x0}" x2="{x1}" y1="{:.1}" y2="{:.1}" stroke="#888"/><text x="{:.1}" y="{:.1}" text-anchor="end">{:.0}%</text><text x="{:.1}" y="{:.1}" text-anchor="end">0%</text></svg>"##,

@@ -188,7 +188,6 @@ pub fn run(args: Train) -> Result<(), Failure> {
     let pdf = glassbox_pdf::render(&outcome).map_err(|e| Failure::input(format!("report.pdf: {e}")))?;
     write(&out.join("report.pdf"), pdf)?;
     let m = &outcome.manifest;
-    let e = &outcome.evaluation;
     println!(
         "trained {} on {}: {} training rows, {} test rows{}",
         m.model,
@@ -206,14 +205,23 @@ pub fn run(args: Train) -> Result<(), Failure> {
         m.target,
         glassbox_pipeline::text::escape_invisible(&outcome.classes.join(", "), false)
     );
+    let headline = glassbox_report::headline(&outcome);
+    let line = |baseline: bool| {
+        let value = |h: &(&str, &str, String, String)| if baseline { h.3.clone() } else { h.2.clone() };
+        headline.iter().map(|h| format!("{} {}", h.0, value(h))).collect::<Vec<_>>().join("  ")
+    };
+    println!("{}", line(false));
     println!(
-        "accuracy {}  ROC AUC {}  log loss {}  average precision {}  Brier {}",
-        glassbox_report::fmt_metric(e.accuracy),
-        glassbox_report::fmt_metric(e.roc_auc),
-        glassbox_report::fmt_metric(e.log_loss),
-        glassbox_report::fmt_metric(e.average_precision),
-        glassbox_report::fmt_metric(e.brier)
+        "baseline (always '{}'): {}",
+        glassbox_pipeline::text::escape_invisible(
+            outcome.classes.get(outcome.baseline.class).map_or("", String::as_str),
+            false
+        ),
+        line(true)
     );
+    for w in outcome.baseline_warnings() {
+        eprintln!("warning: the model does not beat doing nothing: {w}");
+    }
     println!(
         "final model: fit {:.3} s on {} rows, predict {:.3} s on {} rows",
         outcome.timing.fit_seconds, m.n_train, outcome.timing.predict_seconds, m.n_test

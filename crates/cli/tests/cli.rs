@@ -52,7 +52,7 @@ fn check_bad_input_with(bytes: &[u8], target: &str, extra: &[&str], expected: &s
 fn bad_inputs_exit_2_with_a_clear_message() {
     check_bad_input(b"", "y", "the file is empty");
     check_bad_input(b"a,y\n", "y", "header row but no data rows");
-    check_bad_input(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "y", "not a text file: found a NUL byte on line 3");
+    check_bad_input(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "y", "this is a PNG image, not a CSV file");
     check_bad_input_with(
         b"a,y\n1,x\n2,y,3\n",
         "y",

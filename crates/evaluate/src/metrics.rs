@@ -210,9 +210,73 @@ pub fn evaluate_at(y_true: &[usize], proba: &[Vec<f64>], n_classes: usize, thres
     }
 }
 
+/// A metric with four decimals, as every view shows it; "n/a" for a value
+/// that is not a number (a metric undefined on these rows).
+pub fn fmt4(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.4}")
+    } else {
+        "n/a".to_string()
+    }
+}
+
+/// What doing nothing scores on the same test rows: scikit-learn's
+/// `DummyClassifier(strategy="prior")`, which answers the most frequent
+/// training class every time, with the training class shares as its
+/// probabilities. A model is worth keeping only where it beats this.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Baseline {
+    /// The class always answered: the most frequent among the training rows (the first of equals).
+    pub class: usize,
+    pub accuracy: f64,
+    /// The mean recall per class: 1 for the class answered, 0 for the others.
+    pub balanced_accuracy: f64,
+    pub roc_auc: f64,
+    pub log_loss: f64,
+    pub average_precision: f64,
+    pub brier: f64,
+}
+
+/// [`Baseline`] of a model trained on classes `y_train` and tested on `y_test`.
+pub fn baseline(y_train: &[usize], y_test: &[usize], n_classes: usize) -> Baseline {
+    let mut counts = vec![0usize; n_classes];
+    for &y in y_train {
+        counts[y] += 1;
+    }
+    let shares: Vec<f64> = counts.iter().map(|&c| c as f64 / y_train.len().max(1) as f64).collect();
+    let e = evaluate(y_test, &vec![shares.clone(); y_test.len()], n_classes);
+    Baseline {
+        class: glassbox_core::argmax(&shares),
+        accuracy: e.accuracy,
+        balanced_accuracy: balanced_accuracy(&e),
+        roc_auc: e.roc_auc,
+        log_loss: e.log_loss,
+        average_precision: e.average_precision,
+        brier: e.brier,
+    }
+}
+
+/// scikit-learn's `balanced_accuracy_score`: the mean of the recall of every
+/// class that has test rows.
+pub fn balanced_accuracy(e: &Evaluation) -> f64 {
+    let present: Vec<f64> = e.per_class.iter().filter(|c| c.support > 0).map(|c| c.recall).collect();
+    present.iter().sum::<f64>() / present.len().max(1) as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_baseline_answers_the_training_majority_with_its_shares() {
+        // Training: 6 of class 0, 2 of class 1; test: 3 and 1.
+        let b = baseline(&[0, 0, 0, 0, 0, 0, 1, 1], &[0, 0, 0, 1], 2);
+        assert_eq!((b.class, b.accuracy, b.balanced_accuracy, b.roc_auc), (0, 0.75, 0.5, 0.5));
+        // sklearn: log_loss([0,0,0,1], [[.75,.25]]*4) = 0.5623351446188083
+        assert!((b.log_loss - 0.562_335_144_618_808_3).abs() < 1e-15, "{}", b.log_loss);
+        // The average precision of a constant score is the prevalence; Brier (0.75²·... ) = 0.1875.
+        assert_eq!((b.average_precision, b.brier), (0.25, 0.1875));
+    }
 
     #[test]
     fn roc_of_perfect_and_tied_scores() {

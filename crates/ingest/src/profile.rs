@@ -11,8 +11,31 @@ use crate::{ColumnKind, Format, ReadOptions, Rename, Result, RowIssue, Table};
 use glassbox_core::labels::Labels;
 use glassbox_core::table::Column;
 
-/// Column names that are preselected as the target when present.
-const LIKELY_TARGETS: [&str; 6] = ["diagnosis", "species", "target", "label", "class", "y"];
+/// Column names that are preselected as the target when present (and plausible).
+const LIKELY_TARGETS: [&str; 10] =
+    ["diagnosis", "species", "target", "label", "class", "y", "outcome", "survived", "churn", "income"];
+
+/// The most classes a suggested target has: a column of more is rarely
+/// what a person wants predicted first (they can still choose it).
+const MOST_SUGGESTED_CLASSES: usize = 20;
+
+/// Whether `c` can be suggested as the target: not left out by a flag (free
+/// text, an identifier, constant, mostly missing), 2 to
+/// [`MOST_SUGGESTED_CLASSES`] classes, each with the two rows a split needs.
+/// A newcomer was once offered a free-text column (a car's name, a
+/// passenger's destination with 369 values) and learned only on Train.
+fn plausible_target(table: &Table, column: usize, flags: &[Flag]) -> bool {
+    let c = &table.columns[column];
+    if quality::excluded(flags) || !(2..=MOST_SUGGESTED_CLASSES).contains(&c.distinct_count()) {
+        return false;
+    }
+    let Ok(labels) = Labels::of(table, column) else { return false };
+    let mut counts = vec![0usize; labels.classes.len()];
+    for &y in &labels.y {
+        counts[y] += 1;
+    }
+    counts.iter().all(|&n| n >= 2)
+}
 
 /// How many rows the preview shows.
 pub const PREVIEW_ROWS: usize = 10;
@@ -156,6 +179,30 @@ fn summarise(table: &Table, flags: &[Vec<Flag>], dates: &[Option<DateDisplay>]) 
         .collect()
 }
 
+/// Row `r` of `table` as a person reads it: dates as dates, missing as "".
+fn row_text(table: &Table, dates: &[Option<DateDisplay>], r: usize) -> Vec<String> {
+    table
+        .columns
+        .iter()
+        .zip(dates)
+        .map(|(c, d)| match (d, c.number(r)) {
+            (Some(d), Some(v)) => d.show(v),
+            _ => c.text(r).map(|t| t.into_owned()).unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// The values of data records `records` (0-based, as test predictions name
+/// them), as the preview shows values; a record that was skipped gets none.
+/// The confusion matrix's cell lists show them beside each row's scores.
+pub fn record_values(table: &Table, records: &[usize]) -> Vec<Vec<String>> {
+    let dates = date_displays(table);
+    records
+        .iter()
+        .map(|record| table.records.binary_search(record).map(|r| row_text(table, &dates, r)).unwrap_or_default())
+        .collect()
+}
+
 /// Reads the CSV and summarises it. With a `target`, the summary also has the
 /// target-dependent flags (leakage, strong single predictors) on all labelled rows.
 pub fn inspect(bytes: &[u8], read: &ReadOptions, target: Option<&str>) -> Result<Inspection> {
@@ -164,16 +211,26 @@ pub fn inspect(bytes: &[u8], read: &ReadOptions, target: Option<&str>) -> Result
 
 /// Summarises a table that has been read already (see [`inspect`]).
 pub fn inspect_table(table: &Table, target: Option<&str>) -> Result<Inspection> {
-    let names = table.column_names();
+    let mut flags: Vec<Vec<Flag>> = table.columns.iter().map(quality::column_flags).collect();
     let suggested_target = match target {
         Some(t) => table.columns[table.column_index(t)?].name.clone(),
-        None => LIKELY_TARGETS
-            .iter()
-            .find(|t| names.iter().any(|n| n == *t))
-            .map(|t| t.to_string())
-            .unwrap_or_else(|| names.last().cloned().unwrap_or_default()),
+        // A likely name, else the last plausible column (a target is often
+        // last), else none: the page asks rather than guesses.
+        None => {
+            let plausible: Vec<&str> = table
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| table.columns.len() > 1 && plausible_target(table, i, &flags[i]))
+                .map(|(_, c)| c.name.as_str())
+                .collect();
+            LIKELY_TARGETS
+                .iter()
+                .find(|t| plausible.contains(t))
+                .or(plausible.last())
+                .map_or_else(String::new, |t| t.to_string())
+        }
     };
-    let mut flags: Vec<Vec<Flag>> = table.columns.iter().map(quality::column_flags).collect();
     if let Some(t) = target {
         let labels = Labels::of(table, table.column_index(t)?)?;
         for (i, c) in table.columns.iter().enumerate().filter(|(i, _)| *i != labels.column) {
@@ -182,19 +239,7 @@ pub fn inspect_table(table: &Table, target: Option<&str>) -> Result<Inspection> 
         flags[labels.column].clear();
     }
     let dates = date_displays(table);
-    let preview = (0..table.n_rows.min(PREVIEW_ROWS))
-        .map(|r| {
-            table
-                .columns
-                .iter()
-                .zip(&dates)
-                .map(|(c, d)| match (d, c.number(r)) {
-                    (Some(d), Some(v)) => d.show(v),
-                    _ => c.text(r).map(|t| t.into_owned()).unwrap_or_default(),
-                })
-                .collect()
-        })
-        .collect();
+    let preview = (0..table.n_rows.min(PREVIEW_ROWS)).map(|r| row_text(table, &dates, r)).collect();
     let class_balance = table
         .column_index(&suggested_target)
         .and_then(|i| Labels::of(table, i))

@@ -100,6 +100,25 @@ pub struct IngestSession {
     started_with_errors: bool,
 }
 
+/// What a binary file is, by its first bytes (its "magic number"), for the
+/// formats people drop by mistake: a picture named .csv was once told only
+/// that it had "a NUL byte".
+fn known_binary(sample: &[u8]) -> Option<&'static str> {
+    const MAGIC: [(&[u8], &str); 10] = [
+        (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"%PDF-", "a PDF document"),
+        (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx or OpenDocument file is one)"),
+        (b"\x1f\x8b", "a gzip-compressed file (decompress it first)"),
+        (b"PAR1", "a Parquet file"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office document (such as an Excel .xls)"),
+        (b"SQLite format 3\x00", "an SQLite database"),
+        (b"\x28\xb5\x2f\xfd", "a zstd-compressed file (decompress it first)"),
+    ];
+    MAGIC.iter().find(|(magic, _)| sample.starts_with(magic)).map(|(_, what)| *what)
+}
+
 fn line_of(bytes: &[u8], pos: usize) -> usize {
     1 + bytes[..pos].iter().filter(|&&b| b == b'\n').count()
 }
@@ -149,6 +168,12 @@ fn detect_encoding(sample: &[u8], label: Option<&str>) -> Result<(&'static Encod
     }
     if let Some(e) = sniff_utf16(sample) {
         return Ok((e, false));
+    }
+    if let Some(what) = known_binary(sample) {
+        return Err(Error::new(
+            ErrorKind::Binary,
+            format!("this is {what}, not a CSV file: Glassbox reads tables as delimited text"),
+        ));
     }
     if let Some(pos) = sample.iter().position(|&b| b == 0) {
         return Err(Error::new(

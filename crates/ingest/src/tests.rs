@@ -287,6 +287,17 @@ fn bad_files_are_named() {
         "no row could be read: all 2 data rows have problems, the first: line 2 has 1 fields, but the header has 2",
     );
     check_error(b"a,b\n1,\x002\n", ErrorKind::Binary, "this is not a text file: found a NUL byte on line 2 (byte 6)");
+    // A picture or an archive dropped by mistake is named for what it is.
+    check_error(
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        ErrorKind::Binary,
+        "this is a PNG image, not a CSV file: Glassbox reads tables as delimited text",
+    );
+    check_error(
+        b"\x1f\x8b\x08\x00\x00\x00",
+        ErrorKind::Binary,
+        "this is a gzip-compressed file (decompress it first), not a CSV file: Glassbox reads tables as delimited text",
+    );
 }
 
 /// Feeds the bytes in slices of `size` and returns the table.

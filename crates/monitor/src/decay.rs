@@ -23,6 +23,9 @@ pub struct LoggedRow {
 pub enum Period {
     Day,
     Week,
+    /// Every row in one period: a labelled file without times (or a person
+    /// who asks) is still evaluated, once, against the model's test scores.
+    All,
 }
 
 impl Period {
@@ -30,7 +33,10 @@ impl Period {
         match text {
             "day" => Ok(Period::Day),
             "week" => Ok(Period::Week),
-            other => Err(Error::new(ErrorKind::BadSpec, format!("unknown period '{other}': expected day or week"))),
+            "all" => Ok(Period::All),
+            other => {
+                Err(Error::new(ErrorKind::BadSpec, format!("unknown period '{other}': expected day, week or all")))
+            }
         }
     }
 
@@ -38,6 +44,7 @@ impl Period {
         match self {
             Period::Day => "day",
             Period::Week => "week",
+            Period::All => "period",
         }
     }
 
@@ -47,6 +54,7 @@ impl Period {
             Period::Day => day,
             // 1970-01-01 was a Thursday: Monday is three days before.
             Period::Week => day - (day + 3).rem_euclid(7),
+            Period::All => 0,
         }
     }
 }
@@ -125,7 +133,7 @@ pub fn decay(
         let f1 = f1_score(&y, &pred, n);
         let change = periods.last().and_then(|prev| relative(prev.f1, f1));
         periods.push(PeriodScore {
-            start: day_text(group[0].0),
+            start: if period == Period::All { "all rows".to_string() } else { day_text(group[0].0) },
             rows: group.len(),
             f1,
             accuracy: metrics::accuracy(&y, &pred),
@@ -138,6 +146,12 @@ pub fn decay(
     let f1_of = if n == 2 { format!("F1 of '{}'", classes[1]) } else { "macro-averaged F1".to_string() };
     let each = period.name();
     let message = match (periods.len(), change) {
+        (1, _) if period == Period::All => match reference {
+            Some(r) => {
+                format!("{f1_of} {:.4} on these rows, against {:.4} on the model's test rows", periods[0].f1, r.f1)
+            }
+            None => format!("{f1_of} {:.4} on these rows", periods[0].f1),
+        },
         (1, _) => format!("one {each} of labelled rows so far: no change to measure yet"),
         (_, None) => format!("the {each} before had an F1 of 0: no relative change to measure"),
         (_, Some(c)) => {

@@ -407,6 +407,32 @@ fn from_margins(g: &mut Graph, m: &str, n_margins: usize) -> String {
     }
 }
 
+/// What keeps a model from ONNX, found before trying, so the app's button
+/// can say so beforehand and offer the way out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Obstacle {
+    /// Its probabilities are calibrated, which the export does not write yet.
+    Calibrated,
+    /// It reads these date columns, whose calendar parts need time-zone
+    /// arithmetic that ONNX does not have.
+    Dates(Vec<String>),
+}
+
+/// Why `model` cannot be exported, if it cannot.
+pub fn obstacle(model: &ModelFile) -> Option<Obstacle> {
+    if model.calibration.is_some() {
+        return Some(Obstacle::Calibrated);
+    }
+    let dates: Vec<String> = model
+        .features
+        .columns()
+        .iter()
+        .filter(|c| matches!(c, FittedColumn::Datetime { .. }))
+        .map(|c| c.name().to_string())
+        .collect();
+    (!dates.is_empty()).then_some(Obstacle::Dates(dates))
+}
+
 /// The model file as ONNX bytes, or why it cannot be exported.
 pub fn export(model: &ModelFile) -> Result<Vec<u8>> {
     if model.calibration.is_some() {

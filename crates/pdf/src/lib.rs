@@ -17,7 +17,7 @@
 
 use std::sync::Arc;
 
-use glassbox_charts::confusion::{cell_stats, heat_color, heat_text_color};
+use glassbox_charts::confusion::{cell_colors, cell_stats};
 use glassbox_pipeline::TrainOutcome;
 use glassbox_report as report;
 use krilla::color::rgb;
@@ -319,18 +319,33 @@ fn lay_out(o: &TrainOutcome, charts: &Charts) -> Result<Layout, PdfError> {
         l.paragraph(&format!("Warning: {w}"), BODY, (160, 60, 0));
     }
 
+    let warnings = o.baseline_warnings();
+    if !warnings.is_empty() {
+        l.paragraph(
+            &format!("This model does not beat doing nothing here: {}.", warnings.join("; ")),
+            BODY,
+            (160, 60, 0),
+        );
+    }
     l.heading("Held-out test set", 40.0);
-    let cards = [
-        ("accuracy", report::fmt_metric(e.accuracy)),
-        ("ROC AUC", report::fmt_metric(e.roc_auc)),
-        ("log loss", report::fmt_metric(e.log_loss)),
-        ("average precision", report::fmt_metric(e.average_precision)),
-        ("Brier score", report::fmt_metric(e.brier)),
-        ("test rows", m.n_test.to_string()),
-    ];
-    let values = cards.iter().map(|(_, v)| Cell::from(v.clone())).collect();
-    let names: Vec<&str> = cards.iter().map(|(k, _)| *k).collect();
-    l.table(&names, &[1.0 / 6.0; 6], vec![values]);
+    let headline = report::headline(o);
+    let mut names: Vec<&str> = vec![""];
+    names.extend(headline.iter().map(|(name, ..)| *name));
+    let mut values = vec![Cell::from("this model".to_string())];
+    values.extend(headline.iter().map(|(_, _, v, _)| Cell::from(v.clone())));
+    let mut baselines = vec![Cell::from("baseline".to_string())];
+    baselines.extend(headline.iter().map(|(_, _, _, b)| Cell::from(b.clone())));
+    let widths = vec![1.0 / names.len() as f32; names.len()];
+    l.table(&names, &widths, vec![values, baselines]);
+    l.paragraph(
+        &format!(
+            "Baseline: always answering '{}' (the most frequent training class) with the training class shares as probabilities; tested on {} rows.",
+            o.classes.get(o.baseline.class).map_or("", String::as_str),
+            m.n_test
+        ),
+        SMALL,
+        MUTED,
+    );
 
     l.heading("Classification report", 60.0);
     let rows = report::classification_rows(o).into_iter().map(|r| r.into_iter().map(Cell::from).collect()).collect();
@@ -404,7 +419,7 @@ fn lay_out(o: &TrainOutcome, charts: &Charts) -> Result<Layout, PdfError> {
     let k = o.classes.len();
     l.heading("Confusion matrix", 20.0 * (k as f32 + 1.0));
     l.paragraph(
-        "Rows are the true class, columns the predicted class; the shade is the share of the true class.",
+        "Rows are the true class, columns the predicted class. The shade is the share of the true class, light for 0% and dark for 100%: blue on the diagonal (correct), orange elsewhere (errors).",
         SMALL,
         MUTED,
     );
@@ -416,10 +431,11 @@ fn lay_out(o: &TrainOutcome, charts: &Charts) -> Result<Layout, PdfError> {
             let mut row = vec![Cell::from(o.classes[i].clone())];
             row.extend((0..k).map(|j| {
                 let s = cell_stats(cm, i, j);
+                let (fill, text) = cell_colors(i == j, s.row_share);
                 Cell {
                     text: format!("{} ({:.1}%)", s.count, 100.0 * s.row_share),
-                    fill: Some(parse_hex(&heat_color(s.row_share))),
-                    light_text: heat_text_color(s.row_share) == "#ffffff",
+                    fill: Some(parse_hex(&fill)),
+                    light_text: text == "#ffffff",
                 }
             }));
             row

@@ -413,6 +413,9 @@ pub const SHAP_ROWS_MIN: usize = 50;
 /// everywhere.
 pub const TREE_SHAP_BUDGET: f64 = 2.5e10;
 
+/// About how long [`TREE_SHAP_BUDGET`] takes one core, for the page to say.
+pub const TREE_SHAP_SECONDS: f64 = 20.0;
+
 /// How many test rows the summary explains for `model`, at most [`SHAP_ROWS`].
 pub fn shap_rows(model: &ModelFile) -> usize {
     let (method, _) = explain::Method::of(model);

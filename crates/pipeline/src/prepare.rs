@@ -89,6 +89,12 @@ pub(crate) fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
         })
         .collect();
     let feature_columns: Vec<usize> = (0..columns.len()).filter(|&i| columns[i].role == Role::Feature).collect();
+    if table.columns.len() == 1 {
+        return Err(Error::new(
+            ErrorKind::BadSpec,
+            format!("the file has one column, '{}', and nothing else to learn it from", table.columns[0].name),
+        ));
+    }
     if feature_columns.is_empty() {
         return Err(Error::new(
             ErrorKind::BadSpec,
@@ -173,6 +179,44 @@ pub(crate) fn check_probabilities(proba: &[Vec<f64>], rows: &[usize], table: &Ta
                 table.lines[r]
             ),
         )),
+    }
+}
+
+/// What training on `spec.data.target` would decide before it fits, found
+/// without fitting, so the page can say it as soon as the target is picked
+/// (next to the select), not after Train: the refusal training would give,
+/// or each column's role with every flag (the target-dependent ones, such
+/// as a likely leak, measured on the training rows as training measures
+/// them) and the classes with their rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetCheck {
+    pub target: String,
+    /// Why training would refuse this target, in training's own words.
+    pub problem: Option<String>,
+    pub columns: Vec<ColumnReport>,
+    /// Every class with its labelled rows, in class order.
+    pub classes: Vec<(String, usize)>,
+}
+
+/// [`TargetCheck`] of `spec` on `table`: what [`prepare`] decides, or its error.
+pub fn check_target(table: &Table, spec: &TrainSpec) -> TargetCheck {
+    let target = spec.data.target.clone();
+    match prepare(table, spec) {
+        Err(e) => {
+            TargetCheck { target, problem: Some(e.message().to_string()), columns: Vec::new(), classes: Vec::new() }
+        }
+        Ok(p) => {
+            let mut counts = vec![0usize; p.classes.len()];
+            for &y in p.y_train.iter().chain(&p.y_test) {
+                counts[y] += 1;
+            }
+            TargetCheck {
+                target,
+                problem: None,
+                columns: p.columns,
+                classes: p.classes.into_iter().zip(counts).collect(),
+            }
+        }
     }
 }
 

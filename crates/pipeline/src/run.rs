@@ -12,7 +12,7 @@ use crate::control::Control;
 use crate::error::{Error, ErrorKind, Result};
 use crate::features;
 use crate::ingest::{self, Table};
-use crate::metrics::evaluate_at;
+use crate::metrics::{evaluate_at, Evaluation};
 use crate::model::ModelSpec;
 use glassbox_core::table::ColumnKind;
 use glassbox_serve::intervals::Intervals;
@@ -26,13 +26,61 @@ use glassbox_serve::calibrated::Calibrated;
 pub use crate::outcome::{
     base_name, sha256_hex, ColumnReport, Manifest, MetricsJson, Role, SourceRecord, TestPrediction, TrainOutcome,
 };
+pub use crate::prepare::{check_target, preview_features, FeaturePreview, Learner, TargetCheck};
 pub(crate) use crate::prepare::{prepare, Prepared};
-pub use crate::prepare::{preview_features, FeaturePreview, Learner};
 pub use crate::spec::{DataSpec, SearchSpec, TrainSpec, ValidationSpec};
 pub use glassbox_ingest::profile::{inspect, inspect_table, ColumnSummary, Inspection, HISTOGRAM_BINS, PREVIEW_ROWS};
 pub use glassbox_serve::predict::{
     id_column, predict, predict_with, read_as_trained, MissingColumns, PredictedRow, Prediction,
 };
+
+/// A saved model evaluated on a scored file that holds its target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoredEvaluation {
+    pub target: String,
+    /// Rows scored and labelled with one of the model's classes.
+    pub rows: usize,
+    /// Rows without a target value, and rows whose target is no class the model knows.
+    pub missing: usize,
+    pub unknown: usize,
+    pub evaluation: Evaluation,
+    pub baseline: crate::metrics::Baseline,
+}
+
+/// The saved `model`'s metrics on the rows of `bytes` it scored into
+/// `prediction`, when the file holds the model's target column (`None`
+/// when it does not): a person scoring labelled rows asks how the model
+/// did on them. The baseline is the class shares of these rows.
+pub fn evaluate_scored(
+    bytes: &[u8],
+    read: &ingest::ReadOptions,
+    model: &ModelFile,
+    prediction: &Prediction,
+) -> Result<Option<ScoredEvaluation>> {
+    let target = &model.schema.target;
+    let Ok((_, labels)) = id_column(bytes, read, target, prediction.rows.len()) else { return Ok(None) };
+    let (mut y, mut proba, mut missing, mut unknown) = (Vec::new(), Vec::new(), 0, 0);
+    for (label, row) in labels.iter().zip(&prediction.rows) {
+        if row.proba.is_empty() {
+            continue;
+        }
+        match model.classes.iter().position(|c| c == label) {
+            Some(k) => {
+                y.push(k);
+                proba.push(row.proba.clone());
+            }
+            None if label.is_empty() => missing += 1,
+            None => unknown += 1,
+        }
+    }
+    if y.is_empty() {
+        return Ok(None);
+    }
+    let k = model.classes.len();
+    let evaluation = evaluate_at(&y, &proba, k, model.threshold.as_ref().map(|t| t.value));
+    let baseline = crate::metrics::baseline(&y, &y, k);
+    Ok(Some(ScoredEvaluation { target: target.clone(), rows: y.len(), missing, unknown, evaluation, baseline }))
+}
 
 /// Trains and evaluates on a CSV.
 pub fn train(bytes: &[u8], file_name: &str, spec: &TrainSpec) -> Result<TrainOutcome> {
@@ -245,6 +293,7 @@ pub(crate) fn finish_training(
     let cut = threshold.as_ref().map(|t| t.value);
     let intervals = Intervals::fit(&proba, y_test, classes.len(), "the test rows");
     let evaluation = evaluate_at(y_test, &proba, classes.len(), cut);
+    let baseline = crate::metrics::baseline(y_train, y_test, classes.len());
     let profile = crate::watch::reference_profile(
         table,
         train_rows,
@@ -329,7 +378,9 @@ pub(crate) fn finish_training(
         intervals,
         profile: Some(profile),
     };
+    let model_json_bytes = model_file.to_json().len() as u64;
     Ok(TrainOutcome {
+        model_json_bytes,
         threshold,
         // Measured after the fit, as jobs of the plan (see `plan::Step`).
         importance: Vec::new(),
@@ -346,6 +397,7 @@ pub(crate) fn finish_training(
         timing,
         warnings,
         notes,
+        baseline,
     })
 }
 
@@ -574,14 +626,42 @@ mod tests {
     #[test]
     fn target_only_file_is_a_clear_error() {
         let e = train(b"y\na\nb\na\nb\na\nb\na\nb\na\nb\n", "f.csv", &spec("y")).unwrap_err();
-        assert!(e.message().starts_with("no columns are left to learn from"), "{e}");
+        assert_eq!(e.message(), "the file has one column, 'y', and nothing else to learn it from");
+    }
+
+    /// The suggested target of `csv`: "" when none is plausible (the page asks).
+    fn check_suggestion(csv: &str, expected: &str) {
+        let got = inspect(csv.as_bytes(), &ReadOptions::default(), None).unwrap().suggested_target;
+        assert_eq!(got, expected, "{csv}");
     }
 
     #[test]
-    fn inspect_suggests_likely_targets_else_last_column() {
+    fn inspect_suggests_a_plausible_target_never_free_text_or_an_identifier() {
+        check_suggestion("x,species\n1,a\n2,b\n3,a\n4,b\n", "species");
+        check_suggestion("a,b,c\nx,2,u\ny,2,v\nx,3,u\ny,3,v\n", "c");
+        // The last column is free text (a car's name): the one before it.
+        let mut cars = String::from("mpg,origin,name\n");
+        for i in 0..40 {
+            cars +=
+                &format!("{}.5,{},ford model {i} deluxe wagon edition\n", 10 + i, ["usa", "europe", "japan"][i % 3]);
+        }
+        check_suggestion(&cars, "origin");
+        // The last column names rows (an identifier): the one before it.
+        let mut ids = String::from("x,y,id\n");
+        for i in 0..40 {
+            ids += &format!("{i},{},{}\n", ["a", "b"][i % 2], 1000 + i);
+        }
+        check_suggestion(&ids, "y");
+        // A class of one row cannot be split into training and test rows.
+        check_suggestion("x,y\n1,a\n2,a\n3,b\n", "");
+        // One column: nothing to learn from. One row: nothing to split.
+        check_suggestion("y\na\nb\na\nb\n", "");
+        check_suggestion("species,x\na,1\n", "");
+    }
+
+    #[test]
+    fn inspect_summarises_columns() {
         let opts = ReadOptions::default();
-        assert_eq!(inspect(b"species,x\na,1\n", &opts, None).unwrap().suggested_target, "species");
-        assert_eq!(inspect(b"a,b,c\nx,2,3\n", &opts, None).unwrap().suggested_target, "c");
         let i = inspect(b"a,b\n1,x\n,x\n3,y\n", &opts, None).unwrap();
         assert_eq!((i.columns[0].missing, i.columns[1].distinct), (1, 2));
         assert_eq!(i.columns[0].range, Some((1.0, 3.0)));

@@ -231,7 +231,8 @@ impl LabelledLog {
 /// Reads a prediction log: the JSON lines `glassbox serve --log` writes
 /// (with the label joined in, at the top level or in `input`), or a CSV
 /// as `glassbox predict` writes it (`prediction`, `proba_<class>`) with a
-/// time column and a label column.
+/// time column and a label column. An empty `time_column` reads a log
+/// without times: every row at time 0, for one period (`Period::All`).
 pub fn read_log(
     model: &ModelFile,
     bytes: &[u8],
@@ -245,6 +246,29 @@ pub fn read_log(
         Some(i) if bytes[i] == b'{' => read_json_lines(model, bytes, time_column, label_column),
         Some(_) => read_csv_log(model, bytes, time_column, label_column, read),
     }
+}
+
+/// A prediction log's column (or field) names, in order, for the page's
+/// selects: a CSV's header, or the keys of the first JSON line (with those
+/// of its `input`).
+pub fn log_columns(bytes: &[u8]) -> Vec<String> {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
+    if start.is_some_and(|i| bytes[i] == b'{') {
+        let first = std::str::from_utf8(bytes).ok().and_then(|t| t.lines().find(|l| !l.trim().is_empty()));
+        let Some(v) = first.and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok()) else { return Vec::new() };
+        let keys = |v: Option<&serde_json::Value>| {
+            v.and_then(serde_json::Value::as_object).map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default()
+        };
+        let mut names = keys(Some(&v));
+        names.extend(keys(v.get("input")));
+        return names;
+    }
+    // The header alone: read the first lines, not the whole log.
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let cut = head.iter().rposition(|&b| b == b'\n').map_or(head.len(), |i| i + 1);
+    glassbox_ingest::read_csv(&head[..cut], &ReadOptions::default())
+        .map(|t| t.columns.iter().map(|c| c.original_name.clone()).collect())
+        .unwrap_or_default()
 }
 
 fn class_index(model: &ModelFile, text: &str) -> Option<usize> {
@@ -297,9 +321,10 @@ fn read_json_lines(model: &ModelFile, bytes: &[u8], time_column: &str, label_col
             Value::Bool(b) => Some(b.to_string()),
             _ => None,
         };
-        let time = field(time_column);
+        // No time column: every row in one period.
+        let time = if time_column.is_empty() { Some(Value::from(0)) } else { field(time_column).cloned() };
         saw_time |= time.is_some();
-        let Some(time) = time.and_then(as_text).and_then(|t| parse_time(&t)) else {
+        let Some(time) = time.as_ref().and_then(as_text).and_then(|t| parse_time(&t)) else {
             if let Some(t) = field(time_column) {
                 log.problem(format!("line {line_no}: field '{time_column}' is not a time ({t})"));
             }
@@ -350,7 +375,9 @@ fn read_csv_log(
     // Labels keep their text, and times are read as dates.
     read.kinds.insert(label_column.to_string(), ColumnKind::Categorical);
     read.kinds.insert("prediction".to_string(), ColumnKind::Categorical);
-    read.kinds.insert(time_column.to_string(), ColumnKind::Datetime);
+    if !time_column.is_empty() {
+        read.kinds.insert(time_column.to_string(), ColumnKind::Datetime);
+    }
     let table = glassbox_ingest::read_csv(bytes, &read)
         .map_err(|e| Error::new(e.kind(), format!("the prediction log: {}", e.message())))?;
     let find = |name: &str| {
@@ -361,7 +388,9 @@ fn read_csv_log(
             )
         })
     };
-    let (t, l) = (find(time_column)?, find(label_column)?);
+    // No time column: every row in one period.
+    let t = (!time_column.is_empty()).then(|| find(time_column)).transpose()?;
+    let l = find(label_column)?;
     let proba_columns: Vec<usize> = model
         .classes
         .iter()
@@ -380,14 +409,14 @@ fn read_csv_log(
     for issue in &table.row_issues {
         log.problem(format!("line {}: {}", issue.line, issue.message));
     }
-    let time_col = &table.columns[t];
-    for s in &time_col.strays {
+    let time_col = t.map(|t| &table.columns[t]);
+    for s in time_col.iter().flat_map(|c| &c.strays) {
         log.problem(format!("line {}: column '{time_column}': '{}' is not a time", s.line, s.token));
     }
     for r in 0..table.n_rows {
         let line = table.lines[r];
-        let Some(time) = time_col.number(r) else {
-            if !time_col.strays.iter().any(|s| s.line == line) {
+        let Some(time) = time_col.map_or(Some(0.0), |c| c.number(r)) else {
+            if !time_col.is_some_and(|c| c.strays.iter().any(|s| s.line == line)) {
                 log.problem(format!("line {line}: column '{time_column}' is empty"));
             }
             continue;

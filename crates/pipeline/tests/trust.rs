@@ -66,8 +66,8 @@ fn titanic_like() -> String {
 fn weather_like() -> String {
     let mut r = Lcg(2012);
     let mut csv = String::from("date,precipitation,temp_max,temp_min,wind,weather\n");
-    let mut day = 15_340i64; // 2012-01-01, in days since 1970-01-01
-    for _ in 0..1461 {
+    // From 2012-01-01 (day 15,340 since 1970-01-01), four years of days.
+    for day in 15_340..15_340 + 1461 {
         let (y, m, d) = civil(day);
         let season = (std::f64::consts::TAU * (m as f64 - 1.0) / 12.0).cos();
         let rain = if r.next() < 0.45 + 0.2 * season { r.next() * 20.0 } else { 0.0 };
@@ -86,7 +86,6 @@ fn weather_like() -> String {
             t_max - 4.0 - r.next() * 5.0,
             1.0 + r.next() * 6.0
         );
-        day += 1;
     }
     csv
 }

@@ -21,7 +21,7 @@ use std::fmt::Write;
 
 pub mod drift;
 
-use glassbox_charts::confusion::{cell_stats, cell_title, heat_color, heat_text_color};
+use glassbox_charts::confusion::{cell_colors, cell_stats, cell_title, legend_html, CORRECT_MARK};
 use glassbox_pipeline::metrics::ClassScores;
 use glassbox_pipeline::run::Role;
 use glassbox_pipeline::TrainOutcome;
@@ -42,14 +42,27 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// A metric with four decimals, as the app shows it.
-pub fn fmt_metric(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v:.4}")
-    } else {
-        "n/a".to_string()
+/// The headline metrics, each with what doing nothing (the baseline) scores:
+/// (name, test id, value, baseline). Balanced accuracy joins them when the
+/// classes are imbalanced, where accuracy alone flatters.
+pub fn headline(o: &TrainOutcome) -> Vec<(&'static str, &'static str, String, String)> {
+    let (e, b) = (&o.evaluation, &o.baseline);
+    let mut rows = vec![("accuracy", "accuracy", fmt_metric(e.accuracy), fmt_metric(b.accuracy))];
+    if o.imbalanced() {
+        let balanced = glassbox_pipeline::metrics::balanced_accuracy(e);
+        rows.push(("balanced accuracy", "balanced-accuracy", fmt_metric(balanced), fmt_metric(b.balanced_accuracy)));
     }
+    rows.extend([
+        ("ROC AUC", "roc-auc", fmt_metric(e.roc_auc), fmt_metric(b.roc_auc)),
+        ("log loss", "log-loss", fmt_metric(e.log_loss), fmt_metric(b.log_loss)),
+        ("average precision", "average-precision", fmt_metric(e.average_precision), fmt_metric(b.average_precision)),
+        ("Brier score", "brier", fmt_metric(e.brier), fmt_metric(b.brier)),
+    ]);
+    rows
 }
+
+/// A metric with four decimals, as the app shows it.
+pub use glassbox_pipeline::metrics::fmt4 as fmt_metric;
 
 const STYLE: &str = r#"
 :root{color-scheme:light dark;--fg:#1b1f24;--muted:#5b6470;--bg:#fff;--line:#d8dde3;--accent:#0a62a8}
@@ -63,6 +76,7 @@ th:first-child,td:first-child{text-align:left}
 .cards{display:flex;flex-wrap:wrap;gap:12px}.card{border:1px solid var(--line);border-radius:6px;padding:8px 14px;min-width:120px}
 .card b{display:block;font-size:1.4rem;font-variant-numeric:tabular-nums}
 #cm td.cell{text-align:center;min-width:64px;height:44px;border:1px solid var(--bg);cursor:default}
+.cm-legend{font-size:.82rem;color:var(--muted)}.cm-bar{display:inline-block;width:90px;height:10px;border:1px solid var(--line);vertical-align:middle;margin:0 10px 0 4px}
 #cm th.axis{font-weight:normal;color:var(--muted)}
 button{font:inherit;padding:4px 12px;border:1px solid var(--accent);background:transparent;color:var(--accent);border-radius:4px;cursor:pointer}
 button:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
@@ -144,19 +158,20 @@ fn confusion_html(o: &TrainOutcome) -> String {
         let _ = write!(t, "<tr><th>{}</th>", escape(class));
         for j in 0..o.classes.len() {
             let s = cell_stats(cm, i, j);
+            let (bg, fg) = cell_colors(i == j, s.row_share);
             let _ = write!(
                 t,
-                "<td class=\"cell\" tabindex=\"0\" data-testid=\"cm-cell-{i}-{j}\" data-count=\"{c}\" data-norm=\"{n:.1}%\" title=\"{title}\" style=\"background:{bg};color:{fg}\"><span class=\"v\">{c}</span> <span class=\"s\"></span></td>",
+                "<td class=\"cell\" tabindex=\"0\" data-testid=\"cm-cell-{i}-{j}\" data-count=\"{c}\" data-norm=\"{n:.1}%\" title=\"{title}\" style=\"background:{bg};color:{fg}\">{mark}<span class=\"v\">{c}</span> <span class=\"s\"></span></td>",
                 c = s.count,
                 n = 100.0 * s.row_share,
                 title = escape(&cell_title(&o.classes, cm, i, j)),
-                bg = heat_color(s.row_share),
-                fg = heat_text_color(s.row_share),
+                mark = if i == j { CORRECT_MARK } else { "" },
             );
         }
         t.push_str("</tr>");
     }
     t.push_str("</tbody></table>");
+    t.push_str(&legend_html());
     t
 }
 
@@ -207,14 +222,26 @@ fn manifest_html(o: &TrainOutcome) -> String {
     t
 }
 
+/// What a threshold chosen on the test rows does to the figures at it: they
+/// are measured on the rows it was fitted to, so they flatter, and a report
+/// says so.
+pub fn optimism(chosen_by: &str) -> &'static str {
+    if chosen_by.contains("on the test rows") {
+        "; chosen on the same test rows these figures are measured on, so the figures at it are optimistic"
+    } else {
+        ""
+    }
+}
+
 /// How a row's class is decided, in words.
 pub fn threshold_text(o: &TrainOutcome) -> String {
     match &o.threshold {
         Some(t) => format!(
-            "{} when its probability is at least {} (threshold {})",
+            "{} when its probability is at least {} (threshold {}){}",
             o.classes[o.classes.len() - 1],
             fmt_metric(t.value),
-            t.chosen_by
+            t.chosen_by,
+            optimism(&t.chosen_by)
         ),
         None => "the most probable class".to_string(),
     }
@@ -641,7 +668,6 @@ pub(crate) fn page_head(title: &str, extra: &str) -> String {
 /// The whole report as one HTML document.
 pub fn render(o: &TrainOutcome) -> String {
     let m = &o.manifest;
-    let e = &o.evaluation;
     let mut h = String::with_capacity(32 * 1024);
     // No request of any kind may leave the file: styles and the script are inline.
     h.push_str(&page_head(&format!("Glassbox report: {}", m.file_name), &format!("script-src {}; ", script_source())));
@@ -659,14 +685,26 @@ pub fn render(o: &TrainOutcome) -> String {
     for w in &o.warnings {
         let _ = write!(h, "<p class=\"warning\" data-testid=\"model-warning\">Warning: {}</p>", escape(w));
     }
+    let warnings = o.baseline_warnings();
+    if !warnings.is_empty() {
+        let _ = write!(
+            h,
+            "<p class=\"warning\" data-testid=\"baseline-warning\"><b>This model does not beat doing nothing here:</b> {}.</p>",
+            escape(&warnings.join("; "))
+        );
+    }
+    h.push_str("<h2>Held-out test set</h2><div class=\"cards\">");
+    for (name, id, value, baseline) in headline(o) {
+        let _ = write!(
+            h,
+            "<div class=\"card\">{name}<b data-testid=\"metric-{id}\">{value}</b><span class=\"muted\">baseline <span data-testid=\"baseline-{id}\">{baseline}</span></span></div>"
+        );
+    }
+    let _ = write!(h, "<div class=\"card\">test rows<b>{}</b></div></div>", m.n_test);
     let _ = write!(
         h,
-        "<h2>Held-out test set</h2><div class=\"cards\"><div class=\"card\">accuracy<b data-testid=\"metric-accuracy\">{}</b></div><div class=\"card\">ROC AUC<b data-testid=\"metric-roc-auc\">{}</b></div><div class=\"card\">log loss<b>{}</b></div><div class=\"card\">average precision<b data-testid=\"metric-average-precision\">{}</b></div><div class=\"card\">test rows<b>{}</b></div></div>",
-        fmt_metric(e.accuracy),
-        fmt_metric(e.roc_auc),
-        fmt_metric(e.log_loss),
-        fmt_metric(e.average_precision),
-        m.n_test
+        "<p class=\"muted\">Baseline: what always answering '{}' (the most frequent training class) with the training class shares as probabilities scores on the same rows.</p>",
+        escape(o.classes.get(o.baseline.class).map_or("", String::as_str))
     );
     let _ = write!(h, "<h2>Classification report</h2>{}", classification_report_html(o));
     if let Some(cv) = cv_html(o) {

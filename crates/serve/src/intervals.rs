@@ -85,6 +85,24 @@ impl Intervals {
     }
 }
 
+impl ClassInterval {
+    /// The interval of `class` instead: itself, or for two classes the
+    /// other class's complement (1 − p, with the ends swapped). A person
+    /// reading a row wants the probability of the class predicted for it;
+    /// showing the positive class's beside a negative prediction read as
+    /// a contradiction ("<=50K" with "probability 0.54 (>50K)").
+    pub fn of(&self, class: usize, n_classes: usize) -> Option<Interval> {
+        let i = self.interval;
+        if class == self.class {
+            Some(i)
+        } else if n_classes == 2 {
+            Some(i.complement())
+        } else {
+            None
+        }
+    }
+}
+
 /// What the interval means, in the words the CLI help, the README and the
 /// app use.
 pub const MEANING: &str = "the probability interval comes from a Venn-Abers predictor calibrated on the \

@@ -198,9 +198,15 @@ impl Builder<'_> {
     /// the data decides how deep a tree goes, and a browser worker's stack
     /// overflowed on a deep one.
     fn grow(&mut self, rows: Vec<usize>) {
-        // (rows, depth, the split whose child this is, and whether it is the right one)
-        let mut stack: Vec<(Vec<usize>, usize, Option<(usize, bool)>)> = vec![(rows, 0, None)];
-        while let Some((rows, depth, parent)) = stack.pop() {
+        /// A node to grow: its rows, its depth, and the split whose child it
+        /// is with whether it is the right one.
+        struct Pending {
+            rows: Vec<usize>,
+            depth: usize,
+            parent: Option<(usize, bool)>,
+        }
+        let mut stack = vec![Pending { rows, depth: 0, parent: None }];
+        while let Some(Pending { rows, depth, parent }) = stack.pop() {
             let slot = self.nodes.len();
             if let Some((p, right)) = parent {
                 if let Node::Split { left: l, right: r, .. } = &mut self.nodes[p] {
@@ -214,8 +220,8 @@ impl Builder<'_> {
                 Some((feature, threshold, l, r)) => {
                     let cover = rows.iter().map(|&i| self.weight[self.y[i]]).sum();
                     self.nodes.push(Node::Split { feature, threshold, left: usize::MAX, right: usize::MAX, cover });
-                    stack.push((r, depth + 1, Some((slot, true))));
-                    stack.push((l, depth + 1, Some((slot, false))));
+                    stack.push(Pending { rows: r, depth: depth + 1, parent: Some((slot, true)) });
+                    stack.push(Pending { rows: l, depth: depth + 1, parent: Some((slot, false)) });
                 }
             }
         }

@@ -120,6 +120,12 @@ pub enum Request {
     Compare { spec: TrainSpec, models: Vec<String>, folds: usize },
     /// The first rows of the feature matrix, as the model would see them.
     PreviewFeatures { spec: TrainSpec },
+    /// The values of data records (0-based, as test predictions name them);
+    /// answered with `RecordValues`.
+    RecordValues { records: Vec<usize> },
+    /// What training would decide about the target before fitting (a
+    /// refusal, the columns' roles and flags, the classes); answered with `TargetChecked`.
+    CheckTarget { spec: TrainSpec },
     /// A share of one step's jobs of a plan (see `glassbox_pipeline::plan`),
     /// for a pool of workers that each hold the same table; answered with
     /// `Results` in job order. The engine runs jobs; it does not know the plan.
@@ -177,6 +183,13 @@ pub enum Response {
     /// Models ranked by cross-validated ROC AUC, best first.
     Leaderboard(Vec<LeaderboardEntry>),
     FeaturePreview(FeaturePreview),
+    TargetChecked(glassbox_pipeline::run::TargetCheck),
+    /// The table's column names and each asked record's values, in order.
+    RecordValues {
+        columns: Vec<String>,
+        records: Vec<usize>,
+        values: Vec<Vec<String>>,
+    },
     /// The answers to `Jobs`, in job order.
     Results(Results),
     Cancelled,
@@ -413,6 +426,19 @@ impl Engine {
                         Err(e) => Response::failed(e),
                     }
                 }
+            },
+            Request::RecordValues { records } => match &self.table {
+                // No table (a reload without the file kept): the rows show their scores alone.
+                None => Response::RecordValues { columns: Vec::new(), records, values: Vec::new() },
+                Some((table, _)) => Response::RecordValues {
+                    columns: table.column_names(),
+                    values: glassbox_pipeline::ingest::profile::record_values(table, &records),
+                    records,
+                },
+            },
+            Request::CheckTarget { spec } => match &self.table {
+                None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before choosing a target")),
+                Some((table, _)) => Response::TargetChecked(glassbox_pipeline::run::check_target(table, &spec)),
             },
             Request::Train { spec } => match &self.table {
                 None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before training")),

@@ -8,6 +8,10 @@
 //! A panic in wasm aborts the worker without an answer, so the worker's panic
 //! hook posts the panic message on a `BroadcastChannel` before it dies; the
 //! page listens on that channel, shows the message, and starts a new worker.
+//! What is no panic (a stack overflow, which wasm raises as a JavaScript
+//! `RangeError`, or a trap) reaches the worker's `error` event instead, and
+//! goes the same way: once a page waited forever at "24 of 45" because
+//! nothing heard one.
 
 use gloo_worker::{Codec, HandlerId, Registrable, Spawnable, Worker, WorkerBridge, WorkerScope};
 use serde::{de::DeserializeOwned, Serialize};
@@ -267,14 +271,34 @@ fn wasm_memory_bytes() -> u64 {
         .unwrap_or(0)
 }
 
+/// Tells the page that this worker is dying, once: a panic ends in a trap,
+/// which raises an `error` event too.
+fn report_crash(message: &str) {
+    thread_local!(static REPORTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    if REPORTED.with(|r| r.replace(true)) {
+        return;
+    }
+    if let Ok(channel) = BroadcastChannel::new(CRASH_CHANNEL) {
+        let _ = channel.post_message(&JsValue::from_str(message));
+    }
+}
+
 /// Call from the worker binary's `main`.
 pub fn register() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        if let Ok(channel) = BroadcastChannel::new(CRASH_CHANNEL) {
-            let _ = channel.post_message(&JsValue::from_str(&info.to_string()));
-        }
+        report_crash(&info.to_string());
     }));
+    // After a stack overflow or a trap the wasm instance cannot be trusted
+    // (its stack pointer was never restored): the page replaces the worker.
+    let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(|e: web_sys::ErrorEvent| {
+        report_crash(&e.message());
+    });
+    let _ = js_sys::global()
+        .unchecked_into::<web_sys::EventTarget>()
+        .add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
+    // The listener lives as long as the worker.
+    on_error.forget();
     PipelineWorker::registrar().encoding::<WasmCodec>().register();
 }
 
