@@ -49,8 +49,21 @@ pub fn cell_colors(correct: bool, share: f64) -> (String, &'static str) {
     let t = if share.is_finite() { share.clamp(0.0, 1.0) } else { 0.0 };
     let [(a0, a1, a2), (b0, b1, b2)] = if correct { CORRECT } else { ERROR };
     let lerp = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * t).round() as u8;
-    let fill = format!("#{:02x}{:02x}{:02x}", lerp(a0, b0), lerp(a1, b1), lerp(a2, b2));
-    (fill, if t > 0.5 { "#ffffff" } else { "#111111" })
+    let (r, g, b) = (lerp(a0, b0), lerp(a1, b1), lerp(a2, b2));
+    // Black or white, whichever contrasts more with the fill (WCAG's
+    // relative luminance): one of the two always reaches 4.58:1. A fixed
+    // switch at 50% once left white on a mid blue at 3.3:1.
+    let linear = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            libm::pow((c + 0.055) / 1.055, 2.4)
+        }
+    };
+    let l = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+    let ink = if 1.05 / (l + 0.05) > (l + 0.05) / 0.05 { "#ffffff" } else { "#000000" };
+    (format!("#{r:02x}{g:02x}{b:02x}"), ink)
 }
 
 /// The mark a correct cell's count carries, so the diagonal reads without colour.
@@ -90,10 +103,33 @@ mod tests {
 
     #[test]
     fn colours_run_light_to_dark_in_blue_for_correct_and_orange_for_errors() {
-        assert_eq!(cell_colors(true, 0.0), ("#eff5fb".to_string(), "#111111"));
+        assert_eq!(cell_colors(true, 0.0), ("#eff5fb".to_string(), "#000000"));
         assert_eq!(cell_colors(true, 1.0), ("#08306b".to_string(), "#ffffff"));
         assert_eq!(cell_colors(false, 1.0), ("#7f2704".to_string(), "#ffffff"));
         // A NaN share (an empty row) is drawn as 0, light.
         assert_eq!(cell_colors(false, f64::NAN), cell_colors(false, 0.0));
+    }
+
+    #[test]
+    fn every_shade_has_text_of_at_least_4_5_to_1_contrast() {
+        let luminance = |hex: &str| {
+            let c = |i: usize| {
+                let v = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+                if v <= 0.04045 {
+                    v / 12.92
+                } else {
+                    ((v + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * c(1) + 0.7152 * c(3) + 0.0722 * c(5)
+        };
+        for correct in [true, false] {
+            for k in 0..=100 {
+                let (fill, ink) = cell_colors(correct, f64::from(k) / 100.0);
+                let (a, b) = (luminance(&fill), luminance(ink));
+                let ratio = (a.max(b) + 0.05) / (a.min(b) + 0.05);
+                assert!(ratio >= 4.5, "{fill} with {ink}: {ratio:.2}");
+            }
+        }
     }
 }

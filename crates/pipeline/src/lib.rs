@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 mod outcome;
+pub mod packed;
 pub mod plan;
 mod prepare;
 pub mod run;

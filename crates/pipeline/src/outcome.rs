@@ -104,6 +104,8 @@ pub struct TrainOutcome {
     pub evaluation: Evaluation,
     pub test_predictions: Vec<TestPrediction>,
     pub row_issues: Vec<RowIssue>,
+    /// Packed: it can be tens of megabytes (see [`crate::packed`]).
+    #[serde(with = "crate::packed")]
     pub model: ModelFile,
     /// Cross-validation on the training rows, when asked for.
     pub cv: Option<validate::CvResult>,

@@ -45,11 +45,19 @@ pub enum Batch {
     Trees { model: ModelSpec, indices: Vec<usize> },
     /// Permutation importance of the fitted `model` on the test rows: input
     /// column `job.0` shuffled for the `job.1`-th time.
-    Importance { model: Box<ModelFile>, jobs: Vec<(usize, usize)> },
+    Importance {
+        #[serde(with = "crate::packed")]
+        model: Box<ModelFile>,
+        jobs: Vec<(usize, usize)>,
+    },
     /// Shapley explanations of the fitted `model` for test rows `rows`
     /// (positions among the test rows), each for its class: the positive
     /// class for two classes, the predicted class otherwise.
-    Explain { model: Box<ModelFile>, rows: Vec<usize> },
+    Explain {
+        #[serde(with = "crate::packed")]
+        model: Box<ModelFile>,
+        rows: Vec<usize>,
+    },
 }
 
 /// A batch's answers, in job order.
@@ -57,7 +65,7 @@ pub enum Batch {
 pub enum Results {
     Folds(Vec<FoldScores>),
     Trials(Vec<f64>),
-    Trees(Vec<Tree>),
+    Trees(#[serde(with = "crate::packed")] Vec<Tree>),
     Importance(Vec<Scores>),
     Explain(Vec<(usize, Explanation)>),
 }

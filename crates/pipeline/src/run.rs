@@ -179,6 +179,8 @@ pub fn train_table_with(
 pub struct Precomputed {
     pub searches: Vec<crate::search::SearchResult>,
     pub cv: Option<validate::CvResult>,
+    /// Packed: a forest's trees can be tens of megabytes (see [`crate::packed`]).
+    #[serde(with = "crate::packed")]
     pub forest: Option<Vec<crate::trees::Tree>>,
     #[serde(default)]
     pub forest_seconds: f64,
