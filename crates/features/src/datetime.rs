@@ -8,7 +8,7 @@ use glassbox_core::table::Column;
 
 /// Year, month (1–12) and day of month of a day count since 1970-01-01, in
 /// the proleptic Gregorian calendar (Howard Hinnant's `civil_from_days`).
-pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -49,6 +49,7 @@ use glassbox_core::table::{Column, ColumnKind, Table, MISSING_CODE};
 // One file per step's fit, and the spec; the fitted types and `transform` are here.
 mod categorical;
 mod datetime;
+pub use datetime::civil_from_days;
 mod numeric;
 mod spec;
 

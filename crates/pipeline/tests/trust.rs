@@ -68,7 +68,7 @@ fn weather_like() -> String {
     let mut csv = String::from("date,precipitation,temp_max,temp_min,wind,weather\n");
     // From 2012-01-01 (day 15,340 since 1970-01-01), four years of days.
     for day in 15_340..15_340 + 1461 {
-        let (y, m, d) = civil(day);
+        let (y, m, d) = glassbox_pipeline::features::civil_from_days(day);
         let season = (std::f64::consts::TAU * (m as f64 - 1.0) / 12.0).cos();
         let rain = if r.next() < 0.45 + 0.2 * season { r.next() * 20.0 } else { 0.0 };
         let t_max = 16.0 - 9.0 * season + r.next() * 6.0;
@@ -88,19 +88,6 @@ fn weather_like() -> String {
         );
     }
     csv
-}
-
-/// Year, month and day of a day count since 1970-01-01 (Hinnant's algorithm).
-fn civil(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 fn run(csv: &str, target: &str, model: &str) -> TrainOutcome {
