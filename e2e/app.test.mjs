@@ -91,8 +91,8 @@ test('a CSV uploaded through the file input trains', async () => {
   await byId(page, 'target-select').waitFor(TIMEOUT);
   assert.equal(await byId(page, 'target-select').inputValue(), 'species');
   assert.match(await byId(page, 'preview').textContent(), /sepal_length_cm/);
-  // How long the read took, and how fast, beside the file's size.
-  assert.match(await byId(page, 'read-stats').textContent(), /^\(read in \d+\.\d\d s, \d+ MB\/s\)$/);
+  // How long the read took beside the file's size (a rate only from a megabyte up).
+  assert.match(await byId(page, 'read-stats').textContent(), /^\(read in \d+\.\d\d s\)$/);
   assert.ok(Number(await byId(page, 'read-stats').getAttribute('data-seconds')) > 0);
   const m = await train(page);
   assert.ok(m.accuracy > 0.8, `iris accuracy ${m.accuracy}`);
@@ -393,9 +393,16 @@ test('a crashed worker is reported in plain words and replaced, the results stay
   const { page, offsite, consoleErrors, context } = await openApp(browser, url);
   await loadSample(page, 'penguins', 'species');
   const first = await train(page);
-  // A panicking worker announces its panic on this channel before it dies
-  // (crates/worker/src/web.rs); post the same message the hook would.
-  await page.evaluate(() => new BroadcastChannel('glassbox-worker-crash').postMessage('panicked at src/example.rs:1:1: boom'));
+  // A panicking worker announces its panic on its own channel, named in its
+  // script's URL, before it dies (crates/worker/src/web.rs); post the same
+  // message the hook would. A name no worker has is heard by nobody.
+  const channels = page.workers().map((w) => new URL(w.url()).searchParams.get('crash')).filter(Boolean);
+  assert.ok(channels.length > 0, 'every worker has a crash channel of its own');
+  assert.equal(new Set(channels).size, channels.length, 'no two workers share a crash channel');
+  await page.evaluate(() => new BroadcastChannel('glassbox-worker-crash').postMessage('panicked at src/example.rs:1:1: shared'));
+  await page.waitForTimeout(300);
+  assert.equal(await byId(page, 'error').count(), 0, 'a report on a channel no worker has is not heard');
+  await page.evaluate((name) => new BroadcastChannel(name).postMessage('panicked at src/example.rs:1:1: boom'), channels[0]);
   await byId(page, 'error').waitFor(TIMEOUT);
   const text = await byId(page, 'error').textContent();
   assert.match(text, /stopped unexpectedly \(panicked at src\/example\.rs:1:1: boom\)/);
@@ -922,11 +929,14 @@ test('a strict content policy: only the site itself, scripts by hash, and a requ
     const img = new Image(); img.src = target; document.body.append(img);
   }), target);
   assert.equal(beacon, 'img-src');
+  // The browser records the refused beacon as a resource, and the indicator,
+  // which cannot tell refused from sent, counts it rather than promise.
+  await page.waitForFunction(() => /1 requests to other sites were made or tried/.test(document.querySelector('[data-testid="privacy"]').textContent), null, TIMEOUT);
   // And the app still works under it: the wasm, the workers and the samples.
   await loadSample(page, 'breast_cancer', 'diagnosis');
   await train(page);
   assert.equal(reached, 0, 'a request reached the other origin');
-  await assertStayedLocal(offsite, consoleErrors, page);
+  await assertStayedLocal(offsite, consoleErrors);
   await context.close();
   other.close();
 });

@@ -36,7 +36,10 @@ pub fn App() -> impl IntoView {
 }
 
 /// "Nothing has left this site", checked every two seconds against the
-/// browser's record of loaded resources.
+/// browser's record of loaded resources. The record also holds requests the
+/// content policy refused (an image beacon, say), and a refused request
+/// cannot be told from an opaque one that went, so both count: the
+/// indicator errs on the side of warning.
 #[component]
 fn PrivacyIndicator() -> impl IntoView {
     let offsite = RwSignal::new(browser::offsite_requests());
@@ -48,7 +51,7 @@ fn PrivacyIndicator() -> impl IntoView {
             title="Glassbox runs entirely in this tab: your files are read locally and never sent anywhere. This counts every request the page has made to another site since it loaded.">
             {move || match offsite.get() {
                 0 => "Runs in your browser: no request has left this site".to_string(),
-                n => format!("{n} requests went to other sites"),
+                n => format!("{n} requests to other sites were made or tried"),
             }}
         </p>
     }

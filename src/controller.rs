@@ -54,8 +54,9 @@ pub fn start() -> AppState {
     state
 }
 
-/// The main worker died: say so, and start a fresh one that reads the file
-/// again. The results on the page stay: they are plain data in the page.
+/// A worker died: say so, and replace every worker (a run's helpers owe
+/// answers that will not come); the fresh main worker reads the file again.
+/// The results on the page stay: they are plain data in the page.
 fn on_crash(state: AppState, panic: String) {
     state.fail(format!(
         "the computation stopped unexpectedly ({panic}). This is a bug in Glassbox, not in your data; a fresh worker has been started and reads your file again, so you can try again"
@@ -64,6 +65,7 @@ fn on_crash(state: AppState, panic: String) {
     // belongs to the bridge being dropped. The new worker has no table yet.
     pool::reset();
     spawn_local(async move {
+        loading::reset_reader();
         bridge::restart(state);
         if state.file.get_untracked().is_some() {
             loading::reread(state);

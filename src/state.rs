@@ -131,7 +131,11 @@ impl ReadStats {
     pub fn text(&self) -> String {
         let rate = if self.seconds > 0.0 { self.bytes as f64 / 1e6 / self.seconds } else { 0.0 };
         let by = if self.workers > 1 { format!(" by {} workers", self.workers) } else { String::new() };
-        // A small file reads at a fraction of a MB/s: "0 MB/s" looked broken.
+        // Below a megabyte the time is the fixed cost of starting, not
+        // reading: a rate of "0 MB/s" looked broken, so none is given.
+        if self.bytes < 1_000_000 {
+            return format!("read in {:.2} s{by}", self.seconds);
+        }
         let rate = if rate < 10.0 { format!("{rate:.1}") } else { format!("{rate:.0}") };
         format!("read in {:.2} s{by}, {rate} MB/s", self.seconds)
     }

@@ -21,6 +21,27 @@ pub struct Handlers {
 thread_local! {
     static BRIDGE: RefCell<Option<PipelineBridge>> = const { RefCell::new(None) };
     static HANDLERS: Cell<Option<Handlers>> = const { Cell::new(None) };
+    /// Counts crashes: a worker spawned before the last one was replaced with
+    /// the rest, so a late report from it is not news.
+    static CRASHES: Cell<u64> = const { Cell::new(0) };
+}
+
+/// What any worker (the main one, a pool helper, the reader) does when it
+/// dies: the controller's crash handler, which replaces every worker and
+/// reads the file again. Only the first report of a crash counts: when
+/// several workers die together, a second report must not kill the fresh
+/// workers of the person's retry.
+pub fn on_crash(state: AppState) -> impl Fn(String) + 'static {
+    let epoch = CRASHES.with(Cell::get);
+    move |panic| {
+        if CRASHES.with(Cell::get) != epoch {
+            return;
+        }
+        CRASHES.with(|c| c.set(epoch + 1));
+        if let Some(h) = HANDLERS.with(Cell::get) {
+            (h.crash)(state, panic)
+        }
+    }
 }
 
 /// Starts the main worker with the page, not with the first file: fetching
@@ -63,10 +84,6 @@ fn spawn_worker(state: AppState) -> PipelineBridge {
                 (h.response)(state, response)
             }
         },
-        move |panic| {
-            if let Some(h) = handlers {
-                (h.crash)(state, panic.to_string())
-            }
-        },
+        on_crash(state),
     )
 }

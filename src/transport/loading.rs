@@ -173,8 +173,7 @@ pub fn spawn_reader(state: AppState) {
     let bridge = PipelineBridge::spawn(
         glassbox_worker::web::WORKER_SCRIPT,
         move |response| on_reader_response(state, response),
-        // The main worker's crash listener hears this too and reads the file again.
-        move |_panic| spawn_local(async { reset_reader() }),
+        bridge::on_crash(state),
     );
     READER.with(|r| *r.borrow_mut() = Some(bridge));
 }

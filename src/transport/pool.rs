@@ -165,7 +165,7 @@ fn dispatch(state: AppState, w: usize, request: Request) {
                 bridge: PipelineBridge::spawn(
                     glassbox_worker::web::WORKER_SCRIPT,
                     move |response| on_helper_response(state, index, response),
-                    move |panic| state.fail(format!("a pool worker stopped unexpectedly ({panic})")),
+                    bridge::on_crash(state),
                 ),
                 generation: None,
             });

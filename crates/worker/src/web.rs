@@ -8,6 +8,10 @@
 //! A panic in wasm aborts the worker without an answer, so the worker's panic
 //! hook posts the panic message on a `BroadcastChannel` before it dies; the
 //! page listens on that channel, shows the message, and starts a new worker.
+//! Each worker has a channel of its own, named in its script's URL
+//! (`worker_loader.js?crash=NAME`): with one shared name every bridge heard
+//! every crash (another tab's too), and a late second report from a helper
+//! killed the fresh worker of the person's retry.
 //! What is no panic (a stack overflow, which wasm raises as a JavaScript
 //! `RangeError`, or a trap) reaches the worker's `error` event instead, and
 //! goes the same way: once a page waited forever at "24 of 45" because
@@ -21,8 +25,32 @@ use web_sys::{BroadcastChannel, MessageEvent};
 use crate::{Engine, Request, Response};
 use glassbox_pipeline::{Error, ErrorKind};
 
-/// The channel on which a dying worker reports its panic.
+/// The prefix of the channels on which a dying worker reports its panic.
 pub const CRASH_CHANNEL: &str = "glassbox-worker-crash";
+
+/// A channel name no other worker, of this page or another tab, has.
+fn fresh_crash_channel() -> String {
+    thread_local! {
+        static PAGE: u64 = (js_sys::Math::random() * 1e15) as u64;
+        static COUNT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+    let n = COUNT.with(|c| c.replace(c.get() + 1));
+    format!("{CRASH_CHANNEL}-{}-{n}", PAGE.with(|p| *p))
+}
+
+/// This worker's crash channel, from its script's URL (`?crash=NAME`).
+fn own_crash_channel() -> String {
+    let search = js_sys::Reflect::get(&js_sys::global(), &"location".into())
+        .and_then(|l| js_sys::Reflect::get(&l, &"search".into()))
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("crash="))
+        .map_or_else(|| CRASH_CHANNEL.to_string(), str::to_string)
+}
 
 /// Encodes messages as JS values with `serde-wasm-bindgen`.
 pub struct WasmCodec;
@@ -278,7 +306,7 @@ fn report_crash(message: &str) {
     if REPORTED.with(|r| r.replace(true)) {
         return;
     }
-    if let Ok(channel) = BroadcastChannel::new(CRASH_CHANNEL) {
+    if let Ok(channel) = BroadcastChannel::new(&own_crash_channel()) {
         let _ = channel.post_message(&JsValue::from_str(message));
     }
 }
@@ -319,16 +347,17 @@ pub const WORKER_SCRIPT: &str = "./worker_loader.js";
 impl PipelineBridge {
     /// Starts the worker script at `path` (relative to the page; normally
     /// [`WORKER_SCRIPT`]), a loader that itself starts the wasm. `on_response`
-    /// gets every response; `on_crash` gets the panic message if the worker dies.
+    /// gets every response; `on_crash` gets the panic message if this worker
+    /// dies, and no other worker's.
     pub fn spawn(path: &str, on_response: impl Fn(Response) + 'static, on_crash: impl Fn(String) + 'static) -> Self {
+        let name = fresh_crash_channel();
         let bridge = PipelineWorker::spawner()
             .callback(on_response)
             .encoding::<WasmCodec>()
             .as_module(false)
             .with_loader(true)
-            .spawn(path);
-        let channel =
-            BroadcastChannel::new(CRASH_CHANNEL).expect("BroadcastChannel is available in every supported browser");
+            .spawn(&format!("{path}?crash={name}"));
+        let channel = BroadcastChannel::new(&name).expect("BroadcastChannel is available in every supported browser");
         let on_crash = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             on_crash(e.data().as_string().unwrap_or_else(|| "unknown error".into()));
         });
