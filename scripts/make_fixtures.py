@@ -3,7 +3,8 @@
 
 Run from the repository root:  python3 scripts/make_fixtures.py
 It writes crates/pipeline/tests/fixtures/*.json (`--only calibration`
-writes calibration_maps.json alone). The output is committed, so
+writes calibration_maps.json alone, `--only regression`
+regression_metrics.json alone). The output is committed, so
 the tests need neither Python nor scikit-learn; rerun this script only when a
 case is added. Generated with the scikit-learn version recorded in the files.
 """
@@ -122,6 +123,53 @@ def metric_cases():
     cases.append(metric_case("multiclass_3", y, random_proba(rng, 90, 3), 3))
     y = rng.integers(0, 5, 120)
     cases.append(metric_case("multiclass_5_ties", y, random_proba(rng, 120, 5, ties=True), 5))
+    return cases
+
+
+def regression_case(name, y_true, y_pred):
+    """scikit-learn's regression metrics of one case; R² of one row is NaN there, null here."""
+    import warnings
+
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r2 = metrics.r2_score(y_true, y_pred)
+    return {
+        "name": name,
+        "y_true": y_true.tolist(),
+        "y_pred": y_pred.tolist(),
+        "r2": None if np.isnan(r2) else float(r2),
+        "rmse": float(metrics.root_mean_squared_error(y_true, y_pred)),
+        "mae": float(metrics.mean_absolute_error(y_true, y_pred)),
+        "mape": float(metrics.mean_absolute_percentage_error(y_true, y_pred)),
+        "median_absolute_error": float(metrics.median_absolute_error(y_true, y_pred)),
+        "max_error": float(metrics.max_error(y_true, y_pred)),
+        "explained_variance": float(metrics.explained_variance_score(y_true, y_pred)),
+        "mean_error": float(np.mean(y_true - y_pred)),
+    }
+
+
+def regression_cases():
+    rng = np.random.default_rng(20261206)
+    y = rng.normal(20, 6, 50)
+    cases = [regression_case("informative", y, y + rng.normal(0, 2, 50))]
+    # Skewed and biased: predictions too high by 10 % on average.
+    y = rng.lognormal(3, 1, 41)
+    cases.append(regression_case("skewed_biased", y, y * 1.1 + rng.normal(0, 3, 41)))
+    # Zero targets: MAPE divides by machine epsilon there.
+    y = np.array([0.0, 1.0, -2.0, 0.0, 5.5, 3.0])
+    cases.append(regression_case("zeros_in_target", y, np.array([0.5, 1.0, -1.0, 0.0, 5.0, 2.0])))
+    # A constant truth: force_finite gives 1 for exact predictions, 0 otherwise.
+    cases.append(regression_case("constant_exact", [4.0] * 5, [4.0] * 5))
+    cases.append(regression_case("constant_missed", [4.0] * 5, [4.0, 4.5, 3.0, 4.0, 4.0]))
+    # One row: R² is not defined.
+    cases.append(regression_case("one_row", [3.0], [2.5]))
+    # An even count: the median is the mean of the two middle errors.
+    cases.append(regression_case("even_median", [1.0, 2.0, 3.0, 4.0], [1.5, 1.0, 3.0, 6.0]))
+    # Worse than the mean: R² below 0.
+    y = rng.normal(0, 1, 30)
+    cases.append(regression_case("worse_than_mean", y, -y))
     return cases
 
 
@@ -258,6 +306,9 @@ def main():
     (OUT / "calibration_maps.json").write_text(json.dumps({**header, "cases": calibration_cases()}, indent=1) + "\n")
     # `--only calibration` leaves the other fixtures (made with an older scikit-learn) as they are.
     if sys.argv[1:] == ["--only", "calibration"]:
+        return
+    (OUT / "regression_metrics.json").write_text(json.dumps({**header, "cases": regression_cases()}, indent=1) + "\n")
+    if sys.argv[1:] == ["--only", "regression"]:
         return
     (OUT / "metrics.json").write_text(json.dumps({**header, "cases": metric_cases()}, indent=1) + "\n")
     models = [

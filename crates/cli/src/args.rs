@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use glassbox_pipeline::features::{Binning, DatePart, Encoding, FeatureSpec, Impute, Scale};
 use glassbox_pipeline::ingest::{BadRows, ColumnKind, DateOrder, ReadOptions};
 use glassbox_pipeline::run::DataSpec;
+use glassbox_pipeline::task::Task;
 use glassbox_pipeline::TrainSpec;
 
 use crate::Failure;
@@ -47,6 +48,11 @@ pub struct RunArgs {
     /// Share of rows held out for the test set.
     #[arg(long, default_value_t = 0.2)]
     test_size: f64,
+    /// What to predict: a class or a number. By default a numeric target with a fraction or
+    /// more than 20 distinct values is a number (regression); `classification` reads it as
+    /// classes.
+    #[arg(long, value_parser = ["classification", "regression"])]
+    task: Option<String>,
     /// `balanced` weighs each class inversely to its frequency (logistic regression and trees).
     #[arg(long, value_parser = ["balanced", "none"], default_value = "none")]
     class_weight: String,
@@ -133,6 +139,7 @@ impl RunArgs {
             target: self.target.clone(),
             test_size: self.test_size,
             read: self.table.options()?,
+            task: self.task.as_deref().map(Task::parse).transpose().map_err(|e| Failure::input(e.to_string()))?,
             ..DataSpec::default()
         };
         Ok(TrainSpec {

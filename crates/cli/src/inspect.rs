@@ -73,6 +73,9 @@ fn inspection_text(file: &Path, i: &glassbox_pipeline::Inspection) -> String {
         );
     }
     let _ = writeln!(s, "\nduplicate rows: {}", i.duplicate_rows);
+    if let Some(task) = &i.target_task {
+        let _ = writeln!(s, "target {}: {}", i.suggested_target, task.reason);
+    }
     if !i.class_balance.is_empty() {
         let total: usize = i.class_balance.iter().map(|(_, n)| n).sum();
         let classes: Vec<String> = i

@@ -74,7 +74,17 @@ fn inspect_prints_format_columns_quality() {
     assert!(out.contains("UTF-8, delimiter ',', header row, decimal point"), "{out}");
     assert!(out.contains("sex                categorical        11         2"), "{out}");
     assert!(out.contains("duplicate rows: 0"), "{out}");
+    assert!(out.contains("target species: categorical, 3 distinct values: classification"), "{out}");
     assert!(out.contains("classes of species: Adelie 152 (44.2%), Chinstrap 68 (19.8%), Gentoo 124 (36.0%)"), "{out}");
+}
+
+#[test]
+fn inspect_says_a_numeric_target_is_a_number_to_predict_and_why() {
+    let o = glassbox(&["inspect", &sample("penguins.csv"), "--target", "body_mass_g"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("target body_mass_g: numeric, 94 distinct values: regression"), "{out}");
+    assert!(!out.contains("classes of body_mass_g"), "a number has no class balance: {out}");
 }
 
 #[test]

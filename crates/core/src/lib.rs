@@ -3,8 +3,8 @@
 //! The [`table::Table`] that ingest produces and features read, the
 //! [`matrix::Matrix`] that features produce and models read, the error type
 //! with its kinds, the caller's [`control::Control`] (clock, progress,
-//! cancel, thread budget), the seeded stratified split, scikit-learn's label
-//! order, the ROC curve, the distinct-value count and the plain tree that
+//! cancel, thread budget), the task a target implies, the seeded stratified split, scikit-learn's
+//! label order, the ROC curve, the distinct-value count and the plain tree that
 //! explanations read. No I/O, no clock, no
 //! thread of its own: bytes and plain structs in, values out, so every
 //! module built on it runs the same in the browser, the CLI and a server.
@@ -20,6 +20,7 @@ pub mod names;
 pub mod roc;
 pub mod split;
 pub mod table;
+pub mod task;
 pub mod text;
 pub mod tree;
 
@@ -27,3 +28,4 @@ pub use control::{Control, Progress};
 pub use error::{Error, ErrorKind, Result};
 pub use matrix::{argmax, decide, Matrix};
 pub use table::{Column, ColumnKind, Table};
+pub use task::{Task, TaskGuess};

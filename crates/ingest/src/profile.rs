@@ -10,6 +10,7 @@ use crate::quality::{self, Flag};
 use crate::{ColumnKind, Format, ReadOptions, Rename, Result, RowIssue, Table};
 use glassbox_core::labels::Labels;
 use glassbox_core::table::Column;
+use glassbox_core::task::{self, Task, TaskGuess};
 
 /// Column names that are preselected as the target when present (and plausible).
 const LIKELY_TARGETS: [&str; 10] =
@@ -26,7 +27,10 @@ const MOST_SUGGESTED_CLASSES: usize = 20;
 /// passenger's destination with 369 values) and learned only on Train.
 fn plausible_target(table: &Table, column: usize, flags: &[Flag]) -> bool {
     let c = &table.columns[column];
-    if quality::excluded(flags) || !(2..=MOST_SUGGESTED_CLASSES).contains(&c.distinct_count()) {
+    if quality::excluded(flags)
+        || !(2..=MOST_SUGGESTED_CLASSES).contains(&c.distinct_count())
+        || task::detect(c).task != Task::Classification
+    {
         return false;
     }
     let Ok(labels) = Labels::of(table, column) else { return false };
@@ -137,8 +141,12 @@ pub struct Inspection {
     /// Rows that repeat an earlier row exactly.
     pub duplicate_rows: usize,
     /// Rows per class of the suggested target, in class order; empty when it
-    /// is not a usable target.
+    /// is not a usable target, or when it is a number to predict.
     pub class_balance: Vec<(String, usize)>,
+    /// The task the suggested target implies, and why ("numeric, 129
+    /// distinct values: regression"); `None` without a target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_task: Option<TaskGuess>,
 }
 
 /// How each datetime column's values are shown (`None` for other kinds).
@@ -240,9 +248,12 @@ pub fn inspect_table(table: &Table, target: Option<&str>) -> Result<Inspection> 
     }
     let dates = date_displays(table);
     let preview = (0..table.n_rows.min(PREVIEW_ROWS)).map(|r| row_text(table, &dates, r)).collect();
+    let target_task = table.column_index(&suggested_target).ok().map(|i| task::detect(&table.columns[i]));
     let class_balance = table
         .column_index(&suggested_target)
-        .and_then(|i| Labels::of(table, i))
+        .ok()
+        .filter(|_| target_task.as_ref().is_some_and(|t| t.task == Task::Classification))
+        .and_then(|i| Labels::of(table, i).ok())
         .map(|l| {
             let mut counts = vec![0usize; l.classes.len()];
             for &c in &l.y {
@@ -262,5 +273,6 @@ pub fn inspect_table(table: &Table, target: Option<&str>) -> Result<Inspection> 
         renamed: table.renamed.clone(),
         row_issues: table.row_issues.clone(),
         suggested_target,
+        target_task,
     })
 }

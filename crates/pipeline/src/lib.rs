@@ -27,8 +27,10 @@ pub mod watch;
 
 // The modules' crates under the paths the worker, the CLI, the report and
 // the app have always used, so moving code between crates changes no caller.
-pub use glassbox_core::{control, distinct, error, labels, matrix, names, split, text, tree};
-pub use glassbox_evaluate::{bands, importance, metrics, recalibrate, shap, threshold, tree_shap, validate};
+pub use glassbox_core::{control, distinct, error, labels, matrix, names, split, task, text, tree};
+pub use glassbox_evaluate::{
+    bands, importance, metrics, recalibrate, regression, shap, threshold, tree_shap, validate,
+};
 pub use glassbox_features as features;
 pub use glassbox_ingest::quality;
 pub use glassbox_monitor as monitor;

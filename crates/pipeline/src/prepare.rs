@@ -14,6 +14,7 @@ use crate::outcome::{ColumnReport, Role};
 use crate::quality;
 use crate::spec::TrainSpec;
 use crate::split::stratified_split;
+use crate::task::{self, Task};
 use crate::validate;
 
 /// Everything a run decides before fitting: labels, the split, and which
@@ -35,6 +36,7 @@ pub(crate) fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
     spec.model.validate()?;
     spec.features.validate()?;
     let target_idx = table.column_index(&spec.data.target)?;
+    refuse_regression(table, target_idx, spec.data.task)?;
     let labels = Labels::of(table, target_idx)?;
     let Labels { rows: labelled, classes, y, .. } = &labels;
     check_class_sizes(classes, y, &table.columns[target_idx].name)?;
@@ -196,6 +198,30 @@ pub struct TargetCheck {
     pub columns: Vec<ColumnReport>,
     /// Every class with its labelled rows, in class order.
     pub classes: Vec<(String, usize)>,
+}
+
+/// Decides the run's task (the person's choice, else the target's kind and
+/// values) and refuses a number to predict in words, until the regressors
+/// land: read as classes, a price or a mileage failed on its first value
+/// of one row ("class '9.0' ... has only 1 row"), which told the person
+/// nothing of what was wrong.
+fn refuse_regression(table: &Table, target_idx: usize, chosen: Option<Task>) -> Result<()> {
+    let column = &table.columns[target_idx];
+    let guess = task::detect(column);
+    let (task, why) = match chosen {
+        Some(task) => (task, "the task chosen".to_string()),
+        None => (guess.task, guess.reason),
+    };
+    if task == Task::Classification {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::BadTarget,
+        format!(
+            "'{}' is a number to predict ({why}), and this version of Glassbox predicts classes only: choose a column of classes, or have this one read as classes (the task 'classification')",
+            column.name
+        ),
+    ))
 }
 
 /// [`TargetCheck`] of `spec` on `table`: what [`prepare`] decides, or its error.

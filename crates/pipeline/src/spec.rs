@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::features;
 use crate::ingest::ReadOptions;
 use crate::model::ModelSpec;
+use crate::task::Task;
 use crate::validate;
 
 /// What the person chose for a training run, by concern: the data and its
@@ -58,6 +59,10 @@ pub struct DataSpec {
     pub drop: Vec<String>,
     /// Flagged columns kept as features anyway, by name.
     pub keep: Vec<String>,
+    /// The task the person chose; `None` decides it from the target column
+    /// (see `glassbox_core::task::detect`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<Task>,
 }
 
 /// A hyper-parameter search: with these samplers (same budget and seed
@@ -113,6 +118,7 @@ impl Default for DataSpec {
             read: ReadOptions::default(),
             drop: Vec::new(),
             keep: Vec::new(),
+            task: None,
         }
     }
 }

@@ -5,6 +5,7 @@ use glassbox_pipeline::ingest::parse_csv;
 use glassbox_pipeline::labels::order_labels;
 use glassbox_pipeline::metrics::evaluate;
 use glassbox_pipeline::model::{balanced_weights, ModelSpec};
+use glassbox_pipeline::regression::regression_metrics;
 use serde_json::Value;
 
 const TOL: f64 = 1e-9;
@@ -26,6 +27,36 @@ fn close_all(case: &str, what: &str, got: &[f64], want: &[f64]) {
     assert_eq!(got.len(), want.len(), "{case}: {what} length");
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
         close(case, &format!("{what}[{i}]"), *g, *w);
+    }
+}
+
+/// Relative closeness: regression metrics carry the target's units.
+fn close_rel(case: &str, what: &str, got: f64, want: f64) {
+    assert!((got - want).abs() <= TOL * want.abs().max(1.0), "{case}: {what} = {got}, scikit-learn says {want}");
+}
+
+#[test]
+fn regression_metrics_match_scikit_learn() {
+    let cases = fixture("regression_metrics.json");
+    for case in cases["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let m = regression_metrics(&f64s(&case["y_true"]), &f64s(&case["y_pred"])).unwrap();
+        assert_eq!(m.r2.is_none(), case["r2"].is_null(), "{name}: R² defined");
+        if let Some(r2) = m.r2 {
+            close_rel(name, "r2", r2, case["r2"].as_f64().unwrap());
+        }
+        for (what, got) in [
+            ("rmse", m.rmse),
+            ("mae", m.mae),
+            ("mape", m.mape),
+            ("median_absolute_error", m.median_absolute_error),
+            ("max_error", m.max_error),
+            ("explained_variance", m.explained_variance),
+            ("mean_error", m.mean_error),
+        ] {
+            close_rel(name, what, got, case[what].as_f64().unwrap());
+        }
+        assert_eq!(m.rows, case["y_true"].as_array().unwrap().len());
     }
 }
 
