@@ -203,6 +203,29 @@ test('targets: no implausible suggestion, and a refusal shows next to the select
   await context.close();
 });
 
+test('a number to predict: the refusal says what the column is and why, and the task select reads it as classes', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await byId(page, 'sample-penguins').click();
+  await page.waitForFunction(() => document.querySelector('.preview')?.textContent.startsWith('penguins.csv'), null, TIMEOUT);
+  await byId(page, 'target-select').selectOption('body_mass_g');
+  await page.waitForFunction(() => /number to predict/.test(document.querySelector('[data-testid="target-problem"]')?.textContent ?? ''), null, TIMEOUT);
+  assert.match(await byId(page, 'target-problem').textContent(),
+    /'body_mass_g' is a number to predict \(numeric, 94 distinct values: regression\).*read as classes \(task: classification\)/);
+  assert.equal(await byId(page, 'train-button').isDisabled(), true);
+  await screenshot(page, 'trust-number-target');
+  // Read as classes, the classes' own rule speaks (a mass of one penguin is a class of one row).
+  await byId(page, 'task-select').selectOption('classification');
+  await page.waitForFunction(() => /only 1 row/.test(document.querySelector('[data-testid="target-problem"]')?.textContent ?? ''), null, TIMEOUT);
+  // And back to a set of classes: the species trains as before.
+  await byId(page, 'task-select').selectOption('');
+  await byId(page, 'target-select').selectOption('species');
+  const m = await train(page);
+  assert.ok(m.accuracy > 0.9);
+  assert.deepEqual(await seriousViolations(page, 'task select'), []);
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});
+
 test('placement: with 86 columns the target and Train are in the first screen, and the step rail links to every section', async () => {
   const { page, offsite, consoleErrors, context } = await openApp(browser, url);
   await load(page, write('wide.csv', wide()));

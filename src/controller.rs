@@ -9,6 +9,7 @@ use glassbox_pipeline::ingest::{ColumnKind, ReadOptions};
 use glassbox_pipeline::model::{ModelSpec, MODEL_NAMES};
 use glassbox_pipeline::run::{DataSpec, SearchSpec, ValidationSpec};
 use glassbox_pipeline::search::Sampler;
+use glassbox_pipeline::task::Task;
 use glassbox_pipeline::TrainSpec;
 use glassbox_worker::{Request, Response};
 use leptos::prelude::*;
@@ -42,10 +43,11 @@ pub fn start() -> AppState {
         std::time::Duration::from_millis(500),
     );
     // Whatever changes what training would decide about the target asks
-    // the worker again: the target, the roles, and a file read anew.
+    // the worker again: the target, the task, the roles, and a file read anew.
     Effect::new(move |_| {
         let target = state.target.get();
         state.roles.track();
+        state.task.track();
         let loaded = state.inspection.with(Option::is_some);
         if loaded && !target.is_empty() {
             state.send(Request::CheckTarget { spec: state.spec() });
@@ -226,6 +228,7 @@ impl AppState {
             read: self.read.get_untracked(),
             drop,
             keep,
+            task: self.task.with_untracked(|t| Task::parse(t).ok()),
             ..defaults.data
         };
         let validation = ValidationSpec {

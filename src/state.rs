@@ -9,6 +9,7 @@ use glassbox_pipeline::features::FeatureSpec;
 use glassbox_pipeline::ingest::ReadOptions;
 use glassbox_pipeline::model_file::Threshold;
 use glassbox_pipeline::run::{FeaturePreview, LeaderboardEntry, TargetCheck};
+use glassbox_pipeline::task::Task;
 use glassbox_pipeline::{Inspection, TrainOutcome};
 use leptos::prelude::*;
 
@@ -167,6 +168,9 @@ pub struct AppState {
     pub read: RwSignal<ReadOptions>,
     /// Roles the person set, by column: true = feature, false = ignore.
     pub roles: RwSignal<BTreeMap<String, bool>>,
+    /// The task the person chose ("classification", "regression"), or "" to
+    /// have it decided from the target.
+    pub task: RwSignal<String>,
     /// The model to train, by name, and the folds of cross-validation (0 = none).
     pub model: RwSignal<String>,
     pub cv_folds: RwSignal<usize>,
@@ -221,6 +225,7 @@ impl AppState {
             notice: RwSignal::new(None),
             read: RwSignal::new(ReadOptions::default()),
             roles: RwSignal::new(BTreeMap::new()),
+            task: RwSignal::new(String::new()),
             model: RwSignal::new("logistic_regression".to_string()),
             cv_folds: RwSignal::new(5),
             balanced: RwSignal::new(false),
@@ -297,7 +302,8 @@ impl AppState {
     /// and for another target).
     pub fn current_check(self) -> Option<Arc<TargetCheck>> {
         let target = self.target.get();
-        self.target_check.get().filter(|c| c.target == target)
+        let task = self.task.with(|t| Task::parse(t).ok());
+        self.target_check.get().filter(|c| c.target == target && c.task == task)
     }
 
     /// Why the current target cannot be trained on, if training would refuse it.

@@ -77,6 +77,14 @@ pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                             {options}
                         </select>
                     </label>
+                    <label title="Automatic: a numeric column with a fraction or more than 20 distinct values is a number to predict, anything else a set of classes">"Predict as "
+                        <select data-testid="task-select" prop:value=move || state.task.get()
+                            on:change=move |ev| state.task.set(event_target_value(&ev)) disabled=busy>
+                            <option value="">"automatic"</option>
+                            <option value="classification">"classification"</option>
+                            <option value="regression">"regression"</option>
+                        </select>
+                    </label>
                     <button class="primary" data-testid="train-button"
                         disabled=move || busy() || state.target.with(String::is_empty) || state.target_problem().is_some()
                         on:click=move |_| state.train()>

@@ -193,6 +193,9 @@ pub(crate) fn check_probabilities(proba: &[Vec<f64>], rows: &[usize], table: &Ta
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetCheck {
     pub target: String,
+    /// The task the check was made for (the person's choice; `None` detects it).
+    #[serde(default)]
+    pub task: Option<Task>,
     /// Why training would refuse this target, in training's own words.
     pub problem: Option<String>,
     pub columns: Vec<ColumnReport>,
@@ -218,7 +221,7 @@ fn refuse_regression(table: &Table, target_idx: usize, chosen: Option<Task>) -> 
     Err(Error::new(
         ErrorKind::BadTarget,
         format!(
-            "'{}' is a number to predict ({why}), and this version of Glassbox predicts classes only: choose a column of classes, or have this one read as classes (the task 'classification')",
+            "'{}' is a number to predict ({why}), and this version of Glassbox predicts classes only: choose a column of classes, or have this one read as classes (task: classification)",
             column.name
         ),
     ))
@@ -226,11 +229,15 @@ fn refuse_regression(table: &Table, target_idx: usize, chosen: Option<Task>) -> 
 
 /// [`TargetCheck`] of `spec` on `table`: what [`prepare`] decides, or its error.
 pub fn check_target(table: &Table, spec: &TrainSpec) -> TargetCheck {
-    let target = spec.data.target.clone();
+    let (target, task) = (spec.data.target.clone(), spec.data.task);
     match prepare(table, spec) {
-        Err(e) => {
-            TargetCheck { target, problem: Some(e.message().to_string()), columns: Vec::new(), classes: Vec::new() }
-        }
+        Err(e) => TargetCheck {
+            target,
+            task,
+            problem: Some(e.message().to_string()),
+            columns: Vec::new(),
+            classes: Vec::new(),
+        },
         Ok(p) => {
             let mut counts = vec![0usize; p.classes.len()];
             for &y in p.y_train.iter().chain(&p.y_test) {
@@ -238,6 +245,7 @@ pub fn check_target(table: &Table, spec: &TrainSpec) -> TargetCheck {
             }
             TargetCheck {
                 target,
+                task,
                 problem: None,
                 columns: p.columns,
                 classes: p.classes.into_iter().zip(counts).collect(),
