@@ -29,6 +29,9 @@ for (const model of models) {
     () => /^explanation/.test(document.querySelector('[data-testid="progress-text"]')?.textContent ?? '') && performance.now(),
     null, { timeout: 1_800_000, polling: 50 }).then((h) => h.jsonValue()).catch(() => null);
   await byId(page, 'timing').waitFor({ timeout: 1_800_000 });
+  // The metrics show at the fit; the explanations follow, and the run ends
+  // when the progress bar goes.
+  await page.waitForFunction(() => !document.querySelector('[data-testid="progress"]'), null, { timeout: 1_800_000, polling: 50 });
   const explainEnd = await page.evaluate(() => performance.now());
   const started = await explainStart;
   const caption = await page.locator('text=/Shapley values of \\d+ test rows/').first().textContent().catch(() => '');
