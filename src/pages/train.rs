@@ -78,12 +78,8 @@ pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                         </select>
                     </label>
                     <label title="Automatic: a numeric column with a fraction or more than 20 distinct values is a number to predict, anything else a set of classes">"Predict as "
-                        <select data-testid="task-select" prop:value=move || state.task.get()
-                            on:change=move |ev| state.task.set(event_target_value(&ev)) disabled=busy>
-                            <option value="">"automatic"</option>
-                            <option value="classification">"classification"</option>
-                            <option value="regression">"regression"</option>
-                        </select>
+                        <Choice testid="task-select" value=state.task disabled=Signal::derive(busy)
+                            options=&[("", "automatic"), ("classification", "classification"), ("regression", "regression")]/>
                     </label>
                     <button class="primary" data-testid="train-button"
                         disabled=move || busy() || state.target.with(String::is_empty) || state.target_problem().is_some()
@@ -109,13 +105,8 @@ pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                         </select>
                     </label>
                     <label title="Try 20 settings of the model's hyper-parameters per sampler, scored by cross-validation on the training rows, and train with the best">"Search "
-                        <select data-testid="search-sampler" prop:value=move || state.search.get()
-                            on:change=move |ev| state.search.set(event_target_value(&ev)) disabled=busy>
-                            <option value="">"none"</option>
-                            <option value="random">"random, 20 trials"</option>
-                            <option value="tpe">"TPE, 20 trials"</option>
-                            <option value="both">"random and TPE, 20 trials each"</option>
-                        </select>
+                        <Choice testid="search-sampler" value=state.search disabled=Signal::derive(busy)
+                            options=&[("", "none"), ("random", "random, 20 trials"), ("tpe", "TPE, 20 trials"), ("both", "random and TPE, 20 trials each")]/>
                     </label>
                     <label title="Weigh each class inversely to its frequency, so rare classes count as much as common ones (logistic regression and trees)">
                         <input type="checkbox" data-testid="class-weight" prop:checked=move || state.balanced.get()
@@ -123,12 +114,8 @@ pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                         " balanced class weights"
                     </label>
                     <label title="Make the probabilities trustworthy as scikit-learn's CalibratedClassifierCV: the model fitted on 5 folds of the training rows, each with a map fitted on its held-out fold, averaged">"Calibrate "
-                        <select data-testid="calibration-select" prop:value=move || state.calibration.get()
-                            on:change=move |ev| state.calibration.set(event_target_value(&ev)) disabled=busy>
-                            <option value="">"no"</option>
-                            <option value="sigmoid">"sigmoid (Platt)"</option>
-                            <option value="isotonic">"isotonic"</option>
-                        </select>
+                        <Choice testid="calibration-select" value=state.calibration disabled=Signal::derive(busy)
+                            options=&[("", "no"), ("sigmoid", "sigmoid (Platt)"), ("isotonic", "isotonic")]/>
                     </label>
                     {
                         let dates: Vec<String> = inspection.columns.iter().filter(|c| c.kind == ColumnKind::Datetime).map(|c| c.name.clone()).collect();
@@ -232,3 +219,20 @@ fn TargetNote(ask: bool) -> impl IntoView {
 
 /// Classes listed by name under the target select; the rest are counted.
 const CLASSES_SHOWN: usize = 8;
+
+/// A select of fixed choices bound to a text setting: the value of the
+/// option chosen, "" for the first when it means "none" or "automatic".
+#[component]
+fn Choice(
+    testid: &'static str,
+    value: RwSignal<String>,
+    options: &'static [(&'static str, &'static str)],
+    disabled: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <select data-testid=testid prop:value=move || value.get()
+            on:change=move |ev| value.set(event_target_value(&ev)) disabled=disabled>
+            {options.iter().map(|&(v, text)| view! { <option value=v>{text}</option> }).collect_view()}
+        </select>
+    }
+}

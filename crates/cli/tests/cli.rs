@@ -85,6 +85,14 @@ fn inspect_says_a_numeric_target_is_a_number_to_predict_and_why() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("target body_mass_g: numeric, 94 distinct values: regression"), "{out}");
     assert!(!out.contains("classes of body_mass_g"), "a number has no class balance: {out}");
+    // Over 1000 distinct values: once refused as "too many classes for a classifier".
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("prices.csv");
+    let rows: String = (0..1500).map(|i| format!("{},{}\n", i % 7, 1000 + i * 3)).collect();
+    std::fs::write(&csv, format!("carats,price\n{rows}")).unwrap();
+    let o = glassbox(&["inspect", csv.to_str().unwrap(), "--target", "price"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("target price: numeric, 1500 distinct values: regression"));
 }
 
 #[test]

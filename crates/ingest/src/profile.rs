@@ -240,11 +240,16 @@ pub fn inspect_table(table: &Table, target: Option<&str>) -> Result<Inspection> 
         }
     };
     if let Some(t) = target {
-        let labels = Labels::of(table, table.column_index(t)?)?;
-        for (i, c) in table.columns.iter().enumerate().filter(|(i, _)| *i != labels.column) {
-            flags[i].extend(quality::target_flags(c, &labels.rows, &labels.y, &labels.classes));
+        let column = table.column_index(t)?;
+        // The flags that need the target's classes; a number to predict has
+        // none (read as up to 1000 classes, a price was refused here).
+        if task::detect(&table.columns[column]).task == Task::Classification {
+            let labels = Labels::of(table, column)?;
+            for (i, c) in table.columns.iter().enumerate().filter(|(i, _)| *i != column) {
+                flags[i].extend(quality::target_flags(c, &labels.rows, &labels.y, &labels.classes));
+            }
         }
-        flags[labels.column].clear();
+        flags[column].clear();
     }
     let dates = date_displays(table);
     let preview = (0..table.n_rows.min(PREVIEW_ROWS)).map(|r| row_text(table, &dates, r)).collect();
