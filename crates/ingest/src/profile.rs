@@ -239,11 +239,14 @@ pub fn inspect_table(table: &Table, target: Option<&str>) -> Result<Inspection> 
                 .map_or_else(String::new, |t| t.to_string())
         }
     };
+    // The suggested target is the given one when there is one.
+    let target_task = table.column_index(&suggested_target).ok().map(|i| task::detect(&table.columns[i]));
+    let classes = target_task.as_ref().is_some_and(|t| t.task == Task::Classification);
     if let Some(t) = target {
         let column = table.column_index(t)?;
         // The flags that need the target's classes; a number to predict has
         // none (read as up to 1000 classes, a price was refused here).
-        if task::detect(&table.columns[column]).task == Task::Classification {
+        if classes {
             let labels = Labels::of(table, column)?;
             for (i, c) in table.columns.iter().enumerate().filter(|(i, _)| *i != column) {
                 flags[i].extend(quality::target_flags(c, &labels.rows, &labels.y, &labels.classes));
@@ -253,11 +256,10 @@ pub fn inspect_table(table: &Table, target: Option<&str>) -> Result<Inspection> 
     }
     let dates = date_displays(table);
     let preview = (0..table.n_rows.min(PREVIEW_ROWS)).map(|r| row_text(table, &dates, r)).collect();
-    let target_task = table.column_index(&suggested_target).ok().map(|i| task::detect(&table.columns[i]));
     let class_balance = table
         .column_index(&suggested_target)
         .ok()
-        .filter(|_| target_task.as_ref().is_some_and(|t| t.task == Task::Classification))
+        .filter(|_| classes)
         .and_then(|i| Labels::of(table, i).ok())
         .map(|l| {
             let mut counts = vec![0usize; l.classes.len()];
