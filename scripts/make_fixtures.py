@@ -4,7 +4,7 @@
 Run from the repository root:  python3 scripts/make_fixtures.py
 It writes crates/pipeline/tests/fixtures/*.json (`--only calibration`
 writes calibration_maps.json alone, `--only regression`
-regression_metrics.json alone). The output is committed, so
+regression_metrics.json alone, `--only regressors` regressors.json alone). The output is committed, so
 the tests need neither Python nor scikit-learn; rerun this script only when a
 case is added. Generated with the scikit-learn version recorded in the files.
 """
@@ -299,10 +299,50 @@ def calibration_cases():
     return cases
 
 
+def regressor_cases():
+    """scikit-learn's regressors on the concrete sample, split by a rule both
+    sides replay (every fifth row tests): ridge on standardised features,
+    the others on the raw ones; forests and boosting with five seeds each,
+    so the test can hold Glassbox to the worst of them."""
+    from sklearn.ensemble import ExtraTreesRegressor, HistGradientBoostingRegressor, RandomForestRegressor
+    from sklearn.linear_model import Ridge
+    from sklearn.neighbors import KNeighborsRegressor
+    from sklearn.tree import DecisionTreeRegressor
+
+    df = pd.read_csv(ROOT / "public" / "samples" / "concrete.csv")
+    target = "compressive_strength"
+    x = df.drop(columns=[target]).to_numpy(float)
+    y = df[target].to_numpy(float)
+    test = np.arange(len(y)) % 5 == 0
+    x_train, x_test, y_train, y_test = x[~test], x[test], y[~test], y[test]
+    scaler = StandardScaler().fit(x_train)
+    ridge = Ridge(alpha=1.0).fit(scaler.transform(x_train), y_train)
+    cases = {
+        "file": "concrete.csv",
+        "target": target,
+        "rule": "row i (0-based) tests when i % 5 == 0",
+        "ridge": {"r2": metrics.r2_score(y_test, ridge.predict(scaler.transform(x_test))),
+                  "predictions": ridge.predict(scaler.transform(x_test)).tolist()},
+        "knn": {"r2": metrics.r2_score(y_test, KNeighborsRegressor(5).fit(x_train, y_train).predict(x_test))},
+    }
+    seeded = {
+        "decision_tree": lambda s: DecisionTreeRegressor(random_state=s),
+        "random_forest": lambda s: RandomForestRegressor(100, random_state=s),
+        "extra_trees": lambda s: ExtraTreesRegressor(100, random_state=s),
+        "gradient_boosting": lambda s: HistGradientBoostingRegressor(random_state=s),
+    }
+    for name, make in seeded.items():
+        cases[name] = {"r2_by_seed": [metrics.r2_score(y_test, make(s).fit(x_train, y_train).predict(x_test)) for s in range(5)]}
+    return cases
+
+
 def main():
     import sys
     OUT.mkdir(parents=True, exist_ok=True)
     header = {"generated_by": "scripts/make_fixtures.py", "sklearn_version": sklearn.__version__}
+    (OUT / "regressors.json").write_text(json.dumps({**header, "cases": regressor_cases()}, indent=1) + "\n")
+    if sys.argv[1:] == ["--only", "regressors"]:
+        return
     (OUT / "calibration_maps.json").write_text(json.dumps({**header, "cases": calibration_cases()}, indent=1) + "\n")
     # `--only calibration` leaves the other fixtures (made with an older scikit-learn) as they are.
     if sys.argv[1:] == ["--only", "calibration"]:

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use glassbox_pipeline::ingest::{ColumnKind, ReadOptions};
-use glassbox_pipeline::model::{ModelSpec, MODEL_NAMES};
+use glassbox_pipeline::model::{model_names, ModelSpec};
 use glassbox_pipeline::run::{DataSpec, SearchSpec, ValidationSpec};
 use glassbox_pipeline::search::Sampler;
 use glassbox_pipeline::task::Task;
@@ -118,7 +118,16 @@ impl AppState {
             Response::Trained(outcome) => self.outcome.set(Some(Arc::from(outcome))),
             Response::Leaderboard(board) => self.leaderboard.set(Some(Arc::new(board))),
             Response::FeaturePreview(p) => self.feature_preview.set(Some(Arc::new(p))),
-            Response::TargetChecked(check) => self.target_check.set(Some(Arc::new(check))),
+            Response::TargetChecked(check) => {
+                // A number to predict takes a model that predicts numbers (and
+                // classes one that predicts classes): the select follows the task.
+                let fits = ModelSpec::by_name(&self.model.get_untracked(), 0)
+                    .is_ok_and(|m| m.tasks().contains(&check.decided));
+                if !fits {
+                    self.model.set(ModelSpec::default_for(check.decided).name().to_string());
+                }
+                self.target_check.set(Some(Arc::new(check)));
+            }
             Response::RecordValues { columns, records, values } => {
                 self.record_columns.set(columns);
                 self.record_values.update(|m| m.extend(records.into_iter().zip(values)));
@@ -283,10 +292,10 @@ impl AppState {
         let workers = self.workers.get_untracked();
         self.busy.set(Busy::Training(format!(
             "Comparing {} models with {folds}-fold cross-validation on {workers} worker{}…",
-            MODEL_NAMES.len(),
+            model_names(self.task_now()).len(),
             if workers == 1 { "" } else { "s" }
         )));
-        let models = MODEL_NAMES.iter().map(|m| m.to_string()).collect();
+        let models = model_names(self.task_now()).iter().map(|m| m.to_string()).collect();
         pool::compare(self, spec, models, folds, workers);
     }
 }

@@ -306,6 +306,12 @@ impl AppState {
         self.target_check.get().filter(|c| c.target == target && c.task == task)
     }
 
+    /// The task a run would have now: the current target check's (classes
+    /// until it has come).
+    pub fn task_now(self) -> Task {
+        self.current_check().map_or(Task::Classification, |c| c.decided)
+    }
+
     /// Why the current target cannot be trained on, if training would refuse it.
     pub fn target_problem(self) -> Option<String> {
         self.current_check().and_then(|c| c.problem.clone())

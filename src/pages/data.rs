@@ -10,9 +10,10 @@ use crate::transport::loading::Source;
 use leptos::task::spawn_local;
 
 /// Bundled samples: (test id suffix, file, what it shows).
-const SAMPLES: [(&str, &str, &str); 2] = [
+const SAMPLES: [(&str, &str, &str); 3] = [
     ("breast_cancer", "breast_cancer.csv", "Breast cancer (569 rows, binary, numeric)"),
     ("penguins", "penguins.csv", "Palmer penguins (344 rows, 3 species, categorical and missing values)"),
+    ("concrete", "concrete.csv", "Concrete strength (1,030 rows, a number to predict: regression)"),
 ];
 
 #[component]

@@ -6,6 +6,7 @@ pub mod features;
 pub mod leaderboard;
 pub mod monitor;
 pub mod predict;
+pub mod regression;
 pub mod results;
 pub mod schema;
 pub mod status;

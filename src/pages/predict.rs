@@ -112,7 +112,10 @@ pub fn PredictStep() -> impl IntoView {
                     })}
                 }.into_any(),
             }}
-            {move || model.get().map(|m| view! { <WhatIf model=m/> })}
+            {move || model.get().map(|m| match m.require_classifier("scoring new rows") {
+                Ok(()) => view! { <WhatIf model=m/> }.into_any(),
+                Err(e) => view! { <p class="note" data-testid="predict-regressor">{e.message().to_string()}</p> }.into_any(),
+            })}
         </section>
     }
 }

@@ -20,7 +20,14 @@ use crate::state::{megabytes, AppState};
 #[component]
 pub fn Results() -> impl IntoView {
     let state = expect_context::<AppState>();
-    move || state.outcome.get().map(|o| view! { <ResultsView outcome=o/> })
+    move || {
+        state.outcome.get().map(|o| match o.regression.clone() {
+            Some(r) => {
+                view! { <crate::pages::regression::RegressionResults outcome=o regression=Arc::new(r)/> }.into_any()
+            }
+            None => view! { <ResultsView outcome=o/> }.into_any(),
+        })
+    }
 }
 
 #[component]

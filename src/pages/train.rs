@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use glassbox_pipeline::ingest::ColumnKind;
-use glassbox_pipeline::model::MODEL_NAMES;
+use glassbox_pipeline::model::model_names;
+use glassbox_pipeline::task::Task;
 use glassbox_pipeline::Inspection;
 use leptos::prelude::*;
 
@@ -93,7 +94,7 @@ pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                     <label>"Model "
                         <select data-testid="model-select" prop:value=move || state.model.get()
                             on:change=move |ev| state.model.set(event_target_value(&ev)) disabled=busy>
-                            {MODEL_NAMES.iter().map(|m| view! { <option value=*m>{m.replace('_', " ")}</option> }).collect_view()}
+                            {move || model_names(state.task_now()).into_iter().map(|m| view! { <option value=m>{m.replace('_', " ")}</option> }).collect_view()}
                         </select>
                     </label>
                     <label>"Cross-validation "
@@ -108,6 +109,7 @@ pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                         <Choice testid="search-sampler" value=state.search disabled=Signal::derive(busy)
                             options=&[("", "none"), ("random", "random, 20 trials"), ("tpe", "TPE, 20 trials"), ("both", "random and TPE, 20 trials each")]/>
                     </label>
+                    <Show when=move || state.task_now() == Task::Classification>
                     <label title="Weigh each class inversely to its frequency, so rare classes count as much as common ones (logistic regression and trees)">
                         <input type="checkbox" data-testid="class-weight" prop:checked=move || state.balanced.get()
                             on:change=move |ev| state.balanced.set(event_target_checked(&ev)) disabled=busy/>
@@ -117,6 +119,7 @@ pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                         <Choice testid="calibration-select" value=state.calibration disabled=Signal::derive(busy)
                             options=&[("", "no"), ("sigmoid", "sigmoid (Platt)"), ("isotonic", "isotonic")]/>
                     </label>
+                    </Show>
                     {
                         let dates: Vec<String> = inspection.columns.iter().filter(|c| c.kind == ColumnKind::Datetime).map(|c| c.name.clone()).collect();
                         (!dates.is_empty()).then(|| view! {

@@ -17,6 +17,7 @@
 
 pub mod confusion;
 pub mod drift;
+pub mod regression;
 
 use glassbox_pipeline::bands::{Band, GRID};
 use glassbox_pipeline::metrics::{Calibration, CalibrationOf, PrCurve, RocCurve};
@@ -305,20 +306,24 @@ fn draw_roc<DB: DrawingBackend>(
 /// Best score so far against trial number, one line per sampler: which
 /// search converged faster on this data.
 pub fn convergence_svg(series: &[(String, Vec<f64>)]) -> String {
+    convergence_of(series, "ROC AUC")
+}
+
+/// [`convergence_svg`] of any metric: `series` holds the best value so far
+/// per trial (the largest for ROC AUC, the smallest for RMSE), `metric` its name.
+pub fn convergence_of(series: &[(String, Vec<f64>)], metric: &str) -> String {
     let text = series
         .iter()
-        .map(|(label, v)| {
-            let best = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            format!("{label}: {} trials, best {best:.4}", v.len())
-        })
+        .map(|(label, v)| format!("{label}: {} trials, best {:.4}", v.len(), v.last().copied().unwrap_or(f64::NAN)))
         .collect::<Vec<_>>()
         .join("; ");
-    described(render(320, |root| draw_convergence(root, series)), &format!("ROC AUC per search trial: {text}"))
+    described(render(320, |root| draw_convergence(root, series, metric)), &format!("{metric} per search trial: {text}"))
 }
 
 fn draw_convergence<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     series: &[(String, Vec<f64>)],
+    metric: &str,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
     let n = series.iter().map(|s| s.1.len()).max().unwrap_or(1).max(2);
@@ -329,14 +334,14 @@ fn draw_convergence<DB: DrawingBackend>(
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(56)
-        .caption("Best CV ROC AUC so far", ("sans-serif", 20))
+        .caption(format!("Best CV {metric} so far"), ("sans-serif", 20))
         .build_cartesian_2d(1f64..n as f64, lo..hi)?;
     chart
         .configure_mesh()
         .label_style(("sans-serif", 15))
         .axis_desc_style(("sans-serif", 15))
         .x_desc("Trial")
-        .y_desc("ROC AUC")
+        .y_desc(metric)
         .y_label_formatter(&|v| format!("{v:.4}"))
         .x_label_formatter(&|v| format!("{v:.0}"))
         .light_line_style(RGBColor(238, 238, 238))

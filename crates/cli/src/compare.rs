@@ -37,8 +37,11 @@ pub fn run(args: Compare) -> Result<(), Failure> {
     let data = input.path();
     let spec = run.spec()?;
     let seed = spec.seed;
+    let t = input.table(&spec.data.read)?;
+    let task = glassbox_pipeline::run::task_of(&t, &spec).map_err(|e| Failure::from_pipeline(&data, e))?;
+    // Every model that does the task, unless the person named some.
     let names: Vec<String> = if models.is_empty() {
-        glassbox_pipeline::model::MODEL_NAMES.iter().map(|s| s.to_string()).collect()
+        glassbox_pipeline::model::model_names(task).iter().map(|s| s.to_string()).collect()
     } else {
         models
     };
@@ -47,7 +50,6 @@ pub fn run(args: Compare) -> Result<(), Failure> {
         .map(|n| ModelSpec::by_name(n.trim(), seed))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Failure::input(e.to_string()))?;
-    let t = input.table(&spec.data.read)?;
     report_skipped(&data, &t.row_issues);
     let start = std::time::Instant::now();
     let clock = move || start.elapsed().as_secs_f64();
@@ -58,21 +60,32 @@ pub fn run(args: Compare) -> Result<(), Failure> {
         .map_err(|e| Failure::input(format!("{}: cannot create the folder: {e}", out.display())))?;
     let json = serde_json::to_string_pretty(&board).expect("a leaderboard always serialises") + "\n";
     write(&out.join("leaderboard.json"), &json)?;
-    println!(
-        "{:24}  {:>15}  {:>15}  {:>15}  {:>15}  {:>8}",
-        "model", "ROC AUC", "accuracy", "F1 (macro)", "log loss", "fit s"
-    );
+    // The columns of the task's metrics, the ranking one first.
+    let columns: &[(&str, &str)] = match task {
+        glassbox_pipeline::task::Task::Classification => {
+            &[("roc_auc", "ROC AUC"), ("accuracy", "accuracy"), ("f1_macro", "F1 (macro)"), ("log_loss", "log loss")]
+        }
+        glassbox_pipeline::task::Task::Regression => &[("rmse", "RMSE"), ("r2", "R²"), ("mae", "MAE")],
+    };
+    let mut header = format!("{:24}", "model");
+    for (_, name) in columns {
+        header += &format!("  {name:>15}");
+    }
+    println!("{header}  {:>8}", "fit s");
     for e in &board {
-        let cell = |m: &str| format!("{:.4} ± {:.4}", e.cv[m].mean, e.cv[m].std);
-        println!(
-            "{:24}  {:>15}  {:>15}  {:>15}  {:>15}  {:>8.3}",
-            e.model,
-            cell("roc_auc"),
-            cell("accuracy"),
-            cell("f1_macro"),
-            cell("log_loss"),
-            e.fit_seconds
-        );
+        let mut line = format!("{:24}", e.model);
+        for (key, _) in columns {
+            let m = &e.cv[*key];
+            line += &format!(
+                "  {:>15}",
+                format!(
+                    "{} ± {}",
+                    glassbox_report::regression::fmt_number(m.mean),
+                    glassbox_report::regression::fmt_number(m.std)
+                )
+            );
+        }
+        println!("{line}  {:>8.3}", e.fit_seconds);
     }
     println!("{cv}-fold cross-validation on the training rows; wrote {}", out.join("leaderboard.json").display());
     Ok(())

@@ -23,10 +23,10 @@ pub struct Train {
     /// Output folder for model.json, metrics.json, report.html and report.pdf.
     #[arg(long)]
     out: PathBuf,
-    /// The model (the names come from the training crate's registry).
-    #[arg(long, default_value = "logistic_regression",
-          value_parser = clap::builder::PossibleValuesParser::new(glassbox_pipeline::model::MODEL_NAMES))]
-    model: String,
+    /// The model (the names come from the training crate's registry); by default
+    /// logistic_regression for classes and ridge for a number to predict.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(glassbox_pipeline::model::MODEL_NAMES))]
+    model: Option<String>,
     /// Set one of the model's hyper-parameters: NAME=VALUE (repeatable), for example C=0.5,
     /// max_depth=6, learning_rate=0.05, max_depth=none. An unknown name lists the model's parameters.
     #[arg(long = "param", value_name = "NAME=VALUE")]
@@ -126,7 +126,16 @@ pub fn run(args: Train) -> Result<(), Failure> {
     let input = Input::new(&data, &source)?;
     let data = input.path();
     let base = run.spec()?;
-    let mut model = ModelSpec::by_name(&model, base.seed).map_err(|e| Failure::input(e.to_string()))?;
+    let table = input.table(&base.data.read)?;
+    // The model named, or the task's default (the task decided as training will).
+    let mut model = match &model {
+        Some(name) => ModelSpec::by_name(name, base.seed).map_err(|e| Failure::input(e.to_string()))?,
+        None => {
+            let task = glassbox_pipeline::run::task_of(&table, &base).map_err(|e| Failure::from_pipeline(&data, e))?;
+            let default = ModelSpec::default_for(task);
+            ModelSpec::by_name(default.name(), base.seed).map_err(|e| Failure::input(e.to_string()))?
+        }
+    };
     for p in &params {
         let (name, value) =
             p.split_once('=').ok_or_else(|| Failure::input(format!("--param takes NAME=VALUE, got '{p}'")))?;
@@ -153,7 +162,6 @@ pub fn run(args: Train) -> Result<(), Failure> {
     let start = std::time::Instant::now();
     let clock = move || start.elapsed().as_secs_f64();
     let control = Control { clock: Some(&clock), progress: Some(&progress_line), threads: run.threads()? };
-    let table = input.table(&spec.data.read)?;
     let mut outcome = glassbox_pipeline::run::train_table_with(&table, &name, &spec, &control)
         .map_err(|e| Failure::from_pipeline(&data, e))?;
     if let Some(record) = input.record() {
@@ -200,12 +208,88 @@ pub fn run(args: Train) -> Result<(), Failure> {
             String::new()
         }
     );
+    if let Some(r) = &outcome.regression {
+        print_regression(&outcome, r);
+    } else {
+        print_classification(&outcome);
+    }
+    println!(
+        "wrote {}",
+        ["model.json", "metrics.json", "report.html", "report.pdf"]
+            .map(|f| out.join(f).display().to_string())
+            .join(", ")
+    );
+    Ok(())
+}
+
+/// A regression run's summary: the metrics beside the mean's, validation and search in RMSE.
+fn print_regression(outcome: &glassbox_pipeline::TrainOutcome, r: &glassbox_pipeline::numbers::RegressionOutcome) {
+    use glassbox_report::regression::{fmt_number, headline};
+    let m = &outcome.manifest;
+    println!("target {}: a number to predict (regression)", m.target);
+    let rows = headline(r);
+    let line = |baseline: bool| {
+        rows.iter()
+            .take(3)
+            .map(|h| format!("{} {}", h.0, if baseline { &h.3 } else { &h.2 }))
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    println!("{}", line(false));
+    println!("baseline (always the training mean, {}): {}", fmt_number(r.baseline_value), line(true));
+    for w in r.warnings() {
+        eprintln!("warning: {w}");
+    }
+    println!(
+        "final model: fit {:.3} s on {} rows, predict {:.3} s on {} rows",
+        outcome.timing.fit_seconds, m.n_train, outcome.timing.predict_seconds, m.n_test
+    );
+    if let Some(top) = outcome.importance.first() {
+        let names: Vec<String> =
+            outcome.importance.iter().take(3).map(|i| format!("{} ({:.4} ± {:.4})", i.column, i.mean, i.std)).collect();
+        println!("most important columns (R² drop over {} shuffles): {}", top.repeats, names.join(", "));
+    }
+    for s in &outcome.search {
+        if let Some(t) = s.best() {
+            println!(
+                "search ({:?}, {} trials): best CV RMSE {} at trial {} with {:?}",
+                s.sampler,
+                s.trials.len(),
+                fmt_number(-t.score),
+                t.number,
+                t.params
+            );
+        }
+    }
+    let summary = |metrics: &std::collections::BTreeMap<String, glassbox_pipeline::validate::MetricSummary>| {
+        ["r2", "rmse", "mae"]
+            .map(|k| {
+                format!(
+                    "{} {} ± {}",
+                    k.to_uppercase().replace("R2", "R²"),
+                    fmt_number(metrics[k].mean),
+                    fmt_number(metrics[k].std)
+                )
+            })
+            .join("  ")
+    };
+    if let Some(t) = &outcome.time_cv {
+        println!("{} time windows on '{}' ({:?}): {}", t.windows.len(), t.time_column, t.mode, summary(&t.metrics));
+    }
+    if let Some(cv) = &outcome.cv {
+        println!("{}-fold cross-validation on the training rows: {}", cv.folds, summary(&cv.metrics));
+    }
+}
+
+/// A classification run's summary: the headline against the majority class, threshold, search and validation.
+fn print_classification(outcome: &glassbox_pipeline::TrainOutcome) {
+    let m = &outcome.manifest;
     println!(
         "target {}: classes {}",
         m.target,
         glassbox_pipeline::text::escape_invisible(&outcome.classes.join(", "), false)
     );
-    let headline = glassbox_report::headline(&outcome);
+    let headline = glassbox_report::headline(outcome);
     let line = |baseline: bool| {
         let value = |h: &(&str, &str, String, String)| if baseline { h.3.clone() } else { h.2.clone() };
         headline.iter().map(|h| format!("{} {}", h.0, value(h))).collect::<Vec<_>>().join("  ")
@@ -266,11 +350,4 @@ pub fn run(args: Train) -> Result<(), Failure> {
             m("accuracy")
         );
     }
-    println!(
-        "wrote {}",
-        ["model.json", "metrics.json", "report.html", "report.pdf"]
-            .map(|f| out.join(f).display().to_string())
-            .join(", ")
-    );
-    Ok(())
 }

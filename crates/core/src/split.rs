@@ -58,6 +58,13 @@ pub fn stratified_split(y: &[usize], n_classes: usize, test_size: f64, seed: u64
     Ok(Split { train, test })
 }
 
+/// Splits rows `0..n` at random, `ceil(test_size * n)` of them to test, as
+/// scikit-learn's `train_test_split` without `stratify` (a regression
+/// target): a stratified split of one class is exactly that.
+pub fn shuffled_split(n: usize, test_size: f64, seed: u64) -> Result<Split> {
+    stratified_split(&vec![0; n], 1, test_size, seed)
+}
+
 /// Draws `n_draws` from classes with `counts` in proportion: the floor of each
 /// class's share, then one more for the classes with the largest remainders
 /// (ties to the lower class index). No class gets more rows than it has.

@@ -31,6 +31,11 @@ impl Task {
         }
     }
 
+    /// For serde's `skip_serializing_if`: classification, the default, is not written.
+    pub fn is_classification(&self) -> bool {
+        *self == Task::Classification
+    }
+
     /// Reads `classification` or `regression` (the CLI's `--task`, the app's select).
     pub fn parse(text: &str) -> Result<Task> {
         match text {

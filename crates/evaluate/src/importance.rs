@@ -25,8 +25,20 @@ pub const REPEATS: usize = 5;
 /// What a scoring pass gives: ROC AUC and accuracy.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Scores {
+    /// ROC AUC; for a regressor, R².
     pub roc_auc: f64,
+    /// Accuracy; for a regressor, minus the RMSE (scikit-learn's
+    /// `neg_root_mean_squared_error`), so that for both tasks a drop in
+    /// either score is what shuffling a column cost.
     pub accuracy: f64,
+}
+
+/// The scores of a regressor's predictions (`outputs`, one per row)
+/// against the numbers `y`: R² and minus the RMSE (see [`Scores`]).
+pub fn regression_scores(y: &[f64], outputs: &[Vec<f64>]) -> glassbox_core::Result<Scores> {
+    let predicted: Vec<f64> = outputs.iter().map(|p| p[0]).collect();
+    let m = crate::regression::regression_metrics(y, &predicted)?;
+    Ok(Scores { roc_auc: m.r2.unwrap_or(0.0), accuracy: -m.rmse })
 }
 
 /// The scores of `proba` against `y` with predictions made by `decide`.

@@ -14,7 +14,7 @@ pub use glassbox_core::roc::{roc_curve, RocCurve};
 pub use crate::calibration::{brier_score, calibration, Calibration, CalibrationOf, CALIBRATION_BINS};
 
 /// Precision, recall, F1 and support of one class or one average.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct ClassScores {
     pub precision: f64,
     pub recall: f64,
@@ -155,8 +155,9 @@ pub fn average_precision(curves: &[PrCurve]) -> f64 {
     curves.iter().map(|c| c.average_precision).sum::<f64>() / curves.len() as f64
 }
 
-/// Everything the classification report and the charts need.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Everything the classification report and the charts need (empty, the
+/// default, for a run that predicts a number).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Evaluation {
     pub accuracy: f64,
     pub roc_auc: f64,

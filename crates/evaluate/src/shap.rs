@@ -39,6 +39,10 @@ pub enum Space {
     LogOdds,
     /// The explained class's probability.
     Probability,
+    /// A regressor's prediction, in the target's units.
+    Target,
+    /// The log of a regressor's prediction (a Poisson booster's raw score).
+    LogTarget,
 }
 
 impl Space {
@@ -46,6 +50,8 @@ impl Space {
         match self {
             Space::LogOdds => "log_odds",
             Space::Probability => "probability",
+            Space::Target => "target",
+            Space::LogTarget => "log_target",
         }
     }
 }

@@ -15,11 +15,107 @@ use serde::{Deserialize, Serialize};
 use glassbox_core::control::Control;
 use glassbox_core::error::{Error, ErrorKind, Result};
 use glassbox_core::table::Table;
+use glassbox_core::task::Task;
 
 use crate::metrics::evaluate;
 
-/// The metrics each fold reports, by name.
+/// The metrics each fold of a classifier reports, by name.
 pub const CV_METRICS: [&str; 4] = ["accuracy", "roc_auc", "f1_macro", "log_loss"];
+
+/// The metrics each fold of a regressor reports, by name.
+pub const REGRESSION_CV_METRICS: [&str; 3] = ["r2", "rmse", "mae"];
+
+/// The metrics each fold of a run of `task` reports.
+pub fn cv_metrics(task: Task) -> &'static [&'static str] {
+    match task {
+        Task::Classification => &CV_METRICS,
+        Task::Regression => &REGRESSION_CV_METRICS,
+    }
+}
+
+/// The metric that ranks models and scores search trials, and whether
+/// higher is better: ROC AUC for classes, RMSE (lower is better) for numbers.
+pub fn ranking_metric(task: Task) -> (&'static str, bool) {
+    match task {
+        Task::Classification => ("roc_auc", true),
+        Task::Regression => ("rmse", false),
+    }
+}
+
+/// What validation predicts for each of its rows: classes (indices below
+/// `n_classes`) or numbers.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    Classes { y: &'a [usize], n_classes: usize },
+    Numbers(&'a [f64]),
+}
+
+/// A target's values at some positions, owned (a fold's part).
+#[derive(Debug, Clone)]
+pub enum Picked {
+    Classes { y: Vec<usize>, n_classes: usize },
+    Numbers(Vec<f64>),
+}
+
+impl Target<'_> {
+    pub fn len(&self) -> usize {
+        match self {
+            Target::Classes { y, .. } => y.len(),
+            Target::Numbers(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn task(&self) -> Task {
+        match self {
+            Target::Classes { .. } => Task::Classification,
+            Target::Numbers(_) => Task::Regression,
+        }
+    }
+
+    /// The values at `positions`, in their order.
+    pub fn pick(&self, positions: &[usize]) -> Picked {
+        match *self {
+            Target::Classes { y, n_classes } => {
+                Picked::Classes { y: positions.iter().map(|&p| y[p]).collect(), n_classes }
+            }
+            Target::Numbers(v) => Picked::Numbers(positions.iter().map(|&p| v[p]).collect()),
+        }
+    }
+
+    /// `k` folds of the positions: stratified for classes, shuffled for
+    /// numbers (scikit-learn's `KFold(shuffle=True)`: a stratified split of one class).
+    pub fn folds(&self, k: usize, seed: u64) -> Result<Vec<Vec<usize>>> {
+        match *self {
+            Target::Classes { y, n_classes } => stratified_folds(y, n_classes, k, seed),
+            Target::Numbers(v) => {
+                if k > v.len() / 2 {
+                    return Err(Error::new(
+                        ErrorKind::BadSpec,
+                        format!(
+                            "{k}-fold cross-validation of {} rows leaves folds too small for an R² (two rows each); use at most {} folds",
+                            v.len(),
+                            (v.len() / 2).max(2)
+                        ),
+                    ));
+                }
+                stratified_folds(&vec![0; v.len()], 1, k, seed)
+            }
+        }
+    }
+}
+
+impl Picked {
+    pub fn target(&self) -> Target<'_> {
+        match self {
+            Picked::Classes { y, n_classes } => Target::Classes { y, n_classes: *n_classes },
+            Picked::Numbers(v) => Target::Numbers(v),
+        }
+    }
+}
 
 /// One metric over the folds: mean, population standard deviation (as
 /// `numpy.std`), and each fold's value.
@@ -116,19 +212,22 @@ fn summary(values: Vec<f64>) -> MetricSummary {
 pub trait Learner: glassbox_core::control::MaybeSync {
     /// What one fit produces (fitted preprocessing and model, say).
     type Fitted: Send;
-    /// Fits on `rows` of the table, whose classes are `y`, and nothing else.
-    fn fit(&self, table: &Table, rows: &[usize], y: &[usize], control: &Control<'_>) -> Result<Self::Fitted>;
-    /// Class probabilities for `rows`, one row of `n_classes` per row.
+    /// Fits on `rows` of the table, whose classes or numbers are `target`, and nothing else.
+    fn fit(&self, table: &Table, rows: &[usize], target: Target<'_>, control: &Control<'_>) -> Result<Self::Fitted>;
+    /// Class probabilities for `rows`, one row of `n_classes` per row; for
+    /// numbers one column, the prediction.
     fn predict_proba(&self, fitted: &Self::Fitted, table: &Table, rows: &[usize]) -> Result<Vec<Vec<f64>>>;
 }
+
+/// A fit with its scores (in [`cv_metrics`] order), timing and, for classes, curves.
+type Scored<F> = (F, Vec<f64>, Timing, Option<crate::bands::FoldCurves>);
 
 /// What is validated: a learner on some rows of a table.
 pub struct Problem<'a, L> {
     pub table: &'a Table,
-    /// Table rows to validate on (the training rows of a run), and their classes.
+    /// Table rows to validate on (the training rows of a run), and their classes or numbers.
     pub rows: &'a [usize],
-    pub y: &'a [usize],
-    pub n_classes: usize,
+    pub target: Target<'a>,
     pub learner: &'a L,
 }
 
@@ -138,30 +237,45 @@ impl<L: Learner> Problem<'_, L> {
     fn fit_and_score(
         &self,
         train: &[usize],
-        y_train: &[usize],
+        y_train: Target<'_>,
         validation: &[usize],
-        y_val: &[usize],
+        y_val: Target<'_>,
         control: &Control<'_>,
-    ) -> Result<(L::Fitted, [f64; 4], Timing, crate::bands::FoldCurves)> {
+    ) -> Result<Scored<L::Fitted>> {
         let t0 = control.now();
         let fitted = self.learner.fit(self.table, train, y_train, control)?;
         let t1 = control.now();
         let proba = self.learner.predict_proba(&fitted, self.table, validation)?;
         let timing = Timing { fit_seconds: t1 - t0, predict_seconds: control.now() - t1 };
-        let e = evaluate(y_val, &proba, self.n_classes);
-        let curves = crate::bands::FoldCurves::of(&e.roc_curves, &e.pr_curves);
-        Ok((fitted, [e.accuracy, e.roc_auc, e.macro_avg.f1, e.log_loss], timing, curves))
+        match y_val {
+            Target::Classes { y, n_classes } => {
+                let e = evaluate(y, &proba, n_classes);
+                let curves = crate::bands::FoldCurves::of(&e.roc_curves, &e.pr_curves);
+                Ok((fitted, vec![e.accuracy, e.roc_auc, e.macro_avg.f1, e.log_loss], timing, Some(curves)))
+            }
+            Target::Numbers(y) => {
+                let predicted: Vec<f64> = proba.iter().map(|p| p[0]).collect();
+                let m = crate::regression::regression_metrics(y, &predicted)?;
+                let r2 = m.r2.ok_or_else(|| {
+                    Error::new(ErrorKind::BadSpec, "a validation fold of one row has no R²: use fewer folds")
+                })?;
+                Ok((fitted, vec![r2, m.rmse, m.mae], timing, None))
+            }
+        }
     }
 }
 
-fn summaries(per_metric: Vec<Vec<f64>>) -> BTreeMap<String, MetricSummary> {
-    CV_METRICS.iter().map(|m| m.to_string()).zip(per_metric.into_iter().map(summary)).collect()
+fn summaries(task: Task, per_metric: Vec<Vec<f64>>) -> BTreeMap<String, MetricSummary> {
+    cv_metrics(task).iter().map(|m| m.to_string()).zip(per_metric.into_iter().map(summary)).collect()
 }
 
-/// One fold's scores, in [`CV_METRICS`] order, and its fit and predict time.
+/// One fold's scores, in [`cv_metrics`] order, and its fit and predict time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FoldScores {
-    pub scores: [f64; 4],
+    /// The task whose metrics `scores` are.
+    #[serde(default)]
+    pub task: Task,
+    pub scores: Vec<f64>,
     pub timing: Timing,
     /// The fold's ROC and precision-recall curves on a fixed grid, for the
     /// bands that show their spread.
@@ -178,25 +292,26 @@ pub fn run_fold<L: Learner>(
     i: usize,
     control: &Control<'_>,
 ) -> Result<(Fold<L::Fitted>, FoldScores)> {
-    let (rows, y) = (p.rows, p.y);
+    let rows = p.rows;
     let validation_positions = &folds[i];
     let mut in_validation = vec![false; rows.len()];
     validation_positions.iter().for_each(|&p| in_validation[p] = true);
     let train_pos: Vec<usize> = (0..rows.len()).filter(|&p| !in_validation[p]).collect();
     let train: Vec<usize> = train_pos.iter().map(|&p| rows[p]).collect();
     let validation: Vec<usize> = validation_positions.iter().map(|&p| rows[p]).collect();
-    let y_train: Vec<usize> = train_pos.iter().map(|&p| y[p]).collect();
-    let y_val: Vec<usize> = validation_positions.iter().map(|&p| y[p]).collect();
-    let (fitted, scores, timing, curves) = p.fit_and_score(&train, &y_train, &validation, &y_val, control)?;
-    Ok((Fold { train, validation, fitted }, FoldScores { scores, timing, curves: Some(curves) }))
+    let (y_train, y_val) = (p.target.pick(&train_pos), p.target.pick(validation_positions));
+    let (fitted, scores, timing, curves) =
+        p.fit_and_score(&train, y_train.target(), &validation, y_val.target(), control)?;
+    Ok((Fold { train, validation, fitted }, FoldScores { task: p.target.task(), scores, timing, curves }))
 }
 
 /// The summary of folds' scores (in fold order), and their summed timing.
 pub fn summarize(k: usize, seed: u64, folds: &[FoldScores]) -> (CvResult, Timing) {
-    let mut per_metric: Vec<Vec<f64>> = vec![Vec::new(); CV_METRICS.len()];
+    let task = folds.first().map_or(Task::Classification, |f| f.task);
+    let mut per_metric: Vec<Vec<f64>> = vec![Vec::new(); cv_metrics(task).len()];
     let mut timing = Timing::default();
     for f in folds {
-        for (slot, v) in per_metric.iter_mut().zip(f.scores) {
+        for (slot, &v) in per_metric.iter_mut().zip(&f.scores) {
             slot.push(v);
         }
         timing.fit_seconds += f.timing.fit_seconds;
@@ -204,7 +319,7 @@ pub fn summarize(k: usize, seed: u64, folds: &[FoldScores]) -> (CvResult, Timing
     }
     let curves: Option<Vec<&crate::bands::FoldCurves>> = folds.iter().map(|f| f.curves.as_ref()).collect();
     let bands = curves.and_then(|c| crate::bands::bands(&c));
-    (CvResult { folds: k, seed, metrics: summaries(per_metric), bands }, timing)
+    (CvResult { folds: k, seed, metrics: summaries(task, per_metric), bands }, timing)
 }
 
 /// Cross-validates the problem with `k` stratified folds, refitting the
@@ -217,7 +332,7 @@ pub fn cross_validate<L: Learner>(
     seed: u64,
     control: &Control<'_>,
 ) -> Result<CvRun<L::Fitted>> {
-    let folds = stratified_folds(p.y, p.n_classes, k, seed)?;
+    let folds = p.target.folds(k, seed)?;
     let inner = Control { threads: 1, ..control.quiet() };
     let indices: Vec<usize> = (0..k).collect();
     let results = control.map("cross-validation fold", &indices, |&i| run_fold(p, &folds, i, &inner))?;
@@ -306,8 +421,9 @@ pub fn time_validate<L: Learner>(
             format!("the time column '{}' is {}, not a datetime or a number", col.name, col.kind.as_str()),
         ));
     }
+    // (time, table row, position among the problem's rows)
     let mut timed: Vec<(f64, usize, usize)> =
-        p.rows.iter().zip(p.y).filter_map(|(&r, &c)| col.number(r).map(|t| (t, r, c))).collect();
+        p.rows.iter().enumerate().filter_map(|(i, &r)| col.number(r).map(|t| (t, r, i))).collect();
     let rows_without_time = p.rows.len() - timed.len();
     // Stable sort: rows at the same instant keep file order.
     timed.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -319,16 +435,18 @@ pub fn time_validate<L: Learner>(
         ));
     }
     let bound = |b: usize| b * timed.len() / blocks;
-    let mut per_metric: Vec<Vec<f64>> = vec![Vec::new(); CV_METRICS.len()];
+    let task = p.target.task();
+    let mut per_metric: Vec<Vec<f64>> = vec![Vec::new(); cv_metrics(task).len()];
     let mut windows = Vec::with_capacity(n_windows);
     for w in 1..blocks {
         let train_start = if mode == WindowMode::Rolling { bound(w - 1) } else { 0 };
         let (train, test) = (&timed[train_start..bound(w)], &timed[bound(w)..bound(w + 1)]);
         let train_rows: Vec<usize> = train.iter().map(|t| t.1).collect();
         let test_rows: Vec<usize> = test.iter().map(|t| t.1).collect();
-        let y_train: Vec<usize> = train.iter().map(|t| t.2).collect();
-        let y_test: Vec<usize> = test.iter().map(|t| t.2).collect();
-        let (_, scores, _, _) = p.fit_and_score(&train_rows, &y_train, &test_rows, &y_test, &control.quiet())?;
+        let y_train = p.target.pick(&train.iter().map(|t| t.2).collect::<Vec<_>>());
+        let y_test = p.target.pick(&test.iter().map(|t| t.2).collect::<Vec<_>>());
+        let (_, scores, _, _) =
+            p.fit_and_score(&train_rows, y_train.target(), &test_rows, y_test.target(), &control.quiet())?;
         control.report("time window", w, n_windows)?;
         for (slot, v) in per_metric.iter_mut().zip(scores) {
             slot.push(v);
@@ -342,5 +460,11 @@ pub fn time_validate<L: Learner>(
             test_to: test[test.len() - 1].0,
         });
     }
-    Ok(TimeCvResult { time_column: col.name.clone(), mode, windows, rows_without_time, metrics: summaries(per_metric) })
+    Ok(TimeCvResult {
+        time_column: col.name.clone(),
+        mode,
+        windows,
+        rows_without_time,
+        metrics: summaries(task, per_metric),
+    })
 }

@@ -279,11 +279,31 @@ pub struct Charts {
     pub beeswarm: Option<String>,
     /// One explained test row per cell of the matrix: (true class, predicted class, file line, waterfall).
     pub waterfalls: Vec<(usize, usize, u64, String)>,
+    /// A regression run's predicted against actual, residuals and residual
+    /// histogram (then the classifier's charts above are empty).
+    #[serde(default)]
+    pub regression: Option<[String; 3]>,
 }
 
 impl Charts {
     pub fn of(o: &TrainOutcome) -> Charts {
+        if let Some(r) = &o.regression {
+            return Charts {
+                roc: String::new(),
+                pr: String::new(),
+                calibration: String::new(),
+                convergence: report::convergence_chart(o),
+                importance: (!o.importance.is_empty()).then(|| {
+                    glassbox_charts::bars_svg(&report::importance_items(o), "drop in R² when the column is shuffled")
+                }),
+                shap_summary: report::shap_summary_svg(o),
+                beeswarm: report::beeswarm_svg(o),
+                waterfalls: Vec::new(),
+                regression: Some(report::regression::charts(r)),
+            };
+        }
         Charts {
+            regression: None,
             roc: report::roc_chart(o),
             pr: report::pr_chart(o),
             calibration: glassbox_charts::calibration_svg(&o.evaluation.calibration),
@@ -302,6 +322,9 @@ impl Charts {
 
 /// The report's sections, in the HTML report's order.
 fn lay_out(o: &TrainOutcome, charts: &Charts) -> Result<Layout, PdfError> {
+    if let (Some(r), Some(svgs)) = (&o.regression, &charts.regression) {
+        return lay_out_regression(o, r, svgs, charts);
+    }
     let m = &o.manifest;
     let e = &o.evaluation;
     let mut l = Layout::new();
@@ -522,6 +545,127 @@ fn lay_out(o: &TrainOutcome, charts: &Charts) -> Result<Layout, PdfError> {
     let rows = report::schema_rows(o).into_iter().map(|r| r.into_iter().map(Cell::from).collect()).collect();
     l.table(&["column", "kind", "role", "missing"], &[0.46, 0.18, 0.18, 0.18], rows);
 
+    l.heading("How this was made", 60.0);
+    let rows = report::manifest_rows(o).into_iter().map(|(k, v)| vec![Cell::from(k), Cell::from(v)]).collect();
+    l.table(&["", ""], &[0.3, 0.7], rows);
+    Ok(l)
+}
+
+/// The sections of a regression report, in the HTML report's order.
+fn lay_out_regression(
+    o: &TrainOutcome,
+    r: &glassbox_pipeline::numbers::RegressionOutcome,
+    svgs: &[String; 3],
+    charts: &Charts,
+) -> Result<Layout, PdfError> {
+    use report::regression as rr;
+    let m = &o.manifest;
+    let mut l = Layout::new();
+    let half = (l.width() - 12.0) / 2.0;
+    l.title("Glassbox report");
+    l.paragraph(
+        &format!(
+            "Predicting {} (a number) in {} with {} ({}).",
+            m.target,
+            m.file_name,
+            m.model.replace('_', " "),
+            m.params
+        ),
+        BODY,
+        MUTED,
+    );
+    for n in &o.notes {
+        l.paragraph(&format!("{n}."), BODY, MUTED);
+    }
+    for w in o.warnings.iter().chain(&r.warnings()) {
+        l.paragraph(&format!("Warning: {w}"), BODY, (160, 60, 0));
+    }
+    l.heading("Held-out test set", 80.0);
+    let rows = rr::headline(r)
+        .into_iter()
+        .map(|(name, _, v, b)| vec![Cell::from(name.to_string()), Cell::from(v), Cell::from(b)])
+        .collect();
+    l.table(&["metric", "this model", "baseline (training mean)"], &[0.4, 0.3, 0.3], rows);
+    l.paragraph(
+        &format!(
+            "Baseline: always predicting the training rows' mean, {}, on the same {} test rows. The mean error is actual − predicted.",
+            rr::fmt_number(r.baseline_value),
+            m.n_test
+        ),
+        SMALL,
+        MUTED,
+    );
+    l.heading("Predictions", half);
+    l.charts(&[svgs[0].clone(), svgs[1].clone()], half)?;
+    l.charts(std::slice::from_ref(&svgs[2]), half)?;
+    l.heading("Error by decile of the prediction", 80.0);
+    let rows = rr::deciles(r)
+        .into_iter()
+        .map(|d| {
+            vec![
+                Cell::from(format!("{} to {}", rr::fmt_number(d.from), rr::fmt_number(d.to))),
+                Cell::from(d.rows.to_string()),
+                Cell::from(rr::fmt_number(d.mean_error)),
+                Cell::from(rr::fmt_number(d.mae)),
+            ]
+        })
+        .collect();
+    l.table(&["predictions", "rows", "mean error", "MAE"], &[0.4, 0.2, 0.2, 0.2], rows);
+    l.heading("The largest errors", 80.0);
+    let rows = rr::largest_errors(r, rr::LARGEST_ERRORS)
+        .into_iter()
+        .map(|p| {
+            vec![
+                Cell::from(p.line.to_string()),
+                Cell::from(rr::fmt_number(p.actual)),
+                Cell::from(rr::fmt_number(p.predicted)),
+                Cell::from(rr::fmt_number(p.error())),
+            ]
+        })
+        .collect();
+    l.table(&["line", "actual", "predicted", "error"], &[0.25, 0.25, 0.25, 0.25], rows);
+    if let Some(cv) = &o.cv {
+        l.heading("Cross-validation", 60.0);
+        l.paragraph(
+            &format!(
+                "{}-fold shuffled cross-validation on the {} training rows (seed {}).",
+                cv.folds, m.n_train, cv.seed
+            ),
+            SMALL,
+            MUTED,
+        );
+        let rows = cv
+            .metrics
+            .iter()
+            .map(|(name, s)| {
+                vec![
+                    Cell::from(name.replace('_', " ")),
+                    Cell::from(format!("{} ± {}", rr::fmt_number(s.mean), rr::fmt_number(s.std))),
+                    Cell::from(s.folds.iter().map(|v| rr::fmt_number(*v)).collect::<Vec<_>>().join("  ")),
+                ]
+            })
+            .collect();
+        l.table(&["metric", "mean ± std", "folds"], &[0.2, 0.2, 0.6], rows);
+    }
+    if let Some(c) = &charts.convergence {
+        l.heading("Hyper-parameter search", 200.0);
+        l.charts(std::slice::from_ref(c), half)?;
+    }
+    if let Some(c) = &charts.importance {
+        l.heading("Which columns matter", 150.0);
+        l.charts(std::slice::from_ref(c), l.width() * 0.6)?;
+    }
+    if let (Some(caption), Some(summary)) = (report::shap_caption(o), &charts.shap_summary) {
+        l.heading("Why: SHAP values", 150.0);
+        l.paragraph(&caption, SMALL, MUTED);
+        l.charts(std::slice::from_ref(summary), l.width() * 0.6)?;
+        if let Some(swarm) = &charts.beeswarm {
+            l.charts(std::slice::from_ref(swarm), l.width() * 0.75)?;
+        }
+    }
+    l.heading("Columns", 60.0);
+    let rows = report::schema_rows(o).into_iter().map(|r| r.into_iter().map(Cell::from).collect()).collect();
+    l.table(&["column", "kind", "role", "missing"], &[0.46, 0.18, 0.18, 0.18], rows);
     l.heading("How this was made", 60.0);
     let rows = report::manifest_rows(o).into_iter().map(|(k, v)| vec![Cell::from(k), Cell::from(v)]).collect();
     l.table(&["", ""], &[0.3, 0.7], rows);

@@ -15,7 +15,7 @@
 use std::time::Instant;
 
 use glassbox_pipeline::ingest::{read_csv, ReadOptions};
-use glassbox_pipeline::model::{ModelSpec, MODEL_NAMES};
+use glassbox_pipeline::model::{model_names, ModelSpec};
 use glassbox_pipeline::run::train_table_with;
 use glassbox_pipeline::{Control, TrainSpec};
 
@@ -25,7 +25,11 @@ fn main() {
     let threads: usize = args.next().map_or(1, |t| t.parse().expect("a thread count"));
     let mut names: Vec<String> = args.collect();
     if names.is_empty() {
-        names = MODEL_NAMES.iter().filter(|n| !n.starts_with("baseline")).map(|n| n.to_string()).collect();
+        names = model_names(glassbox_pipeline::task::Task::Classification)
+            .iter()
+            .filter(|n| !n.starts_with("baseline"))
+            .map(|n| n.to_string())
+            .collect();
     }
     let bytes = std::fs::read(&path).expect("readable data");
     let table = read_csv(&bytes, &ReadOptions::default()).expect("a table");

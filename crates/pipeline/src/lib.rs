@@ -17,6 +17,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod numbers;
 mod outcome;
 pub mod packed;
 pub mod plan;

@@ -49,6 +49,9 @@ pub struct Manifest {
     pub n_records: usize,
     pub rows_skipped: usize,
     pub target: String,
+    /// What the run predicts; written only for a number (a regression).
+    #[serde(default, skip_serializing_if = "crate::task::Task::is_classification")]
+    pub task: crate::task::Task,
     pub rows_missing_target: usize,
     pub n_train: usize,
     pub n_test: usize,
@@ -140,6 +143,10 @@ pub struct TrainOutcome {
     /// so a page can say it without writing the file on its own thread.
     #[serde(default)]
     pub model_json_bytes: u64,
+    /// A run that predicts a number: its test metrics, baseline and rows
+    /// (then `classes`, `evaluation`, `test_predictions` and `baseline` are empty).
+    #[serde(default)]
+    pub regression: Option<crate::numbers::RegressionOutcome>,
 }
 
 /// The test rows' explanations and their summary (see `glassbox_evaluate::shap`).
@@ -372,11 +379,23 @@ impl TrainOutcome {
         }
     }
 
+    /// The test rows (0-based records in the file), in order.
     pub fn test_rows(&self) -> Vec<usize> {
-        self.test_predictions.iter().map(|p| p.row).collect()
+        match &self.regression {
+            Some(r) => r.test_predictions.iter().map(|p| p.row).collect(),
+            None => self.test_predictions.iter().map(|p| p.row).collect(),
+        }
+    }
+
+    /// What the run predicts.
+    pub fn task(&self) -> crate::task::Task {
+        self.manifest.task
     }
 
     pub fn metrics_json(&self) -> String {
+        if let Some(r) = &self.regression {
+            return self.regression_metrics_json(r);
+        }
         let e = &self.evaluation;
         let doc = MetricsJson {
             classes: self.classes.clone(),
@@ -433,18 +452,146 @@ impl TrainOutcome {
                     (i.column.clone(), j)
                 })
                 .collect(),
-            shap: self.shap.as_ref().map(|s| ShapJson {
-                method: s.method.as_str().to_string(),
-                space: s.space.as_str().to_string(),
-                rows: s.rows.len(),
-                permutations: s.permutations,
-                mean_abs: s.columns.iter().cloned().zip(s.mean_abs.iter().copied()).collect(),
-            }),
+            shap: self.shap_json(),
             search: self.search.iter().flat_map(|s| s.trials.iter().cloned()).collect(),
         };
         let mut s = serde_json::to_string_pretty(&doc).expect("metrics always serialise");
         s.push('\n');
         s
+    }
+}
+
+/// `metrics.json` of a regression run: the test metrics with scikit-learn's
+/// names, the mean baseline's, and what validation, search, importance
+/// and explanations measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegressionMetricsJson {
+    pub task: crate::task::Task,
+    pub target: String,
+    pub test_rows: Vec<usize>,
+    /// `null` with one test row, where R² is not defined (see `warnings`).
+    pub r2: Option<f64>,
+    pub rmse: f64,
+    pub mae: f64,
+    /// A fraction (0.1 is 10 %), scikit-learn's ε rule at a zero target.
+    pub mape: f64,
+    pub median_absolute_error: f64,
+    pub max_error: f64,
+    pub explained_variance: f64,
+    /// The mean of actual − predicted: positive when the model predicts too low.
+    pub mean_error: f64,
+    pub rows_missing_target: usize,
+    pub rows_skipped: usize,
+    /// Always predicting the training rows' mean, on the same test rows.
+    pub baseline: RegressionBaselineJson,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Per metric (`r2`, `rmse`, `mae`): mean, std and each fold, when cross-validation ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cv: Option<BTreeMap<String, validate::MetricSummary>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_cv: Option<validate::TimeCvResult>,
+    /// Permutation importance per input column: the drop in R² and the rise in RMSE.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub importance: BTreeMap<String, RegressionImportanceJson>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shap: Option<ShapJson>,
+    /// Every search trial: sampler, parameters, score (minus the mean CV RMSE).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub search: Vec<crate::search::Trial>,
+}
+
+/// `metrics.json`'s regression baseline: scikit-learn's `DummyRegressor(strategy="mean")`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegressionBaselineJson {
+    pub strategy: String,
+    /// The number it always predicts: the training rows' mean.
+    pub value: f64,
+    pub r2: Option<f64>,
+    pub rmse: f64,
+    pub mae: f64,
+    pub mape: f64,
+    pub median_absolute_error: f64,
+    pub max_error: f64,
+    pub explained_variance: f64,
+    pub mean_error: f64,
+}
+
+/// One column's entry in a regression `metrics.json`'s `importance`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegressionImportanceJson {
+    pub r2_mean: f64,
+    pub r2_std: f64,
+    pub rmse_mean: f64,
+    pub rmse_std: f64,
+    pub repeats: usize,
+    pub rows: usize,
+}
+
+impl TrainOutcome {
+    fn regression_metrics_json(&self, r: &crate::numbers::RegressionOutcome) -> String {
+        let (m, b) = (&r.metrics, &r.baseline);
+        let doc = RegressionMetricsJson {
+            task: crate::task::Task::Regression,
+            target: self.manifest.target.clone(),
+            test_rows: self.test_rows(),
+            r2: m.r2,
+            rmse: m.rmse,
+            mae: m.mae,
+            mape: m.mape,
+            median_absolute_error: m.median_absolute_error,
+            max_error: m.max_error,
+            explained_variance: m.explained_variance,
+            mean_error: m.mean_error,
+            rows_missing_target: self.manifest.rows_missing_target,
+            rows_skipped: self.manifest.rows_skipped,
+            baseline: RegressionBaselineJson {
+                strategy: "mean".into(),
+                value: r.baseline_value,
+                r2: b.r2,
+                rmse: b.rmse,
+                mae: b.mae,
+                mape: b.mape,
+                median_absolute_error: b.median_absolute_error,
+                max_error: b.max_error,
+                explained_variance: b.explained_variance,
+                mean_error: b.mean_error,
+            },
+            warnings: r.warnings(),
+            cv: self.cv.as_ref().map(|c| c.metrics.clone()),
+            time_cv: self.time_cv.clone(),
+            importance: self
+                .importance
+                .iter()
+                .map(|i| {
+                    // Scores hold R² and minus the RMSE: their drops are the R² lost and the RMSE gained.
+                    let j = RegressionImportanceJson {
+                        r2_mean: i.mean,
+                        r2_std: i.std,
+                        rmse_mean: i.accuracy_mean,
+                        rmse_std: i.accuracy_std,
+                        repeats: i.repeats,
+                        rows: i.rows,
+                    };
+                    (i.column.clone(), j)
+                })
+                .collect(),
+            shap: self.shap_json(),
+            search: self.search.iter().flat_map(|s| s.trials.iter().cloned()).collect(),
+        };
+        let mut s = serde_json::to_string_pretty(&doc).expect("metrics always serialise");
+        s.push('\n');
+        s
+    }
+
+    fn shap_json(&self) -> Option<ShapJson> {
+        self.shap.as_ref().map(|s| ShapJson {
+            method: s.method.as_str().to_string(),
+            space: s.space.as_str().to_string(),
+            rows: s.rows.len(),
+            permutations: s.permutations,
+            mean_abs: s.columns.iter().cloned().zip(s.mean_abs.iter().copied()).collect(),
+        })
     }
 }
 

@@ -31,7 +31,6 @@ use crate::search::{SearchResult, Searcher};
 use crate::shap::{self, Explanation};
 use crate::trees::Tree;
 use crate::validate::{self, CvResult, FoldScores};
-use glassbox_train::estimator::FitInput;
 
 /// One step's jobs, all of one kind. A batch is what crosses to a worker:
 /// it carries everything its jobs need besides the table and the run's spec.
@@ -321,7 +320,7 @@ impl Plan {
                 ("permutation importance", Batch::Importance { model: Box::new(outcome.model.clone()), jobs }, 0, total)
             }
             State::Explain { outcome } => {
-                let rows = shap_sample(&outcome.model, outcome.test_predictions.len(), spec.seed);
+                let rows = shap_sample(&outcome.model, outcome.test_rows().len(), spec.seed);
                 let total = rows.len();
                 ("explanation", Batch::Explain { model: Box::new(outcome.model.clone()), rows }, 0, total)
             }
@@ -374,12 +373,13 @@ impl Plan {
             }
             (State::Importance { mut outcome }, Results::Importance(scores)) => {
                 let columns: Vec<String> = outcome.model.features.blocks().into_iter().map(|(name, _)| name).collect();
-                let rows = outcome.test_predictions.len().min(IMPORTANCE_ROWS);
+                let rows = outcome.test_rows().len().min(IMPORTANCE_ROWS);
                 outcome.importance = importance::summarize(&columns, spec.importance_repeats, rows, &scores);
                 State::Explain { outcome }
             }
             (State::Explain { mut outcome }, Results::Explain(explained)) => {
-                let rows = shap_sample(&outcome.model, outcome.test_predictions.len(), spec.seed);
+                let test_rows = outcome.test_rows();
+                let rows = shap_sample(&outcome.model, test_rows.len(), spec.seed);
                 let (method, space) = explain::Method::of(&outcome.model);
                 let (classes, explanations): (Vec<usize>, Vec<Explanation>) = explained.into_iter().unzip();
                 outcome.shap = Some(ShapSummary {
@@ -388,7 +388,7 @@ impl Plan {
                     permutations: if method == explain::Method::PermutationSampling { shap::PERMUTATIONS } else { 0 },
                     columns: outcome.model.features.blocks().into_iter().map(|(name, _)| name).collect(),
                     mean_abs: shap::mean_abs(&explanations),
-                    rows: rows.iter().map(|&i| outcome.test_predictions[i].row).collect(),
+                    rows: rows.iter().map(|&i| test_rows[i]).collect(),
                     classes,
                     explanations,
                 });
@@ -519,7 +519,7 @@ pub fn run_batch(
     Ok(match batch {
         Batch::Folds { models, folds, jobs } => {
             models.iter().try_for_each(ModelSpec::validate)?;
-            let positions = validate::stratified_folds(&p.y_train, p.classes.len(), *folds, spec.seed)?;
+            let positions = p.train_target().folds(*folds, spec.seed)?;
             Results::Folds(control.map("model fold", jobs, |job| {
                 let model = models
                     .get(job.model)
@@ -534,7 +534,10 @@ pub fn run_batch(
                 let learner = p.learner(m, spec);
                 let (cv, _, _) =
                     validate::cross_validate(&p.problem(table, &learner), search_folds(spec), spec.seed, &inner)?;
-                Ok(cv.metrics["roc_auc"].mean)
+                // The searcher maximises: a metric where lower is better (RMSE) is negated.
+                let (metric, higher_is_better) = validate::ranking_metric(p.task);
+                let mean = cv.metrics[metric].mean;
+                Ok(if higher_is_better { mean } else { -mean })
             })?)
         }
         Batch::Trees { model, indices } => {
@@ -544,31 +547,35 @@ pub fn run_batch(
             let fitted = features::fit(table, &p.feature_columns, &p.train_rows, &spec.features)?;
             let x = fitted.transform(table, &p.train_rows)?;
             let weights = spec.balanced.then(|| crate::model::balanced_weights(&p.y_train, p.classes.len()));
-            let input = FitInput {
-                x: &x,
-                y: &p.y_train,
-                n_classes: p.classes.len(),
-                class_weight: weights.as_deref(),
-                control,
-            };
-            Results::Trees(model.fit_trees(&input, indices)?)
+            Results::Trees(model.fit_trees(&p.fit_input(&x, weights.as_deref(), control), indices)?)
         }
         Batch::Importance { model, jobs } => {
             // The rows scored: all test rows, or a seeded sample of a big test set.
             let sample = sample_rows(p.test_rows.len(), IMPORTANCE_ROWS, spec.seed ^ 0x494d_504f);
             let rows: Vec<usize> = sample.iter().map(|&i| p.test_rows[i]).collect();
-            let y: Vec<usize> = sample.iter().map(|&i| p.y_test[i]).collect();
             let x = model.features.transform(table, &rows)?;
             let blocks = model.features.blocks();
             let cut = model.threshold.as_ref().map(|t| t.value);
             let n_classes = model.classes.len();
             let decide = |q: &[f64]| glassbox_core::decide(q, cut);
-            let base = importance::scores(&y, &model.predict_proba(&x), n_classes, &decide);
+            // ROC AUC and accuracy for classes, R² and minus the RMSE for numbers.
+            let score = |proba: &[Vec<f64>]| -> Result<Scores> {
+                Ok(match p.task {
+                    crate::task::Task::Classification => {
+                        let y: Vec<usize> = sample.iter().map(|&i| p.y_test[i]).collect();
+                        importance::scores(&y, proba, n_classes, &decide)
+                    }
+                    crate::task::Task::Regression => {
+                        let y: Vec<f64> = sample.iter().map(|&i| p.values_test[i]).collect();
+                        importance::regression_scores(&y, proba)?
+                    }
+                })
+            };
+            let base = score(&model.predict_proba(&x))?;
             Results::Importance(control.map("permutation importance", jobs, |&(c, r)| {
                 let block =
                     blocks.get(c).ok_or_else(|| Error::new(ErrorKind::Internal, "a job for an unknown column"))?;
-                let proba = model.predict_proba(&importance::shuffled(&x, block.1.clone(), spec.seed, c, r));
-                let s = importance::scores(&y, &proba, n_classes, &decide);
+                let s = score(&model.predict_proba(&importance::shuffled(&x, block.1.clone(), spec.seed, c, r)))?;
                 Ok(Scores { roc_auc: base.roc_auc - s.roc_auc, accuracy: base.accuracy - s.accuracy })
             })?)
         }
@@ -576,7 +583,10 @@ pub fn run_batch(
             let table_rows: Vec<usize> = rows.iter().map(|&i| p.test_rows[i]).collect();
             let x = model.features.transform(table, &table_rows)?;
             let cut = model.threshold.as_ref().map(|t| t.value);
-            let classes: Vec<usize> = if model.classes.len() == 2 {
+            // A regressor has one output to explain; two classes, the positive one's.
+            let classes: Vec<usize> = if model.task == crate::task::Task::Regression {
+                vec![0; rows.len()]
+            } else if model.classes.len() == 2 {
                 vec![1; rows.len()]
             } else {
                 model.predict_proba(&x).iter().map(|q| glassbox_core::decide(q, cut)).collect()

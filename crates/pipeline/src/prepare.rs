@@ -21,6 +21,12 @@ use crate::validate;
 /// columns are features. Shared by training and the leaderboard, so both use
 /// the same training rows and the test set stays untouched by comparisons.
 pub(crate) struct Prepared {
+    /// Classes or numbers, decided once (see [`decide_task`]); for numbers
+    /// `classes`, `y_train` and `y_test` are empty and the target is in
+    /// `values_train` and `values_test`.
+    pub(crate) task: Task,
+    pub(crate) values_train: Vec<f64>,
+    pub(crate) values_test: Vec<f64>,
     pub(crate) target_idx: usize,
     pub(crate) classes: Vec<String>,
     pub(crate) labelled: usize,
@@ -36,29 +42,56 @@ pub(crate) fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
     spec.model.validate()?;
     spec.features.validate()?;
     let target_idx = table.column_index(&spec.data.target)?;
-    refuse_regression(table, target_idx, spec.data.task)?;
-    let labels = Labels::of(table, target_idx)?;
-    let Labels { rows: labelled, classes, y, .. } = &labels;
-    check_class_sizes(classes, y, &table.columns[target_idx].name)?;
-    if let Some(rule) = spec.threshold {
-        rule.validated()?;
-        if classes.len() != 2 {
-            return Err(Error::new(
-                ErrorKind::BadSpec,
-                format!(
-                    "a decision threshold needs a target with two classes; '{}' has {}",
-                    table.columns[target_idx].name,
-                    classes.len()
-                ),
-            ));
+    // The model is not asked whether it does the task here: a comparison's
+    // spec names no model of its own, and a fit refuses the wrong task itself.
+    let task = decide_task(table, target_idx, spec.data.task)?;
+    // The rows with a target, their split, and the target's classes or numbers there.
+    let (labelled, classes, split, y, values) = match task {
+        Task::Classification => {
+            let Labels { rows, classes, y, .. } = Labels::of(table, target_idx)?;
+            check_class_sizes(&classes, &y, &table.columns[target_idx].name)?;
+            if let Some(rule) = spec.threshold {
+                rule.validated()?;
+                if classes.len() != 2 {
+                    return Err(Error::new(
+                        ErrorKind::BadSpec,
+                        format!(
+                            "a decision threshold needs a target with two classes; '{}' has {}",
+                            table.columns[target_idx].name,
+                            classes.len()
+                        ),
+                    ));
+                }
+            }
+            let split = stratified_split(&y, classes.len(), spec.data.test_size, spec.seed)?;
+            (rows, classes, split, y, Vec::new())
         }
-    }
-    let split = stratified_split(y, classes.len(), spec.data.test_size, spec.seed)?;
+        Task::Regression => {
+            refuse_class_settings(spec, &table.columns[target_idx].name)?;
+            let (rows, values) = numbers_to_predict(table, target_idx)?;
+            let split = crate::split::shuffled_split(rows.len(), spec.data.test_size, spec.seed)?;
+            (rows, Vec::new(), split, Vec::new(), values)
+        }
+    };
     // Split indices point into `labelled`; map them back to table rows.
     let train_rows: Vec<usize> = split.train.iter().map(|&i| labelled[i]).collect();
     let test_rows: Vec<usize> = split.test.iter().map(|&i| labelled[i]).collect();
-    let y_train: Vec<usize> = split.train.iter().map(|&i| y[i]).collect();
-    let y_test: Vec<usize> = split.test.iter().map(|&i| y[i]).collect();
+    let pick = |from: &[usize], of: &[usize]| -> Vec<usize> {
+        if of.is_empty() {
+            Vec::new()
+        } else {
+            from.iter().map(|&i| of[i]).collect()
+        }
+    };
+    let (y_train, y_test) = (pick(&split.train, &y), pick(&split.test, &y));
+    let pick_values = |from: &[usize]| -> Vec<f64> {
+        if values.is_empty() {
+            Vec::new()
+        } else {
+            from.iter().map(|&i| values[i]).collect()
+        }
+    };
+    let (values_train, values_test) = (pick_values(&split.train), pick_values(&split.test));
     let named = |list: &[String]| -> Result<Vec<usize>> { list.iter().map(|n| table.column_index(n)).collect() };
     let (dropped, kept) = (named(&spec.data.drop)?, named(&spec.data.keep)?);
     // Target-dependent flags look at training rows only, so the test set stays unseen.
@@ -68,8 +101,8 @@ pub(crate) fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
         .enumerate()
         .map(|(i, c)| {
             let mut flags = if i == target_idx { Vec::new() } else { quality::column_flags(c) };
-            if i != target_idx {
-                flags.extend(quality::target_flags(c, &train_rows, &y_train, classes));
+            if i != target_idx && task == Task::Classification {
+                flags.extend(quality::target_flags(c, &train_rows, &y_train, &classes));
             }
             let role = if i == target_idx {
                 Role::Target
@@ -104,8 +137,11 @@ pub(crate) fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
         ));
     }
     Ok(Prepared {
+        task,
+        values_train,
+        values_test,
         target_idx,
-        classes: classes.clone(),
+        classes,
         labelled: labelled.len(),
         train_rows,
         test_rows,
@@ -116,16 +152,104 @@ pub(crate) fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
     })
 }
 
+/// The settings that only mean something for classes, refused for a number
+/// to predict rather than silently ignored.
+fn refuse_class_settings(spec: &TrainSpec, target: &str) -> Result<()> {
+    let setting = if spec.threshold.is_some() {
+        Some("a decision threshold")
+    } else if spec.balanced {
+        Some("balanced class weights")
+    } else if spec.calibration.is_some() {
+        Some("calibrated probabilities")
+    } else {
+        None
+    };
+    match setting {
+        None => Ok(()),
+        Some(what) => Err(Error::new(
+            ErrorKind::BadSpec,
+            format!("{what} is for classes, and '{target}' is a number to predict: leave it out, or predict '{target}' as classes (task: classification)"),
+        )),
+    }
+}
+
+/// The largest magnitude a number to predict may have: the squared errors
+/// that fitting sums must stay finite (1e100 squared is 1e200, summed over
+/// a billion rows still below f64's 1.8e308).
+pub const LARGEST_TARGET: f64 = 1e100;
+
+/// The fewest rows with a number that a regression trains on.
+pub const FEWEST_TARGET_ROWS: usize = 10;
+
+/// The rows of `table` with a number in the target column and those numbers,
+/// or why the column cannot be predicted as a number: it is not numeric,
+/// holds a value that is not finite or too large (its line named), has fewer
+/// than [`FEWEST_TARGET_ROWS`] numbers, or one value only.
+fn numbers_to_predict(table: &Table, target_idx: usize) -> Result<(Vec<usize>, Vec<f64>)> {
+    let column = &table.columns[target_idx];
+    let name = &column.name;
+    let Some(numbers) = column.numbers().filter(|_| column.kind == crate::ingest::ColumnKind::Numeric) else {
+        // Say which value made it text, so the person can fix the file or re-read it.
+        let example = (0..column.len())
+            .filter_map(|r| column.text(r).map(|t| (r, t.into_owned())))
+            .find(|(_, t)| crate::ingest::parse_number(t).is_none());
+        let which = example
+            .map(|(r, t)| {
+                format!(
+                    " ('{}' at line {} is not a number)",
+                    glassbox_core::text::escape_invisible(&t, false),
+                    table.lines[r]
+                )
+            })
+            .unwrap_or_default();
+        return Err(Error::new(
+            ErrorKind::BadTarget,
+            format!(
+                "'{name}' was read as {}{which}, so it cannot be predicted as a number: fix those cells, or read the column as numeric (--type {name}=numeric; the app's kind select), whose other values become missing targets",
+                column.kind.as_str()
+            ),
+        ));
+    };
+    let mut rows = Vec::new();
+    let mut values = Vec::new();
+    for (r, &v) in numbers.iter().enumerate() {
+        if column.is_missing(r) {
+            continue;
+        }
+        if !v.is_finite() || v.abs() > LARGEST_TARGET {
+            return Err(Error::new(
+                ErrorKind::BadValue,
+                format!(
+                    "the target '{name}' holds {v:e} at line {}: a number to predict must be finite and at most 1e100 in size, so the errors fitting sums can be represented; rescale the column (divide it by a power of ten)",
+                    table.lines[r]
+                ),
+            ));
+        }
+        rows.push(r);
+        values.push(v);
+    }
+    if values.len() < FEWEST_TARGET_ROWS {
+        return Err(Error::new(
+            ErrorKind::BadTarget,
+            format!(
+                "the target '{name}' has {} rows with a number; predicting a number needs at least {FEWEST_TARGET_ROWS}",
+                values.len()
+            ),
+        ));
+    }
+    if values.iter().all(|&v| v == values[0]) {
+        return Err(Error::new(
+            ErrorKind::BadTarget,
+            format!("the target '{name}' is {} in every row: there is nothing to predict", values[0]),
+        ));
+    }
+    Ok((rows, values))
+}
+
 impl Prepared {
     /// What validation refits in every fold: the run's features and `model`.
     pub(crate) fn learner<'a>(&'a self, model: &'a ModelSpec, spec: &'a TrainSpec) -> Learner<'a> {
-        Learner {
-            feature_columns: &self.feature_columns,
-            n_classes: self.classes.len(),
-            model,
-            features: &spec.features,
-            balanced: spec.balanced,
-        }
+        Learner { feature_columns: &self.feature_columns, model, features: &spec.features, balanced: spec.balanced }
     }
 
     /// The validation problem of `learner` on these training rows.
@@ -134,7 +258,28 @@ impl Prepared {
         table: &'a Table,
         learner: &'a Learner<'a>,
     ) -> validate::Problem<'a, Learner<'a>> {
-        validate::Problem { table, rows: &self.train_rows, y: &self.y_train, n_classes: self.classes.len(), learner }
+        validate::Problem { table, rows: &self.train_rows, target: self.train_target(), learner }
+    }
+
+    /// The training rows' classes or numbers.
+    pub(crate) fn train_target(&self) -> validate::Target<'_> {
+        match self.task {
+            Task::Classification => validate::Target::Classes { y: &self.y_train, n_classes: self.classes.len() },
+            Task::Regression => validate::Target::Numbers(&self.values_train),
+        }
+    }
+
+    /// The fit of `x` (the training rows' features) for this run's task:
+    /// its classes or numbers, with the run's class weights.
+    pub(crate) fn fit_input<'a>(
+        &'a self,
+        x: &'a glassbox_core::Matrix,
+        weights: Option<&'a [f64]>,
+        control: &'a Control<'a>,
+    ) -> glassbox_train::estimator::FitInput<'a> {
+        let values = (self.task == Task::Regression).then_some(self.values_train.as_slice());
+        let n_classes = if values.is_some() { 1 } else { self.classes.len() };
+        glassbox_train::estimator::FitInput { x, y: &self.y_train, n_classes, class_weight: weights, values, control }
     }
 }
 
@@ -143,7 +288,6 @@ impl Prepared {
 /// asked. Evaluation refits it per fold without knowing what is inside.
 pub struct Learner<'a> {
     pub feature_columns: &'a [usize],
-    pub n_classes: usize,
     pub model: &'a ModelSpec,
     pub features: &'a features::FeatureSpec,
     pub balanced: bool,
@@ -152,11 +296,22 @@ pub struct Learner<'a> {
 impl validate::Learner for Learner<'_> {
     type Fitted = (features::FittedFeatures, crate::model::FittedModel);
 
-    fn fit(&self, table: &Table, rows: &[usize], y: &[usize], control: &Control<'_>) -> Result<Self::Fitted> {
+    fn fit(
+        &self,
+        table: &Table,
+        rows: &[usize],
+        target: validate::Target<'_>,
+        control: &Control<'_>,
+    ) -> Result<Self::Fitted> {
         let fitted = features::fit(table, self.feature_columns, rows, self.features)?;
-        let weights = self.balanced.then(|| crate::model::balanced_weights(y, self.n_classes));
-        let model =
-            self.model.fit_with(&fitted.transform(table, rows)?, y, self.n_classes, weights.as_deref(), control)?;
+        let x = fitted.transform(table, rows)?;
+        let model = match target {
+            validate::Target::Classes { y, n_classes } => {
+                let weights = self.balanced.then(|| crate::model::balanced_weights(y, n_classes));
+                self.model.fit_with(&x, y, n_classes, weights.as_deref(), control)?
+            }
+            validate::Target::Numbers(values) => self.model.fit_numbers_with(&x, values, control)?,
+        };
         Ok((fitted, model))
     }
 
@@ -196,6 +351,10 @@ pub struct TargetCheck {
     /// The task the check was made for (the person's choice; `None` detects it).
     #[serde(default)]
     pub task: Option<Task>,
+    /// The task the run would have: the person's choice, else the target's
+    /// (classification when the target is not a column of the table).
+    #[serde(default)]
+    pub decided: Task,
     /// Why training would refuse this target, in training's own words.
     pub problem: Option<String>,
     pub columns: Vec<ColumnReport>,
@@ -203,37 +362,26 @@ pub struct TargetCheck {
     pub classes: Vec<(String, usize)>,
 }
 
-/// Decides the run's task (the person's choice, else the target's kind and
-/// values) and refuses a number to predict in words, until the regressors
-/// land: read as classes, a price or a mileage failed on its first value
-/// of one row ("class '9.0' ... has only 1 row"), which told the person
-/// nothing of what was wrong.
-fn refuse_regression(table: &Table, target_idx: usize, chosen: Option<Task>) -> Result<()> {
-    let column = &table.columns[target_idx];
-    let guess = task::detect(column);
-    let (task, why) = match chosen {
-        Some(task) => (task, "the task chosen".to_string()),
-        None => (guess.task, guess.reason),
-    };
-    if task == Task::Classification {
-        return Ok(());
-    }
-    Err(Error::new(
-        ErrorKind::BadTarget,
-        format!(
-            "'{}' is a number to predict ({why}), and this version of Glassbox predicts classes only: choose a column of classes, or have this one read as classes (task: classification)",
-            column.name
-        ),
-    ))
+/// Decides the run's task: the person's choice, else the target's kind
+/// and values (`glassbox_core::task::detect`).
+pub(crate) fn decide_task(table: &Table, target_idx: usize, chosen: Option<Task>) -> Result<Task> {
+    Ok(chosen.unwrap_or_else(|| task::detect(&table.columns[target_idx]).task))
 }
 
 /// [`TargetCheck`] of `spec` on `table`: what [`prepare`] decides, or its error.
+/// A model that does not do the decided task is checked as the task's
+/// default model would be: the page switches its model select to it, and
+/// the target's own problems are what the person needs to see.
 pub fn check_target(table: &Table, spec: &TrainSpec) -> TargetCheck {
     let (target, task) = (spec.data.target.clone(), spec.data.task);
-    match prepare(table, spec) {
+    let decided = crate::run::task_of(table, spec).unwrap_or(task.unwrap_or_default());
+    let model =
+        if spec.model.tasks().contains(&decided) { spec.model.clone() } else { ModelSpec::default_for(decided) };
+    match prepare(table, &TrainSpec { model, ..spec.clone() }) {
         Err(e) => TargetCheck {
             target,
             task,
+            decided,
             problem: Some(e.message().to_string()),
             columns: Vec::new(),
             classes: Vec::new(),
@@ -246,6 +394,7 @@ pub fn check_target(table: &Table, spec: &TrainSpec) -> TargetCheck {
             TargetCheck {
                 target,
                 task,
+                decided,
                 problem: None,
                 columns: p.columns,
                 classes: p.classes.into_iter().zip(counts).collect(),

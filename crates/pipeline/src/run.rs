@@ -15,6 +15,7 @@ use crate::ingest::{self, Table};
 use crate::metrics::{evaluate_at, Evaluation};
 use crate::model::ModelSpec;
 use glassbox_core::table::ColumnKind;
+use glassbox_core::task::Task;
 use glassbox_serve::intervals::Intervals;
 
 use crate::model_file::{ModelFile, Provenance, Schema, SchemaColumn, Threshold, FORMAT_VERSION};
@@ -82,6 +83,13 @@ pub fn evaluate_scored(
     Ok(Some(ScoredEvaluation { target: target.clone(), rows: y.len(), missing, unknown, evaluation, baseline }))
 }
 
+/// The task a run of `spec` on `table` has: the person's choice, else the
+/// target column's (a numeric column with a fraction or more than 20
+/// distinct values is a number to predict).
+pub fn task_of(table: &Table, spec: &TrainSpec) -> Result<crate::task::Task> {
+    crate::prepare::decide_task(table, table.column_index(&spec.data.target)?, spec.data.task)
+}
+
 /// Trains and evaluates on a CSV.
 pub fn train(bytes: &[u8], file_name: &str, spec: &TrainSpec) -> Result<TrainOutcome> {
     spec.model.validate()?;
@@ -106,7 +114,8 @@ pub struct CompareJob {
 }
 
 /// The leaderboard from every job's scores, in [`compare_jobs`] order:
-/// ranked by mean ROC AUC, best first (ties keep the models' order).
+/// ranked by mean ROC AUC for classes and mean RMSE for numbers, best first
+/// (ties keep the models' order).
 pub fn merge_compare(
     models: &[ModelSpec],
     folds: usize,
@@ -127,7 +136,16 @@ pub fn merge_compare(
             }
         })
         .collect();
-    board.sort_by(|a, b| b.cv["roc_auc"].mean.total_cmp(&a.cv["roc_auc"].mean));
+    let task = scores.first().map_or(crate::task::Task::Classification, |s| s.task);
+    let (metric, higher_is_better) = validate::ranking_metric(task);
+    board.sort_by(|a, b| {
+        let order = a.cv[metric].mean.total_cmp(&b.cv[metric].mean);
+        if higher_is_better {
+            order.reverse()
+        } else {
+            order
+        }
+    });
     board
 }
 
@@ -187,7 +205,7 @@ pub struct Precomputed {
 }
 
 /// The mean of each column of `x`, summed in row order.
-fn column_means(x: &glassbox_core::Matrix) -> Vec<f64> {
+pub(crate) fn column_means(x: &glassbox_core::Matrix) -> Vec<f64> {
     let mut sums = vec![0.0; x.n_cols];
     for r in 0..x.n_rows {
         for (s, v) in sums.iter_mut().zip(x.row(r)) {
@@ -209,20 +227,16 @@ fn check_hashed(table: &Table) -> Result<()> {
     Ok(())
 }
 
-/// The final fit and evaluation, and the model file: the last step of every
-/// training run, with what the plan's earlier steps did in `done`.
-pub(crate) fn finish_training(
+/// The chosen model's cross-validation (done by the plan already, or here)
+/// and time-ordered validation, when asked for: both on the training rows
+/// only, with their own preprocessing per fold or window.
+pub(crate) fn validation(
     table: &Table,
-    file_name: &str,
     spec: &TrainSpec,
     prepared: &Prepared,
-    done: Precomputed,
+    cv_done: Option<validate::CvResult>,
     control: &Control<'_>,
-) -> Result<TrainOutcome> {
-    check_hashed(table)?;
-    let Precomputed { searches, cv: cv_done, forest, forest_seconds } = done;
-    let spec = &TrainSpec { model: crate::plan::chosen_model(spec, &searches), ..spec.clone() };
-    // Validation sees the training rows only, with its own preprocessing per fold or window.
+) -> Result<(Option<validate::CvResult>, Option<validate::TimeCvResult>)> {
     let learner = prepared.learner(&spec.model, spec);
     let problem = prepared.problem(table, &learner);
     let cv = match cv_done {
@@ -247,9 +261,28 @@ pub(crate) fn finish_training(
             )
         })
         .transpose()?;
-    let Prepared { target_idx, classes, labelled, train_rows, test_rows, y_train, y_test, columns, feature_columns } =
-        prepared;
-    let (target_idx, labelled) = (*target_idx, *labelled);
+    Ok((cv, time_cv))
+}
+
+/// The final fit and evaluation, and the model file: the last step of every
+/// training run, with what the plan's earlier steps did in `done`.
+pub(crate) fn finish_training(
+    table: &Table,
+    file_name: &str,
+    spec: &TrainSpec,
+    prepared: &Prepared,
+    done: Precomputed,
+    control: &Control<'_>,
+) -> Result<TrainOutcome> {
+    check_hashed(table)?;
+    if prepared.task == Task::Regression {
+        return crate::numbers::finish_regression(table, file_name, spec, prepared, done, control);
+    }
+    let Precomputed { searches, cv: cv_done, forest, forest_seconds } = done;
+    let spec = &TrainSpec { model: crate::plan::chosen_model(spec, &searches), ..spec.clone() };
+    let (cv, time_cv) = validation(table, spec, prepared, cv_done, control)?;
+    let Prepared { target_idx, classes, train_rows, test_rows, y_train, y_test, feature_columns, .. } = prepared;
+    let target_idx = *target_idx;
 
     let fitted = features::fit(table, feature_columns, train_rows, &spec.features)?;
     let x_train = fitted.transform(table, train_rows)?;
@@ -321,54 +354,20 @@ pub(crate) fn finish_training(
         })
         .collect();
     let input_sha256 = table.input_sha256.clone();
-    let manifest = Manifest {
-        file_name: base_name(file_name),
-        input_sha256: input_sha256.clone(),
-        format: table.format.clone(),
-        n_rows: table.n_rows,
-        n_columns: table.columns.len(),
-        n_records: table.n_records,
-        rows_skipped: table.row_issues.len(),
-        target: table.columns[target_idx].name.clone(),
-        rows_missing_target: table.n_rows - labelled,
-        n_train: train_rows.len(),
-        n_test: test_rows.len(),
-        seed: spec.seed,
-        test_size: spec.data.test_size,
-        model: spec.model.name().to_string(),
-        params: format!("{}{}", spec.model.params_text(), if spec.balanced { ", class_weight = balanced" } else { "" }),
-        preprocessing: spec.features.text(),
-        feature_names: fitted.feature_names(),
-        calibration: calibration.as_ref().map(Calibrated::describe),
-        glassbox_version: crate::VERSION.to_string(),
-        build_commit: crate::BUILD_COMMIT.map(str::to_string),
-        columns: columns.clone(),
-        source: None,
-    };
+    let manifest = manifest(
+        table,
+        file_name,
+        spec,
+        prepared,
+        &fitted,
+        calibration.as_ref().map(Calibrated::describe),
+        Task::Classification,
+    );
     let model_file = ModelFile {
         format_version: FORMAT_VERSION,
         glassbox_version: crate::VERSION.to_string(),
-        schema: Schema {
-            columns: columns
-                .iter()
-                .zip(&table.columns)
-                .map(|(c, col)| SchemaColumn {
-                    name: c.name.clone(),
-                    original_name: c.original_name.clone(),
-                    kind: c.kind,
-                    date_order: col.date.as_ref().map(|d| d.order),
-                    range: (col.kind == ColumnKind::Numeric)
-                        .then(|| {
-                            train_rows.iter().filter_map(|&r| col.number(r)).fold(None, |acc: Option<[f64; 2]>, v| {
-                                Some(acc.map_or([v, v], |[lo, hi]| [lo.min(v), hi.max(v)]))
-                            })
-                        })
-                        .flatten(),
-                })
-                .collect(),
-            target: table.columns[target_idx].name.clone(),
-            timezone: table.format.timezone.clone(),
-        },
+        schema: schema(table, prepared),
+        task: Task::Classification,
         classes: classes.clone(),
         features: fitted,
         spec: spec.model.clone(),
@@ -400,7 +399,77 @@ pub(crate) fn finish_training(
         warnings,
         notes,
         baseline,
+        regression: None,
     })
+}
+
+/// The run's manifest: exactly how it was made.
+pub(crate) fn manifest(
+    table: &Table,
+    file_name: &str,
+    spec: &TrainSpec,
+    prepared: &Prepared,
+    fitted: &features::FittedFeatures,
+    calibration: Option<String>,
+    task: Task,
+) -> Manifest {
+    let balanced = if spec.balanced { ", class_weight = balanced" } else { "" };
+    Manifest {
+        file_name: base_name(file_name),
+        input_sha256: table.input_sha256.clone(),
+        format: table.format.clone(),
+        n_rows: table.n_rows,
+        n_columns: table.columns.len(),
+        n_records: table.n_records,
+        rows_skipped: table.row_issues.len(),
+        target: table.columns[prepared.target_idx].name.clone(),
+        task,
+        rows_missing_target: table.n_rows - prepared.labelled,
+        n_train: prepared.train_rows.len(),
+        n_test: prepared.test_rows.len(),
+        seed: spec.seed,
+        test_size: spec.data.test_size,
+        model: spec.model.name().to_string(),
+        params: format!("{}{balanced}", spec.model.params_text_for(task)),
+        preprocessing: spec.features.text(),
+        feature_names: fitted.feature_names(),
+        calibration,
+        glassbox_version: crate::VERSION.to_string(),
+        build_commit: crate::BUILD_COMMIT.map(str::to_string),
+        columns: prepared.columns.clone(),
+        source: None,
+    }
+}
+
+/// The model file's schema: every column with its kind, date order and
+/// (numeric) training range, and the target.
+pub(crate) fn schema(table: &Table, prepared: &Prepared) -> Schema {
+    Schema {
+        columns: prepared
+            .columns
+            .iter()
+            .zip(&table.columns)
+            .map(|(c, col)| SchemaColumn {
+                name: c.name.clone(),
+                original_name: c.original_name.clone(),
+                kind: c.kind,
+                date_order: col.date.as_ref().map(|d| d.order),
+                range: (col.kind == ColumnKind::Numeric)
+                    .then(|| {
+                        prepared
+                            .train_rows
+                            .iter()
+                            .filter_map(|&r| col.number(r))
+                            .fold(None, |acc: Option<[f64; 2]>, v| {
+                                Some(acc.map_or([v, v], |[lo, hi]| [lo.min(v), hi.max(v)]))
+                            })
+                    })
+                    .flatten(),
+            })
+            .collect(),
+        target: table.columns[prepared.target_idx].name.clone(),
+        timezone: table.format.timezone.clone(),
+    }
 }
 
 #[cfg(test)]
@@ -549,11 +618,11 @@ mod tests {
     #[test]
     fn leaderboard_ranks_models_and_baselines_lose() {
         let table = ingest::parse_csv(&sample("penguins.csv")).unwrap();
-        let models: Vec<ModelSpec> =
-            crate::model::MODEL_NAMES.iter().map(|n| ModelSpec::by_name(n, 42).unwrap()).collect();
+        let names = crate::model::model_names(crate::task::Task::Classification);
+        let models: Vec<ModelSpec> = names.iter().map(|n| ModelSpec::by_name(n, 42).unwrap()).collect();
         let board = compare(&table, &spec("species"), &models, 5, &Control::default()).unwrap();
         let names: Vec<&str> = board.iter().map(|e| e.model.as_str()).collect();
-        assert_eq!(names.len(), crate::model::MODEL_NAMES.len());
+        assert_eq!(names.len(), models.len());
         let auc = |name: &str| board.iter().find(|e| e.model == name).unwrap().cv["roc_auc"].mean;
         assert!(auc("logistic_regression") > 0.99 && auc("naive_bayes") > 0.95);
         assert!(auc("random_forest") > 0.98 && auc("knn") > 0.98 && auc("decision_tree") > 0.9);

@@ -146,7 +146,7 @@ fn multiclass_intervals_are_of_the_predicted_class_and_old_files_have_none() {
 #[test]
 fn a_saved_model_read_back_scores_bit_for_bit_as_in_memory() {
     let bytes = sample("penguins.csv");
-    for name in glassbox_pipeline::model::MODEL_NAMES {
+    for name in glassbox_pipeline::model::model_names(glassbox_pipeline::task::Task::Classification).iter() {
         let spec = TrainSpec { model: ModelSpec::by_name(name, 2).unwrap(), ..TrainSpec::for_target("sex") };
         let o = train(bytes.as_bytes(), "penguins.csv", &spec).unwrap();
         let back = glassbox_pipeline::ModelFile::from_json(&o.model.to_json()).unwrap();

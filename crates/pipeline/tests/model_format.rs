@@ -10,8 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use glassbox_pipeline::features::{Binning, DatePart, Encoding, FeatureSpec, Scale};
-use glassbox_pipeline::model::{ModelSpec, MODEL_NAMES};
+use glassbox_pipeline::model::{model_names, ModelSpec};
 use glassbox_pipeline::recalibrate::Method;
+use glassbox_pipeline::task::Task;
 use glassbox_pipeline::{train, TrainSpec};
 use serde_json::Value;
 
@@ -88,7 +89,7 @@ fn csv_with_dates() -> String {
 fn written() -> BTreeMap<String, BTreeSet<&'static str>> {
     let penguins = std::fs::read(root().join("public/samples/penguins.csv")).unwrap();
     let mut out = BTreeMap::new();
-    for name in MODEL_NAMES {
+    for name in model_names(Task::Classification).iter() {
         let spec = TrainSpec { model: ModelSpec::by_name(name, 7).unwrap(), ..TrainSpec::for_target("sex") };
         let o = train(&penguins, "penguins.csv", &spec).unwrap();
         walk(&serde_json::from_str(&o.model.to_json()).unwrap(), "", &mut out);
@@ -111,6 +112,18 @@ fn written() -> BTreeMap<String, BTreeSet<&'static str>> {
     for method in [Method::Sigmoid, Method::Isotonic] {
         let spec = TrainSpec { calibration: Some(method), ..TrainSpec::for_target("sex") };
         let o = train(&penguins, "penguins.csv", &spec).unwrap();
+        walk(&serde_json::from_str(&o.model.to_json()).unwrap(), "", &mut out);
+    }
+    // Every regressor on the concrete sample, and boosting with each loss.
+    let concrete = std::fs::read(root().join("public/samples/concrete.csv")).unwrap();
+    let mut regressors: Vec<ModelSpec> =
+        model_names(Task::Regression).iter().map(|n| ModelSpec::by_name(n, 7).unwrap()).collect();
+    for loss in ["absolute_error", "poisson"] {
+        regressors.push(ModelSpec::by_name("gradient_boosting", 7).unwrap().set("loss", loss).unwrap());
+    }
+    for model in regressors {
+        let spec = TrainSpec { model, importance_repeats: 0, ..TrainSpec::for_target("compressive_strength") };
+        let o = train(&concrete, "concrete.csv", &spec).unwrap();
         walk(&serde_json::from_str(&o.model.to_json()).unwrap(), "", &mut out);
     }
     // Gradient boosting with early stopping keeps its validation losses.

@@ -6,9 +6,10 @@
 //! table: the cosines of Wednesday and Thursday differ in the last bit).
 
 use glassbox_pipeline::ingest::parse_csv;
-use glassbox_pipeline::model::{ModelSpec, MODEL_NAMES};
+use glassbox_pipeline::model::{model_names, ModelSpec};
 use glassbox_pipeline::run::compare;
 use glassbox_pipeline::shap::Space;
+use glassbox_pipeline::task::Task;
 use glassbox_pipeline::{train, Control, ModelFile, TrainOutcome, TrainSpec};
 
 /// A small linear congruential generator: the data is the same on every machine.
@@ -128,6 +129,7 @@ fn random_forest_shap_values_add_up_to_the_probability_regression_for_shap_in_th
             let want = match s.space {
                 Space::Probability => p[class],
                 Space::LogOdds => (p[1] / p[0]).ln(),
+                Space::Target | Space::LogTarget => unreachable!("a classifier's explanation in a regressor's units"),
             };
             let total = e.base + e.phi.iter().sum::<f64>();
             assert!((total - want).abs() < 1e-9, "{model} row {row}: base + Σφ = {total}, the model says {want}");
@@ -143,7 +145,7 @@ fn random_forest_shap_values_add_up_to_the_probability_regression_for_shap_in_th
 #[test]
 fn every_model_on_a_daily_table_gives_finite_probabilities_regression_for_nan_with_a_date_column() {
     let csv = weather_like();
-    for model in MODEL_NAMES {
+    for model in model_names(Task::Classification).iter() {
         let o = run(&csv, "weather", model);
         assert!(o.classes.len() >= 4, "{:?}", o.classes);
         check_finite(&o, model);
@@ -158,9 +160,10 @@ fn comparing_every_model_on_a_daily_table_finishes_regression_for_a_worker_stack
     let csv = weather_like();
     let table = parse_csv(csv.as_bytes()).unwrap();
     let spec = TrainSpec::for_target("weather");
-    let models: Vec<ModelSpec> = MODEL_NAMES.iter().map(|m| ModelSpec::by_name(m, 42).unwrap()).collect();
+    let names = model_names(Task::Classification);
+    let models: Vec<ModelSpec> = names.iter().map(|m| ModelSpec::by_name(m, 42).unwrap()).collect();
     let board = compare(&table, &spec, &models, 5, &Control::default()).unwrap();
-    assert_eq!(board.len(), MODEL_NAMES.len());
+    assert_eq!(board.len(), names.len());
     for entry in &board {
         for (metric, summary) in &entry.cv {
             assert!(summary.mean.is_finite(), "{}: {metric} is {}", entry.model, summary.mean);

@@ -9,10 +9,10 @@ use glassbox_pipeline::ingest::{parse_csv, Table};
 use glassbox_pipeline::model::ModelSpec;
 use glassbox_pipeline::run::Learner;
 use glassbox_pipeline::search::{Sampler, Searcher};
-use glassbox_pipeline::validate::{cross_validate, time_validate, Problem, WindowMode};
+use glassbox_pipeline::validate::{cross_validate, time_validate, Problem, Target, WindowMode};
 
 fn learner<'a>(feature_columns: &'a [usize], model: &'a ModelSpec, features: &'a FeatureSpec) -> Learner<'a> {
-    Learner { feature_columns, n_classes: 2, model, features, balanced: false }
+    Learner { feature_columns, model, features, balanced: false }
 }
 
 /// Regression guard against leakage: each fold's scaler must be fitted on
@@ -29,7 +29,7 @@ fn preprocessing_never_sees_validation_rows() {
     let y: Vec<usize> = (0..40).map(|i| i % 2).collect();
     let (spec, features) = (ModelSpec::default(), FeatureSpec::default());
     let l = learner(&[0], &spec, &features);
-    let p = Problem { table: &t, rows: &rows, y: &y, n_classes: 2, learner: &l };
+    let p = Problem { table: &t, rows: &rows, target: Target::Classes { y: &y, n_classes: 2 }, learner: &l };
     let (cv, folds, _) = cross_validate(&p, 4, 1, &Control::default()).unwrap();
     assert_eq!(cv.metrics["accuracy"].folds.len(), 4);
     for f in &folds {
@@ -63,7 +63,7 @@ fn windows_train_on_the_past_and_score_the_next_block() {
     let y: Vec<usize> = rows.iter().map(|&r| usize::from(t.columns[2].text(r).unwrap() == "lo")).collect();
     let (spec, features) = (ModelSpec::default(), FeatureSpec::default());
     let l = learner(&[1], &spec, &features);
-    let p = Problem { table: &t, rows: &rows, y: &y, n_classes: 2, learner: &l };
+    let p = Problem { table: &t, rows: &rows, target: Target::Classes { y: &y, n_classes: 2 }, learner: &l };
     let r = time_validate(&p, 0, 3, WindowMode::Expanding, &Control::default()).unwrap();
     assert_eq!(r.windows.len(), 3);
     assert_eq!(r.windows.iter().map(|w| (w.n_train, w.n_test)).collect::<Vec<_>>(), [(15, 15), (30, 15), (45, 15)]);
@@ -87,7 +87,7 @@ fn both_samplers_are_seeded_and_tpe_concentrates_near_good_values() {
     // A trial's score: mean ROC AUC of 3-fold cross-validation, as the composer scores it.
     let score = |m: &ModelSpec, c: &Control<'_>| {
         let l = learner(&columns, m, &features);
-        let p = Problem { table: &t, rows: &rows, y: &y, n_classes: 2, learner: &l };
+        let p = Problem { table: &t, rows: &rows, target: Target::Classes { y: &y, n_classes: 2 }, learner: &l };
         Ok(cross_validate(&p, 3, 1, c)?.0.metrics["roc_auc"].mean)
     };
     let base = ModelSpec::by_name("knn", 0).unwrap();

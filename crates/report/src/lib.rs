@@ -20,6 +20,7 @@
 use std::fmt::Write;
 
 pub mod drift;
+pub mod regression;
 
 use glassbox_charts::confusion::{cell_colors, cell_stats, cell_title, legend_html, CORRECT_MARK};
 use glassbox_pipeline::metrics::ClassScores;
@@ -185,7 +186,7 @@ pub fn manifest_rows(o: &TrainOutcome) -> Vec<(&'static str, String)> {
         ),
         None => (("input file", m.file_name.clone()), ("input SHA-256", m.input_sha256.clone())),
     };
-    vec![
+    let mut rows = vec![
         input,
         sha,
         (
@@ -200,16 +201,27 @@ pub fn manifest_rows(o: &TrainOutcome) -> Vec<(&'static str, String)> {
         ("target", m.target.clone()),
         ("rows left out (target missing)", m.rows_missing_target.to_string()),
         ("training / test rows", format!("{} / {}", m.n_train, m.n_test)),
-        ("split", format!("stratified, test size {}, seed {}", m.test_size, m.seed)),
+        ("split", format!("{}, test size {}, seed {}", fold_words(o), m.test_size, m.seed)),
         ("model", m.model.clone()),
         ("parameters", m.params.clone()),
         ("preprocessing", m.preprocessing.clone()),
         ("features", m.feature_names.join(", ")),
-        ("probabilities", m.calibration.clone().unwrap_or_else(|| "the model's own (not calibrated)".to_string())),
-        ("decision", threshold_text(o)),
+    ];
+    if o.regression.is_some() {
+        // A classifier's task goes without saying (its classes are listed).
+        rows.insert(6, ("task", "regression: a number to predict".to_string()));
+    } else {
+        rows.push((
+            "probabilities",
+            m.calibration.clone().unwrap_or_else(|| "the model's own (not calibrated)".to_string()),
+        ));
+        rows.push(("decision", threshold_text(o)));
+    }
+    rows.extend([
         ("Glassbox version", m.glassbox_version.clone()),
         ("built from commit", m.build_commit.clone().unwrap_or_else(|| "not known".to_string())),
-    ]
+    ]);
+    rows
 }
 
 fn manifest_html(o: &TrainOutcome) -> String {
@@ -547,8 +559,8 @@ pub fn calibration_html(o: &TrainOutcome) -> String {
 pub fn cv_html(o: &TrainOutcome) -> Option<String> {
     let cv = o.cv.as_ref()?;
     let mut t = format!(
-        "<p class=\"muted\">{}-fold stratified cross-validation on the {} training rows (seed {}); preprocessing refitted in every fold.</p><table class=\"report\" data-testid=\"cv-table\"><thead><tr><th>metric</th><th>mean ± std</th>",
-        cv.folds, o.manifest.n_train, cv.seed
+        "<p class=\"muted\">{}-fold {} cross-validation on the {} training rows (seed {}); preprocessing refitted in every fold.</p><table class=\"report\" data-testid=\"cv-table\"><thead><tr><th>metric</th><th>mean ± std</th>",
+        cv.folds, fold_words(o), o.manifest.n_train, cv.seed
     );
     for i in 1..=cv.folds {
         let _ = write!(t, "<th>fold {i}</th>");
@@ -573,16 +585,49 @@ pub fn cv_html(o: &TrainOutcome) -> Option<String> {
 
 /// The search's convergence chart (best score so far per sampler), when a search ran.
 pub fn convergence_chart(o: &TrainOutcome) -> Option<String> {
-    let series: Vec<(String, Vec<f64>)> =
-        o.search.iter().map(|s| (format!("{:?}", s.sampler).to_lowercase(), s.best_so_far())).collect();
-    (!series.is_empty()).then(|| glassbox_charts::convergence_svg(&series))
+    let (metric, sign) = search_metric(o);
+    let series: Vec<(String, Vec<f64>)> = o
+        .search
+        .iter()
+        .map(|s| (format!("{:?}", s.sampler).to_lowercase(), s.best_so_far().into_iter().map(|v| sign * v).collect()))
+        .collect();
+    (!series.is_empty()).then(|| glassbox_charts::convergence_of(&series, metric))
+}
+
+/// What a search trial's score is, in words, and the sign that turns a
+/// score into it: ROC AUC for classes; RMSE for numbers, which the searcher
+/// maximises as its negative.
+pub fn search_metric(o: &TrainOutcome) -> (&'static str, f64) {
+    match o.task() {
+        glassbox_pipeline::task::Task::Classification => ("ROC AUC", 1.0),
+        glassbox_pipeline::task::Task::Regression => ("RMSE", -1.0),
+    }
+}
+
+/// The validation metrics the reports show per fold or window, with their names.
+pub fn shown_metrics(o: &TrainOutcome) -> [(&'static str, &'static str); 3] {
+    match o.task() {
+        glassbox_pipeline::task::Task::Classification => {
+            [("accuracy", "accuracy"), ("roc_auc", "ROC AUC"), ("log_loss", "log loss")]
+        }
+        glassbox_pipeline::task::Task::Regression => [("r2", "R²"), ("rmse", "RMSE"), ("mae", "MAE")],
+    }
+}
+
+/// How the training rows were cut into folds, in words.
+pub fn fold_words(o: &TrainOutcome) -> &'static str {
+    match o.task() {
+        glassbox_pipeline::task::Task::Classification => "stratified",
+        glassbox_pipeline::task::Task::Regression => "shuffled",
+    }
 }
 
 /// The hyper-parameter search, when it ran: the convergence chart and the best trial per sampler.
 pub fn search_html(o: &TrainOutcome) -> Option<String> {
     let chart = convergence_chart(o)?;
+    let (metric, sign) = search_metric(o);
     let mut h = format!(
-        "<p class=\"muted\">{} trials per sampler, each scored by cross-validated ROC AUC on the training rows; the final model uses the best trial's parameters.</p><div data-testid=\"search-chart\">{}</div><table class=\"report\"><thead><tr><th>sampler</th><th>best ROC AUC</th><th>at trial</th><th>parameters</th></tr></thead><tbody>",
+        "<p class=\"muted\">{} trials per sampler, each scored by cross-validated {metric} on the training rows; the final model uses the best trial's parameters.</p><div data-testid=\"search-chart\">{}</div><table class=\"report\"><thead><tr><th>sampler</th><th>best {metric}</th><th>at trial</th><th>parameters</th></tr></thead><tbody>",
         o.search[0].trials.len(),
         chart
     );
@@ -593,7 +638,7 @@ pub fn search_html(o: &TrainOutcome) -> Option<String> {
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&format!("{:?}", s.sampler).to_lowercase()),
-                fmt_metric(t.score),
+                fmt_metric(sign * t.score),
                 t.number,
                 escape(&params.join(", "))
             );
@@ -606,6 +651,7 @@ pub fn search_html(o: &TrainOutcome) -> Option<String> {
 /// Time-ordered validation, when it ran: each window's span and scores.
 pub fn time_cv_html(o: &TrainOutcome) -> Option<String> {
     let t = o.time_cv.as_ref()?;
+    let shown = shown_metrics(o);
     let datetime = o
         .model
         .schema
@@ -620,11 +666,14 @@ pub fn time_cv_html(o: &TrainOutcome) -> Option<String> {
         }
     };
     let mut h = format!(
-        "<p class=\"muted\">Training rows in order of <b>{}</b>, {} windows ({}), rows without a time left out: {}.</p><table class=\"report\" data-testid=\"time-cv-table\"><thead><tr><th>window</th><th>trained on</th><th>scored on</th><th>accuracy</th><th>ROC AUC</th><th>log loss</th></tr></thead><tbody>",
+        "<p class=\"muted\">Training rows in order of <b>{}</b>, {} windows ({}), rows without a time left out: {}.</p><table class=\"report\" data-testid=\"time-cv-table\"><thead><tr><th>window</th><th>trained on</th><th>scored on</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         escape(&t.time_column),
         t.windows.len(),
         match t.mode { glassbox_pipeline::validate::WindowMode::Expanding => "expanding", glassbox_pipeline::validate::WindowMode::Rolling => "rolling" },
-        t.rows_without_time
+        t.rows_without_time,
+        shown[0].1,
+        shown[1].1,
+        shown[2].1
     );
     for (i, w) in t.windows.iter().enumerate() {
         let _ = write!(
@@ -637,9 +686,9 @@ pub fn time_cv_html(o: &TrainOutcome) -> Option<String> {
             w.n_test,
             when(w.test_from),
             when(w.test_to),
-            fmt_metric(t.metrics["accuracy"].folds[i]),
-            fmt_metric(t.metrics["roc_auc"].folds[i]),
-            fmt_metric(t.metrics["log_loss"].folds[i])
+            fmt_metric(t.metrics[shown[0].0].folds[i]),
+            fmt_metric(t.metrics[shown[1].0].folds[i]),
+            fmt_metric(t.metrics[shown[2].0].folds[i])
         );
     }
     h.push_str("</tbody></table>");
@@ -684,6 +733,14 @@ pub fn render(o: &TrainOutcome) -> String {
     }
     for w in &o.warnings {
         let _ = write!(h, "<p class=\"warning\" data-testid=\"model-warning\">Warning: {}</p>", escape(w));
+    }
+    if let Some(r) = &o.regression {
+        regression::body(o, r, &mut h);
+        let _ = write!(h, "<h2>Columns</h2>{}", schema_html(o));
+        let _ = write!(h, "<h2>How this was made</h2>{}", manifest_html(o));
+        // No script: the confusion matrix and threshold it drives are a classifier's.
+        h.push_str("</body></html>\n");
+        return h;
     }
     let warnings = o.baseline_warnings();
     if !warnings.is_empty() {

@@ -24,6 +24,17 @@ pub enum Method {
 impl Method {
     /// The method that explains `model`, and the space of its numbers.
     pub fn of(model: &ModelFile) -> (Method, Space) {
+        if model.task == glassbox_core::task::Task::Regression {
+            // In the target's units, but a Poisson booster's trees add up to the log of its prediction.
+            let poisson = model.spec.params().get("loss").and_then(|l| l.as_str()) == Some("poisson");
+            return if model.model.linear().is_some() {
+                (Method::Linear, Space::Target)
+            } else if model.model.tree_ensemble(0).is_some() {
+                (Method::TreePathDependent, if poisson { Space::LogTarget } else { Space::Target })
+            } else {
+                (Method::PermutationSampling, Space::Target)
+            };
+        }
         if model.calibration.is_some() {
             // The calibrated probability is explained, and it is neither linear nor a tree's.
             (Method::PermutationSampling, Space::Probability)
@@ -46,9 +57,13 @@ impl Method {
 
     /// How the values were computed, in words, for reports and the CLI.
     pub fn describe(self, space: Space, permutations: usize) -> String {
-        let space = space.as_str().replace('_', "-");
+        let space = match space {
+            Space::Target => "the target's units".to_string(),
+            Space::LogTarget => "the log of the prediction".to_string(),
+            other => other.as_str().replace('_', "-"),
+        };
         match self {
-            Method::Linear => "exactly, in log-odds, from the training rows' mean (linear SHAP)".to_string(),
+            Method::Linear => format!("exactly, in {space}, from the training rows' mean (linear SHAP)"),
             Method::TreePathDependent => {
                 format!("exactly, in {space}, with the trees' training covers (path-dependent TreeSHAP)")
             }
@@ -92,7 +107,7 @@ pub fn explain_matrix(
                 shap::linear(&lin.coefficients[k], lin.intercepts[k], &model.baseline, &blocks, x.row(r))
             })
             .collect();
-        return Ok((Space::LogOdds, out));
+        return Ok((space, out));
     }
     if method == Method::TreePathDependent {
         return Ok((space, explain_trees(model, x, classes)?));
@@ -100,7 +115,7 @@ pub fn explain_matrix(
     // One pass over all rows, each scored for its own class in its own place.
     let output = |m: &Matrix| -> Vec<f64> { model.predict_proba(m).iter().zip(classes).map(|(p, &k)| p[k]).collect() };
     let out = shap::sampled(&output, &model.baseline, &blocks, x, sampling.permutations, sampling.seed);
-    Ok((Space::Probability, out))
+    Ok((space, out))
 }
 
 /// TreeSHAP of each row for its class: the rows of one class share its
@@ -109,7 +124,7 @@ pub fn explain_matrix(
 fn explain_trees(model: &ModelFile, x: &Matrix, classes: &[usize]) -> Result<Vec<Explanation>> {
     let blocks: Vec<_> = model.features.blocks().into_iter().map(|(_, b)| b).collect();
     let mut out: Vec<Option<Explanation>> = vec![None; x.n_rows];
-    for k in 0..model.classes.len() {
+    for k in 0..model.outputs() {
         let rows: Vec<usize> = (0..x.n_rows).filter(|&r| classes[r] == k).collect();
         if rows.is_empty() {
             continue;
@@ -153,6 +168,7 @@ pub fn explain(
     class: Option<&str>,
     sampling: Sampling,
 ) -> Result<Explained> {
+    model.require_classifier("explaining new rows")?;
     let fixed = match class {
         Some(label) => Some(model.classes.iter().position(|c| c == label).ok_or_else(|| {
             Error::new(

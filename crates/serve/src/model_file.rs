@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use glassbox_core::error::{Error, ErrorKind, Result};
 use glassbox_core::table::{ColumnKind, DateOrder};
+use glassbox_core::task::Task;
 use glassbox_features::FittedFeatures;
 use glassbox_train::model::{FittedModel, ModelSpec};
 
@@ -74,6 +75,11 @@ pub struct ModelFile {
     pub format_version: u32,
     pub glassbox_version: String,
     pub schema: Schema,
+    /// What the model predicts; written only for a regressor (a file
+    /// without it is a classifier, as every file before regression was).
+    #[serde(default, skip_serializing_if = "Task::is_classification")]
+    pub task: Task,
+    /// The classes, in the order of the probabilities; empty for a regressor.
     pub classes: Vec<String>,
     pub features: FittedFeatures,
     pub spec: ModelSpec,
@@ -102,6 +108,32 @@ pub struct ModelFile {
 }
 
 impl ModelFile {
+    /// How many numbers the model gives per row: a probability per class,
+    /// or one prediction for a regressor.
+    pub fn outputs(&self) -> usize {
+        match self.task {
+            Task::Classification => self.classes.len(),
+            Task::Regression => 1,
+        }
+    }
+
+    /// Refuses a regressor where only a classifier can be used yet: scoring
+    /// new rows, serving and monitoring a regressor come with its intervals
+    /// (the next step), and until then a person is told so, never shown a
+    /// class index.
+    pub fn require_classifier(&self, what: &str) -> Result<()> {
+        if self.task == Task::Regression {
+            return Err(Error::new(
+                ErrorKind::BadModel,
+                format!(
+                    "this model predicts a number ('{}'), and {what} with a regressor is not in this version of Glassbox yet; its test-set metrics and explanations are in metrics.json and the report",
+                    self.schema.target
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Class probabilities for feature rows `x`: calibrated when the file
     /// has a calibration, the model's own otherwise. Everything that scores
     /// with a saved model (predict, the test metrics, importance, the
@@ -123,7 +155,11 @@ impl ModelFile {
             p.check()?;
         }
         let n_features = self.features.n_features();
-        if self.classes.len() < 2 {
+        if self.task == Task::Regression {
+            if !self.classes.is_empty() || self.calibration.is_some() || self.threshold.is_some() {
+                return Err("a regressor has no classes, calibration or threshold".into());
+            }
+        } else if self.classes.len() < 2 {
             return Err(format!("it has {} class(es); a classifier needs at least 2", self.classes.len()));
         }
         let mut labels = std::collections::BTreeSet::new();
@@ -152,8 +188,8 @@ impl ModelFile {
         {
             return Err(format!("the features read column '{}', which the schema does not list", c.name()));
         }
-        self.model.check(self.classes.len())?;
-        for k in 0..self.classes.len() {
+        self.model.check(self.outputs())?;
+        for k in 0..self.outputs() {
             let Some(e) = self.model.tree_ensemble(k) else { break };
             for (t, tree) in e.trees.iter().enumerate() {
                 let n = tree.nodes.len();

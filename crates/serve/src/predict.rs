@@ -137,6 +137,7 @@ pub fn predict_with(
     read: &ReadOptions,
     missing: MissingColumns,
 ) -> Result<Prediction> {
+    model.require_classifier("scoring new rows")?;
     let mut table = read_as_trained(model, bytes, read)?;
     let schema = check_and_fill(model, &mut table)?;
     let absent: Vec<&str> = schema.missing().map(|c| c.trained_as.as_str()).collect();

@@ -12,6 +12,10 @@
 //!   its sibling's, so only the smaller child is counted.
 //! - The loss is the log loss: one tree per iteration for two classes (on the
 //!   log-odds), one tree per class per iteration for more (on softmax scores).
+//!   Fitted on numbers (`HistGradientBoostingRegressor`), one tree per
+//!   iteration on the squared error (the default), the absolute error (each
+//!   leaf then set to the median of its rows' residuals, scikit-learn's
+//!   `_update_leaves_values`) or the Poisson deviance (a log link, for counts).
 //! - Early stopping holds out a stratified `validation_fraction` of the
 //!   training rows and stops when the validation loss has not improved by
 //!   more than `tol` over `n_iter_no_change` iterations; `auto` turns it on
@@ -40,6 +44,70 @@ pub enum EarlyStopping {
     Off,
 }
 
+/// The loss a regressor minimises (a classifier's is always the log loss).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Loss {
+    SquaredError,
+    AbsoluteError,
+    /// For counts and other non-negative numbers: the raw score is the log of the prediction.
+    Poisson,
+}
+
+impl Loss {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Loss::SquaredError => "squared_error",
+            Loss::AbsoluteError => "absolute_error",
+            Loss::Poisson => "poisson",
+        }
+    }
+
+    /// The mean loss of raw scores against numbers: half the squared error,
+    /// the absolute error, or the half Poisson deviance up to a constant.
+    fn mean(self, raw: &[f64], y: &[f64]) -> f64 {
+        let total: f64 = raw
+            .iter()
+            .zip(y)
+            .map(|(&r, &y)| match self {
+                Loss::SquaredError => 0.5 * (r - y) * (r - y),
+                Loss::AbsoluteError => (r - y).abs(),
+                Loss::Poisson => libm::exp(r) - y * r,
+            })
+            .sum();
+        total / y.len().max(1) as f64
+    }
+
+    /// The gradient and hessian of the loss at raw score `r` for number `y`.
+    fn gradients(self, r: f64, y: f64) -> (f64, f64) {
+        match self {
+            Loss::SquaredError => (r - y, 1.0),
+            Loss::AbsoluteError => (
+                if r > y {
+                    1.0
+                } else if r < y {
+                    -1.0
+                } else {
+                    0.0
+                },
+                1.0,
+            ),
+            Loss::Poisson => {
+                let e = libm::exp(r);
+                (e - y, e)
+            }
+        }
+    }
+}
+
+/// The lower weighted median of `values` (scikit-learn's
+/// `_weighted_percentile` at 50 with equal weights): the first sorted value
+/// at which half the rows are counted.
+fn lower_median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[(values.len() - 1) / 2]
+}
+
 /// The hyper-parameters, with scikit-learn's names and defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BoostParams {
@@ -55,6 +123,10 @@ pub struct BoostParams {
     pub n_iter_no_change: usize,
     pub tol: f64,
     pub seed: u64,
+    /// A regressor's loss; `None` is the task's default (the log loss for
+    /// classes, the squared error for numbers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<Loss>,
 }
 
 impl BoostParams {
@@ -72,6 +144,7 @@ impl BoostParams {
             n_iter_no_change: 10,
             tol: 1e-7,
             seed,
+            loss: None,
         }
     }
 
@@ -113,8 +186,9 @@ impl BoostParams {
             EarlyStopping::On => "on",
             EarlyStopping::Off => "off",
         };
+        let loss = self.loss.map(|l| format!("loss = {}, ", l.as_str())).unwrap_or_default();
         format!(
-            "learning_rate = {}, max_iter = {}, max_leaf_nodes = {}, max_depth = {}, min_samples_leaf = {}, l2_regularization = {}, max_bins = {}, early_stopping = {es}, validation_fraction = {}, n_iter_no_change = {}, seed = {}",
+            "{loss}learning_rate = {}, max_iter = {}, max_leaf_nodes = {}, max_depth = {}, min_samples_leaf = {}, l2_regularization = {}, max_bins = {}, early_stopping = {es}, validation_fraction = {}, n_iter_no_change = {}, seed = {}",
             self.learning_rate,
             self.max_iter,
             self.max_leaf_nodes,
@@ -162,6 +236,10 @@ pub struct Booster {
     pub stopped_early: bool,
     /// The validation loss after each iteration, when early stopping was on.
     pub validation_loss: Vec<f64>,
+    /// A regressor's loss (its baseline and trees give one raw score, the
+    /// prediction, or its log for Poisson); `None` for a classifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<Loss>,
 }
 
 /// Bin edges of one feature: values `<= edges[b]` (and above the previous edge) fall in bin `b`.
@@ -248,6 +326,9 @@ struct GrowingLeaf {
     split: Option<SplitChoice>,
 }
 
+/// A grown tree's leaves: each one's node, rows and value.
+type LeafRows = Vec<(usize, Vec<usize>, f64)>;
+
 struct TreeGrower<'a> {
     binned: &'a Binned,
     edges: &'a [Vec<f64>],
@@ -328,7 +409,7 @@ impl TreeGrower<'_> {
 
     /// Grows one tree on `order` (the rows it sees, permuted in place so each
     /// leaf's rows are contiguous); returns the tree and each leaf's rows with its value.
-    fn grow(&self, order: &mut [usize]) -> (Vec<BoostNode>, Vec<(Vec<usize>, f64)>) {
+    fn grow(&self, order: &mut [usize]) -> (Vec<BoostNode>, LeafRows) {
         let (g, h) = order.iter().fold((0.0, 0.0), |(g, h), &r| (g + self.g[r], h + self.h[r]));
         let mut nodes = vec![BoostNode::Leaf { value: 0.0, cover: 0.0 }];
         let mut root = GrowingLeaf { start: 0, end: order.len(), g, h, depth: 0, node: 0, hist: None, split: None };
@@ -434,9 +515,19 @@ impl TreeGrower<'_> {
         for leaf in &leaves {
             let value = self.leaf_value(leaf.g, leaf.h);
             nodes[leaf.node] = BoostNode::Leaf { value, cover: (leaf.end - leaf.start) as f64 };
-            leaf_rows.push((order[leaf.start..leaf.end].to_vec(), value));
+            leaf_rows.push((leaf.node, order[leaf.start..leaf.end].to_vec(), value));
         }
         (nodes, leaf_rows)
+    }
+}
+
+/// scikit-learn's rule: stop when none of the last `n_iter_no_change`
+/// validation scores beats the one before them by more than `tol`.
+fn stalled(scores: &[f64], p: &BoostParams) -> bool {
+    let m = p.n_iter_no_change;
+    scores.len() > m && {
+        let reference = scores[scores.len() - m - 1] + p.tol;
+        scores[scores.len() - m..].iter().all(|&s| s <= reference)
     }
 }
 
@@ -571,7 +662,7 @@ impl Booster {
             })?;
             let mut iteration = Vec::with_capacity(stride);
             for (k, (tree, leaves)) in grown.into_iter().enumerate() {
-                for (rows, value) in leaves {
+                for (_, rows, value) in leaves {
                     for r in rows {
                         raw[r * stride + k] += value;
                     }
@@ -584,15 +675,7 @@ impl Booster {
             trees.push(iteration);
             if early {
                 scores.push(-mean_loss(&raw_val, &y_val, &w_val, stride));
-                // scikit-learn's rule: stop when none of the last n_iter_no_change
-                // scores beats the one before them by more than tol.
-                let m = p.n_iter_no_change;
-                if scores.len() > m {
-                    let reference = scores[scores.len() - m - 1] + p.tol;
-                    if scores[scores.len() - m..].iter().all(|&s| s <= reference) {
-                        stopped_early = true;
-                    }
-                }
+                stopped_early = stalled(&scores, p);
             }
             control.report("boosting iteration", iter + 1, p.max_iter)?;
             if stopped_early {
@@ -600,14 +683,111 @@ impl Booster {
             }
         }
         let validation_loss = scores.iter().skip(1).map(|s| -s).collect();
-        Ok(Booster { baseline, n_iter: trees.len(), trees, stopped_early, validation_loss })
+        Ok(Booster { baseline, n_iter: trees.len(), trees, stopped_early, validation_loss, loss: None })
+    }
+
+    /// Fits on `x` to predict the numbers `y` with `p.loss` (squared error
+    /// by default), one tree per iteration, as `HistGradientBoostingRegressor`.
+    pub fn fit_numbers(x: &Matrix, y: &[f64], p: &BoostParams, control: &Control<'_>) -> Result<Booster> {
+        p.validate()?;
+        let loss = p.loss.unwrap_or(Loss::SquaredError);
+        if loss == Loss::Poisson {
+            if let Some(v) = y.iter().find(|v| **v < 0.0) {
+                return Err(Error::new(
+                    ErrorKind::BadTarget,
+                    format!("the poisson loss is for counts and other numbers of zero or more; the target holds {v}"),
+                ));
+            }
+            if y.iter().all(|v| *v == 0.0) {
+                return Err(Error::new(ErrorKind::BadTarget, "the poisson loss needs a target that is not all zero"));
+            }
+        }
+        let early = match p.early_stopping {
+            EarlyStopping::Auto => x.n_rows > 10_000,
+            EarlyStopping::On => true,
+            EarlyStopping::Off => false,
+        };
+        let (train, val) = if early {
+            let s = glassbox_core::split::shuffled_split(x.n_rows, p.validation_fraction, p.seed).map_err(|e| {
+                Error::new(ErrorKind::BadTarget, format!("early stopping needs a validation set: {}", e.message()))
+            })?;
+            (s.train, s.test)
+        } else {
+            ((0..x.n_rows).collect(), Vec::new())
+        };
+        let edges: Vec<Vec<f64>> = (0..x.n_cols)
+            .map(|f| {
+                let mut v: Vec<f64> = train.iter().map(|&r| x.row(r)[f]).collect();
+                bin_edges(&mut v, p.max_bins)
+            })
+            .collect();
+        let binned = Binned::new(x, &train, &edges);
+        let y_train: Vec<f64> = train.iter().map(|&r| y[r]).collect();
+        let y_val: Vec<f64> = val.iter().map(|&r| y[r]).collect();
+        let baseline = match loss {
+            Loss::SquaredError => crate::models::baseline::mean(&y_train),
+            Loss::AbsoluteError => lower_median(&mut y_train.clone()),
+            Loss::Poisson => libm::log(crate::models::baseline::mean(&y_train)),
+        };
+        let n = train.len();
+        let mut raw = vec![baseline; n];
+        let mut raw_val = vec![baseline; val.len()];
+        let (mut g, mut h) = (vec![0.0; n], vec![0.0; n]);
+        let mut trees = Vec::new();
+        let mut scores = Vec::new();
+        if early {
+            scores.push(-loss.mean(&raw_val, &y_val));
+        }
+        let mut stopped_early = false;
+        for iter in 0..p.max_iter {
+            for i in 0..n {
+                (g[i], h[i]) = loss.gradients(raw[i], y_train[i]);
+            }
+            let grower = TreeGrower { binned: &binned, edges: &edges, g: &g, h: &h, p };
+            let mut order: Vec<usize> = (0..n).collect();
+            let (mut tree, leaves) = grower.grow(&mut order);
+            for (node, rows, mut value) in leaves {
+                if loss == Loss::AbsoluteError {
+                    // The leaf's value is the median residual of its rows, shrunk.
+                    let mut residuals: Vec<f64> = rows.iter().map(|&r| y_train[r] - raw[r]).collect();
+                    value = p.learning_rate * lower_median(&mut residuals);
+                    if let BoostNode::Leaf { value: v, .. } = &mut tree[node] {
+                        *v = value;
+                    }
+                }
+                for r in rows {
+                    raw[r] += value;
+                }
+            }
+            for (j, &r) in val.iter().enumerate() {
+                raw_val[j] += predict_tree(&tree, x.row(r));
+            }
+            trees.push(vec![tree]);
+            if early {
+                scores.push(-loss.mean(&raw_val, &y_val));
+                stopped_early = stalled(&scores, p);
+            }
+            control.report("boosting iteration", iter + 1, p.max_iter)?;
+            if stopped_early {
+                break;
+            }
+        }
+        let validation_loss = scores.iter().skip(1).map(|s| -s).collect();
+        Ok(Booster {
+            baseline: vec![baseline],
+            n_iter: trees.len(),
+            trees,
+            stopped_early,
+            validation_loss,
+            loss: Some(loss),
+        })
     }
 
     /// The trees of `class`'s raw score for explanations, in its margin: for
     /// two classes the positive class's log-odds (class 0's is its negation),
     /// for more the class's softmax input.
     pub fn ensemble(&self, class: usize) -> TreeEnsemble {
-        let binary = self.baseline.len() == 1;
+        let binary = self.baseline.len() == 1 && self.loss.is_none();
         let (k, sign) = if binary { (0, if class == 1 { 1.0 } else { -1.0 }) } else { (class, 1.0) };
         let flat = |nodes: &[BoostNode]| FlatTree {
             nodes: nodes
@@ -632,7 +812,13 @@ impl Booster {
     /// One raw score for two classes, one per class otherwise, and every
     /// iteration one tree (of at least one node) per raw score.
     pub fn check(&self, n_classes: usize) -> std::result::Result<(), String> {
-        let scores = if n_classes == 2 { 1 } else { n_classes };
+        if self.loss.is_some() != (n_classes == 1) {
+            return Err(
+                "a booster fitted on numbers gives one output, and one fitted on classes a probability per class"
+                    .into(),
+            );
+        }
+        let scores = if n_classes <= 2 { 1 } else { n_classes };
         crate::estimator::check_class_values("the booster's baseline", &self.baseline, scores)
             .map_err(|e| e.replace("classes", "raw scores"))?;
         for (i, iteration) in self.trees.iter().enumerate() {
@@ -653,6 +839,9 @@ impl Booster {
                     for (r, tree) in raw.iter_mut().zip(iteration) {
                         *r += predict_tree(tree, row);
                     }
+                }
+                if let Some(loss) = self.loss {
+                    return vec![if loss == Loss::Poisson { libm::exp(raw[0]) } else { raw[0] }];
                 }
                 if raw.len() == 1 {
                     let q = sigmoid(raw[0]);

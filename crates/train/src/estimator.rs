@@ -5,7 +5,13 @@
 //!
 //! A model is one file in `models/` implementing [`Estimator`] for its spec
 //! and [`Classifier`] for its fitted state, and one line in
-//! `registry.rs`; nothing else in the workspace names it.
+//! `registry.rs` (with the tasks it does); nothing else in the workspace names it.
+//!
+//! One contract serves both tasks. A classification fit gets class indices
+//! and its fitted model gives one probability per class; a regression fit
+//! gets the numbers in [`FitInput::values`] and its fitted model gives one
+//! output per row, the prediction. A family that does both (trees, forests,
+//! boosting, k-NN) is one spec and one fitted type, so it keeps one name.
 
 use std::collections::BTreeMap;
 
@@ -30,11 +36,17 @@ impl Dim {
 }
 
 /// What every fitting call gets besides the spec.
+#[derive(Clone, Copy)]
 pub struct FitInput<'a> {
     pub x: &'a Matrix,
-    /// Class indices below `n_classes`; every class occurs.
+    /// Class indices below `n_classes`; every class occurs. Empty for a
+    /// regression fit.
     pub y: &'a [usize],
+    /// The number of classes; 1 for a regression fit (one output).
     pub n_classes: usize,
+    /// The number to predict per row, for a regression fit (then `y` is
+    /// empty and `n_classes` 1); `None` for classes. Every value is finite.
+    pub values: Option<&'a [f64]>,
     /// Per-class row weights (`class_weight="balanced"`); models that take
     /// none ignore them, as in scikit-learn.
     pub class_weight: Option<&'a [f64]>,
@@ -51,7 +63,7 @@ pub trait Estimator: Clone {
         Ok(())
     }
     /// The hyper-parameters as `name = value` text, for reports.
-    fn describe(&self) -> String;
+    fn describe(&self, task: glassbox_core::task::Task) -> String;
     /// The dimensions a search explores; none for the baselines.
     fn space(&self) -> Vec<Dim> {
         Vec::new()
@@ -78,9 +90,11 @@ pub trait Estimator: Clone {
     }
 }
 
-/// A fitted model: probabilities, and what a person should know about the fit.
+/// A fitted model: probabilities (or, fitted on numbers, one prediction per
+/// row), and what a person should know about the fit.
 pub trait Classifier {
-    /// Class probabilities, one row per matrix row, columns in class order.
+    /// Class probabilities, one row per matrix row, columns in class order;
+    /// for a regressor one column, the prediction.
     fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>>;
     /// The number of features it takes; `None` when any number will do.
     fn n_features(&self) -> Option<usize>;
@@ -127,4 +141,23 @@ pub fn check_class_values(what: &str, values: &[f64], n_classes: usize) -> std::
 pub struct Linear<'a> {
     pub coefficients: &'a [Vec<f64>],
     pub intercepts: &'a [f64],
+}
+
+impl<'a> FitInput<'a> {
+    /// The numbers of a regression fit, for a model that predicts numbers
+    /// only (the registry sends it no other fit).
+    pub fn numbers(&self) -> Result<&'a [f64]> {
+        self.values.ok_or_else(|| {
+            glassbox_core::Error::new(glassbox_core::ErrorKind::Internal, "a regressor was fitted on classes")
+        })
+    }
+
+    /// The task of the fit: numbers to predict, or classes.
+    pub fn task(&self) -> glassbox_core::task::Task {
+        if self.values.is_some() {
+            glassbox_core::task::Task::Regression
+        } else {
+            glassbox_core::task::Task::Classification
+        }
+    }
 }

@@ -8,8 +8,9 @@
 use glassbox_core::{Control, Error, ErrorKind, Matrix, Result};
 
 use crate::estimator::FitInput;
+pub use crate::models::baseline::{mean, median};
 pub use crate::models::decision_tree::depth_text;
-pub use crate::registry::{FittedModel, ModelSpec, MODEL_NAMES};
+pub use crate::registry::{model_names, FittedModel, ModelSpec, MODEL_NAMES};
 pub use glassbox_core::argmax;
 
 impl Default for ModelSpec {
@@ -34,16 +35,16 @@ impl ModelSpec {
     /// names list the known ones; the result is validated.
     pub fn set(&self, name: &str, value: &str) -> Result<ModelSpec> {
         let params = self.params();
-        let Some(current) = params.get(name) else {
+        let unknown = || {
             let known: Vec<&str> = params.keys().map(String::as_str).collect();
-            return Err(Error::new(
+            Error::new(
                 ErrorKind::BadSpec,
                 format!(
                     "{} has no parameter '{name}'; its parameters are: {}",
                     self.name(),
                     if known.is_empty() { "none".to_string() } else { known.join(", ") }
                 ),
-            ));
+            )
         };
         let parsed = if value == "none" {
             serde_json::Value::Null
@@ -54,12 +55,18 @@ impl ModelSpec {
         };
         let mut whole = serde_json::to_value(self).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
         whole[name] = parsed;
-        let spec: ModelSpec = serde_json::from_value(whole).map_err(|_| {
-            Error::new(
+        let spec: ModelSpec = serde_json::from_value(whole).map_err(|_| match params.get(name) {
+            Some(current) => Error::new(
                 ErrorKind::BadSpec,
                 format!("parameter '{name}' of {} cannot be '{value}' (it is now {current})", self.name()),
-            )
+            ),
+            None => unknown(),
         })?;
+        // An optional parameter left at its default is not written (boosting's
+        // `loss`), so a name is known when setting it makes it appear.
+        if !spec.params().contains_key(name) && !params.contains_key(name) {
+            return Err(unknown());
+        }
         spec.validate()?;
         Ok(spec)
     }
@@ -93,7 +100,18 @@ impl ModelSpec {
         class_weight: Option<&[f64]>,
         control: &Control<'_>,
     ) -> Result<FittedModel> {
-        self.fit_input(&FitInput { x, y, n_classes, class_weight, control })
+        self.fit_input(&FitInput { x, y, n_classes, class_weight, values: None, control })
+    }
+
+    /// Fits the model on `x` to predict the numbers `values` (regression);
+    /// the fitted model gives one output per row, the prediction.
+    pub fn fit_numbers(&self, x: &Matrix, values: &[f64]) -> Result<FittedModel> {
+        self.fit_numbers_with(x, values, &Control::default())
+    }
+
+    /// [`ModelSpec::fit_numbers`] under a caller's control.
+    pub fn fit_numbers_with(&self, x: &Matrix, values: &[f64], control: &Control<'_>) -> Result<FittedModel> {
+        self.fit_input(&FitInput { x, y: &[], n_classes: 1, class_weight: None, values: Some(values), control })
     }
 }
 
@@ -210,7 +228,115 @@ mod baseline_tests {
         let e = ModelSpec::by_name("svm", 1).unwrap_err();
         assert_eq!(
             e.message(),
-            "unknown model 'svm'; the models are: logistic_regression, knn, naive_bayes, decision_tree, random_forest, extra_trees, gradient_boosting, baseline_most_frequent, baseline_stratified"
+            "unknown model 'svm'; the models are: logistic_regression, knn, naive_bayes, decision_tree, random_forest, extra_trees, gradient_boosting, baseline_most_frequent, baseline_stratified, ridge, baseline_mean, baseline_median"
         );
+    }
+}
+
+#[cfg(test)]
+mod regression_tests {
+    use super::*;
+    use glassbox_core::task::Task;
+
+    /// y = 3·x0 − 2·x1 + a wiggle, on a grid: every regressor should find it.
+    fn data(n: usize) -> (Matrix, Vec<f64>) {
+        let rows: Vec<Vec<f64>> =
+            (0..n).map(|i| vec![(i % 17) as f64, ((i * 7) % 13) as f64, ((i * 3) % 5) as f64]).collect();
+        let y = rows.iter().map(|r| 3.0 * r[0] - 2.0 * r[1] + 0.1 * r[2]).collect();
+        let refs: Vec<&[f64]> = rows.iter().map(Vec::as_slice).collect();
+        (Matrix::from_rows(&refs), y)
+    }
+
+    fn r2(y: &[f64], p: &[Vec<f64>]) -> f64 {
+        let mean = y.iter().sum::<f64>() / y.len() as f64;
+        let ss_res: f64 = y.iter().zip(p).map(|(y, p)| (y - p[0]) * (y - p[0])).sum();
+        let ss_tot: f64 = y.iter().map(|y| (y - mean) * (y - mean)).sum();
+        1.0 - ss_res / ss_tot
+    }
+
+    #[test]
+    fn every_model_that_predicts_numbers_learns_a_plain_function() {
+        let (x, y) = data(400);
+        for name in crate::registry::model_names(Task::Regression) {
+            let m = ModelSpec::by_name(name, 3).unwrap().fit_numbers(&x, &y).unwrap();
+            let p = m.predict_proba(&x);
+            assert!(p.iter().all(|r| r.len() == 1 && r[0].is_finite()), "{name}: one number per row");
+            let score = r2(&y, &p);
+            if name.starts_with("baseline") {
+                assert!(score <= 0.0 && score > -0.1, "{name}: {score}");
+            } else {
+                assert!(score > 0.9, "{name}: R² {score}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_regression_tree_splits_by_squared_error_and_leaves_hold_means() {
+        let x = Matrix::from_rows(&[&[1.0], &[2.0], &[3.0], &[10.0], &[11.0], &[12.0]]);
+        let y = [1.0, 2.0, 3.0, 20.0, 21.0, 25.0];
+        let spec =
+            ModelSpec::from(crate::models::decision_tree::DecisionTree { max_depth: Some(1), min_samples_leaf: 1 });
+        let m = spec.fit_numbers(&x, &y).unwrap();
+        assert_eq!(
+            m.predict_proba(&Matrix::from_rows(&[&[0.0], &[6.5], &[7.0]])),
+            vec![vec![2.0], vec![2.0], vec![22.0]]
+        );
+        assert_eq!(
+            spec.params_text_for(Task::Regression),
+            "criterion = squared_error, max_depth = 1, min_samples_leaf = 1"
+        );
+    }
+
+    #[test]
+    fn baselines_answer_the_mean_and_numpy_s_median() {
+        let x = Matrix { n_rows: 4, n_cols: 1, values: vec![0.0; 4] };
+        let y = [1.0, 2.0, 10.0, 3.0];
+        let mean = ModelSpec::by_name("baseline_mean", 0).unwrap().fit_numbers(&x, &y).unwrap();
+        let median = ModelSpec::by_name("baseline_median", 0).unwrap().fit_numbers(&x, &y).unwrap();
+        assert_eq!(mean.predict_proba(&x)[0], [4.0]);
+        assert_eq!(median.predict_proba(&x)[0], [2.5]);
+        assert_eq!(crate::models::baseline::mean(&[1e300, 1e300, -1e300]), 1e300 / 3.0, "no overflow to inf");
+    }
+
+    #[test]
+    fn k_nn_predicts_the_mean_of_its_neighbours() {
+        let x = Matrix::from_rows(&[&[0.0], &[1.0], &[2.0], &[10.0], &[11.0]]);
+        let m =
+            ModelSpec::from(crate::models::knn::Knn { k: 2 }).fit_numbers(&x, &[1.0, 3.0, 8.0, 100.0, 50.0]).unwrap();
+        assert_eq!(m.predict_proba(&Matrix::from_rows(&[&[0.2], &[10.4]])), vec![vec![2.0], vec![75.0]]);
+    }
+
+    #[test]
+    fn a_model_of_classes_refuses_numbers_and_a_model_of_numbers_refuses_classes() {
+        let (x, y) = data(40);
+        let e = ModelSpec::by_name("naive_bayes", 0).unwrap().fit_numbers(&x, &y).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "naive bayes does not predict numbers; the models that do are: knn, decision_tree, random_forest, extra_trees, gradient_boosting, ridge, baseline_mean, baseline_median"
+        );
+        let classes: Vec<usize> = (0..40).map(|i| i % 2).collect();
+        let e = ModelSpec::by_name("ridge", 0).unwrap().fit(&x, &classes, 2).unwrap_err();
+        assert!(
+            e.message().starts_with("ridge does not predict classes; the models that do are: logistic_regression"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn boosting_losses_fit_and_poisson_refuses_negative_numbers() {
+        let (x, y) = data(300);
+        let counts: Vec<f64> = y.iter().map(|v| (v.abs() / 4.0).floor()).collect();
+        for (loss, target) in [("absolute_error", &y), ("poisson", &counts)] {
+            let spec = ModelSpec::by_name("gradient_boosting", 1).unwrap().set("loss", loss).unwrap();
+            let m = spec.fit_numbers(&x, target).unwrap();
+            let score = r2(target, &m.predict_proba(&x));
+            assert!(score > 0.9, "{loss}: R² {score}");
+            assert!(spec.params_text_for(Task::Regression).starts_with(&format!("loss = {loss}, ")));
+        }
+        let poisson = ModelSpec::by_name("gradient_boosting", 1).unwrap().set("loss", "poisson").unwrap();
+        let e = poisson.fit_numbers(&x, &y).unwrap_err();
+        assert!(e.message().starts_with("the poisson loss is for counts"), "{e}");
+        let e = poisson.fit(&x, &(0..300).map(|i| i % 2).collect::<Vec<_>>(), 2).unwrap_err();
+        assert_eq!(e.message(), "the poisson loss is for numbers; predicting classes uses the log loss");
     }
 }

@@ -1,6 +1,8 @@
 //! The one list of models. Each line names a model's spec variant and its
-//! name (as the CLI, the app and the leaderboard spell it), its spec type,
-//! and the variant and type of its fitted state. The macro makes the two
+//! name (as the CLI, the app and the leaderboard spell it), the tasks it
+//! does, its spec type, and the variant and type of its fitted state. A
+//! family that predicts classes and numbers (trees, forests, boosting,
+//! k-NN) is one line with one name for both. The macro makes the two
 //! enums that serialise into `model.json` (internally tagged by `model`,
 //! snake_case, so each variant's JSON is its type's fields after the tag)
 //! and their single dispatch. A new model is a file in `models/` and a line
@@ -13,11 +15,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use glassbox_core::task::Task;
 use glassbox_core::{Error, ErrorKind, Matrix, Result};
 
 use crate::boosting::BoostParams;
 use crate::estimator::{Classifier, Dim, Estimator, FitInput};
-use crate::models::baseline::{Constant, FittedStratified, MostFrequent, Stratified};
+use crate::models::baseline::{Constant, FittedStratified, Mean, Median, MostFrequent, Stratified};
 use crate::models::decision_tree::{DecisionTree, FittedTree};
 use crate::models::extra_trees::ExtraTrees;
 use crate::models::gradient_boosting::FittedBoosting;
@@ -25,10 +28,11 @@ use crate::models::knn::{FittedKnn, Knn};
 use crate::models::logistic::{FittedLogistic, Logistic};
 use crate::models::naive_bayes::{FittedNaiveBayes, NaiveBayes};
 use crate::models::random_forest::{FittedForest, RandomForest};
+use crate::models::ridge::{FittedRidge, Ridge};
 use crate::trees::Tree;
 
 macro_rules! registry {
-    ($( $variant:ident ( $name:literal, $spec:ty ) => $fitted_variant:ident ( $fitted:ty ), )*) => {
+    ($( $variant:ident ( $name:literal, $tasks:expr, $spec:ty ) => $fitted_variant:ident ( $fitted:ty ), )*) => {
         /// What the person chose: the model family and its hyper-parameters.
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[serde(tag = "model", rename_all = "snake_case")]
@@ -57,6 +61,11 @@ macro_rules! registry {
                 match self { $( ModelSpec::$variant(_) => $name, )* }
             }
 
+            /// The tasks the model does.
+            pub fn tasks(&self) -> &'static [Task] {
+                match self { $( ModelSpec::$variant(_) => $tasks, )* }
+            }
+
             /// The model called `name` with its default hyper-parameters.
             pub fn by_name(name: &str, seed: u64) -> Result<ModelSpec> {
                 match name {
@@ -68,9 +77,14 @@ macro_rules! registry {
                 }
             }
 
-            /// The hyper-parameters as `name = value` text, for reports.
+            /// The hyper-parameters as `name = value` text, for reports of a classifier.
             pub fn params_text(&self) -> String {
-                match self { $( ModelSpec::$variant(s) => s.describe(), )* }
+                self.params_text_for(Task::Classification)
+            }
+
+            /// The hyper-parameters as `name = value` text, for reports of a run of `task`.
+            pub fn params_text_for(&self, task: Task) -> String {
+                match self { $( ModelSpec::$variant(s) => s.describe(task), )* }
             }
 
             /// Refuses hyper-parameters out of range.
@@ -107,6 +121,7 @@ macro_rules! registry {
 
             pub(crate) fn fit_input(&self, input: &FitInput<'_>) -> Result<FittedModel> {
                 self.validate()?;
+                self.does(input.task())?;
                 let fitted = match self { $( ModelSpec::$variant(s) => s.fit(input).map(FittedModel::$fitted_variant), )* }?;
                 fitted.sound(self.name(), input.n_classes)?;
                 Ok(fitted)
@@ -121,16 +136,58 @@ macro_rules! registry {
     };
 }
 
+const CLASSES: &[Task] = &[Task::Classification];
+const NUMBERS: &[Task] = &[Task::Regression];
+const BOTH: &[Task] = &[Task::Classification, Task::Regression];
+
 registry! {
-    LogisticRegression("logistic_regression", Logistic) => LogisticRegression(FittedLogistic),
-    Knn("knn", Knn) => Knn(FittedKnn),
-    NaiveBayes("naive_bayes", NaiveBayes) => NaiveBayes(FittedNaiveBayes),
-    DecisionTree("decision_tree", DecisionTree) => DecisionTree(FittedTree),
-    RandomForest("random_forest", RandomForest) => RandomForest(FittedForest),
-    ExtraTrees("extra_trees", ExtraTrees) => ExtraTrees(FittedForest),
-    GradientBoosting("gradient_boosting", BoostParams) => GradientBoosting(FittedBoosting),
-    BaselineMostFrequent("baseline_most_frequent", MostFrequent) => Constant(Constant),
-    BaselineStratified("baseline_stratified", Stratified) => Stratified(FittedStratified),
+    LogisticRegression("logistic_regression", CLASSES, Logistic) => LogisticRegression(FittedLogistic),
+    Knn("knn", BOTH, Knn) => Knn(FittedKnn),
+    NaiveBayes("naive_bayes", CLASSES, NaiveBayes) => NaiveBayes(FittedNaiveBayes),
+    DecisionTree("decision_tree", BOTH, DecisionTree) => DecisionTree(FittedTree),
+    RandomForest("random_forest", BOTH, RandomForest) => RandomForest(FittedForest),
+    ExtraTrees("extra_trees", BOTH, ExtraTrees) => ExtraTrees(FittedForest),
+    GradientBoosting("gradient_boosting", BOTH, BoostParams) => GradientBoosting(FittedBoosting),
+    BaselineMostFrequent("baseline_most_frequent", CLASSES, MostFrequent) => Constant(Constant),
+    BaselineStratified("baseline_stratified", CLASSES, Stratified) => Stratified(FittedStratified),
+    Ridge("ridge", NUMBERS, Ridge) => Ridge(FittedRidge),
+    BaselineMean("baseline_mean", NUMBERS, Mean) => Mean(Constant),
+    BaselineMedian("baseline_median", NUMBERS, Median) => Median(Constant),
+}
+
+/// The models that do `task`, in the registry's order.
+pub fn model_names(task: Task) -> Vec<&'static str> {
+    MODEL_NAMES.iter().copied().filter(|n| ModelSpec::by_name(n, 0).is_ok_and(|m| m.tasks().contains(&task))).collect()
+}
+
+impl ModelSpec {
+    /// The model a run of `task` starts from: logistic regression for
+    /// classes, ridge for numbers.
+    pub fn default_for(task: Task) -> ModelSpec {
+        match task {
+            Task::Classification => ModelSpec::LogisticRegression(Logistic::default()),
+            Task::Regression => ModelSpec::Ridge(Ridge::with_seed(0)),
+        }
+    }
+
+    /// Refuses a task the model does not do, naming the models that do it.
+    pub fn does(&self, task: Task) -> Result<()> {
+        if self.tasks().contains(&task) {
+            return Ok(());
+        }
+        let what = match task {
+            Task::Classification => "classes",
+            Task::Regression => "numbers",
+        };
+        Err(Error::new(
+            ErrorKind::BadSpec,
+            format!(
+                "{} does not predict {what}; the models that do are: {}",
+                self.name().replace('_', " "),
+                model_names(task).join(", ")
+            ),
+        ))
+    }
 }
 
 impl FittedModel {

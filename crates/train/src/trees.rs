@@ -1,6 +1,8 @@
 //! Decision trees (CART with Gini impurity) and random forests, with real
 //! class probabilities: a leaf's class frequencies, averaged over the trees
-//! for a forest, as scikit-learn defines `predict_proba`.
+//! for a forest, as scikit-learn defines `predict_proba`. Fitted on numbers
+//! the same trees split by squared error (scikit-learn's proxy, the sum of
+//! each side's `sum² / n`, largest wins) and a leaf holds its rows' mean.
 //!
 //! Written here because smartcore's tree gives one-hot probabilities and its
 //! forest none at all. Splits follow scikit-learn: every feature is tried
@@ -13,8 +15,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::control::Control;
 use crate::error::Result;
+use crate::estimator::FitInput;
 use glassbox_core::tree::{FlatNode, FlatTree, TreeEnsemble};
 use glassbox_core::Matrix;
 
@@ -69,6 +71,8 @@ fn gini(counts: &[f64], total: f64) -> f64 {
 struct Builder<'a> {
     x: &'a Matrix,
     y: &'a [usize],
+    /// The numbers of a regression tree (then `y` is empty).
+    values: Option<&'a [f64]>,
     n_classes: usize,
     params: TreeParams,
     /// Per class: how much one row of it counts (all 1 unless balanced).
@@ -78,7 +82,21 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
+    /// How much row `r` counts: its class's weight, 1 for a number.
+    fn weight_of(&self, r: usize) -> f64 {
+        if self.values.is_some() {
+            1.0
+        } else {
+            self.weight[self.y[r]]
+        }
+    }
+
     fn leaf(&mut self, rows: &[usize]) {
+        if let Some(values) = self.values {
+            let mean = rows.iter().map(|&r| values[r]).sum::<f64>() / rows.len() as f64;
+            self.nodes.push(Node::Leaf { proba: vec![mean], cover: rows.len() as f64 });
+            return;
+        }
         let mut counts = vec![0.0; self.n_classes];
         for &r in rows {
             counts[self.y[r]] += self.weight[self.y[r]];
@@ -110,6 +128,9 @@ impl Builder<'_> {
             features.shuffle(rng);
             features.truncate(k.clamp(1, p));
         }
+        if let Some(values) = self.values {
+            return self.best_split_numbers(rows, values, &features);
+        }
         let (parent, n, parent_impurity) = self.impure_node(rows)?;
         let min_leaf = self.params.min_samples_leaf.max(1);
         let mut best: Option<(usize, f64, f64)> = None;
@@ -139,6 +160,43 @@ impl Builder<'_> {
         best.filter(|b| b.2 > 0.0)
     }
 
+    /// The sum of `rows`' numbers, or `None` when they are all equal (a
+    /// pure node, which no split can improve).
+    fn impure_numbers(rows: &[usize], values: &[f64]) -> Option<f64> {
+        let first = values[*rows.first()?];
+        rows.iter().any(|&r| values[r] != first).then(|| rows.iter().map(|&r| values[r]).sum())
+    }
+
+    /// The best squared-error split of `rows` over `features`: the largest
+    /// `sum_l² / n_l + sum_r² / n_r` (scikit-learn's proxy for the decrease
+    /// in squared error), the first on a tie.
+    fn best_split_numbers(&self, rows: &[usize], values: &[f64], features: &[usize]) -> Option<(usize, f64, f64)> {
+        let sum = Self::impure_numbers(rows, values)?;
+        let n = rows.len();
+        let min_leaf = self.params.min_samples_leaf.max(1);
+        let mut best: Option<(usize, f64, f64)> = None;
+        let mut order: Vec<(f64, f64)> = Vec::with_capacity(n);
+        for &f in features {
+            order.clear();
+            order.extend(rows.iter().map(|&r| (self.x.row(r)[f], values[r])));
+            order.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mut left = 0.0;
+            for i in 0..n - 1 {
+                left += order[i].1;
+                let nl = i + 1;
+                if order[i].0 == order[i + 1].0 || nl < min_leaf || n - nl < min_leaf {
+                    continue;
+                }
+                let right = sum - left;
+                let proxy = left * left / nl as f64 + right * right / (n - nl) as f64;
+                if best.is_none_or(|b| proxy > b.2) {
+                    best = Some((f, midpoint(order[i].0, order[i + 1].0), proxy));
+                }
+            }
+        }
+        best
+    }
+
     /// scikit-learn's `RandomSplitter`: features in a random order, each
     /// constant one skipped without counting, until `max_features`
     /// non-constant ones have each had one threshold drawn uniformly between
@@ -147,7 +205,12 @@ impl Builder<'_> {
     /// (only a pure node is a leaf, as there).
     fn random_split(&mut self, rows: &[usize]) -> Option<(usize, f64, f64)> {
         let p = self.x.n_cols;
-        let (parent, n, parent_impurity) = self.impure_node(rows)?;
+        let values = self.values;
+        // For numbers: the sum, and the proxy of a split takes the place of the gain.
+        let (parent, n, parent_impurity) = match values {
+            Some(v) => (Vec::new(), Self::impure_numbers(rows, v)?, 0.0),
+            None => self.impure_node(rows)?,
+        };
         let rng = self.rng.as_mut().expect("random thresholds come with a seeded generator");
         let mut features: Vec<usize> = (0..p).collect();
         features.shuffle(rng);
@@ -170,6 +233,25 @@ impl Builder<'_> {
             let mut threshold = lo + rng.gen::<f64>() * (hi - lo);
             if threshold >= hi {
                 threshold = lo;
+            }
+            if let Some(v) = values {
+                let (mut sum_left, mut n_left_rows) = (0.0, 0);
+                for &r in rows {
+                    if self.x.row(r)[f] <= threshold {
+                        sum_left += v[r];
+                        n_left_rows += 1;
+                    }
+                }
+                if n_left_rows < min_leaf || rows.len() - n_left_rows < min_leaf {
+                    continue;
+                }
+                let right = n - sum_left;
+                let proxy =
+                    sum_left * sum_left / n_left_rows as f64 + right * right / (rows.len() - n_left_rows) as f64;
+                if best.is_none_or(|b| proxy > b.2) {
+                    best = Some((f, threshold, proxy));
+                }
+                continue;
             }
             let mut left = vec![0.0; self.n_classes];
             let mut n_left_rows = 0;
@@ -218,7 +300,7 @@ impl Builder<'_> {
                     self.leaf(&rows);
                 }
                 Some((feature, threshold, l, r)) => {
-                    let cover = rows.iter().map(|&i| self.weight[self.y[i]]).sum();
+                    let cover = rows.iter().map(|&i| self.weight_of(i)).sum();
                     self.nodes.push(Node::Split { feature, threshold, left: usize::MAX, right: usize::MAX, cover });
                     stack.push(Pending { rows: r, depth: depth + 1, parent: Some((slot, true)) });
                     stack.push(Pending { rows: l, depth: depth + 1, parent: Some((slot, false)) });
@@ -270,9 +352,35 @@ impl Tree {
     ) -> Tree {
         let rng = (params.max_features.is_some() || params.random_thresholds).then(|| ChaCha8Rng::seed_from_u64(seed));
         let weight = class_weight.map_or_else(|| vec![1.0; n_classes], <[f64]>::to_vec);
-        let mut b = Builder { x, y, n_classes, params, weight, rng, nodes: Vec::new() };
+        let mut b = Builder { x, y, values: None, n_classes, params, weight, rng, nodes: Vec::new() };
         b.grow(rows.to_vec());
         Tree { nodes: b.nodes }
+    }
+
+    /// Grows a regression tree on `rows` of `x` predicting `values`: squared
+    /// error, a leaf's mean; `seed` as in [`Tree::fit`].
+    pub fn fit_numbers(x: &Matrix, values: &[f64], rows: &[usize], params: TreeParams, seed: u64) -> Tree {
+        let rng = (params.max_features.is_some() || params.random_thresholds).then(|| ChaCha8Rng::seed_from_u64(seed));
+        let mut b = Builder {
+            x,
+            y: &[],
+            values: Some(values),
+            n_classes: 1,
+            params,
+            weight: Vec::new(),
+            rng,
+            nodes: Vec::new(),
+        };
+        b.grow(rows.to_vec());
+        Tree { nodes: b.nodes }
+    }
+
+    /// Grows a tree for `input`'s task: [`Tree::fit`] on classes, [`Tree::fit_numbers`] on numbers.
+    pub fn fit_for(input: &FitInput<'_>, rows: &[usize], params: TreeParams, seed: u64) -> Tree {
+        match input.values {
+            Some(values) => Tree::fit_numbers(input.x, values, rows, params, seed),
+            None => Tree::fit(input.x, input.y, rows, input.n_classes, params, input.class_weight, seed),
+        }
     }
 
     pub fn predict_row(&self, row: &[f64]) -> &[f64] {
@@ -339,9 +447,14 @@ pub fn forest_ensemble(trees: &[Tree], class: usize) -> TreeEnsemble {
     TreeEnsemble { trees: trees.iter().map(|t| t.flat(class, scale)).collect(), offset: 0.0, margin: false }
 }
 
-/// How a forest's trees grow: √p features tried per split, leaves of one row.
-fn forest_tree_params(x: &Matrix, max_depth: Option<usize>, random_thresholds: bool) -> TreeParams {
-    let max_features = Some(((x.n_cols as f64).sqrt().floor() as usize).max(1));
+/// How a forest's trees grow: leaves of one row, and √p features tried per
+/// split for classes, every feature for numbers (scikit-learn's defaults,
+/// `max_features="sqrt"` for its classifiers and 1.0 for its regressors).
+fn forest_tree_params(input: &FitInput<'_>, max_depth: Option<usize>, random_thresholds: bool) -> TreeParams {
+    let max_features = match input.values {
+        None => Some(((input.x.n_cols as f64).sqrt().floor() as usize).max(1)),
+        Some(_) => None,
+    };
     TreeParams { max_depth, min_samples_leaf: 1, max_features, random_thresholds }
 }
 
@@ -355,18 +468,9 @@ fn tree_seed(seed: u64, t: usize) -> u64 {
 /// subsets, one seeded stream per tree. Tree `t` depends only on the data,
 /// the seed and `t`, so a forest can be grown in parts (on threads, or on
 /// browser workers) and put together in index order.
-#[allow(clippy::too_many_arguments)]
-pub fn fit_forest(
-    x: &Matrix,
-    y: &[usize],
-    n_classes: usize,
-    indices: &[usize],
-    max_depth: Option<usize>,
-    class_weight: Option<&[f64]>,
-    seed: u64,
-    control: &Control<'_>,
-) -> Result<Vec<Tree>> {
-    let params = forest_tree_params(x, max_depth, false);
+pub fn fit_forest(input: &FitInput<'_>, indices: &[usize], max_depth: Option<usize>, seed: u64) -> Result<Vec<Tree>> {
+    let (x, control) = (input.x, input.control);
+    let params = forest_tree_params(input, max_depth, false);
     control.map("tree", indices, |&t| {
         let tree_seed = tree_seed(seed, t);
         let mut rng = ChaCha8Rng::seed_from_u64(tree_seed);
@@ -374,7 +478,7 @@ pub fn fit_forest(
         // and the generator would give the two builds different samples.
         let n = u32::try_from(x.n_rows).expect("fewer than 4 billion rows");
         let sample: Vec<usize> = (0..x.n_rows).map(|_| rng.gen_range(0..n) as usize).collect();
-        Ok(Tree::fit(x, y, &sample, n_classes, params, class_weight, tree_seed ^ 0x5DEE_CE66))
+        Ok(Tree::fit_for(input, &sample, params, tree_seed ^ 0x5DEE_CE66))
     })
 }
 
@@ -382,20 +486,15 @@ pub fn fit_forest(
 /// `ExtraTreesClassifier`: every tree sees all rows (no bootstrap), tries
 /// √p features per split with one random threshold each. Seeded per tree
 /// as [`fit_forest`], so it can be grown in parts too.
-#[allow(clippy::too_many_arguments)]
 pub fn fit_extra_trees(
-    x: &Matrix,
-    y: &[usize],
-    n_classes: usize,
+    input: &FitInput<'_>,
     indices: &[usize],
     max_depth: Option<usize>,
-    class_weight: Option<&[f64]>,
     seed: u64,
-    control: &Control<'_>,
 ) -> Result<Vec<Tree>> {
-    let params = forest_tree_params(x, max_depth, true);
-    let rows: Vec<usize> = (0..x.n_rows).collect();
-    control.map("tree", indices, |&t| Ok(Tree::fit(x, y, &rows, n_classes, params, class_weight, tree_seed(seed, t))))
+    let params = forest_tree_params(input, max_depth, true);
+    let rows: Vec<usize> = (0..input.x.n_rows).collect();
+    input.control.map("tree", indices, |&t| Ok(Tree::fit_for(input, &rows, params, tree_seed(seed, t))))
 }
 
 /// The mean of the trees' leaf frequencies: a forest's probabilities.
@@ -416,9 +515,22 @@ pub fn forest_proba(trees: &[Tree], x: &Matrix) -> Vec<Vec<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::control::Control;
 
     fn m(rows: &[&[f64]]) -> Matrix {
         Matrix::from_rows(rows)
+    }
+
+    fn grow_forest(
+        x: &Matrix,
+        y: &[usize],
+        indices: &[usize],
+        weights: Option<&[f64]>,
+        seed: u64,
+    ) -> Result<Vec<Tree>> {
+        let control = Control::default();
+        let input = FitInput { x, y, n_classes: 2, class_weight: weights, values: None, control: &control };
+        fit_forest(&input, indices, None, seed)
     }
 
     #[test]
@@ -442,7 +554,7 @@ mod tests {
     fn covers_count_the_bootstrap_rows_and_add_up_from_the_leaves() {
         let x = m(&[&[1.0, 5.0], &[2.0, 4.0], &[3.0, 3.0], &[4.0, 2.0], &[5.0, 1.0], &[6.0, 0.0]]);
         let y = [0, 0, 1, 0, 1, 1];
-        for tree in fit_forest(&x, &y, 2, &[0, 1, 2], None, Some(&[1.0, 2.0]), 7, &Control::default()).unwrap() {
+        for tree in grow_forest(&x, &y, &[0, 1, 2], Some(&[1.0, 2.0]), 7).unwrap() {
             for n in &tree.nodes {
                 if let Node::Split { left, right, cover, .. } = *n {
                     let c = |i: usize| match tree.nodes[i] {
@@ -479,7 +591,7 @@ mod tests {
         assert_eq!(t.predict_row(&[a]), &[1.0, 0.0]);
         assert_eq!(t.predict_row(&[b]), &[0.0, 1.0]);
         t.check(2).unwrap();
-        for tree in fit_forest(&x, &y, 2, &(0..20).collect::<Vec<_>>(), None, None, 1, &Control::default()).unwrap() {
+        for tree in grow_forest(&x, &y, &(0..20).collect::<Vec<_>>(), None, 1).unwrap() {
             tree.check(2).unwrap();
         }
     }
@@ -489,12 +601,12 @@ mod tests {
         let x = m(&[&[1.0, 5.0], &[2.0, 4.0], &[3.0, 3.0], &[4.0, 2.0], &[5.0, 1.0], &[6.0, 0.0]]);
         let y = [0, 0, 0, 1, 1, 1];
         assert_eq!(
-            fit_forest(&x, &y, 2, &(0..10).collect::<Vec<_>>(), None, None, 7, &Control::default()).unwrap(),
-            fit_forest(&x, &y, 2, &(0..10).collect::<Vec<_>>(), None, None, 7, &Control::default()).unwrap()
+            grow_forest(&x, &y, &(0..10).collect::<Vec<_>>(), None, 7).unwrap(),
+            grow_forest(&x, &y, &(0..10).collect::<Vec<_>>(), None, 7).unwrap()
         );
         assert_ne!(
-            fit_forest(&x, &y, 2, &(0..10).collect::<Vec<_>>(), None, None, 7, &Control::default()).unwrap(),
-            fit_forest(&x, &y, 2, &(0..10).collect::<Vec<_>>(), None, None, 8, &Control::default()).unwrap()
+            grow_forest(&x, &y, &(0..10).collect::<Vec<_>>(), None, 7).unwrap(),
+            grow_forest(&x, &y, &(0..10).collect::<Vec<_>>(), None, 8).unwrap()
         );
     }
 }

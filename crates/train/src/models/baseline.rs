@@ -1,6 +1,7 @@
 //! The floors every model must beat, as scikit-learn's `DummyClassifier`:
 //! always the most frequent training class, or random classes in the
-//! training proportions.
+//! training proportions; and for a number, as `DummyRegressor`: always the
+//! training mean, or the training median.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +20,16 @@ pub struct Stratified {
     pub seed: u64,
 }
 
-/// The same probabilities for every row.
+/// `DummyRegressor(strategy="mean")`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mean {}
+
+/// `DummyRegressor(strategy="median")`: the middle value, or the mean of
+/// the two middle values (numpy's median).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Median {}
+
+/// The same probabilities for every row (for a regressor, the same one number).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Constant {
     pub proba: Vec<f64>,
@@ -57,7 +67,7 @@ impl Estimator for MostFrequent {
         MostFrequent {}
     }
 
-    fn describe(&self) -> String {
+    fn describe(&self, _task: glassbox_core::task::Task) -> String {
         "none".to_string()
     }
 
@@ -83,6 +93,67 @@ impl Classifier for Constant {
     }
 }
 
+/// The mean of `values`, summed in a power-of-two scale so a target of
+/// huge magnitude (1e300) gives its mean, not infinity.
+pub fn mean(values: &[f64]) -> f64 {
+    let scale = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if scale == 0.0 || values.is_empty() {
+        return 0.0;
+    }
+    // 2^-e with 2^e at or above the largest magnitude: exact, and the sum
+    // of n scaled values stays below n.
+    let e = libm::ilogb(scale) + 1;
+    let down = libm::ldexp(1.0, -e);
+    libm::ldexp(values.iter().map(|v| v * down).sum::<f64>() / values.len() as f64, e)
+}
+
+/// numpy's median: the middle value, or the mean of the two middle values.
+pub fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        return 0.0;
+    }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        v[n / 2 - 1] / 2.0 + v[n / 2] / 2.0
+    }
+}
+
+impl Estimator for Mean {
+    type Fitted = Constant;
+
+    fn with_seed(_seed: u64) -> Self {
+        Mean {}
+    }
+
+    fn describe(&self, _task: glassbox_core::task::Task) -> String {
+        "the training mean".to_string()
+    }
+
+    fn fit(&self, input: &FitInput<'_>) -> Result<Constant> {
+        Ok(Constant { proba: vec![mean(input.numbers()?)] })
+    }
+}
+
+impl Estimator for Median {
+    type Fitted = Constant;
+
+    fn with_seed(_seed: u64) -> Self {
+        Median {}
+    }
+
+    fn describe(&self, _task: glassbox_core::task::Task) -> String {
+        "the training median".to_string()
+    }
+
+    fn fit(&self, input: &FitInput<'_>) -> Result<Constant> {
+        Ok(Constant { proba: vec![median(input.numbers()?)] })
+    }
+}
+
 impl Estimator for Stratified {
     type Fitted = FittedStratified;
 
@@ -90,7 +161,7 @@ impl Estimator for Stratified {
         Stratified { seed }
     }
 
-    fn describe(&self) -> String {
+    fn describe(&self, _task: glassbox_core::task::Task) -> String {
         format!("seed = {}", self.seed)
     }
 

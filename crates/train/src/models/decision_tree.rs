@@ -28,6 +28,14 @@ pub fn depth_text(d: Option<usize>) -> String {
 }
 
 /// A depth limit of 0 leaves nothing to grow.
+/// The split criterion a tree of `task` uses, in scikit-learn's words.
+pub fn criterion(task: glassbox_core::task::Task) -> &'static str {
+    match task {
+        glassbox_core::task::Task::Classification => "gini",
+        glassbox_core::task::Task::Regression => "squared_error",
+    }
+}
+
 pub fn check_depth(max_depth: Option<usize>) -> Result<()> {
     if max_depth == Some(0) {
         return Err(Error::new(ErrorKind::BadSpec, "max_depth must be at least 1, got 0"));
@@ -46,9 +54,10 @@ impl Estimator for DecisionTree {
         check_depth(self.max_depth)
     }
 
-    fn describe(&self) -> String {
+    fn describe(&self, task: glassbox_core::task::Task) -> String {
         format!(
-            "criterion = gini, max_depth = {}, min_samples_leaf = {}",
+            "criterion = {}, max_depth = {}, min_samples_leaf = {}",
+            criterion(task),
             depth_text(self.max_depth),
             self.min_samples_leaf
         )
@@ -63,7 +72,7 @@ impl Estimator for DecisionTree {
     }
 
     fn fit(&self, input: &FitInput<'_>) -> Result<FittedTree> {
-        let FitInput { x, y, n_classes, class_weight, .. } = *input;
+        let x = input.x;
         let params = TreeParams {
             max_depth: self.max_depth,
             min_samples_leaf: self.min_samples_leaf,
@@ -71,7 +80,7 @@ impl Estimator for DecisionTree {
             random_thresholds: false,
         };
         let rows: Vec<usize> = (0..x.n_rows).collect();
-        Ok(FittedTree { tree: Tree::fit(x, y, &rows, n_classes, params, class_weight, 0), n_cols: x.n_cols })
+        Ok(FittedTree { tree: Tree::fit_for(input, &rows, params, 0), n_cols: x.n_cols })
     }
 }
 

@@ -25,7 +25,7 @@ pub struct ExtraTrees {
 forest_estimator!(
     ExtraTrees,
     fit_extra_trees,
-    "n_estimators = {}, max_features = sqrt, random thresholds, max_depth = {}, no bootstrap, seed = {}"
+    "n_estimators = {}, max_features = {}, random thresholds, max_depth = {}, no bootstrap, seed = {}"
 );
 
 #[cfg(test)]
@@ -49,7 +49,7 @@ mod tests {
     fn fit(spec: &ExtraTrees, threads: usize) -> FittedForest {
         let (x, y) = data();
         let control = Control { threads, ..Control::default() };
-        spec.fit(&FitInput { x: &x, y: &y, n_classes: 2, class_weight: None, control: &control }).unwrap()
+        spec.fit(&FitInput { x: &x, y: &y, n_classes: 2, class_weight: None, values: None, control: &control }).unwrap()
     }
 
     #[test]
@@ -72,7 +72,7 @@ mod tests {
         assert_ne!(one, fit(&ExtraTrees { seed: 4, ..spec }, 1), "another seed, other thresholds");
         let (x, y) = data();
         let control = Control::default();
-        let input = FitInput { x: &x, y: &y, n_classes: 2, class_weight: None, control: &control };
+        let input = FitInput { x: &x, y: &y, n_classes: 2, class_weight: None, values: None, control: &control };
         let mut parts = spec.fit_trees(&input, &[0, 2, 4, 6]).unwrap();
         parts.extend(spec.fit_trees(&input, &[1, 3, 5, 7]).unwrap());
         let mut by_index: Vec<(usize, Tree)> = [0, 2, 4, 6, 1, 3, 5, 7].into_iter().zip(parts).collect();

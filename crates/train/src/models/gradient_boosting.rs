@@ -27,7 +27,7 @@ impl Estimator for BoostParams {
         self.validate()
     }
 
-    fn describe(&self) -> String {
+    fn describe(&self, _task: glassbox_core::task::Task) -> String {
         self.text()
     }
 
@@ -51,8 +51,18 @@ impl Estimator for BoostParams {
     }
 
     fn fit(&self, input: &FitInput<'_>) -> Result<FittedBoosting> {
-        let FitInput { x, y, n_classes, class_weight, control } = *input;
-        Ok(FittedBoosting { booster: Booster::fit(x, y, n_classes, self, class_weight, control)?, n_cols: x.n_cols })
+        let FitInput { x, y, n_classes, class_weight, values, control } = *input;
+        let booster = match (values, self.loss) {
+            (Some(values), _) => Booster::fit_numbers(x, values, self, control)?,
+            (None, None) => Booster::fit(x, y, n_classes, self, class_weight, control)?,
+            (None, Some(loss)) => {
+                return Err(glassbox_core::Error::new(
+                    glassbox_core::ErrorKind::BadSpec,
+                    format!("the {} loss is for numbers; predicting classes uses the log loss", loss.as_str()),
+                ))
+            }
+        };
+        Ok(FittedBoosting { booster, n_cols: x.n_cols })
     }
 }
 
@@ -75,6 +85,12 @@ impl Classifier for FittedBoosting {
 
     fn notes(&self) -> Vec<String> {
         let b = &self.booster;
+        if b.loss.is_some() && b.stopped_early {
+            return vec![format!(
+                "gradient boosting stopped early after {} iterations: the validation loss stopped improving",
+                b.n_iter
+            )];
+        }
         if b.stopped_early {
             vec![format!(
                 "gradient boosting stopped early after {} iterations: the validation loss stopped improving",

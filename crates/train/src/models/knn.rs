@@ -23,6 +23,10 @@ pub struct FittedKnn {
     pub n_cols: usize,
     pub x: Vec<f64>,
     pub y: Vec<usize>,
+    /// A regressor's training numbers (then `y` is empty): the prediction is
+    /// the mean of the neighbours' numbers, as `KNeighborsRegressor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<f64>>,
 }
 
 impl Estimator for Knn {
@@ -39,7 +43,7 @@ impl Estimator for Knn {
         Ok(())
     }
 
-    fn describe(&self) -> String {
+    fn describe(&self, _task: glassbox_core::task::Task) -> String {
         format!("k = {}, uniform weights, Euclidean distance", self.k)
     }
 
@@ -52,14 +56,27 @@ impl Estimator for Knn {
     }
 
     fn fit(&self, input: &FitInput<'_>) -> Result<FittedKnn> {
-        let FitInput { x, y, n_classes, .. } = *input;
-        Ok(FittedKnn { k: self.k, n_classes, n_cols: x.n_cols, x: x.values.clone(), y: y.to_vec() })
+        let FitInput { x, y, n_classes, values, .. } = *input;
+        let values = values.map(<[f64]>::to_vec);
+        Ok(FittedKnn { k: self.k, n_classes, n_cols: x.n_cols, x: x.values.clone(), y: y.to_vec(), values })
     }
 }
 
 impl Classifier for FittedKnn {
     fn check(&self, n_classes: usize) -> std::result::Result<(), String> {
-        let FittedKnn { k, n_classes: n, n_cols, x, y } = self;
+        let FittedKnn { k, n_classes: n, n_cols, x, y, values } = self;
+        if let Some(v) = values {
+            if !y.is_empty() || *n != 1 || n_classes != 1 {
+                return Err("a k-NN regressor holds numbers, not classes".into());
+            }
+            if *k == 0 || v.is_empty() || v.iter().any(|v| !v.is_finite()) {
+                return Err("a k-NN regressor needs k of at least 1 and finite training numbers".into());
+            }
+            if Some(x.len()) != v.len().checked_mul(*n_cols) {
+                return Err(format!("k-NN has {} values for {} rows of {n_cols} features", x.len(), v.len()));
+            }
+            return Ok(());
+        }
         if *n != n_classes {
             return Err(format!("k-NN says {n} classes but the file has {n_classes}"));
         }
@@ -76,11 +93,12 @@ impl Classifier for FittedKnn {
     }
 
     fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>> {
-        let FittedKnn { k, n_classes, n_cols, x: train, y } = self;
+        let FittedKnn { k, n_classes, n_cols, x: train, y, values } = self;
+        let rows = values.as_ref().map_or(y.len(), Vec::len);
         (0..x.n_rows)
             .map(|i| {
                 let row = x.row(i);
-                let mut d: Vec<(f64, usize)> = (0..y.len())
+                let mut d: Vec<(f64, usize)> = (0..rows)
                     .map(|j| {
                         let t = &train[j * n_cols..(j + 1) * n_cols];
                         (row.iter().zip(t).map(|(a, b)| (a - b) * (a - b)).sum::<f64>(), j)
@@ -89,6 +107,11 @@ impl Classifier for FittedKnn {
                 // Nearest first; equal distances in training order, so the choice is stable.
                 let k = (*k).min(d.len());
                 d.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                if let Some(v) = values {
+                    // Summed nearest first, as numpy sums scikit-learn's sorted neighbours.
+                    d[..k].sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                    return vec![d[..k].iter().map(|&(_, j)| v[j]).sum::<f64>() / k as f64];
+                }
                 let mut proba = vec![0.0; *n_classes];
                 for &(_, j) in &d[..k] {
                     proba[y[j]] += 1.0 / k as f64;

@@ -73,7 +73,7 @@ impl Estimator for Logistic {
         Ok(())
     }
 
-    fn describe(&self) -> String {
+    fn describe(&self, _task: glassbox_core::task::Task) -> String {
         let Logistic { c, tol, max_iter } = self;
         format!("C = {c}, penalty = l2, intercept unpenalised, tol = {tol}, max_iter = {max_iter}")
     }

@@ -9,3 +9,4 @@ pub mod knn;
 pub mod logistic;
 pub mod naive_bayes;
 pub mod random_forest;
+pub mod ridge;

@@ -38,7 +38,7 @@ impl Estimator for NaiveBayes {
         Ok(())
     }
 
-    fn describe(&self) -> String {
+    fn describe(&self, _task: glassbox_core::task::Task) -> String {
         format!("var_smoothing = {}", self.var_smoothing)
     }
 

@@ -49,8 +49,13 @@ macro_rules! forest_estimator {
                 check_forest(self.n_trees, self.max_depth)
             }
 
-            fn describe(&self) -> String {
-                format!($words, self.n_trees, depth_text(self.max_depth), self.seed)
+            fn describe(&self, task: glassbox_core::task::Task) -> String {
+                // scikit-learn's regressors try every feature at a split.
+                let features = match task {
+                    glassbox_core::task::Task::Classification => "sqrt",
+                    glassbox_core::task::Task::Regression => "1.0",
+                };
+                format!($words, self.n_trees, features, depth_text(self.max_depth), self.seed)
             }
 
             fn space(&self) -> Vec<Dim> {
@@ -71,8 +76,7 @@ macro_rules! forest_estimator {
             }
 
             fn fit_trees(&self, input: &FitInput<'_>, indices: &[usize]) -> Result<Vec<Tree>> {
-                let FitInput { x, y, n_classes, class_weight, control } = *input;
-                $grow(x, y, n_classes, indices, self.max_depth, class_weight, self.seed, control)
+                $grow(input, indices, self.max_depth, self.seed)
             }
 
             fn forest_of(&self, trees: Vec<Tree>, n_cols: usize) -> Option<FittedForest> {
@@ -86,7 +90,7 @@ pub(crate) use forest_estimator;
 forest_estimator!(
     RandomForest,
     fit_forest,
-    "n_estimators = {}, max_features = sqrt, max_depth = {}, bootstrap, seed = {}"
+    "n_estimators = {}, max_features = {}, max_depth = {}, bootstrap, seed = {}"
 );
 
 impl Classifier for FittedForest {
