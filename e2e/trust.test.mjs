@@ -203,22 +203,27 @@ test('targets: no implausible suggestion, and a refusal shows next to the select
   await context.close();
 });
 
-test('a number to predict: the refusal says what the column is and why, and the task select reads it as classes', async () => {
+test('a number to predict: detected as one, trained as one, and the task select reads it as classes on request', async () => {
   const { page, offsite, consoleErrors, context } = await openApp(browser, url);
   await byId(page, 'sample-penguins').click();
   await page.waitForFunction(() => document.querySelector('.preview')?.textContent.startsWith('penguins.csv'), null, TIMEOUT);
   await byId(page, 'target-select').selectOption('body_mass_g');
-  await page.waitForFunction(() => /number to predict/.test(document.querySelector('[data-testid="target-problem"]')?.textContent ?? ''), null, TIMEOUT);
-  assert.match(await byId(page, 'target-problem').textContent(),
-    /'body_mass_g' is a number to predict \(numeric, 94 distinct values: regression\).*read as classes \(task: classification\)/);
-  assert.equal(await byId(page, 'train-button').isDisabled(), true);
+  // A penguin's mass is a number: the model select follows the task, and it trains as regression.
+  await page.waitForFunction(() => document.querySelector('[data-testid="model-select"]')?.value === 'ridge', null, TIMEOUT);
+  assert.equal(await byId(page, 'train-button').isDisabled(), false);
+  await byId(page, 'train-button').click();
+  await byId(page, 'metric-r2').waitFor(TIMEOUT);
+  assert.match((await byId(page, 'metric-r2').textContent()).trim(), /^0\.\d{4}$/);
+  await page.waitForFunction(() => !document.querySelector('[data-testid="progress"]'), null, { timeout: 180_000 });
   await screenshot(page, 'trust-number-target');
   // Read as classes, the classes' own rule speaks (a mass of one penguin is a class of one row).
   await byId(page, 'task-select').selectOption('classification');
   await page.waitForFunction(() => /only 1 row/.test(document.querySelector('[data-testid="target-problem"]')?.textContent ?? ''), null, TIMEOUT);
-  // And back to a set of classes: the species trains as before.
+  assert.equal(await byId(page, 'train-button').isDisabled(), true);
+  // And back to a set of classes: the species trains as before, with a classifier again.
   await byId(page, 'task-select').selectOption('');
   await byId(page, 'target-select').selectOption('species');
+  await page.waitForFunction(() => document.querySelector('[data-testid="model-select"]')?.value === 'logistic_regression', null, TIMEOUT);
   const m = await train(page);
   assert.ok(m.accuracy > 0.9);
   assert.deepEqual(await seriousViolations(page, 'task select'), []);

@@ -4,6 +4,9 @@
   python3 scripts/bench_models.py data target/bench/models.csv
       writes make_classification(100,000 x 30, 10 informative, seed 0) as CSV
       (columns f01..f30 and y).
+  python3 scripts/bench_models.py data-regression target/bench/regression.csv
+      writes make_regression(100,000 x 30, 10 informative, noise 10, seed 0)
+      the same way: a number to predict.
   python3 scripts/bench_models.py sklearn target/bench/models.csv target/bench/split.json
       fits scikit-learn's equivalents on one thread, on the training rows
       Glassbox chose (split.json, written by the native benchmark
@@ -35,6 +38,61 @@ def data(path):
         f.write(header + "\n")
         for row, label in zip(x, y):
             f.write(",".join(repr(float(v)) for v in row) + f",{label}\n")
+
+
+def data_regression(path):
+    from sklearn.datasets import make_regression
+
+    x, y = make_regression(n_samples=100_000, n_features=30, n_informative=10, noise=10.0, random_state=0)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    header = ",".join([f"f{i:02d}" for i in range(1, 31)] + ["y"])
+    with open(path, "w") as f:
+        f.write(header + "\n")
+        for row, target in zip(x, y):
+            f.write(",".join(repr(float(v)) for v in row) + f",{float(target)!r}\n")
+
+
+def sklearn_regression(path, split_path):
+    """scikit-learn's regressors on one thread, on Glassbox's training rows: fit seconds and test R²."""
+    import sklearn as sk
+    from sklearn.ensemble import ExtraTreesRegressor, HistGradientBoostingRegressor, RandomForestRegressor
+    from sklearn.linear_model import Ridge
+    from sklearn.metrics import r2_score
+    from sklearn.neighbors import KNeighborsRegressor
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.tree import DecisionTreeRegressor
+    from threadpoolctl import threadpool_limits
+
+    table = np.loadtxt(path, delimiter=",", skiprows=1)
+    x, y = table[:, :-1], table[:, -1]
+    split = json.load(open(split_path))
+    train, test = np.array(split["train"]), np.array(split["test"])
+    scaler = StandardScaler().fit(x[train])
+    xtr, xte = scaler.transform(x[train]), scaler.transform(x[test])
+    models = {
+        "ridge": lambda: Ridge(alpha=1.0),
+        "knn": lambda: KNeighborsRegressor(n_jobs=1),
+        "decision_tree": lambda: DecisionTreeRegressor(random_state=0),
+        "random_forest": lambda: RandomForestRegressor(n_estimators=100, n_jobs=1, random_state=0),
+        "extra_trees": lambda: ExtraTreesRegressor(n_estimators=100, n_jobs=1, random_state=0),
+        "gradient_boosting": lambda: HistGradientBoostingRegressor(random_state=0),
+    }
+    only = os.environ.get("MODELS")
+    out = {"sklearn_version": sk.__version__, "models": {}}
+    with threadpool_limits(1):
+        for name, make in models.items():
+            if only and name not in only.split(","):
+                continue
+            repeats = 1 if name in ("random_forest", "extra_trees", "decision_tree") else 3
+            best = float("inf")
+            for _ in range(repeats):
+                m = make()
+                t = time.perf_counter()
+                m.fit(xtr, y[train])
+                best = min(best, time.perf_counter() - t)
+            out["models"][name] = {"fit_seconds": best, "r2": r2_score(y[test], m.predict(xte))}
+            print(name, out["models"][name], file=sys.stderr)
+    print(json.dumps(out, indent=2))
 
 
 def sklearn(path, split_path):
@@ -88,5 +146,9 @@ def sklearn(path, split_path):
 if __name__ == "__main__":
     if sys.argv[1] == "data":
         data(sys.argv[2])
+    elif sys.argv[1] == "data-regression":
+        data_regression(sys.argv[2])
+    elif sys.argv[1] == "sklearn-regression":
+        sklearn_regression(sys.argv[2], sys.argv[3])
     else:
         sklearn(sys.argv[2], sys.argv[3])

@@ -149,7 +149,10 @@ pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                         on:click=move |_| state.compare()>
                         "Compare all models"
                     </button>
-                    <span class="muted">"stratified 80/20 split, seed 42"</span>
+                    <span class="muted">{move || match state.task_now() {
+                        Task::Classification => "stratified 80/20 split, seed 42",
+                        Task::Regression => "shuffled 80/20 split, seed 42",
+                    }}</span>
                 </div>
             </div>
             <StatusLine/>

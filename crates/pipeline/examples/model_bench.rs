@@ -6,6 +6,10 @@
 //! python3 scripts/bench_models.py sklearn target/bench/models.csv target/bench/split.json
 //! ```
 //!
+//! On a number to predict (`bench_models.py data-regression`, then
+//! `sklearn-regression`) the regressors run instead, and each line has the
+//! test R² in place of the ROC AUC.
+//!
 //! Trains each model as `glassbox train` does (seed 42, stratified 80/20
 //! split, median imputation and scaling) and prints one JSON line per model:
 //! the final model's fit and predict seconds and its test ROC AUC. It also
@@ -24,15 +28,16 @@ fn main() {
     let path = args.next().expect("usage: model_bench DATA.csv [THREADS] [MODEL...]");
     let threads: usize = args.next().map_or(1, |t| t.parse().expect("a thread count"));
     let mut names: Vec<String> = args.collect();
+    let bytes = std::fs::read(&path).expect("readable data");
+    let table = read_csv(&bytes, &ReadOptions::default()).expect("a table");
+    let task = glassbox_pipeline::run::task_of(&table, &TrainSpec::for_target("y")).expect("a target y");
     if names.is_empty() {
-        names = model_names(glassbox_pipeline::task::Task::Classification)
+        names = model_names(task)
             .iter()
             .filter(|n| !n.starts_with("baseline"))
             .map(|n| n.to_string())
             .collect();
     }
-    let bytes = std::fs::read(&path).expect("readable data");
-    let table = read_csv(&bytes, &ReadOptions::default()).expect("a table");
     let start = Instant::now();
     let clock = move || start.elapsed().as_secs_f64();
     let control = Control { clock: Some(&clock), progress: None, threads };
@@ -57,6 +62,7 @@ fn main() {
                 "fit_seconds": out.timing.fit_seconds,
                 "predict_seconds": out.timing.predict_seconds,
                 "roc_auc": out.evaluation.roc_auc,
+                "r2": out.regression.as_ref().and_then(|r| r.metrics.r2),
                 "params": out.manifest.params,
             })
         );

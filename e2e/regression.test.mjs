@@ -1,0 +1,81 @@
+// End-to-end: a number to predict, in the app as a person would (issue 27).
+// The concrete sample trains as regression with the numbers and model.json
+// bytes of `glassbox train`; a largest-error row opens with its waterfall;
+// axe finds nothing serious on the results in either theme. Every test also
+// asserts that no request left 127.0.0.1 and that the page threw nothing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import {
+  startServer, launch, openApp, screenshot, byId, root, TIMEOUT, assertStayedLocal, seriousViolations,
+} from './helpers.mjs';
+
+let server;
+let url;
+let browser;
+
+before(async () => {
+  ({ server, url } = await startServer());
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** Trains what the page is set to and waits for the regression metrics and the explanations. */
+async function trainNumber(page) {
+  await byId(page, 'train-button').click();
+  await byId(page, 'metric-r2').waitFor(TIMEOUT);
+  await page.waitForFunction(() => !document.querySelector('[data-testid="progress"]'), null, { timeout: 180_000 });
+  const read = async (id) => (await byId(page, id).first().textContent()).trim();
+  return { r2: await read('metric-r2'), rmse: await read('metric-rmse'), mae: await read('metric-mae') };
+}
+
+test('the concrete sample trains as regression with the CLI\'s numbers and model.json bytes', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await byId(page, 'sample-concrete').click();
+  await page.waitForFunction(() => document.querySelector('.preview')?.textContent.startsWith('concrete.csv'), null, TIMEOUT);
+  await byId(page, 'target-select').selectOption('compressive_strength');
+  // The task is detected, and the model select offers the models that predict numbers, ridge first chosen.
+  await page.waitForFunction(() => document.querySelector('[data-testid="model-select"]')?.value === 'ridge', null, TIMEOUT);
+  const offered = await byId(page, 'model-select').locator('option').allTextContents();
+  assert.ok(offered.includes('ridge') && !offered.includes('naive bayes') && !offered.includes('logistic regression'), offered.join(', '));
+  await byId(page, 'model-select').selectOption('gradient_boosting');
+  await byId(page, 'cv-folds').selectOption('5');
+  const m = await trainNumber(page);
+  assert.ok(Number(m.r2) > 0.85, JSON.stringify(m));
+
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-regression-'));
+  execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', 'public/samples/concrete.csv',
+    '--target', 'compressive_strength', '--model', 'gradient_boosting', '--cv', '5', '--out', out], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const cli = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+  assert.equal(m.r2, cli.r2.toFixed(4), 'R² as the CLI measured it');
+  assert.equal(m.rmse, cli.rmse.toFixed(4), 'RMSE as the CLI measured it');
+  assert.equal(m.mae, cli.mae.toFixed(4), 'MAE as the CLI measured it');
+  const [download] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-model').click()]);
+  assert.ok(fs.readFileSync(path.join(out, 'model.json')).equals(fs.readFileSync(await download.path())),
+    'the app\'s model.json differs from the CLI\'s');
+
+  // The charts state their numbers; no classifier's section is shown.
+  assert.match(await byId(page, 'chart-predicted-actual').locator('svg').getAttribute('aria-label'), /^Predicted against actual for 206 test rows: R² 0\.\d{4}/);
+  assert.equal(await byId(page, 'chart-residuals').locator('svg').count(), 1);
+  assert.equal(await byId(page, 'confusion-matrix').count(), 0);
+  assert.equal(await byId(page, 'threshold-matrix').count(), 0);
+  // The largest error opens with its waterfall.
+  const why = byId(page, 'largest-errors').locator('button').first();
+  await why.click();
+  await byId(page, 'shap-waterfall').waitFor(TIMEOUT);
+  assert.match(await byId(page, 'shap-waterfall').locator('svg').getAttribute('aria-label') ?? '', /./);
+  await screenshot(page, 'regression-results');
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    assert.deepEqual(await seriousViolations(page, `regression results (${scheme})`), []);
+  }
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});
