@@ -156,18 +156,7 @@ pub fn RegressionResults(outcome: Arc<TrainOutcome>, regression: Arc<RegressionO
                         <table class="grid"><thead><tr><th>"metric"</th><th>"this model"</th><th>"baseline"</th></tr></thead><tbody>{more}</tbody></table>
                     </div>
                     <p class="muted">"The mean error is actual − predicted: above zero, the model predicts too low on average. MAPE is a fraction (0.1 is 10%)."</p>
-                    {glassbox_report::cv_html(&outcome).map(|cv| view! {
-                        <h3>"Cross-validation"</h3>
-                        <div class="table-scroll" tabindex="0" role="region" aria-label="cross-validation" inner_html=cv></div>
-                    })}
-                    {glassbox_report::search_html(&outcome).map(|s| view! {
-                        <h3>"Hyper-parameter search"</h3>
-                        <div class="table-scroll chart" tabindex="0" role="region" aria-label="hyper-parameter search" inner_html=s></div>
-                    })}
-                    {glassbox_report::time_cv_html(&outcome).map(|t| view! {
-                        <h3>"Validation in time order"</h3>
-                        <div class="table-scroll" tabindex="0" role="region" aria-label="validation in time order" inner_html=t></div>
-                    })}
+                    {crate::pages::results::validation_sections(&outcome)}
                 </div>
                 <div>
                     <h3>"Error by decile of the prediction"</h3>

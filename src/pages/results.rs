@@ -173,18 +173,7 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
                 <div>
                     <h3>"Classification report"</h3>
                     <div class="table-scroll" tabindex="0" role="region" aria-label="classification report" data-testid="classification-report" inner_html=report_table></div>
-                    {glassbox_report::search_html(&outcome).map(|s| view! {
-                        <h3>"Hyper-parameter search"</h3>
-                        <div class="table-scroll chart" tabindex="0" role="region" aria-label="hyper-parameter search" inner_html=s></div>
-                    })}
-                    {glassbox_report::time_cv_html(&outcome).map(|t| view! {
-                        <h3>"Validation in time order"</h3>
-                        <div class="table-scroll" tabindex="0" role="region" aria-label="validation in time order" inner_html=t></div>
-                    })}
-                    {glassbox_report::cv_html(&outcome).map(|cv| view! {
-                        <h3>"Cross-validation"</h3>
-                        <div class="table-scroll" tabindex="0" role="region" aria-label="cross-validation" inner_html=cv></div>
-                    })}
+                    {validation_sections(&outcome)}
                     <h3>"Confusion matrix"</h3>
                     <ConfusionMatrix outcome=outcome.clone()/>
                     {(outcome.classes.len() == 2).then(|| view! {
@@ -226,6 +215,25 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
             </div>
             {onnx_note}
         </section>
+    }
+}
+
+/// The search, time-ordered validation and cross-validation tables, when
+/// they ran: the same for either task (the report words each by its task).
+pub fn validation_sections(outcome: &TrainOutcome) -> impl IntoView {
+    view! {
+        {glassbox_report::search_html(outcome).map(|s| view! {
+            <h3>"Hyper-parameter search"</h3>
+            <div class="table-scroll chart" tabindex="0" role="region" aria-label="hyper-parameter search" inner_html=s></div>
+        })}
+        {glassbox_report::time_cv_html(outcome).map(|t| view! {
+            <h3>"Validation in time order"</h3>
+            <div class="table-scroll" tabindex="0" role="region" aria-label="validation in time order" inner_html=t></div>
+        })}
+        {glassbox_report::cv_html(outcome).map(|cv| view! {
+            <h3>"Cross-validation"</h3>
+            <div class="table-scroll" tabindex="0" role="region" aria-label="cross-validation" inner_html=cv></div>
+        })}
     }
 }
 

@@ -374,29 +374,7 @@ fn lay_out(o: &TrainOutcome, charts: &Charts) -> Result<Layout, PdfError> {
     let rows = report::classification_rows(o).into_iter().map(|r| r.into_iter().map(Cell::from).collect()).collect();
     l.table(&["", "precision", "recall", "f1-score", "support"], &[0.32, 0.17, 0.17, 0.17, 0.17], rows);
 
-    if let Some(cv) = &o.cv {
-        l.heading("Cross-validation", 60.0);
-        l.paragraph(
-            &format!(
-                "{}-fold stratified cross-validation on the {} training rows (seed {}); preprocessing refitted in every fold.",
-                cv.folds, m.n_train, cv.seed
-            ),
-            SMALL,
-            MUTED,
-        );
-        let rows = cv
-            .metrics
-            .iter()
-            .map(|(name, s)| {
-                vec![
-                    Cell::from(name.replace('_', " ")),
-                    Cell::from(format!("{} ± {}", report::fmt_metric(s.mean), report::fmt_metric(s.std))),
-                    Cell::from(s.folds.iter().map(|v| report::fmt_metric(*v)).collect::<Vec<_>>().join("  ")),
-                ]
-            })
-            .collect();
-        l.table(&["metric", "mean ± std", "folds"], &[0.2, 0.2, 0.6], rows);
-    }
+    cv_section(&mut l, o);
 
     if !o.search.is_empty() {
         l.heading("Hyper-parameter search", 200.0);
@@ -551,6 +529,37 @@ fn lay_out(o: &TrainOutcome, charts: &Charts) -> Result<Layout, PdfError> {
     Ok(l)
 }
 
+/// Cross-validation on the training rows, when it ran: mean ± std and each
+/// fold of every metric (a regression's in the target's units).
+fn cv_section(l: &mut Layout, o: &TrainOutcome) {
+    let Some(cv) = &o.cv else { return };
+    l.heading("Cross-validation", 60.0);
+    l.paragraph(
+        &format!(
+            "{}-fold {} cross-validation on the {} training rows (seed {}); preprocessing refitted in every fold.",
+            cv.folds,
+            report::fold_words(o),
+            o.manifest.n_train,
+            cv.seed
+        ),
+        SMALL,
+        MUTED,
+    );
+    let number = report::regression::fmt_number;
+    let rows = cv
+        .metrics
+        .iter()
+        .map(|(name, s)| {
+            vec![
+                Cell::from(name.replace('_', " ")),
+                Cell::from(format!("{} ± {}", number(s.mean), number(s.std))),
+                Cell::from(s.folds.iter().map(|v| number(*v)).collect::<Vec<_>>().join("  ")),
+            ]
+        })
+        .collect();
+    l.table(&["metric", "mean ± std", "folds"], &[0.2, 0.2, 0.6], rows);
+}
+
 /// The sections of a regression report, in the HTML report's order.
 fn lay_out_regression(
     o: &TrainOutcome,
@@ -624,29 +633,7 @@ fn lay_out_regression(
         })
         .collect();
     l.table(&["line", "actual", "predicted", "error"], &[0.25, 0.25, 0.25, 0.25], rows);
-    if let Some(cv) = &o.cv {
-        l.heading("Cross-validation", 60.0);
-        l.paragraph(
-            &format!(
-                "{}-fold shuffled cross-validation on the {} training rows (seed {}).",
-                cv.folds, m.n_train, cv.seed
-            ),
-            SMALL,
-            MUTED,
-        );
-        let rows = cv
-            .metrics
-            .iter()
-            .map(|(name, s)| {
-                vec![
-                    Cell::from(name.replace('_', " ")),
-                    Cell::from(format!("{} ± {}", rr::fmt_number(s.mean), rr::fmt_number(s.std))),
-                    Cell::from(s.folds.iter().map(|v| rr::fmt_number(*v)).collect::<Vec<_>>().join("  ")),
-                ]
-            })
-            .collect();
-        l.table(&["metric", "mean ± std", "folds"], &[0.2, 0.2, 0.6], rows);
-    }
+    cv_section(&mut l, o);
     if let Some(c) = &charts.convergence {
         l.heading("Hyper-parameter search", 200.0);
         l.charts(std::slice::from_ref(c), half)?;

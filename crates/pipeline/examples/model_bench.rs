@@ -32,11 +32,7 @@ fn main() {
     let table = read_csv(&bytes, &ReadOptions::default()).expect("a table");
     let task = glassbox_pipeline::run::task_of(&table, &TrainSpec::for_target("y")).expect("a target y");
     if names.is_empty() {
-        names = model_names(task)
-            .iter()
-            .filter(|n| !n.starts_with("baseline"))
-            .map(|n| n.to_string())
-            .collect();
+        names = model_names(task).iter().filter(|n| !n.starts_with("baseline")).map(|n| n.to_string()).collect();
     }
     let start = Instant::now();
     let clock = move || start.elapsed().as_secs_f64();
