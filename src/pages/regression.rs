@@ -107,19 +107,7 @@ pub fn RegressionResults(outcome: Arc<TrainOutcome>, regression: Arc<RegressionO
     let making_pdf = RwSignal::new(false);
     let export_pdf = {
         let o = outcome.clone();
-        move |_| {
-            let o = o.clone();
-            making_pdf.set(true);
-            leptos::task::spawn_local(async move {
-                let made = browser::make_pdf(&o)
-                    .await
-                    .and_then(|pdf| browser::download_bytes("report.pdf", "application/pdf", &pdf));
-                making_pdf.set(false);
-                if let Err(e) = made {
-                    state.error.set(Some(e));
-                }
-            });
-        }
+        move |_| crate::pages::results::download_pdf(state, making_pdf, (*o).clone())
     };
     let missing_note = (m.rows_missing_target > 0)
         .then(|| format!(" {} rows without a target value were left out.", m.rows_missing_target));

@@ -89,19 +89,7 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
     let making_pdf = RwSignal::new(false);
     let export_pdf = {
         let o = outcome.clone();
-        move |_| {
-            let o = o.at(state.threshold.get_untracked());
-            making_pdf.set(true);
-            leptos::task::spawn_local(async move {
-                let made = browser::make_pdf(&o)
-                    .await
-                    .and_then(|pdf| browser::download_bytes("report.pdf", "application/pdf", &pdf));
-                making_pdf.set(false);
-                if let Err(e) = made {
-                    state.error.set(Some(e));
-                }
-            });
-        }
+        move |_| download_pdf(state, making_pdf, o.at(state.threshold.get_untracked()))
     };
     let b = outcome.baseline;
     let majority = outcome.classes.get(b.class).cloned().unwrap_or_default();
@@ -216,6 +204,20 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
             {onnx_note}
         </section>
     }
+}
+
+/// Makes `report.pdf` of `o` in the PDF worker and downloads it, with
+/// `making` on meanwhile; a failure is the page's error.
+pub fn download_pdf(state: AppState, making: RwSignal<bool>, o: TrainOutcome) {
+    making.set(true);
+    leptos::task::spawn_local(async move {
+        let made =
+            browser::make_pdf(&o).await.and_then(|pdf| browser::download_bytes("report.pdf", "application/pdf", &pdf));
+        making.set(false);
+        if let Err(e) = made {
+            state.error.set(Some(e));
+        }
+    });
 }
 
 /// The search, time-ordered validation and cross-validation tables, when

@@ -469,17 +469,13 @@ pub struct RegressionMetricsJson {
     pub task: crate::task::Task,
     pub target: String,
     pub test_rows: Vec<usize>,
-    /// `null` with one test row, where R² is not defined (see `warnings`).
-    pub r2: Option<f64>,
-    pub rmse: f64,
-    pub mae: f64,
-    /// A fraction (0.1 is 10 %), scikit-learn's ε rule at a zero target.
-    pub mape: f64,
-    pub median_absolute_error: f64,
-    pub max_error: f64,
-    pub explained_variance: f64,
-    /// The mean of actual − predicted: positive when the model predicts too low.
-    pub mean_error: f64,
+    /// `r2` (`null` with one test row, where R² is not defined: see
+    /// `warnings`), `rmse`, `mae`, `mape` (a fraction, scikit-learn's ε rule
+    /// at a zero target), `median_absolute_error`, `max_error`,
+    /// `explained_variance`, `mean_error` (actual − predicted: positive when
+    /// the model predicts too low) and `rows`, as scikit-learn defines them.
+    #[serde(flatten)]
+    pub metrics: crate::regression::RegressionMetrics,
     pub rows_missing_target: usize,
     pub rows_skipped: usize,
     /// Always predicting the training rows' mean, on the same test rows.
@@ -507,14 +503,9 @@ pub struct RegressionBaselineJson {
     pub strategy: String,
     /// The number it always predicts: the training rows' mean.
     pub value: f64,
-    pub r2: Option<f64>,
-    pub rmse: f64,
-    pub mae: f64,
-    pub mape: f64,
-    pub median_absolute_error: f64,
-    pub max_error: f64,
-    pub explained_variance: f64,
-    pub mean_error: f64,
+    /// Its metrics, named as the model's.
+    #[serde(flatten)]
+    pub metrics: crate::regression::RegressionMetrics,
 }
 
 /// One column's entry in a regression `metrics.json`'s `importance`.
@@ -530,33 +521,14 @@ pub struct RegressionImportanceJson {
 
 impl TrainOutcome {
     fn regression_metrics_json(&self, r: &crate::numbers::RegressionOutcome) -> String {
-        let (m, b) = (&r.metrics, &r.baseline);
         let doc = RegressionMetricsJson {
             task: crate::task::Task::Regression,
             target: self.manifest.target.clone(),
             test_rows: self.test_rows(),
-            r2: m.r2,
-            rmse: m.rmse,
-            mae: m.mae,
-            mape: m.mape,
-            median_absolute_error: m.median_absolute_error,
-            max_error: m.max_error,
-            explained_variance: m.explained_variance,
-            mean_error: m.mean_error,
+            metrics: r.metrics,
             rows_missing_target: self.manifest.rows_missing_target,
             rows_skipped: self.manifest.rows_skipped,
-            baseline: RegressionBaselineJson {
-                strategy: "mean".into(),
-                value: r.baseline_value,
-                r2: b.r2,
-                rmse: b.rmse,
-                mae: b.mae,
-                mape: b.mape,
-                median_absolute_error: b.median_absolute_error,
-                max_error: b.max_error,
-                explained_variance: b.explained_variance,
-                mean_error: b.mean_error,
-            },
+            baseline: RegressionBaselineJson { strategy: "mean".into(), value: r.baseline_value, metrics: r.baseline },
             warnings: r.warnings(),
             cv: self.cv.as_ref().map(|c| c.metrics.clone()),
             time_cv: self.time_cv.clone(),
