@@ -79,3 +79,21 @@ test('the concrete sample trains as regression with the CLI\'s numbers and model
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });
+
+test('comparing the regressors ranks them by cross-validated RMSE', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await byId(page, 'sample-concrete').click();
+  await page.waitForFunction(() => document.querySelector('.preview')?.textContent.startsWith('concrete.csv'), null, TIMEOUT);
+  await byId(page, 'target-select').selectOption('compressive_strength');
+  await page.waitForFunction(() => document.querySelector('[data-testid="model-select"]')?.value === 'ridge', null, TIMEOUT);
+  await byId(page, 'compare-button').click();
+  await byId(page, 'leaderboard').waitFor({ timeout: 180_000 });
+  const rows = page.locator('[data-testid="leaderboard"] tbody tr');
+  assert.equal(await rows.count(), 8, 'every model that predicts numbers');
+  assert.match(await byId(page, 'leaderboard').locator('thead').textContent(), /RMSE ▾.*R².*MAE/);
+  const rmse = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.querySelector('td').textContent.split(' ± ')[0])));
+  assert.deepEqual(rmse, [...rmse].sort((a, b) => a - b), 'lowest RMSE first');
+  assert.match(await byId(page, 'leaderboard-row-baseline_median').textContent(), /no better than the baseline/);
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});

@@ -10,22 +10,40 @@ use crate::state::AppState;
 #[component]
 pub fn Leaderboard() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let sort = RwSignal::new("roc_auc".to_string());
+    // The ranking metric's column, whichever the task (the first of `columns`).
+    let sort = RwSignal::new(String::new());
     move || {
         state.leaderboard.get().map(|board| {
-            let key = sort.get();
+            // A comparison of regressors has RMSE, R² and MAE; of classifiers, the classification scores.
+            let numbers = board.first().is_some_and(|e| e.cv.contains_key("rmse"));
+            let (columns, lower_is_better, baseline_model): (&[(&str, &str)], &[&str], &str) = if numbers {
+                (&[("rmse", "RMSE"), ("r2", "R²"), ("mae", "MAE")], &["rmse", "mae"], "baseline_mean")
+            } else {
+                (
+                    &[("roc_auc", "ROC AUC"), ("accuracy", "accuracy"), ("f1_macro", "F1 (macro)"), ("log_loss", "log loss")],
+                    &["log_loss"],
+                    "baseline_most_frequent",
+                )
+            };
+            let ranking = columns[0].0;
+            let key = Some(sort.get()).filter(|k| !k.is_empty()).unwrap_or_else(|| ranking.to_string());
             let mut rows: Vec<LeaderboardEntry> = board.as_ref().clone();
-            // Log loss and time: lower is better; the scores: higher is better.
+            // Errors, losses and times: lower is better; the scores: higher is better.
             let value = |e: &LeaderboardEntry| match key.as_str() {
                 "fit_seconds" => -e.fit_seconds,
                 "predict_seconds" => -e.predict_seconds,
-                "log_loss" => -e.cv["log_loss"].mean,
-                k => e.cv[k].mean,
+                k => {
+                    let v = e.cv.get(k).map_or(f64::NEG_INFINITY, |m| m.mean);
+                    if lower_is_better.contains(&k) { -v } else { v }
+                }
             };
             rows.sort_by(|a, b| value(b).total_cmp(&value(a)));
-            let baseline = board.iter().find(|e| e.model == "baseline_most_frequent").map(|e| e.cv["roc_auc"].mean);
-            let header = [("roc_auc", "ROC AUC"), ("accuracy", "accuracy"), ("f1_macro", "F1 (macro)"), ("log_loss", "log loss"), ("fit_seconds", "fit s"), ("predict_seconds", "predict s")]
-                .into_iter()
+            let better = |a: f64, b: f64| if lower_is_better.contains(&ranking) { a < b - 1e-9 } else { a > b + 1e-9 };
+            let baseline = board.iter().find(|e| e.model == baseline_model).map(|e| e.cv[ranking].mean);
+            let header = columns
+                .iter()
+                .copied()
+                .chain([("fit_seconds", "fit s"), ("predict_seconds", "predict s")])
                 .map(|(k, label)| {
                     let active = key == k;
                     view! {
@@ -38,17 +56,20 @@ pub fn Leaderboard() -> impl IntoView {
             let body = rows
                 .into_iter()
                 .map(|e| {
-                    let cell = |m: &str| format!("{:.4} ± {:.4}", e.cv[m].mean, e.cv[m].std);
-                    let beats = baseline.is_none_or(|b| e.cv["roc_auc"].mean > b + 1e-9);
+                    let cells = columns
+                        .iter()
+                        .map(|(m, _)| {
+                            let s = &e.cv[*m];
+                            view! { <td class="num">{format!("{} ± {}", glassbox_report::regression::fmt_number(s.mean), glassbox_report::regression::fmt_number(s.std))}</td> }
+                        })
+                        .collect_view();
+                    let beats = baseline.is_none_or(|b| better(e.cv[ranking].mean, b));
                     let name = e.model.clone();
                     let pick = name.clone();
                     view! {
                         <tr data-testid=format!("leaderboard-row-{name}") class:below-baseline=!beats>
                             <th scope="row">{name.replace('_', " ")}<span class="params">{e.params.clone()}</span></th>
-                            <td class="num">{cell("roc_auc")}</td>
-                            <td class="num">{cell("accuracy")}</td>
-                            <td class="num">{cell("f1_macro")}</td>
-                            <td class="num">{cell("log_loss")}</td>
+                            {cells}
                             <td class="num">{format!("{:.3}", e.fit_seconds)}</td>
                             <td class="num">{format!("{:.3}", e.predict_seconds)}</td>
                             <td class="baseline-note">{if beats { "" } else { "no better than the baseline" }}</td>

@@ -64,13 +64,17 @@ impl<'m> DriftSession<'m> {
             }
             None => {
                 let profile = model.profile.clone().ok_or_else(|| {
-                    Error::new(
-                        ErrorKind::BadModel,
-                        format!(
-                            "this model file (format {}) holds no reference profile (files from format 6 on do): give the training data with --reference FILE",
+                    // A regressor's file keeps no profile yet (its monitoring is the next step).
+                    let why = match model.task {
+                        crate::task::Task::Regression => {
+                            "a regressor's model file holds no reference profile yet".to_string()
+                        }
+                        crate::task::Task::Classification => format!(
+                            "this model file (format {}) holds no reference profile (files from format 6 on do)",
                             model.format_version
                         ),
-                    )
+                    };
+                    Error::new(ErrorKind::BadModel, format!("{why}: give the training data with --reference FILE"))
                 })?;
                 (profile, None)
             }

@@ -70,10 +70,12 @@ impl Estimator for Ridge {
             }
             let yc = yi - y_mean;
             for j in 0..p {
-                b[j] += centred[j] * yc;
                 let cj = centred[j];
-                for k in 0..=j {
-                    a[j * p + k] += cj * centred[k];
+                b[j] += cj * yc;
+                // The row's part of the lower triangle, as slices so the
+                // loop vectorises; the sums keep their row order.
+                for (a, c) in a[j * p..=j * p + j].iter_mut().zip(&centred[..=j]) {
+                    *a += cj * c;
                 }
             }
         }
