@@ -97,3 +97,29 @@ test('comparing the regressors ranks them by cross-validated RMSE', async () => 
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });
+
+test('a price read as text because of words in it: the refusal offers to read it as numeric, and then it trains as a number', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  // 60 prices of which 20 say "call us": too many words for the column to read as numbers.
+  let csv = 'rooms,area,price\n';
+  for (let i = 0; i < 60; i++) {
+    const price = i % 3 === 0 ? 'call us' : String(100_000 + 25_000 * (i % 5) + 731 * i);
+    csv += `${1 + (i % 5)},${40 + 7 * (i % 11)},${price}\n`;
+  }
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-price-')), 'prices.csv');
+  fs.writeFileSync(file, csv);
+  await byId(page, 'csv-input').setInputFiles(file);
+  await page.waitForFunction(() => document.querySelector('.preview')?.textContent.startsWith('prices.csv'), null, TIMEOUT);
+  await byId(page, 'task-select').selectOption('regression');
+  await byId(page, 'target-select').selectOption('price');
+  await byId(page, 'read-target-numeric').waitFor(TIMEOUT);
+  assert.match(await byId(page, 'target-problem').textContent(), /'price' was read as categorical \('call us' at line 2 is not a number\)/);
+  await screenshot(page, 'regression-read-as-numeric');
+  await byId(page, 'read-target-numeric').click();
+  await byId(page, 'target-number').waitFor(TIMEOUT);
+  const m = await trainNumber(page);
+  assert.match(m.r2, /^-?\d\.\d{4}$/);
+  assert.match(await page.locator('.muted').filter({ hasText: 'rows without a target value were left out' }).first().textContent(), / 20 rows without a target value were left out\./);
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});

@@ -185,10 +185,36 @@ fn TargetNote(ask: bool) -> impl IntoView {
             };
         }
         let check = state.current_check();
+        let decided = check.as_ref().map(|c| c.decided);
         match check.as_ref().and_then(|c| c.problem.clone()) {
-            Some(problem) => view! {
-                <p class="error" role="alert" id="target-problem" data-testid="target-problem">
-                    {format!("This column cannot be the target: {problem}.")}
+            Some(problem) => {
+                // A number to predict that was read as text: offer to read it as numeric
+                // (its words become missing targets, which the run counts and names).
+                let target = state.target.get();
+                let text = state
+                    .inspection
+                    .get()
+                    .and_then(|i| i.columns.iter().find(|c| c.name == target).map(|c| c.kind != ColumnKind::Numeric))
+                    .unwrap_or(false);
+                let offer = (decided == Some(Task::Regression) && text).then(|| {
+                    let column = target.clone();
+                    view! {
+                        <button data-testid="read-target-numeric" on:click=move |_| state.set_kind(column.clone(), ColumnKind::Numeric)>
+                            {format!("Read '{target}' as numeric")}
+                        </button>
+                    }
+                });
+                view! {
+                    <p class="error" role="alert" id="target-problem" data-testid="target-problem">
+                        {format!("This column cannot be the target: {problem}.")}
+                        " " {offer}
+                    </p>
+                }
+                .into_any()
+            }
+            None if decided == Some(Task::Regression) => view! {
+                <p class="muted" id="target-problem" data-testid="target-number">
+                    "A number to predict (regression): the models below predict numbers, scored by R², RMSE and MAE."
                 </p>
             }
             .into_any(),
