@@ -479,6 +479,8 @@ pub struct Cache {
 #[derive(Debug, Clone, PartialEq)]
 struct PrepareKey {
     target: String,
+    /// The task chosen (`None`: detected): the same target splits as classes or as numbers.
+    task: Option<crate::task::Task>,
     test_size: u64,
     seed: u64,
     drop: Vec<String>,
@@ -491,6 +493,7 @@ impl Cache {
         spec.features.validate()?;
         let key = PrepareKey {
             target: spec.data.target.clone(),
+            task: spec.data.task,
             test_size: spec.data.test_size.to_bits(),
             seed: spec.seed,
             drop: spec.data.drop.clone(),
@@ -756,6 +759,25 @@ mod tests {
         let model = ModelSpec::by_name("random_forest", 3).unwrap().set("n_trees", "9").unwrap();
         let spec = TrainSpec { model: model.set("max_depth", "4").unwrap(), balanced: true, ..spec("species") };
         check(spec, &["tree", "permutation importance", "explanation"]);
+    }
+
+    #[test]
+    fn the_same_target_as_classes_then_as_numbers_regression_for_a_cached_split_of_the_other_task() {
+        // A worker keeps one prepared split per table; the year of three
+        // values is classes when detected and numbers when asked for, so the
+        // task is part of what the split depends on.
+        let table = penguins();
+        let mut cache = Cache::default();
+        let mut by_class = spec("year");
+        by_class.importance_repeats = 0;
+        let classes = drive(&table, "p.csv", Plan::train(&by_class).unwrap(), &mut cache, &Control::default());
+        assert_eq!(classes.unwrap().trained().unwrap().classes, ["2007", "2008", "2009"]);
+        let mut by_number = by_class.clone();
+        by_number.data.task = Some(crate::task::Task::Regression);
+        by_number.model = ModelSpec::by_name("ridge", 0).unwrap();
+        let numbers = drive(&table, "p.csv", Plan::train(&by_number).unwrap(), &mut cache, &Control::default());
+        let o = numbers.unwrap().trained().unwrap();
+        assert!(o.regression.is_some() && o.classes.is_empty(), "trained as a number");
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub(crate) fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
     let target_idx = table.column_index(&spec.data.target)?;
     // The model is not asked whether it does the task here: a comparison's
     // spec names no model of its own, and a fit refuses the wrong task itself.
-    let task = decide_task(table, target_idx, spec.data.task)?;
+    let task = decide_task(table, target_idx, spec.data.task);
     // The rows with a target, their split, and the target's classes or numbers there.
     let (labelled, classes, split, y, values) = match task {
         Task::Classification => {
@@ -364,8 +364,8 @@ pub struct TargetCheck {
 
 /// Decides the run's task: the person's choice, else the target's kind
 /// and values (`glassbox_core::task::detect`).
-pub(crate) fn decide_task(table: &Table, target_idx: usize, chosen: Option<Task>) -> Result<Task> {
-    Ok(chosen.unwrap_or_else(|| task::detect(&table.columns[target_idx]).task))
+pub(crate) fn decide_task(table: &Table, target_idx: usize, chosen: Option<Task>) -> Task {
+    chosen.unwrap_or_else(|| task::detect(&table.columns[target_idx]).task)
 }
 
 /// [`TargetCheck`] of `spec` on `table`: what [`prepare`] decides, or its error.

@@ -87,7 +87,7 @@ pub fn evaluate_scored(
 /// target column's (a numeric column with a fraction or more than 20
 /// distinct values is a number to predict).
 pub fn task_of(table: &Table, spec: &TrainSpec) -> Result<crate::task::Task> {
-    crate::prepare::decide_task(table, table.column_index(&spec.data.target)?, spec.data.task)
+    Ok(crate::prepare::decide_task(table, table.column_index(&spec.data.target)?, spec.data.task))
 }
 
 /// Trains and evaluates on a CSV.
