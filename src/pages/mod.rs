@@ -9,6 +9,7 @@ pub mod predict;
 pub mod regression;
 pub mod results;
 pub mod schema;
+pub mod shared;
 pub mod status;
 pub mod threshold;
 pub mod train;

@@ -107,7 +107,7 @@ pub fn RegressionResults(outcome: Arc<TrainOutcome>, regression: Arc<RegressionO
     let making_pdf = RwSignal::new(false);
     let export_pdf = {
         let o = outcome.clone();
-        move |_| crate::pages::results::download_pdf(state, making_pdf, (*o).clone())
+        move |_| crate::pages::shared::download_pdf(state, making_pdf, (*o).clone())
     };
     let missing_note = (m.rows_missing_target > 0)
         .then(|| format!(" {} rows without a target value were left out.", m.rows_missing_target));
@@ -144,7 +144,7 @@ pub fn RegressionResults(outcome: Arc<TrainOutcome>, regression: Arc<RegressionO
                         <table class="grid"><thead><tr><th>"metric"</th><th>"this model"</th><th>"baseline"</th></tr></thead><tbody>{more}</tbody></table>
                     </div>
                     <p class="muted">"The mean error is actual − predicted: above zero, the model predicts too low on average. MAPE is a fraction (0.1 is 10%)."</p>
-                    {crate::pages::results::validation_sections(&outcome)}
+                    {crate::pages::shared::validation_sections(&outcome)}
                 </div>
                 <div>
                     <h3>"Error by decile of the prediction"</h3>

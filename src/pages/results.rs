@@ -89,7 +89,7 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
     let making_pdf = RwSignal::new(false);
     let export_pdf = {
         let o = outcome.clone();
-        move |_| download_pdf(state, making_pdf, o.at(state.threshold.get_untracked()))
+        move |_| crate::pages::shared::download_pdf(state, making_pdf, o.at(state.threshold.get_untracked()))
     };
     let b = outcome.baseline;
     let majority = outcome.classes.get(b.class).cloned().unwrap_or_default();
@@ -161,7 +161,7 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
                 <div>
                     <h3>"Classification report"</h3>
                     <div class="table-scroll" tabindex="0" role="region" aria-label="classification report" data-testid="classification-report" inner_html=report_table></div>
-                    {validation_sections(&outcome)}
+                    {crate::pages::shared::validation_sections(&outcome)}
                     <h3>"Confusion matrix"</h3>
                     <ConfusionMatrix outcome=outcome.clone()/>
                     {(outcome.classes.len() == 2).then(|| view! {
@@ -203,39 +203,6 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
             </div>
             {onnx_note}
         </section>
-    }
-}
-
-/// Makes `report.pdf` of `o` in the PDF worker and downloads it, with
-/// `making` on meanwhile; a failure is the page's error.
-pub fn download_pdf(state: AppState, making: RwSignal<bool>, o: TrainOutcome) {
-    making.set(true);
-    leptos::task::spawn_local(async move {
-        let made =
-            browser::make_pdf(&o).await.and_then(|pdf| browser::download_bytes("report.pdf", "application/pdf", &pdf));
-        making.set(false);
-        if let Err(e) = made {
-            state.error.set(Some(e));
-        }
-    });
-}
-
-/// The search, time-ordered validation and cross-validation tables, when
-/// they ran: the same for either task (the report words each by its task).
-pub fn validation_sections(outcome: &TrainOutcome) -> impl IntoView {
-    view! {
-        {glassbox_report::search_html(outcome).map(|s| view! {
-            <h3>"Hyper-parameter search"</h3>
-            <div class="table-scroll chart" tabindex="0" role="region" aria-label="hyper-parameter search" inner_html=s></div>
-        })}
-        {glassbox_report::time_cv_html(outcome).map(|t| view! {
-            <h3>"Validation in time order"</h3>
-            <div class="table-scroll" tabindex="0" role="region" aria-label="validation in time order" inner_html=t></div>
-        })}
-        {glassbox_report::cv_html(outcome).map(|cv| view! {
-            <h3>"Cross-validation"</h3>
-            <div class="table-scroll" tabindex="0" role="region" aria-label="cross-validation" inner_html=cv></div>
-        })}
     }
 }
 
