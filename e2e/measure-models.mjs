@@ -45,7 +45,9 @@ for (const model of models) {
     workers: Number(workers),
     fit_seconds: Number(await timing.getAttribute('data-fit-seconds')),
     predict_seconds: predict,
-    roc_auc: Number(await byId(page, 'metric-roc-auc').textContent()),
+    ...(await byId(page, 'metric-r2').count()
+      ? { r2: Number(await byId(page, 'metric-r2').textContent()) }
+      : { roc_auc: Number(await byId(page, 'metric-roc-auc').textContent()) }),
     shap_rows: shapRows,
     explain_seconds: started ? (explainEnd - started) / 1000 : null,
   }));
