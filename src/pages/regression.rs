@@ -20,9 +20,11 @@ pub fn RegressionResults(outcome: Arc<TrainOutcome>, regression: Arc<RegressionO
     let state = expect_context::<AppState>();
     let m = &outcome.manifest;
     let r = regression.clone();
-    let cards = headline(&r)
+    // The first three metrics as cards, the rest in a table: one list, made once.
+    let mut rows = headline(&r);
+    let rest = rows.split_off(3);
+    let cards = rows
         .into_iter()
-        .take(3)
         .map(|(name, id, value, baseline)| {
             view! {
                 <div class="card">
@@ -34,9 +36,8 @@ pub fn RegressionResults(outcome: Arc<TrainOutcome>, regression: Arc<RegressionO
             }
         })
         .collect_view();
-    let more = headline(&r)
+    let more = rest
         .into_iter()
-        .skip(3)
         .map(|(name, id, value, baseline)| {
             view! { <tr><td>{name}</td><td data-testid=format!("metric-{id}")>{value}</td><td>{baseline}</td></tr> }
         })

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::control::Control;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::features;
 use crate::ingest::Table;
 use crate::model_file::{ModelFile, Provenance, FORMAT_VERSION};
@@ -88,14 +88,9 @@ pub(crate) fn finish_regression(
     let x_train = fitted.transform(table, train_rows)?;
     let x_test = fitted.transform(table, test_rows)?;
     let t0 = control.now();
-    let model = match forest {
-        None => spec.model.fit_numbers_with(&x_train, values_train, control)?,
-        Some(trees) => spec
-            .model
-            .forest_of(trees, x_train.n_cols)
-            .ok_or_else(|| Error::new(ErrorKind::Internal, "trees that do not make the chosen forest"))?,
-    };
-    model.sound(spec.model.name(), 1)?;
+    let model = crate::run::final_model(&spec.model, forest, x_train.n_cols, 1, || {
+        spec.model.fit_numbers_with(&x_train, values_train, control)
+    })?;
     let t1 = control.now();
     let outputs = model.predict_proba(&x_test);
     crate::prepare::check_probabilities(&outputs, test_rows, table, spec.model.name())?;

@@ -289,15 +289,9 @@ pub(crate) fn finish_training(
     let x_test = fitted.transform(table, test_rows)?;
     let weights = spec.balanced.then(|| crate::model::balanced_weights(y_train, classes.len()));
     let t0 = control.now();
-    let model = match forest {
-        None => spec.model.fit_with(&x_train, y_train, classes.len(), weights.as_deref(), control)?,
-        // Grown elsewhere, tree by tree (run_forest_jobs): the same forest.
-        Some(trees) => spec
-            .model
-            .forest_of(trees, x_train.n_cols)
-            .ok_or_else(|| Error::new(ErrorKind::Internal, "trees that do not make the chosen forest"))?,
-    };
-    model.sound(spec.model.name(), classes.len())?;
+    let model = final_model(&spec.model, forest, x_train.n_cols, classes.len(), || {
+        spec.model.fit_with(&x_train, y_train, classes.len(), weights.as_deref(), control)
+    })?;
     let calibration = spec
         .calibration
         .map(|method| {
@@ -401,6 +395,25 @@ pub(crate) fn finish_training(
         baseline,
         regression: None,
     })
+}
+
+/// The final model: the forest the plan grew tree by tree elsewhere (the
+/// same forest), or `fit` here; checked sound for its `outputs` either way.
+pub(crate) fn final_model(
+    model: &ModelSpec,
+    forest: Option<Vec<crate::trees::Tree>>,
+    n_cols: usize,
+    outputs: usize,
+    fit: impl FnOnce() -> Result<crate::model::FittedModel>,
+) -> Result<crate::model::FittedModel> {
+    let fitted = match forest {
+        None => fit()?,
+        Some(trees) => model
+            .forest_of(trees, n_cols)
+            .ok_or_else(|| Error::new(ErrorKind::Internal, "trees that do not make the chosen forest"))?,
+    };
+    fitted.sound(model.name(), outputs)?;
+    Ok(fitted)
 }
 
 /// The run's manifest: exactly how it was made.
