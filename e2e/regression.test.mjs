@@ -47,13 +47,19 @@ test('the concrete sample trains as regression with the CLI\'s numbers and model
   assert.ok(offered.includes('ridge') && !offered.includes('naive bayes') && !offered.includes('logistic regression'), offered.join(', '));
   await byId(page, 'model-select').selectOption('gradient_boosting');
   await byId(page, 'cv-folds').selectOption('5');
+  // The target's scale, asked for: fitted on log1p, every number on the target's own scale.
+  assert.equal(await byId(page, 'target-transform').inputValue(), 'auto');
+  await byId(page, 'target-transform').selectOption('log1p');
   const m = await trainNumber(page);
   assert.ok(Number(m.r2) > 0.85, JSON.stringify(m));
+  assert.equal(await byId(page, 'target-scale').getAttribute('data-used'), 'log1p');
+  assert.match(await byId(page, 'target-scale').textContent(), /^Target scale: log1p, as asked/);
 
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-regression-'));
   execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', 'public/samples/concrete.csv',
-    '--target', 'compressive_strength', '--model', 'gradient_boosting', '--cv', '5', '--out', out], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    '--target', 'compressive_strength', '--model', 'gradient_boosting', '--cv', '5', '--target-transform', 'log1p', '--out', out], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const cli = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+  assert.equal(cli.target_transform.used, 'log1p');
   assert.equal(m.r2, cli.r2.toFixed(4), 'R² as the CLI measured it');
   assert.equal(m.rmse, cli.rmse.toFixed(4), 'RMSE as the CLI measured it');
   assert.equal(m.mae, cli.mae.toFixed(4), 'MAE as the CLI measured it');
@@ -120,6 +126,8 @@ test('a price read as text because of words in it: the refusal offers to read it
   const m = await trainNumber(page);
   assert.match(m.r2, /^-?\d\.\d{4}$/);
   assert.match(await page.locator('.muted').filter({ hasText: 'rows without a target value were left out' }).first().textContent(), / 20 rows without a target value were left out\./);
+  // Automatic scale: this target is not skewed, so it is used as it is, and the page says why.
+  assert.match(await byId(page, 'target-scale').textContent(), /^Target scale: auto kept the target as it is: its skewness is -?\d\.\d\d, below 0\.75\.$/);
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });

@@ -252,6 +252,12 @@ impl AppState {
             model: ModelSpec::by_name(&self.model.get_untracked(), defaults.seed).unwrap_or_default(),
             balanced: self.balanced.get_untracked(),
             calibration: glassbox_pipeline::recalibrate::Method::parse(&self.calibration.get_untracked()),
+            // The select shows for a number only; classes keep the default, which they ignore.
+            target_transform: if leptos::prelude::untrack(|| self.task_now()) == Task::Regression {
+                self.target_transform.with_untracked(|t| t.parse().unwrap_or_default())
+            } else {
+                Default::default()
+            },
             features: self.features.get_untracked(),
             search: SearchSpec { samplers, ..defaults.search },
             validation,

@@ -178,6 +178,8 @@ pub struct AppState {
     pub balanced: RwSignal<bool>,
     /// The calibration method's name, or empty for none.
     pub calibration: RwSignal<String>,
+    /// A regressor's target scale: "auto", "none" or "log1p".
+    pub target_transform: RwSignal<String>,
     /// Validate in time order on this column ("" = no).
     pub time_column: RwSignal<String>,
     /// Hyper-parameter search: "", "random", "tpe" or "both".
@@ -230,6 +232,7 @@ impl AppState {
             cv_folds: RwSignal::new(5),
             balanced: RwSignal::new(false),
             calibration: RwSignal::new(String::new()),
+            target_transform: RwSignal::new("auto".to_string()),
             time_column: RwSignal::new(String::new()),
             search: RwSignal::new(String::new()),
             leaderboard: RwSignal::new(None),

@@ -133,6 +133,9 @@ pub fn RegressionResults(outcome: Arc<TrainOutcome>, regression: Arc<RegressionO
                 "Baseline: always predicting the training rows' mean, {}. Metrics as scikit-learn defines them.",
                 fmt_number(r.baseline_value)
             )}</p>
+            <p class="muted" data-testid="target-scale" data-used=r.target_transform.used.as_str()>
+                {glassbox_report::regression::scale_text(&r)}
+            </p>
             <div class="two-col">
                 <div>
                     <h3>"Predicted against actual"</h3>

@@ -120,6 +120,12 @@ pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                             options=&[("", "no"), ("sigmoid", "sigmoid (Platt)"), ("isotonic", "isotonic")]/>
                     </label>
                     </Show>
+                    <Show when=move || state.task_now() == Task::Regression>
+                    <label title="The scale the model learns the target on. log1p fits on log(1 + y) and maps the predictions back, which suits a right-skewed target such as a price; automatic tries it when the target is right-skewed (skewness at least 0.75) and keeps it when its cross-validated RMSE is lower. Every metric is on the target's own scale.">"Target scale "
+                        <Choice testid="target-transform" value=state.target_transform disabled=Signal::derive(busy)
+                            options=&[("auto", "automatic"), ("none", "as it is"), ("log1p", "log1p")]/>
+                    </label>
+                    </Show>
                     {
                         let dates: Vec<String> = inspection.columns.iter().filter(|c| c.kind == ColumnKind::Datetime).map(|c| c.name.clone()).collect();
                         (!dates.is_empty()).then(|| view! {

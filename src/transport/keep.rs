@@ -42,11 +42,20 @@ struct Settings {
     cv_folds: usize,
     balanced: bool,
     calibration: String,
+    /// Added after the first format: absent in older settings, which keep the defaults.
+    #[serde(default)]
+    task: String,
+    #[serde(default = "auto")]
+    target_transform: String,
     time_column: String,
     search: String,
     features: FeatureSpec,
     workers: usize,
     threshold: Option<Threshold>,
+}
+
+fn auto() -> String {
+    "auto".to_string()
 }
 
 impl Settings {
@@ -61,6 +70,8 @@ impl Settings {
             cv_folds: state.cv_folds.get(),
             balanced: state.balanced.get(),
             calibration: state.calibration.get(),
+            task: state.task.get(),
+            target_transform: state.target_transform.get(),
             time_column: state.time_column.get(),
             search: state.search.get(),
             features: state.features.get(),
@@ -77,6 +88,8 @@ impl Settings {
         state.cv_folds.set(self.cv_folds);
         state.balanced.set(self.balanced);
         state.calibration.set(self.calibration);
+        state.task.set(self.task);
+        state.target_transform.set(self.target_transform);
         state.time_column.set(self.time_column);
         state.search.set(self.search);
         state.features.set(self.features);

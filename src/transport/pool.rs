@@ -201,7 +201,9 @@ pub fn compare(state: AppState, spec: TrainSpec, names: Vec<String>, folds: usiz
 /// metrics show as soon as the fit is done, and its importance and
 /// explanations follow with their own progress and a Cancel that keeps it.
 pub fn train(state: AppState, spec: TrainSpec, wanted: usize) {
-    match Plan::train(&spec) {
+    // The task of the target check in force, when it has come (it names the target and task asked).
+    let task = state.current_check().map(|c| c.decided);
+    match Plan::train(&spec, task) {
         Ok(plan) => start(state, plan, size_for(wanted)),
         Err(e) => state.fail(e.to_string()),
     }

@@ -227,6 +227,7 @@ fn print_regression(outcome: &glassbox_pipeline::TrainOutcome, r: &glassbox_pipe
     use glassbox_report::regression::{fmt_number, headline};
     let m = &outcome.manifest;
     println!("target {}: a number to predict (regression)", m.target);
+    println!("target scale: {}", r.target_transform.why);
     let rows = headline(r);
     let line = |baseline: bool| {
         rows.iter()

@@ -43,6 +43,8 @@ pub enum Space {
     Target,
     /// The log of a regressor's prediction (a Poisson booster's raw score).
     LogTarget,
+    /// `log1p` of the prediction: a regressor fitted on `log1p(y)`.
+    Log1pTarget,
 }
 
 impl Space {
@@ -52,6 +54,7 @@ impl Space {
             Space::Probability => "probability",
             Space::Target => "target",
             Space::LogTarget => "log_target",
+            Space::Log1pTarget => "log1p_target",
         }
     }
 }

@@ -604,6 +604,7 @@ fn lay_out_regression(
         SMALL,
         MUTED,
     );
+    l.paragraph(&rr::scale_text(r), SMALL, MUTED);
     l.heading("Predictions", half);
     l.charts(&[svgs[0].clone(), svgs[1].clone()], half)?;
     l.charts(std::slice::from_ref(&svgs[2]), half)?;

@@ -14,7 +14,10 @@ use crate::ingest::Table;
 use crate::model_file::{ModelFile, Provenance, FORMAT_VERSION};
 use crate::regression::{regression_metrics, RegressionMetrics};
 use crate::run::{Precomputed, Prepared, TrainOutcome, TrainSpec};
+use crate::spec::TransformSetting;
+use crate::target::TargetTransform;
 use crate::task::Task;
+use crate::validate::{CvResult, MetricSummary};
 
 /// One test row of a regression run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,7 +47,71 @@ pub struct RegressionOutcome {
     pub baseline: RegressionMetrics,
     /// The training mean the baseline predicts.
     pub baseline_value: f64,
+    /// The scale the model was fitted on, and why.
+    pub target_transform: ScaleReport,
     pub test_predictions: Vec<NumberPrediction>,
+}
+
+/// The scale a regressor was fitted on, what the person asked for, and
+/// why: `auto`'s comparison when it made one, else its rule's reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScaleReport {
+    /// What the person asked for: `auto`, `none` or `log1p`.
+    pub setting: TransformSetting,
+    pub used: TargetTransform,
+    /// The training rows' target skewness (scipy's `skew`), which `auto` looks at.
+    pub skewness: f64,
+    /// Why this scale, in words.
+    pub why: String,
+    /// `auto`'s comparison: each scale's cross-validated RMSE on the
+    /// target's own scale, on the same folds (empty when it compared nothing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compared: Vec<ScaleScore>,
+}
+
+/// One scale's cross-validated RMSE in `auto`'s comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScaleScore {
+    pub transform: TargetTransform,
+    pub rmse: MetricSummary,
+}
+
+impl ScaleReport {
+    /// The report of a run whose spec now holds the scale used: `compared`
+    /// is what `auto` compared (then the person asked for `auto`).
+    fn of(spec: &TrainSpec, values_train: &[f64], compared: Vec<(TargetTransform, CvResult)>) -> ScaleReport {
+        let used = spec.target_transform.used();
+        let skewness = glassbox_train::target::skewness(values_train);
+        let compared: Vec<ScaleScore> = compared
+            .into_iter()
+            .filter_map(|(transform, cv)| Some(ScaleScore { transform, rmse: cv.metrics.get("rmse")?.clone() }))
+            .collect();
+        let setting = if compared.is_empty() { spec.target_transform } else { TransformSetting::Auto };
+        let why = match setting {
+            TransformSetting::None => "the target as it is, as asked".to_string(),
+            TransformSetting::Log1p => "log1p, as asked".to_string(),
+            TransformSetting::Auto => match compared.as_slice() {
+                [a, b] => {
+                    let (won, lost) = if b.transform == used { (b, a) } else { (a, b) };
+                    let words = |t: TargetTransform| if t.is_none() { "the target as it is" } else { "log1p of it" };
+                    format!(
+                        "auto chose {}: a cross-validated RMSE of {} against {} for {}, over {} folds on the training rows",
+                        if used.is_none() { "the target as it is" } else { "log1p" },
+                        crate::metrics::fmt4(won.rmse.mean),
+                        crate::metrics::fmt4(lost.rmse.mean),
+                        words(lost.transform),
+                        won.rmse.folds.len()
+                    )
+                }
+                _ => match glassbox_train::target::log1p_candidate(values_train) {
+                    Err(why) => format!("auto kept the target as it is: {why}"),
+                    Ok(_) => "auto kept the target as it is: a Poisson loss already fits the log of the prediction"
+                        .to_string(),
+                },
+            },
+        };
+        ScaleReport { setting, used, skewness, why, compared }
+    }
 }
 
 impl RegressionOutcome {
@@ -79,7 +146,7 @@ pub(crate) fn finish_regression(
     done: Precomputed,
     control: &Control<'_>,
 ) -> Result<TrainOutcome> {
-    let Precomputed { searches, cv: cv_done, forest, forest_seconds } = done;
+    let Precomputed { searches, cv: cv_done, forest, forest_seconds, scales } = done;
     let spec = &TrainSpec { model: crate::plan::chosen_model(spec, &searches), ..spec.clone() };
     let (cv, time_cv) = crate::run::validation(table, spec, prepared, cv_done, control)?;
     let Prepared { train_rows, test_rows, values_train, values_test, feature_columns, .. } = prepared;
@@ -87,12 +154,15 @@ pub(crate) fn finish_regression(
     let fitted = features::fit(table, feature_columns, train_rows, &spec.features)?;
     let x_train = fitted.transform(table, train_rows)?;
     let x_test = fitted.transform(table, test_rows)?;
+    let transform = spec.target_transform.used();
+    let fit_values = prepared.fit_values(transform)?;
     let t0 = control.now();
     let model = crate::run::final_model(&spec.model, forest, x_train.n_cols, 1, || {
-        spec.model.fit_numbers_with(&x_train, values_train, control)
+        spec.model.fit_numbers_with(&x_train, &fit_values, control)
     })?;
     let t1 = control.now();
-    let outputs = model.predict_proba(&x_test);
+    let mut outputs = model.predict_proba(&x_test);
+    crate::prepare::back_to_target(transform, &mut outputs, test_rows, table)?;
     crate::prepare::check_probabilities(&outputs, test_rows, table, spec.model.name())?;
     let timing =
         crate::validate::Timing { fit_seconds: forest_seconds + (t1 - t0), predict_seconds: control.now() - t1 };
@@ -134,6 +204,7 @@ pub(crate) fn finish_regression(
         glassbox_version: crate::VERSION.to_string(),
         schema: crate::run::schema(table, prepared),
         task: Task::Regression,
+        target_transform: transform,
         classes: Vec::new(),
         features: fitted,
         spec: spec.model.clone(),
@@ -169,6 +240,12 @@ pub(crate) fn finish_regression(
         warnings,
         notes,
         baseline: Default::default(),
-        regression: Some(RegressionOutcome { metrics, baseline, baseline_value, test_predictions }),
+        regression: Some(RegressionOutcome {
+            metrics,
+            baseline,
+            baseline_value,
+            target_transform: ScaleReport::of(spec, values_train, scales),
+            test_predictions,
+        }),
     })
 }

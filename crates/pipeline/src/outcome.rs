@@ -480,6 +480,9 @@ pub struct RegressionMetricsJson {
     pub rows_skipped: usize,
     /// Always predicting the training rows' mean, on the same test rows.
     pub baseline: RegressionBaselineJson,
+    /// The scale the model was fitted on (`used`), what was asked
+    /// (`setting`), the target's skewness, why, and `auto`'s comparison.
+    pub target_transform: crate::numbers::ScaleReport,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
     /// Per metric (`r2`, `rmse`, `mae`): mean, std and each fold, when cross-validation ran.
@@ -529,6 +532,7 @@ impl TrainOutcome {
             rows_missing_target: self.manifest.rows_missing_target,
             rows_skipped: self.manifest.rows_skipped,
             baseline: RegressionBaselineJson { strategy: "mean".into(), value: r.baseline_value, metrics: r.baseline },
+            target_transform: r.target_transform.clone(),
             warnings: r.warnings(),
             cv: self.cv.as_ref().map(|c| c.metrics.clone()),
             time_cv: self.time_cv.clone(),

@@ -29,6 +29,7 @@ use crate::run::{
 };
 use crate::search::{SearchResult, Searcher};
 use crate::shap::{self, Explanation};
+use crate::target::TargetTransform;
 use crate::trees::Tree;
 use crate::validate::{self, CvResult, FoldScores};
 
@@ -40,6 +41,11 @@ pub enum Batch {
     Folds { models: Vec<ModelSpec>, folds: usize, jobs: Vec<CompareJob> },
     /// Search trials, each scored by cross-validation on [`search_folds`] folds.
     Trials { models: Vec<ModelSpec> },
+    /// The spec's model cross-validated with the target on a scale
+    /// (`job.0`), fold `job.1` of `folds`: what `auto` compares. A job
+    /// answers `None` when the run predicts classes or the target is not one
+    /// `log1p` is tried on (see `glassbox_train::target::log1p_candidate`).
+    Scales { folds: usize, jobs: Vec<(TargetTransform, usize)> },
     /// Trees of the forest `model`, by index, grown as the final fit grows them.
     Trees { model: ModelSpec, indices: Vec<usize> },
     /// Permutation importance of the fitted `model` on the test rows: input
@@ -64,6 +70,7 @@ pub enum Batch {
 pub enum Results {
     Folds(Vec<FoldScores>),
     Trials(Vec<f64>),
+    Scales(Vec<Option<FoldScores>>),
     Trees(#[serde(with = "crate::packed")] Vec<Tree>),
     Importance(Vec<Scores>),
     Explain(Vec<(usize, Explanation)>),
@@ -90,6 +97,7 @@ impl Batch {
         match self {
             Batch::Folds { jobs, .. } => jobs.len(),
             Batch::Trials { models } => models.len(),
+            Batch::Scales { jobs, .. } => jobs.len(),
             Batch::Trees { indices, .. } => indices.len(),
             Batch::Importance { jobs, .. } => jobs.len(),
             Batch::Explain { rows, .. } => rows.len(),
@@ -107,6 +115,7 @@ impl Batch {
                 Batch::Folds { models: models.clone(), folds: *folds, jobs: deal(jobs, w, n) }
             }
             Batch::Trials { models } => Batch::Trials { models: deal(models, w, n) },
+            Batch::Scales { folds, jobs } => Batch::Scales { folds: *folds, jobs: deal(jobs, w, n) },
             Batch::Trees { model, indices } => Batch::Trees { model: model.clone(), indices: deal(indices, w, n) },
             Batch::Importance { model, jobs } => Batch::Importance { model: model.clone(), jobs: deal(jobs, w, n) },
             Batch::Explain { model, rows } => Batch::Explain { model: model.clone(), rows: deal(rows, w, n) },
@@ -129,6 +138,9 @@ impl Results {
             Some(Results::Trials(_)) => {
                 Results::Trials(all(parts, |p| if let Results::Trials(v) = p { Some(v) } else { None })?)
             }
+            Some(Results::Scales(_)) => {
+                Results::Scales(all(parts, |p| if let Results::Scales(v) = p { Some(v) } else { None })?)
+            }
             Some(Results::Trees(_)) => {
                 Results::Trees(all(parts, |p| if let Results::Trees(v) = p { Some(v) } else { None })?)
             }
@@ -145,6 +157,7 @@ impl Results {
         match self {
             Results::Folds(v) => v.len(),
             Results::Trials(v) => v.len(),
+            Results::Scales(v) => v.len(),
             Results::Trees(v) => v.len(),
             Results::Importance(v) => v.len(),
             Results::Explain(v) => v.len(),
@@ -181,6 +194,10 @@ pub enum Step {
 
 #[derive(Debug, Clone)]
 enum State {
+    /// `auto`'s comparison of the target as it is with log1p of it.
+    Scales {
+        folds: usize,
+    },
     Compare {
         models: Vec<ModelSpec>,
         folds: usize,
@@ -216,36 +233,57 @@ enum State {
 /// [`Plan::record`] takes the answers and the plan moves on.
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// The run's spec; once `auto` has compared the target's scales, with
+    /// the winner in place of `auto`, so every later job fits on it.
     spec: TrainSpec,
+    /// What `auto` compared, for the final step to report.
+    scales: Vec<(TargetTransform, CvResult)>,
     state: State,
     /// The batch handed out and not yet recorded.
     pending: Option<Batch>,
 }
 
 impl Plan {
-    /// A training run: the searches `spec.search` asks for, the chosen
-    /// model's cross-validation when `spec.validation.cv` is set, a forest's trees,
-    /// then the final fit.
-    pub fn train(spec: &TrainSpec) -> Result<Plan> {
+    /// A training run: for a number with `auto`, the target's scale; the
+    /// searches `spec.search` asks for, the chosen model's cross-validation
+    /// when `spec.validation.cv` is set, a forest's trees, then the final fit.
+    /// `task` is the run's task when the caller knows it (see
+    /// [`crate::run::task_of`]): a run of classes then skips the scale's
+    /// step, whose jobs would only answer that there is nothing to compare.
+    pub fn train(spec: &TrainSpec, task: Option<crate::task::Task>) -> Result<Plan> {
         spec.model.validate()?;
-        let state = if spec.search.samplers.is_empty() {
-            Self::after_search(spec, Vec::new())
+        // The scale is chosen before the search, so every trial fits on it.
+        let classes = task.or(spec.data.task) == Some(crate::task::Task::Classification);
+        let state = if spec.target_transform.is_auto() && !classes {
+            State::Scales { folds: search_folds(spec) }
         } else {
-            let searchers = spec
-                .search
-                .samplers
-                .iter()
-                .map(|&s| Searcher::new(&spec.model, s, spec.search.trials, spec.seed))
-                .collect();
-            State::Search { searchers, done: Vec::new() }
+            Self::searching(spec, None)
         };
-        Ok(Plan { spec: spec.clone(), state, pending: None })
+        Ok(Plan { spec: spec.clone(), scales: Vec::new(), state, pending: None })
+    }
+
+    /// The searches `spec` asks for, else what follows them; `cv` is the
+    /// spec's model's cross-validation on the run's folds, when done already.
+    fn searching(spec: &TrainSpec, cv: Option<CvResult>) -> State {
+        if spec.search.samplers.is_empty() {
+            return match (spec.validation.cv, cv) {
+                (Some(_), Some(cv)) => Self::after_cv(spec, Vec::new(), Some(cv)),
+                _ => Self::after_search(spec, Vec::new()),
+            };
+        }
+        let searchers = spec
+            .search
+            .samplers
+            .iter()
+            .map(|&s| Searcher::new(&spec.model, s, spec.search.trials, spec.seed))
+            .collect();
+        State::Search { searchers, done: Vec::new() }
     }
 
     /// A comparison of `models` by `folds`-fold cross-validation on the training rows.
     pub fn compare(spec: &TrainSpec, models: Vec<ModelSpec>, folds: usize) -> Result<Plan> {
         models.iter().try_for_each(ModelSpec::validate)?;
-        Ok(Plan { spec: spec.clone(), state: State::Compare { models, folds }, pending: None })
+        Ok(Plan { spec: spec.clone(), scales: Vec::new(), state: State::Compare { models, folds }, pending: None })
     }
 
     /// The run's spec, which every job of the plan runs with.
@@ -275,6 +313,14 @@ impl Plan {
         }
         let spec = &self.spec;
         let (stage, batch, before, total) = match &mut self.state {
+            State::Scales { folds } => {
+                let jobs: Vec<(TargetTransform, usize)> = [TargetTransform::None, TargetTransform::Log1p]
+                    .into_iter()
+                    .flat_map(|t| (0..*folds).map(move |f| (t, f)))
+                    .collect();
+                let total = jobs.len();
+                ("target scale", Batch::Scales { folds: *folds, jobs }, 0, total)
+            }
             State::Compare { models, folds } => {
                 let jobs = compare_jobs(models.len(), *folds);
                 let total = jobs.len();
@@ -311,7 +357,7 @@ impl Plan {
                 let model = chosen_model(spec, searches);
                 ("tree", Batch::Trees { model, indices: (0..*n_trees).collect() }, 0, *n_trees)
             }
-            State::Fit(done) => return Ok(Step::Fit(done.clone())),
+            State::Fit(done) => return Ok(Step::Fit(Precomputed { scales: self.scales.clone(), ..done.clone() })),
             State::Importance { outcome } => {
                 let columns = outcome.model.features.columns().len();
                 let repeats = spec.importance_repeats;
@@ -357,9 +403,28 @@ impl Plan {
         }
         let wrong = || Error::new(ErrorKind::Internal, "answers of another kind than the jobs");
         let spec = &self.spec;
+        let mut chosen = None;
         self.state = match (std::mem::replace(&mut self.state, State::Ranked(Vec::new())), results) {
             (State::Compare { models, folds }, Results::Folds(scores)) => {
                 State::Ranked(merge_compare(&models, folds, spec.seed, &scores))
+            }
+            (State::Scales { folds }, Results::Scales(answers)) => {
+                // Every job answers, or none does (classes, or a target log1p is not tried on).
+                let scores: Option<Vec<FoldScores>> = answers.into_iter().collect();
+                match scores {
+                    None => Self::searching(spec, None),
+                    Some(scores) => {
+                        let (as_is, log1p) = scores.split_at(folds);
+                        let none = validate::summarize(folds, spec.seed, as_is).0;
+                        let log1p = validate::summarize(folds, spec.seed, log1p).0;
+                        let winner = choose_scale(&none, &log1p);
+                        let cv = if winner == TargetTransform::Log1p { log1p.clone() } else { none.clone() };
+                        chosen = Some((winner, vec![(TargetTransform::None, none), (TargetTransform::Log1p, log1p)]));
+                        let spec =
+                            TrainSpec { target_transform: crate::spec::TransformSetting::of(winner), ..spec.clone() };
+                        Self::searching(&spec, Some(cv))
+                    }
+                }
             }
             (State::Search { mut searchers, done }, Results::Trials(scores)) => {
                 if let Some(current) = searchers.front_mut() {
@@ -394,12 +459,31 @@ impl Plan {
                 });
                 State::Trained(outcome)
             }
-            (State::Forest { searches, cv, .. }, Results::Trees(trees)) => {
-                State::Fit(Precomputed { searches, cv, forest: Some(trees), forest_seconds: seconds })
-            }
+            (State::Forest { searches, cv, .. }, Results::Trees(trees)) => State::Fit(Precomputed {
+                searches,
+                cv,
+                forest: Some(trees),
+                forest_seconds: seconds,
+                ..Precomputed::default()
+            }),
             _ => return Err(wrong()),
         };
+        if let Some((winner, scales)) = chosen {
+            self.spec.target_transform = crate::spec::TransformSetting::of(winner);
+            self.scales = scales;
+        }
         Ok(())
+    }
+}
+
+/// `auto`'s choice between the target as it is and log1p of it: log1p only
+/// when its mean cross-validated RMSE, on the target's own scale, is lower.
+pub fn choose_scale(none: &CvResult, log1p: &CvResult) -> TargetTransform {
+    let rmse = |cv: &CvResult| cv.metrics.get("rmse").map_or(f64::INFINITY, |m| m.mean);
+    if rmse(log1p) < rmse(none) {
+        TargetTransform::Log1p
+    } else {
+        TargetTransform::None
     }
 }
 
@@ -543,6 +627,19 @@ pub fn run_batch(
                 Ok(if higher_is_better { mean } else { -mean })
             })?)
         }
+        Batch::Scales { folds, jobs } => {
+            let tried = p.task == crate::task::Task::Regression
+                && glassbox_train::target::log1p_candidate(&p.values_train).is_ok()
+                && spec.model.params().get("loss").and_then(|l| l.as_str()) != Some("poisson");
+            if !tried {
+                return Ok(Results::Scales(vec![None; jobs.len()]));
+            }
+            let positions = p.train_target().folds(*folds, spec.seed)?;
+            Results::Scales(control.map("target scale", jobs, |&(transform, fold)| {
+                let learner = crate::prepare::Learner { transform, ..p.learner(&spec.model, spec) };
+                Ok(Some(validate::run_fold(&p.problem(table, &learner), &positions, fold, &inner)?.1))
+            })?)
+        }
         Batch::Trees { model, indices } => {
             if model.trees().is_none() {
                 return Err(Error::new(ErrorKind::Internal, "tree jobs for a model that is not a forest"));
@@ -550,7 +647,8 @@ pub fn run_batch(
             let fitted = features::fit(table, &p.feature_columns, &p.train_rows, &spec.features)?;
             let x = fitted.transform(table, &p.train_rows)?;
             let weights = spec.balanced.then(|| crate::model::balanced_weights(&p.y_train, p.classes.len()));
-            Results::Trees(model.fit_trees(&p.fit_input(&x, weights.as_deref(), control), indices)?)
+            let values = p.fit_values(spec.target_transform.used())?;
+            Results::Trees(model.fit_trees(&p.fit_input(&x, weights.as_deref(), &values, control), indices)?)
         }
         Batch::Importance { model, jobs } => {
             // The rows scored: all test rows, or a seeded sample of a big test set.
@@ -723,11 +821,22 @@ mod tests {
     }
 
     fn check(spec: TrainSpec, stages: &[&str]) {
-        let table = penguins();
-        let whole = train_table_with(&table, "p.csv", &spec, &Control { threads: 2, ..Control::default() }).unwrap();
+        check_on(&penguins(), spec, stages)
+    }
+
+    /// The run of `spec` on `table` driven whole natively equals the run
+    /// dealt over 1, 2 and 3 workers (the task not known up front, as in a
+    /// page whose target check has not come), through `stages`.
+    fn check_on(table: &Table, spec: TrainSpec, stages: &[&str]) {
+        let whole = train_table_with(table, "p.csv", &spec, &Control { threads: 2, ..Control::default() }).unwrap();
         for workers in [1, 2, 3] {
-            let (seen, finished) = pooled(&table, Plan::train(&spec).unwrap(), workers);
-            let stages: Vec<&str> = stages.to_vec();
+            let task = (workers != 3).then(|| crate::run::task_of(table, &spec).unwrap());
+            let (seen, finished) = pooled(table, Plan::train(&spec, task).unwrap(), workers);
+            // Not knowing the task, the plan asks about the scale of classes too, and hears there is none.
+            let mut stages: Vec<&str> = stages.to_vec();
+            if task.is_none() && stages.first() != Some(&"target scale") {
+                stages.insert(0, "target scale");
+            }
             assert_eq!(
                 seen.iter().fold(Vec::<&str>::new(), |mut v, s| {
                     if v.last() != Some(s) {
@@ -770,14 +879,41 @@ mod tests {
         let mut cache = Cache::default();
         let mut by_class = spec("year");
         by_class.importance_repeats = 0;
-        let classes = drive(&table, "p.csv", Plan::train(&by_class).unwrap(), &mut cache, &Control::default());
+        let classes = drive(&table, "p.csv", Plan::train(&by_class, None).unwrap(), &mut cache, &Control::default());
         assert_eq!(classes.unwrap().trained().unwrap().classes, ["2007", "2008", "2009"]);
         let mut by_number = by_class.clone();
         by_number.data.task = Some(crate::task::Task::Regression);
         by_number.model = ModelSpec::by_name("ridge", 0).unwrap();
-        let numbers = drive(&table, "p.csv", Plan::train(&by_number).unwrap(), &mut cache, &Control::default());
+        let numbers = drive(&table, "p.csv", Plan::train(&by_number, None).unwrap(), &mut cache, &Control::default());
         let o = numbers.unwrap().trained().unwrap();
         assert!(o.regression.is_some() && o.classes.is_empty(), "trained as a number");
+    }
+
+    #[test]
+    fn auto_s_choice_of_scale_dealt_over_workers_is_the_whole_run_s() {
+        // A right-skewed target, linear on the log scale: auto compares, and
+        // the search and cross-validation after it fit on the scale it chose.
+        let mut csv = String::from("a,b,y\n");
+        for i in 0..200u64 {
+            let (a, b) = ((i * 37 % 101) as f64 / 25.0, (i * 53 % 89) as f64 / 30.0);
+            csv.push_str(&format!("{a},{b},{:.4}\n", libm::exp(1.2 * a - 0.5 * b + ((i * 7919) % 13) as f64 / 40.0)));
+        }
+        let table = crate::ingest::parse_csv(csv.as_bytes()).unwrap();
+        let mut spec = TrainSpec { model: ModelSpec::by_name("ridge", 0).unwrap(), ..spec("y") };
+        spec.search = SearchSpec { samplers: vec![crate::search::Sampler::Random], trials: 4 };
+        spec.validation.cv = Some(3);
+        check_on(
+            &table,
+            spec.clone(),
+            &["target scale", "search trial", "cross-validation fold", "permutation importance", "explanation"],
+        );
+        // Without a search the chosen scale's folds are the run's cross-validation.
+        spec.search = SearchSpec::default();
+        check_on(&table, spec.clone(), &["target scale", "permutation importance", "explanation"]);
+        let o = train_table_with(&table, "p.csv", &spec, &Control::default()).unwrap();
+        let t = &o.regression.as_ref().unwrap().target_transform;
+        assert_eq!(t.used, TargetTransform::Log1p);
+        assert_eq!(o.cv.as_ref().unwrap().metrics["rmse"], t.compared[1].rmse, "the log1p folds are the run's CV");
     }
 
     #[test]

@@ -48,6 +48,15 @@ pub(crate) fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
     // The rows with a target, their split, and the target's classes or numbers there.
     let (labelled, classes, split, y, values) = match task {
         Task::Classification => {
+            if spec.target_transform == crate::spec::TransformSetting::Log1p {
+                return Err(Error::new(
+                    ErrorKind::BadSpec,
+                    format!(
+                        "a target transform is for a number to predict, and '{}' is read as classes: leave it out, or predict it as a number (task: regression)",
+                        table.columns[target_idx].name
+                    ),
+                ));
+            }
             let Labels { rows, classes, y, .. } = Labels::of(table, target_idx)?;
             check_class_sizes(&classes, &y, &table.columns[target_idx].name)?;
             if let Some(rule) = spec.threshold {
@@ -69,6 +78,7 @@ pub(crate) fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
         Task::Regression => {
             refuse_class_settings(spec, &table.columns[target_idx].name)?;
             let (rows, values) = numbers_to_predict(table, target_idx)?;
+            check_transform(spec, table, target_idx, &rows, &values)?;
             let split = crate::split::shuffled_split(rows.len(), spec.data.test_size, spec.seed)?;
             (rows, Vec::new(), split, Vec::new(), values)
         }
@@ -173,6 +183,33 @@ fn refuse_class_settings(spec: &TrainSpec, target: &str) -> Result<()> {
     }
 }
 
+/// A target transform the person asked for can be applied: `log1p` needs
+/// every value above −1 (the first one that is not is named by its line),
+/// and a Poisson booster already fits the log of its prediction.
+fn check_transform(spec: &TrainSpec, table: &Table, target_idx: usize, rows: &[usize], values: &[f64]) -> Result<()> {
+    if spec.target_transform != crate::spec::TransformSetting::Log1p {
+        return Ok(());
+    }
+    let name = &table.columns[target_idx].name;
+    if spec.model.params().get("loss").and_then(|l| l.as_str()) == Some("poisson") {
+        return Err(Error::new(
+            ErrorKind::BadSpec,
+            "gradient boosting with the poisson loss already fits the log of its prediction; choose --target-transform none (or auto) with it",
+        ));
+    }
+    match values.iter().position(|&v| v <= -1.0) {
+        None => Ok(()),
+        Some(i) => Err(Error::new(
+            ErrorKind::BadTarget,
+            format!(
+                "--target-transform log1p needs every value of '{name}' above -1, and line {} holds {}; choose none (or auto, which only tries log1p where it is defined)",
+                table.lines[rows[i]],
+                values[i]
+            ),
+        )),
+    }
+}
+
 /// The largest magnitude a number to predict may have: the squared errors
 /// that fitting sums must stay finite (1e100 squared is 1e200, summed over
 /// a billion rows still below f64's 1.8e308).
@@ -249,7 +286,14 @@ fn numbers_to_predict(table: &Table, target_idx: usize) -> Result<(Vec<usize>, V
 impl Prepared {
     /// What validation refits in every fold: the run's features and `model`.
     pub(crate) fn learner<'a>(&'a self, model: &'a ModelSpec, spec: &'a TrainSpec) -> Learner<'a> {
-        Learner { feature_columns: &self.feature_columns, model, features: &spec.features, balanced: spec.balanced }
+        Learner {
+            feature_columns: &self.feature_columns,
+            model,
+            features: &spec.features,
+            balanced: spec.balanced,
+            // Classes have no scale: their probabilities are never mapped back.
+            transform: if self.task == Task::Regression { spec.target_transform.used() } else { Default::default() },
+        }
     }
 
     /// The validation problem of `learner` on these training rows.
@@ -269,15 +313,22 @@ impl Prepared {
         }
     }
 
+    /// The training rows' numbers on the scale the model is fitted on.
+    pub(crate) fn fit_values(&self, transform: crate::target::TargetTransform) -> Result<Vec<f64>> {
+        transform.forward(&self.values_train)
+    }
+
     /// The fit of `x` (the training rows' features) for this run's task:
-    /// its classes or numbers, with the run's class weights.
+    /// its classes, with the run's class weights, or `values` (see
+    /// [`Prepared::fit_values`]).
     pub(crate) fn fit_input<'a>(
         &'a self,
         x: &'a glassbox_core::Matrix,
         weights: Option<&'a [f64]>,
+        values: &'a [f64],
         control: &'a Control<'a>,
     ) -> glassbox_train::estimator::FitInput<'a> {
-        let values = (self.task == Task::Regression).then_some(self.values_train.as_slice());
+        let values = (self.task == Task::Regression).then_some(values);
         let n_classes = if values.is_some() { 1 } else { self.classes.len() };
         glassbox_train::estimator::FitInput { x, y: &self.y_train, n_classes, class_weight: weights, values, control }
     }
@@ -291,6 +342,8 @@ pub struct Learner<'a> {
     pub model: &'a ModelSpec,
     pub features: &'a features::FeatureSpec,
     pub balanced: bool,
+    /// The scale a regressor is fitted on; its predictions come back on the target's.
+    pub transform: crate::target::TargetTransform,
 }
 
 impl validate::Learner for Learner<'_> {
@@ -310,15 +363,44 @@ impl validate::Learner for Learner<'_> {
                 let weights = self.balanced.then(|| crate::model::balanced_weights(y, n_classes));
                 self.model.fit_with(&x, y, n_classes, weights.as_deref(), control)?
             }
-            validate::Target::Numbers(values) => self.model.fit_numbers_with(&x, values, control)?,
+            validate::Target::Numbers(values) => {
+                self.model.fit_numbers_with(&x, &self.transform.forward(values)?, control)?
+            }
         };
         Ok((fitted, model))
     }
 
     fn predict_proba(&self, fitted: &Self::Fitted, table: &Table, rows: &[usize]) -> Result<Vec<Vec<f64>>> {
-        let proba = fitted.1.predict_proba(&fitted.0.transform(table, rows)?);
+        let mut proba = fitted.1.predict_proba(&fitted.0.transform(table, rows)?);
+        back_to_target(self.transform, &mut proba, rows, table)?;
         check_probabilities(&proba, rows, table, self.model.name())?;
         Ok(proba)
+    }
+}
+
+/// Maps a regressor's predictions for `rows` back from the scale it was
+/// fitted on. A log-scale prediction past what `expm1` can give (about
+/// 709) is the model extrapolating far from every training value; the
+/// message names the row rather than carrying an infinity into the metrics.
+pub(crate) fn back_to_target(
+    transform: crate::target::TargetTransform,
+    outputs: &mut [Vec<f64>],
+    rows: &[usize],
+    table: &Table,
+) -> Result<()> {
+    let fitted_scale: Option<Vec<f64>> = outputs.iter().map(|o| o.first().copied()).collect();
+    transform.inverse_outputs(outputs);
+    let bad = outputs.iter().zip(rows).position(|(o, _)| o.iter().any(|v| !v.is_finite()));
+    match (bad, fitted_scale) {
+        (Some(i), Some(raw)) if raw[i].is_finite() => Err(Error::new(
+            ErrorKind::BadValue,
+            format!(
+                "the model predicts log1p = {} for the row at line {}, which is too large a number to represent on the target's scale; choose --target-transform none",
+                crate::metrics::fmt4(raw[i]),
+                table.lines[rows[i]]
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -29,7 +29,7 @@ pub use crate::outcome::{
 };
 pub use crate::prepare::{check_target, preview_features, FeaturePreview, Learner, TargetCheck};
 pub(crate) use crate::prepare::{prepare, Prepared};
-pub use crate::spec::{DataSpec, SearchSpec, TrainSpec, ValidationSpec};
+pub use crate::spec::{DataSpec, SearchSpec, TrainSpec, TransformSetting, ValidationSpec};
 pub use glassbox_ingest::profile::{inspect, inspect_table, ColumnSummary, Inspection, HISTOGRAM_BINS, PREVIEW_ROWS};
 pub use glassbox_serve::predict::{
     id_column, predict, predict_with, read_as_trained, MissingColumns, PredictedRow, Prediction,
@@ -185,7 +185,7 @@ pub fn train_table_with(
     control: &Control<'_>,
 ) -> Result<TrainOutcome> {
     check_hashed(table)?;
-    let plan = crate::plan::Plan::train(spec)?;
+    let plan = crate::plan::Plan::train(spec, Some(task_of(table, spec)?))?;
     Ok(*crate::plan::drive(table, file_name, plan, &mut Default::default(), control)?.trained()?)
 }
 
@@ -202,6 +202,10 @@ pub struct Precomputed {
     pub forest: Option<Vec<crate::trees::Tree>>,
     #[serde(default)]
     pub forest_seconds: f64,
+    /// What `auto` compared before choosing the target's scale (the spec
+    /// then holds the winner); empty when it compared nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scales: Vec<(crate::target::TargetTransform, validate::CvResult)>,
 }
 
 /// The mean of each column of `x`, summed in row order.
@@ -278,7 +282,7 @@ pub(crate) fn finish_training(
     if prepared.task == Task::Regression {
         return crate::numbers::finish_regression(table, file_name, spec, prepared, done, control);
     }
-    let Precomputed { searches, cv: cv_done, forest, forest_seconds } = done;
+    let Precomputed { searches, cv: cv_done, forest, forest_seconds, .. } = done;
     let spec = &TrainSpec { model: crate::plan::chosen_model(spec, &searches), ..spec.clone() };
     let (cv, time_cv) = validation(table, spec, prepared, cv_done, control)?;
     let Prepared { target_idx, classes, train_rows, test_rows, y_train, y_test, feature_columns, .. } = prepared;
@@ -362,6 +366,7 @@ pub(crate) fn finish_training(
         glassbox_version: crate::VERSION.to_string(),
         schema: schema(table, prepared),
         task: Task::Classification,
+        target_transform: Default::default(),
         classes: classes.clone(),
         features: fitted,
         spec: spec.model.clone(),

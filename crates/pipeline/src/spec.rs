@@ -40,6 +40,72 @@ pub struct TrainSpec {
     /// the training rows); none keeps the model's own.
     #[serde(default)]
     pub calibration: Option<crate::recalibrate::Method>,
+    /// The scale a regressor learns its target on; `auto` decides by
+    /// cross-validation (see [`TransformSetting`]). Classes ignore it.
+    #[serde(default, skip_serializing_if = "TransformSetting::is_auto")]
+    pub target_transform: TransformSetting,
+}
+
+/// The person's choice of target transform (`--target-transform`). A
+/// training plan replaces `Auto` by what it chose before any fit, so every
+/// job after that runs with `None` or `Log1p`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransformSetting {
+    /// `log1p` when the target is right-skewed, above −1 and `log1p` has
+    /// the lower cross-validated RMSE on the target's own scale; else none.
+    #[default]
+    Auto,
+    None,
+    Log1p,
+}
+
+impl TransformSetting {
+    pub const NAMES: [&'static str; 3] = ["auto", "none", "log1p"];
+
+    pub fn is_auto(&self) -> bool {
+        *self == TransformSetting::Auto
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransformSetting::Auto => "auto",
+            TransformSetting::None => "none",
+            TransformSetting::Log1p => "log1p",
+        }
+    }
+
+    /// The transform a fit uses: `Auto` not decided yet fits as it is (a
+    /// comparison of models, which does not choose a scale per model).
+    pub fn used(self) -> crate::target::TargetTransform {
+        match self {
+            TransformSetting::Log1p => crate::target::TargetTransform::Log1p,
+            TransformSetting::Auto | TransformSetting::None => crate::target::TargetTransform::None,
+        }
+    }
+
+    pub fn of(t: crate::target::TargetTransform) -> TransformSetting {
+        match t {
+            crate::target::TargetTransform::None => TransformSetting::None,
+            crate::target::TargetTransform::Log1p => TransformSetting::Log1p,
+        }
+    }
+}
+
+impl std::str::FromStr for TransformSetting {
+    type Err = crate::error::Error;
+
+    fn from_str(s: &str) -> crate::error::Result<Self> {
+        match s {
+            "auto" => Ok(TransformSetting::Auto),
+            "none" => Ok(TransformSetting::None),
+            "log1p" => Ok(TransformSetting::Log1p),
+            other => Err(crate::error::Error::new(
+                crate::error::ErrorKind::BadSpec,
+                format!("unknown target transform '{other}'; choose one of: {}", Self::NAMES.join(", ")),
+            )),
+        }
+    }
 }
 
 fn default_repeats() -> usize {
@@ -99,6 +165,7 @@ impl Default for TrainSpec {
             threshold: None,
             importance_repeats: default_repeats(),
             calibration: None,
+            target_transform: TransformSetting::Auto,
         }
     }
 }

@@ -36,7 +36,9 @@ fn check(file: &str, target: &str) {
                 // A softmax margin is not recoverable from the probabilities alone
                 // (they fix only its differences): additivity above is the check.
                 Space::LogOdds => continue,
-                Space::Target | Space::LogTarget => unreachable!("a classifier's explanation in a regressor's units"),
+                Space::Target | Space::LogTarget | Space::Log1pTarget => {
+                    unreachable!("a classifier's explanation in a regressor's units")
+                }
             };
             assert!(
                 (e.output - want).abs() < 1e-6 * want.abs().max(1.0),

@@ -175,3 +175,85 @@ fn a_test_set_of_one_row_says_r2_is_not_defined_instead_of_nan() {
     assert!(json.contains("\"r2\": null") && !json.contains("NaN"), "{json}");
     assert!(r.warnings()[0].starts_with("R² is not defined on a test set of 1 row"), "{:?}", r.warnings());
 }
+
+/// 300 rows whose target grows exponentially with `a`: right-skewed, and
+/// linear on the log scale, so log1p should win for a linear model.
+fn skewed_csv() -> String {
+    let mut s = String::from("a,b,y\n");
+    for i in 0..300u64 {
+        let a = (i * 37 % 101) as f64 / 25.0;
+        let b = (i * 53 % 89) as f64 / 30.0;
+        let noise = ((i * 7919) % 13) as f64 / 13.0 - 0.5;
+        s.push_str(&format!("{a},{b},{:.4}\n", (1.2 * a - 0.5 * b + 0.3 * noise).exp()));
+    }
+    s
+}
+
+fn transformed(setting: &str, model: &str, csv: &str) -> glassbox_pipeline::Result<glassbox_pipeline::TrainOutcome> {
+    let mut spec = spec(model);
+    spec.target_transform = setting.parse().unwrap();
+    train(csv.as_bytes(), "s.csv", &spec)
+}
+
+#[test]
+fn auto_fits_a_skewed_target_on_log1p_when_cross_validation_says_so() {
+    let auto = transformed("auto", "ridge", &skewed_csv()).unwrap();
+    let r = auto.regression.as_ref().unwrap();
+    let t = &r.target_transform;
+    assert_eq!((t.setting.as_str(), t.used.as_str()), ("auto", "log1p"));
+    assert!(t.skewness >= 0.75, "{}", t.skewness);
+    assert_eq!(t.compared.len(), 2);
+    assert!(t.compared[1].rmse.mean < t.compared[0].rmse.mean, "log1p's RMSE is the lower one");
+    assert!(t.why.starts_with("auto chose log1p: a cross-validated RMSE of "), "{}", t.why);
+    // The model is the one an explicit log1p trains, byte for byte.
+    let asked = transformed("log1p", "ridge", &skewed_csv()).unwrap();
+    assert_eq!(asked.model.to_json(), auto.model.to_json());
+    assert_eq!(asked.regression.as_ref().unwrap().target_transform.setting.as_str(), "log1p");
+    // It beats the same ridge on the target as it is, on the test rows, on the target's own scale.
+    let plain = transformed("none", "ridge", &skewed_csv()).unwrap();
+    assert!(r.metrics.rmse < plain.regression.as_ref().unwrap().metrics.rmse);
+    let json: serde_json::Value = serde_json::from_str(&auto.metrics_json()).unwrap();
+    assert_eq!(json["target_transform"]["used"], "log1p");
+    assert_eq!(json["target_transform"]["compared"][0]["transform"], "none");
+    // Explanations add up in the model's space, log1p, and the file says how to map back.
+    assert_eq!(auto.shap.as_ref().unwrap().space.as_str(), "log1p_target");
+    let model: serde_json::Value = serde_json::from_str(&auto.model.to_json()).unwrap();
+    assert_eq!(model["target_transform"], "log1p");
+    let s = auto.shap.as_ref().unwrap();
+    for (e, row) in s.explanations.iter().zip(&s.rows) {
+        let predicted = r.test_predictions.iter().find(|p| p.row == *row).unwrap().predicted;
+        assert!((e.base + e.phi.iter().sum::<f64>() - e.output).abs() < 1e-9);
+        assert!((e.output.exp_m1() - predicted).abs() < 1e-9 * predicted.abs().max(1.0));
+    }
+}
+
+#[test]
+fn auto_keeps_a_target_that_is_not_skewed_without_comparing() {
+    let o = transformed("auto", "ridge", &csv()).unwrap();
+    let t = &o.regression.as_ref().unwrap().target_transform;
+    assert_eq!(t.used.as_str(), "none");
+    assert!(t.compared.is_empty());
+    assert!(t.why.starts_with("auto kept the target as it is: "), "{}", t.why);
+    let model: serde_json::Value = serde_json::from_str(&o.model.to_json()).unwrap();
+    assert!(model.get("target_transform").is_none(), "not written when none");
+}
+
+#[test]
+fn log1p_is_refused_where_it_is_not_defined_naming_the_line() {
+    let mut csv = skewed_csv();
+    csv.push_str("1,1,-3\n");
+    let e = transformed("log1p", "ridge", &csv).unwrap_err();
+    assert_eq!(
+        e.message(),
+        "--target-transform log1p needs every value of 'y' above -1, and line 302 holds -3; choose none (or auto, which only tries log1p where it is defined)"
+    );
+    // auto does not try it, and says why.
+    let o = transformed("auto", "ridge", &csv).unwrap();
+    let why = &o.regression.as_ref().unwrap().target_transform.why;
+    assert_eq!(why, "auto kept the target as it is: log1p needs every value above -1, and the target holds -3");
+    let poisson = spec("gradient_boosting").model.set("loss", "poisson").unwrap();
+    let mut run = TrainSpec { model: poisson, ..TrainSpec::for_target("y") };
+    run.target_transform = "log1p".parse().unwrap();
+    let e = train(skewed_csv().as_bytes(), "s.csv", &run).unwrap_err();
+    assert!(e.message().starts_with("gradient boosting with the poisson loss already fits the log"), "{e}");
+}

@@ -98,3 +98,20 @@ fn trees_forests_and_boosting_are_within_0_02_of_scikit_learn_s_worst_seed() {
         assert!(r2 >= worst - 0.02, "{name}: R² {r2} against scikit-learn's worst seed {worst}");
     }
 }
+
+#[test]
+fn ridge_on_log1p_of_the_target_predicts_as_transformed_target_regressor() {
+    use glassbox_pipeline::target::TargetTransform;
+    let (d, want) = (concrete(), fixture());
+    let (x_train, x_test) = standardised(&d);
+    let logged = TargetTransform::Log1p.forward(&d.y_train).unwrap();
+    let fitted = ModelSpec::by_name("ridge", 0).unwrap().fit_numbers(&x_train, &logged).unwrap();
+    let mut outputs = fitted.predict_proba(&x_test);
+    TargetTransform::Log1p.inverse_outputs(&mut outputs);
+    let want = want["ridge_log1p"]["predictions"].as_array().unwrap();
+    assert_eq!(outputs.len(), want.len());
+    for (got, want) in outputs.iter().zip(want) {
+        let want = want.as_f64().unwrap();
+        assert!((got[0] - want).abs() < 1e-9 * want.abs().max(1.0), "{} against {want}", got[0]);
+    }
+}

@@ -129,7 +129,9 @@ fn random_forest_shap_values_add_up_to_the_probability_regression_for_shap_in_th
             let want = match s.space {
                 Space::Probability => p[class],
                 Space::LogOdds => (p[1] / p[0]).ln(),
-                Space::Target | Space::LogTarget => unreachable!("a classifier's explanation in a regressor's units"),
+                Space::Target | Space::LogTarget | Space::Log1pTarget => {
+                    unreachable!("a classifier's explanation in a regressor's units")
+                }
             };
             let total = e.base + e.phi.iter().sum::<f64>();
             assert!((total - want).abs() < 1e-9, "{model} row {row}: base + Σφ = {total}, the model says {want}");

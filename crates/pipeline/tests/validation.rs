@@ -12,7 +12,7 @@ use glassbox_pipeline::search::{Sampler, Searcher};
 use glassbox_pipeline::validate::{cross_validate, time_validate, Problem, Target, WindowMode};
 
 fn learner<'a>(feature_columns: &'a [usize], model: &'a ModelSpec, features: &'a FeatureSpec) -> Learner<'a> {
-    Learner { feature_columns, model, features, balanced: false }
+    Learner { feature_columns, model, features, balanced: false, transform: Default::default() }
 }
 
 /// Regression guard against leakage: each fold's scaler must be fitted on

@@ -103,6 +103,18 @@ pub fn largest_errors(r: &RegressionOutcome, n: usize) -> Vec<&NumberPrediction>
     rows
 }
 
+/// How the target's scale was chosen, as a sentence the report, the PDF
+/// and the app share.
+pub fn scale_text(r: &RegressionOutcome) -> String {
+    let t = &r.target_transform;
+    let mut s = format!("Target scale: {}", t.why);
+    if !t.used.is_none() {
+        s.push_str(". Fitted on log1p of the target, the predictions mapped back with expm1; every metric here is on the target's own scale");
+    }
+    s.push('.');
+    s
+}
+
 /// Rows the largest-errors table lists.
 pub const LARGEST_ERRORS: usize = 10;
 
@@ -220,6 +232,7 @@ pub(crate) fn body(o: &TrainOutcome, r: &RegressionOutcome, h: &mut String) {
         "<p class=\"muted\">Baseline: always predicting the training rows' mean, {}, on the same rows (scikit-learn's DummyRegressor). Metrics as scikit-learn defines them; MAPE is a fraction; the mean error is actual − predicted, above zero when the model predicts too low.</p>",
         fmt_number(r.baseline_value)
     );
+    let _ = write!(h, "<p class=\"muted\" data-testid=\"target-scale\">{}</p>", escape(&scale_text(r)));
     let [scatter, residuals, histogram] = charts(r);
     let _ = write!(
         h,

@@ -8,6 +8,7 @@ use glassbox_evaluate::shap::{self, Explanation, Space};
 use glassbox_evaluate::tree_shap;
 
 use crate::model_file::ModelFile;
+use glassbox_train::target::TargetTransform;
 
 /// How a model's rows are explained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -25,12 +26,20 @@ impl Method {
     /// The method that explains `model`, and the space of its numbers.
     pub fn of(model: &ModelFile) -> (Method, Space) {
         if model.task == glassbox_core::task::Task::Regression {
-            // In the target's units, but a Poisson booster's trees add up to the log of its prediction.
+            // In the space the model adds up in: the target's units, or the
+            // log of them for a Poisson booster, or log1p of them for a model
+            // fitted on log1p(y). Sampling scores whole predictions, which
+            // are on the target's scale.
             let poisson = model.spec.params().get("loss").and_then(|l| l.as_str()) == Some("poisson");
+            let fitted = match model.target_transform {
+                _ if poisson => Space::LogTarget,
+                TargetTransform::Log1p => Space::Log1pTarget,
+                TargetTransform::None => Space::Target,
+            };
             return if model.model.linear().is_some() {
-                (Method::Linear, Space::Target)
+                (Method::Linear, fitted)
             } else if model.model.tree_ensemble(0).is_some() {
-                (Method::TreePathDependent, if poisson { Space::LogTarget } else { Space::Target })
+                (Method::TreePathDependent, fitted)
             } else {
                 (Method::PermutationSampling, Space::Target)
             };
@@ -60,6 +69,7 @@ impl Method {
         let space = match space {
             Space::Target => "the target's units".to_string(),
             Space::LogTarget => "the log of the prediction".to_string(),
+            Space::Log1pTarget => "log1p of the prediction (the scale the model was fitted on)".to_string(),
             other => other.as_str().replace('_', "-"),
         };
         match self {

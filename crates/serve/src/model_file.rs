@@ -4,6 +4,7 @@
 //! `crates/serve/MODEL_FORMAT.md`, and a test holds the writer to that
 //! definition, so an internal rename cannot change the file unnoticed.
 
+use glassbox_train::target::TargetTransform;
 use serde::{Deserialize, Serialize};
 
 use glassbox_core::error::{Error, ErrorKind, Result};
@@ -79,6 +80,10 @@ pub struct ModelFile {
     /// without it is a classifier, as every file before regression was).
     #[serde(default, skip_serializing_if = "Task::is_classification")]
     pub task: Task,
+    /// The scale a regressor was fitted on (`log1p`: its outputs are mapped
+    /// back with `expm1`); written only when it is not the target's own.
+    #[serde(default, skip_serializing_if = "TargetTransform::is_none")]
+    pub target_transform: TargetTransform,
     /// The classes, in the order of the probabilities; empty for a regressor.
     pub classes: Vec<String>,
     pub features: FittedFeatures,
@@ -141,7 +146,11 @@ impl ModelFile {
     pub fn predict_proba(&self, x: &glassbox_core::Matrix) -> Vec<Vec<f64>> {
         match &self.calibration {
             Some(c) => c.predict_proba(x, self.classes.len()),
-            None => self.model.predict_proba(x),
+            None => {
+                let mut out = self.model.predict_proba(x);
+                self.target_transform.inverse_outputs(&mut out);
+                out
+            }
         }
     }
 
@@ -159,6 +168,8 @@ impl ModelFile {
             if !self.classes.is_empty() || self.calibration.is_some() || self.threshold.is_some() {
                 return Err("a regressor has no classes, calibration or threshold".into());
             }
+        } else if !self.target_transform.is_none() {
+            return Err("a classifier's target has no transform".into());
         } else if self.classes.len() < 2 {
             return Err(format!("it has {} class(es); a classifier needs at least 2", self.classes.len()));
         }

@@ -14,6 +14,7 @@ pub mod models;
 pub mod optim;
 pub mod registry;
 pub mod search;
+pub mod target;
 pub mod trees;
 
 use glassbox_core::{control, error};

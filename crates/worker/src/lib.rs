@@ -443,7 +443,8 @@ impl Engine {
             Request::Train { spec } => match &self.table {
                 None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before training")),
                 Some((table, name)) => {
-                    match Plan::train(&spec)
+                    match glassbox_pipeline::run::task_of(table, &spec)
+                        .and_then(|task| Plan::train(&spec, Some(task)))
                         .and_then(|p| plan::drive(table, name, p, &mut self.cache, &control)?.trained())
                     {
                         Ok(o) => Response::Trained(o),
@@ -598,7 +599,7 @@ mod tests {
         let mut spec = TrainSpec { model, ..TrainSpec::for_target("y") };
         spec.validation.cv = Some(3);
         let Response::Trained(whole) = one.handle(Request::Train { spec: spec.clone() }) else { panic!("not trained") };
-        let mut plan = Plan::train(&spec).unwrap();
+        let mut plan = Plan::train(&spec, None).unwrap();
         let mut stages = Vec::new();
         // As the pool does: every step dealt over both, the final fit on the first.
         let pooled = loop {
