@@ -396,6 +396,7 @@ impl Engine {
                 Some((table, name)) => {
                     let specs = models.iter().map(|m| ModelSpec::by_name(m, spec.seed)).collect::<Result<Vec<_>, _>>();
                     match specs
+                        .and_then(|s| check_forests(table, &spec, &s).map(|()| s))
                         .and_then(|s| Plan::compare(&spec, s, folds))
                         .and_then(|p| plan::drive(table, name, p, &mut self.cache, &control)?.leaderboard())
                     {
@@ -406,14 +407,18 @@ impl Engine {
             },
             Request::Jobs { spec, batch } => match &self.table {
                 None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before training")),
-                Some((table, _)) => match plan::run_batch(table, &spec, &batch, &mut self.cache, &control) {
+                Some((table, _)) => match check_forests(table, &spec, &batch_models(&spec, &batch))
+                    .and_then(|()| plan::run_batch(table, &spec, &batch, &mut self.cache, &control))
+                {
                     Ok(results) => Response::Results(results),
                     Err(e) => Response::failed(e),
                 },
             },
             Request::Fit { spec, done } => match &self.table {
                 None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before training")),
-                Some((table, name)) => match plan::finish(table, name, &spec, done, &mut self.cache, &control) {
+                Some((table, name)) => match check_forests(table, &spec, std::slice::from_ref(&spec.model))
+                    .and_then(|()| plan::finish(table, name, &spec, done, &mut self.cache, &control))
+                {
                     Ok(o) => Response::Trained(Box::new(o)),
                     Err(e) => Response::failed(e),
                 },
@@ -443,7 +448,8 @@ impl Engine {
             Request::Train { spec } => match &self.table {
                 None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before training")),
                 Some((table, name)) => {
-                    match glassbox_pipeline::run::task_of(table, &spec)
+                    match check_forests(table, &spec, std::slice::from_ref(&spec.model))
+                        .and_then(|()| glassbox_pipeline::run::task_of(table, &spec))
                         .and_then(|task| Plan::train(&spec, Some(task)))
                         .and_then(|p| plan::drive(table, name, p, &mut self.cache, &control)?.trained())
                     {
@@ -453,6 +459,57 @@ impl Engine {
                 }
             },
         }
+    }
+}
+
+/// The most nodes a forest may hold in a browser tab. A fully grown forest
+/// of 100 regression trees on 80,000 rows holds some 10 million: its trees
+/// cross between workers and the page as JSON (as its `model.json`, near a
+/// gigabyte) and the tab ran out of its 4 GiB after 11 minutes. Four
+/// million keeps a forest's copies within a few hundred megabytes.
+pub const FOREST_NODE_BUDGET: f64 = 4e6;
+
+/// Refuses, before any tree grows, a forest among `models` that could
+/// outgrow [`FOREST_NODE_BUDGET`] on this run's training rows, saying how
+/// to keep it smaller. Only numbers are checked: trees on classes stop at
+/// pure nodes, far below the bound (100 trees on the 39,000 adult rows
+/// held 800,000 nodes).
+fn check_forests(table: &Table, spec: &TrainSpec, models: &[ModelSpec]) -> glassbox_pipeline::Result<()> {
+    if glassbox_pipeline::run::task_of(table, spec).ok() != Some(glassbox_pipeline::task::Task::Regression) {
+        return Ok(());
+    }
+    // At most this many training rows: every row with a target, less the test share.
+    let n_train = (table.n_rows as f64 * (1.0 - spec.data.test_size)).ceil() as usize;
+    for model in models {
+        let (Some(bound), Some(n_trees)) = (model.forest_nodes_bound(n_train), model.trees()) else { continue };
+        if bound <= FOREST_NODE_BUDGET {
+            continue;
+        }
+        // The deepest trees that fit: 2^depth leaves, twice as many nodes, per tree.
+        let mut depth = 1;
+        while 2.0 * (1u64 << (depth + 1)) as f64 * n_trees as f64 <= FOREST_NODE_BUDGET {
+            depth += 1;
+        }
+        return Err(Error::new(
+            ErrorKind::BadSpec,
+            format!(
+                "a {} of {n_trees} trees on {n_train} training rows can hold up to {:.1} million nodes, more than a browser tab can keep ({:.0} million): choose gradient boosting, whose trees stay small, or train it with the glassbox command-line tool, where --param max_depth={depth} keeps it within this limit",
+                model.name().replace('_', " "),
+                bound / 1e6,
+                FOREST_NODE_BUDGET / 1e6
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The models a batch of a run of `spec` fits.
+fn batch_models(spec: &TrainSpec, batch: &Batch) -> Vec<ModelSpec> {
+    match batch {
+        Batch::Folds { models, .. } | Batch::Trials { models } => models.clone(),
+        Batch::Trees { model, .. } => vec![model.clone()],
+        Batch::Scales { .. } => vec![spec.model.clone()],
+        Batch::Importance { .. } | Batch::Explain { .. } => Vec::new(),
     }
 }
 
@@ -528,6 +585,47 @@ mod tests {
             }
             other => panic!("expected a trained outcome, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_regression_forest_too_big_for_a_tab_is_refused_before_it_grows() {
+        // 30,000 rows with a number to predict: 100 fully grown trees on
+        // 24,000 training rows could hold up to 4.8 million nodes.
+        let mut csv = String::from("a,b,y\n");
+        for i in 0..30_000u32 {
+            csv.push_str(&format!("{},{},{}.5\n", i % 97, i % 89, i));
+        }
+        let mut e = Engine::default();
+        assert!(matches!(load(&mut e, csv.as_bytes(), 1 << 20), Response::Inspected(_)));
+        let forest = ModelSpec::by_name("random_forest", 0).unwrap();
+        let spec = TrainSpec { model: forest.clone(), ..TrainSpec::for_target("y") };
+        let refused = "a random forest of 100 trees on 24000 training rows can hold up to 4.8 million nodes, more than a browser tab can keep (4 million): choose gradient boosting, whose trees stay small, or train it with the glassbox command-line tool, where --param max_depth=14 keeps it within this limit";
+        match e.handle(Request::Train { spec: spec.clone() }) {
+            Response::Failed { message, kind, .. } => {
+                assert_eq!((message.as_str(), kind), (refused, ErrorKind::BadSpec))
+            }
+            // Not the whole outcome: a forest's debug text runs to a hundred megabytes.
+            other => panic!(
+                "expected a refusal, got a {}",
+                if matches!(other, Response::Trained(_)) { "trained forest" } else { "other answer" }
+            ),
+        }
+        let trees = Batch::Trees { model: forest.clone(), indices: vec![0, 1] };
+        assert!(
+            matches!(e.handle(Request::Jobs { spec: spec.clone(), batch: trees }), Response::Failed { message, .. } if message == refused)
+        );
+        // The depth it advises fits; and classes are not checked.
+        let table = &e.table.as_ref().unwrap().0;
+        let shallow = forest.set("max_depth", "14").unwrap();
+        assert!(check_forests(table, &spec, &[shallow]).is_ok());
+        let classes = TrainSpec {
+            data: glassbox_pipeline::run::DataSpec {
+                task: Some(glassbox_pipeline::task::Task::Classification),
+                ..spec.data.clone()
+            },
+            ..spec
+        };
+        assert!(check_forests(table, &classes, &[forest]).is_ok());
     }
 
     #[test]

@@ -58,26 +58,25 @@ impl Estimator for Ridge {
         if n == 0 {
             return Err(Error::new(ErrorKind::BadTarget, "ridge needs at least one training row"));
         }
-        let x_mean: Vec<f64> = (0..p).map(|j| (0..n).map(|i| x.row(i)[j]).sum::<f64>() / n as f64).collect();
+        // The rows go through in blocks, each a call of its own: a browser
+        // runs a WebAssembly function's first calls in its baseline compiler
+        // and only later calls in optimised code, so one call over all
+        // 80,000 rows ran three times slower in Chromium than the same
+        // loops called per block. The sums keep their row order either way.
+        let mut x_mean = vec![0.0; p];
+        for start in (0..n).step_by(ROWS_PER_CALL) {
+            add_rows(x, start..n.min(start + ROWS_PER_CALL), &mut x_mean);
+        }
+        for m in &mut x_mean {
+            *m /= n as f64;
+        }
         let y_mean = crate::models::baseline::mean(y);
         // Normal equations on centred data: (XcᵀXc + αI) w = Xcᵀ(y - ȳ).
         let mut a = vec![0.0; p * p];
         let mut b = vec![0.0; p];
-        let mut centred = vec![0.0; p];
-        for (i, &yi) in y.iter().enumerate() {
-            for (c, (v, m)) in centred.iter_mut().zip(x.row(i).iter().zip(&x_mean)) {
-                *c = v - m;
-            }
-            let yc = yi - y_mean;
-            for j in 0..p {
-                let cj = centred[j];
-                b[j] += cj * yc;
-                // The row's part of the lower triangle, as slices so the
-                // loop vectorises; the sums keep their row order.
-                for (a, c) in a[j * p..=j * p + j].iter_mut().zip(&centred[..=j]) {
-                    *a += cj * c;
-                }
-            }
+        for start in (0..n).step_by(ROWS_PER_CALL) {
+            let rows = start..n.min(start + ROWS_PER_CALL);
+            add_gram(x, &y[rows.clone()], rows, &x_mean, y_mean, &mut a, &mut b);
         }
         for j in 0..p {
             a[j * p + j] += self.alpha;
@@ -98,6 +97,73 @@ impl Estimator for Ridge {
 
 /// Solves `A w = b` for a symmetric positive definite `A` (row-major, `p × p`)
 /// by Cholesky, in place; `None` when `A` is not positive definite.
+/// Rows per call of the fit's loops (see `fit`).
+const ROWS_PER_CALL: usize = 256;
+
+/// Adds rows `rows` of `x` to the column sums `sums`, row by row, so the
+/// matrix is read in memory order.
+#[inline(never)]
+fn add_rows(x: &Matrix, rows: std::ops::Range<usize>, sums: &mut [f64]) {
+    for i in rows {
+        for (m, v) in sums.iter_mut().zip(x.row(i)) {
+            *m += v;
+        }
+    }
+}
+
+/// Adds centred rows `rows` of `x` (targets `y`) to the lower triangle of
+/// `a` = XcᵀXc and to `b` = Xcᵀ(y − ȳ).
+#[inline(never)]
+fn add_gram(
+    x: &Matrix,
+    y: &[f64],
+    rows: std::ops::Range<usize>,
+    x_mean: &[f64],
+    y_mean: f64,
+    a: &mut [f64],
+    b: &mut [f64],
+) {
+    let p = x_mean.len();
+    // Four rows at a time: each entry of the triangle is loaded and stored
+    // once per four rows, with their products added in row order first.
+    let mut c = vec![0.0; 4 * p];
+    let mut yc = [0.0; 4];
+    let rows: Vec<usize> = rows.collect();
+    for (quad, ys) in rows.chunks(4).zip(y.chunks(4)) {
+        for (r, &i) in quad.iter().enumerate() {
+            for (c, (v, m)) in c[r * p..(r + 1) * p].iter_mut().zip(x.row(i).iter().zip(x_mean)) {
+                *c = v - m;
+            }
+            yc[r] = ys[r] - y_mean;
+        }
+        if quad.len() < 4 {
+            // The last rows of the data, one at a time.
+            for r in 0..quad.len() {
+                let c = &c[r * p..(r + 1) * p];
+                for j in 0..p {
+                    b[j] += c[j] * yc[r];
+                    for (a, ck) in a[j * p..=j * p + j].iter_mut().zip(&c[..=j]) {
+                        *a += c[j] * ck;
+                    }
+                }
+            }
+            continue;
+        }
+        let (c0, rest) = c.split_at(p);
+        let (c1, rest) = rest.split_at(p);
+        let (c2, c3) = rest.split_at(p);
+        for j in 0..p {
+            b[j] += c0[j] * yc[0] + c1[j] * yc[1] + c2[j] * yc[2] + c3[j] * yc[3];
+            let (d0, d1, d2, d3) = (c0[j], c1[j], c2[j], c3[j]);
+            let row = &mut a[j * p..=j * p + j];
+            for ((((a, e0), e1), e2), e3) in row.iter_mut().zip(&c0[..=j]).zip(&c1[..=j]).zip(&c2[..=j]).zip(&c3[..=j])
+            {
+                *a += d0 * e0 + d1 * e1 + d2 * e2 + d3 * e3;
+            }
+        }
+    }
+}
+
 fn solve_spd(a: &mut [f64], b: &mut [f64], p: usize) -> Option<Vec<f64>> {
     // A = L Lᵀ, L stored in the lower triangle.
     for j in 0..p {
@@ -185,6 +251,22 @@ mod tests {
         }
         assert!((r.intercepts[0] - 0.493_534_48).abs() < 1e-8, "{}", r.intercepts[0]);
         assert_eq!(m.predict_proba(&x).len(), 5);
+    }
+
+    #[test]
+    fn rows_in_blocks_and_a_tail_recover_an_exact_linear_target() {
+        // 1,027 rows: four calls of 256 rows, then three rows one at a time.
+        let rows: Vec<Vec<f64>> = (0..1027u32)
+            .map(|i| vec![f64::from(i % 17) / 3.0, f64::from(i * 7 % 23) - 11.0, f64::from(i % 5) * 0.25])
+            .collect();
+        let refs: Vec<&[f64]> = rows.iter().map(Vec::as_slice).collect();
+        let y: Vec<f64> = rows.iter().map(|r| 2.0 * r[0] - 0.5 * r[1] + 4.0 * r[2] + 7.0).collect();
+        let m = ModelSpec::from(Ridge { alpha: 0.0 }).fit_numbers(&Matrix::from_rows(&refs), &y).unwrap();
+        let crate::model::FittedModel::Ridge(r) = &m else { panic!("ridge") };
+        for (got, want) in r.coefficients[0].iter().zip([2.0, -0.5, 4.0]) {
+            assert!((got - want).abs() < 1e-9, "{got} against {want}");
+        }
+        assert!((r.intercepts[0] - 7.0).abs() < 1e-9, "{}", r.intercepts[0]);
     }
 
     #[test]
