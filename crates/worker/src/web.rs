@@ -327,6 +327,8 @@ pub fn register() {
         .add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
     // The listener lives as long as the worker.
     on_error.forget();
+    // Only speed depends on it: a failure shows at the person's own fit.
+    let _ = crate::warm_up();
     PipelineWorker::registrar().encoding::<WasmCodec>().register();
 }
 
