@@ -630,7 +630,7 @@ pub fn run_batch(
         Batch::Scales { folds, jobs } => {
             let tried = p.task == crate::task::Task::Regression
                 && glassbox_train::target::log1p_candidate(&p.values_train).is_ok()
-                && spec.model.params().get("loss").and_then(|l| l.as_str()) != Some("poisson");
+                && !spec.model.fits_log_of_prediction();
             if !tried {
                 return Ok(Results::Scales(vec![None; jobs.len()]));
             }

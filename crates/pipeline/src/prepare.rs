@@ -191,7 +191,7 @@ fn check_transform(spec: &TrainSpec, table: &Table, target_idx: usize, rows: &[u
         return Ok(());
     }
     let name = &table.columns[target_idx].name;
-    if spec.model.params().get("loss").and_then(|l| l.as_str()) == Some("poisson") {
+    if spec.model.fits_log_of_prediction() {
         return Err(Error::new(
             ErrorKind::BadSpec,
             "gradient boosting with the poisson loss already fits the log of its prediction; choose --target-transform none (or auto) with it",

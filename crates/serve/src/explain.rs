@@ -30,7 +30,7 @@ impl Method {
             // log of them for a Poisson booster, or log1p of them for a model
             // fitted on log1p(y). Sampling scores whole predictions, which
             // are on the target's scale.
-            let poisson = model.spec.params().get("loss").and_then(|l| l.as_str()) == Some("poisson");
+            let poisson = model.spec.fits_log_of_prediction();
             let fitted = match model.target_transform {
                 _ if poisson => Space::LogTarget,
                 TargetTransform::Log1p => Space::Log1pTarget,

@@ -116,6 +116,13 @@ impl ModelSpec {
 }
 
 impl ModelSpec {
+    /// Whether the model fits the log of its prediction (gradient boosting
+    /// with the Poisson loss): its trees add up in that space, and a log1p
+    /// target on top would be a log of a log.
+    pub fn fits_log_of_prediction(&self) -> bool {
+        self.params().get("loss").and_then(serde_json::Value::as_str) == Some("poisson")
+    }
+
     /// The most nodes a forest fitted on `n_rows` rows can hold: per tree,
     /// twice its leaves, of which there are at most one per row and at most
     /// `2^max_depth`. `None` for a model that is not a forest. A forest of

@@ -721,7 +721,7 @@ mod tests {
         let mut spec = TrainSpec { model, ..TrainSpec::for_target("y") };
         spec.validation.cv = Some(3);
         let Response::Trained(whole) = one.handle(Request::Train { spec: spec.clone() }) else { panic!("not trained") };
-        let mut plan = Plan::train(&spec, None).unwrap();
+        let mut plan = Plan::train(&spec, Some(glassbox_pipeline::task::Task::Classification)).unwrap();
         let mut stages = Vec::new();
         // As the pool does: every step dealt over both, the final fit on the first.
         let pooled = loop {
