@@ -38,6 +38,11 @@ impl NumberPrediction {
     }
 }
 
+/// A test R² at which a fit is too good to take on trust: on real data it
+/// has meant a column made from the target (bikes counted as casual plus
+/// registered riders predicted their sum with R² 1.0000).
+pub const NEAR_PERFECT_R2: f64 = 0.9999;
+
 /// What a regression run measured on its test rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegressionOutcome {
@@ -124,6 +129,12 @@ impl RegressionOutcome {
             out.push(format!(
                 "R² is not defined on a test set of {} row: hold out more rows (a larger test size) to measure it",
                 m.rows
+            ));
+        }
+        if let Some(r2) = m.r2.filter(|&r2| r2 >= NEAR_PERFECT_R2) {
+            out.push(format!(
+                "R² is {} on rows the model never saw: a fit this close often means a column is computed from the target or known only after it; look at the most important columns before trusting it",
+                crate::metrics::fmt4(r2)
             ));
         }
         if m.rmse >= b.rmse {

@@ -257,3 +257,23 @@ fn log1p_is_refused_where_it_is_not_defined_naming_the_line() {
     let e = train(skewed_csv().as_bytes(), "s.csv", &run).unwrap_err();
     assert!(e.message().starts_with("gradient boosting with the poisson loss already fits the log"), "{e}");
 }
+
+#[test]
+fn a_near_perfect_fit_is_not_taken_on_trust() {
+    // y is the sum of two columns: a leak a person should be told about.
+    let mut bikes = String::from("casual,registered,weather,y\n");
+    for i in 0..200u32 {
+        let (c, r) = (i * 7 % 31, i * 13 % 97);
+        bikes.push_str(&format!("{c},{r},{},{}\n", i % 3, c + r));
+    }
+    let o = train(bikes.as_bytes(), "bikes.csv", &spec("ridge")).unwrap();
+    let warnings = o.regression.as_ref().unwrap().warnings();
+    assert!(warnings.iter().any(|w| w.starts_with("R² is 1.0000 on rows the model never saw")), "{warnings:?}");
+    // An honest fit with noise says nothing of the kind.
+    let o = train(csv().as_bytes(), "r.csv", &spec("ridge")).unwrap();
+    let r = o.regression.as_ref().unwrap();
+    assert!(r.metrics.r2.unwrap() < NEAR, "{:?}", r.metrics.r2);
+    assert!(r.warnings().is_empty(), "{:?}", r.warnings());
+}
+
+const NEAR: f64 = glassbox_pipeline::numbers::NEAR_PERFECT_R2;
