@@ -81,6 +81,18 @@ pub struct ScaleScore {
     pub rmse: MetricSummary,
 }
 
+/// Whether `auto` compares log1p with the target as it is for `spec`'s
+/// model on training target `values`, or why not: the target's rule (see
+/// `glassbox_train::target::log1p_candidate`), and no log of a Poisson
+/// booster's log. The plan's comparison and the report both ask this.
+pub(crate) fn auto_tries_log1p(spec: &TrainSpec, values: &[f64]) -> std::result::Result<(), String> {
+    glassbox_train::target::log1p_candidate(values)?;
+    if spec.model.fits_log_of_prediction() {
+        return Err("a Poisson loss already fits the log of the prediction".to_string());
+    }
+    Ok(())
+}
+
 impl ScaleReport {
     /// The report of a run whose spec now holds the scale used: `compared`
     /// is what `auto` compared (then the person asked for `auto`).
@@ -108,11 +120,10 @@ impl ScaleReport {
                         won.rmse.folds.len()
                     )
                 }
-                _ => match glassbox_train::target::log1p_candidate(values_train) {
-                    Err(why) => format!("auto kept the target as it is: {why}"),
-                    Ok(_) => "auto kept the target as it is: a Poisson loss already fits the log of the prediction"
-                        .to_string(),
-                },
+                _ => format!(
+                    "auto kept the target as it is: {}",
+                    auto_tries_log1p(spec, values_train).err().unwrap_or_default()
+                ),
             },
         };
         ScaleReport { setting, used, skewness, why, compared }

@@ -629,8 +629,7 @@ pub fn run_batch(
         }
         Batch::Scales { folds, jobs } => {
             let tried = p.task == crate::task::Task::Regression
-                && glassbox_train::target::log1p_candidate(&p.values_train).is_ok()
-                && !spec.model.fits_log_of_prediction();
+                && crate::numbers::auto_tries_log1p(spec, &p.values_train).is_ok();
             if !tried {
                 return Ok(Results::Scales(vec![None; jobs.len()]));
             }

@@ -388,6 +388,9 @@ pub(crate) fn back_to_target(
     rows: &[usize],
     table: &Table,
 ) -> Result<()> {
+    if transform.is_none() {
+        return Ok(());
+    }
     let fitted_scale: Option<Vec<f64>> = outputs.iter().map(|o| o.first().copied()).collect();
     transform.inverse_outputs(outputs);
     let bad = outputs.iter().zip(rows).position(|(o, _)| o.iter().any(|v| !v.is_finite()));
