@@ -119,11 +119,55 @@ pub fn download_bytes(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String
     download_value(name, mime, &Uint8Array::from(bytes).into())
 }
 
+/// Offers what `write` writes as a file download named `name`, passed to
+/// the browser in pieces of 16 MB as they are made: a fully grown forest's
+/// model file passes a gigabyte, more than one JavaScript string may hold
+/// (V8's limit is half a billion characters), and a copy of it all in the
+/// page's memory beside the forest.
+pub fn download_written(
+    name: &str,
+    mime: &str,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), String> {
+    const PIECE: usize = 16 << 20;
+    struct Pieces {
+        parts: Array,
+        buffer: Vec<u8>,
+    }
+    impl Pieces {
+        fn pass(&mut self) {
+            if !self.buffer.is_empty() {
+                self.parts.push(&Uint8Array::from(self.buffer.as_slice()));
+                self.buffer.clear();
+            }
+        }
+    }
+    impl std::io::Write for Pieces {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.buffer.extend_from_slice(bytes);
+            if self.buffer.len() >= PIECE {
+                self.pass();
+            }
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut pieces = Pieces { parts: Array::new(), buffer: Vec::with_capacity(PIECE + (64 << 10)) };
+    write(&mut pieces).map_err(|e| format!("{name}: {e}"))?;
+    pieces.pass();
+    download_parts(name, mime, &pieces.parts)
+}
+
 fn download_value(name: &str, mime: &str, contents: &JsValue) -> Result<(), String> {
-    let parts = Array::of1(contents);
+    download_parts(name, mime, &Array::of1(contents))
+}
+
+fn download_parts(name: &str, mime: &str, parts: &Array) -> Result<(), String> {
     let options = BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = Blob::new_with_buffer_source_sequence_and_options(&parts, &options).map_err(js_message)?;
+    let blob = Blob::new_with_buffer_source_sequence_and_options(parts, &options).map_err(js_message)?;
     let url = Url::create_object_url_with_blob(&blob).map_err(js_message)?;
     let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let a: HtmlAnchorElement = document.create_element("a").map_err(js_message)?.unchecked_into();

@@ -120,7 +120,12 @@ pub fn MonitorStep() -> impl IntoView {
     };
     // Hashed once per model and per file, not again when a test choice changes the report.
     let sha = |b: &[u8]| glassbox_pipeline::run::sha256_hex(b);
-    let model_sha = Memo::new(move |_| model.get().map(|m| sha(m.to_json().as_bytes())).unwrap_or_default());
+    let model_sha = Memo::new(move |_| {
+        model
+            .get()
+            .and_then(|m| glassbox_pipeline::run::sha256_hex_written(|w| m.write_json(w)).ok())
+            .unwrap_or_default()
+    });
     let data_sha = Memo::new(move |_| current.get().or(log.get()).map(|(_, b)| sha(&b)).unwrap_or_default());
     let alert = Memo::new(move |_| {
         let m = model.get()?;

@@ -92,7 +92,7 @@ pub fn RegressionResults(outcome: Arc<TrainOutcome>, regression: Arc<RegressionO
     let export_model = {
         let o = outcome.clone();
         move |_| {
-            if let Err(e) = browser::download("model.json", "application/json", &o.model.to_json()) {
+            if let Err(e) = browser::download_written("model.json", "application/json", |w| o.model.write_json(w)) {
                 state.error.set(Some(e));
             }
         }

@@ -59,7 +59,7 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
         let o = outcome.clone();
         move |_| {
             let model = o.model_at(state.threshold.get_untracked());
-            if let Err(e) = browser::download("model.json", "application/json", &model.to_json()) {
+            if let Err(e) = browser::download_written("model.json", "application/json", |w| model.write_json(w)) {
                 state.error.set(Some(e));
             }
         }

@@ -92,8 +92,18 @@ pub fn read_model_and_bytes(path: &Path) -> Result<(glassbox_pipeline::ModelFile
 }
 
 pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), Failure> {
-    std::fs::write(path, contents)
-        .map_err(|e| Failure::input(format!("{}: cannot write the file: {e}", path.display())))
+    write_with(path, |w| w.write_all(contents.as_ref()))
+}
+
+/// Writes what `write` writes to `path` as it comes (a model file can pass a gigabyte).
+pub fn write_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), Failure> {
+    let failed = |e: std::io::Error| Failure::input(format!("{}: cannot write the file: {e}", path.display()));
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(failed)?);
+    write(&mut out).map_err(failed)?;
+    std::io::Write::flush(&mut out).map_err(failed)
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {

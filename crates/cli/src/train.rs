@@ -11,7 +11,7 @@ use glassbox_pipeline::{Control, TrainSpec};
 
 use crate::args::{progress_line, report_skipped, RunArgs};
 use crate::source::{Input, SourceArgs};
-use crate::{write, Failure};
+use crate::{write, write_with, Failure};
 
 /// Train a classifier on a CSV and evaluate it on a held-out test set.
 #[derive(Args)]
@@ -190,7 +190,7 @@ pub fn run(args: Train) -> Result<(), Failure> {
     }
     std::fs::create_dir_all(&out)
         .map_err(|e| Failure::input(format!("{}: cannot create the folder: {e}", out.display())))?;
-    write(&out.join("model.json"), outcome.model.to_json())?;
+    write_with(&out.join("model.json"), |w| outcome.model.write_json(w))?;
     write(&out.join("metrics.json"), outcome.metrics_json())?;
     write(&out.join("report.html"), glassbox_report::render(&outcome))?;
     let pdf = glassbox_pdf::render(&outcome).map_err(|e| Failure::input(format!("report.pdf: {e}")))?;

@@ -243,7 +243,7 @@ pub(crate) fn finish_regression(
         // Monitoring a regressor (its errors and intervals) is the next step.
         profile: None,
     };
-    let model_json_bytes = model_file.to_json().len() as u64;
+    let model_json_bytes = model_file.json_len();
     Ok(TrainOutcome {
         model_json_bytes,
         threshold: None,

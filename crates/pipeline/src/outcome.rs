@@ -573,7 +573,27 @@ impl TrainOutcome {
 
 /// SHA-256 of the bytes as lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex_written(|out| out.write_all(bytes)).expect("hashing cannot fail")
+}
+
+/// The SHA-256 in hex of what `write` writes, hashed as it comes: a large
+/// model file's hash without its bytes in memory.
+pub fn sha256_hex_written(
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<String> {
+    struct Hashing(Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.update(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hashing = Hashing(Sha256::new());
+    write(&mut hashing)?;
+    Ok(hashing.0.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// The base name of a path, whichever separator it uses, so no local path

@@ -1,5 +1,6 @@
 //! Large values inside worker messages, packed as one byte string of
-//! their JSON (`#[serde(with = "crate::packed")]`).
+//! their JSON (`#[serde(with = "crate::packed")]`), with any tree in it
+//! written as its bytes in base64 ([`crate::trees::packing`]).
 //!
 //! The workers' codec turns every struct field into a JavaScript object
 //! property one by one; a random forest of 100 trees on the adult data
@@ -7,20 +8,56 @@
 //! to receive from each, while the page stood still. As one byte string it
 //! crosses as a `Uint8Array` copy, and JSON is the model file's own format,
 //! which every value packed here already round-trips (a model file is
-//! written and read the same way).
+//! written and read the same way). A forest's nodes as JSON were the
+//! exception to that economy: 10 million of them made a 1.5 GB string.
 
 use serde::de::{DeserializeOwned, Error as _};
 use serde::ser::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub fn serialize<T: Serialize, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
-    let bytes = serde_json::to_vec(value).map_err(S::Error::custom)?;
+    // Written twice, counted then kept: a buffer that grows by doubling
+    // would hold up to twice a forest's hundreds of megabytes.
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let bytes = crate::trees::packing(|| {
+        let mut count = Count(0);
+        serde_json::to_writer(&mut count, value)?;
+        let mut bytes = Vec::with_capacity(count.0);
+        serde_json::to_writer(&mut bytes, value).map(|()| bytes)
+    })
+    .map_err(S::Error::custom)?;
     serializer.serialize_bytes(&bytes)
 }
 
 pub fn deserialize<'de, T: DeserializeOwned, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
     let bytes = serde_bytes::ByteBuf::deserialize(deserializer)?;
     serde_json::from_slice(&bytes).map_err(D::Error::custom)
+}
+
+/// A forest's trees as their bytes ([`Tree::forest_to_bytes`]), for
+/// `#[serde(with = "crate::packed::forest")]`: what a worker sends back,
+/// without JSON or base64 around it.
+pub mod forest {
+    use super::*;
+    use crate::trees::Tree;
+
+    pub fn serialize<S: Serializer>(trees: &[Tree], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&Tree::forest_to_bytes(trees))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Tree>, D::Error> {
+        let bytes = serde_bytes::ByteBuf::deserialize(deserializer)?;
+        Tree::forest_from_bytes(&bytes).map_err(D::Error::custom)
+    }
 }
 
 #[cfg(test)]

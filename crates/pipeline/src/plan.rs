@@ -52,7 +52,7 @@ pub enum Batch {
     /// column `job.0` shuffled for the `job.1`-th time.
     Importance {
         #[serde(with = "crate::packed")]
-        model: Box<ModelFile>,
+        model: std::sync::Arc<ModelFile>,
         jobs: Vec<(usize, usize)>,
     },
     /// Shapley explanations of the fitted `model` for test rows `rows`
@@ -60,7 +60,7 @@ pub enum Batch {
     /// class for two classes, the predicted class otherwise.
     Explain {
         #[serde(with = "crate::packed")]
-        model: Box<ModelFile>,
+        model: std::sync::Arc<ModelFile>,
         rows: Vec<usize>,
     },
 }
@@ -71,7 +71,7 @@ pub enum Results {
     Folds(Vec<FoldScores>),
     Trials(Vec<f64>),
     Scales(Vec<Option<FoldScores>>),
-    Trees(#[serde(with = "crate::packed")] Vec<Tree>),
+    Trees(#[serde(with = "crate::packed::forest")] Vec<Tree>),
     Importance(Vec<Scores>),
     Explain(Vec<(usize, Explanation)>),
 }
@@ -363,12 +363,17 @@ impl Plan {
                 let repeats = spec.importance_repeats;
                 let jobs: Vec<(usize, usize)> = (0..columns).flat_map(|c| (0..repeats).map(move |r| (c, r))).collect();
                 let total = jobs.len();
-                ("permutation importance", Batch::Importance { model: Box::new(outcome.model.clone()), jobs }, 0, total)
+                (
+                    "permutation importance",
+                    Batch::Importance { model: std::sync::Arc::new(outcome.model.clone()), jobs },
+                    0,
+                    total,
+                )
             }
             State::Explain { outcome } => {
                 let rows = shap_sample(&outcome.model, outcome.test_rows().len(), spec.seed);
                 let total = rows.len();
-                ("explanation", Batch::Explain { model: Box::new(outcome.model.clone()), rows }, 0, total)
+                ("explanation", Batch::Explain { model: std::sync::Arc::new(outcome.model.clone()), rows }, 0, total)
             }
             State::Trained(outcome) => return Ok(Step::Trained(outcome.clone())),
             State::Ranked(board) => return Ok(Step::Leaderboard(board.clone())),

@@ -25,7 +25,8 @@ use glassbox_serve::calibrated::Calibrated;
 
 // The run's parts live in their own modules; their old paths under `run` stay.
 pub use crate::outcome::{
-    base_name, sha256_hex, ColumnReport, Manifest, MetricsJson, Role, SourceRecord, TestPrediction, TrainOutcome,
+    base_name, sha256_hex, sha256_hex_written, ColumnReport, Manifest, MetricsJson, Role, SourceRecord, TestPrediction,
+    TrainOutcome,
 };
 pub use crate::prepare::{check_target, preview_features, FeaturePreview, Learner, TargetCheck};
 pub(crate) use crate::prepare::{prepare, Prepared};
@@ -378,7 +379,7 @@ pub(crate) fn finish_training(
         intervals,
         profile: Some(profile),
     };
-    let model_json_bytes = model_file.to_json().len() as u64;
+    let model_json_bytes = model_file.json_len();
     Ok(TrainOutcome {
         model_json_bytes,
         threshold,

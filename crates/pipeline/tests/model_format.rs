@@ -92,6 +92,8 @@ fn written() -> BTreeMap<String, BTreeSet<&'static str>> {
     for name in model_names(Task::Classification).iter() {
         let spec = TrainSpec { model: ModelSpec::by_name(name, 7).unwrap(), ..TrainSpec::for_target("sex") };
         let o = train(&penguins, "penguins.csv", &spec).unwrap();
+        // The size the page shows is counted, not written out: it must be the file's.
+        assert_eq!(o.model_json_bytes, o.model.to_json().len() as u64, "{name}");
         walk(&serde_json::from_str(&o.model.to_json()).unwrap(), "", &mut out);
     }
     // Every other feature step: bins, ordinal codes, dates, another scaler, a missing indicator.
@@ -124,6 +126,7 @@ fn written() -> BTreeMap<String, BTreeSet<&'static str>> {
     for model in regressors {
         let spec = TrainSpec { model, importance_repeats: 0, ..TrainSpec::for_target("compressive_strength") };
         let o = train(&concrete, "concrete.csv", &spec).unwrap();
+        assert_eq!(o.model_json_bytes, o.model.to_json().len() as u64, "{}", spec.model.name());
         walk(&serde_json::from_str(&o.model.to_json()).unwrap(), "", &mut out);
     }
     // A regressor fitted on log1p of its target says so.

@@ -229,11 +229,37 @@ impl ModelFile {
         Ok(())
     }
 
+    /// Writes [`ModelFile::to_json`]'s bytes to `out` as they are made:
+    /// a fully grown forest's file passes a gigabyte (10 million nodes,
+    /// 1.5 GB), which a browser tab cannot hold as one string beside the
+    /// forest, and a process need not.
+    pub fn write_json(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut out, self)?;
+        out.write_all(b"\n")
+    }
+
+    /// The length in bytes of [`ModelFile::to_json`], counted as it is written.
+    pub fn json_len(&self) -> u64 {
+        struct Count(u64);
+        impl std::io::Write for Count {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0 += bytes.len() as u64;
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut count = Count(0);
+        self.write_json(&mut count).expect("a model file always serialises");
+        count.0
+    }
+
     /// Pretty JSON with a trailing newline.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("a model file always serialises");
-        s.push('\n');
-        s
+        let mut out = Vec::new();
+        self.write_json(&mut out).expect("a model file always serialises");
+        String::from_utf8(out).expect("JSON is UTF-8")
     }
 
     /// Reads a model file's bytes: [`ModelFile::from_json`] once they are

@@ -273,7 +273,7 @@ mod regression_tests {
         for depth in ["none", "4"] {
             let spec = ModelSpec::by_name("random_forest", 1).unwrap().set("max_depth", depth).unwrap();
             let FittedModel::RandomForest(f) = spec.fit_numbers(&x, &y).unwrap() else { panic!("forest") };
-            let nodes = f.trees.iter().map(|t| t.nodes.len()).sum::<usize>() as f64;
+            let nodes = f.trees.iter().map(|t| t.len()).sum::<usize>() as f64;
             let bound = spec.forest_nodes_bound(400).unwrap();
             assert!(nodes <= bound && nodes > bound / 4.0, "max_depth {depth}: {nodes} nodes, bound {bound}");
         }

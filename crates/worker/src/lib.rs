@@ -480,12 +480,15 @@ pub fn warm_up() -> glassbox_pipeline::Result<()> {
     Ok(())
 }
 
-/// The most nodes a forest may hold in a browser tab. A fully grown forest
-/// of 100 regression trees on 80,000 rows holds some 10 million: its trees
-/// cross between workers and the page as JSON (as its `model.json`, near a
-/// gigabyte) and the tab ran out of its 4 GiB after 11 minutes. Four
-/// million keeps a forest's copies within a few hundred megabytes.
-pub const FOREST_NODE_BUDGET: f64 = 4e6;
+/// The most nodes a forest may hold in a browser tab, by the bound
+/// [`ModelSpec::forest_nodes_bound`] sets before any tree grows. A fully
+/// grown forest of 100 regression trees on 80,000 rows holds 10 million
+/// nodes (its bound: 16 million). Its trees live in parallel arrays (28
+/// bytes a node) and cross between workers and the page as bytes, so the
+/// tab keeps it; when each node was an enum and crossed as JSON (a 1.5 GB
+/// model file), the tab ran out of its 4 GiB after 11 minutes and this
+/// limit was 4 million.
+pub const FOREST_NODE_BUDGET: f64 = 2.5e7;
 
 /// Refuses, before any tree grows, a forest among `models` that could
 /// outgrow [`FOREST_NODE_BUDGET`] on this run's training rows, saying how
@@ -613,17 +616,17 @@ mod tests {
 
     #[test]
     fn a_regression_forest_too_big_for_a_tab_is_refused_before_it_grows() {
-        // 30,000 rows with a number to predict: 100 fully grown trees on
-        // 24,000 training rows could hold up to 4.8 million nodes.
+        // 160,000 rows with a number to predict: 100 fully grown trees on
+        // 128,000 training rows could hold up to 25.6 million nodes.
         let mut csv = String::from("a,b,y\n");
-        for i in 0..30_000u32 {
+        for i in 0..160_000u32 {
             csv.push_str(&format!("{},{},{}.5\n", i % 97, i % 89, i));
         }
         let mut e = Engine::default();
         assert!(matches!(load(&mut e, csv.as_bytes(), 1 << 20), Response::Inspected(_)));
         let forest = ModelSpec::by_name("random_forest", 0).unwrap();
         let spec = TrainSpec { model: forest.clone(), ..TrainSpec::for_target("y") };
-        let refused = "a random forest of 100 trees on 24000 training rows can hold up to 4.8 million nodes, more than a browser tab can keep (4 million): choose gradient boosting, whose trees stay small, or train it with the glassbox command-line tool, where --param max_depth=14 keeps it within this limit";
+        let refused = "a random forest of 100 trees on 128000 training rows can hold up to 25.6 million nodes, more than a browser tab can keep (25 million): choose gradient boosting, whose trees stay small, or train it with the glassbox command-line tool, where --param max_depth=16 keeps it within this limit";
         match e.handle(Request::Train { spec: spec.clone() }) {
             Response::Failed { message, kind, .. } => {
                 assert_eq!((message.as_str(), kind), (refused, ErrorKind::BadSpec))
@@ -640,7 +643,7 @@ mod tests {
         );
         // The depth it advises fits; and classes are not checked.
         let table = &e.table.as_ref().unwrap().0;
-        let shallow = forest.set("max_depth", "14").unwrap();
+        let shallow = forest.set("max_depth", "16").unwrap();
         assert!(check_forests(table, &spec, &[shallow]).is_ok());
         let classes = TrainSpec {
             data: glassbox_pipeline::run::DataSpec {
