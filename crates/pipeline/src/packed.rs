@@ -18,21 +18,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub fn serialize<T: Serialize, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
     // Written twice, counted then kept: a buffer that grows by doubling
     // would hold up to twice a forest's hundreds of megabytes.
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0 += bytes.len();
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
     let bytes = crate::trees::packing(|| {
-        let mut count = Count(0);
-        serde_json::to_writer(&mut count, value)?;
-        let mut bytes = Vec::with_capacity(count.0);
-        serde_json::to_writer(&mut bytes, value).map(|()| bytes)
+        let len = glassbox_serve::model_file::written_len(|w| Ok(serde_json::to_writer(w, value)?))?;
+        let mut bytes = Vec::with_capacity(len as usize);
+        serde_json::to_writer(&mut bytes, value).map(|()| bytes).map_err(std::io::Error::from)
     })
     .map_err(S::Error::custom)?;
     serializer.serialize_bytes(&bytes)

@@ -240,19 +240,7 @@ impl ModelFile {
 
     /// The length in bytes of [`ModelFile::to_json`], counted as it is written.
     pub fn json_len(&self) -> u64 {
-        struct Count(u64);
-        impl std::io::Write for Count {
-            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-                self.0 += bytes.len() as u64;
-                Ok(bytes.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let mut count = Count(0);
-        self.write_json(&mut count).expect("a model file always serialises");
-        count.0
+        written_len(|w| self.write_json(w)).expect("a model file always serialises")
     }
 
     /// Pretty JSON with a trailing newline.
@@ -338,4 +326,21 @@ impl ModelFile {
         }
         Ok(model)
     }
+}
+
+/// How many bytes `write` writes, counted and not kept.
+pub fn written_len(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> std::io::Result<u64> {
+    struct Count(u64);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len() as u64;
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    write(&mut count)?;
+    Ok(count.0)
 }
