@@ -183,6 +183,12 @@ impl Tree {
     /// unchanged.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.byte_len());
+        self.write_bytes(&mut out);
+        out
+    }
+
+    /// Appends [`Tree::to_bytes`] to `out`, with no buffer of its own.
+    fn write_bytes(&self, out: &mut Vec<u8>) {
         for count in [self.len(), self.values.len()] {
             out.extend_from_slice(&(count as u32).to_le_bytes());
         }
@@ -192,7 +198,6 @@ impl Tree {
         for a in [&self.threshold, &self.cover, &self.values] {
             a.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
         }
-        out
     }
 
     /// How many bytes [`Tree::to_bytes`] writes.
@@ -206,7 +211,7 @@ impl Tree {
         let mut out = Vec::with_capacity(trees.iter().map(|t| 8 + t.byte_len()).sum());
         for tree in trees {
             out.extend_from_slice(&(tree.byte_len() as u64).to_le_bytes());
-            out.extend_from_slice(&tree.to_bytes());
+            tree.write_bytes(&mut out);
         }
         out
     }
