@@ -55,9 +55,10 @@ pub fn shuffled(x: &Matrix, block: std::ops::Range<usize>, seed: u64, column: us
     let stream = seed ^ ((column as u64) << 32 | repeat as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(stream));
     let mut out = x.clone();
+    let values = out.values_mut();
     for (to, &from) in order.iter().enumerate() {
         let (dst, src) = (to * x.n_cols, from * x.n_cols);
-        out.values[dst + block.start..dst + block.end].copy_from_slice(&x.values[src + block.start..src + block.end]);
+        values[dst + block.start..dst + block.end].copy_from_slice(&x.values[src + block.start..src + block.end]);
     }
     out
 }

@@ -11,6 +11,7 @@
 
 pub mod bands;
 pub mod calibration;
+pub mod conformal;
 pub mod importance;
 pub mod metrics;
 pub mod recalibrate;

@@ -106,7 +106,7 @@ pub fn sampled(
     seed: u64,
 ) -> Vec<Explanation> {
     let (n, d, k) = (x.n_rows, x.n_cols, blocks.len());
-    let start = Matrix { n_rows: n, n_cols: d, values: (0..n).flat_map(|_| baseline.iter().copied()).collect() };
+    let start = Matrix::new(n, d, (0..n).flat_map(|_| baseline.iter().copied()).collect());
     // Each row's base is the baseline scored in that row's place, for its
     // class (and for a model whose output depends on the row's position).
     let bases = output(&start);
@@ -123,10 +123,10 @@ pub fn sampled(
         let mut cur = start.clone();
         let mut prev = bases.clone();
         for &c in order {
+            let values = cur.values_mut();
             for r in 0..n {
                 let (at, range) = (r * d, blocks[c].clone());
-                cur.values[at + range.start..at + range.end]
-                    .copy_from_slice(&x.values[at + range.start..at + range.end]);
+                values[at + range.start..at + range.end].copy_from_slice(&x.values[at + range.start..at + range.end]);
             }
             let now = output(&cur);
             for r in 0..n {
@@ -185,7 +185,7 @@ mod tests {
             for (_, b) in blocks.iter().enumerate().filter(|(c, _)| mask >> c & 1 == 1) {
                 v[b.clone()].copy_from_slice(&row[b.clone()]);
             }
-            f(&Matrix { n_rows: 1, n_cols: v.len(), values: v })[0]
+            f(&Matrix::new(1, v.len(), v))[0]
         };
         let fact = |n: usize| (1..=n).product::<usize>() as f64;
         (0..k)

@@ -33,7 +33,7 @@
 //! let t = parse_csv(b"x\n1\n2\n3\n").unwrap();
 //! let spec = FeatureSpec { scale: Scale::MinMax, ..FeatureSpec::default() };
 //! let f = fit(&t, &[0], &[0, 1, 2], &spec).unwrap();
-//! assert_eq!(f.transform(&t, &[0, 1, 2]).unwrap().values, [0.0, 0.5, 1.0]);
+//! assert_eq!(f.transform(&t, &[0, 1, 2]).unwrap().values[..], [0.0, 0.5, 1.0]);
 //! ```
 
 #![forbid(unsafe_code)]
@@ -418,7 +418,7 @@ impl FittedFeatures {
             }
             offset += width;
         }
-        Ok(Matrix { n_rows: rows.len(), n_cols, values })
+        Ok(Matrix::new(rows.len(), n_cols, values))
     }
 }
 
@@ -543,7 +543,7 @@ mod tests {
         assert_eq!(f.feature_names(), ["c_a", "c_b"]);
         let m = f.transform(&t, &[0, 1, 3, 4]).unwrap();
         // Missing imputes to the most frequent ("b"); unseen "z" is all zeros.
-        assert_eq!(m.values, vec![0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
+        assert_eq!(*m.values, vec![0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
         assert_eq!(f.unseen(&t, &[0, 1, 3, 4]).unwrap(), BTreeMap::from([("c".to_string(), 1)]));
     }
 

@@ -51,7 +51,7 @@ fn standardised(d: &Data) -> (Matrix, Matrix) {
         let mut out = m.clone();
         for i in 0..m.n_rows {
             for j in 0..p {
-                out.values[i * p + j] = (m.row(i)[j] - mean[j]) / std[j];
+                out.values_mut()[i * p + j] = (m.row(i)[j] - mean[j]) / std[j];
             }
         }
         out

@@ -887,7 +887,7 @@ mod tests {
             values.extend([c as f64 * 2.0 + jitter, jitter * 3.0 - c as f64]);
             y.push(c);
         }
-        (Matrix { n_rows: n, n_cols: 2, values }, y)
+        (Matrix::new(n, 2, values), y)
     }
 
     #[test]

@@ -208,7 +208,7 @@ mod baseline_tests {
     use super::*;
 
     fn matrix(n: usize) -> Matrix {
-        Matrix { n_rows: n, n_cols: 1, values: (0..n).map(|i| i as f64).collect() }
+        Matrix::new(n, 1, (0..n).map(|i| i as f64).collect())
     }
 
     #[test]
@@ -231,7 +231,7 @@ mod baseline_tests {
 
     #[test]
     fn forest_probabilities_are_the_mean_of_its_trees_leaf_frequencies() {
-        let x = Matrix { n_rows: 40, n_cols: 2, values: (0..80).map(|i| ((i * 37) % 23) as f64).collect() };
+        let x = Matrix::new(40, 2, (0..80).map(|i| ((i * 37) % 23) as f64).collect());
         let y: Vec<usize> = (0..40).map(|i| (i * 7 % 3) % 2).collect();
         let m = ModelSpec::from(crate::models::random_forest::RandomForest { n_trees: 7, max_depth: Some(3), seed: 1 })
             .fit(&x, &y, 2)
@@ -331,7 +331,7 @@ mod regression_tests {
 
     #[test]
     fn baselines_answer_the_mean_and_numpy_s_median() {
-        let x = Matrix { n_rows: 4, n_cols: 1, values: vec![0.0; 4] };
+        let x = Matrix::new(4, 1, vec![0.0; 4]);
         let y = [1.0, 2.0, 10.0, 3.0];
         let mean = ModelSpec::by_name("baseline_mean", 0).unwrap().fit_numbers(&x, &y).unwrap();
         let median = ModelSpec::by_name("baseline_median", 0).unwrap().fit_numbers(&x, &y).unwrap();

@@ -475,7 +475,7 @@ impl Engine {
 pub fn warm_up() -> glassbox_pipeline::Result<()> {
     let (n, p) = (8192, 30);
     let values = (0..n * p).map(|i| ((i * 7919) % 1000) as f64 / 1000.0).collect();
-    let x = glassbox_pipeline::matrix::Matrix { n_rows: n, n_cols: p, values };
+    let x = glassbox_pipeline::matrix::Matrix::new(n, p, values);
     let y: Vec<f64> = (0..n).map(|i| (i % 13) as f64).collect();
     let ridge = ModelSpec::by_name("ridge", 0)?;
     for _ in 0..4 {

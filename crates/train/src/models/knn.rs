@@ -2,6 +2,7 @@
 //! uniform weights, as `KNeighborsClassifier`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +22,8 @@ pub struct FittedKnn {
     pub k: usize,
     pub n_classes: usize,
     pub n_cols: usize,
-    pub x: Vec<f64>,
+    /// Shared with the matrix it was fitted on: no copy at fit time.
+    pub x: Arc<Vec<f64>>,
     pub y: Vec<usize>,
     /// A regressor's training numbers (then `y` is empty): the prediction is
     /// the mean of the neighbours' numbers, as `KNeighborsRegressor`.
@@ -58,7 +60,7 @@ impl Estimator for Knn {
     fn fit(&self, input: &FitInput<'_>) -> Result<FittedKnn> {
         let FitInput { x, y, n_classes, values, .. } = *input;
         let values = values.map(<[f64]>::to_vec);
-        Ok(FittedKnn { k: self.k, n_classes, n_cols: x.n_cols, x: x.values.clone(), y: y.to_vec(), values })
+        Ok(FittedKnn { k: self.k, n_classes, n_cols: x.n_cols, x: Arc::clone(&x.values), y: y.to_vec(), values })
     }
 }
 
