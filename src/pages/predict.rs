@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use glassbox_pipeline::explain::{explain, Sampling};
 use glassbox_pipeline::ingest::ReadOptions;
-use glassbox_pipeline::rows::{self, FormInput};
+use glassbox_pipeline::rows::{self, FormInput, ScoredRow};
 use glassbox_pipeline::schema_check::Found;
 use glassbox_pipeline::{MissingColumns, ModelFile, Prediction};
 use leptos::prelude::*;
@@ -112,10 +112,7 @@ pub fn PredictStep() -> impl IntoView {
                     })}
                 }.into_any(),
             }}
-            {move || model.get().map(|m| match m.require_classifier("scoring new rows") {
-                Ok(()) => view! { <WhatIf model=m/> }.into_any(),
-                Err(e) => view! { <p class="note" data-testid="predict-regressor">{e.message().to_string()}</p> }.into_any(),
-            })}
+            {move || model.get().map(|m| view! { <WhatIf model=m/> })}
         </section>
     }
 }
@@ -243,12 +240,19 @@ fn PredictionsTable(
             state.error.set(Some(e));
         }
     };
+    let numbers = prediction.is_regression();
+    let interval_title = match prediction.interval_level {
+        Some(l) => format!("{}% interval", glassbox_pipeline::conformal::percent(l)),
+        None => "interval".to_string(),
+    };
     let header = {
         move || {
             let id = carried.get().map(|(name, _)| view! { <th scope="col">{name}</th> });
+            let (probability, detail) =
+                if numbers { ("", "") } else { ("its probability", "the model's own probabilities") };
             view! { <tr><th scope="col" title="The row's position among the file's data records (1 is the first row under the header)">"row"</th>{id}<th scope="col">"prediction"</th>
-            <th scope="col" title="The probability of the predicted class: calibrated, in its Venn-Abers interval, when the model has one">"its probability"</th>
-            <th scope="col">"interval"</th><th scope="col">"the model's own probabilities"</th><th scope="col">"issue"</th></tr> }
+            <th scope="col" title="The probability of the predicted class: calibrated, in its Venn-Abers interval, when the model has one">{probability}</th>
+            <th scope="col">{interval_title.clone()}</th><th scope="col">{detail}</th><th scope="col">"issue"</th></tr> }
         }
     };
     let body = {
@@ -263,6 +267,14 @@ fn PredictionsTable(
                 .take(PAGE)
                 .map(|(i, r)| {
                     let id = ids.as_ref().map(|(_, v)| view! { <td>{v.get(i).cloned().unwrap_or_default()}</td> });
+                    if let Some(value) = r.value {
+                        // A regressor's number and its conformal interval.
+                        let interval = r.value_interval.map(|v| format!("[{}, {}]", short_number(v.low), short_number(v.high))).unwrap_or_default();
+                        return view! {
+                            <tr><td class="num">{i + 1}</td>{id}<td class="num">{short_number(value)}</td><td></td><td class="num">{interval}</td>
+                                <td></td><td>{r.issue.clone().unwrap_or_default()}</td></tr>
+                        }.into_any();
+                    }
                     let predicted = r.predicted.map(|k| p.classes[k].clone()).unwrap_or_default();
                     // One probability per row, of the class predicted for it:
                     // calibrated with its interval when the model has one,
@@ -286,6 +298,7 @@ fn PredictionsTable(
                         <tr><td class="num">{i + 1}</td>{id}<td>{predicted}</td><td class="num">{probability}</td><td class="num">{interval}</td>
                             <td class="muted">{detail}</td><td>{r.issue.clone().unwrap_or_default()}</td></tr>
                     }
+                    .into_any()
                 })
                 .collect_view()
         }
@@ -297,7 +310,7 @@ fn PredictionsTable(
                 <button data-testid="download-predictions" on:click=download>"Download predictions.csv"</button>
                 <span class="hint">" Formula-like cells start with ' so a spreadsheet shows them as text."</span>
             </p>
-            <p class="hint">{glassbox_pipeline::intervals::NOTE}</p>
+            <p class="hint">{if numbers { conformal_note(&prediction) } else { glassbox_pipeline::intervals::NOTE.to_string() }}</p>
             <div class="table-scroll" tabindex="0" role="region" aria-label="scored rows">
                 <table data-testid="predictions-table">
                     <thead>{header}</thead>
@@ -426,7 +439,16 @@ fn WhatIf(model: Arc<ModelFile>) -> impl IntoView {
             <h3>"What if? One row, scored as you edit it"</h3>
             <div class="whatif-fields">{inputs}</div>
             {move || match answer.get() {
-                Ok(a) => {
+                Ok(ScoredRow::Number(a)) => view! {
+                    <p class="whatif-answer">
+                        "Prediction: " <strong data-testid="whatif-prediction">{short_number(a.prediction)}</strong>
+                        " · " {a.interval_level.map(|l| format!("{}% ", glassbox_pipeline::conformal::percent(l))).unwrap_or_default()} "interval "
+                        <strong data-testid="whatif-interval">{a.prediction_interval.map(|[lo, hi]| format!("[{}, {}]", short_number(lo), short_number(hi))).unwrap_or_else(|| "n/a".into())}</strong>
+                    </p>
+                    {(!a.warnings.is_empty()).then(|| view! { <p class="warn">{a.warnings.join("; ")}</p> })}
+                }
+                .into_any(),
+                Ok(ScoredRow::Class(a)) => {
                     let own = a.probabilities.iter().map(|(c, p)| format!("{c} {}", short_number(*p))).collect::<Vec<_>>().join(", ");
                     view! {
                         <p class="whatif-answer">
@@ -443,5 +465,19 @@ fn WhatIf(model: Arc<ModelFile>) -> impl IntoView {
             }}
             {move || waterfall().map(|svg| view! { <div class="chart" tabindex="0" role="region" aria-label="explanation of the row" data-testid="whatif-waterfall" inner_html=svg></div> })}
         </div>
+    }
+}
+
+/// What a regressor's interval promises, or why there is none.
+fn conformal_note(p: &Prediction) -> String {
+    if let Some(w) = p.warnings.first() {
+        return format!("{w}.");
+    }
+    match p.interval_level {
+        Some(l) => format!(
+            "Each interval is split conformal: for a new row drawn like the training rows it holds the true value with probability at least {}%.",
+            glassbox_pipeline::conformal::percent(l)
+        ),
+        None => "This model file has no prediction interval.".to_string(),
     }
 }

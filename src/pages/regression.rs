@@ -116,7 +116,8 @@ pub fn RegressionResults(outcome: Arc<TrainOutcome>, regression: Arc<RegressionO
         <section class="card-section" id=crate::pages::step(1).0 aria-labelledby=crate::pages::step(1).1>
             <h2 id=crate::pages::step(1).1>{crate::pages::step(1).2}" "<span class="subtitle">"on the held-out test set"</span></h2>
             <p class="muted">
-                {format!("Predicting the number '{}': trained on {} rows, tested on {} rows never seen in training.", m.target, m.n_train, m.n_test)}
+                {format!("Predicting the number '{}': trained on {} rows{}, tested on {} rows never seen in training.", m.target, m.n_train,
+                    if m.n_calibration > 0 { format!(" ({} more held out to calibrate the interval)", m.n_calibration) } else { String::new() }, m.n_test)}
                 {missing_note}
                 {outcome.notes.iter().map(|n| view! { <span data-testid="model-note">{format!(" {}{}.", n[..1].to_uppercase(), &n[1..])}</span> }).collect_view()}
                 {outcome.warnings.iter().map(|w| view! { <span class="warning" data-testid="model-warning">{format!(" Warning: {w}.")}</span> }).collect_view()}
@@ -151,6 +152,10 @@ pub fn RegressionResults(outcome: Arc<TrainOutcome>, regression: Arc<RegressionO
                     {crate::pages::shared::validation_sections(&outcome)}
                 </div>
                 <div>
+                    {r.interval.as_ref().map(|i| view! {
+                        <h3>"Prediction interval"</h3>
+                        <div class="table-scroll" tabindex="0" role="region" aria-label="prediction interval" data-testid="interval-section" inner_html=glassbox_report::regression::interval_html(i)></div>
+                    })}
                     <h3>"Error by decile of the prediction"</h3>
                     <div class="table-scroll" tabindex="0" role="region" aria-label="error by decile of the prediction">
                         <table class="grid" data-testid="error-by-decile">

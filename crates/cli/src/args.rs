@@ -59,6 +59,11 @@ pub struct RunArgs {
     /// cross-validated RMSE is lower. `compare` fits every model on the scale given (auto: as it is).
     #[arg(long, value_parser = ["auto", "none", "log1p"], default_value = "auto")]
     target_transform: String,
+    /// A regressor's prediction-interval level, a fraction such as 0.9 (90%): split conformal,
+    /// the model fitted on the training rows but a seeded fifth of them, whose errors set the
+    /// interval's width. `off` fits on every training row and gives no interval.
+    #[arg(long, value_name = "LEVEL|off", default_value = "0.9")]
+    interval: String,
     /// `balanced` weighs each class inversely to its frequency (logistic regression and trees).
     #[arg(long, value_parser = ["balanced", "none"], default_value = "none")]
     class_weight: String,
@@ -138,6 +143,18 @@ impl FeatureArgs {
     }
 }
 
+/// `--interval`: a level in (0, 1), or `off`.
+fn interval_level(text: &str) -> Result<Option<glassbox_pipeline::conformal::Level>, Failure> {
+    if matches!(text.trim(), "off" | "none") {
+        return Ok(None);
+    }
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| Failure::input(format!("--interval takes a level such as 0.9 (for 90%), or off; got '{text}'")))?;
+    glassbox_pipeline::conformal::Level::new(value).map(Some).map_err(|e| Failure::input(format!("--interval: {e}")))
+}
+
 impl RunArgs {
     /// The spec's shared part: everything but the model and its validation.
     pub fn spec(&self) -> Result<TrainSpec, Failure> {
@@ -157,6 +174,7 @@ impl RunArgs {
                 .target_transform
                 .parse()
                 .map_err(|e: glassbox_pipeline::Error| Failure::input(e.to_string()))?,
+            interval: interval_level(&self.interval)?,
             ..TrainSpec::default()
         })
     }

@@ -64,7 +64,10 @@ pub fn run(args: Predict) -> Result<(), Failure> {
         None => Vec::new(),
     };
     write(&out, prediction.to_csv_with(&carry))?;
-    let unread = prediction.rows.iter().filter(|r| r.predicted.is_none()).count();
+    for w in &prediction.warnings {
+        eprintln!("warning: {w}");
+    }
+    let unread = prediction.rows.iter().filter(|r| r.predicted.is_none() && r.value.is_none()).count();
     println!(
         "wrote {} predictions to {}{}",
         prediction.rows.len() - unread,

@@ -197,10 +197,15 @@ pub fn run(args: Train) -> Result<(), Failure> {
     write(&out.join("report.pdf"), pdf)?;
     let m = &outcome.manifest;
     println!(
-        "trained {} on {}: {} training rows, {} test rows{}",
+        "trained {} on {}: {} training rows{}, {} test rows{}",
         m.model,
         m.file_name,
         m.n_train,
+        if m.n_calibration > 0 {
+            format!(" (and {} held out to calibrate the interval)", m.n_calibration)
+        } else {
+            String::new()
+        },
         m.n_test,
         if m.rows_missing_target > 0 {
             format!(" ({} rows without a target left out)", m.rows_missing_target)
@@ -238,6 +243,21 @@ fn print_regression(outcome: &glassbox_pipeline::TrainOutcome, r: &glassbox_pipe
     };
     println!("{}", line(false));
     println!("baseline (always the training mean, {}): {}", fmt_number(r.baseline_value), line(true));
+    if let Some(i) = &r.interval {
+        let t = &i.test;
+        match (t.mean_width, i.conformal.half_width) {
+            (Some(width), Some(_)) => println!(
+                "{}% prediction interval (split conformal, {} calibration rows): test coverage {:.4} (95% CI {:.4}–{:.4}), mean width {}",
+                glassbox_pipeline::conformal::percent(i.conformal.level),
+                i.conformal.calibration_rows,
+                t.coverage,
+                t.coverage_low,
+                t.coverage_high,
+                fmt_number(width)
+            ),
+            _ => println!("{}% prediction interval: unbounded (see the warning)", glassbox_pipeline::conformal::percent(i.conformal.level)),
+        }
+    }
     for w in r.warnings() {
         eprintln!("warning: {w}");
     }

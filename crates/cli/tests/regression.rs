@@ -1,7 +1,7 @@
 //! A number to predict through the CLI: `train` picks ridge by default and
 //! writes the regression metrics, model and both reports; `compare` ranks the
-//! regressors by RMSE; scoring with a regressor is refused in words until
-//! its intervals land.
+//! regressors by RMSE; `predict` writes a regressor's numbers with their
+//! conformal intervals at full precision.
 
 use std::process::{Command, Output};
 
@@ -29,7 +29,7 @@ fn train_predicts_a_number_with_ridge_by_default_and_writes_every_file() {
     ]);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(stdout.contains("trained ridge on concrete.csv: 824 training rows, 206 test rows"), "{stdout}");
+    assert!(stdout.contains("trained ridge on concrete.csv: 659 training rows (and 165 held out to calibrate the interval), 206 test rows"), "{stdout}");
     assert!(stdout.contains("target compressive_strength: a number to predict (regression)"), "{stdout}");
     assert!(stdout.contains("3-fold cross-validation on the training rows: R² "), "{stdout}");
     let metrics: serde_json::Value =
@@ -48,17 +48,94 @@ fn train_predicts_a_number_with_ridge_by_default_and_writes_every_file() {
     assert!(!html.contains("confusion") && !html.contains("Calibration"), "no classifier's sections");
     assert!(std::fs::read(out.join("report.pdf")).unwrap().starts_with(b"%PDF"));
 
-    // Scoring with it is refused in words, not with a class index.
+    // 824 training rows: a fifth calibrates the 90% interval, the model fits on the rest.
+    assert_eq!(metrics["interval"]["calibration_rows"], 165);
+    assert!(
+        stdout.contains("90% prediction interval (split conformal, 165 calibration rows): test coverage "),
+        "{stdout}"
+    );
+    assert!(html.contains("data-testid=\"interval-audit\""), "the report audits the interval");
+
+    // Scoring writes the prediction and its interval, every digit kept.
+    let scored = tmp.path().join("p.csv");
     let p = glassbox(&[
         "predict",
         out.join("model.json").to_str().unwrap(),
         &concrete(),
         "--out",
-        tmp.path().join("p.csv").to_str().unwrap(),
+        scored.to_str().unwrap(),
     ]);
-    let stderr = String::from_utf8_lossy(&p.stderr);
-    assert_eq!(p.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("this model predicts a number ('compressive_strength'), and scoring new rows with a regressor is not in this version"), "{stderr}");
+    assert!(p.status.success(), "{}", String::from_utf8_lossy(&p.stderr));
+    let text = std::fs::read_to_string(&scored).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("prediction,pi_low,pi_high,issue"));
+    let q = metrics["interval"]["half_width"].as_f64().unwrap();
+    let truth: Vec<f64> = std::fs::read_to_string(concrete())
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    let mut inside = 0;
+    for (line, y) in lines.zip(&truth) {
+        let cells: Vec<f64> = line.split(',').take(3).map(|c| c.parse().unwrap()).collect();
+        assert_eq!((cells[1], cells[2]), (cells[0] - q, cells[0] + q), "{line}");
+        inside += usize::from(cells[1] <= *y && *y <= cells[2]);
+    }
+    assert_eq!(text.lines().count(), 1031);
+    assert!(inside > 900, "{inside} of 1,030 rows inside");
+}
+
+#[test]
+fn a_bad_interval_level_is_refused_before_any_work() {
+    for (level, why) in [
+        ("1.5", "between 0 and 1"),
+        ("0", "between 0 and 1"),
+        ("ninety", "a level such as 0.9"),
+        ("0.1234567", "six decimals"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("run");
+        let o = glassbox(&[
+            "train",
+            &concrete(),
+            "--target",
+            "compressive_strength",
+            "--interval",
+            level,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{level}: {stderr}");
+        assert!(stderr.contains("--interval") && stderr.contains(why), "{level}: {stderr}");
+        assert!(!out.exists(), "{level}: nothing written");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let o = glassbox(&[
+        "train",
+        &concrete(),
+        "--target",
+        "compressive_strength",
+        "--interval",
+        "off",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("824 training rows, 206 test rows"));
+    let scored = tmp.path().join("p.csv");
+    let p = glassbox(&[
+        "predict",
+        out.join("model.json").to_str().unwrap(),
+        &concrete(),
+        "--out",
+        scored.to_str().unwrap(),
+    ]);
+    assert!(p.status.success());
+    let text = std::fs::read_to_string(&scored).unwrap();
+    assert!(text.lines().nth(1).unwrap().ends_with(",,,"), "no interval without one: {text:.80}");
 }
 
 #[test]

@@ -145,6 +145,64 @@ fn answers_equal_glassbox_predict_bit_for_bit() {
 }
 
 #[test]
+fn a_regressor_answers_its_number_and_interval_as_glassbox_predict_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = sample("concrete.csv");
+    for model in ["gradient_boosting", "ridge"] {
+        let model_path = train(tmp.path(), &data, "compressive_strength", model);
+        let preds = tmp.path().join("p.csv");
+        let o = Command::new(bin())
+            .args(["predict", &model_path, &data, "--out", preds.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let expected = std::fs::read_to_string(&preds).unwrap();
+        let mut expected = expected.lines();
+        assert_eq!(expected.next(), Some("prediction,pi_low,pi_high,issue"));
+
+        let server = start(&model_path, &[]);
+        let rows: Vec<Value> = rows_as_json(&std::fs::read_to_string(&data).unwrap())
+            .into_iter()
+            .map(|mut r| {
+                r.as_object_mut().unwrap().remove("compressive_strength");
+                r
+            })
+            .collect();
+        let (status, answers) = post(server.port, &Value::Array(rows.clone()));
+        assert_eq!(status, 200, "{answers}");
+        let answers = answers.as_array().unwrap();
+        assert_eq!(answers.len(), 1030);
+        for (i, (a, line)) in answers.iter().zip(expected).enumerate() {
+            let cells: Vec<f64> = line.split(',').take(3).map(|c| c.parse().unwrap()).collect();
+            let pi = a["prediction_interval"].as_array().unwrap();
+            assert_eq!(
+                [a["prediction"].as_f64().unwrap(), pi[0].as_f64().unwrap(), pi[1].as_f64().unwrap()][..],
+                cells[..],
+                "{model} row {i}"
+            );
+            assert_eq!(a["interval_level"], 0.9);
+            assert_eq!(a["warnings"], json!([]));
+        }
+        let (status, one) = post(server.port, &rows[0]);
+        assert_eq!((status, &one), (200, &answers[0]));
+        let (_, health) = http(server.port, "GET", "/health", b"");
+        let health: Value = serde_json::from_slice(&health).unwrap();
+        assert_eq!((&health["task"], &health["interval_level"]), (&json!("regression"), &json!(0.9)));
+        let (_, doc) = http(server.port, "GET", "/openapi.json", b"");
+        let doc: Value = serde_json::from_slice(&doc).unwrap();
+        let answer = &doc["components"]["schemas"]["Prediction"];
+        assert_eq!(answer["properties"]["prediction"]["type"], "number");
+        assert!(doc["info"]["description"].as_str().unwrap().contains("90% split conformal interval"), "{doc}");
+        // A text value where a number belongs is refused, naming the field.
+        let mut bad = rows[0].clone();
+        bad["cement"] = json!("lots");
+        let (status, e) = post(server.port, &bad);
+        assert_eq!(status, 422, "{e}");
+        assert!(e.to_string().contains("cement"), "{e}");
+    }
+}
+
+#[test]
 fn health_schema_and_openapi_describe_the_model() {
     let tmp = tempfile::tempdir().unwrap();
     let model_path = train(tmp.path(), &sample("penguins.csv"), "species", "decision_tree");

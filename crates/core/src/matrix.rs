@@ -24,7 +24,11 @@ impl Matrix {
 
     /// A matrix from rows of equal length (for tests and small examples).
     pub fn from_rows(rows: &[&[f64]]) -> Matrix {
-        Matrix::new(rows.len(), rows.first().map_or(0, |r| r.len()), rows.iter().flat_map(|r| r.iter().copied()).collect())
+        Matrix::new(
+            rows.len(),
+            rows.first().map_or(0, |r| r.len()),
+            rows.iter().flat_map(|r| r.iter().copied()).collect(),
+        )
     }
 
     /// The values to change in place: copied first when another matrix or

@@ -31,7 +31,7 @@ impl Level {
     /// than six decimals, naming what was given.
     pub fn new(value: f64) -> Result<Level> {
         let millionths = (value * MILLION as f64).round();
-        if !(value > 0.0 && value < 1.0) || !(1.0..MILLION as f64).contains(&millionths) {
+        if !(value > 0.0 && value < 1.0 && (1.0..MILLION as f64).contains(&millionths)) {
             return Err(Error::new(
                 ErrorKind::BadSpec,
                 format!("an interval level is a fraction between 0 and 1, such as 0.9 for 90%; got {value}"),
@@ -151,7 +151,12 @@ pub fn audit(level: Level, actual: &[f64], predicted: &[f64], low: &[f64], high:
     if n == 0 || predicted.len() != n || low.len() != n || high.len() != n {
         return Err(Error::new(
             ErrorKind::Internal,
-            format!("an interval audit needs as many rows of each kind: {n} values, {} predictions, {} lows, {} highs", predicted.len(), low.len(), high.len()),
+            format!(
+                "an interval audit needs as many rows of each kind: {n} values, {} predictions, {} lows, {} highs",
+                predicted.len(),
+                low.len(),
+                high.len()
+            ),
         ));
     }
     let inside = |i: usize| low[i] <= actual[i] && actual[i] <= high[i];
@@ -209,7 +214,16 @@ mod tests {
     #[test]
     fn rank_is_the_exact_ceiling() {
         // (n + 1) · 0.9 = 90 exactly for n = 99, and a float ceiling can say 91.
-        for (n, v, k) in [(99, 0.9, Some(90)), (100, 0.9, Some(91)), (9, 0.9, Some(9)), (8, 0.9, None), (19, 0.95, Some(19)), (18, 0.95, None), (1, 0.5, Some(1)), (0, 0.5, None)] {
+        for (n, v, k) in [
+            (99, 0.9, Some(90)),
+            (100, 0.9, Some(91)),
+            (9, 0.9, Some(9)),
+            (8, 0.9, None),
+            (19, 0.95, Some(19)),
+            (18, 0.95, None),
+            (1, 0.5, Some(1)),
+            (0, 0.5, None),
+        ] {
             assert_eq!(level(v).rank(n), k, "n = {n}, level = {v}");
         }
     }

@@ -608,6 +608,26 @@ fn lay_out_regression(
     l.heading("Predictions", half);
     l.charts(&[svgs[0].clone(), svgs[1].clone()], half)?;
     l.charts(std::slice::from_ref(&svgs[2]), half)?;
+    if let Some(i) = &r.interval {
+        l.heading("Prediction interval", 120.0);
+        l.paragraph(&format!("{}.", i.guarantee), SMALL, MUTED);
+        let rows =
+            rr::interval_rows(i).into_iter().map(|(k, v)| vec![Cell::from(k.to_string()), Cell::from(v)]).collect();
+        l.table(&["", "value"], &[0.3, 0.7], rows);
+        let rows = i
+            .test
+            .by_decile
+            .iter()
+            .map(|d| {
+                vec![
+                    Cell::from(format!("{} to {}", rr::fmt_number(d.from), rr::fmt_number(d.to))),
+                    Cell::from(d.rows.to_string()),
+                    Cell::from(format!("{:.3}", d.coverage)),
+                ]
+            })
+            .collect();
+        l.table(&["predictions", "rows", "coverage"], &[0.5, 0.25, 0.25], rows);
+    }
     l.heading("Error by decile of the prediction", 80.0);
     let rows = rr::deciles(r)
         .into_iter()

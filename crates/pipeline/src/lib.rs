@@ -37,7 +37,7 @@ pub use glassbox_ingest::quality;
 pub use glassbox_monitor as monitor;
 pub use glassbox_serve::explain;
 pub use glassbox_serve::model_file;
-pub use glassbox_serve::{intervals, rows, schema_check};
+pub use glassbox_serve::{conformal, intervals, rows, schema_check};
 pub use glassbox_train::{boosting, model, optim, search, target, trees};
 
 /// Ingest: the reading of CSV bytes (`glassbox_ingest`) and the table every

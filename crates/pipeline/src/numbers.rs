@@ -18,6 +18,8 @@ use crate::spec::TransformSetting;
 use crate::target::TargetTransform;
 use crate::task::Task;
 use crate::validate::{CvResult, MetricSummary};
+use glassbox_evaluate::conformal::{self as conformal_math, Audit, Level};
+use glassbox_serve::conformal::{Conformal, Method, NumberInterval};
 
 /// One test row of a regression run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,6 +30,9 @@ pub struct NumberPrediction {
     pub line: u64,
     pub actual: f64,
     pub predicted: f64,
+    /// The row's prediction interval, when the model has a bounded one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<NumberInterval>,
 }
 
 impl NumberPrediction {
@@ -55,6 +60,47 @@ pub struct RegressionOutcome {
     /// The scale the model was fitted on, and why.
     pub target_transform: ScaleReport,
     pub test_predictions: Vec<NumberPrediction>,
+    /// The prediction interval and its audit on the test rows; `None` when
+    /// the run asked for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<IntervalReport>,
+}
+
+/// How the run's prediction intervals were made, and how they did on the
+/// test rows, which neither the model nor the calibration saw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntervalReport {
+    #[serde(flatten)]
+    pub conformal: Conformal,
+    /// What the method promises, in words, to set beside the measured coverage.
+    pub guarantee: String,
+    /// Coverage (with its Wilson 95% interval), mean width, Winkler score
+    /// and coverage by decile of the prediction, on the test rows.
+    pub test: Audit,
+}
+
+/// The share of the training rows held out to calibrate a regressor's
+/// interval. One fifth: the calibration rows' count sets how tightly the
+/// coverage sits above the level (it is below `level + 1/(n + 1)` with
+/// distinct scores), and the model loses a fifth of its rows, as the test
+/// split already costs it.
+pub(crate) fn calibration_share(_train_rows: usize) -> f64 {
+    0.2
+}
+
+/// The words of the split conformal guarantee at `level` with `n` rows.
+fn guarantee(level: Level, n: usize) -> String {
+    let p = glassbox_serve::conformal::percent(level);
+    match level.rank(n) {
+        Some(_) => format!(
+            "for a new row drawn like the training rows, the {p}% interval holds its true value with probability at least {p}% (split conformal, {n} calibration rows the model was not fitted on; at most {:.2}% with distinct residuals)",
+            100.0 * (level.value() + 1.0 / (n as f64 + 1.0)).min(1.0)
+        ),
+        None => format!(
+            "no bounded {p}% interval can be promised from {n} calibration rows (at least {} are needed), so every interval is unbounded",
+            level.rows_needed()
+        ),
+    }
 }
 
 /// The scale a regressor was fitted on, what the person asked for, and
@@ -155,6 +201,9 @@ impl RegressionOutcome {
                 crate::metrics::fmt4(b.rmse)
             ));
         }
+        if let Some(why) = self.interval.as_ref().and_then(|i| i.conformal.unbounded_reason()) {
+            out.push(format!("{why}: use more rows or a lower level"));
+        }
         out
     }
 }
@@ -184,23 +233,42 @@ pub(crate) fn finish_regression(
     })?;
     let t1 = control.now();
     let mut outputs = model.predict_proba(&x_test);
+    let fitted_outputs: Vec<f64> = outputs.iter().map(|p| p[0]).collect();
     crate::prepare::back_to_target(transform, &mut outputs, test_rows, table)?;
     crate::prepare::check_probabilities(&outputs, test_rows, table, spec.model.name())?;
     let timing =
         crate::validate::Timing { fit_seconds: forest_seconds + (t1 - t0), predict_seconds: control.now() - t1 };
     let predicted: Vec<f64> = outputs.iter().map(|p| p[0]).collect();
     let metrics = regression_metrics(values_test, &predicted)?;
+    let conformal = calibrate(table, spec, prepared, &fitted, &model, transform)?;
+    let intervals: Vec<Option<NumberInterval>> = match &conformal {
+        Some(c) => fitted_outputs.iter().map(|&f| c.around(f, |v| transform.inverse(v))).collect(),
+        None => vec![None; predicted.len()],
+    };
+    let interval = match &conformal {
+        Some(c) => {
+            let ends = |pick: fn(&NumberInterval) -> f64, unbounded: f64| -> Vec<f64> {
+                intervals.iter().map(|i| i.as_ref().map_or(unbounded, pick)).collect()
+            };
+            let (low, high) = (ends(|i| i.low, f64::NEG_INFINITY), ends(|i| i.high, f64::INFINITY));
+            let test = conformal_math::audit(c.level, values_test, &predicted, &low, &high)?;
+            Some(IntervalReport { conformal: c.clone(), guarantee: guarantee(c.level, c.calibration_rows), test })
+        }
+        None => None,
+    };
     let baseline_value = glassbox_train::models::baseline::mean(values_train);
     let baseline = regression_metrics(values_test, &vec![baseline_value; values_test.len()])?;
     let test_predictions = test_rows
         .iter()
         .zip(values_test)
         .zip(&predicted)
-        .map(|((&row, &actual), &predicted)| NumberPrediction {
+        .zip(&intervals)
+        .map(|(((&row, &actual), &predicted), &interval)| NumberPrediction {
             row: table.records[row],
             line: table.lines[row],
             actual,
             predicted,
+            interval,
         })
         .collect();
     let (mut warnings, notes) = (model.warnings(), model.notes());
@@ -242,6 +310,7 @@ pub(crate) fn finish_regression(
         intervals: None,
         // Monitoring a regressor (its errors and intervals) is the next step.
         profile: None,
+        conformal,
     };
     let model_json_bytes = model_file.json_len();
     Ok(TrainOutcome {
@@ -268,6 +337,42 @@ pub(crate) fn finish_regression(
             baseline_value,
             target_transform: ScaleReport::of(spec, values_train, scales),
             test_predictions,
+            interval,
         }),
     })
+}
+
+/// Split conformal: the fitted model's absolute residuals on the
+/// calibration slice, on the scale it was fitted on, and their quantile at
+/// the run's level. `None` when the run asked for no interval.
+fn calibrate(
+    table: &Table,
+    spec: &TrainSpec,
+    prepared: &Prepared,
+    fitted: &features::FittedFeatures,
+    model: &crate::model::FittedModel,
+    transform: TargetTransform,
+) -> Result<Option<Conformal>> {
+    let Some(level) = spec.interval else { return Ok(None) };
+    let rows = &prepared.calibration_rows;
+    let truth = transform.forward(&prepared.values_calibration)?;
+    let outputs = if rows.is_empty() { Vec::new() } else { model.predict_proba(&fitted.transform(table, rows)?) };
+    let scores: Vec<f64> = outputs.iter().zip(&truth).map(|(p, t)| (t - p[0]).abs()).collect();
+    if let Some(i) = scores.iter().position(|s| !s.is_finite()) {
+        return Err(crate::error::Error::new(
+            crate::error::ErrorKind::Internal,
+            format!(
+                "the model's output on calibration line {} is {}, not a number",
+                table.lines[rows[i]], outputs[i][0]
+            ),
+        ));
+    }
+    let half_width = conformal_math::split_quantile(&scores, level)?;
+    Ok(Some(Conformal {
+        method: Method::Split,
+        level,
+        calibration_rows: scores.len(),
+        rank: level.rank(scores.len()),
+        half_width,
+    }))
 }

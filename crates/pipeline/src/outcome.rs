@@ -55,6 +55,10 @@ pub struct Manifest {
     pub rows_missing_target: usize,
     pub n_train: usize,
     pub n_test: usize,
+    /// Training rows held out of every fit to calibrate a regressor's
+    /// prediction interval (not counted in `n_train`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub n_calibration: usize,
     pub seed: u64,
     pub test_size: f64,
     pub model: String,
@@ -483,6 +487,10 @@ pub struct RegressionMetricsJson {
     /// The scale the model was fitted on (`used`), what was asked
     /// (`setting`), the target's skewness, why, and `auto`'s comparison.
     pub target_transform: crate::numbers::ScaleReport,
+    /// The prediction interval (method, level, calibration rows, rank,
+    /// half-width), its guarantee in words and its audit on the test rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<crate::numbers::IntervalReport>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
     /// Per metric (`r2`, `rmse`, `mae`): mean, std and each fold, when cross-validation ran.
@@ -533,6 +541,7 @@ impl TrainOutcome {
             rows_skipped: self.manifest.rows_skipped,
             baseline: RegressionBaselineJson { strategy: "mean".into(), value: r.baseline_value, metrics: r.baseline },
             target_transform: r.target_transform.clone(),
+            interval: r.interval.clone(),
             warnings: r.warnings(),
             cv: self.cv.as_ref().map(|c| c.metrics.clone()),
             time_cv: self.time_cv.clone(),
@@ -600,4 +609,8 @@ pub fn sha256_hex_written(
 /// ever reaches a report.
 pub fn base_name(path: &str) -> String {
     path.rsplit(['/', '\\']).next().unwrap_or(path).to_string()
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

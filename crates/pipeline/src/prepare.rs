@@ -32,11 +32,18 @@ pub(crate) struct Prepared {
     pub(crate) labelled: usize,
     pub(crate) train_rows: Vec<usize>,
     pub(crate) test_rows: Vec<usize>,
+    /// A regressor's calibration slice (table rows), held out of every fit
+    /// when an interval is asked for; empty otherwise.
+    pub(crate) calibration_rows: Vec<usize>,
+    pub(crate) values_calibration: Vec<f64>,
     pub(crate) y_train: Vec<usize>,
     pub(crate) y_test: Vec<usize>,
     pub(crate) columns: Vec<ColumnReport>,
     pub(crate) feature_columns: Vec<usize>,
 }
+
+/// The seed's stream for the calibration slice, apart from the test split's.
+const CALIBRATION_STREAM: u64 = 0xC0FF_0A1E_5EED_0001;
 
 pub(crate) fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
     spec.model.validate()?;
@@ -83,6 +90,20 @@ pub(crate) fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
             (rows, Vec::new(), split, Vec::new(), values)
         }
     };
+    // A regressor's interval is calibrated on a seeded slice of the training
+    // rows that no fit sees (search, folds and the final model alike).
+    let (split, calibration) = match (task, spec.interval) {
+        (Task::Regression, Some(_)) => {
+            let share = crate::numbers::calibration_share(split.train.len());
+            let inner = crate::split::shuffled_split(split.train.len(), share, spec.seed ^ CALIBRATION_STREAM)?;
+            let pick = |at: &[usize]| -> Vec<usize> { at.iter().map(|&i| split.train[i]).collect() };
+            let calibration = pick(&inner.test);
+            (crate::split::Split { train: pick(&inner.train), test: split.test }, calibration)
+        }
+        _ => (split, Vec::new()),
+    };
+    let calibration_rows: Vec<usize> = calibration.iter().map(|&i| labelled[i]).collect();
+    let values_calibration: Vec<f64> = calibration.iter().map(|&i| values[i]).collect();
     // Split indices point into `labelled`; map them back to table rows.
     let train_rows: Vec<usize> = split.train.iter().map(|&i| labelled[i]).collect();
     let test_rows: Vec<usize> = split.test.iter().map(|&i| labelled[i]).collect();
@@ -155,6 +176,8 @@ pub(crate) fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
         labelled: labelled.len(),
         train_rows,
         test_rows,
+        calibration_rows,
+        values_calibration,
         y_train,
         y_test,
         columns,

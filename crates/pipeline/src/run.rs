@@ -378,6 +378,7 @@ pub(crate) fn finish_training(
         calibration,
         intervals,
         profile: Some(profile),
+        conformal: None,
     };
     let model_json_bytes = model_file.json_len();
     Ok(TrainOutcome {
@@ -445,6 +446,7 @@ pub(crate) fn manifest(
         task,
         rows_missing_target: table.n_rows - prepared.labelled,
         n_train: prepared.train_rows.len(),
+        n_calibration: prepared.calibration_rows.len(),
         n_test: prepared.test_rows.len(),
         seed: spec.seed,
         test_size: spec.data.test_size,

@@ -8,6 +8,7 @@ use crate::ingest::ReadOptions;
 use crate::model::ModelSpec;
 use crate::task::Task;
 use crate::validate;
+use glassbox_evaluate::conformal::Level;
 
 /// What the person chose for a training run, by concern: the data and its
 /// split, the feature pipeline, the model and its search, and the
@@ -44,6 +45,21 @@ pub struct TrainSpec {
     /// cross-validation (see [`TransformSetting`]). Classes ignore it.
     #[serde(default, skip_serializing_if = "TransformSetting::is_auto")]
     pub target_transform: TransformSetting,
+    /// A regressor's prediction-interval level: split conformal, the model
+    /// fitted on the training rows but a seeded slice that calibrates it
+    /// (see [`crate::numbers::calibration_share`]). `None` fits on every
+    /// training row and gives no interval. Classes ignore it.
+    #[serde(default = "default_interval", skip_serializing_if = "is_default_interval")]
+    pub interval: Option<Level>,
+}
+
+/// The interval level a regressor gets unless the person says otherwise.
+pub fn default_interval() -> Option<Level> {
+    Some(Level::new(0.9).expect("0.9 is a level"))
+}
+
+fn is_default_interval(level: &Option<Level>) -> bool {
+    *level == default_interval()
 }
 
 /// The person's choice of target transform (`--target-transform`). A
@@ -166,6 +182,7 @@ impl Default for TrainSpec {
             importance_repeats: default_repeats(),
             calibration: None,
             target_transform: TransformSetting::Auto,
+            interval: default_interval(),
         }
     }
 }

@@ -268,7 +268,10 @@ fn a_near_perfect_fit_is_not_taken_on_trust() {
     }
     let o = train(bikes.as_bytes(), "bikes.csv", &spec("ridge")).unwrap();
     let warnings = o.regression.as_ref().unwrap().warnings();
-    assert!(warnings.iter().any(|w| w.starts_with("R² is 1.0000 on rows the model never saw")), "{warnings:?}");
+    assert!(
+        warnings.iter().any(|w| w.starts_with("R² is ") && w.contains("on rows the model never saw")),
+        "{warnings:?}"
+    );
     // An honest fit with noise says nothing of the kind.
     let o = train(csv().as_bytes(), "r.csv", &spec("ridge")).unwrap();
     let r = o.regression.as_ref().unwrap();

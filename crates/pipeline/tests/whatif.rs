@@ -21,6 +21,7 @@ fn the_form_has_one_field_per_column_read_and_its_rows_score() {
 
     let mut values: Vec<(String, String)> = fields.iter().map(|f| (f.column.clone(), f.initial.clone())).collect();
     let start = score(&o.model, &[form_row(&values)], false).unwrap().remove(0);
+    let start = start.as_class().unwrap();
     assert!(start.warnings.is_empty(), "{:?}", start.warnings);
     let ci = start.confidence_interval.unwrap();
     assert!(ci[0] <= start.probability.unwrap() && start.probability.unwrap() <= ci[1]);
@@ -30,11 +31,11 @@ fn the_form_has_one_field_per_column_read_and_its_rows_score() {
     {
         values.iter_mut().find(|(c, _)| c == k).unwrap().1 = v.to_string();
     }
-    assert_eq!(score(&o.model, &[form_row(&values)], false).unwrap()[0].prediction, "Gentoo");
+    assert_eq!(score(&o.model, &[form_row(&values)], false).unwrap()[0].as_class().unwrap().prediction, "Gentoo");
     // A field left empty is a null: scored, with a warning.
     values[1].1 = String::new();
     let gap = score(&o.model, &[form_row(&values)], false).unwrap().remove(0);
-    assert!(gap.warnings[0].contains("field 'bill_length_mm' is null"), "{:?}", gap.warnings);
+    assert!(gap.warnings()[0].contains("field 'bill_length_mm' is null"), "{:?}", gap.warnings());
     // Text in a number field is refused, naming it.
     values[1].1 = "long".into();
     let e = score(&o.model, &[form_row(&values)], false).unwrap_err();

@@ -27,6 +27,14 @@ use glassbox_pipeline::metrics::ClassScores;
 use glassbox_pipeline::run::Role;
 use glassbox_pipeline::TrainOutcome;
 
+/// "659 / 206", or with a calibration slice "659 (+ 165 calibrating the interval) / 206".
+pub fn training_rows(m: &glassbox_pipeline::run::Manifest) -> String {
+    match m.n_calibration {
+        0 => format!("{} / {}", m.n_train, m.n_test),
+        c => format!("{} (+ {c} calibrating the interval) / {}", m.n_train, m.n_test),
+    }
+}
+
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -200,7 +208,7 @@ pub fn manifest_rows(o: &TrainOutcome) -> Vec<(&'static str, String)> {
         ("rows skipped (could not be read)", m.rows_skipped.to_string()),
         ("target", m.target.clone()),
         ("rows left out (target missing)", m.rows_missing_target.to_string()),
-        ("training / test rows", format!("{} / {}", m.n_train, m.n_test)),
+        ("training / test rows", training_rows(m)),
         ("split", format!("{}, test size {}, seed {}", fold_words(o), m.test_size, m.seed)),
         ("model", m.model.clone()),
         ("parameters", m.params.clone()),

@@ -1,13 +1,14 @@
 //! The report of a run that predicts a number: the test metrics beside the
 //! mean baseline's, predicted against actual, the residuals, the error by
-//! decile of the prediction, the rows with the largest errors (with their
+//! decile of the prediction, the prediction interval's guarantee and audit,
+//! the rows with the largest errors (with their
 //! explanations), and the sections both tasks share (validation, search,
 //! importance, SHAP, columns, manifest). The threshold, calibration and
 //! confusion matrix of a classifier have no meaning here and do not appear.
 
 use std::fmt::Write as _;
 
-use glassbox_pipeline::numbers::{NumberPrediction, RegressionOutcome};
+use glassbox_pipeline::numbers::{IntervalReport, NumberPrediction, RegressionOutcome};
 use glassbox_pipeline::regression::RegressionMetrics;
 use glassbox_pipeline::TrainOutcome;
 
@@ -157,6 +158,48 @@ fn deciles_html(r: &RegressionOutcome) -> String {
     t
 }
 
+/// The interval's audit as rows of (name, value): what the report, the PDF
+/// and the app show beside the guarantee.
+pub fn interval_rows(i: &IntervalReport) -> Vec<(&'static str, String)> {
+    let (c, t) = (&i.conformal, &i.test);
+    let level = glassbox_pipeline::conformal::percent(c.level);
+    vec![
+        ("method", format!("split conformal, {} calibration rows held out of the fit", c.calibration_rows)),
+        ("promised coverage", format!("at least {level}%")),
+        (
+            "test coverage",
+            format!(
+                "{:.4} (95% Wilson interval {:.4}–{:.4}, {} rows)",
+                t.coverage, t.coverage_low, t.coverage_high, t.rows
+            ),
+        ),
+        ("half-width", c.half_width.map_or_else(|| "unbounded".to_string(), fmt_number)),
+        ("mean width", t.mean_width.map_or_else(|| "unbounded".to_string(), fmt_number)),
+        ("Winkler score", t.winkler.map_or_else(|| "n/a".to_string(), fmt_number)),
+    ]
+}
+
+pub fn interval_html(i: &IntervalReport) -> String {
+    let mut h = format!("<p class=\"muted\" data-testid=\"interval-guarantee\">{}.</p>", escape(&i.guarantee));
+    h.push_str("<table class=\"report\" data-testid=\"interval-audit\"><tbody>");
+    for (name, value) in interval_rows(i) {
+        let _ = write!(h, "<tr><th>{name}</th><td>{}</td></tr>", escape(&value));
+    }
+    h.push_str("</tbody></table><p class=\"muted\">Coverage by decile of the prediction (the promise is over all rows, not each group): a group far below the level is where the interval is too narrow.</p><table class=\"report\" data-testid=\"interval-deciles\"><thead><tr><th>predictions</th><th>rows</th><th>coverage</th></tr></thead><tbody>");
+    for d in &i.test.by_decile {
+        let _ = write!(
+            h,
+            "<tr><td>{} to {}</td><td>{}</td><td>{:.3}</td></tr>",
+            fmt_number(d.from),
+            fmt_number(d.to),
+            d.rows,
+            d.coverage
+        );
+    }
+    h.push_str("</tbody></table>");
+    h
+}
+
 fn largest_errors_html(o: &TrainOutcome, r: &RegressionOutcome) -> String {
     let mut t = String::from(
         "<table class=\"report\" data-testid=\"largest-errors\"><thead><tr><th>line</th><th>actual</th><th>predicted</th><th>error</th></tr></thead><tbody>",
@@ -238,6 +281,9 @@ pub(crate) fn body(o: &TrainOutcome, r: &RegressionOutcome, h: &mut String) {
         h,
         "<h2>Predictions</h2><div class=\"charts\"><div data-testid=\"chart-predicted-actual\">{scatter}</div><div data-testid=\"chart-residuals\">{residuals}</div></div><div class=\"charts\"><div data-testid=\"chart-residual-histogram\">{histogram}</div></div>"
     );
+    if let Some(i) = &r.interval {
+        let _ = write!(h, "<h2>Prediction interval</h2>{}", interval_html(i));
+    }
     let _ = write!(h, "<h2>Error by decile of the prediction</h2>{}", deciles_html(r));
     let _ = write!(h, "<h2>The largest errors</h2>{}", largest_errors_html(o, r));
     if let Some(cv) = crate::cv_html(o) {

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod calibrated;
+pub mod conformal;
 pub mod explain;
 pub mod intervals;
 pub mod model_file;

@@ -110,6 +110,10 @@ pub struct ModelFile {
     /// on its test rows (absent in files older than version 6).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<glassbox_monitor::Profile>,
+    /// A regressor's conformal prediction interval (absent for classifiers,
+    /// and for a regressor trained without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conformal: Option<crate::conformal::Conformal>,
 }
 
 impl ModelFile {
@@ -154,6 +158,22 @@ impl ModelFile {
         }
     }
 
+    /// A regressor's predictions for feature rows `x` on the target's scale,
+    /// each with its conformal interval when the file has one and it is
+    /// bounded. The prediction is [`ModelFile::predict_proba`]'s, bit for bit.
+    pub fn predict_numbers(&self, x: &glassbox_core::Matrix) -> Vec<(f64, Option<crate::conformal::NumberInterval>)> {
+        let transform = self.target_transform;
+        self.model
+            .predict_proba(x)
+            .into_iter()
+            .map(|out| {
+                let fitted = out[0];
+                let interval = self.conformal.as_ref().and_then(|c| c.around(fitted, |v| transform.inverse(v)));
+                (transform.inverse(fitted), interval)
+            })
+            .collect()
+    }
+
     /// The fitted model's own arrays agree with each other, so scoring can
     /// neither index out of range nor loop: a linear model has one
     /// intercept and a full row of coefficients per margin, and every tree
@@ -168,6 +188,11 @@ impl ModelFile {
             if !self.classes.is_empty() || self.calibration.is_some() || self.threshold.is_some() {
                 return Err("a regressor has no classes, calibration or threshold".into());
             }
+            if let Some(c) = &self.conformal {
+                c.check()?;
+            }
+        } else if self.conformal.is_some() {
+            return Err("a classifier has no conformal interval of a number".into());
         } else if !self.target_transform.is_none() {
             return Err("a classifier's target has no transform".into());
         } else if self.classes.len() < 2 {

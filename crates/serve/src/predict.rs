@@ -9,6 +9,7 @@ use glassbox_core::decide;
 use glassbox_core::error::Result;
 use glassbox_ingest::{self as ingest, ReadOptions};
 
+use crate::conformal::{Level, NumberInterval};
 use crate::intervals::ClassInterval;
 use crate::model_file::ModelFile;
 use crate::schema_check::{check_and_fill, SchemaCheck};
@@ -24,6 +25,13 @@ pub struct PredictedRow {
     /// file has interval predictors and the record was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<ClassInterval>,
+    /// A regressor's prediction (then `predicted` is `None` and `proba`
+    /// empty); `None` for a classifier or a record that could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// A regressor's prediction interval, when the model has a bounded one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_interval: Option<NumberInterval>,
     /// What was wrong with the record, if anything (it may still be predicted).
     pub issue: Option<String>,
 }
@@ -31,7 +39,14 @@ pub struct PredictedRow {
 /// Predictions for every data record of a CSV, in input order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
+    /// The classes a classifier chooses from; empty for a regressor.
     pub classes: Vec<String>,
+    /// A regressor's interval level, when its model file has an interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_level: Option<Level>,
+    /// What holds for every row (an unbounded interval, in words).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     pub rows: Vec<PredictedRow>,
     /// How the file's columns met the model's (see [`crate::schema_check`]),
     /// the levels the model never saw in training among them.
@@ -79,6 +94,9 @@ impl Prediction {
     /// [`Prediction::to_csv`] with input columns carried over in front, each
     /// a header and one value per output row.
     pub fn to_csv_with(&self, carry: &[(String, Vec<String>)]) -> String {
+        if self.is_regression() {
+            return self.numbers_csv(carry);
+        }
         let mut w = csv::Writer::from_writer(Vec::new());
         let mut header: Vec<String> = carry.iter().map(|(name, _)| name.clone()).collect();
         header.push("prediction".to_string());
@@ -102,6 +120,35 @@ impl Prediction {
                 }
                 None => rec.extend([String::new(), String::new(), String::new()]),
             }
+            rec.push(row.issue.clone().unwrap_or_default());
+            let rec: Vec<Cow<str>> = rec.iter().map(|c| spreadsheet_safe(c)).collect();
+            w.write_record(rec.iter().map(|c| c.as_ref())).expect("writing to memory cannot fail");
+        }
+        String::from_utf8(w.into_inner().expect("writing to memory cannot fail")).expect("the CSV is UTF-8")
+    }
+}
+
+impl Prediction {
+    /// Whether these are a regressor's numbers rather than classes.
+    pub fn is_regression(&self) -> bool {
+        self.classes.is_empty()
+    }
+
+    /// A regressor's CSV: carried columns, `prediction` (every digit an f64
+    /// needs to be read back exactly), `pi_low` and `pi_high` (empty when
+    /// the model has no interval or it is unbounded), `issue`.
+    fn numbers_csv(&self, carry: &[(String, Vec<String>)]) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header: Vec<String> = carry.iter().map(|(name, _)| spreadsheet_safe(name).into_owned()).collect();
+        header.extend(["prediction", "pi_low", "pi_high", "issue"].map(String::from));
+        w.write_record(&header).expect("writing to memory cannot fail");
+        let number = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+        for (i, row) in self.rows.iter().enumerate() {
+            let mut rec: Vec<String> =
+                carry.iter().map(|(_, values)| values.get(i).cloned().unwrap_or_default()).collect();
+            rec.push(number(row.value));
+            rec.push(number(row.value_interval.map(|v| v.low)));
+            rec.push(number(row.value_interval.map(|v| v.high)));
             rec.push(row.issue.clone().unwrap_or_default());
             let rec: Vec<Cow<str>> = rec.iter().map(|c| spreadsheet_safe(c)).collect();
             w.write_record(rec.iter().map(|c| c.as_ref())).expect("writing to memory cannot fail");
@@ -137,7 +184,6 @@ pub fn predict_with(
     read: &ReadOptions,
     missing: MissingColumns,
 ) -> Result<Prediction> {
-    model.require_classifier("scoring new rows")?;
     let mut table = read_as_trained(model, bytes, read)?;
     let schema = check_and_fill(model, &mut table)?;
     let absent: Vec<&str> = schema.missing().map(|c| c.trained_as.as_str()).collect();
@@ -149,19 +195,33 @@ pub fn predict_with(
     }
     let rows: Vec<usize> = (0..table.n_rows).collect();
     let x = model.features.transform(&table, &rows)?;
-    let proba = model.predict_proba(&x);
     let mut out: Vec<PredictedRow> = (0..table.n_records)
-        .map(|_| PredictedRow { predicted: None, proba: Vec::new(), interval: None, issue: None })
+        .map(|_| PredictedRow {
+            predicted: None,
+            proba: Vec::new(),
+            interval: None,
+            value: None,
+            value_interval: None,
+            issue: None,
+        })
         .collect();
     for issue in &table.row_issues {
         out[issue.record].issue = Some(issue.message.clone());
     }
-    for (row, p) in proba.into_iter().enumerate() {
-        let slot = &mut out[table.records[row]];
-        let predicted = decide(&p, model.threshold.as_ref().map(|t| t.value));
-        slot.interval = model.intervals.as_ref().map(|iv| iv.reported(&p, predicted));
-        slot.predicted = Some(predicted);
-        slot.proba = p;
+    if model.task == glassbox_core::task::Task::Regression {
+        for (row, (value, interval)) in model.predict_numbers(&x).into_iter().enumerate() {
+            let slot = &mut out[table.records[row]];
+            slot.value = Some(value);
+            slot.value_interval = interval;
+        }
+    } else {
+        for (row, p) in model.predict_proba(&x).into_iter().enumerate() {
+            let slot = &mut out[table.records[row]];
+            let predicted = decide(&p, model.threshold.as_ref().map(|t| t.value));
+            slot.interval = model.intervals.as_ref().map(|iv| iv.reported(&p, predicted));
+            slot.predicted = Some(predicted);
+            slot.proba = p;
+        }
     }
     // Stray values in numeric columns were imputed: say so on their rows.
     let feature_names: Vec<&str> = model.features.columns().iter().map(|c| c.name()).collect();
@@ -177,7 +237,14 @@ pub fn predict_with(
             }
         }
     }
-    Ok(Prediction { classes: model.classes.clone(), rows: out, schema })
+    let conformal = model.conformal.as_ref();
+    Ok(Prediction {
+        classes: model.classes.clone(),
+        interval_level: conformal.map(|c| c.level),
+        warnings: conformal.and_then(|c| c.unbounded_reason()).into_iter().collect(),
+        rows: out,
+        schema,
+    })
 }
 
 /// An input column to carry into the predictions, by name as written or

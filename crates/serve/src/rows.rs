@@ -65,9 +65,54 @@ impl Rejection {
     }
 }
 
-/// The answer for one row.
+/// The answer for one row: a class with its probabilities, or a number
+/// with its interval.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ScoredRow {
+#[serde(untagged)]
+pub enum ScoredRow {
+    Class(ClassRow),
+    Number(NumberRow),
+}
+
+impl ScoredRow {
+    /// The classifier's answer; `None` for a regressor's.
+    pub fn as_class(&self) -> Option<&ClassRow> {
+        match self {
+            ScoredRow::Class(c) => Some(c),
+            ScoredRow::Number(_) => None,
+        }
+    }
+
+    /// The regressor's answer; `None` for a classifier's.
+    pub fn as_number(&self) -> Option<&NumberRow> {
+        match self {
+            ScoredRow::Number(n) => Some(n),
+            ScoredRow::Class(_) => None,
+        }
+    }
+
+    pub fn warnings(&self) -> &[String] {
+        match self {
+            ScoredRow::Class(c) => &c.warnings,
+            ScoredRow::Number(n) => &n.warnings,
+        }
+    }
+}
+
+/// A regressor's answer for one row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NumberRow {
+    pub prediction: f64,
+    /// `[low, high]` at `interval_level`; `None` (`null`) for a model without
+    /// an interval or with an unbounded one (then a warning says so).
+    pub prediction_interval: Option<[f64; 2]>,
+    pub interval_level: Option<crate::conformal::Level>,
+    pub warnings: Vec<String>,
+}
+
+/// A classifier's answer for one row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassRow {
     pub prediction: String,
     /// The Venn–Abers merged probability (of the positive class for two
     /// classes, of the predicted class otherwise); `None` for a model file
@@ -288,10 +333,10 @@ pub fn score(model: &ModelFile, rows: &[Map<String, Value>], batch: bool) -> Res
     let mut errors = Vec::new();
     for (i, (r, mut warn)) in p.rows.into_iter().zip(warnings).enumerate() {
         let at = batch.then_some(i);
-        let Some(predicted) = r.predicted else {
+        if r.predicted.is_none() && r.value.is_none() {
             errors.push(FieldError { row: at, field: None, reason: r.issue.unwrap_or_default() });
             continue;
-        };
+        }
         // A value the reader could not take (a date it cannot parse) was
         // read as missing: that is a wrong value here, not a guess.
         if let Some(issue) = r.issue {
@@ -303,13 +348,23 @@ pub fn score(model: &ModelFile, rows: &[Map<String, Value>], batch: bool) -> Res
                 "field '{column}': '{levels}' is a level not seen in training (encoded as the model's encoder does)"
             ));
         }
-        out.push(ScoredRow {
-            prediction: p.classes[predicted].clone(),
-            probability: r.interval.map(|c| c.interval.probability),
-            confidence_interval: r.interval.map(|c| [c.interval.low, c.interval.high]),
-            probabilities: p.classes.iter().cloned().zip(r.proba).collect(),
-            warnings: warn,
-        });
+        if let Some(predicted) = r.predicted {
+            out.push(ScoredRow::Class(ClassRow {
+                prediction: p.classes[predicted].clone(),
+                probability: r.interval.map(|c| c.interval.probability),
+                confidence_interval: r.interval.map(|c| [c.interval.low, c.interval.high]),
+                probabilities: p.classes.iter().cloned().zip(r.proba).collect(),
+                warnings: warn,
+            }));
+        } else if let Some(prediction) = r.value {
+            warn.extend(p.warnings.iter().cloned());
+            out.push(ScoredRow::Number(NumberRow {
+                prediction,
+                prediction_interval: r.value_interval.map(|v| [v.low, v.high]),
+                interval_level: p.interval_level,
+                warnings: warn,
+            }));
+        }
     }
     if !errors.is_empty() {
         return Err(Rejection::Invalid(errors));

@@ -96,9 +96,11 @@ fn health(loaded: &Loaded) -> Value {
         "glassbox_version": glassbox_pipeline::VERSION,
         "model": m.spec.name(),
         "target": m.schema.target,
+        "task": m.task,
         "classes": m.classes,
         "training_sha256": m.provenance.input_sha256,
-        "intervals": m.intervals.is_some(),
+        "intervals": m.intervals.is_some() || m.conformal.is_some(),
+        "interval_level": m.conformal.as_ref().map(|c| c.level),
     })
 }
 
@@ -184,16 +186,11 @@ fn write_log(log: &Mutex<BufWriter<File>>, sha: &str, inputs: &[serde_json::Map<
     let time = jiff::Timestamp::now().to_string();
     let mut text = Vec::new();
     for (input, s) in inputs.iter().zip(scored) {
-        let line = json!({
-            "time": time,
-            "model_sha256": sha,
-            "input": input,
-            "prediction": s.prediction,
-            "probabilities": s.probabilities.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
-            "probability": s.probability,
-            "confidence_interval": s.confidence_interval,
-            "warnings": s.warnings,
-        });
+        // The answer's fields beside the time, the model and the input.
+        let mut line = json!({ "time": time, "model_sha256": sha, "input": input });
+        if let (Value::Object(line), Ok(Value::Object(answer))) = (&mut line, serde_json::to_value(s)) {
+            line.extend(answer);
+        }
         serde_json::to_writer(&mut text, &line).expect("writing to memory cannot fail");
         text.push(b'\n');
     }

@@ -18,16 +18,34 @@ pub fn document(model: &ModelFile, config: &Config) -> Value {
         "description": "the request is refused; every field and reason is listed",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}}
     });
+    let (description, prediction) = if model.task == glassbox_pipeline::task::Task::Regression {
+        regression(model)
+    } else {
+        (
+            format!(
+                "A {} model. probability and confidence_interval: {}. probabilities are the model's own.",
+                model.spec.name(),
+                glassbox_pipeline::intervals::MEANING
+            ),
+            json!({
+                "type": "object",
+                "required": ["prediction", "probability", "confidence_interval", "probabilities", "warnings"],
+                "properties": {
+                    "prediction": {"type": "string"},
+                    "probability": {"type": ["number", "null"], "description": "the merged Venn-Abers probability: of the positive class for two classes, of the predicted class otherwise"},
+                    "confidence_interval": {"type": ["array", "null"], "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+                    "probabilities": {"type": "object", "additionalProperties": {"type": "number"}},
+                    "warnings": {"type": "array", "items": {"type": "string"}}
+                }
+            }),
+        )
+    };
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": format!("Glassbox model predicting '{}'", model.schema.target),
             "version": glassbox_pipeline::VERSION,
-            "description": format!(
-                "A {} model. probability and confidence_interval: {}. probabilities are the model's own.",
-                model.spec.name(),
-                glassbox_pipeline::intervals::MEANING
-            ),
+            "description": description,
         },
         "paths": {
             "/predict": {"post": {
@@ -52,17 +70,7 @@ pub fn document(model: &ModelFile, config: &Config) -> Value {
         },
         "components": {"schemas": {
             "Row": row,
-            "Prediction": {
-                "type": "object",
-                "required": ["prediction", "probability", "confidence_interval", "probabilities", "warnings"],
-                "properties": {
-                    "prediction": {"type": "string"},
-                    "probability": {"type": ["number", "null"], "description": "the merged Venn-Abers probability: of the positive class for two classes, of the predicted class otherwise"},
-                    "confidence_interval": {"type": ["array", "null"], "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
-                    "probabilities": {"type": "object", "additionalProperties": {"type": "number"}},
-                    "warnings": {"type": "array", "items": {"type": "string"}}
-                }
-            },
+            "Prediction": prediction,
             "Errors": {
                 "type": "object",
                 "properties": {"errors": {"type": "array", "items": {"type": "object", "properties": {
@@ -71,4 +79,31 @@ pub fn document(model: &ModelFile, config: &Config) -> Value {
             }
         }}
     })
+}
+
+/// A regressor's description and answer: the number, its interval at the
+/// file's level (null without one, or when it is unbounded), the level.
+fn regression(model: &ModelFile) -> (String, Value) {
+    let interval = match &model.conformal {
+        Some(c) => format!(
+            "prediction_interval: the {}% split conformal interval ({} calibration rows held out of the fit); for a new row drawn like the training rows it holds the true value with probability at least {}%{}",
+            glassbox_pipeline::conformal::percent(c.level),
+            c.calibration_rows,
+            glassbox_pipeline::conformal::percent(c.level),
+            if c.half_width.is_none() { "; unbounded for this model, so null" } else { "" }
+        ),
+        None => "this model file has no prediction interval (prediction_interval is null)".to_string(),
+    };
+    let description = format!("A {} model predicting a number. {interval}.", model.spec.name());
+    let answer = json!({
+        "type": "object",
+        "required": ["prediction", "prediction_interval", "interval_level", "warnings"],
+        "properties": {
+            "prediction": {"type": "number"},
+            "prediction_interval": {"type": ["array", "null"], "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+            "interval_level": {"type": ["number", "null"], "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+            "warnings": {"type": "array", "items": {"type": "string"}}
+        }
+    });
+    (description, answer)
 }
