@@ -67,6 +67,35 @@ test('the concrete sample trains as regression with the CLI\'s numbers and model
   assert.ok(fs.readFileSync(path.join(out, 'model.json')).equals(fs.readFileSync(await download.path())),
     'the app\'s model.json differs from the CLI\'s');
 
+  // The prediction interval's audit shows the CLI's coverage.
+  const audit = await byId(page, 'interval-audit').textContent();
+  assert.ok(cli.interval.calibration_rows === 165, JSON.stringify(cli.interval));
+  assert.ok(audit.includes(cli.interval.test.coverage.toFixed(4)), audit);
+  assert.match(await byId(page, 'interval-guarantee').textContent(), /at least 90%/);
+
+  // Scoring a held-out file in the app gives glassbox predict's bytes, intervals included.
+  const lines = fs.readFileSync(path.join(root, 'public', 'samples', 'concrete.csv'), 'utf8').trim().split('\n');
+  const noTarget = (l) => l.split(',').slice(0, -1).join(',');
+  const held = path.join(out, 'held.csv');
+  fs.writeFileSync(held, lines.slice(0, 61).map(noTarget).join('\n') + '\n');
+  await byId(page, 'predict-csv-input').setInputFiles(held);
+  await byId(page, 'schema-check').waitFor(TIMEOUT);
+  await byId(page, 'predict-button').click();
+  await byId(page, 'predictions-table').waitFor(TIMEOUT);
+  assert.match(await byId(page, 'predictions-table').textContent(), /90% interval.*\[\d+(\.\d+)?, \d+(\.\d+)?\]/s, 'intervals shown');
+  const [csvDownload] = await Promise.all([page.waitForEvent('download'), byId(page, 'download-predictions').click()]);
+  const cliCsv = path.join(out, 'cli.csv');
+  execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'predict', path.join(out, 'model.json'), held, '--out', cliCsv],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const appCsv = fs.readFileSync(await csvDownload.path());
+  assert.ok(appCsv.toString().startsWith('prediction,pi_low,pi_high,issue\n'), appCsv.toString().slice(0, 80));
+  assert.ok(appCsv.equals(fs.readFileSync(cliCsv)), 'the app\'s predictions.csv differs from glassbox predict\'s');
+  // The what-if form answers a number with its interval.
+  await byId(page, 'whatif-form').waitFor(TIMEOUT);
+  assert.match(await byId(page, 'whatif-interval').textContent(), /^\[-?\d+(\.\d+)?, \d+(\.\d+)?\]$/);
+  await byId(page, 'predictions-table').scrollIntoViewIfNeeded();
+  await screenshot(page, 'regression-predict');
+
   // The charts state their numbers; no classifier's section is shown.
   assert.match(await byId(page, 'chart-predicted-actual').locator('svg').getAttribute('aria-label'), /^Predicted against actual for 206 test rows: R² 0\.\d{4}/);
   assert.equal(await byId(page, 'chart-residuals').locator('svg').count(), 1);

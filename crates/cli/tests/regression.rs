@@ -86,6 +86,15 @@ fn train_predicts_a_number_with_ridge_by_default_and_writes_every_file() {
     assert!(inside > 900, "{inside} of 1,030 rows inside");
 }
 
+/// `train` on the concrete sample into `out`, with `extra` flags.
+fn train_concrete(out: &std::path::Path, extra: &[&str]) -> Output {
+    let mut args = vec!["train", "--target", "compressive_strength", "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let data = concrete();
+    args.insert(1, &data);
+    glassbox(&args)
+}
+
 #[test]
 fn a_bad_interval_level_is_refused_before_any_work() {
     for (level, why) in [
@@ -96,16 +105,7 @@ fn a_bad_interval_level_is_refused_before_any_work() {
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("run");
-        let o = glassbox(&[
-            "train",
-            &concrete(),
-            "--target",
-            "compressive_strength",
-            "--interval",
-            level,
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let o = train_concrete(&out, &["--interval", level]);
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{level}: {stderr}");
         assert!(stderr.contains("--interval") && stderr.contains(why), "{level}: {stderr}");
@@ -113,16 +113,7 @@ fn a_bad_interval_level_is_refused_before_any_work() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
-    let o = glassbox(&[
-        "train",
-        &concrete(),
-        "--target",
-        "compressive_strength",
-        "--interval",
-        "off",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = train_concrete(&out, &["--interval", "off"]);
     assert!(o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).contains("824 training rows, 206 test rows"));
     let scored = tmp.path().join("p.csv");

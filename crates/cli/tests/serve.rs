@@ -26,6 +26,14 @@ fn train(dir: &Path, data: &str, target: &str, model: &str) -> String {
     out.join("model.json").to_string_lossy().into_owned()
 }
 
+/// `glassbox predict`'s CSV for `data` with the model at `model_path`.
+fn predict(dir: &Path, model_path: &str, data: &str) -> String {
+    let preds = dir.join("p.csv");
+    let o = Command::new(bin()).args(["predict", model_path, data, "--out", preds.to_str().unwrap()]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::read_to_string(&preds).unwrap()
+}
+
 /// A running server; killed when dropped, if a test has not stopped it.
 struct Server {
     child: Child,
@@ -108,13 +116,7 @@ fn answers_equal_glassbox_predict_bit_for_bit() {
     for (target, model) in [("species", "random_forest"), ("sex", "logistic_regression"), ("sex", "gradient_boosting")]
     {
         let model_path = train(tmp.path(), &data, target, model);
-        let preds = tmp.path().join("p.csv");
-        let o = Command::new(bin())
-            .args(["predict", &model_path, &data, "--out", preds.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let expected = std::fs::read_to_string(&preds).unwrap();
+        let expected = predict(tmp.path(), &model_path, &data);
         let mut expected = expected.lines();
         let header: Vec<&str> = expected.next().unwrap().split(',').collect();
 
@@ -150,13 +152,7 @@ fn a_regressor_answers_its_number_and_interval_as_glassbox_predict_does() {
     let data = sample("concrete.csv");
     for model in ["gradient_boosting", "ridge"] {
         let model_path = train(tmp.path(), &data, "compressive_strength", model);
-        let preds = tmp.path().join("p.csv");
-        let o = Command::new(bin())
-            .args(["predict", &model_path, &data, "--out", preds.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let expected = std::fs::read_to_string(&preds).unwrap();
+        let expected = predict(tmp.path(), &model_path, &data);
         let mut expected = expected.lines();
         assert_eq!(expected.next(), Some("prediction,pi_low,pi_high,issue"));
 

@@ -435,6 +435,9 @@ pub fn obstacle(model: &ModelFile) -> Option<Obstacle> {
 
 /// The model file as ONNX bytes, or why it cannot be exported.
 pub fn export(model: &ModelFile) -> Result<Vec<u8>> {
+    // A regressor's graph (its prediction and interval outputs) is not
+    // written yet: refused in words rather than exported as a classifier.
+    model.require_classifier("exporting to ONNX")?;
     if model.calibration.is_some() {
         return Err(refuse("the model's probabilities are calibrated, which the export does not write yet; train without --calibrate to export".into()));
     }

@@ -164,7 +164,7 @@ pub fn interval_rows(i: &IntervalReport) -> Vec<(&'static str, String)> {
     let (c, t) = (&i.conformal, &i.test);
     let level = glassbox_pipeline::conformal::percent(c.level);
     vec![
-        ("method", format!("split conformal, {} calibration rows held out of the fit", c.calibration_rows)),
+        ("method", format!("split conformal, {} calibration rows", c.calibration_rows)),
         ("promised coverage", format!("at least {level}%")),
         (
             "test coverage",
@@ -180,7 +180,11 @@ pub fn interval_rows(i: &IntervalReport) -> Vec<(&'static str, String)> {
 }
 
 pub fn interval_html(i: &IntervalReport) -> String {
-    let mut h = format!("<p class=\"muted\" data-testid=\"interval-guarantee\">{}.</p>", escape(&i.guarantee));
+    let mut guarantee = i.guarantee.clone();
+    if let Some(first) = guarantee.get(..1) {
+        guarantee.replace_range(..1, &first.to_uppercase());
+    }
+    let mut h = format!("<p class=\"muted\" data-testid=\"interval-guarantee\">{}.</p>", escape(&guarantee));
     h.push_str("<table class=\"report\" data-testid=\"interval-audit\"><tbody>");
     for (name, value) in interval_rows(i) {
         let _ = write!(h, "<tr><th>{name}</th><td>{}</td></tr>", escape(&value));

@@ -126,10 +126,9 @@ impl ModelFile {
         }
     }
 
-    /// Refuses a regressor where only a classifier can be used yet: scoring
-    /// new rows, serving and monitoring a regressor come with its intervals
-    /// (the next step), and until then a person is told so, never shown a
-    /// class index.
+    /// Refuses a regressor where only a classifier can be used yet
+    /// (explaining new rows, the ONNX export): a person is told so, never
+    /// shown a class index.
     pub fn require_classifier(&self, what: &str) -> Result<()> {
         if self.task == Task::Regression {
             return Err(Error::new(
