@@ -572,6 +572,8 @@ struct PrepareKey {
     task: Option<crate::task::Task>,
     test_size: u64,
     seed: u64,
+    /// Whether a regressor's calibration slice is held out of the fits.
+    interval: bool,
     drop: Vec<String>,
     keep: Vec<String>,
     n_rows: usize,
@@ -585,6 +587,7 @@ impl Cache {
             task: spec.data.task,
             test_size: spec.data.test_size.to_bits(),
             seed: spec.seed,
+            interval: spec.interval.is_some(),
             drop: spec.data.drop.clone(),
             keep: spec.data.keep.clone(),
             n_rows: table.n_rows,
