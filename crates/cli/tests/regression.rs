@@ -57,16 +57,7 @@ fn train_predicts_a_number_with_ridge_by_default_and_writes_every_file() {
     assert!(html.contains("data-testid=\"interval-audit\""), "the report audits the interval");
 
     // Scoring writes the prediction and its interval, every digit kept.
-    let scored = tmp.path().join("p.csv");
-    let p = glassbox(&[
-        "predict",
-        out.join("model.json").to_str().unwrap(),
-        &concrete(),
-        "--out",
-        scored.to_str().unwrap(),
-    ]);
-    assert!(p.status.success(), "{}", String::from_utf8_lossy(&p.stderr));
-    let text = std::fs::read_to_string(&scored).unwrap();
+    let text = predict_concrete(&out);
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("prediction,pi_low,pi_high,issue"));
     let q = metrics["interval"]["half_width"].as_f64().unwrap();
@@ -95,6 +86,20 @@ fn train_concrete(out: &std::path::Path, extra: &[&str]) -> Output {
     glassbox(&args)
 }
 
+/// `predict`'s CSV for the concrete sample with the model trained into `out`.
+fn predict_concrete(out: &std::path::Path) -> String {
+    let scored = out.join("p.csv");
+    let p = glassbox(&[
+        "predict",
+        out.join("model.json").to_str().unwrap(),
+        &concrete(),
+        "--out",
+        scored.to_str().unwrap(),
+    ]);
+    assert!(p.status.success(), "{}", String::from_utf8_lossy(&p.stderr));
+    std::fs::read_to_string(&scored).unwrap()
+}
+
 #[test]
 fn a_bad_interval_level_is_refused_before_any_work() {
     for (level, why) in [
@@ -116,16 +121,7 @@ fn a_bad_interval_level_is_refused_before_any_work() {
     let o = train_concrete(&out, &["--interval", "off"]);
     assert!(o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).contains("824 training rows, 206 test rows"));
-    let scored = tmp.path().join("p.csv");
-    let p = glassbox(&[
-        "predict",
-        out.join("model.json").to_str().unwrap(),
-        &concrete(),
-        "--out",
-        scored.to_str().unwrap(),
-    ]);
-    assert!(p.status.success());
-    let text = std::fs::read_to_string(&scored).unwrap();
+    let text = predict_concrete(&out);
     assert!(text.lines().nth(1).unwrap().ends_with(",,,"), "no interval without one: {text:.80}");
 }
 
