@@ -66,20 +66,27 @@ def main():
     ]:
         r = stats.ks_2samp(sample(**a), sample(**b))
         ks.append({"a": a, "b": b, "statistic": float(r.statistic), "p_value": float(r.pvalue)})
-    # Above 10,000 values SciPy switches to kstwo; Glassbox uses the
-    # Kolmogorov limit there. Record both, to measure the difference.
+    # Above 10,000 values a side SciPy switches to kstwo at the effective
+    # size round(n1*n2/(n1+n2)); a few cases put that size in each of the
+    # regions where kstwo changes method.
     asymptotic = []
     for a, b in [
         (recipe(21, 20000, 1.0, 0.0, 0.0), recipe(22, 15000, 1.0, 0.01, 0.0)),
         (recipe(23, 12000, 1.0, 0.0, 0.0), recipe(24, 300, 1.0, 0.0, 0.0)),
+        (recipe(25, 10500, 1.0, 0.0, 0.0), recipe(26, 120, 1.0, 0.05, 0.0)),
+        (recipe(27, 30000, 1.0, 0.0, 0.0), recipe(28, 25000, 1.0, 0.002, 0.0)),
+        (recipe(29, 11000, 1.0, 0.0, 0.0), recipe(30, 60, 1.0, 0.3, 0.0)),
     ]:
-        x, y = sample(**a), sample(**b)
-        r = stats.ks_2samp(x, y)
-        en = len(x) * len(y) / (len(x) + len(y))
-        asymptotic.append({
-            "a": a, "b": b, "statistic": float(r.statistic), "p_value": float(r.pvalue),
-            "kstwobign": float(stats.kstwobign.sf(np.sqrt(en) * r.statistic)),
-        })
+        r = stats.ks_2samp(sample(**a), sample(**b))
+        asymptotic.append({"a": a, "b": b, "statistic": float(r.statistic), "p_value": float(r.pvalue)})
+    # kstwo.sf itself on a grid across its regions: Ruben-Gambino's edges,
+    # Durbin's matrix, Pomeranz, Smirnov's one-sided sum, Pelz-Good.
+    kstwo = []
+    for n in [3, 10, 50, 140, 141, 400, 2000, 9000, 60000, 150000]:
+        for x in [0.4 / n, 0.8 / n, 1.5 / n, 0.3 / np.sqrt(n), 0.7 / np.sqrt(n), 1.0 / np.sqrt(n),
+                  1.3 / np.sqrt(n), 1.8 / np.sqrt(n), 2.5 / np.sqrt(n), 4.0 / np.sqrt(n), 0.3, 0.6, 1 - 1.5 / n]:
+            if 0 < x < 1:
+                kstwo.append({"n": n, "x": float(x), "sf": float(stats.kstwo.sf(x, n))})
     wasserstein = []
     for a, b in [
         (recipe(31, 50, 1.0, 0.0, 0.0), recipe(32, 70, 2.0, 1.0, 0.0)),
@@ -129,6 +136,7 @@ def main():
         "numpy_version": np.__version__,
         "ks_2samp": ks,
         "ks_asymptotic": asymptotic,
+        "kstwo": kstwo,
         "wasserstein": wasserstein,
         "wasserstein_weighted": weighted,
         "shares": shares,

@@ -17,6 +17,7 @@ pub mod alert;
 pub mod current;
 pub mod decay;
 pub mod drift;
+pub mod kstwo;
 pub mod profile;
 pub mod stats;
 pub mod suggest;

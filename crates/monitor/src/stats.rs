@@ -110,19 +110,19 @@ pub fn ks_2samp(a: &[f64], b: &[f64]) -> Test {
 /// The KS statistic `d` of samples of `n1` and `n2` values with its
 /// p-value, as `ks_2samp` computes it: exact when neither sample has more
 /// than [`KS_EXACT_MAX`] values (`d` is then rounded to the lattice of
-/// attainable values, as SciPy rounds it), else the Kolmogorov limit
-/// distribution at √(n1·n2/(n1+n2))·d. SciPy's asymptotic branch uses the
-/// finite-n distribution `kstwo` with n = round(n1·n2/(n1+n2)); the two
-/// differ by O(1/√n) there, which `tests/scipy.rs` measures.
+/// attainable values, as SciPy rounds it), else the finite-n distribution
+/// `kstwo` at the effective size n = round(n1·n2/(n1+n2)), half to even as
+/// NumPy rounds ([`crate::kstwo`]).
 pub fn ks_p_value(d: f64, n1: usize, n2: usize) -> Test {
     if n1 == 0 || n2 == 0 {
         return Test { statistic: d, p_value: 1.0 };
     }
+    let mut d = d;
     if n1.max(n2) <= KS_EXACT_MAX {
         let g = gcd(n1, n2);
         let lcm = (n1 / g) as u64 * n2 as u64;
         let h = (d * lcm as f64).round_ties_even() as u64;
-        let d = h as f64 / lcm as f64;
+        d = h as f64 / lcm as f64;
         if h == 0 {
             return Test { statistic: d, p_value: 1.0 };
         }
@@ -131,8 +131,9 @@ pub fn ks_p_value(d: f64, n1: usize, n2: usize) -> Test {
             return Test { statistic: d, p_value: p };
         }
     }
-    let en = (n1 as f64 * n2 as f64) / (n1 as f64 + n2 as f64);
-    Test { statistic: d, p_value: kolmogorov_sf(en.sqrt() * d).clamp(0.0, 1.0) }
+    let (m, n) = (n1.max(n2) as f64, n1.min(n2) as f64);
+    let en = (m * n / (m + n)).round_ties_even().max(1.0);
+    Test { statistic: d, p_value: crate::kstwo::sf(en as u64, d) }
 }
 
 fn gcd(mut a: usize, mut b: usize) -> usize {
@@ -201,34 +202,6 @@ fn outer_inside(m: u64, n: u64, g: u64, h: u64) -> f64 {
         }
     }
     a[(maxj - minj - 1) as usize]
-}
-
-/// The survival function of the Kolmogorov distribution (`kstwobign.sf`).
-pub fn kolmogorov_sf(x: f64) -> f64 {
-    if x <= 0.0 {
-        return 1.0;
-    }
-    if x < 1.0 {
-        // For small x the alternating series converges slowly; use the
-        // Jacobi theta form of the CDF instead.
-        let pi2 = std::f64::consts::PI * std::f64::consts::PI;
-        let s: f64 = (1..=20)
-            .map(|k| {
-                let k = (2 * k - 1) as f64;
-                libm::exp(-k * k * pi2 / (8.0 * x * x))
-            })
-            .sum();
-        return 1.0 - (2.0 * std::f64::consts::PI).sqrt() / x * s;
-    }
-    let mut p = 0.0;
-    for k in 1..=100 {
-        let t = libm::exp(-2.0 * (k * k) as f64 * x * x);
-        p += if k % 2 == 1 { t } else { -t };
-        if t < 1e-300 {
-            break;
-        }
-    }
-    2.0 * p
 }
 
 /// Pearson's chi-square test of independence on a 2 × k table (reference
