@@ -144,6 +144,35 @@ fn drift_writes_every_field_and_names_the_unit_change() {
     assert!(text(&o).contains("1 of 7 feature columns drifted"), "{}", text(&o));
 }
 
+/// Regression: a column whose missing share jumped while its remaining
+/// values kept their distribution was left out of the top three, which
+/// listed only columns that drifted by their test.
+#[test]
+fn a_missing_share_jump_leads_the_top_columns_though_its_test_sees_no_drift() {
+    let s = Setup::new();
+    let data = std::fs::read_to_string(s.path("x18.csv")).unwrap();
+    let flipper = data.lines().next().unwrap().split(',').position(|h| h == "flipper_length_mm").unwrap();
+    let mut out = String::new();
+    for (i, line) in data.lines().enumerate() {
+        let mut cells: Vec<&str> = line.split(',').collect();
+        if i > 0 && i % 5 < 2 {
+            cells[flipper] = "";
+        }
+        out.push_str(&(cells.join(",") + "\n"));
+    }
+    std::fs::write(s.path("gaps.csv"), out).unwrap();
+    let o = glassbox(&["drift", &s.model, &s.path("gaps.csv"), "--out", &s.path("g")]);
+    assert!(o.status.success(), "{}", text(&o));
+    let d = s.json("g/drift.json");
+    let column = d["columns"].as_array().unwrap().iter().find(|c| c["column"] == "flipper_length_mm").unwrap();
+    assert_eq!(column["drifted"], false, "{column}");
+    assert!(column["missing_current"].as_f64().unwrap() > 0.39, "{column}");
+    assert_eq!(d["top"][0]["column"], "flipper_length_mm", "{}", d["top"]);
+    assert_eq!(d["top"][0]["finding"], "missing_jump");
+    assert!(d["top"][0]["suggestion"].as_str().unwrap().contains("missing values rose"));
+    assert_eq!(d["top"][1]["column"], "body_mass_g", "{}", d["top"]);
+}
+
 #[test]
 fn drift_bad_input_names_what_is_wrong() {
     let s = Setup::new();

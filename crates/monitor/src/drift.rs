@@ -317,7 +317,7 @@ pub fn drift(
         _ => None,
     };
     let prediction = prediction_drift(profile, raw, current)?;
-    let top = columns.iter().filter(|c| c.drifted).take(3).map(suggest::suggest).collect();
+    let top = top_columns(&columns);
     let mut notes = Vec::new();
     if !missing_columns.is_empty() {
         notes.push(format!(
@@ -347,6 +347,18 @@ pub fn drift(
         missing_columns,
         notes,
     })
+}
+
+/// The three columns a person should look at first: a jump in missing
+/// values comes before any test (a broken extraction hides behind
+/// unchanged remaining values, which no distribution test sees), the
+/// largest jump first; then the drifted columns by severity.
+fn top_columns(columns: &[ColumnDrift]) -> Vec<Top> {
+    let mut jumps: Vec<(&ColumnDrift, f64)> =
+        columns.iter().filter_map(|c| suggest::missing_jump(c).map(|j| (c, j))).collect();
+    jumps.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.column.cmp(&b.0.column)));
+    let drifted = columns.iter().filter(|c| c.drifted && suggest::missing_jump(c).is_none());
+    jumps.into_iter().map(|(c, _)| c).chain(drifted).take(3).map(suggest::suggest).collect()
 }
 
 /// Prediction drift alone: the model's probabilities on the current rows

@@ -32,6 +32,14 @@ const RATIO_AGREEMENT: f64 = 0.10;
 /// How close a factor must be to a named one.
 const FACTOR_MATCH: f64 = 0.03;
 
+/// The rise in a column's missing share when it is a jump a person must
+/// see (at least 5 points and at least double the reference's share),
+/// whether or not its remaining values drifted.
+pub(crate) fn missing_jump(c: &ColumnDrift) -> Option<f64> {
+    let jump = c.missing_current - c.missing_reference;
+    (jump >= 0.05 && c.missing_current >= 2.0 * c.missing_reference).then_some(jump)
+}
+
 pub(crate) fn suggest(c: &ColumnDrift) -> Top {
     let top = |finding: &str, suggestion: String, factor: Option<f64>| Top {
         column: c.column.clone(),
@@ -55,8 +63,7 @@ pub(crate) fn suggest(c: &ColumnDrift) -> Top {
             );
         }
     }
-    let jump = c.missing_current - c.missing_reference;
-    if jump >= 0.05 && c.missing_current >= 2.0 * c.missing_reference {
+    if missing_jump(c).is_some() {
         return top(
             "missing_jump",
             format!(
