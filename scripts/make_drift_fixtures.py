@@ -87,6 +87,12 @@ def main():
                   1.3 / np.sqrt(n), 1.8 / np.sqrt(n), 2.5 / np.sqrt(n), 4.0 / np.sqrt(n), 0.3, 0.6, 1 - 1.5 / n]:
             if 0 < x < 1:
                 kstwo.append({"n": n, "x": float(x), "sf": float(stats.kstwo.sf(x, n))})
+    # The binomial band a regressor's interval coverage is held to.
+    binom = []
+    for n in [1, 5, 19, 50, 100, 333, 1000, 5000, 40000]:
+        for p in [0.5, 0.8, 0.9, 0.95, 0.99]:
+            for q in [0.025, 0.975]:
+                binom.append({"q": q, "n": n, "p": p, "ppf": int(stats.binom.ppf(q, n, p))})
     wasserstein = []
     for a, b in [
         (recipe(31, 50, 1.0, 0.0, 0.0), recipe(32, 70, 2.0, 1.0, 0.0)),
@@ -137,6 +143,7 @@ def main():
         "ks_2samp": ks,
         "ks_asymptotic": asymptotic,
         "kstwo": kstwo,
+        "binom_ppf": binom,
         "wasserstein": wasserstein,
         "wasserstein_weighted": weighted,
         "shares": shares,

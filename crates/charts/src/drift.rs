@@ -4,6 +4,8 @@
 //! period.
 
 use glassbox_pipeline::monitor::decay::PeriodScore;
+use glassbox_pipeline::monitor::errors::PeriodErrors;
+use glassbox_pipeline::monitor::short_number;
 use glassbox_pipeline::monitor::drift::Histogram;
 
 use crate::{escape_xml, WIDTH};
@@ -87,57 +89,100 @@ pub fn drift_histogram_svg(h: &Histogram, column: &str) -> String {
 /// F1, accuracy and ROC AUC per period as three lines over the periods'
 /// start dates, the reference F1 (the test set's) dashed.
 pub fn decay_svg(periods: &[PeriodScore], reference_f1: Option<f64>) -> String {
+    let starts: Vec<(&str, usize)> = periods.iter().map(|p| (p.start.as_str(), p.rows)).collect();
+    let lines = [
+        Line { name: "F1", colour: REFERENCE, values: periods.iter().map(|p| Some(p.f1)).collect() },
+        Line { name: "accuracy", colour: "rgb(0,158,115)", values: periods.iter().map(|p| Some(p.accuracy)).collect() },
+        Line { name: "ROC AUC", colour: "rgb(204,121,167)", values: periods.iter().map(|p| p.roc_auc).collect() },
+    ];
+    let reference = reference_f1.map(|r| (r, format!("test-set F1 {r:.4}")));
+    period_lines_svg(&starts, &lines, reference, 1.0, "F1, accuracy and ROC AUC per period", |t| format!("{t:.2}"), |v| {
+        format!("{v:.4}")
+    })
+}
+
+/// A regressor's RMSE and MAE per period over the periods' start dates,
+/// the test set's RMSE dashed; the axis starts at 0 and tops above the
+/// largest.
+pub fn errors_svg(periods: &[PeriodErrors], reference_rmse: Option<f64>) -> String {
+    let starts: Vec<(&str, usize)> = periods.iter().map(|p| (p.start.as_str(), p.rows)).collect();
+    let lines = [
+        Line { name: "RMSE", colour: REFERENCE, values: periods.iter().map(|p| Some(p.rmse)).collect() },
+        Line { name: "MAE", colour: "rgb(0,158,115)", values: periods.iter().map(|p| Some(p.mae)).collect() },
+    ];
+    let largest = periods.iter().map(|p| p.rmse).chain(reference_rmse).filter(|v| v.is_finite()).fold(0.0, f64::max);
+    let top = if largest > 0.0 { largest * 1.15 } else { 1.0 };
+    let reference = reference_rmse.map(|r| (r, format!("test-set RMSE {}", short_number(r))));
+    period_lines_svg(&starts, &lines, reference, top, "RMSE and MAE per period", short_number, short_number)
+}
+
+struct Line {
+    name: &'static str,
+    colour: &'static str,
+    values: Vec<Option<f64>>,
+}
+
+/// Lines over periods on an axis from 0 to `top`, with a legend, a
+/// dashed reference level, and at most eight date labels.
+fn period_lines_svg(
+    starts: &[(&str, usize)],
+    lines: &[Line],
+    reference: Option<(f64, String)>,
+    top: f64,
+    aria: &str,
+    tick: impl Fn(f64) -> String,
+    value_text: impl Fn(f64) -> String,
+) -> String {
     const TOP: f64 = 30.0;
     const PLOT: f64 = 200.0;
     const AXIS: f64 = 56.0;
     let w = WIDTH as f64;
     let total = TOP + PLOT + AXIS;
     let (x0, x1) = (44.0, w - 16.0);
-    let n = periods.len();
+    let n = starts.len();
     let x = |i: usize| if n <= 1 { (x0 + x1) / 2.0 } else { x0 + (x1 - x0) * i as f64 / (n - 1) as f64 };
-    let y = |v: f64| TOP + PLOT - v.clamp(0.0, 1.0) * PLOT;
+    let y = |v: f64| TOP + PLOT - (v / top).clamp(0.0, 1.0) * PLOT;
     let mut svg = format!(
-        r#"<svg width="{w}" height="{total}" viewBox="0 0 {w} {total}" role="img" aria-label="F1, accuracy and ROC AUC per period" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="12"><rect width="{w}" height="{total}" fill="white"/>"#
+        r#"<svg width="{w}" height="{total}" viewBox="0 0 {w} {total}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="12"><rect width="{w}" height="{total}" fill="white"/>"#,
+        escape_xml(aria)
     );
     for t in [0.0, 0.25, 0.5, 0.75, 1.0] {
+        let v = t * top;
         svg.push_str(&format!(
-            r##"<line x1="{x0}" x2="{x1}" y1="{:.1}" y2="{:.1}" stroke="#ddd"/><text x="{:.1}" y="{:.1}" text-anchor="end">{t:.2}</text>"##,
-            y(t),
-            y(t),
+            r##"<line x1="{x0}" x2="{x1}" y1="{:.1}" y2="{:.1}" stroke="#ddd"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
+            y(v),
+            y(v),
             x0 - 4.0,
-            y(t) + 4.0
+            y(v) + 4.0,
+            tick(v)
         ));
     }
-    if let Some(r) = reference_f1 {
+    if let Some((r, title)) = reference {
         svg.push_str(&format!(
-            r#"<line x1="{x0}" x2="{x1}" y1="{:.1}" y2="{:.1}" stroke="{REFERENCE}" stroke-dasharray="5 4"><title>test-set F1 {r:.4}</title></line>"#,
+            r#"<line x1="{x0}" x2="{x1}" y1="{:.1}" y2="{:.1}" stroke="{REFERENCE}" stroke-dasharray="5 4"><title>{}</title></line>"#,
             y(r),
-            y(r)
+            y(r),
+            escape_xml(&title)
         ));
     }
-    type Series = (&'static str, &'static str, fn(&PeriodScore) -> Option<f64>);
-    let series: [Series; 3] = [
-        ("F1", REFERENCE, |p| Some(p.f1)),
-        ("accuracy", "rgb(0,158,115)", |p| Some(p.accuracy)),
-        ("ROC AUC", "rgb(204,121,167)", |p| p.roc_auc),
-    ];
-    // F1 is drawn last, on top: for many classes it runs close to accuracy.
-    for (k, (name, colour, value)) in series.iter().enumerate().rev() {
+    // The first line is drawn last, on top (F1 runs close to accuracy).
+    for (k, line) in lines.iter().enumerate().rev() {
+        let (name, colour) = (line.name, line.colour);
         let points: Vec<(f64, f64)> =
-            periods.iter().enumerate().filter_map(|(i, p)| value(p).map(|v| (x(i), y(v)))).collect();
+            line.values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (x(i), y(v)))).collect();
         let path: Vec<String> = points.iter().map(|(a, b)| format!("{a:.1},{b:.1}")).collect();
         svg.push_str(&format!(
             r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2"/>"#,
             path.join(" ")
         ));
-        for (i, p) in periods.iter().enumerate() {
-            if let Some(v) = value(p) {
+        for (i, (start, rows)) in starts.iter().enumerate() {
+            if let Some(v) = line.values[i] {
                 svg.push_str(&format!(
-                    r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{colour}"><title>{}: {name} {v:.4} ({} rows)</title></circle>"#,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{colour}"><title>{}: {name} {} ({rows} rows)</title></circle>"#,
                     x(i),
                     y(v),
-                    escape_xml(&p.start),
-                    p.rows
+                    escape_xml(start),
+                    value_text(v)
                 ));
             }
         }
@@ -149,7 +194,7 @@ pub fn decay_svg(periods: &[PeriodScore], reference_f1: Option<f64>) -> String {
     }
     // At most eight date labels, evenly picked.
     let step = n.div_ceil(8).max(1);
-    for (i, p) in periods.iter().enumerate().filter(|(i, _)| i % step == 0 || *i + 1 == n) {
+    for (i, (start, _)) in starts.iter().enumerate().filter(|(i, _)| i % step == 0 || *i + 1 == n) {
         // The end labels anchored inwards, so they stay inside the picture.
         let anchor = if n > 1 && i == 0 {
             "start"
@@ -162,7 +207,7 @@ pub fn decay_svg(periods: &[PeriodScore], reference_f1: Option<f64>) -> String {
             r#"<text x="{:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"#,
             x(i),
             TOP + PLOT + 18.0,
-            escape_xml(&p.start)
+            escape_xml(start)
         ));
     }
     svg.push_str("</svg>");

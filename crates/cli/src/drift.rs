@@ -141,6 +141,9 @@ pub fn print_summary(r: &DriftReport) {
     for t in &r.top {
         println!("  {}: {}", t.column, t.suggestion);
     }
+    if let Some(t) = &r.target {
+        println!("target drift, {}: {}", t.column, glassbox_report::drift::drift_cells(t)[4]);
+    }
     for p in &r.prediction {
         println!("prediction drift, {}: {}", p.column, glassbox_report::drift::drift_cells(p)[4]);
     }
@@ -170,7 +173,7 @@ pub fn run(args: Drift) -> Result<(), Failure> {
             ("drift share threshold".into(), run.report.dataset.threshold.to_string()),
         ],
     };
-    write(&out.join("drift.html"), glassbox_report::drift::monitor_html(&about, Some(&run.report), None, None))?;
+    write(&out.join("drift.html"), glassbox_report::drift::monitor_html(&about, Some(&run.report), None, None, None))?;
     print_summary(&run.report);
     println!("wrote {} and {}", out.join("drift.json").display(), out.join("drift.html").display());
     Ok(())

@@ -9,7 +9,8 @@ use std::time::Duration;
 use clap::Args;
 use glassbox_pipeline::monitor::alert::{self, AlertInput};
 use glassbox_pipeline::monitor::{decay, Current, Period};
-use glassbox_pipeline::watch::read_log;
+use glassbox_pipeline::monitor::{decay_numbers, ColumnDrift};
+use glassbox_pipeline::watch::{read_log, read_number_log};
 use serde_json::json;
 
 use crate::args::ByteArgs;
@@ -20,12 +21,18 @@ use crate::{read, read_model_and_bytes, webhook, write, Failure};
 /// Check a model in production: decay, drift, and an alert.
 ///
 /// The log is a CSV as `glassbox predict` writes it (prediction,
-/// proba_<class>) with a time column and the true label, or the JSON lines
-/// `glassbox serve --log` writes, with the label joined in. F1 is of the
-/// positive class for two classes, macro-averaged otherwise. The alert
-/// fires when the last period's F1 fell by more than --f1-drop percent
-/// from the period before, or when --current drifted as a dataset. Exit
-/// code 3 then, 0 when all is well. The daily cron line:
+/// proba_<class>; a regressor's prediction, pi_low, pi_high) with a time
+/// column and the true label, or the JSON lines `glassbox serve --log`
+/// writes, with the label joined in. F1 is of the positive class for two
+/// classes, macro-averaged otherwise. The alert fires when the last
+/// period's F1 fell by more than --f1-drop percent from the period before,
+/// or when --current drifted as a dataset. A regressor's log is scored by
+/// MAE, RMSE, mean error (prediction − actual) and interval coverage; it
+/// alerts when RMSE rose by more than --rmse-rise percent, when coverage
+/// fell below the binomial band of the interval's level, or when the mean
+/// error left the model's test mean error ± 3 standard errors, each with
+/// a suggestion drawn from the rows. Exit code 3 then, 0 when all is well.
+/// The daily cron line:
 ///
 ///   0 7 * * * glassbox monitor model.json --log predictions.csv --time-column time --label-column label --current today.csv --out /var/glassbox/monitor
 ///
@@ -56,6 +63,10 @@ pub struct Monitor {
     /// Alert when F1 fell by more than this many percent from the period before.
     #[arg(long = "f1-drop", default_value_t = 5.0)]
     f1_drop: f64,
+    /// A regressor's: alert when RMSE rose by more than this many percent
+    /// from the period before.
+    #[arg(long = "rmse-rise", default_value_t = 5.0)]
+    rmse_rise: f64,
     /// A Slack-compatible incoming webhook to post the alert to (or set
     /// GLASSBOX_WEBHOOK_URL). It is never printed.
     #[arg(long, env = "GLASSBOX_WEBHOOK_URL", hide_env_values = true)]
@@ -83,6 +94,18 @@ pub struct Monitor {
     source: SourceArgs,
 }
 
+/// What the log gave, whichever the task.
+#[derive(Default)]
+struct Log {
+    labelled: usize,
+    unlabelled: usize,
+    problems: Vec<String>,
+    n_problems: usize,
+    /// A classifier's logged probabilities against the reference, when no
+    /// row has a label yet.
+    prediction_drift: Vec<ColumnDrift>,
+}
+
 pub fn run(args: Monitor) -> Result<(), Failure> {
     let (model, model_bytes) = read_model_and_bytes(&args.model)?;
     if let Some(url) = &args.webhook {
@@ -97,8 +120,55 @@ pub fn run(args: Monitor) -> Result<(), Failure> {
     let period = Period::parse(&args.period).map_err(|e| Failure::input(e.to_string()))?;
     let log_bytes = read(&args.log)?;
     let read_opts = args.bytes.options()?;
-    let log = read_log(&model, &log_bytes, &args.time_column, &args.label_column, &read_opts)
-        .map_err(|e| Failure::from_pipeline(&args.log, e))?;
+    let regression = model.task == glassbox_pipeline::task::Task::Regression;
+    let mut log = Log::default();
+    let (decay, errors) = if regression {
+        let numbers = read_number_log(&model, &log_bytes, &args.time_column, &args.label_column, &read_opts)
+            .map_err(|e| Failure::from_pipeline(&args.log, e))?;
+        let reference = model.profile.as_ref().and_then(|p| p.errors);
+        let level = model.conformal.as_ref().map(|c| c.level.value());
+        let errors =
+            decay_numbers(&numbers.rows, period, args.rmse_rise, level, reference, &numbers.inputs)
+                .map_err(|e| Failure::from_pipeline(&args.log, e))?;
+        log = Log {
+            labelled: numbers.rows.len(),
+            unlabelled: numbers.unlabelled,
+            problems: numbers.problems,
+            n_problems: numbers.n_problems,
+            ..Log::default()
+        };
+        (None, Some(errors))
+    } else {
+        let read = read_log(&model, &log_bytes, &args.time_column, &args.label_column, &read_opts)
+            .map_err(|e| Failure::from_pipeline(&args.log, e))?;
+        let reference = model.profile.as_ref().and_then(|p| p.metrics);
+        let decay = if read.rows.is_empty() {
+            None
+        } else {
+            Some(
+                decay::decay(&read.rows, &model.classes, period, args.f1_drop, reference)
+                    .map_err(|e| Failure::from_pipeline(&args.log, e))?,
+            )
+        };
+        // Without labels, the logged probabilities still say whether the model
+        // now sees other rows than it was tested on.
+        if let (None, Some(profile)) = (&decay, &model.profile) {
+            if !read.probabilities.is_empty() {
+                let mut current = Current::new(profile);
+                current.feed_prediction(profile, &model.classes, &read.probabilities);
+                log.prediction_drift = glassbox_pipeline::monitor::drift::prediction_drift(profile, None, &current)
+                    .map_err(|e| Failure::from_pipeline(&args.log, e))?;
+            }
+        }
+        log = Log {
+            labelled: read.rows.len(),
+            unlabelled: read.unlabelled,
+            problems: read.problems,
+            n_problems: read.n_problems,
+            ..log
+        };
+        (decay, None)
+    };
     for p in &log.problems {
         eprintln!("warning: {}: {p}", args.log.display());
     }
@@ -109,26 +179,7 @@ pub fn run(args: Monitor) -> Result<(), Failure> {
             log.n_problems - log.problems.len()
         );
     }
-    let reference = model.profile.as_ref().and_then(|p| p.metrics);
-    let decay = if log.rows.is_empty() {
-        None
-    } else {
-        Some(
-            decay::decay(&log.rows, &model.classes, period, args.f1_drop, reference)
-                .map_err(|e| Failure::from_pipeline(&args.log, e))?,
-        )
-    };
-    // Without labels, the logged probabilities still say whether the model
-    // now sees other rows than it was tested on.
-    let log_prediction = match (&decay, &model.profile) {
-        (None, Some(profile)) if !log.probabilities.is_empty() => {
-            let mut current = Current::new(profile);
-            current.feed_prediction(profile, &model.classes, &log.probabilities);
-            glassbox_pipeline::monitor::drift::prediction_drift(profile, None, &current)
-                .map_err(|e| Failure::from_pipeline(&args.log, e))?
-        }
-        _ => Vec::new(),
-    };
+    let log_prediction = log.prediction_drift;
     let current = args.current.as_deref().map(|c| Input::new(c, &args.source)).transpose()?;
     let drift = match &current {
         Some(c) => Some(run_drift(&model, c, args.reference.as_deref(), &args.drift, &args.bytes)?),
@@ -146,12 +197,13 @@ pub fn run(args: Monitor) -> Result<(), Failure> {
         data_sha256: &data_sha,
         drift: drift.as_ref().map(|d| &d.report),
         decay: decay.as_ref(),
+        errors: errors.as_ref(),
     };
     let firing = alert::fires(&input);
     let reasons = alert::reasons(&input);
     let payload = alert::payload(&input);
     let payload_text = serde_json::to_string_pretty(&payload).expect("a payload serialises");
-    let no_labels = decay.is_none().then(|| {
+    let no_labels = (decay.is_none() && errors.is_none()).then(|| {
         format!(
             "the log has no labelled rows yet ({} without a label): performance cannot be measured; {}",
             log.unlabelled,
@@ -162,29 +214,60 @@ pub fn run(args: Monitor) -> Result<(), Failure> {
             }
         )
     });
-    let summary = json!({
-        "period": period.name(),
-        "f1_of": decay.as_ref().map(|d| d.f1_of.clone()),
-        "periods": decay.as_ref().map_or(Vec::new(), |d| d.periods.clone()),
-        "change": decay.as_ref().and_then(|d| d.change),
-        "f1_drop": args.f1_drop,
-        "alert": firing,
-        "alerts": reasons,
-        "message": decay.as_ref().map_or_else(|| no_labels.clone().unwrap_or_default(), |d| d.message.clone()),
-        "reference": reference,
-        "labelled_rows": log.rows.len(),
-        "unlabelled_rows": log.unlabelled,
-        "log_problems": log.n_problems,
-        "log_prediction_drift": log_prediction,
-        "drift": drift.as_ref().map(|d| json!({
+    let drift_summary = drift.as_ref().map(|d| {
+        json!({
             "dataset": d.report.dataset,
             "top": d.report.top,
             "prediction": d.report.prediction,
+            "target": d.report.target,
             "missing_columns": d.report.missing_columns,
-        })),
-        "model_sha256": model_sha,
-        "data_sha256": data_sha,
+        })
     });
+    let message = match (&decay, &errors) {
+        (Some(d), _) => d.message.clone(),
+        (_, Some(e)) => e.message.clone(),
+        _ => no_labels.clone().unwrap_or_default(),
+    };
+    let summary = match &errors {
+        Some(e) => json!({
+            "task": "regression",
+            "period": period.name(),
+            "periods": e.periods,
+            "rmse_change": e.rmse_change,
+            "rmse_rise": e.rmse_rise,
+            "interval_level": e.level,
+            "bias_band": e.bias_band,
+            "alert": firing,
+            "alerts": reasons,
+            "error_alerts": e.alerts,
+            "message": message,
+            "reference": e.reference,
+            "labelled_rows": log.labelled,
+            "unlabelled_rows": log.unlabelled,
+            "log_problems": log.n_problems,
+            "drift": drift_summary,
+            "model_sha256": model_sha,
+            "data_sha256": data_sha,
+        }),
+        None => json!({
+            "period": period.name(),
+            "f1_of": decay.as_ref().map(|d| d.f1_of.clone()),
+            "periods": decay.as_ref().map_or(Vec::new(), |d| d.periods.clone()),
+            "change": decay.as_ref().and_then(|d| d.change),
+            "f1_drop": args.f1_drop,
+            "alert": firing,
+            "alerts": reasons,
+            "message": message,
+            "reference": model.profile.as_ref().and_then(|p| p.metrics),
+            "labelled_rows": log.labelled,
+            "unlabelled_rows": log.unlabelled,
+            "log_problems": log.n_problems,
+            "log_prediction_drift": log_prediction,
+            "drift": drift_summary,
+            "model_sha256": model_sha,
+            "data_sha256": data_sha,
+        }),
+    };
     std::fs::create_dir_all(&args.out)
         .map_err(|e| Failure::input(format!("{}: cannot create the directory: {e}", args.out.display())))?;
     write(&args.out.join("monitor.json"), serde_json::to_string_pretty(&summary).expect("serialises") + "\n")?;
@@ -202,7 +285,11 @@ pub fn run(args: Monitor) -> Result<(), Failure> {
         data_sha256: data_sha.clone(),
         lines: vec![
             ("period".into(), period.name().into()),
-            ("F1 drop that alerts".into(), format!("{}%", args.f1_drop)),
+            if regression {
+                ("RMSE rise that alerts".into(), format!("{}%", args.rmse_rise))
+            } else {
+                ("F1 drop that alerts".into(), format!("{}%", args.f1_drop))
+            },
         ],
     };
     write(
@@ -211,12 +298,13 @@ pub fn run(args: Monitor) -> Result<(), Failure> {
             &about,
             drift.as_ref().map(|d| &d.report),
             decay.as_ref(),
+            errors.as_ref(),
             Some(&payload_text),
         ),
     )?;
-    match &decay {
-        Some(d) => println!("{}", d.message),
-        None => println!("{}", no_labels.unwrap_or_default()),
+    println!("{message}");
+    for todo in errors.iter().flat_map(|e| e.suggestions()) {
+        println!("  what to do: {todo}");
     }
     if let Some(d) = &drift {
         print_summary(&d.report);

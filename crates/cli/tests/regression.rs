@@ -162,3 +162,185 @@ fn compare_ranks_the_regressors_by_rmse_and_refuses_naive_bayes() {
         "{stderr}"
     );
 }
+
+/// A log of the concrete sample scored by its model: four weeks from
+/// Monday 2026-11-02, the true strength beside each prediction, and the
+/// last week's true values changed by `last_week`.
+fn concrete_log(scored: &str, last_week: impl Fn(usize, f64) -> f64) -> String {
+    let data = std::fs::read_to_string(concrete()).unwrap();
+    let rows: Vec<(&str, &str)> = data.lines().skip(1).zip(scored.lines().skip(1)).collect();
+    let mut log = String::from("time,label,cement,prediction,pi_low,pi_high\n");
+    for (i, (d, p)) in rows.iter().enumerate() {
+        let day = 2 + 28 * i / rows.len();
+        let cells: Vec<&str> = d.split(',').collect();
+        let mut label: f64 = cells[8].parse().unwrap();
+        if day >= 23 {
+            label = last_week(i, label);
+        }
+        let p: Vec<&str> = p.split(',').collect();
+        log.push_str(&format!("2026-11-{day:02}T10:00:00Z,{label},{},{},{},{}\n", cells[0], p[0], p[1], p[2]));
+    }
+    log
+}
+
+fn monitor(dir: &std::path::Path, log: &str, extra: &[&str]) -> Output {
+    let path = dir.join("log.csv");
+    std::fs::write(&path, log).unwrap();
+    let mut args = vec![
+        "monitor".to_string(),
+        dir.join("run/model.json").to_str().unwrap().to_string(),
+        "--log".into(),
+        path.to_str().unwrap().to_string(),
+        "--time-column".into(),
+        "time".into(),
+        "--label-column".into(),
+        "label".into(),
+        "--out".into(),
+        dir.join("mon").to_str().unwrap().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    glassbox(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+fn json(path: std::path::PathBuf) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn a_regressor_log_is_scored_per_week_and_a_shift_alarms_with_the_median_to_subtract() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = train_concrete(&tmp.path().join("run"), &["--model", "gradient_boosting"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let model = json(tmp.path().join("run/model.json"));
+    let errors = &model["profile"]["errors"];
+    assert!(errors["rmse"].as_f64().unwrap() > 0.0 && errors["level"] == 0.9, "{errors}");
+    assert_eq!(model["profile"]["prediction"][0]["name"], "prediction");
+    assert_eq!(model["profile"]["target"]["kind"], "numeric");
+    let scored = predict_concrete(&tmp.path().join("run"));
+
+    // As predicted: four weeks, each with MAE, RMSE, bias and coverage; no
+    // alarm with a threshold above the weeks' own noise.
+    let o = monitor(tmp.path(), &concrete_log(&scored, |_, y| y), &["--rmse-rise", "50"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let m = json(tmp.path().join("mon/monitor.json"));
+    assert_eq!(m["task"], "regression");
+    let weeks = m["periods"].as_array().unwrap();
+    assert_eq!(weeks.len(), 4);
+    for w in weeks {
+        for f in ["mae", "rmse", "bias", "coverage", "coverage_band"] {
+            assert!(!w[f].is_null(), "{f} in {w}");
+        }
+        assert!(w["coverage"].as_f64().unwrap() >= w["coverage_band"][0].as_f64().unwrap(), "{w}");
+    }
+
+    // The last week's true values 6 lower: the predictions run 6 high.
+    let o = monitor(tmp.path(), &concrete_log(&scored, |_, y| y - 6.0), &[]);
+    let out = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{out}");
+    let m = json(tmp.path().join("mon/monitor.json"));
+    let kinds: Vec<&str> = m["error_alerts"].as_array().unwrap().iter().map(|a| a["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["rmse_rise", "coverage", "bias"], "{out}");
+    let median: f64 = out.split("subtracting ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!((median - 6.0).abs() < 1.0, "{out}");
+    let html = std::fs::read_to_string(tmp.path().join("mon/monitor.html")).unwrap();
+    assert!(html.contains("data-testid=\"errors-table\"") && html.contains("re-centre by subtracting"));
+
+    // Errors of ±15 where cement is high: the range is named.
+    let data = std::fs::read_to_string(concrete()).unwrap();
+    let cement: Vec<f64> = data.lines().skip(1).map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
+    let log = concrete_log(&scored, |i, y| if cement[i] > 350.0 { y + [15.0, -15.0][i % 2] } else { y });
+    let o = monitor(tmp.path(), &log, &[]);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(o.status.code(), Some(3), "{out}");
+    assert!(out.contains("errors concentrate where 'cement' is above"), "{out}");
+}
+
+#[test]
+fn a_regressor_reads_the_servers_json_log_with_its_intervals() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = train_concrete(&tmp.path().join("run"), &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let scored = predict_concrete(&tmp.path().join("run"));
+    let csv = concrete_log(&scored, |_, y| y);
+    let mut lines = String::new();
+    for l in csv.lines().skip(1) {
+        let c: Vec<&str> = l.split(',').collect();
+        lines.push_str(&format!(
+            "{{\"time\":\"{}\",\"input\":{{\"cement\":{},\"label\":{}}},\"prediction\":{},\"prediction_interval\":[{},{}],\"interval_level\":0.9,\"warnings\":[]}}\n",
+            c[0], c[2], c[1], c[3], c[4], c[5]
+        ));
+    }
+    let from_csv = monitor(tmp.path(), &csv, &["--rmse-rise", "1000"]);
+    assert!(from_csv.status.success());
+    let a = json(tmp.path().join("mon/monitor.json"));
+    let from_json = monitor(tmp.path(), &lines, &["--rmse-rise", "1000"]);
+    assert!(from_json.status.success(), "{}", String::from_utf8_lossy(&from_json.stderr));
+    let b = json(tmp.path().join("mon/monitor.json"));
+    assert_eq!(a["periods"], b["periods"]);
+    assert!(b["periods"][0]["coverage"].as_f64().unwrap() > 0.5);
+}
+
+#[test]
+fn a_regressor_log_with_text_labels_or_none_is_refused_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = train_concrete(&tmp.path().join("run"), &[]);
+    assert!(o.status.success());
+    let scored = predict_concrete(&tmp.path().join("run"));
+    let words: String = concrete_log(&scored, |_, y| y)
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match i {
+            0 => format!("{l}\n"),
+            _ => {
+                let (t, rest) = l.split_once(',').unwrap();
+                let (_, rest) = rest.split_once(',').unwrap();
+                format!("{t},{},{rest}\n", ["strong", "weak"][i % 2])
+            }
+        })
+        .collect();
+    let empty = words.replace(",strong,", ",,").replace(",weak,", ",,");
+    for (log, why) in [(words, "line 2: the true value in 'label' is 'weak', not a number"), (empty, "no labelled rows")] {
+        let o = monitor(tmp.path(), &log, &[]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(why), "{why}: {err}");
+        assert!(!tmp.path().join("mon").exists(), "nothing written");
+    }
+}
+
+#[test]
+fn drift_of_a_regressor_reports_its_target_and_prediction() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = train_concrete(&tmp.path().join("run"), &[]);
+    assert!(o.status.success());
+    let data = std::fs::read_to_string(concrete()).unwrap();
+    let stronger: String = data
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut c: Vec<String> = l.split(',').map(String::from).collect();
+            if i > 0 {
+                c[8] = (c[8].parse::<f64>().unwrap() * 1.5).to_string();
+                c[0] = (c[0].parse::<f64>().unwrap() * 1.5).to_string();
+            }
+            c.join(",") + "\n"
+        })
+        .collect();
+    let current = tmp.path().join("cur.csv");
+    std::fs::write(&current, stronger).unwrap();
+    let out = tmp.path().join("d");
+    let o = glassbox(&[
+        "drift",
+        tmp.path().join("run/model.json").to_str().unwrap(),
+        current.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.contains("target drift, compressive_strength: drift"), "{text}");
+    assert!(text.contains("prediction drift, prediction: drift"), "{text}");
+    let d = json(out.join("drift.json"));
+    assert_eq!(d["target"]["drifted"], true);
+    assert_eq!(d["prediction"][0]["column"], "prediction");
+}

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use crate::{Decay, DriftReport};
+use crate::{Decay, DriftReport, ErrorDecay};
 
 /// What the notification is about.
 pub struct AlertInput<'a> {
@@ -17,6 +17,8 @@ pub struct AlertInput<'a> {
     pub data_sha256: &'a str,
     pub drift: Option<&'a DriftReport>,
     pub decay: Option<&'a Decay>,
+    /// A regressor's errors per period, with their alarms.
+    pub errors: Option<&'a ErrorDecay>,
 }
 
 /// Slack's markup reads `&`, `<` and `>` as control characters: data
@@ -37,6 +39,9 @@ pub fn reasons(input: &AlertInput) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(d) = input.decay.filter(|d| d.alert) {
         out.push(d.message.clone());
+    }
+    if let Some(d) = input.errors {
+        out.extend(d.alerts.iter().map(|a| a.message.clone()));
     }
     if let Some(d) = input.drift.filter(|d| d.dataset.drifted) {
         out.push(format!(
@@ -74,6 +79,19 @@ pub fn payload(input: &AlertInput) -> Value {
     if let Some(d) = input.decay {
         lines.push(format!("*Performance:* {}", e(&d.message)));
     }
+    if let Some(d) = input.errors {
+        lines.push(format!("*Performance:* {}", e(&d.message)));
+        if let Some(last) = d.periods.last() {
+            lines.push(format!(
+                "*Last {}:* MAE {}, RMSE {}, mean error {}{}",
+                d.period.name(),
+                crate::short_number(last.mae),
+                crate::short_number(last.rmse),
+                crate::short_number(last.bias),
+                last.coverage.map_or(String::new(), |c| format!(", interval coverage {:.1}%", 100.0 * c))
+            ));
+        }
+    }
     if let Some(d) = input.drift {
         lines.push(format!(
             "*Data drift:* {} of {} feature columns drifted (share {:.2}, threshold {:.2}): {}",
@@ -99,6 +117,11 @@ pub fn payload(input: &AlertInput) -> Value {
         json!({"type": "section", "text": {"type": "mrkdwn", "text": lines.join("\n")}}),
     ];
     let mut text = format!("{headline}. {}", reasons(input).iter().map(|r| e(r)).collect::<Vec<_>>().join("; "));
+    if let Some(d) = input.errors.filter(|d| d.alert) {
+        let todo: Vec<String> = d.suggestions().iter().map(|t| format!("• {}", e(t))).collect();
+        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*What to do*\n{}", todo.join("\n"))}}));
+        text.push_str(&format!(". What to do: {}.", e(&d.alerts[0].suggestion)));
+    }
     if let Some(d) = input.drift.filter(|d| !d.top.is_empty()) {
         let top: Vec<String> = d
             .top

@@ -49,7 +49,7 @@ impl Period {
     }
 
     /// The first day (days since 1970-01-01) of the period holding `day`.
-    fn start(self, day: i64) -> i64 {
+    pub(crate) fn start(self, day: i64) -> i64 {
         match self {
             Period::Day => day,
             // 1970-01-01 was a Thursday: Monday is three days before.

@@ -8,8 +8,9 @@
 //! column by column with the test named (Evidently's default rule, or the
 //! person's choice) and ranks the columns, with a suggestion drawn from the
 //! numbers for the three most severe ([`suggest`]). [`decay::decay`] scores
-//! a labelled prediction log period by period. Pure: bytes and I/O stay
-//! with the caller.
+//! a classifier's labelled prediction log period by period, and
+//! [`errors::decay_numbers`] a regressor's (errors, bias, interval
+//! coverage, with what to do). Pure: bytes and I/O stay with the caller.
 
 #![forbid(unsafe_code)]
 
@@ -17,6 +18,7 @@ pub mod alert;
 pub mod current;
 pub mod decay;
 pub mod drift;
+pub mod errors;
 pub mod kstwo;
 pub mod profile;
 pub mod stats;
@@ -24,6 +26,7 @@ pub mod suggest;
 
 pub use current::Current;
 pub use decay::{decay, Decay, LoggedRow, Period};
+pub use errors::{decay_numbers, ErrorDecay, LoggedNumber};
 pub use drift::{drift, Choice, ColumnDrift, DriftReport, DriftSettings, Method, RawReference};
 pub use profile::Profile;
 

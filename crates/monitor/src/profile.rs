@@ -35,6 +35,46 @@ pub struct Profile {
     /// The model's test-set scores: what performance decay compares against.
     #[serde(default)]
     pub metrics: Option<ReferenceMetrics>,
+    /// A regressor's test-set errors (prediction − actual), summed up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<ReferenceErrors>,
+    /// A regressor's test-set errors as a distribution (named `error`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub residuals: Option<ColumnProfile>,
+}
+
+/// A regressor's test-set errors, measured as decay measures each period:
+/// what the RMSE, bias and coverage alarms compare against.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ReferenceErrors {
+    pub rows: usize,
+    pub mae: f64,
+    pub rmse: f64,
+    /// Mean of prediction − actual.
+    pub bias: f64,
+    /// Population standard deviation of the errors.
+    pub error_std: f64,
+    /// The interval level and its measured test coverage, with intervals.
+    pub level: Option<f64>,
+    pub coverage: Option<f64>,
+}
+
+impl ReferenceErrors {
+    /// The numbers of test-set `actual` and `predicted` values (and the
+    /// intervals' coverage at `level`, when the model has them).
+    pub fn of(actual: &[f64], predicted: &[f64], level: Option<f64>, coverage: Option<f64>) -> ReferenceErrors {
+        let errors: Vec<f64> = predicted.iter().zip(actual).map(|(p, a)| p - a).collect();
+        let n = errors.len().max(1) as f64;
+        ReferenceErrors {
+            rows: errors.len(),
+            mae: errors.iter().map(|e| e.abs()).sum::<f64>() / n,
+            rmse: (errors.iter().map(|e| e * e).sum::<f64>() / n).sqrt(),
+            bias: errors.iter().sum::<f64>() / n,
+            error_std: stats::std_dev(&errors),
+            level,
+            coverage,
+        }
+    }
 }
 
 /// The test-set scores, measured as decay measures each period.
@@ -106,7 +146,30 @@ impl Profile {
             target: target.map(|t| ColumnProfile::of_categories(&table.columns[t], rows)),
             prediction: Vec::new(),
             metrics: None,
+            errors: None,
+            residuals: None,
         }
+    }
+
+    /// A regressor's profile: the target as numbers, its test predictions
+    /// (one pseudo-column, `prediction`) and its test errors.
+    pub fn for_regressor(
+        table: &Table,
+        rows: &[usize],
+        columns: &[usize],
+        target: usize,
+        actual: &[f64],
+        predicted: &[f64],
+        errors: ReferenceErrors,
+    ) -> Profile {
+        let mut profile = Profile::of_table(table, rows, columns, None);
+        profile.target = Some(ColumnProfile::of_column(&table.columns[target], rows));
+        let one: Vec<Vec<f64>> = predicted.iter().map(|&p| vec![p]).collect();
+        profile = profile.with_prediction(&[], &one);
+        let e: Vec<f64> = predicted.iter().zip(actual).map(|(p, a)| p - a).collect();
+        profile.residuals = Some(ColumnProfile::of_numbers("error".into(), ColumnKind::Numeric, &e, 0));
+        profile.errors = Some(errors);
+        profile
     }
 
     /// Adds the reference distribution of the model's probabilities: one
@@ -126,7 +189,7 @@ impl Profile {
     /// file): counts that do not match the bins, edges out of order,
     /// more missing values than rows.
     pub fn check(&self) -> Result<(), String> {
-        let all = self.columns.iter().chain(&self.target).chain(&self.prediction);
+        let all = self.columns.iter().chain(&self.target).chain(&self.prediction).chain(&self.residuals);
         for c in all {
             let bad = |why: &str| Err(format!("the profile of column '{}': {why}", c.name));
             if c.missing > c.rows {
@@ -166,8 +229,13 @@ impl Profile {
     }
 }
 
-/// The probability columns prediction drift watches: `(class index, name)`.
+/// The prediction columns drift watches, `(index in a row of outputs,
+/// name)`: a classifier's probabilities, or a regressor's one number
+/// (no classes), `prediction`.
 pub fn prediction_columns(classes: &[String]) -> Vec<(usize, String)> {
+    if classes.is_empty() {
+        return vec![(0, "prediction".to_string())];
+    }
     let picked: Vec<usize> = if classes.len() == 2 { vec![1] } else { (0..classes.len()).collect() };
     picked.into_iter().map(|k| (k, format!("proba_{}", classes[k]))).collect()
 }

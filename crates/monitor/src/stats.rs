@@ -334,6 +334,29 @@ pub fn unit_weights(sorted: &[f64]) -> Vec<(f64, f64)> {
     out
 }
 
+/// The q-quantile of Binomial(n, p): the smallest k with P(X ≤ k) ≥ q
+/// (`scipy.stats.binom.ppf`), the probabilities summed in logs from 0.
+pub fn binom_ppf(q: f64, n: u64, p: f64) -> u64 {
+    if p <= 0.0 || q <= 0.0 {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    let nf = n as f64;
+    let (lp, lq, lg) = (libm::log(p), libm::log1p(-p), libm::lgamma(nf + 1.0));
+    let mut cdf = 0.0;
+    for k in 0..=n {
+        let kf = k as f64;
+        cdf += libm::exp(lg - libm::lgamma(kf + 1.0) - libm::lgamma(nf - kf + 1.0) + kf * lp + (nf - kf) * lq);
+        // A hair of slack: SciPy's answer where the sum lands on q itself.
+        if cdf >= q * (1.0 - 1e-12) {
+            return k;
+        }
+    }
+    n
+}
+
 /// The population standard deviation (NumPy's `std`, ddof 0).
 pub fn std_dev(values: &[f64]) -> f64 {
     if values.is_empty() {

@@ -77,6 +77,14 @@ fn kstwo_matches_scipy_in_every_region() {
 }
 
 #[test]
+fn binomial_quantiles_match_scipy() {
+    for case in fixtures()["binom_ppf"].as_array().unwrap() {
+        let (q, n, p) = (case["q"].as_f64().unwrap(), case["n"].as_u64().unwrap(), case["p"].as_f64().unwrap());
+        assert_eq!(stats::binom_ppf(q, n, p), case["ppf"].as_u64().unwrap(), "binom.ppf({q}, {n}, {p})");
+    }
+}
+
+#[test]
 fn wasserstein_matches_scipy() {
     let f = fixtures();
     for case in f["wasserstein"].as_array().unwrap() {

@@ -308,8 +308,20 @@ pub(crate) fn finish_regression(
         baseline: crate::run::column_means(&x_train),
         calibration: None,
         intervals: None,
-        // Monitoring a regressor (its errors and intervals) is the next step.
-        profile: None,
+        profile: Some(glassbox_monitor::Profile::for_regressor(
+            table,
+            train_rows,
+            feature_columns,
+            prepared.target_idx,
+            values_test,
+            &predicted,
+            glassbox_monitor::profile::ReferenceErrors::of(
+                values_test,
+                &predicted,
+                interval.as_ref().map(|i| i.conformal.level.value()),
+                interval.as_ref().map(|i| i.test.coverage),
+            ),
+        )),
         conformal,
     };
     let model_json_bytes = model_file.json_len();

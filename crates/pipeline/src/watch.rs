@@ -64,10 +64,9 @@ impl<'m> DriftSession<'m> {
             }
             None => {
                 let profile = model.profile.clone().ok_or_else(|| {
-                    // A regressor's file keeps no profile yet (its monitoring is the next step).
                     let why = match model.task {
                         crate::task::Task::Regression => {
-                            "a regressor's model file holds no reference profile yet".to_string()
+                            "this regressor's model file holds no reference profile (it was made before regressors kept one)".to_string()
                         }
                         crate::task::Task::Classification => format!(
                             "this model file (format {}) holds no reference profile (files from format 6 on do)",
@@ -137,7 +136,9 @@ pub fn drift_bytes(
     session.finish(settings)
 }
 
-/// The model's probabilities for every row of a table read as trained.
+/// What prediction drift watches for every row of a table read as
+/// trained: a classifier's probabilities, or a regressor's prediction (one
+/// value a row, on the target's scale).
 fn score(model: &ModelFile, mut table: Table) -> Result<Vec<Vec<f64>>> {
     if table.n_rows == 0 {
         return Ok(Vec::new());
@@ -145,7 +146,10 @@ fn score(model: &ModelFile, mut table: Table) -> Result<Vec<Vec<f64>>> {
     check_and_fill(model, &mut table)?;
     let rows: Vec<usize> = (0..table.n_rows).collect();
     let x = model.features.transform(&table, &rows)?;
-    Ok(model.predict_proba(&x))
+    Ok(match model.task {
+        crate::task::Task::Regression => model.predict_numbers(&x).into_iter().map(|(v, _)| vec![v]).collect(),
+        crate::task::Task::Classification => model.predict_proba(&x),
+    })
 }
 
 /// A reference file profiled as training profiles its rows (all of them
@@ -166,12 +170,18 @@ fn profile_of_reference(model: &ModelFile, table: Table) -> Result<(Profile, Raw
         }
     }
     let target = table.find(&model.schema.target);
-    let profile = Profile::of_table(&table, &rows, &columns, target);
+    let mut profile = Profile::of_table(&table, &rows, &columns, target);
+    if model.task == crate::task::Task::Regression {
+        // A number to predict is profiled as numbers, as training does.
+        profile.target = target.map(|t| glassbox_monitor::profile::ColumnProfile::of_column(&table.columns[t], &rows));
+    }
     let mut raw = RawReference::of_table(&table, &rows, &profile);
     // Scored last: scoring fills the table's gaps, and takes it.
     let proba = score(model, table)?;
     let mut profile = profile.with_prediction(&model.classes, &proba);
     profile.metrics = model.profile.as_ref().and_then(|p| p.metrics);
+    profile.errors = model.profile.as_ref().and_then(|p| p.errors);
+    profile.residuals = model.profile.as_ref().and_then(|p| p.residuals.clone());
     for ((k, name), _) in
         glassbox_monitor::profile::prediction_columns(&model.classes).into_iter().zip(&profile.prediction)
     {
@@ -319,16 +329,10 @@ fn read_json_lines(model: &ModelFile, bytes: &[u8], time_column: &str, label_col
             }
         };
         let field = |name: &str| -> Option<&Value> { v.get(name).or_else(|| v.get("input").and_then(|i| i.get(name))) };
-        let as_text = |x: &Value| match x {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
-            _ => None,
-        };
         // No time column: every row in one period.
         let time = if time_column.is_empty() { Some(Value::from(0)) } else { field(time_column).cloned() };
         saw_time |= time.is_some();
-        let Some(time) = time.as_ref().and_then(as_text).and_then(|t| parse_time(&t)) else {
+        let Some(time) = time.as_ref().and_then(json_text).and_then(|t| parse_time(&t)) else {
             if let Some(t) = field(time_column) {
                 log.problem(format!("line {line_no}: field '{time_column}' is not a time ({t})"));
             }
@@ -348,8 +352,8 @@ fn read_json_lines(model: &ModelFile, bytes: &[u8], time_column: &str, label_col
         };
         let label = field(label_column);
         saw_label |= label.is_some();
-        let label = label.filter(|l| !l.is_null()).and_then(as_text);
-        let predicted = v.get("prediction").and_then(as_text);
+        let label = label.filter(|l| !l.is_null()).and_then(json_text);
+        let predicted = v.get("prediction").and_then(json_text);
         log.add(model, line_no as u64, time, label, predicted, proba);
     }
     if !saw_time {
@@ -435,4 +439,242 @@ fn read_csv_log(
         log.add(model, line, time, label, predicted, proba);
     }
     Ok(log)
+}
+
+/// A regressor's labelled prediction log, read.
+#[derive(Debug, Clone, Default)]
+pub struct NumberLog {
+    pub rows: Vec<glassbox_monitor::LoggedNumber>,
+    /// Rows without a true value yet.
+    pub unlabelled: usize,
+    /// The prediction of every usable row, labelled or not (one value a
+    /// row, as prediction drift reads it).
+    pub predictions: Vec<Vec<f64>>,
+    /// The numeric input columns whose values the log carries, read for
+    /// where errors concentrate.
+    pub inputs: glassbox_monitor::errors::Inputs,
+    pub problems: Vec<String>,
+    pub n_problems: usize,
+}
+
+impl NumberLog {
+    fn problem(&mut self, text: String) {
+        self.n_problems += 1;
+        if self.problems.len() < 20 {
+            self.problems.push(text);
+        }
+    }
+
+    /// The numeric columns the model reads, with their reference deciles.
+    fn with_inputs(model: &ModelFile) -> NumberLog {
+        let mut inputs = glassbox_monitor::errors::Inputs::default();
+        for c in model.profile.iter().flat_map(|p| &p.columns) {
+            if let glassbox_monitor::profile::Summary::Numeric(n) = &c.summary {
+                inputs.names.push(c.name.clone());
+                inputs.edges.push(n.edges.clone());
+            }
+        }
+        NumberLog { inputs, ..NumberLog::default() }
+    }
+
+    /// One usable row: its prediction counts for drift; with a true value
+    /// it is scored too. A label that is not a number is a problem, named.
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        line: u64,
+        label_column: &str,
+        time: f64,
+        label: Option<String>,
+        predicted: f64,
+        interval: Option<(f64, f64)>,
+        inputs: Vec<Option<f64>>,
+    ) {
+        self.predictions.push(vec![predicted]);
+        let Some(label) = label.filter(|l| !l.trim().is_empty()) else {
+            self.unlabelled += 1;
+            return;
+        };
+        let Some(actual) = glassbox_core::table::parse_number(&label).filter(|v| v.is_finite()) else {
+            self.problem(format!("line {line}: the true value in '{label_column}' is '{label}', not a number"));
+            return;
+        };
+        self.rows.push(glassbox_monitor::LoggedNumber { time, actual, predicted, interval, inputs });
+    }
+
+    /// Refuses a log that cannot be scored: no true value at all, or
+    /// true values that are all text.
+    fn check(self, label_column: &str) -> Result<NumberLog> {
+        if !self.rows.is_empty() {
+            return Ok(self);
+        }
+        let why = if self.n_problems > 0 && self.unlabelled < self.predictions.len() {
+            format!(
+                "no true value in '{label_column}' is a number ({}): a regressor's log needs the actual numbers it predicted",
+                self.problems.first().cloned().unwrap_or_default()
+            )
+        } else {
+            format!(
+                "the log has no labelled rows ({} without a value in '{label_column}'): join the true values to it first; `glassbox drift` checks the inputs and predictions without them",
+                self.unlabelled
+            )
+        };
+        Err(Error::new(ErrorKind::BadSpec, why))
+    }
+}
+
+/// Reads a regressor's prediction log: the JSON lines `glassbox serve
+/// --log` writes (`prediction`, `prediction_interval`, with the true value
+/// joined in at the top level or in `input`), or a CSV as `glassbox
+/// predict` writes it (`prediction`, `pi_low`, `pi_high`) with a time
+/// column and the true value. Input columns the log carries (the serve
+/// log's `input`, or columns joined to the CSV) are read for where errors
+/// concentrate.
+pub fn read_number_log(
+    model: &ModelFile,
+    bytes: &[u8],
+    time_column: &str,
+    label_column: &str,
+    read: &ReadOptions,
+) -> Result<NumberLog> {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
+    let log = match start {
+        None => return Err(Error::new(ErrorKind::Empty, "the prediction log is empty")),
+        Some(i) if bytes[i] == b'{' => read_number_json(model, bytes, time_column, label_column)?,
+        Some(_) => read_number_csv(model, bytes, time_column, label_column, read)?,
+    };
+    log.check(label_column)
+}
+
+fn read_number_json(model: &ModelFile, bytes: &[u8], time_column: &str, label_column: &str) -> Result<NumberLog> {
+    use serde_json::Value;
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        Error::new(ErrorKind::Binary, format!("the prediction log is not UTF-8 text (byte {})", e.valid_up_to()))
+    })?;
+    let mut log = NumberLog::with_inputs(model);
+    let (mut saw_time, mut saw_label) = (false, false);
+    let number = |x: &Value| match x {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => glassbox_core::table::parse_number(s),
+        _ => None,
+    };
+    for (n, line) in text.lines().enumerate() {
+        let line_no = (n + 1) as u64;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value = match serde_json::from_str(line) {
+            Ok(v) => v,
+            Err(e) => {
+                log.problem(format!("line {line_no}: not a JSON object ({e})"));
+                continue;
+            }
+        };
+        let field = |name: &str| -> Option<&Value> { v.get(name).or_else(|| v.get("input").and_then(|i| i.get(name))) };
+        let time = if time_column.is_empty() { Some(Value::from(0)) } else { field(time_column).cloned() };
+        saw_time |= time.is_some();
+        let Some(time) = time.as_ref().and_then(json_text).and_then(|t| parse_time(&t)) else {
+            if let Some(t) = field(time_column) {
+                log.problem(format!("line {line_no}: field '{time_column}' is not a time ({t})"));
+            }
+            continue;
+        };
+        let Some(predicted) = v.get("prediction").and_then(number).filter(|p| p.is_finite()) else {
+            log.problem(format!("line {line_no}: no number in 'prediction'"));
+            continue;
+        };
+        let interval = v.get("prediction_interval").and_then(|i| match i.as_array().map(Vec::as_slice) {
+            Some([lo, hi]) => Some((lo.as_f64()?, hi.as_f64()?)),
+            _ => None,
+        });
+        let inputs = log.inputs.names.iter().map(|name| field(name).and_then(number)).collect();
+        let label = field(label_column);
+        saw_label |= label.is_some();
+        let label = label.filter(|l| !l.is_null()).and_then(json_text);
+        log.add(line_no, label_column, time, label, predicted, interval, inputs);
+    }
+    if !saw_time {
+        return Err(Error::new(
+            ErrorKind::UnknownColumn,
+            format!("no line of the prediction log has the time field '{time_column}'"),
+        ));
+    }
+    if !saw_label {
+        return Err(Error::new(
+            ErrorKind::UnknownColumn,
+            format!("no line of the prediction log has the label field '{label_column}': join the true values to the log first"),
+        ));
+    }
+    Ok(log)
+}
+
+fn read_number_csv(
+    model: &ModelFile,
+    bytes: &[u8],
+    time_column: &str,
+    label_column: &str,
+    read: &ReadOptions,
+) -> Result<NumberLog> {
+    let mut read = read.clone();
+    read.bad_rows = glassbox_ingest::BadRows::Skip;
+    // The true values keep their text, so a word among them is named.
+    read.kinds.insert(label_column.to_string(), ColumnKind::Categorical);
+    if !time_column.is_empty() {
+        read.kinds.insert(time_column.to_string(), ColumnKind::Datetime);
+    }
+    let table = glassbox_ingest::read_csv(bytes, &read)
+        .map_err(|e| Error::new(e.kind(), format!("the prediction log: {}", e.message())))?;
+    let find = |name: &str| {
+        table.find(name).ok_or_else(|| {
+            Error::new(
+                ErrorKind::UnknownColumn,
+                format!("the prediction log has no column '{name}' (it has {})", table.column_names().join(", ")),
+            )
+        })
+    };
+    let t = (!time_column.is_empty()).then(|| find(time_column)).transpose()?;
+    let l = find(label_column)?;
+    let p = find("prediction").map_err(|e| {
+        Error::new(e.kind(), format!("{}: it needs what glassbox predict writes (prediction, pi_low, pi_high)", e.message()))
+    })?;
+    let (lo, hi) = (table.find("pi_low"), table.find("pi_high"));
+    let mut log = NumberLog::with_inputs(model);
+    let inputs: Vec<Option<usize>> = log.inputs.names.iter().map(|n| table.find(n)).collect();
+    for issue in &table.row_issues {
+        log.problem(format!("line {}: {}", issue.line, issue.message));
+    }
+    let time_col = t.map(|t| &table.columns[t]);
+    for s in time_col.iter().flat_map(|c| &c.strays) {
+        log.problem(format!("line {}: column '{time_column}': '{}' is not a time", s.line, s.token));
+    }
+    for r in 0..table.n_rows {
+        let line = table.lines[r];
+        let Some(time) = time_col.map_or(Some(0.0), |c| c.number(r)) else {
+            if !time_col.is_some_and(|c| c.strays.iter().any(|s| s.line == line)) {
+                log.problem(format!("line {line}: column '{time_column}' is empty"));
+            }
+            continue;
+        };
+        let Some(predicted) = table.columns[p].number(r).filter(|v| v.is_finite()) else {
+            log.problem(format!("line {line}: no number in 'prediction'"));
+            continue;
+        };
+        let interval = match (lo, hi) {
+            (Some(lo), Some(hi)) => table.columns[lo].number(r).zip(table.columns[hi].number(r)),
+            _ => None,
+        };
+        let values = inputs.iter().map(|c| c.and_then(|c| table.columns[c].number(r))).collect();
+        let label = table.columns[l].text(r).map(|t| t.into_owned());
+        log.add(line, label_column, time, label, predicted, interval, values);
+    }
+    Ok(log)
+}
+
+fn json_text(x: &serde_json::Value) -> Option<String> {
+    match x {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
 }

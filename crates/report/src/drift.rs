@@ -5,8 +5,8 @@
 
 use std::fmt::Write;
 
-use glassbox_charts::drift::{decay_svg, drift_histogram_svg};
-use glassbox_pipeline::monitor::{short_number, ColumnDrift, Decay, DriftReport};
+use glassbox_charts::drift::{decay_svg, drift_histogram_svg, errors_svg};
+use glassbox_pipeline::monitor::{short_number, ColumnDrift, Decay, DriftReport, ErrorDecay};
 
 use crate::escape;
 
@@ -235,11 +235,86 @@ fn decay_section(h: &mut String, d: &Decay) {
     h.push_str("</tbody></table>");
 }
 
-/// The page: drift, decay, the alert payload, how it was made.
+/// A regressor's table cells: period start, rows, MAE, RMSE, mean error,
+/// interval coverage (with the band its level allows), RMSE change.
+pub fn errors_cells(d: &ErrorDecay) -> Vec<[String; 7]> {
+    d.periods
+        .iter()
+        .map(|p| {
+            [
+                p.start.clone(),
+                p.rows.to_string(),
+                short_number(p.mae),
+                short_number(p.rmse),
+                short_number(p.bias),
+                match (p.coverage, p.coverage_band) {
+                    (Some(c), Some((lo, hi))) => format!("{:.1}% (band {:.1}–{:.1}%)", 100.0 * c, 100.0 * lo, 100.0 * hi),
+                    (Some(c), None) => format!("{:.1}%", 100.0 * c),
+                    _ => "–".into(),
+                },
+                p.rmse_change.map_or("–".into(), |c| format!("{c:+.1}%")),
+            ]
+        })
+        .collect()
+}
+
+fn errors_section(h: &mut String, d: &ErrorDecay) {
+    let _ = write!(
+        h,
+        "<h2>Errors by {}</h2><p data-testid=\"decay-verdict\" class=\"{}\"><b>{}</b></p>",
+        d.period.name(),
+        if d.alert { "warning" } else { "" },
+        escape(&d.message)
+    );
+    if !d.alerts.is_empty() {
+        h.push_str("<ul data-testid=\"error-alerts\">");
+        for a in &d.alerts {
+            let _ = write!(h, "<li>{}</li>", escape(&a.message));
+        }
+        // The same advice under several alerts is said once.
+        h.push_str("</ul><p><b>What to do</b></p><ul data-testid=\"error-suggestions\">");
+        for t in d.suggestions() {
+            let _ = write!(h, "<li>{}</li>", escape(t));
+        }
+        h.push_str("</ul>");
+    }
+    if let Some(r) = &d.reference {
+        let _ = write!(
+            h,
+            "<p class=\"muted\">The model's test set: MAE {}, RMSE {}, mean error {} ({} rows){}. An error is prediction − actual. The alerts: RMSE up more than {}% {} over {}; coverage below the binomial band of the interval's level; the mean error outside the test mean error ± 3 standard errors{}.</p>",
+            short_number(r.mae),
+            short_number(r.rmse),
+            short_number(r.bias),
+            r.rows,
+            match (r.level, r.coverage) {
+                (Some(l), Some(c)) => format!(", {}% intervals covering {:.1}%", short_number(100.0 * l), 100.0 * c),
+                _ => String::new(),
+            },
+            d.rmse_rise,
+            d.period.name(),
+            d.period.name(),
+            d.bias_band.map_or(String::new(), |(lo, hi)| format!(" ({} to {} for the last period)", short_number(lo), short_number(hi)))
+        );
+    }
+    let _ = write!(h, "<div data-testid=\"decay-chart\">{}</div>", errors_svg(&d.periods, d.reference.map(|r| r.rmse)));
+    h.push_str("<table data-testid=\"errors-table\"><thead><tr><th>from</th><th>rows</th><th>MAE</th><th>RMSE</th><th>mean error</th><th>interval coverage</th><th>RMSE change</th></tr></thead><tbody>");
+    for row in errors_cells(d) {
+        h.push_str("<tr>");
+        for cell in row {
+            let _ = write!(h, "<td>{}</td>", escape(&cell));
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</tbody></table>");
+}
+
+/// The page: drift, decay (a classifier's scores or a regressor's
+/// errors), the alert payload, how it was made.
 pub fn monitor_html(
     about: &About,
     drift: Option<&DriftReport>,
     decay: Option<&Decay>,
+    errors: Option<&ErrorDecay>,
     payload: Option<&str>,
 ) -> String {
     let mut h = String::with_capacity(32 * 1024);
@@ -254,6 +329,9 @@ pub fn monitor_html(
     );
     if let Some(d) = decay {
         decay_section(&mut h, d);
+    }
+    if let Some(d) = errors {
+        errors_section(&mut h, d);
     }
     if let Some(r) = drift {
         drift_section(&mut h, r);
@@ -309,7 +387,7 @@ mod tests {
             data_sha256: "1".into(),
             lines: vec![],
         };
-        let html = monitor_html(&about, Some(&r), None, Some("{\"text\":\"<x>\"}"));
+        let html = monitor_html(&about, Some(&r), None, None, Some("{\"text\":\"<x>\"}"));
         assert!(
             !html.contains("<img") && !html.contains("<script") && !html.contains("<b>x") && !html.contains("<model>")
         );
