@@ -160,3 +160,71 @@ test('a price read as text because of words in it: the refusal offers to read it
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });
+
+test('a regressor in the Monitor step: target and prediction drift, errors per week, and a bias alarm that says what to subtract, as the CLI posts it', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await byId(page, 'sample-concrete').click();
+  await page.waitForFunction(() => document.querySelector('.preview')?.textContent.startsWith('concrete.csv'), null, TIMEOUT);
+  await byId(page, 'target-select').selectOption('compressive_strength');
+  await page.waitForFunction(() => document.querySelector('[data-testid="model-select"]')?.value === 'ridge', null, TIMEOUT);
+  await trainNumber(page);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-regression-monitor-'));
+  const [download] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-model').click()]);
+  const modelPath = path.join(dir, 'model.json');
+  await download.saveAs(modelPath);
+  // Current data: every strength half as high again (the target drifts).
+  const lines = fs.readFileSync(path.join(root, 'public', 'samples', 'concrete.csv'), 'utf8').trim().split('\n');
+  const current = path.join(dir, 'current.csv');
+  fs.writeFileSync(current, [lines[0], ...lines.slice(1).map((l) => {
+    const c = l.split(',');
+    c[8] = String(Number(c[8]) * 1.5);
+    return c.join(',');
+  })].join('\n') + '\n');
+  // A log over four weeks whose last week's true values are 6 lower: the model predicts 6 too high.
+  const preds = path.join(dir, 'pred.csv');
+  execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'predict', modelPath, path.join(root, 'public', 'samples', 'concrete.csv'), '--out', preds],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const predLines = fs.readFileSync(preds, 'utf8').trim().split('\n');
+  const n = lines.length - 1;
+  const log = [`time,label,${predLines[0]}`];
+  for (let i = 0; i < n; i++) {
+    const day = 2 + Math.floor(28 * i / n);
+    const truth = Number(lines[i + 1].split(',')[8]) - (day >= 23 ? 6 : 0);
+    log.push(`2026-11-${String(day).padStart(2, '0')}T10:00:00Z,${truth},${predLines[i + 1]}`);
+  }
+  const logPath = path.join(dir, 'log.csv');
+  fs.writeFileSync(logPath, log.join('\n') + '\n');
+
+  await byId(page, 'monitor-step').scrollIntoViewIfNeeded();
+  await byId(page, 'monitor-csv-input').setInputFiles(current);
+  await byId(page, 'drift-table').waitFor(TIMEOUT);
+  assert.match(await byId(page, 'target-drift').textContent(), /^compressive_strength: drift/);
+  assert.match(await byId(page, 'prediction-drift').first().textContent(), /^prediction: /);
+  await byId(page, 'monitor-log-input').setInputFiles(logPath);
+  await byId(page, 'errors-table').waitFor(TIMEOUT);
+  assert.equal(await byId(page, 'errors-table').locator('tbody tr').count(), 4, 'four weeks');
+  assert.match(await byId(page, 'decay-verdict').textContent(), /^\d alarms? on the last week \(257 rows\): RMSE [\d.]+/);
+  assert.match(await byId(page, 'error-alerts').textContent(), /the mean error of the last week is [\d.]+, outside/);
+  assert.match(await byId(page, 'error-suggestions').textContent(), /re-centre by subtracting [\d.]+ from every prediction/);
+  const payload = JSON.parse(await byId(page, 'alert-payload').textContent());
+
+  const monDir = path.join(dir, 'mon');
+  try {
+    execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'monitor', modelPath, '--log', logPath, '--time-column', 'time',
+      '--label-column', 'label', '--current', current, '--out', monDir], { cwd: root, stdio: ['ignore', 'ignore', 'ignore'] });
+    assert.fail('monitor should exit 3 on an alert');
+  } catch (e) {
+    assert.equal(e.status, 3);
+  }
+  const mon = JSON.parse(fs.readFileSync(path.join(monDir, 'monitor.json'), 'utf8'));
+  assert.ok(mon.error_alerts.some((a) => a.kind === 'bias'), JSON.stringify(mon.error_alerts));
+  for (const a of mon.error_alerts) {
+    assert.ok(payload.text.includes(a.message), `the CLI's alert '${a.message}' in the app's payload`);
+  }
+  const cliPayload = fs.readFileSync(path.join(monDir, 'monitor.html'), 'utf8');
+  assert.ok(cliPayload.includes('re-centre by subtracting'), 'the CLI page says what to do');
+  await byId(page, 'errors-table').scrollIntoViewIfNeeded();
+  await screenshot(page, 'monitor-regression');
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});

@@ -15,10 +15,13 @@ use std::sync::Arc;
 
 use glassbox_pipeline::ingest::ReadOptions;
 use glassbox_pipeline::monitor::alert::{payload, AlertInput};
-use glassbox_pipeline::monitor::{decay, Choice, Decay, DriftReport, DriftSettings, Method, Period};
-use glassbox_pipeline::watch::{drift_bytes, log_columns, read_log};
+use glassbox_pipeline::monitor::{
+    decay, decay_numbers, Choice, Decay, DriftReport, DriftSettings, ErrorDecay, Method, Period,
+};
+use glassbox_pipeline::task::Task;
+use glassbox_pipeline::watch::{drift_bytes, log_columns, read_log, read_number_log};
 use glassbox_pipeline::ModelFile;
-use glassbox_report::drift::{column_details, dataset_text, decay_cells, drift_cells, DRIFT_HEADERS};
+use glassbox_report::drift::{column_details, dataset_text, decay_cells, drift_cells, errors_cells, DRIFT_HEADERS};
 use leptos::prelude::*;
 
 use crate::browser;
@@ -26,6 +29,13 @@ use crate::pages::{page_model, read_then, take_picked_file};
 use crate::state::AppState;
 
 type Loaded = Option<(String, Arc<Vec<u8>>)>;
+
+/// A log scored: a classifier's F1 per period, or a regressor's errors.
+#[derive(Clone, PartialEq)]
+enum Performance {
+    Classes(Arc<Decay>),
+    Numbers(Arc<ErrorDecay>),
+}
 
 #[component]
 pub fn MonitorStep() -> impl IntoView {
@@ -51,9 +61,18 @@ pub fn MonitorStep() -> impl IntoView {
     });
     let decay_result = Memo::new(move |_| {
         let (m, (_, bytes)) = (model.get()?, log.get()?);
-        let reference = m.profile.as_ref().and_then(|p| p.metrics);
         let period = if time_column.with(String::is_empty) { Period::All } else { period.get() };
-        let read = read_log(&m, &bytes, &time_column.get(), &label_column.get(), &ReadOptions::default());
+        let (time, label) = (time_column.get(), label_column.get());
+        if m.task == Task::Regression {
+            let reference = m.profile.as_ref().and_then(|p| p.errors);
+            let level = m.conformal.as_ref().map(|c| c.level.value());
+            let scored = read_number_log(&m, &bytes, &time, &label, &ReadOptions::default()).and_then(|l| {
+                decay_numbers(&l.rows, period, f1_drop.get(), level, reference, &l.inputs)
+            });
+            return Some(scored.map(|e| Performance::Numbers(Arc::new(e))).map_err(|e| e.to_string()));
+        }
+        let reference = m.profile.as_ref().and_then(|p| p.metrics);
+        let read = read_log(&m, &bytes, &time, &label, &ReadOptions::default());
         Some(read.map_err(|e| e.to_string()).and_then(|l| {
             if l.rows.is_empty() {
                 return Err(format!(
@@ -61,9 +80,12 @@ pub fn MonitorStep() -> impl IntoView {
                     l.unlabelled
                 ));
             }
-            decay(&l.rows, &m.classes, period, f1_drop.get(), reference).map(Arc::new).map_err(|e| e.to_string())
+            decay(&l.rows, &m.classes, period, f1_drop.get(), reference)
+                .map(|d| Performance::Classes(Arc::new(d)))
+                .map_err(|e| e.to_string())
         }))
     });
+    let regression = move || model.with(|m| m.as_ref().is_some_and(|m| m.task == Task::Regression));
 
     let read_file = move |file: web_sys::File, slot: Option<RwSignal<Loaded>>| {
         read_then(file, problem, move |name, bytes| match slot {
@@ -134,6 +156,11 @@ pub fn MonitorStep() -> impl IntoView {
         if r.is_none() && d.is_none() {
             return None;
         }
+        let (decay, errors) = match &d {
+            Some(Performance::Classes(d)) => (Some(d.as_ref()), None),
+            Some(Performance::Numbers(e)) => (None, Some(e.as_ref())),
+            None => (None, None),
+        };
         let words = format!("{} predicting '{}'", m.spec.name().replace('_', " "), m.schema.target);
         let (model_sha, data_sha) = (model_sha.get(), data_sha.get());
         let input = AlertInput {
@@ -141,7 +168,8 @@ pub fn MonitorStep() -> impl IntoView {
             model_sha256: &model_sha,
             data_sha256: &data_sha,
             drift: r.as_deref(),
-            decay: d.as_deref(),
+            decay,
+            errors,
         };
         Some(serde_json::to_string_pretty(&payload(&input)).expect("a payload serialises"))
     });
@@ -203,7 +231,7 @@ pub fn MonitorStep() -> impl IntoView {
                             </select>
                         </label>
                         " "
-                        <label>"alert when F1 falls by more than (%) "
+                        <label>{move || if regression() { "alert when RMSE rises by more than (%) " } else { "alert when F1 falls by more than (%) " }}
                             <input type="number" min="0" step="any" data-testid="monitor-f1-drop" prop:value=move || f1_drop.get().to_string()
                                 on:change=set_drop/>
                         </label>
@@ -211,7 +239,8 @@ pub fn MonitorStep() -> impl IntoView {
                     {move || match decay_result.get() {
                         None => ().into_any(),
                         Some(Err(e)) => view! { <p class="error" role="alert" data-testid="decay-error">{e}</p> }.into_any(),
-                        Some(Ok(d)) => decay_view(&d).into_any(),
+                        Some(Ok(Performance::Classes(d))) => decay_view(&d).into_any(),
+                        Some(Ok(Performance::Numbers(e))) => errors_view(&e).into_any(),
                     }}
                 </div>
             })}
@@ -324,6 +353,12 @@ fn DriftView(
         .map(|p| view! { <li data-testid="prediction-drift">{format!("{}: {} ({} {})", p.column, drift_cells(p)[4], p.method, drift_cells(p)[2])}</li> })
         .collect_view();
     let notes = r.notes.iter().map(|n| view! { <li class="hint">{n.clone()}</li> }).collect_view();
+    let target = r.target.as_ref().map(|t| {
+        view! {
+            <h3>"Target drift"</h3>
+            <p data-testid="target-drift">{format!("{}: {} ({} {})", t.column, drift_cells(t)[4], t.method, drift_cells(t)[2])}</p>
+        }
+    });
     view! {
         <div class="drift">
             <p class=verdict_class data-testid="dataset-drift"><strong>{dataset_text(&r)}</strong></p>
@@ -340,6 +375,7 @@ fn DriftView(
                 </table>
             </div>
             {detail}
+            {target}
             <h3>"Prediction drift"</h3>
             <ul>{prediction}</ul>
             <ul>{notes}</ul>
@@ -347,10 +383,9 @@ fn DriftView(
     }
 }
 
-fn decay_view(d: &Decay) -> impl IntoView {
-    let svg = glassbox_charts::drift::decay_svg(&d.periods, d.reference.map(|r| r.f1));
-    let rows = decay_cells(d)
-        .into_iter()
+/// Table rows of plain cells, numbers right-aligned after the first.
+fn cell_rows<const N: usize>(rows: Vec<[String; N]>) -> impl IntoView {
+    rows.into_iter()
         .map(|row| {
             let cells = row
                 .into_iter()
@@ -362,7 +397,47 @@ fn decay_view(d: &Decay) -> impl IntoView {
                 .collect_view();
             view! { <tr>{cells}</tr> }
         })
-        .collect_view();
+        .collect_view()
+}
+
+/// A regressor's log: the verdict, each alarm with what to do, RMSE and
+/// MAE per period against the test RMSE, and the table with coverage.
+fn errors_view(d: &ErrorDecay) -> impl IntoView {
+    let svg = glassbox_charts::drift::errors_svg(&d.periods, d.reference.map(|r| r.rmse));
+    let rows = cell_rows(errors_cells(d));
+    let class = if d.alert { "warn" } else { "ok" };
+    let alerts = d.alerts.iter().map(|a| view! { <li>{a.message.clone()}</li> }).collect_view();
+    let todo = d.suggestions().into_iter().map(|t| view! { <li>{t.to_string()}</li> }).collect_view();
+    let reference = d.reference.map(|r| {
+        format!(
+            "The model's test rows: MAE {}, RMSE {}, mean error {} ({} rows). An error is prediction − actual.",
+            glassbox_pipeline::monitor::short_number(r.mae),
+            glassbox_pipeline::monitor::short_number(r.rmse),
+            glassbox_pipeline::monitor::short_number(r.bias),
+            r.rows
+        )
+    });
+    view! {
+        <p class=class data-testid="decay-verdict"><strong>{d.message.clone()}</strong></p>
+        {(!d.alerts.is_empty()).then(|| view! {
+            <ul data-testid="error-alerts">{alerts}</ul>
+            <p><strong>"What to do"</strong></p>
+            <ul data-testid="error-suggestions">{todo}</ul>
+        })}
+        {reference.map(|r| view! { <p class="hint">{r}</p> })}
+        <div class="chart" tabindex="0" role="region" aria-label="errors by period" data-testid="decay-chart" inner_html=svg></div>
+        <div class="table-scroll" tabindex="0" role="region" aria-label="errors by period">
+            <table class="grid" data-testid="errors-table">
+                <thead><tr><th scope="col">"from"</th><th scope="col">"rows"</th><th scope="col">"MAE"</th><th scope="col">"RMSE"</th><th scope="col">"mean error"</th><th scope="col">"interval coverage"</th><th scope="col">"RMSE change"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+fn decay_view(d: &Decay) -> impl IntoView {
+    let svg = glassbox_charts::drift::decay_svg(&d.periods, d.reference.map(|r| r.f1));
+    let rows = cell_rows(decay_cells(d));
     let class = if d.alert { "warn" } else { "ok" };
     view! {
         <p class=class data-testid="decay-verdict"><strong>{d.message.clone()}</strong></p>

@@ -303,6 +303,9 @@ pub fn run(args: Monitor) -> Result<(), Failure> {
         ),
     )?;
     println!("{message}");
+    for a in errors.iter().flat_map(|e| &e.alerts) {
+        println!("  alarm: {}", a.message);
+    }
     for todo in errors.iter().flat_map(|e| e.suggestions()) {
         println!("  what to do: {todo}");
     }

@@ -184,7 +184,16 @@ pub fn decay_numbers(
     let rmse_change = last.rmse_change;
     let alert = !alerts.is_empty();
     let message = match (periods.len(), rmse_change) {
-        _ if alert => alerts.iter().map(|a| a.message.clone()).collect::<Vec<_>>().join("; "),
+        _ if alert => format!(
+            "{} alarm{} on the last {each} ({} rows): RMSE {}{}, mean error {}{}",
+            alerts.len(),
+            if alerts.len() == 1 { "" } else { "s" },
+            last.rows,
+            short_number(last.rmse),
+            rmse_change.map_or(String::new(), |c| format!(" ({c:+.1}% {each} over {each})")),
+            short_number(last.bias),
+            last.coverage.map_or(String::new(), |c| format!(", interval coverage {:.1}%", 100.0 * c))
+        ),
         (1, _) if period == Period::All => match reference {
             Some(r) => format!(
                 "RMSE {} on these rows, against {} on the model's test rows",
