@@ -167,7 +167,11 @@ test('a regressor in the Monitor step: target and prediction drift, errors per w
   await page.waitForFunction(() => document.querySelector('.preview')?.textContent.startsWith('concrete.csv'), null, TIMEOUT);
   await byId(page, 'target-select').selectOption('compressive_strength');
   await page.waitForFunction(() => document.querySelector('[data-testid="model-select"]')?.value === 'ridge', null, TIMEOUT);
+  // The person's interval level reaches the model and its audit.
+  assert.equal(await byId(page, 'interval-level').inputValue(), '0.9');
+  await byId(page, 'interval-level').selectOption('0.95');
   await trainNumber(page);
+  assert.match(await byId(page, 'interval-guarantee').textContent(), /at least 95%/);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-regression-monitor-'));
   const [download] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-model').click()]);
   const modelPath = path.join(dir, 'model.json');
@@ -217,6 +221,7 @@ test('a regressor in the Monitor step: target and prediction drift, errors per w
     assert.equal(e.status, 3);
   }
   const mon = JSON.parse(fs.readFileSync(path.join(monDir, 'monitor.json'), 'utf8'));
+  assert.equal(mon.interval_level, 0.95);
   assert.ok(mon.error_alerts.some((a) => a.kind === 'bias'), JSON.stringify(mon.error_alerts));
   for (const a of mon.error_alerts) {
     assert.ok(payload.text.includes(a.message), `the CLI's alert '${a.message}' in the app's payload`);

@@ -258,6 +258,11 @@ impl AppState {
             } else {
                 Default::default()
             },
+            // The select offers levels `Level` accepts, and "off".
+            interval: self
+                .interval
+                .with_untracked(|t| t.parse::<f64>().ok())
+                .and_then(|v| glassbox_pipeline::conformal::Level::new(v).ok()),
             features: self.features.get_untracked(),
             search: SearchSpec { samplers, ..defaults.search },
             validation,

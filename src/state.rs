@@ -180,6 +180,8 @@ pub struct AppState {
     pub calibration: RwSignal<String>,
     /// A regressor's target scale: "auto", "none" or "log1p".
     pub target_transform: RwSignal<String>,
+    /// A regressor's prediction interval level ("0.9"), or "off".
+    pub interval: RwSignal<String>,
     /// Validate in time order on this column ("" = no).
     pub time_column: RwSignal<String>,
     /// Hyper-parameter search: "", "random", "tpe" or "both".
@@ -233,6 +235,7 @@ impl AppState {
             balanced: RwSignal::new(false),
             calibration: RwSignal::new(String::new()),
             target_transform: RwSignal::new("auto".to_string()),
+            interval: RwSignal::new("0.9".to_string()),
             time_column: RwSignal::new(String::new()),
             search: RwSignal::new(String::new()),
             leaderboard: RwSignal::new(None),

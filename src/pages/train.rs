@@ -125,6 +125,10 @@ pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                         <Choice testid="target-transform" value=state.target_transform disabled=Signal::derive(busy)
                             options=&[("auto", "automatic"), ("none", "as it is"), ("log1p", "log1p")]/>
                     </label>
+                    <label title="A range around every prediction that holds the true value at least this often on new rows like the training rows (split conformal: a fifth of the training rows is held out of the fit to measure the model's errors)">"Prediction interval "
+                        <Choice testid="interval-level" value=state.interval disabled=Signal::derive(busy)
+                            options=&[("0.8", "80%"), ("0.9", "90%"), ("0.95", "95%"), ("0.99", "99%"), ("off", "none")]/>
+                    </label>
                     </Show>
                     {
                         let dates: Vec<String> = inspection.columns.iter().filter(|c| c.kind == ColumnKind::Datetime).map(|c| c.name.clone()).collect();
