@@ -93,6 +93,9 @@ test('the concrete sample trains as regression with the CLI\'s numbers and model
   // The what-if form answers a number with its interval.
   await byId(page, 'whatif-form').waitFor(TIMEOUT);
   assert.match(await byId(page, 'whatif-interval').textContent(), /^\[-?\d+(\.\d+)?, \d+(\.\d+)?\]$/);
+  // ... and its waterfall, in the space the model adds up in (log1p of the strength here).
+  await byId(page, 'whatif-waterfall').waitFor(TIMEOUT);
+  assert.match(await byId(page, 'whatif-waterfall').locator('svg').getAttribute('aria-label') ?? '', /compressive_strength \(log1p target\)/);
   await byId(page, 'predictions-table').scrollIntoViewIfNeeded();
   await screenshot(page, 'regression-predict');
 

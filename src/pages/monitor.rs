@@ -410,7 +410,7 @@ fn errors_view(d: &ErrorDecay) -> impl IntoView {
     let todo = d.suggestions().into_iter().map(|t| view! { <li>{t.to_string()}</li> }).collect_view();
     let reference = d.reference.map(|r| {
         format!(
-            "The model's test rows: MAE {}, RMSE {}, mean error {} ({} rows). An error is prediction − actual.",
+            "The model's test rows: MAE {}, RMSE {}, mean error {} ({} rows). An error is actual − prediction.",
             glassbox_pipeline::monitor::short_number(r.mae),
             glassbox_pipeline::monitor::short_number(r.rmse),
             glassbox_pipeline::monitor::short_number(r.bias),

@@ -431,7 +431,13 @@ fn WhatIf(model: Arc<ModelFile>) -> impl IntoView {
         let sampling = Sampling { permutations: glassbox_pipeline::shap::PERMUTATIONS, seed: m.provenance.seed };
         let explained = explain(&m, &checked.csv, &rows::checked_read(), None, sampling).ok()?;
         let (class, e) = explained.rows.into_iter().next()?.ok()?;
-        let space = format!("{} of {class}", explained.space.as_str().replace('_', "-"));
+        let space = match m.task {
+            // As the training page's waterfall names a regressor's space.
+            glassbox_pipeline::task::Task::Regression => format!("{class} ({})", explained.space.as_str().replace('_', " ")),
+            glassbox_pipeline::task::Task::Classification => {
+                format!("{} of {class}", explained.space.as_str().replace('_', "-"))
+            }
+        };
         Some(glassbox_report::explanation_waterfall_svg(&explained.columns, &e, &space))
     };
     view! {

@@ -20,7 +20,9 @@ pub struct Explain {
     /// Where to write the explanations CSV.
     #[arg(long)]
     out: PathBuf,
-    /// The class to explain (default: the positive class for two classes, each row's predicted class for more).
+    /// The class to explain (default: the positive class for two classes, each row's predicted class for more;
+    /// a regressor has none: its prediction is explained in the target's units, or the log1p of them
+    /// for a model fitted on log1p).
     #[arg(long, value_name = "LABEL")]
     class: Option<String>,
     /// Column orders the sampler averages for models that are not linear (a linear model is exact).

@@ -27,7 +27,7 @@ use crate::{read, read_model_and_bytes, webhook, write, Failure};
 /// classes, macro-averaged otherwise. The alert fires when the last
 /// period's F1 fell by more than --f1-drop percent from the period before,
 /// or when --current drifted as a dataset. A regressor's log is scored by
-/// MAE, RMSE, mean error (prediction − actual) and interval coverage; it
+/// MAE, RMSE, mean error (actual − prediction) and interval coverage; it
 /// alerts when RMSE rose by more than --rmse-rise percent, when coverage
 /// fell below the binomial band of the interval's level, or when the mean
 /// error left the model's test mean error ± 3 standard errors, each with

@@ -344,3 +344,45 @@ fn drift_of_a_regressor_reports_its_target_and_prediction() {
     assert_eq!(d["target"]["drifted"], true);
     assert_eq!(d["prediction"][0]["column"], "prediction");
 }
+
+#[test]
+fn explain_gives_a_regressors_rows_in_the_targets_units_adding_up_to_its_prediction() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    for (model, space) in [("ridge", "target"), ("gradient_boosting", "target"), ("random_forest", "target")] {
+        let o = train_concrete(&run, &["--model", model, "--target-transform", "none"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let scored = predict_concrete(&run);
+        let out = tmp.path().join("why.csv");
+        let o = glassbox(&[
+            "explain",
+            run.join("model.json").to_str().unwrap(),
+            &concrete(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{model}: {}", String::from_utf8_lossy(&o.stderr));
+        let text = std::fs::read_to_string(&out).unwrap();
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        let output = header.iter().position(|h| *h == "output").unwrap();
+        for (why, pred) in text.lines().skip(1).zip(scored.lines().skip(1)).take(50) {
+            let c: Vec<&str> = why.split(',').collect();
+            let sum: f64 = c[..output].iter().map(|v| v.parse::<f64>().unwrap()).sum();
+            let (out_v, predicted): (f64, f64) = (c[output].parse().unwrap(), pred.split(',').next().unwrap().parse().unwrap());
+            assert_eq!(c[output + 1], space, "{model}");
+            assert!((sum - out_v).abs() < 1e-6 * out_v.abs().max(1.0), "{model}: base + values {sum} against {out_v}");
+            assert!((out_v - predicted).abs() < 1e-6 * predicted.abs().max(1.0), "{model}: {out_v} against predict's {predicted}");
+        }
+        let o = glassbox(&[
+            "explain",
+            run.join("model.json").to_str().unwrap(),
+            &concrete(),
+            "--class",
+            "high",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("no class to choose"));
+    }
+}

@@ -2,8 +2,9 @@
 //! period by period (MAE, RMSE, mean error, interval coverage) with three
 //! alarms and, for each, what to do, read from the last period's rows.
 //!
-//! An error here is always prediction − actual, so a positive mean error
-//! (bias) means the model predicts too high.
+//! An error here is always actual − prediction (as the training report's
+//! error by decile), so a positive mean error (bias) means the model
+//! predicts too low.
 //!
 //! - **RMSE rises** more than `rmse_rise` percent period over period (the
 //!   classifier's F1 rule, turned round for errors).
@@ -51,7 +52,7 @@ pub struct PeriodErrors {
     pub rows: usize,
     pub mae: f64,
     pub rmse: f64,
-    /// Mean of prediction − actual.
+    /// Mean of actual − prediction.
     pub bias: f64,
     /// Share of rows inside their logged interval; null without intervals.
     pub coverage: Option<f64>,
@@ -242,7 +243,7 @@ fn relative(before: f64, after: f64) -> Option<f64> {
 /// A period's numbers (its start and change are filled in by the caller).
 fn score(rows: &[&LoggedNumber], level: Option<f64>) -> PeriodErrors {
     let n = rows.len() as f64;
-    let errors: Vec<f64> = rows.iter().map(|r| r.predicted - r.actual).collect();
+    let errors: Vec<f64> = rows.iter().map(|r| r.actual - r.predicted).collect();
     let with_interval: Vec<(f64, (f64, f64))> = rows.iter().filter_map(|r| r.interval.map(|i| (r.actual, i))).collect();
     let covered = with_interval.iter().filter(|(a, (lo, hi))| lo <= a && a <= hi).count();
     let m = with_interval.len();
@@ -275,7 +276,7 @@ struct Advice {
 
 impl Advice {
     fn of(rows: &[&LoggedNumber], level: Option<f64>, inputs: &Inputs, each: &'static str) -> Advice {
-        let mut errors: Vec<f64> = rows.iter().map(|r| r.predicted - r.actual).collect();
+        let mut errors: Vec<f64> = rows.iter().map(|r| r.actual - r.predicted).collect();
         errors.sort_by(f64::total_cmp);
         let mut abs: Vec<f64> = errors.iter().map(|e| e.abs()).collect();
         abs.sort_by(f64::total_cmp);
@@ -293,18 +294,21 @@ impl Advice {
     }
 
     fn recentre(&self, last: &PeriodErrors, band: Option<(f64, f64)>) -> String {
+        let m = self.median_error;
         format!(
-            "predictions run {} by a steady amount: the last {}'s median error is {} (mean {}{}); re-centre by subtracting {} from every prediction until the model is retrained on recent rows",
-            if self.median_error > 0.0 { "high" } else { "low" },
+            "predictions run {} by a steady amount: the last {}'s median error (actual − prediction) is {} (mean {}{}); re-centre by {} {} {} every prediction until the model is retrained on recent rows",
+            if m > 0.0 { "low" } else { "high" },
             self.each,
-            short_number(self.median_error),
+            short_number(m),
             short_number(last.bias),
             band.map_or(String::new(), |(lo, hi)| format!(
                 ", where the model's test errors allow {} to {}",
                 short_number(lo),
                 short_number(hi)
             )),
-            short_number(self.median_error)
+            if m > 0.0 { "adding" } else { "subtracting" },
+            short_number(m.abs()),
+            if m > 0.0 { "to" } else { "from" }
         )
     }
 
@@ -344,7 +348,7 @@ fn concentration(rows: &[&LoggedNumber], inputs: &Inputs, each: &str) -> Option<
         for r in rows {
             if let Some(v) = r.inputs.get(k).copied().flatten().filter(|v| v.is_finite()) {
                 let b = bin_of(edges, v);
-                let e = r.predicted - r.actual;
+                let e = r.actual - r.predicted;
                 sse[b] += e * e;
                 count[b] += 1;
             }

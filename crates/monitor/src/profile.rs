@@ -35,7 +35,7 @@ pub struct Profile {
     /// The model's test-set scores: what performance decay compares against.
     #[serde(default)]
     pub metrics: Option<ReferenceMetrics>,
-    /// A regressor's test-set errors (prediction − actual), summed up.
+    /// A regressor's test-set errors (actual − prediction), summed up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<ReferenceErrors>,
     /// A regressor's test-set errors as a distribution (named `error`).
@@ -50,7 +50,7 @@ pub struct ReferenceErrors {
     pub rows: usize,
     pub mae: f64,
     pub rmse: f64,
-    /// Mean of prediction − actual.
+    /// Mean of actual − prediction.
     pub bias: f64,
     /// Population standard deviation of the errors.
     pub error_std: f64,
@@ -63,7 +63,7 @@ impl ReferenceErrors {
     /// The numbers of test-set `actual` and `predicted` values (and the
     /// intervals' coverage at `level`, when the model has them).
     pub fn of(actual: &[f64], predicted: &[f64], level: Option<f64>, coverage: Option<f64>) -> ReferenceErrors {
-        let errors: Vec<f64> = predicted.iter().zip(actual).map(|(p, a)| p - a).collect();
+        let errors: Vec<f64> = predicted.iter().zip(actual).map(|(p, a)| a - p).collect();
         let n = errors.len().max(1) as f64;
         ReferenceErrors {
             rows: errors.len(),
@@ -166,7 +166,7 @@ impl Profile {
         profile.target = Some(ColumnProfile::of_column(&table.columns[target], rows));
         let one: Vec<Vec<f64>> = predicted.iter().map(|&p| vec![p]).collect();
         profile = profile.with_prediction(&[], &one);
-        let e: Vec<f64> = predicted.iter().zip(actual).map(|(p, a)| p - a).collect();
+        let e: Vec<f64> = predicted.iter().zip(actual).map(|(p, a)| a - p).collect();
         profile.residuals = Some(ColumnProfile::of_numbers("error".into(), ColumnKind::Numeric, &e, 0));
         profile.errors = Some(errors);
         profile

@@ -281,7 +281,7 @@ fn errors_section(h: &mut String, d: &ErrorDecay) {
     if let Some(r) = &d.reference {
         let _ = write!(
             h,
-            "<p class=\"muted\">The model's test set: MAE {}, RMSE {}, mean error {} ({} rows){}. An error is prediction − actual. The alerts: RMSE up more than {}% {} over {}; coverage below the binomial band of the interval's level; the mean error outside the test mean error ± 3 standard errors{}.</p>",
+            "<p class=\"muted\">The model's test set: MAE {}, RMSE {}, mean error {} ({} rows){}. An error is actual − prediction. The alerts: RMSE up more than {}% {} over {}; coverage below the binomial band of the interval's level; the mean error outside the test mean error ± 3 standard errors{}.</p>",
             short_number(r.mae),
             short_number(r.rmse),
             short_number(r.bias),

@@ -170,7 +170,8 @@ pub struct Explained {
 
 /// Explains every record of a CSV with a saved model, for `class` (a label),
 /// or else the positive class for two classes and each row's predicted
-/// class for more.
+/// class for more; a regressor's prediction in the space its model adds up
+/// in ([`Method::of`]: the target's units, or the log or log1p of them).
 pub fn explain(
     model: &ModelFile,
     bytes: &[u8],
@@ -178,8 +179,16 @@ pub fn explain(
     class: Option<&str>,
     sampling: Sampling,
 ) -> Result<Explained> {
-    model.require_classifier("explaining new rows")?;
+    let regression = model.task == glassbox_core::task::Task::Regression;
     let fixed = match class {
+        // A regressor has one output, the prediction, explained in its units.
+        Some(_) if regression => {
+            return Err(Error::new(
+                ErrorKind::BadSpec,
+                format!("a regressor predicts one number ('{}'): there is no class to choose", model.schema.target),
+            ))
+        }
+        None if regression => Some(0),
         Some(label) => Some(model.classes.iter().position(|c| c == label).ok_or_else(|| {
             Error::new(
                 ErrorKind::BadSpec,
@@ -203,7 +212,8 @@ pub fn explain(
         out[issue.record] = Err(issue.message.clone());
     }
     for ((row, e), k) in explanations.into_iter().enumerate().zip(classes) {
-        out[table.records[row]] = Ok((model.classes[k].clone(), e));
+        let what = if regression { model.schema.target.clone() } else { model.classes[k].clone() };
+        out[table.records[row]] = Ok((what, e));
     }
     let columns = model.features.blocks().into_iter().map(|(name, _)| name).collect();
     Ok(Explained { columns, space, rows: out, per_row_class: class.is_none() && model.classes.len() > 2 })
