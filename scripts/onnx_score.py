@@ -2,7 +2,9 @@
 the Spark script: `python3 scripts/onnx_score.py MODEL.onnx INPUTS.json OUT.json`.
 
 INPUTS.json maps each graph input's name to a list of values (null for
-missing); OUT.json gets `label` and `probabilities`.
+missing); OUT.json gets a classifier's `label` and `probabilities`, or a
+regressor's `prediction`, `pi_low` and `pi_high` (null where the model has
+no bounded interval).
 """
 
 import json
@@ -27,9 +29,18 @@ def main():
     session = ort.InferenceSession(sys.argv[1], providers=["CPUExecutionProvider"])
     with open(sys.argv[2]) as f:
         columns = json.load(f)
-    label, proba = session.run(["label", "probabilities"], feed_of(session, columns))
+    names = [o.name for o in session.get_outputs()]
+    if "prediction" in names:
+        got = session.run(["prediction", "pi_low", "pi_high"], feed_of(session, columns))
+        out = {
+            name: [None if np.isnan(v) else float(v) for v in values.reshape(-1)]
+            for name, values in zip(["prediction", "pi_low", "pi_high"], got)
+        }
+    else:
+        label, proba = session.run(["label", "probabilities"], feed_of(session, columns))
+        out = {"label": [str(v) for v in label], "probabilities": proba.astype(float).tolist()}
     with open(sys.argv[3], "w") as f:
-        json.dump({"label": [str(v) for v in label], "probabilities": proba.astype(float).tolist()}, f)
+        json.dump(out, f)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ into the graph's inputs as Glassbox reads text: the training file's column
 names, its missing-value tokens, numbers as doubles. The model's bytes go to
 the executors once, and `mapInPandas` builds one onnxruntime session per
 partition, not per row. OUT_DIR gets one CSV with `prediction` and
-`proba_<class>` columns, in the input's order, as `glassbox predict` writes
-its first columns.
+`proba_<class>` columns (a regressor's `prediction`, `pi_low` and
+`pi_high`, empty where the model has no bounded interval), in the input's
+order, as `glassbox predict` writes its first columns.
 """
 
 import argparse
@@ -36,6 +37,7 @@ def main():
         model_bytes = f.read()
     meta = {p.key: p.value for p in onnx.load_from_string(model_bytes).metadata_props}
     classes = json.loads(meta["glassbox.classes"])
+    regression = meta.get("glassbox.task") == "regression"
     columns = json.loads(meta["glassbox.columns"])
     missing = set(json.loads(meta["glassbox.missing"]))
     graph_inputs = [(i.name, i.type.tensor_type.elem_type) for i in onnx.load_from_string(model_bytes).graph.input]
@@ -50,10 +52,15 @@ def main():
     df = spark.read.csv(args.data, header=True, inferSchema=False, enforceSchema=False)
     df = df.withColumn("_row", F.monotonically_increasing_id())
     shipped = spark.sparkContext.broadcast(model_bytes)
-    out_schema = StructType(
-        [StructField("_row", LongType()), StructField("prediction", StringType())]
-        + [StructField(f"proba_{c}", DoubleType()) for c in classes]
-    )
+    if regression:
+        outputs = ["prediction", "pi_low", "pi_high"]
+        out_schema = StructType([StructField("_row", LongType())] + [StructField(o, DoubleType()) for o in outputs])
+    else:
+        outputs = ["label", "probabilities"]
+        out_schema = StructType(
+            [StructField("_row", LongType()), StructField("prediction", StringType())]
+            + [StructField(f"proba_{c}", DoubleType()) for c in classes]
+        )
 
     def score(batches):
         import onnxruntime as ort
@@ -69,10 +76,17 @@ def main():
                     feed[name] = values.reshape(-1, 1)
                 else:
                     feed[name] = raw.to_numpy(dtype=object).reshape(-1, 1)
-            label, proba = session.run(["label", "probabilities"], feed)
-            result = pd.DataFrame({"_row": batch["_row"].to_numpy(), "prediction": label.astype(str)})
-            for k, c in enumerate(classes):
-                result[f"proba_{c}"] = proba[:, k].astype(np.float64)
+            got = session.run(outputs, feed)
+            result = pd.DataFrame({"_row": batch["_row"].to_numpy()})
+            if regression:
+                # NaN (no bounded interval) is written as an empty cell.
+                for name, values in zip(outputs, got):
+                    result[name] = values.reshape(-1).astype(np.float64)
+            else:
+                label, proba = got
+                result["prediction"] = label.astype(str)
+                for k, c in enumerate(classes):
+                    result[f"proba_{c}"] = proba[:, k].astype(np.float64)
             yield result
 
     # Cached, so counting the rows and writing them score each row once.

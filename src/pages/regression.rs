@@ -191,7 +191,7 @@ pub fn RegressionResults(outcome: Arc<TrainOutcome>, regression: Arc<RegressionO
                     {move || if making_pdf.get() { "Making report.pdf…" } else { "Download report.pdf" }}
                 </button>
             </div>
-            <p class="muted" data-testid="regressor-serving">"Score new rows with their prediction intervals in Predict below, with glassbox predict or behind glassbox serve. ONNX export and monitoring of a regressor come in the next version."</p>
+            <p class="muted" data-testid="regressor-serving">"Score new rows with their prediction intervals in Predict below, with glassbox predict, behind glassbox serve, or on Spark from model.onnx; watch its errors and interval coverage in Monitor."</p>
         </section>
     }
 }

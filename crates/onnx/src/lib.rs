@@ -435,9 +435,6 @@ pub fn obstacle(model: &ModelFile) -> Option<Obstacle> {
 
 /// The model file as ONNX bytes, or why it cannot be exported.
 pub fn export(model: &ModelFile) -> Result<Vec<u8>> {
-    // A regressor's graph (its prediction and interval outputs) is not
-    // written yet: refused in words rather than exported as a classifier.
-    model.require_classifier("exporting to ONNX")?;
     if model.calibration.is_some() {
         return Err(refuse("the model's probabilities are calibrated, which the export does not write yet; train without --calibrate to export".into()));
     }
@@ -453,6 +450,10 @@ pub fn export(model: &ModelFile) -> Result<Vec<u8>> {
     }
     let refs: Vec<&str> = blocks.iter().map(String::as_str).collect();
     let x = if refs.len() == 1 { blocks[0].clone() } else { g.op("Concat", "", &refs, vec![attr_i("axis", 1)]) };
+    if model.task == glassbox_pipeline::task::Task::Regression {
+        let outputs = regression_outputs(&mut g, model, &x)?;
+        return Ok(finish(model, g, inputs, outputs));
+    }
     let n_classes = model.classes.len();
     let proba = if let Some(lin) = model.model.linear() {
         let (rows, f) = (lin.coefficients.len(), model.features.n_features());
@@ -494,10 +495,78 @@ pub fn export(model: &ModelFile) -> Result<Vec<u8>> {
     };
     let label = g.op("Gather", "", &[&classes, &idx], vec![attr_i("axis", 0)]);
     // The outputs under their contract names.
-    let outputs = [
+    let outputs = vec![
         ("label", label, dt::STRING, vec![None]),
         ("probabilities", probabilities, dt::FLOAT, vec![None, Some(n_classes as i64)]),
     ];
+    Ok(finish(model, g, inputs, outputs))
+}
+
+/// A named graph output: its value, element type and shape.
+type Output = (&'static str, String, i32, Vec<Option<i64>>);
+
+/// A regressor's outputs, each `[N, 1]` double: `prediction` on the
+/// target's scale and the conformal interval's `pi_low` and `pi_high`
+/// (NaN when the model has no bounded interval, as `glassbox predict`
+/// leaves those cells empty). The model's own output is mapped as
+/// `ModelFile::predict_numbers` maps it: the Poisson link (exp of the
+/// margin) inside, then the inverse of the target transform.
+fn regression_outputs(g: &mut Graph, model: &ModelFile, x: &str) -> Result<Vec<Output>> {
+    let fitted = if let Some(lin) = model.model.linear() {
+        let f = model.features.n_features();
+        let w = g.doubles(&lin.coefficients[0], &[f as i64, 1]);
+        let b = g.doubles(&lin.intercepts[..1], &[1]);
+        let xw = g.op("MatMul", "", &[x, &w], vec![]);
+        g.op("Add", "", &[&xw, &b], vec![])
+    } else if let Some(e) = model.model.tree_ensemble(0) {
+        let raw = trees(g, x, std::slice::from_ref(&e));
+        if model.spec.fits_log_of_prediction() {
+            g.op("Exp", "", &[&raw], vec![])
+        } else {
+            raw
+        }
+    } else {
+        return Err(refuse(format!(
+            "a {} model has no ONNX form here; ridge, decision trees, random forests, extra trees and gradient boosting export",
+            model.spec.name()
+        )));
+    };
+    let back = |g: &mut Graph, v: &str| -> String {
+        match model.target_transform {
+            glassbox_pipeline::target::TargetTransform::None => v.to_string(),
+            glassbox_pipeline::target::TargetTransform::Log1p => {
+                let e = g.op("Exp", "", &[v], vec![]);
+                let one = g.doubles(&[1.0], &[]);
+                g.op("Sub", "", &[&e, &one], vec![])
+            }
+        }
+    };
+    let prediction = back(g, &fitted);
+    let (low, high) = match model.conformal.as_ref().and_then(|c| c.half_width) {
+        Some(q) => {
+            let q = g.doubles(&[q], &[]);
+            let lo = g.op("Sub", "", &[&fitted, &q], vec![]);
+            let hi = g.op("Add", "", &[&fitted, &q], vec![]);
+            (back(g, &lo), back(g, &hi))
+        }
+        None => {
+            // NaN in every row: the prediction times NaN keeps its shape.
+            let nan = g.doubles(&[f64::NAN], &[]);
+            let none = g.op("Mul", "", &[&prediction, &nan], vec![]);
+            (none.clone(), none)
+        }
+    };
+    let one = vec![None, Some(1)];
+    Ok(vec![
+        ("prediction", prediction, dt::DOUBLE, one.clone()),
+        ("pi_low", low, dt::DOUBLE, one.clone()),
+        ("pi_high", high, dt::DOUBLE, one),
+    ])
+}
+
+/// The graph with its outputs under their contract names, and the model
+/// with the metadata a caller needs.
+fn finish(model: &ModelFile, mut g: Graph, inputs: Vec<ValueInfoProto>, outputs: Vec<Output>) -> Vec<u8> {
     let mut graph_outputs = Vec::new();
     for (name, value, elem, dims) in outputs {
         g.nodes.push(NodeProto {
@@ -559,10 +628,15 @@ pub fn export(model: &ModelFile) -> Result<Vec<u8>> {
             ),
             ("glassbox.missing", json_strings(&glassbox_pipeline::ingest::DEFAULT_MISSING.map(String::from))),
             ("glassbox.target", model.schema.target.clone()),
+            ("glassbox.task", model.task.as_str().to_string()),
+            (
+                "glassbox.interval_level",
+                model.conformal.as_ref().map_or(String::new(), |c| c.level.value().to_string()),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| StringStringEntryProto { key: Some(k.into()), value: Some(v) })
         .collect(),
     };
-    Ok(m.encode_to_vec())
+    m.encode_to_vec()
 }

@@ -126,22 +126,6 @@ impl ModelFile {
         }
     }
 
-    /// Refuses a regressor where only a classifier can be used yet
-    /// (explaining new rows, the ONNX export): a person is told so, never
-    /// shown a class index.
-    pub fn require_classifier(&self, what: &str) -> Result<()> {
-        if self.task == Task::Regression {
-            return Err(Error::new(
-                ErrorKind::BadModel,
-                format!(
-                    "this model predicts a number ('{}'), and {what} with a regressor is not in this version of Glassbox yet; its test-set metrics and explanations are in metrics.json and the report",
-                    self.schema.target
-                ),
-            ));
-        }
-        Ok(())
-    }
-
     /// Class probabilities for feature rows `x`: calibrated when the file
     /// has a calibration, the model's own otherwise. Everything that scores
     /// with a saved model (predict, the test metrics, importance, the
