@@ -35,6 +35,7 @@ static:
 bench-serve:
 	scripts/bench_serve.sh logistic_regression
 	scripts/bench_serve.sh random_forest
+	scripts/bench_serve.sh ridge
 
 ## The sources tests need PostgreSQL, MariaDB and a Kafka broker: the script
 ## starts throwaway ones on 127.0.0.1 and stops them when the tests end.

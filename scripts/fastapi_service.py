@@ -4,7 +4,8 @@ the same model family, trained on the same rows as Glassbox's model.
 
     python3 scripts/fastapi_service.py DATA.csv TARGET PORT [MODEL]
 
-MODEL is logistic_regression (default) or random_forest. The pipeline is
+MODEL is logistic_regression (default), random_forest, or ridge (a number
+to predict, answered as `{"prediction": …}`). The pipeline is
 Glassbox's default preprocessing written in scikit-learn: median imputation
 and standard scaling for numbers, most-frequent imputation and one-hot
 encoding (unknown levels ignored) for text. One POST /predict takes a row
@@ -20,7 +21,7 @@ from fastapi import Body, FastAPI
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -37,7 +38,10 @@ def fit(path, target, model):
             ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")), text),
         ]
     )
-    est = RandomForestClassifier(n_estimators=100, random_state=0) if model == "random_forest" else LogisticRegression(max_iter=1000)
+    est = {
+        "random_forest": lambda: RandomForestClassifier(n_estimators=100, random_state=0),
+        "ridge": lambda: Ridge(alpha=1.0),
+    }.get(model, lambda: LogisticRegression(max_iter=1000))()
     pipe = make_pipeline(pre, est).fit(df, y)
     return pipe, list(df.columns)
 
@@ -46,7 +50,8 @@ def main():
     path, target, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     model = sys.argv[4] if len(sys.argv) > 4 else "logistic_regression"
     pipe, columns = fit(path, target, model)
-    classes = [str(c) for c in pipe.classes_]
+    regression = model == "ridge"
+    classes = [] if regression else [str(c) for c in pipe.classes_]
     app = FastAPI()
 
     @app.get("/health")
@@ -57,6 +62,9 @@ def main():
     def predict(body=Body(...)):
         rows = body if isinstance(body, list) else [body]
         frame = pd.DataFrame(rows, columns=columns)
+        if regression:
+            out = [{"prediction": float(v), "warnings": []} for v in pipe.predict(frame)]
+            return out if isinstance(body, list) else out[0]
         proba = pipe.predict_proba(frame)
         out = []
         for p in proba:

@@ -237,8 +237,28 @@ fn bad_requests_get_4xx_with_every_field_named_and_the_server_stays_up() {
     let server = start(&model_path, &["--max-body", "65536", "--max-batch", "50"]);
     let good = json!({"island": "Dream", "bill_length_mm": 45.0, "bill_depth_mm": 17.0,
         "flipper_length_mm": 190, "body_mass_g": 3700, "sex": "female", "year": 2008});
+    let v = bad_bodies(server.port, &good, ["bill_length_mm", "body_mass_g", "sex", "year"]);
+    assert!(v.to_string().contains("'Infinity' is not a finite number"), "{v}");
+    // An unseen category is scored and named in the warnings; so is a null.
+    let mut unseen = good.clone();
+    unseen["island"] = json!("Atlantis");
+    unseen["sex"] = Value::Null;
+    let (status, a) = post(server.port, &unseen);
+    assert_eq!(status, 200, "{a}");
+    let w = a["warnings"].to_string();
+    assert!(w.contains("'Atlantis' is a level not seen in training") && w.contains("field 'sex' is null"), "{w}");
+    let (status, a) = post(server.port, &good);
+    assert_eq!(status, 200, "{a}");
+    assert!(["Adelie", "Chinstrap", "Gentoo"].contains(&a["prediction"].as_str().unwrap()), "{a}");
+}
+
+/// The corpus of bad bodies every model's server answers with a 4xx that
+/// names what is wrong, and still answers after. `fields` are four fields
+/// of `good`: the first two numeric, the third given a list, the last
+/// left out; returns the 422 answer that names them.
+fn bad_bodies(port: u16, good: &Value, fields: [&str; 4]) -> Value {
     let check = |body: &[u8], status: u16, reason: &str| {
-        let (got, bytes) = http(server.port, "POST", "/predict", body);
+        let (got, bytes) = http(port, "POST", "/predict", body);
         let text = String::from_utf8_lossy(&bytes).into_owned();
         assert_eq!(got, status, "{} -> {text}", String::from_utf8_lossy(&body[..body.len().min(80)]));
         let v: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"));
@@ -253,45 +273,51 @@ fn bad_requests_get_4xx_with_every_field_named_and_the_server_stays_up() {
     check(b"42", 400, "the body is a number");
     check(b"\"row\"", 400, "the body is text");
     check(b"[1, 2]", 400, "item 0 of the array is a number");
-    check(b"{\"bill_length_mm\": 1e400}", 400, "not valid JSON");
-    check(b"{\"bill_length_mm\": NaN}", 400, "not valid JSON");
+    check(format!("{{\"{}\": 1e400}}", fields[0]).as_bytes(), 400, "not valid JSON");
+    check(format!("{{\"{}\": NaN}}", fields[0]).as_bytes(), 400, "not valid JSON");
     check(&[b'['; 10_000], 400, "not valid JSON");
     check(&vec![b' '; 70_000], 413, "larger than the limit");
     let batch = Value::Array(vec![good.clone(); 51]);
     check(batch.to_string().as_bytes(), 413, "51 rows, more than the limit of 50");
     // Every wrong field of every row is named, with the row.
     let mut wrong = good.clone();
-    wrong["bill_length_mm"] = json!("long");
-    wrong["body_mass_g"] = json!("Infinity");
-    wrong["sex"] = json!([1]);
-    wrong.as_object_mut().unwrap().remove("year");
+    wrong[fields[0]] = json!("long");
+    wrong[fields[1]] = json!("Infinity");
+    wrong[fields[2]] = json!([1]);
+    wrong.as_object_mut().unwrap().remove(fields[3]);
     let v = check(Value::Array(vec![good.clone(), wrong]).to_string().as_bytes(), 422, "expected a number");
     let errors = v["errors"].as_array().unwrap();
-    let named: Vec<(i64, &str)> =
+    let mut named: Vec<(i64, &str)> =
         errors.iter().map(|e| (e["row"].as_i64().unwrap(), e["field"].as_str().unwrap())).collect();
-    assert_eq!(named, [(1, "bill_length_mm"), (1, "body_mass_g"), (1, "sex"), (1, "year")], "{v}");
-    assert!(v.to_string().contains("'Infinity' is not a finite number"), "{v}");
-    assert!(v.to_string().contains("column 'year' is missing"), "{v}");
-
-    // An unseen category is scored and named in the warnings; so is a null.
-    let mut unseen = good.clone();
-    unseen["island"] = json!("Atlantis");
-    unseen["sex"] = Value::Null;
-    let (status, a) = post(server.port, &unseen);
-    assert_eq!(status, 200, "{a}");
-    let w = a["warnings"].to_string();
-    assert!(w.contains("'Atlantis' is a level not seen in training") && w.contains("field 'sex' is null"), "{w}");
-
+    named.sort();
+    let mut want: Vec<(i64, &str)> = fields.iter().map(|f| (1, *f)).collect();
+    want.sort();
+    assert_eq!(named, want, "{v}");
+    assert!(v.to_string().contains(&format!("column '{}' is missing", fields[3])), "{v}");
     // A request that is not HTTP at all is answered or dropped, never fatal.
-    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.write_all(b"\x00\x01garbage\r\n\r\n").unwrap();
     let mut sink = Vec::new();
     let _ = s.read_to_end(&mut sink);
-    let (status, _) = http(server.port, "GET", "/health", b"");
+    let (status, _) = http(port, "GET", "/health", b"");
     assert_eq!(status, 200, "the server still answers after the corpus");
+    v
+}
+
+#[test]
+fn a_regressors_server_answers_the_bad_body_corpus_in_words_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model_path = train(tmp.path(), &sample("concrete.csv"), "compressive_strength", "gradient_boosting");
+    let server = start(&model_path, &["--max-body", "65536", "--max-batch", "50"]);
+    let good = json!({"cement": 540.0, "blast_furnace_slag": 0.0, "fly_ash": 0.0, "water": 162.0,
+        "superplasticizer": 2.5, "coarse_aggregate": 1040.0, "fine_aggregate": 676.0, "age": 28});
+    let v = bad_bodies(server.port, &good, ["cement", "water", "age", "fly_ash"]);
+    assert!(v.to_string().contains("'Infinity' is not a finite number"), "{v}");
     let (status, a) = post(server.port, &good);
     assert_eq!(status, 200, "{a}");
-    assert!(["Adelie", "Chinstrap", "Gentoo"].contains(&a["prediction"].as_str().unwrap()), "{a}");
+    let p = a["prediction"].as_f64().unwrap();
+    let [lo, hi] = [a["prediction_interval"][0].as_f64().unwrap(), a["prediction_interval"][1].as_f64().unwrap()];
+    assert!(lo < p && p < hi && a["interval_level"] == 0.9, "{a}");
 }
 
 #[test]
