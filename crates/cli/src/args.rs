@@ -61,9 +61,14 @@ pub struct RunArgs {
     target_transform: String,
     /// A regressor's prediction-interval level, a fraction such as 0.9 (90%): split conformal,
     /// the model fitted on the training rows but a seeded fifth of them, whose errors set the
-    /// interval's width. `off` fits on every training row and gives no interval.
+    /// interval's width; below 500 training rows CV+, every row's error from the model refitted
+    /// without its fold (5 folds). `off` fits on every training row and gives no interval.
     #[arg(long, value_name = "LEVEL|off", default_value = "0.9")]
     interval: String,
+    /// How the interval is calibrated: `auto` (CV+ below 500 training rows, split above),
+    /// `split` or `cv-plus`.
+    #[arg(long = "interval-method", value_parser = ["auto", "split", "cv-plus"], default_value = "auto")]
+    interval_method: String,
     /// `balanced` weighs each class inversely to its frequency (logistic regression and trees).
     #[arg(long, value_parser = ["balanced", "none"], default_value = "none")]
     class_weight: String,
@@ -175,6 +180,7 @@ impl RunArgs {
                 .parse()
                 .map_err(|e: glassbox_pipeline::Error| Failure::input(e.to_string()))?,
             interval: interval_level(&self.interval)?,
+            interval_method: glassbox_pipeline::run::IntervalMethod::parse(&self.interval_method).unwrap_or_default(),
             ..TrainSpec::default()
         })
     }

@@ -47,6 +47,7 @@ fn inputs(model: &ModelFile, bytes: &[u8]) -> Value {
 /// Trains, exports, predicts and scores in onnxruntime: the model file,
 /// `glassbox predict`'s CSV text and onnxruntime's answer.
 fn scored(dir: &Path, data: &str, target: &str, model: &str, extra: &[&str]) -> (ModelFile, String, Value) {
+    // A sample's name, or a path (an absolute one replaces the folder).
     let data = root().join("public/samples").join(data).to_string_lossy().into_owned();
     let out = dir.join("m");
     let mut args = vec!["train", &data, "--target", target, "--model", model, "--out", out.to_str().unwrap()];
@@ -117,6 +118,14 @@ fn every_exported_regressor_scores_in_onnxruntime_as_glassbox_predict_does() {
     );
     // No interval: NaN where predict leaves the cells empty.
     check_number("concrete.csv", "compressive_strength", "ridge", &["--interval", "off"]);
+    // CV+ (fewer than 500 training rows): five fold models and a TopK per end.
+    let tmp = tempfile::tempdir().unwrap();
+    let small = tmp.path().join("concrete_small.csv");
+    let text = std::fs::read_to_string(root().join("public/samples/concrete.csv")).unwrap();
+    std::fs::write(&small, text.lines().take(401).collect::<Vec<_>>().join("\n") + "\n").unwrap();
+    let small = small.to_str().unwrap();
+    check_number(small, "compressive_strength", "gradient_boosting", &["--target-transform", "log1p"]);
+    check_number(small, "compressive_strength", "ridge", &["--target-transform", "none"]);
 }
 
 fn check(data: &str, target: &str, model: &str, extra: &[&str]) {

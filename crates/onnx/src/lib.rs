@@ -512,25 +512,7 @@ type Output = (&'static str, String, i32, Vec<Option<i64>>);
 /// `ModelFile::predict_numbers` maps it: the Poisson link (exp of the
 /// margin) inside, then the inverse of the target transform.
 fn regression_outputs(g: &mut Graph, model: &ModelFile, x: &str) -> Result<Vec<Output>> {
-    let fitted = if let Some(lin) = model.model.linear() {
-        let f = model.features.n_features();
-        let w = g.doubles(&lin.coefficients[0], &[f as i64, 1]);
-        let b = g.doubles(&lin.intercepts[..1], &[1]);
-        let xw = g.op("MatMul", "", &[x, &w], vec![]);
-        g.op("Add", "", &[&xw, &b], vec![])
-    } else if let Some(e) = model.model.tree_ensemble(0) {
-        let raw = trees(g, x, std::slice::from_ref(&e));
-        if model.spec.fits_log_of_prediction() {
-            g.op("Exp", "", &[&raw], vec![])
-        } else {
-            raw
-        }
-    } else {
-        return Err(refuse(format!(
-            "a {} model has no ONNX form here; ridge, decision trees, random forests, extra trees and gradient boosting export",
-            model.spec.name()
-        )));
-    };
+    let fitted = fitted_output(g, model, &model.model, x)?;
     let back = |g: &mut Graph, v: &str| -> String {
         match model.target_transform {
             glassbox_pipeline::target::TargetTransform::None => v.to_string(),
@@ -542,15 +524,39 @@ fn regression_outputs(g: &mut Graph, model: &ModelFile, x: &str) -> Result<Vec<O
         }
     };
     let prediction = back(g, &fitted);
-    let (low, high) = match model.conformal.as_ref().and_then(|c| c.half_width) {
-        Some(q) => {
-            let q = g.doubles(&[q], &[]);
+    let conformal = model.conformal.as_ref().filter(|c| c.rank.is_some());
+    let (low, high) = match conformal {
+        Some(c) if c.cv_plus.is_some() => {
+            let cv = c.cv_plus.as_ref().expect("checked");
+            let high_rank = c.rank.expect("checked");
+            let low_rank = cv.residuals.len() + 1 - high_rank;
+            // The fold models' outputs side by side, [N, K]; then each
+            // training row's fold's output, [N, n], ± its residual.
+            let mut outs = Vec::new();
+            for m in &cv.models {
+                outs.push(fitted_output(g, model, m, x)?);
+            }
+            let refs: Vec<&str> = outs.iter().map(String::as_str).collect();
+            let folds = if refs.len() == 1 { outs[0].clone() } else { g.op("Concat", "", &refs, vec![attr_i("axis", 1)]) };
+            let n = cv.residuals.len() as i64;
+            let which: Vec<i64> = cv.fold_of.iter().map(|&k| k as i64).collect();
+            let which = g.ints(&which, &[n]);
+            let per_row = g.op("Gather", "", &[&folds, &which], vec![attr_i("axis", 1)]);
+            let r = g.doubles(&cv.residuals, &[n]);
+            let lows = g.op("Sub", "", &[&per_row, &r], vec![]);
+            let highs = g.op("Add", "", &[&per_row, &r], vec![]);
+            let (lo, hi) = (kth_smallest(g, &lows, low_rank), kth_smallest(g, &highs, high_rank));
+            (back(g, &lo), back(g, &hi))
+        }
+        Some(c) => {
+            let q = g.doubles(&[c.half_width.expect("a bounded split interval has its half-width")], &[]);
             let lo = g.op("Sub", "", &[&fitted, &q], vec![]);
             let hi = g.op("Add", "", &[&fitted, &q], vec![]);
             (back(g, &lo), back(g, &hi))
         }
         None => {
-            // NaN in every row: the prediction times NaN keeps its shape.
+            // No bounded interval: NaN in every row (the prediction times
+            // NaN keeps its shape).
             let nan = g.doubles(&[f64::NAN], &[]);
             let none = g.op("Mul", "", &[&prediction, &nan], vec![]);
             (none.clone(), none)
@@ -562,6 +568,50 @@ fn regression_outputs(g: &mut Graph, model: &ModelFile, x: &str) -> Result<Vec<O
         ("pi_low", low, dt::DOUBLE, one.clone()),
         ("pi_high", high, dt::DOUBLE, one),
     ])
+}
+
+/// A fitted regressor's own output, [N, 1] double, on the scale it was
+/// fitted on: a linear model's MatMul, or its trees' sum, through the
+/// Poisson link (exp of the margin) when its loss has one.
+fn fitted_output(
+    g: &mut Graph,
+    model: &ModelFile,
+    fitted: &glassbox_pipeline::model::FittedModel,
+    x: &str,
+) -> Result<String> {
+    if let Some(lin) = fitted.linear() {
+        let f = model.features.n_features();
+        let w = g.doubles(&lin.coefficients[0], &[f as i64, 1]);
+        let b = g.doubles(&lin.intercepts[..1], &[1]);
+        let xw = g.op("MatMul", "", &[x, &w], vec![]);
+        return Ok(g.op("Add", "", &[&xw, &b], vec![]));
+    }
+    if let Some(e) = fitted.tree_ensemble(0) {
+        let raw = trees(g, x, std::slice::from_ref(&e));
+        return Ok(if model.spec.fits_log_of_prediction() { g.op("Exp", "", &[&raw], vec![]) } else { raw });
+    }
+    Err(refuse(format!(
+        "a {} model has no ONNX form here; ridge, decision trees, random forests, extra trees and gradient boosting export",
+        model.spec.name()
+    )))
+}
+
+/// The k-th smallest (1-based) of each row of `v`, [N, 1]: TopK's k
+/// smallest, sorted, and its last column.
+fn kth_smallest(g: &mut Graph, v: &str, k: usize) -> String {
+    let kk = g.ints(&[k as i64], &[1]);
+    let values = g.fresh("topk");
+    let indices = g.fresh("topk_indices");
+    g.nodes.push(NodeProto {
+        input: vec![v.to_string(), kk],
+        output: vec![values.clone(), indices],
+        name: Some(values.clone()),
+        op_type: Some("TopK".into()),
+        domain: None,
+        attribute: vec![attr_i("axis", 1), attr_i("largest", 0), attr_i("sorted", 1)],
+    });
+    let last = g.ints(&[k as i64 - 1], &[1]);
+    g.op("Gather", "", &[&values, &last], vec![attr_i("axis", 1)])
 }
 
 /// The graph with its outputs under their contract names, and the model

@@ -70,8 +70,13 @@ pub struct RegressionOutcome {
 /// test rows, which neither the model nor the calibration saw.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IntervalReport {
+    /// The method, level, rows, rank and half-width (CV+'s fold models and
+    /// residuals stay in the model file).
     #[serde(flatten)]
     pub conformal: Conformal,
+    /// CV+'s folds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folds: Option<usize>,
     /// What the method promises, in words, to set beside the measured coverage.
     pub guarantee: String,
     /// Coverage (with its Wilson 95% interval), mean width, Winkler score
@@ -88,9 +93,40 @@ pub(crate) fn calibration_share(_train_rows: usize) -> f64 {
     0.2
 }
 
-/// The words of the split conformal guarantee at `level` with `n` rows.
-fn guarantee(level: Level, n: usize) -> String {
+/// Below this many training rows a regressor's interval is CV+ rather
+/// than split conformal: a fifth held out would leave fewer than 100 rows
+/// to calibrate on (the coverage then sits up to 1/(n+1) above the level,
+/// a point or more) and take a fifth of an already small training set
+/// from the model. CV+ uses every row for both, at the cost of
+/// `CV_PLUS_FOLDS` more fits and fold models in the file.
+pub const CV_PLUS_BELOW: usize = 500;
+/// CV+'s folds: five, so the model file holds five more models.
+pub const CV_PLUS_FOLDS: usize = 5;
+/// The seed's stream for CV+'s folds.
+const CV_PLUS_STREAM: u64 = 0xC0FF_0A1E_5EED_0002;
+
+/// The interval's method for a training set of `train_rows` (before any
+/// calibration slice is taken), unless the person chose one.
+pub(crate) fn interval_method(spec: &TrainSpec, train_rows: usize) -> Method {
+    match spec.interval_method {
+        crate::spec::IntervalMethod::Split => Method::Split,
+        crate::spec::IntervalMethod::CvPlus => Method::CvPlus,
+        crate::spec::IntervalMethod::Auto if train_rows < CV_PLUS_BELOW => Method::CvPlus,
+        crate::spec::IntervalMethod::Auto => Method::Split,
+    }
+}
+
+/// The words of the guarantee at `level` with `n` rows.
+fn guarantee(method: Method, level: Level, n: usize) -> String {
     let p = glassbox_serve::conformal::percent(level);
+    if method == Method::CvPlus && level.rank(n).is_some() {
+        let twice = glassbox_serve::conformal::percent(
+            Level::new((1.0 - 2.0 * level.alpha()).max(1e-6)).unwrap_or(level),
+        );
+        return format!(
+            "for a new row drawn like the training rows, the {p}% interval holds its true value with probability at least {twice}% in theory and close to {p}% in practice (CV+ over {CV_PLUS_FOLDS} folds of the {n} training rows, each row's residual from the model fitted without its fold; fewer than {CV_PLUS_BELOW} training rows, so none was held out)"
+        );
+    }
     match level.rank(n) {
         Some(_) => format!(
             "for a new row drawn like the training rows, the {p}% interval holds its true value with probability at least {p}% (split conformal, {n} calibration rows the model was not fitted on; at most {:.2}% with distinct residuals)",
@@ -240,9 +276,20 @@ pub(crate) fn finish_regression(
         crate::validate::Timing { fit_seconds: forest_seconds + (t1 - t0), predict_seconds: control.now() - t1 };
     let predicted: Vec<f64> = outputs.iter().map(|p| p[0]).collect();
     let metrics = regression_metrics(values_test, &predicted)?;
-    let conformal = calibrate(table, spec, prepared, &fitted, &model, transform)?;
+    let conformal = calibrate(table, spec, prepared, &fitted, &model, transform, &x_train, control)?;
     let intervals: Vec<Option<NumberInterval>> = match &conformal {
-        Some(c) => fitted_outputs.iter().map(|&f| c.around(f, |v| transform.inverse(v))).collect(),
+        Some(c) => {
+            let folds: Vec<Vec<Vec<f64>>> =
+                c.cv_plus.iter().flat_map(|cv| cv.models.iter().map(|m| m.predict_proba(&x_test))).collect();
+            fitted_outputs
+                .iter()
+                .enumerate()
+                .map(|(r, &f)| {
+                    let row: Vec<f64> = folds.iter().map(|o| o[r][0]).collect();
+                    c.around(f, &row, |v| transform.inverse(v))
+                })
+                .collect()
+        }
         None => vec![None; predicted.len()],
     };
     let interval = match &conformal {
@@ -252,7 +299,12 @@ pub(crate) fn finish_regression(
             };
             let (low, high) = (ends(|i| i.low, f64::NEG_INFINITY), ends(|i| i.high, f64::INFINITY));
             let test = conformal_math::audit(c.level, values_test, &predicted, &low, &high)?;
-            Some(IntervalReport { conformal: c.clone(), guarantee: guarantee(c.level, c.calibration_rows), test })
+            Some(IntervalReport {
+                conformal: Conformal { cv_plus: None, ..c.clone() },
+                folds: c.cv_plus.as_ref().map(|cv| cv.models.len()),
+                guarantee: guarantee(c.method, c.level, c.calibration_rows),
+                test,
+            })
         }
         None => None,
     };
@@ -354,9 +406,11 @@ pub(crate) fn finish_regression(
     })
 }
 
-/// Split conformal: the fitted model's absolute residuals on the
-/// calibration slice, on the scale it was fitted on, and their quantile at
-/// the run's level. `None` when the run asked for no interval.
+/// The interval's calibration: split conformal (the fitted model's
+/// absolute residuals on the calibration slice, on the scale it was fitted
+/// on, and their quantile at the run's level), or CV+ for a small training
+/// set ([`interval_method`]). `None` when the run asked for no interval.
+#[allow(clippy::too_many_arguments)]
 fn calibrate(
     table: &Table,
     spec: &TrainSpec,
@@ -364,9 +418,14 @@ fn calibrate(
     fitted: &features::FittedFeatures,
     model: &crate::model::FittedModel,
     transform: TargetTransform,
+    x_train: &glassbox_core::Matrix,
+    control: &Control<'_>,
 ) -> Result<Option<Conformal>> {
     let Some(level) = spec.interval else { return Ok(None) };
     let rows = &prepared.calibration_rows;
+    if interval_method(spec, prepared.train_rows.len() + rows.len()) == Method::CvPlus {
+        return cv_plus(spec, prepared, level, transform, x_train, control).map(Some);
+    }
     let truth = transform.forward(&prepared.values_calibration)?;
     let outputs = if rows.is_empty() { Vec::new() } else { model.predict_proba(&fitted.transform(table, rows)?) };
     let scores: Vec<f64> = outputs.iter().zip(&truth).map(|(p, t)| (t - p[0]).abs()).collect();
@@ -386,5 +445,52 @@ fn calibrate(
         calibration_rows: scores.len(),
         rank: level.rank(scores.len()),
         half_width,
+        cv_plus: None,
     }))
+}
+
+/// CV+: the model refitted without each of `CV_PLUS_FOLDS` seeded folds of
+/// the training rows (on the feature matrix the final model reads), and
+/// every row's absolute residual from the fit that did not see it.
+fn cv_plus(
+    spec: &TrainSpec,
+    prepared: &Prepared,
+    level: Level,
+    transform: TargetTransform,
+    x_train: &glassbox_core::Matrix,
+    control: &Control<'_>,
+) -> Result<Conformal> {
+    let values = prepared.fit_values(transform)?;
+    let n = values.len();
+    let folds = glassbox_evaluate::validate::Target::Numbers(&values).folds(CV_PLUS_FOLDS, spec.seed ^ CV_PLUS_STREAM)?;
+    let (mut fold_of, mut residuals) = (vec![0usize; n], vec![0.0f64; n]);
+    let mut models = Vec::with_capacity(folds.len());
+    for (k, out) in folds.iter().enumerate() {
+        let mut held = vec![false; n];
+        out.iter().for_each(|&i| held[i] = true);
+        let inside: Vec<usize> = (0..n).filter(|&i| !held[i]).collect();
+        let x_in = x_train.select_rows(&inside);
+        let y_in: Vec<f64> = inside.iter().map(|&i| values[i]).collect();
+        let m = spec.model.fit_numbers_with(&x_in, &y_in, control)?;
+        let outputs = m.predict_proba(&x_train.select_rows(out));
+        for (&i, o) in out.iter().zip(&outputs) {
+            fold_of[i] = k;
+            residuals[i] = (values[i] - o[0]).abs();
+        }
+        models.push(m);
+    }
+    if let Some(i) = residuals.iter().position(|r| !r.is_finite()) {
+        return Err(crate::error::Error::new(
+            crate::error::ErrorKind::Internal,
+            format!("a CV+ fold model's output on training row {i} is not a number"),
+        ));
+    }
+    Ok(Conformal {
+        method: Method::CvPlus,
+        level,
+        calibration_rows: n,
+        rank: level.rank(n),
+        half_width: None,
+        cv_plus: Some(glassbox_serve::conformal::CvPlus { models, fold_of, residuals }),
+    })
 }

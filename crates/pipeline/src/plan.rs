@@ -572,8 +572,9 @@ struct PrepareKey {
     task: Option<crate::task::Task>,
     test_size: u64,
     seed: u64,
-    /// Whether a regressor's calibration slice is held out of the fits.
-    interval: bool,
+    /// Whether a regressor's calibration slice is held out of the fits
+    /// (an interval, and how it is calibrated).
+    interval: (bool, crate::spec::IntervalMethod),
     drop: Vec<String>,
     keep: Vec<String>,
     n_rows: usize,
@@ -587,7 +588,7 @@ impl Cache {
             task: spec.data.task,
             test_size: spec.data.test_size.to_bits(),
             seed: spec.seed,
-            interval: spec.interval.is_some(),
+            interval: (spec.interval.is_some(), spec.interval_method),
             drop: spec.data.drop.clone(),
             keep: spec.data.keep.clone(),
             n_rows: table.n_rows,

@@ -91,9 +91,13 @@ pub(crate) fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
         }
     };
     // A regressor's interval is calibrated on a seeded slice of the training
-    // rows that no fit sees (search, folds and the final model alike).
+    // rows that no fit sees (search, folds and the final model alike), when
+    // there are enough of them.
     let (split, calibration) = match (task, spec.interval) {
-        (Task::Regression, Some(_)) => {
+        // A small training set keeps every row: CV+ calibrates over folds.
+        (Task::Regression, Some(_))
+            if crate::numbers::interval_method(spec, split.train.len()) == glassbox_serve::conformal::Method::Split =>
+        {
             let share = crate::numbers::calibration_share(split.train.len());
             let inner = crate::split::shuffled_split(split.train.len(), share, spec.seed ^ CALIBRATION_STREAM)?;
             let pick = |at: &[usize]| -> Vec<usize> { at.iter().map(|&i| split.train[i]).collect() };

@@ -30,7 +30,7 @@ pub use crate::outcome::{
 };
 pub use crate::prepare::{check_target, preview_features, FeaturePreview, Learner, TargetCheck};
 pub(crate) use crate::prepare::{prepare, Prepared};
-pub use crate::spec::{DataSpec, SearchSpec, TrainSpec, TransformSetting, ValidationSpec};
+pub use crate::spec::{DataSpec, IntervalMethod, SearchSpec, TrainSpec, TransformSetting, ValidationSpec};
 pub use glassbox_ingest::profile::{inspect, inspect_table, ColumnSummary, Inspection, HISTOGRAM_BINS, PREVIEW_ROWS};
 pub use glassbox_serve::predict::{
     id_column, predict, predict_with, read_as_trained, MissingColumns, PredictedRow, Prediction,

@@ -47,10 +47,41 @@ pub struct TrainSpec {
     pub target_transform: TransformSetting,
     /// A regressor's prediction-interval level: split conformal, the model
     /// fitted on the training rows but a seeded slice that calibrates it
-    /// (see [`crate::numbers::calibration_share`]). `None` fits on every
-    /// training row and gives no interval. Classes ignore it.
+    /// (see [`crate::numbers::calibration_share`]), or CV+ for a small
+    /// training set. `None` fits on every training row and gives no
+    /// interval. Classes ignore it.
     #[serde(default = "default_interval", skip_serializing_if = "is_default_interval")]
     pub interval: Option<Level>,
+    /// How the interval is calibrated: by the training set's size
+    /// ([`crate::numbers::interval_method`]), or as the person asked.
+    #[serde(default, skip_serializing_if = "IntervalMethod::is_auto")]
+    pub interval_method: IntervalMethod,
+}
+
+/// The person's choice of interval method (`--interval-method`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntervalMethod {
+    /// CV+ below `CV_PLUS_BELOW` training rows, split conformal above.
+    #[default]
+    Auto,
+    Split,
+    CvPlus,
+}
+
+impl IntervalMethod {
+    pub fn is_auto(&self) -> bool {
+        *self == IntervalMethod::Auto
+    }
+
+    pub fn parse(text: &str) -> Option<IntervalMethod> {
+        match text {
+            "auto" => Some(IntervalMethod::Auto),
+            "split" => Some(IntervalMethod::Split),
+            "cv-plus" | "cv_plus" => Some(IntervalMethod::CvPlus),
+            _ => None,
+        }
+    }
 }
 
 /// The interval level a regressor gets unless the person says otherwise.
@@ -183,6 +214,7 @@ impl Default for TrainSpec {
             calibration: None,
             target_transform: TransformSetting::Auto,
             interval: default_interval(),
+            interval_method: IntervalMethod::Auto,
         }
     }
 }

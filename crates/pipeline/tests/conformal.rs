@@ -82,7 +82,8 @@ fn the_audit_counts_the_test_rows_inside_and_says_the_guarantee() {
 
 #[test]
 fn the_saved_model_scores_the_test_rows_interval_bit_for_bit() {
-    let data = csv(600);
+    // 700 rows: 560 training rows, enough for a calibration slice.
+    let data = csv(700);
     let mut s = spec("gradient_boosting", Some(0.8));
     s.target_transform = "log1p".parse().unwrap();
     let o = train(data.as_bytes(), "c.csv", &s).unwrap();
@@ -121,16 +122,16 @@ fn the_saved_model_scores_the_test_rows_interval_bit_for_bit() {
 
 #[test]
 fn too_few_calibration_rows_give_an_unbounded_interval_that_says_so() {
-    // 60 rows: 12 test, 48 training, 10 calibrate; 0.95 needs 19.
-    let o = train(csv(60).as_bytes(), "c.csv", &spec("ridge", Some(0.95))).unwrap();
+    // 20 rows: 4 test, 16 training rows for CV+; 0.95 needs 19.
+    let o = train(csv(20).as_bytes(), "c.csv", &spec("ridge", Some(0.95))).unwrap();
     let r = o.regression.as_ref().unwrap();
     let i = r.interval.as_ref().unwrap();
-    assert_eq!((i.conformal.calibration_rows, i.conformal.rank, i.conformal.half_width), (10, None, None));
+    assert_eq!((i.conformal.calibration_rows, i.conformal.rank, i.conformal.half_width), (16, None, None));
     assert_eq!(i.test.coverage, 1.0);
     assert_eq!((i.test.mean_width, i.test.winkler), (None, None));
     assert!(r.test_predictions.iter().all(|p| p.interval.is_none()));
     let warning = r.warnings().into_iter().find(|w| w.contains("unbounded")).expect("a warning");
-    assert!(warning.contains("10 calibration rows") && warning.contains("at least 19"), "{warning}");
+    assert!(warning.contains("16 training rows") && warning.contains("at least 19"), "{warning}");
     let p = glassbox_pipeline::predict(&o.model, csv(5).as_bytes(), &ReadOptions::default()).unwrap();
     assert!(p.warnings[0].contains("unbounded"), "{:?}", p.warnings);
     assert!(p.to_csv().lines().nth(1).unwrap().contains(",,,"), "empty ends");
@@ -138,7 +139,7 @@ fn too_few_calibration_rows_give_an_unbounded_interval_that_says_so() {
 
 #[test]
 fn a_tampered_half_width_is_refused_when_the_model_is_read() {
-    let o = train(csv(300).as_bytes(), "c.csv", &spec("ridge", Some(0.9))).unwrap();
+    let o = train(csv(700).as_bytes(), "c.csv", &spec("ridge", Some(0.9))).unwrap();
     let json = o.model.to_json();
     let q = o.model.conformal.as_ref().unwrap().half_width.unwrap();
     let bad = json.replacen(&format!("\"half_width\": {q}"), "\"half_width\": -1.0", 1);
@@ -150,4 +151,43 @@ fn a_tampered_half_width_is_refused_when_the_model_is_read() {
     let level = json[..at].to_string() + &json[at..].replacen("\"level\": 0.9", "\"level\": 1.5", 1);
     let e = ModelFile::from_json(&level).unwrap_err();
     assert!(e.message().contains("interval level"), "{}", e.message());
+}
+
+#[test]
+fn a_small_training_set_gets_cv_plus_over_five_folds_scored_bit_for_bit_by_the_saved_model() {
+    // 300 rows: 240 training rows, below 500: none is held out.
+    let data = csv(300);
+    let o = train(data.as_bytes(), "c.csv", &spec("gradient_boosting", Some(0.9))).unwrap();
+    assert_eq!(o.manifest.n_train, 240, "every training row fits the model");
+    let r = o.regression.as_ref().unwrap();
+    let i = r.interval.as_ref().unwrap();
+    assert_eq!(i.conformal.method, glassbox_pipeline::conformal::Method::CvPlus);
+    assert_eq!((i.conformal.calibration_rows, i.conformal.rank, i.folds), (240, Some(217), Some(5)));
+    assert!(i.guarantee.contains("at least 80% in theory") && i.guarantee.contains("CV+"), "{}", i.guarantee);
+    assert!((0.8..=1.0).contains(&i.test.coverage), "coverage {}", i.test.coverage);
+    // The fold models and residuals travel in the model file, not in metrics.json.
+    let json: serde_json::Value = serde_json::from_str(&o.metrics_json()).unwrap();
+    assert_eq!(json["interval"]["method"], "cv_plus");
+    assert_eq!(json["interval"]["folds"], 5);
+    assert!(json["interval"].get("cv_plus").is_none());
+    let cv = o.model.conformal.as_ref().unwrap().cv_plus.as_ref().unwrap();
+    assert_eq!((cv.models.len(), cv.residuals.len()), (5, 240));
+    // Widths differ from row to row, and the saved model gives the same bits.
+    let model = ModelFile::from_json(&o.model.to_json()).unwrap();
+    let p = glassbox_pipeline::predict(&model, data.as_bytes(), &ReadOptions::default()).unwrap();
+    let mut widths = std::collections::BTreeSet::new();
+    for t in &r.test_predictions {
+        let row = &p.rows[t.row];
+        assert_eq!((row.value, row.value_interval), (Some(t.predicted), t.interval), "line {}", t.line);
+        let iv = t.interval.unwrap();
+        widths.insert((iv.high - iv.low).to_bits());
+    }
+    assert!(widths.len() > 10, "CV+ widths vary by row");
+    // A residual tampered below zero is refused when the file is read.
+    let json = o.model.to_json();
+    let from = json.find("\"residuals\": [").unwrap();
+    let at = from + json[from..].find(|c: char| c.is_ascii_digit()).unwrap();
+    let bad = format!("{}-{}", &json[..at], &json[at..]);
+    let e = ModelFile::from_json(&bad).unwrap_err();
+    assert!(e.message().contains("residual"), "{}", e.message());
 }

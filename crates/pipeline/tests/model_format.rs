@@ -38,8 +38,10 @@ fn type_of(v: &Value) -> &'static str {
 fn walk(v: &Value, path: &str, out: &mut BTreeMap<String, BTreeSet<&'static str>>) {
     match v {
         Value::Object(map) => {
-            // A calibration member's model is a model, with the same fields as `model`.
-            let path = if path == "calibration.members[].model" { "model" } else { path };
+            // A calibration member's model and a CV+ fold's model are models,
+            // with the same fields as `model`.
+            let path =
+                if path == "calibration.members[].model" || path == "conformal.cv_plus.models[]" { "model" } else { path };
             let tag = match path {
                 "model" | "spec" => map.get("model").and_then(Value::as_str).map(|t| format!("{path}({t})")),
                 "features.columns[]" => map.get("kind").and_then(Value::as_str).map(|t| format!("{path}({t})")),
@@ -129,6 +131,15 @@ fn written() -> BTreeMap<String, BTreeSet<&'static str>> {
         assert_eq!(o.model_json_bytes, o.model.to_json().len() as u64, "{}", spec.model.name());
         walk(&serde_json::from_str(&o.model.to_json()).unwrap(), "", &mut out);
     }
+    // CV+ keeps its fold models and residuals.
+    let spec = TrainSpec {
+        model: ModelSpec::by_name("ridge", 7).unwrap(),
+        interval_method: glassbox_pipeline::run::IntervalMethod::CvPlus,
+        importance_repeats: 0,
+        ..TrainSpec::for_target("compressive_strength")
+    };
+    let o = train(&concrete, "concrete.csv", &spec).unwrap();
+    walk(&serde_json::from_str(&o.model.to_json()).unwrap(), "", &mut out);
     // A regressor fitted on log1p of its target says so.
     let spec = TrainSpec {
         model: ModelSpec::by_name("ridge", 7).unwrap(),

@@ -1,6 +1,14 @@
 //! A regressor's prediction interval: split conformal
 //! ([`glassbox_evaluate::conformal`]) on a seeded slice of the training rows
-//! that the saved model was not fitted on.
+//! that the saved model was not fitted on, or, for a small training set,
+//! CV+ (Barber, Candès, Ramdas and Tibshirani, "Predictive inference with
+//! the jackknife+", 2021; MAPIE's `method="plus"`): the model refitted on
+//! each of K folds' complements, every training row's absolute residual
+//! from the model that did not see it, and for a new row the
+//! ⌊(n+1)α⌋-th smallest of μ₋ₖ₍ᵢ₎(x) − Rᵢ and the ⌈(n+1)(1−α)⌉-th smallest
+//! of μ₋ₖ₍ᵢ₎(x) + Rᵢ over the n training rows. It wastes no row on
+//! calibration; its guarantee is 1 − 2α in theory and close to 1 − α in
+//! practice.
 //!
 //! The half-width is computed on the scale the model was fitted on (the
 //! target's own, or log1p of it) and the ends are mapped back like the
@@ -15,6 +23,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use glassbox_evaluate::conformal::{Audit, DecileCoverage, Level};
+use glassbox_train::model::FittedModel;
 
 /// How a saved regressor's intervals were made, and their half-width.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,14 +39,38 @@ pub struct Conformal {
     /// it is past `calibration_rows` and the interval is unbounded.
     pub rank: Option<usize>,
     /// That score: the interval is the model's output ± this, on the scale
-    /// the model was fitted on; `None` when unbounded.
+    /// the model was fitted on; `None` when unbounded, and for CV+, whose
+    /// width differs from row to row.
     pub half_width: Option<f64>,
+    /// CV+'s fold models and residuals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cv_plus: Option<CvPlus>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     Split,
+    CvPlus,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Split => "split",
+            Method::CvPlus => "cv_plus",
+        }
+    }
+}
+
+/// CV+'s parts: the model fitted without each fold, and per training row
+/// its fold and its absolute residual from that fold's model, on the
+/// scale the model was fitted on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CvPlus {
+    pub models: Vec<FittedModel>,
+    pub fold_of: Vec<usize>,
+    pub residuals: Vec<f64>,
 }
 
 /// One row's prediction and interval on the target's scale.
@@ -50,18 +83,33 @@ pub struct NumberInterval {
 impl Conformal {
     /// The interval around a model output `fitted` (on the fitted scale),
     /// with `back` the map to the target's scale; `None` when unbounded.
-    pub fn around(&self, fitted: f64, back: impl Fn(f64) -> f64) -> Option<NumberInterval> {
-        let q = self.half_width?;
-        Some(NumberInterval { low: back(fitted - q), high: back(fitted + q) })
+    /// `folds` are the row's outputs of CV+'s fold models (empty for split).
+    pub fn around(&self, fitted: f64, folds: &[f64], back: impl Fn(f64) -> f64) -> Option<NumberInterval> {
+        let (low, high) = match &self.cv_plus {
+            None => {
+                let q = self.half_width?;
+                (fitted - q, fitted + q)
+            }
+            Some(cv) => {
+                let high_rank = self.rank?;
+                // ⌊(n + 1)α⌋ = n + 1 − ⌈(n + 1)(1 − α)⌉, in integers.
+                let low_rank = cv.residuals.len() + 1 - high_rank;
+                let mut lows: Vec<f64> = cv.fold_of.iter().zip(&cv.residuals).map(|(&k, r)| folds[k] - r).collect();
+                let mut highs: Vec<f64> = cv.fold_of.iter().zip(&cv.residuals).map(|(&k, r)| folds[k] + r).collect();
+                (kth_smallest(&mut lows, low_rank), kth_smallest(&mut highs, high_rank))
+            }
+        };
+        Some(NumberInterval { low: back(low), high: back(high) })
     }
 
     /// Why the interval is unbounded, in words; `None` when it is not.
     pub fn unbounded_reason(&self) -> Option<String> {
         self.half_width.is_none().then(|| {
             format!(
-                "the {}% prediction interval is unbounded: {} calibration rows are too few to promise that level (it needs at least {})",
+                "the {}% prediction interval is unbounded: {} {} rows are too few to promise that level (it needs at least {})",
                 crate::conformal::percent(self.level),
                 self.calibration_rows,
+                if self.method == Method::CvPlus { "training" } else { "calibration" },
                 self.level.rows_needed()
             )
         })
@@ -72,6 +120,25 @@ impl Conformal {
     /// the level gives.
     pub fn check(&self) -> std::result::Result<(), String> {
         let rank = self.level.rank(self.calibration_rows);
+        if let Some(cv) = &self.cv_plus {
+            let n = self.calibration_rows;
+            if self.method != Method::CvPlus || cv.fold_of.len() != n || cv.residuals.len() != n {
+                return Err(format!("CV+ needs {n} folds and residuals, one per training row"));
+            }
+            if cv.fold_of.iter().any(|&k| k >= cv.models.len()) {
+                return Err("a CV+ row names a fold that has no model".into());
+            }
+            if cv.residuals.iter().any(|r| !(r.is_finite() && *r >= 0.0)) {
+                return Err("a CV+ residual is not a finite number of at least 0".into());
+            }
+            if self.half_width.is_some() || rank != self.rank {
+                return Err(format!("CV+'s rank {:?} is not ⌈(n + 1)·level⌉ = {rank:?}", self.rank));
+            }
+            return Ok(());
+        }
+        if self.method != Method::Split {
+            return Err("a CV+ interval without its folds".into());
+        }
         if rank != self.rank {
             return Err(format!(
                 "the conformal rank {:?} is not ⌈(n + 1)·level⌉ = {rank:?} for {} calibration rows",
@@ -84,6 +151,13 @@ impl Conformal {
             (_, q) => Err(format!("the conformal half-width {q:?} does not fit rank {rank:?}")),
         }
     }
+}
+
+/// The k-th smallest value (1-based) of `values`: the same value whatever
+/// the selection's order, so every program gives the same bits.
+fn kth_smallest(values: &mut [f64], k: usize) -> f64 {
+    let (_, v, _) = values.select_nth_unstable_by(k - 1, f64::total_cmp);
+    *v
 }
 
 /// A level as a percentage without trailing zeros: 90, 95, 99.5.
@@ -99,17 +173,17 @@ mod tests {
 
     fn conformal(n: usize, q: Option<f64>) -> Conformal {
         let level = Level::new(0.9).unwrap();
-        Conformal { method: Method::Split, level, calibration_rows: n, rank: level.rank(n), half_width: q }
+        Conformal { method: Method::Split, level, calibration_rows: n, rank: level.rank(n), half_width: q, cv_plus: None }
     }
 
     #[test]
     fn intervals_map_back_like_the_prediction() {
         let c = conformal(99, Some(0.5));
-        assert_eq!(c.around(2.0, |v| v), Some(NumberInterval { low: 1.5, high: 2.5 }));
+        assert_eq!(c.around(2.0, &[], |v| v), Some(NumberInterval { low: 1.5, high: 2.5 }));
         // A map that stretches the upper side more, as expm1 does.
-        let stretched = c.around(2.0, |v| v * v).unwrap();
+        let stretched = c.around(2.0, &[], |v| v * v).unwrap();
         assert_eq!((stretched.low, stretched.high), (2.25, 6.25));
-        assert_eq!(conformal(8, None).around(2.0, |v| v), None);
+        assert_eq!(conformal(8, None).around(2.0, &[], |v| v), None);
     }
 
     #[test]
@@ -123,6 +197,37 @@ mod tests {
         let mut wrong = conformal(99, Some(0.5));
         wrong.rank = Some(5);
         assert!(wrong.check().unwrap_err().contains("rank"));
+    }
+
+    /// CV+ by hand: 19 rows in two folds, residuals 1..=19; at 90% the
+    /// upper end is the 18th smallest of fold output + residual and the
+    /// lower the 2nd smallest of fold output − residual.
+    #[test]
+    fn cv_plus_takes_the_ranks_of_the_fold_outputs_plus_and_minus_the_residuals() {
+        let level = Level::new(0.9).unwrap();
+        let n = 19;
+        let c = Conformal {
+            method: Method::CvPlus,
+            level,
+            calibration_rows: n,
+            rank: level.rank(n),
+            half_width: None,
+            cv_plus: Some(CvPlus {
+                models: Vec::new(),
+                fold_of: (0..n).map(|i| i % 2).collect(),
+                residuals: (1..=n).map(|r| r as f64).collect(),
+            }),
+        };
+        assert_eq!(c.rank, Some(18));
+        // Fold 0 says 10, fold 1 says 20: highs are 10 + odd residuals, 20 + even ones.
+        let i = c.around(15.0, &[10.0, 20.0], |v| v).unwrap();
+        let mut highs: Vec<f64> = (1..=n).map(|r| if (r - 1) % 2 == 0 { 10.0 } else { 20.0 } + r as f64).collect();
+        highs.sort_by(f64::total_cmp);
+        let mut lows: Vec<f64> = (1..=n).map(|r| if (r - 1) % 2 == 0 { 10.0 } else { 20.0 } - r as f64).collect();
+        lows.sort_by(f64::total_cmp);
+        assert_eq!((i.low, i.high), (lows[1], highs[17]));
+        // Rows name folds 0 and 1, and there are no models here.
+        assert!(c.check().unwrap_err().contains("no model"));
     }
 
     #[test]

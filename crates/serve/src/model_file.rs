@@ -146,12 +146,22 @@ impl ModelFile {
     /// bounded. The prediction is [`ModelFile::predict_proba`]'s, bit for bit.
     pub fn predict_numbers(&self, x: &glassbox_core::Matrix) -> Vec<(f64, Option<crate::conformal::NumberInterval>)> {
         let transform = self.target_transform;
+        // CV+ reads every fold model's output for the row.
+        let folds: Vec<Vec<Vec<f64>>> = self
+            .conformal
+            .iter()
+            .flat_map(|c| c.cv_plus.iter())
+            .flat_map(|cv| cv.models.iter().map(|m| m.predict_proba(x)))
+            .collect();
         self.model
             .predict_proba(x)
             .into_iter()
-            .map(|out| {
+            .enumerate()
+            .map(|(r, out)| {
                 let fitted = out[0];
-                let interval = self.conformal.as_ref().and_then(|c| c.around(fitted, |v| transform.inverse(v)));
+                let row: Vec<f64> = folds.iter().map(|f| f[r][0]).collect();
+                let interval =
+                    self.conformal.as_ref().and_then(|c| c.around(fitted, &row, |v| transform.inverse(v)));
                 (transform.inverse(fitted), interval)
             })
             .collect()
