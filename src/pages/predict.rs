@@ -481,7 +481,7 @@ fn conformal_note(p: &Prediction) -> String {
     }
     match p.interval_level {
         Some(l) => format!(
-            "Each interval is split conformal: for a new row drawn like the training rows it holds the true value with probability at least {}%.",
+            "Each interval is conformal: for a new row drawn like the training rows it holds the true value with probability at least {}%.",
             glassbox_pipeline::conformal::percent(l)
         ),
         None => "This model file has no prediction interval.".to_string(),

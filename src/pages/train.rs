@@ -125,7 +125,7 @@ pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                         <Choice testid="target-transform" value=state.target_transform disabled=Signal::derive(busy)
                             options=&[("auto", "automatic"), ("none", "as it is"), ("log1p", "log1p")]/>
                     </label>
-                    <label title="A range around every prediction that holds the true value at least this often on new rows like the training rows (split conformal: a fifth of the training rows is held out of the fit to measure the model's errors)">"Prediction interval "
+                    <label title="A range around every prediction that holds the true value at least this often on new rows like the training rows (split conformal: a fifth of the training rows is held out of the fit to measure the model's errors; below 500 training rows CV+, each row's error from the model refitted without its fold)">"Prediction interval "
                         <Choice testid="interval-level" value=state.interval disabled=Signal::derive(busy)
                             options=&[("0.8", "80%"), ("0.9", "90%"), ("0.95", "95%"), ("0.99", "99%"), ("off", "none")]/>
                     </label>

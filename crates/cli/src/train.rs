@@ -245,11 +245,11 @@ fn print_regression(outcome: &glassbox_pipeline::TrainOutcome, r: &glassbox_pipe
     println!("baseline (always the training mean, {}): {}", fmt_number(r.baseline_value), line(true));
     if let Some(i) = &r.interval {
         let t = &i.test;
-        match (t.mean_width, i.conformal.half_width) {
-            (Some(width), Some(_)) => println!(
-                "{}% prediction interval (split conformal, {} calibration rows): test coverage {:.4} (95% CI {:.4}–{:.4}), mean width {}",
+        match (t.mean_width, i.conformal.is_bounded()) {
+            (Some(width), true) => println!(
+                "{}% prediction interval ({}): test coverage {:.4} (95% CI {:.4}–{:.4}), mean width {}",
                 glassbox_pipeline::conformal::percent(i.conformal.level),
-                i.conformal.calibration_rows,
+                i.conformal.describe(),
                 t.coverage,
                 t.coverage_low,
                 t.coverage_high,

@@ -51,7 +51,7 @@ fn train_predicts_a_number_with_ridge_by_default_and_writes_every_file() {
     // 824 training rows: a fifth calibrates the 90% interval, the model fits on the rest.
     assert_eq!(metrics["interval"]["calibration_rows"], 165);
     assert!(
-        stdout.contains("90% prediction interval (split conformal, 165 calibration rows): test coverage "),
+        stdout.contains("90% prediction interval (split conformal, 165 calibration rows held out of the fit): test coverage "),
         "{stdout}"
     );
     assert!(html.contains("data-testid=\"interval-audit\""), "the report audits the interval");

@@ -164,7 +164,7 @@ pub fn interval_rows(i: &IntervalReport) -> Vec<(&'static str, String)> {
     let (c, t) = (&i.conformal, &i.test);
     let level = glassbox_pipeline::conformal::percent(c.level);
     vec![
-        ("method", format!("split conformal, {} calibration rows", c.calibration_rows)),
+        ("method", c.describe()),
         ("promised coverage", format!("at least {level}%")),
         (
             "test coverage",
@@ -173,7 +173,14 @@ pub fn interval_rows(i: &IntervalReport) -> Vec<(&'static str, String)> {
                 t.coverage, t.coverage_low, t.coverage_high, t.rows
             ),
         ),
-        ("half-width", c.half_width.map_or_else(|| "unbounded".to_string(), fmt_number)),
+        (
+            "half-width",
+            match (c.half_width, c.is_bounded()) {
+                (Some(q), _) => fmt_number(q),
+                (None, true) => "differs by row (CV+)".to_string(),
+                (None, false) => "unbounded".to_string(),
+            },
+        ),
         ("mean width", t.mean_width.map_or_else(|| "unbounded".to_string(), fmt_number)),
         ("Winkler score", t.winkler.map_or_else(|| "n/a".to_string(), fmt_number)),
     ]

@@ -102,9 +102,23 @@ impl Conformal {
         Some(NumberInterval { low: back(low), high: back(high) })
     }
 
+    /// Whether rows get a bounded interval (the rank is within the rows).
+    pub fn is_bounded(&self) -> bool {
+        self.rank.is_some()
+    }
+
+    /// The method in words: "split conformal, 165 calibration rows held
+    /// out of the fit" or "CV+ over 5 folds of the 404 training rows".
+    pub fn describe(&self) -> String {
+        match &self.cv_plus {
+            Some(cv) => format!("CV+ over {} folds of the {} training rows", cv.models.len(), self.calibration_rows),
+            None => format!("split conformal, {} calibration rows held out of the fit", self.calibration_rows),
+        }
+    }
+
     /// Why the interval is unbounded, in words; `None` when it is not.
     pub fn unbounded_reason(&self) -> Option<String> {
-        self.half_width.is_none().then(|| {
+        (!self.is_bounded()).then(|| {
             format!(
                 "the {}% prediction interval is unbounded: {} {} rows are too few to promise that level (it needs at least {})",
                 crate::conformal::percent(self.level),

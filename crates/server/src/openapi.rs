@@ -86,11 +86,11 @@ pub fn document(model: &ModelFile, config: &Config) -> Value {
 fn regression(model: &ModelFile) -> (String, Value) {
     let interval = match &model.conformal {
         Some(c) => format!(
-            "prediction_interval: the {}% split conformal interval ({} calibration rows held out of the fit); for a new row drawn like the training rows it holds the true value with probability at least {}%{}",
+            "prediction_interval: the {}% conformal interval ({}); for a new row drawn like the training rows it holds the true value with probability at least {}%{}",
             glassbox_pipeline::conformal::percent(c.level),
-            c.calibration_rows,
+            c.describe(),
             glassbox_pipeline::conformal::percent(c.level),
-            if c.half_width.is_none() { "; unbounded for this model, so null" } else { "" }
+            if c.is_bounded() { "" } else { "; unbounded for this model, so null" }
         ),
         None => "this model file has no prediction interval (prediction_interval is null)".to_string(),
     };
