@@ -217,7 +217,7 @@ test('a regressor in the Monitor step: target and prediction drift, errors per w
   await byId(page, 'errors-table').waitFor(TIMEOUT);
   assert.equal(await byId(page, 'errors-table').locator('tbody tr').count(), 4, 'four weeks');
   assert.match(await byId(page, 'decay-verdict').textContent(), /^\d alarms? on the last week \(257 rows\): RMSE [\d.]+/);
-  assert.match(await byId(page, 'error-alerts').textContent(), /the mean error of the last week is [\d.]+, outside/);
+  assert.match(await byId(page, 'error-alerts').textContent(), /the mean error of the last week is -[\d.]+, outside/);
   assert.match(await byId(page, 'error-suggestions').textContent(), /re-centre by subtracting [\d.]+ from every prediction/);
   const payload = JSON.parse(await byId(page, 'alert-payload').textContent());
 

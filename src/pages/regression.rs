@@ -110,6 +110,12 @@ pub fn RegressionResults(outcome: Arc<TrainOutcome>, regression: Arc<RegressionO
         let o = outcome.clone();
         move |_| crate::pages::shared::download_pdf(state, making_pdf, (*o).clone())
     };
+    let export_onnx = {
+        let o = outcome.clone();
+        move |_| crate::pages::shared::download_onnx(state, &o.model)
+    };
+    let onnx_blocked = glassbox_onnx::obstacle(&outcome.model).is_some();
+    let onnx_note = crate::pages::shared::onnx_note(state, &outcome.model);
     let missing_note = (m.rows_missing_target > 0)
         .then(|| format!(" {} rows without a target value were left out.", m.rows_missing_target));
     view! {
@@ -186,11 +192,14 @@ pub fn RegressionResults(outcome: Arc<TrainOutcome>, regression: Arc<RegressionO
             <h2 id=crate::pages::step(2).1>{crate::pages::step(2).2}</h2>
             <div class="exports">
                 <button data-testid="export-model" on:click=export_model>{format!("Download model.json ({})", megabytes(outcome.model_json_bytes))}</button>
+                <button data-testid="export-onnx" on:click=export_onnx disabled=onnx_blocked
+                    title="The whole fitted pipeline, the model and its prediction interval as one ONNX graph (outputs prediction, pi_low, pi_high), for onnxruntime, Spark or any engine with an ONNX runtime">"Download model.onnx"</button>
                 <button data-testid="export-report" on:click=export_report>"Download report.html"</button>
                 <button data-testid="export-pdf" on:click=export_pdf disabled=move || making_pdf.get()>
                     {move || if making_pdf.get() { "Making report.pdf…" } else { "Download report.pdf" }}
                 </button>
             </div>
+            {onnx_note}
             <p class="muted" data-testid="regressor-serving">"Score new rows with their prediction intervals in Predict below, with glassbox predict, behind glassbox serve, or on Spark from model.onnx; watch its errors and interval coverage in Monitor."</p>
         </section>
     }

@@ -66,15 +66,7 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
     };
     let export_onnx = {
         let o = outcome.clone();
-        move |_| {
-            let model = o.model_at(state.threshold.get_untracked());
-            let made = glassbox_onnx::export(&model)
-                .map_err(|e| e.to_string())
-                .and_then(|bytes| browser::download_bytes("model.onnx", "application/octet-stream", &bytes));
-            if let Err(e) = made {
-                state.error.set(Some(e));
-            }
-        }
+        move |_| crate::pages::shared::download_onnx(state, &o.model_at(state.threshold.get_untracked()))
     };
     let export_report = {
         let o = outcome.clone();
@@ -98,26 +90,8 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
     let balanced = glassbox_pipeline::metrics::balanced_accuracy(e);
     // The model file's size, said on its button (a forest's can be tens of MB).
     let model_bytes = outcome.model_json_bytes;
-    let onnx_obstacle = glassbox_onnx::obstacle(&outcome.model);
-    let onnx_note = onnx_obstacle.clone().map(|o| match o {
-        glassbox_onnx::Obstacle::Calibrated => view! {
-            <p class="muted" data-testid="onnx-obstacle">"model.onnx: the export does not write calibrated probabilities yet; train without calibration to export."</p>
-        }
-        .into_any(),
-        glassbox_onnx::Obstacle::Dates(dates) => {
-            let names = dates.iter().map(|d| format!("'{d}'")).collect::<Vec<_>>().join(", ");
-            view! {
-                <p class="muted" data-testid="onnx-obstacle">
-                    {format!("model.onnx: ONNX cannot compute the calendar parts of {names} (they need time zones). ")}
-                    <button data-testid="retrain-without-dates" on:click=move |_| {
-                        state.roles.update(|r| r.extend(dates.iter().map(|d| (d.clone(), false))));
-                        state.train();
-                    }>{format!("Retrain without {names}")}</button>
-                </p>
-            }
-            .into_any()
-        }
-    });
+    let onnx_blocked = glassbox_onnx::obstacle(&outcome.model).is_some();
+    let onnx_note = crate::pages::shared::onnx_note(state, &outcome.model);
     let missing_note = (m.rows_missing_target > 0)
         .then(|| format!(" {} rows without a target value were left out.", m.rows_missing_target));
     view! {
@@ -193,7 +167,7 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
             <h2 id=crate::pages::step(2).1>{crate::pages::step(2).2}</h2>
             <div class="exports">
                 <button data-testid="export-model" on:click=export_model>{format!("Download model.json ({})", megabytes(model_bytes))}</button>
-                <button data-testid="export-onnx" on:click=export_onnx disabled=onnx_obstacle.is_some()
+                <button data-testid="export-onnx" on:click=export_onnx disabled=onnx_blocked
                     title="The whole fitted pipeline and model as one ONNX graph, for onnxruntime, Spark or any engine with an ONNX runtime">"Download model.onnx"</button>
                 <button data-testid="export-report" on:click=export_report>"Download report.html"</button>
                 <button data-testid="export-pdf" on:click=export_pdf disabled=move || making_pdf.get()>

@@ -1,5 +1,5 @@
-//! What the results of both tasks show alike: the validation tables and the
-//! PDF download. Here, not in either page, so the two pages name only this
+//! What the results of both tasks show alike: the validation tables, the
+//! PDF and ONNX downloads and what keeps a model from ONNX. Here, not in either page, so the two pages name only this
 //! and never each other.
 
 use glassbox_pipeline::TrainOutcome;
@@ -7,6 +7,40 @@ use leptos::prelude::*;
 
 use crate::browser;
 use crate::state::AppState;
+
+/// Downloads `model` as `model.onnx`; a failure is the page's error.
+pub fn download_onnx(state: AppState, model: &glassbox_pipeline::ModelFile) {
+    let made = glassbox_onnx::export(model)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| browser::download_bytes("model.onnx", "application/octet-stream", &bytes));
+    if let Err(e) = made {
+        state.error.set(Some(e));
+    }
+}
+
+/// Why `model` cannot be exported to ONNX, said beside the disabled
+/// button, with the way out (retraining without the date columns).
+pub fn onnx_note(state: AppState, model: &glassbox_pipeline::ModelFile) -> Option<AnyView> {
+    glassbox_onnx::obstacle(model).map(|o| match o {
+        glassbox_onnx::Obstacle::Calibrated => view! {
+            <p class="muted" data-testid="onnx-obstacle">"model.onnx: the export does not write calibrated probabilities yet; train without calibration to export."</p>
+        }
+        .into_any(),
+        glassbox_onnx::Obstacle::Dates(dates) => {
+            let names = dates.iter().map(|d| format!("'{d}'")).collect::<Vec<_>>().join(", ");
+            view! {
+                <p class="muted" data-testid="onnx-obstacle">
+                    {format!("model.onnx: ONNX cannot compute the calendar parts of {names} (they need time zones). ")}
+                    <button data-testid="retrain-without-dates" on:click=move |_| {
+                        state.roles.update(|r| r.extend(dates.iter().map(|d| (d.clone(), false))));
+                        state.train();
+                    }>{format!("Retrain without {names}")}</button>
+                </p>
+            }
+            .into_any()
+        }
+    })
+}
 
 /// Makes `report.pdf` of `o` in the PDF worker and downloads it, with
 /// `making` on meanwhile; a failure is the page's error.
