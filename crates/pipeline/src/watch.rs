@@ -310,14 +310,67 @@ fn parse_time(text: &str) -> Option<f64> {
 
 fn read_json_lines(model: &ModelFile, bytes: &[u8], time_column: &str, label_column: &str) -> Result<LabelledLog> {
     use serde_json::Value;
+    let mut log = LabelledLog::default();
+    walk_json_lines(&mut log, bytes, time_column, label_column, |log, line, time, v, label| {
+        let probs = v.get("probabilities");
+        let proba: Option<Vec<f64>> = model
+            .classes
+            .iter()
+            .map(|c| probs.and_then(|p| p.get(c)).or_else(|| v.get(format!("proba_{c}"))).and_then(Value::as_f64))
+            .collect();
+        let Some(proba) = proba else {
+            log.problem(format!(
+                "line {line}: no probability for every class (expected 'probabilities' or proba_<class> fields)"
+            ));
+            return;
+        };
+        let predicted = v.get("prediction").and_then(json_text);
+        log.add(model, line, time, label, predicted, proba);
+    })?;
+    Ok(log)
+}
+
+/// Where a log's rows that could not be used are told.
+trait Problems {
+    fn problem(&mut self, text: String);
+}
+
+impl Problems for LabelledLog {
+    fn problem(&mut self, text: String) {
+        LabelledLog::problem(self, text)
+    }
+}
+
+impl Problems for NumberLog {
+    fn problem(&mut self, text: String) {
+        NumberLog::problem(self, text)
+    }
+}
+
+/// A field of a served row's log line: at the top level (the answer, or a
+/// joined label) or in its `input`.
+fn json_field<'v>(v: &'v serde_json::Value, name: &str) -> Option<&'v serde_json::Value> {
+    v.get(name).or_else(|| v.get("input").and_then(|i| i.get(name)))
+}
+
+/// Walks a JSON-lines log: every line that is an object with a readable
+/// time goes to `row` with its line number, time, object and label text
+/// (`None` when absent or null); the rest are told to the log. Refuses a
+/// log where no line has the time field or the label field.
+fn walk_json_lines<L: Problems>(
+    log: &mut L,
+    bytes: &[u8],
+    time_column: &str,
+    label_column: &str,
+    mut row: impl FnMut(&mut L, u64, f64, &serde_json::Value, Option<String>),
+) -> Result<()> {
+    use serde_json::Value;
     let text = std::str::from_utf8(bytes).map_err(|e| {
         Error::new(ErrorKind::Binary, format!("the prediction log is not UTF-8 text (byte {})", e.valid_up_to()))
     })?;
-    let mut log = LabelledLog::default();
-    let mut saw_time = false;
-    let mut saw_label = false;
+    let (mut saw_time, mut saw_label) = (false, false);
     for (n, line) in text.lines().enumerate() {
-        let line_no = n + 1;
+        let line_no = (n + 1) as u64;
         if line.trim().is_empty() {
             continue;
         }
@@ -328,33 +381,19 @@ fn read_json_lines(model: &ModelFile, bytes: &[u8], time_column: &str, label_col
                 continue;
             }
         };
-        let field = |name: &str| -> Option<&Value> { v.get(name).or_else(|| v.get("input").and_then(|i| i.get(name))) };
         // No time column: every row in one period.
-        let time = if time_column.is_empty() { Some(Value::from(0)) } else { field(time_column).cloned() };
+        let time = if time_column.is_empty() { Some(Value::from(0)) } else { json_field(&v, time_column).cloned() };
         saw_time |= time.is_some();
         let Some(time) = time.as_ref().and_then(json_text).and_then(|t| parse_time(&t)) else {
-            if let Some(t) = field(time_column) {
+            if let Some(t) = json_field(&v, time_column) {
                 log.problem(format!("line {line_no}: field '{time_column}' is not a time ({t})"));
             }
             continue;
         };
-        let probs = v.get("probabilities");
-        let proba: Option<Vec<f64>> = model
-            .classes
-            .iter()
-            .map(|c| probs.and_then(|p| p.get(c)).or_else(|| v.get(format!("proba_{c}"))).and_then(Value::as_f64))
-            .collect();
-        let Some(proba) = proba else {
-            log.problem(format!(
-                "line {line_no}: no probability for every class (expected 'probabilities' or proba_<class> fields)"
-            ));
-            continue;
-        };
-        let label = field(label_column);
+        let label = json_field(&v, label_column);
         saw_label |= label.is_some();
         let label = label.filter(|l| !l.is_null()).and_then(json_text);
-        let predicted = v.get("prediction").and_then(json_text);
-        log.add(model, line_no as u64, time, label, predicted, proba);
+        row(log, line_no, time, &v, label);
     }
     if !saw_time {
         return Err(Error::new(
@@ -368,7 +407,69 @@ fn read_json_lines(model: &ModelFile, bytes: &[u8], time_column: &str, label_col
             format!("no line of the prediction log has the label field '{label_column}': join the true labels to the log first"),
         ));
     }
-    Ok(log)
+    Ok(())
+}
+
+/// A CSV log read: its table, its time column (none: one period) and its
+/// label column, found by name.
+struct LogTable {
+    table: Table,
+    time: Option<usize>,
+    label: usize,
+}
+
+impl LogTable {
+    /// Reads the log with bad rows skipped (and told), the label and the
+    /// `text` columns kept as text, the time read as dates.
+    fn read(bytes: &[u8], time_column: &str, label_column: &str, text: &[&str], read: &ReadOptions) -> Result<LogTable> {
+        let mut read = read.clone();
+        read.bad_rows = glassbox_ingest::BadRows::Skip;
+        for name in std::iter::once(label_column).chain(text.iter().copied()) {
+            read.kinds.insert(name.to_string(), ColumnKind::Categorical);
+        }
+        if !time_column.is_empty() {
+            read.kinds.insert(time_column.to_string(), ColumnKind::Datetime);
+        }
+        let table = glassbox_ingest::read_csv(bytes, &read)
+            .map_err(|e| Error::new(e.kind(), format!("the prediction log: {}", e.message())))?;
+        let time = (!time_column.is_empty()).then(|| Self::find(&table, time_column)).transpose()?;
+        let label = Self::find(&table, label_column)?;
+        Ok(LogTable { table, time, label })
+    }
+
+    fn find(table: &Table, name: &str) -> Result<usize> {
+        table.find(name).ok_or_else(|| {
+            Error::new(
+                ErrorKind::UnknownColumn,
+                format!("the prediction log has no column '{name}' (it has {})", table.column_names().join(", ")),
+            )
+        })
+    }
+
+    /// Every row with a time goes to `row` (its index, line, time and label
+    /// text); skipped records, words in the time column and empty times
+    /// are told to the log.
+    fn walk<L: Problems>(&self, log: &mut L, time_column: &str, mut row: impl FnMut(&mut L, usize, u64, f64, Option<String>)) {
+        let table = &self.table;
+        for issue in &table.row_issues {
+            log.problem(format!("line {}: {}", issue.line, issue.message));
+        }
+        let time_col = self.time.map(|t| &table.columns[t]);
+        for s in time_col.iter().flat_map(|c| &c.strays) {
+            log.problem(format!("line {}: column '{time_column}': '{}' is not a time", s.line, s.token));
+        }
+        for r in 0..table.n_rows {
+            let line = table.lines[r];
+            let Some(time) = time_col.map_or(Some(0.0), |c| c.number(r)) else {
+                if !time_col.is_some_and(|c| c.strays.iter().any(|s| s.line == line)) {
+                    log.problem(format!("line {line}: column '{time_column}' is empty"));
+                }
+                continue;
+            };
+            let label = table.columns[self.label].text(r).map(|t| t.into_owned());
+            row(log, r, line, time, label);
+        }
+    }
 }
 
 fn read_csv_log(
@@ -378,27 +479,9 @@ fn read_csv_log(
     label_column: &str,
     read: &ReadOptions,
 ) -> Result<LabelledLog> {
-    let mut read = read.clone();
-    read.bad_rows = glassbox_ingest::BadRows::Skip;
-    // Labels keep their text, and times are read as dates.
-    read.kinds.insert(label_column.to_string(), ColumnKind::Categorical);
-    read.kinds.insert("prediction".to_string(), ColumnKind::Categorical);
-    if !time_column.is_empty() {
-        read.kinds.insert(time_column.to_string(), ColumnKind::Datetime);
-    }
-    let table = glassbox_ingest::read_csv(bytes, &read)
-        .map_err(|e| Error::new(e.kind(), format!("the prediction log: {}", e.message())))?;
-    let find = |name: &str| {
-        table.find(name).ok_or_else(|| {
-            Error::new(
-                ErrorKind::UnknownColumn,
-                format!("the prediction log has no column '{name}' (it has {})", table.column_names().join(", ")),
-            )
-        })
-    };
-    // No time column: every row in one period.
-    let t = (!time_column.is_empty()).then(|| find(time_column)).transpose()?;
-    let l = find(label_column)?;
+    // Labels and the logged class keep their text.
+    let log_table = LogTable::read(bytes, time_column, label_column, &["prediction"], read)?;
+    let table = &log_table.table;
     let proba_columns: Vec<usize> = model
         .classes
         .iter()
@@ -414,30 +497,15 @@ fn read_csv_log(
         .collect::<Result<_>>()?;
     let prediction = table.find("prediction");
     let mut log = LabelledLog::default();
-    for issue in &table.row_issues {
-        log.problem(format!("line {}: {}", issue.line, issue.message));
-    }
-    let time_col = t.map(|t| &table.columns[t]);
-    for s in time_col.iter().flat_map(|c| &c.strays) {
-        log.problem(format!("line {}: column '{time_column}': '{}' is not a time", s.line, s.token));
-    }
-    for r in 0..table.n_rows {
-        let line = table.lines[r];
-        let Some(time) = time_col.map_or(Some(0.0), |c| c.number(r)) else {
-            if !time_col.is_some_and(|c| c.strays.iter().any(|s| s.line == line)) {
-                log.problem(format!("line {line}: column '{time_column}' is empty"));
-            }
-            continue;
-        };
+    log_table.walk(&mut log, time_column, |log, r, line, time, label| {
         let proba: Option<Vec<f64>> = proba_columns.iter().map(|&c| table.columns[c].number(r)).collect();
         let Some(proba) = proba else {
             log.problem(format!("line {line}: a proba_<class> value is missing"));
-            continue;
+            return;
         };
-        let label = table.columns[l].text(r).map(|t| t.into_owned());
         let predicted = prediction.and_then(|c| table.columns[c].text(r)).map(|t| t.into_owned());
         log.add(model, line, time, label, predicted, proba);
-    }
+    });
     Ok(log)
 }
 
@@ -548,63 +616,24 @@ pub fn read_number_log(
 
 fn read_number_json(model: &ModelFile, bytes: &[u8], time_column: &str, label_column: &str) -> Result<NumberLog> {
     use serde_json::Value;
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        Error::new(ErrorKind::Binary, format!("the prediction log is not UTF-8 text (byte {})", e.valid_up_to()))
-    })?;
-    let mut log = NumberLog::with_inputs(model);
-    let (mut saw_time, mut saw_label) = (false, false);
     let number = |x: &Value| match x {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => glassbox_core::table::parse_number(s),
         _ => None,
     };
-    for (n, line) in text.lines().enumerate() {
-        let line_no = (n + 1) as u64;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v: Value = match serde_json::from_str(line) {
-            Ok(v) => v,
-            Err(e) => {
-                log.problem(format!("line {line_no}: not a JSON object ({e})"));
-                continue;
-            }
-        };
-        let field = |name: &str| -> Option<&Value> { v.get(name).or_else(|| v.get("input").and_then(|i| i.get(name))) };
-        let time = if time_column.is_empty() { Some(Value::from(0)) } else { field(time_column).cloned() };
-        saw_time |= time.is_some();
-        let Some(time) = time.as_ref().and_then(json_text).and_then(|t| parse_time(&t)) else {
-            if let Some(t) = field(time_column) {
-                log.problem(format!("line {line_no}: field '{time_column}' is not a time ({t})"));
-            }
-            continue;
-        };
+    let mut log = NumberLog::with_inputs(model);
+    walk_json_lines(&mut log, bytes, time_column, label_column, |log, line, time, v, label| {
         let Some(predicted) = v.get("prediction").and_then(number).filter(|p| p.is_finite()) else {
-            log.problem(format!("line {line_no}: no number in 'prediction'"));
-            continue;
+            log.problem(format!("line {line}: no number in 'prediction'"));
+            return;
         };
         let interval = v.get("prediction_interval").and_then(|i| match i.as_array().map(Vec::as_slice) {
             Some([lo, hi]) => Some((lo.as_f64()?, hi.as_f64()?)),
             _ => None,
         });
-        let inputs = log.inputs.names.iter().map(|name| field(name).and_then(number)).collect();
-        let label = field(label_column);
-        saw_label |= label.is_some();
-        let label = label.filter(|l| !l.is_null()).and_then(json_text);
-        log.add(line_no, label_column, time, label, predicted, interval, inputs);
-    }
-    if !saw_time {
-        return Err(Error::new(
-            ErrorKind::UnknownColumn,
-            format!("no line of the prediction log has the time field '{time_column}'"),
-        ));
-    }
-    if !saw_label {
-        return Err(Error::new(
-            ErrorKind::UnknownColumn,
-            format!("no line of the prediction log has the label field '{label_column}': join the true values to the log first"),
-        ));
-    }
+        let inputs = log.inputs.names.iter().map(|name| json_field(v, name).and_then(number)).collect();
+        log.add(line, label_column, time, label, predicted, interval, inputs);
+    })?;
     Ok(log)
 }
 
@@ -615,58 +644,27 @@ fn read_number_csv(
     label_column: &str,
     read: &ReadOptions,
 ) -> Result<NumberLog> {
-    let mut read = read.clone();
-    read.bad_rows = glassbox_ingest::BadRows::Skip;
     // The true values keep their text, so a word among them is named.
-    read.kinds.insert(label_column.to_string(), ColumnKind::Categorical);
-    if !time_column.is_empty() {
-        read.kinds.insert(time_column.to_string(), ColumnKind::Datetime);
-    }
-    let table = glassbox_ingest::read_csv(bytes, &read)
-        .map_err(|e| Error::new(e.kind(), format!("the prediction log: {}", e.message())))?;
-    let find = |name: &str| {
-        table.find(name).ok_or_else(|| {
-            Error::new(
-                ErrorKind::UnknownColumn,
-                format!("the prediction log has no column '{name}' (it has {})", table.column_names().join(", ")),
-            )
-        })
-    };
-    let t = (!time_column.is_empty()).then(|| find(time_column)).transpose()?;
-    let l = find(label_column)?;
-    let p = find("prediction").map_err(|e| {
+    let log_table = LogTable::read(bytes, time_column, label_column, &[], read)?;
+    let table = &log_table.table;
+    let p = LogTable::find(table, "prediction").map_err(|e| {
         Error::new(e.kind(), format!("{}: it needs what glassbox predict writes (prediction, pi_low, pi_high)", e.message()))
     })?;
     let (lo, hi) = (table.find("pi_low"), table.find("pi_high"));
     let mut log = NumberLog::with_inputs(model);
     let inputs: Vec<Option<usize>> = log.inputs.names.iter().map(|n| table.find(n)).collect();
-    for issue in &table.row_issues {
-        log.problem(format!("line {}: {}", issue.line, issue.message));
-    }
-    let time_col = t.map(|t| &table.columns[t]);
-    for s in time_col.iter().flat_map(|c| &c.strays) {
-        log.problem(format!("line {}: column '{time_column}': '{}' is not a time", s.line, s.token));
-    }
-    for r in 0..table.n_rows {
-        let line = table.lines[r];
-        let Some(time) = time_col.map_or(Some(0.0), |c| c.number(r)) else {
-            if !time_col.is_some_and(|c| c.strays.iter().any(|s| s.line == line)) {
-                log.problem(format!("line {line}: column '{time_column}' is empty"));
-            }
-            continue;
-        };
+    log_table.walk(&mut log, time_column, |log, r, line, time, label| {
         let Some(predicted) = table.columns[p].number(r).filter(|v| v.is_finite()) else {
             log.problem(format!("line {line}: no number in 'prediction'"));
-            continue;
+            return;
         };
         let interval = match (lo, hi) {
             (Some(lo), Some(hi)) => table.columns[lo].number(r).zip(table.columns[hi].number(r)),
             _ => None,
         };
         let values = inputs.iter().map(|c| c.and_then(|c| table.columns[c].number(r))).collect();
-        let label = table.columns[l].text(r).map(|t| t.into_owned());
         log.add(line, label_column, time, label, predicted, interval, values);
-    }
+    });
     Ok(log)
 }
 
