@@ -254,11 +254,10 @@ pub fn read_log(
     label_column: &str,
     read: &ReadOptions,
 ) -> Result<LabelledLog> {
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
-    match start {
-        None => Err(Error::new(ErrorKind::Empty, "the prediction log is empty")),
-        Some(i) if bytes[i] == b'{' => read_json_lines(model, bytes, time_column, label_column),
-        Some(_) => read_csv_log(model, bytes, time_column, label_column, read),
+    if is_json_lines(bytes)? {
+        read_json_lines(model, bytes, time_column, label_column)
+    } else {
+        read_csv_log(model, bytes, time_column, label_column, read)
     }
 }
 
@@ -328,6 +327,15 @@ fn read_json_lines(model: &ModelFile, bytes: &[u8], time_column: &str, label_col
         log.add(model, line, time, label, predicted, proba);
     })?;
     Ok(log)
+}
+
+/// Whether a log is JSON lines (its first character is `{`) rather than
+/// CSV; an empty log is refused.
+fn is_json_lines(bytes: &[u8]) -> Result<bool> {
+    match bytes.iter().position(|b| !b.is_ascii_whitespace()) {
+        None => Err(Error::new(ErrorKind::Empty, "the prediction log is empty")),
+        Some(i) => Ok(bytes[i] == b'{'),
+    }
 }
 
 /// Where a log's rows that could not be used are told.
@@ -605,11 +613,10 @@ pub fn read_number_log(
     label_column: &str,
     read: &ReadOptions,
 ) -> Result<NumberLog> {
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
-    let log = match start {
-        None => return Err(Error::new(ErrorKind::Empty, "the prediction log is empty")),
-        Some(i) if bytes[i] == b'{' => read_number_json(model, bytes, time_column, label_column)?,
-        Some(_) => read_number_csv(model, bytes, time_column, label_column, read)?,
+    let log = if is_json_lines(bytes)? {
+        read_number_json(model, bytes, time_column, label_column)?
+    } else {
+        read_number_csv(model, bytes, time_column, label_column, read)?
     };
     log.check(label_column)
 }
