@@ -66,9 +66,8 @@ pub fn MonitorStep() -> impl IntoView {
         if m.task == Task::Regression {
             let reference = m.profile.as_ref().and_then(|p| p.errors);
             let level = m.conformal.as_ref().map(|c| c.level.value());
-            let scored = read_number_log(&m, &bytes, &time, &label, &ReadOptions::default()).and_then(|l| {
-                decay_numbers(&l.rows, period, f1_drop.get(), level, reference, &l.inputs)
-            });
+            let scored = read_number_log(&m, &bytes, &time, &label, &ReadOptions::default())
+                .and_then(|l| decay_numbers(&l.rows, period, f1_drop.get(), level, reference, &l.inputs));
             return Some(scored.map(|e| Performance::Numbers(Arc::new(e))).map_err(|e| e.to_string()));
         }
         let reference = m.profile.as_ref().and_then(|p| p.metrics);

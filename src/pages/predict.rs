@@ -433,7 +433,9 @@ fn WhatIf(model: Arc<ModelFile>) -> impl IntoView {
         let (class, e) = explained.rows.into_iter().next()?.ok()?;
         let space = match m.task {
             // As the training page's waterfall names a regressor's space.
-            glassbox_pipeline::task::Task::Regression => format!("{class} ({})", explained.space.as_str().replace('_', " ")),
+            glassbox_pipeline::task::Task::Regression => {
+                format!("{class} ({})", explained.space.as_str().replace('_', " "))
+            }
             glassbox_pipeline::task::Task::Classification => {
                 format!("{} of {class}", explained.space.as_str().replace('_', "-"))
             }

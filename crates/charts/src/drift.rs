@@ -4,9 +4,9 @@
 //! period.
 
 use glassbox_pipeline::monitor::decay::PeriodScore;
+use glassbox_pipeline::monitor::drift::Histogram;
 use glassbox_pipeline::monitor::errors::PeriodErrors;
 use glassbox_pipeline::monitor::short_number;
-use glassbox_pipeline::monitor::drift::Histogram;
 
 use crate::{escape_xml, WIDTH};
 
@@ -96,9 +96,15 @@ pub fn decay_svg(periods: &[PeriodScore], reference_f1: Option<f64>) -> String {
         Line { name: "ROC AUC", colour: "rgb(204,121,167)", values: periods.iter().map(|p| p.roc_auc).collect() },
     ];
     let reference = reference_f1.map(|r| (r, format!("test-set F1 {r:.4}")));
-    period_lines_svg(&starts, &lines, reference, 1.0, "F1, accuracy and ROC AUC per period", |t| format!("{t:.2}"), |v| {
-        format!("{v:.4}")
-    })
+    period_lines_svg(
+        &starts,
+        &lines,
+        reference,
+        1.0,
+        "F1, accuracy and ROC AUC per period",
+        |t| format!("{t:.2}"),
+        |v| format!("{v:.4}"),
+    )
 }
 
 /// A regressor's RMSE and MAE per period over the periods' start dates,

@@ -127,9 +127,8 @@ pub fn run(args: Monitor) -> Result<(), Failure> {
             .map_err(|e| Failure::from_pipeline(&args.log, e))?;
         let reference = model.profile.as_ref().and_then(|p| p.errors);
         let level = model.conformal.as_ref().map(|c| c.level.value());
-        let errors =
-            decay_numbers(&numbers.rows, period, args.rmse_rise, level, reference, &numbers.inputs)
-                .map_err(|e| Failure::from_pipeline(&args.log, e))?;
+        let errors = decay_numbers(&numbers.rows, period, args.rmse_rise, level, reference, &numbers.inputs)
+            .map_err(|e| Failure::from_pipeline(&args.log, e))?;
         log = Log {
             labelled: numbers.rows.len(),
             unlabelled: numbers.unlabelled,

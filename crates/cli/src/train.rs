@@ -255,7 +255,10 @@ fn print_regression(outcome: &glassbox_pipeline::TrainOutcome, r: &glassbox_pipe
                 t.coverage_high,
                 fmt_number(width)
             ),
-            _ => println!("{}% prediction interval: unbounded (see the warning)", glassbox_pipeline::conformal::percent(i.conformal.level)),
+            _ => println!(
+                "{}% prediction interval: unbounded (see the warning)",
+                glassbox_pipeline::conformal::percent(i.conformal.level)
+            ),
         }
     }
     for w in r.warnings() {

@@ -51,7 +51,9 @@ fn train_predicts_a_number_with_ridge_by_default_and_writes_every_file() {
     // 824 training rows: a fifth calibrates the 90% interval, the model fits on the rest.
     assert_eq!(metrics["interval"]["calibration_rows"], 165);
     assert!(
-        stdout.contains("90% prediction interval (split conformal, 165 calibration rows held out of the fit): test coverage "),
+        stdout.contains(
+            "90% prediction interval (split conformal, 165 calibration rows held out of the fit): test coverage "
+        ),
         "{stdout}"
     );
     assert!(html.contains("data-testid=\"interval-audit\""), "the report audits the interval");
@@ -299,7 +301,9 @@ fn a_regressor_log_with_text_labels_or_none_is_refused_and_nothing_is_written() 
         })
         .collect();
     let empty = words.replace(",strong,", ",,").replace(",weak,", ",,");
-    for (log, why) in [(words, "line 2: the true value in 'label' is 'weak', not a number"), (empty, "no labelled rows")] {
+    for (log, why) in
+        [(words, "line 2: the true value in 'label' is 'weak', not a number"), (empty, "no labelled rows")]
+    {
         let o = monitor(tmp.path(), &log, &[]);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{err}");
@@ -368,10 +372,14 @@ fn explain_gives_a_regressors_rows_in_the_targets_units_adding_up_to_its_predict
         for (why, pred) in text.lines().skip(1).zip(scored.lines().skip(1)).take(50) {
             let c: Vec<&str> = why.split(',').collect();
             let sum: f64 = c[..output].iter().map(|v| v.parse::<f64>().unwrap()).sum();
-            let (out_v, predicted): (f64, f64) = (c[output].parse().unwrap(), pred.split(',').next().unwrap().parse().unwrap());
+            let (out_v, predicted): (f64, f64) =
+                (c[output].parse().unwrap(), pred.split(',').next().unwrap().parse().unwrap());
             assert_eq!(c[output + 1], space, "{model}");
             assert!((sum - out_v).abs() < 1e-6 * out_v.abs().max(1.0), "{model}: base + values {sum} against {out_v}");
-            assert!((out_v - predicted).abs() < 1e-6 * predicted.abs().max(1.0), "{model}: {out_v} against predict's {predicted}");
+            assert!(
+                (out_v - predicted).abs() < 1e-6 * predicted.abs().max(1.0),
+                "{model}: {out_v} against predict's {predicted}"
+            );
         }
         let o = glassbox(&[
             "explain",

@@ -188,7 +188,13 @@ fn a_regressor_answers_its_number_and_interval_as_glassbox_predict_does() {
         let doc: Value = serde_json::from_slice(&doc).unwrap();
         let answer = &doc["components"]["schemas"]["Prediction"];
         assert_eq!(answer["properties"]["prediction"]["type"], "number");
-        assert!(doc["info"]["description"].as_str().unwrap().contains("90% conformal interval (split conformal, 165 calibration rows held out of the fit)"), "{doc}");
+        assert!(
+            doc["info"]["description"]
+                .as_str()
+                .unwrap()
+                .contains("90% conformal interval (split conformal, 165 calibration rows held out of the fit)"),
+            "{doc}"
+        );
         // A text value where a number belongs is refused, naming the field.
         let mut bad = rows[0].clone();
         bad["cement"] = json!("lots");

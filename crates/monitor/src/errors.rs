@@ -331,9 +331,7 @@ impl Advice {
             ),
             _ => String::new(),
         };
-        format!(
-            "errors widened{stable}: recalibrate the interval on recent labelled rows (retrain with them){width}"
-        )
+        format!("errors widened{stable}: recalibrate the interval on recent labelled rows (retrain with them){width}")
     }
 }
 
@@ -415,7 +413,15 @@ mod tests {
     }
 
     fn reference() -> ReferenceErrors {
-        ReferenceErrors { rows: 400, mae: 0.8, rmse: 1.0, bias: 0.0, error_std: 1.0, level: Some(0.9), coverage: Some(0.9) }
+        ReferenceErrors {
+            rows: 400,
+            mae: 0.8,
+            rmse: 1.0,
+            bias: 0.0,
+            error_std: 1.0,
+            level: Some(0.9),
+            coverage: Some(0.9),
+        }
     }
 
     fn inputs() -> Inputs {
@@ -472,7 +478,11 @@ mod tests {
         }));
         let d = decay_numbers(&rows, Period::Week, 5.0, Some(0.9), Some(reference()), &inputs()).unwrap();
         assert_eq!(d.alerts[0].kind, "rmse_rise");
-        assert!(d.alerts[0].suggestion.starts_with("errors concentrate where 'x' is above 90"), "{}", d.alerts[0].suggestion);
+        assert!(
+            d.alerts[0].suggestion.starts_with("errors concentrate where 'x' is above 90"),
+            "{}",
+            d.alerts[0].suggestion
+        );
     }
 
     #[test]

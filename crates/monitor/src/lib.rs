@@ -26,8 +26,8 @@ pub mod suggest;
 
 pub use current::Current;
 pub use decay::{decay, Decay, LoggedRow, Period};
-pub use errors::{decay_numbers, ErrorDecay, LoggedNumber};
 pub use drift::{drift, Choice, ColumnDrift, DriftReport, DriftSettings, Method, RawReference};
+pub use errors::{decay_numbers, ErrorDecay, LoggedNumber};
 pub use profile::Profile;
 
 /// A number for people: four significant digits, no exponent for everyday sizes.

@@ -537,7 +537,8 @@ fn regression_outputs(g: &mut Graph, model: &ModelFile, x: &str) -> Result<Vec<O
                 outs.push(fitted_output(g, model, m, x)?);
             }
             let refs: Vec<&str> = outs.iter().map(String::as_str).collect();
-            let folds = if refs.len() == 1 { outs[0].clone() } else { g.op("Concat", "", &refs, vec![attr_i("axis", 1)]) };
+            let folds =
+                if refs.len() == 1 { outs[0].clone() } else { g.op("Concat", "", &refs, vec![attr_i("axis", 1)]) };
             let n = cv.residuals.len() as i64;
             let which: Vec<i64> = cv.fold_of.iter().map(|&k| k as i64).collect();
             let which = g.ints(&which, &[n]);

@@ -120,9 +120,8 @@ pub(crate) fn interval_method(spec: &TrainSpec, train_rows: usize) -> Method {
 fn guarantee(method: Method, level: Level, n: usize) -> String {
     let p = glassbox_serve::conformal::percent(level);
     if method == Method::CvPlus && level.rank(n).is_some() {
-        let twice = glassbox_serve::conformal::percent(
-            Level::new((1.0 - 2.0 * level.alpha()).max(1e-6)).unwrap_or(level),
-        );
+        let twice =
+            glassbox_serve::conformal::percent(Level::new((1.0 - 2.0 * level.alpha()).max(1e-6)).unwrap_or(level));
         return format!(
             "for a new row drawn like the training rows, the {p}% interval holds its true value with probability at least {twice}% in theory and close to {p}% in practice (CV+ over {CV_PLUS_FOLDS} folds of the {n} training rows, each row's residual from the model fitted without its fold; fewer than {CV_PLUS_BELOW} training rows, so none was held out)"
         );
@@ -462,7 +461,8 @@ fn cv_plus(
 ) -> Result<Conformal> {
     let values = prepared.fit_values(transform)?;
     let n = values.len();
-    let folds = glassbox_evaluate::validate::Target::Numbers(&values).folds(CV_PLUS_FOLDS, spec.seed ^ CV_PLUS_STREAM)?;
+    let folds =
+        glassbox_evaluate::validate::Target::Numbers(&values).folds(CV_PLUS_FOLDS, spec.seed ^ CV_PLUS_STREAM)?;
     let (mut fold_of, mut residuals) = (vec![0usize; n], vec![0.0f64; n]);
     let mut models = Vec::with_capacity(folds.len());
     for (k, out) in folds.iter().enumerate() {

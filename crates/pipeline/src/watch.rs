@@ -429,7 +429,13 @@ struct LogTable {
 impl LogTable {
     /// Reads the log with bad rows skipped (and told), the label and the
     /// `text` columns kept as text, the time read as dates.
-    fn read(bytes: &[u8], time_column: &str, label_column: &str, text: &[&str], read: &ReadOptions) -> Result<LogTable> {
+    fn read(
+        bytes: &[u8],
+        time_column: &str,
+        label_column: &str,
+        text: &[&str],
+        read: &ReadOptions,
+    ) -> Result<LogTable> {
         let mut read = read.clone();
         read.bad_rows = glassbox_ingest::BadRows::Skip;
         for name in std::iter::once(label_column).chain(text.iter().copied()) {
@@ -457,7 +463,12 @@ impl LogTable {
     /// Every row with a time goes to `row` (its index, line, time and label
     /// text); skipped records, words in the time column and empty times
     /// are told to the log.
-    fn walk<L: Problems>(&self, log: &mut L, time_column: &str, mut row: impl FnMut(&mut L, usize, u64, f64, Option<String>)) {
+    fn walk<L: Problems>(
+        &self,
+        log: &mut L,
+        time_column: &str,
+        mut row: impl FnMut(&mut L, usize, u64, f64, Option<String>),
+    ) {
         let table = &self.table;
         for issue in &table.row_issues {
             log.problem(format!("line {}: {}", issue.line, issue.message));
@@ -655,7 +666,10 @@ fn read_number_csv(
     let log_table = LogTable::read(bytes, time_column, label_column, &[], read)?;
     let table = &log_table.table;
     let p = LogTable::find(table, "prediction").map_err(|e| {
-        Error::new(e.kind(), format!("{}: it needs what glassbox predict writes (prediction, pi_low, pi_high)", e.message()))
+        Error::new(
+            e.kind(),
+            format!("{}: it needs what glassbox predict writes (prediction, pi_low, pi_high)", e.message()),
+        )
     })?;
     let (lo, hi) = (table.find("pi_low"), table.find("pi_high"));
     let mut log = NumberLog::with_inputs(model);

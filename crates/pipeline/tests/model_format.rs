@@ -40,8 +40,11 @@ fn walk(v: &Value, path: &str, out: &mut BTreeMap<String, BTreeSet<&'static str>
         Value::Object(map) => {
             // A calibration member's model and a CV+ fold's model are models,
             // with the same fields as `model`.
-            let path =
-                if path == "calibration.members[].model" || path == "conformal.cv_plus.models[]" { "model" } else { path };
+            let path = if path == "calibration.members[].model" || path == "conformal.cv_plus.models[]" {
+                "model"
+            } else {
+                path
+            };
             let tag = match path {
                 "model" | "spec" => map.get("model").and_then(Value::as_str).map(|t| format!("{path}({t})")),
                 "features.columns[]" => map.get("kind").and_then(Value::as_str).map(|t| format!("{path}({t})")),

@@ -248,7 +248,9 @@ pub fn errors_cells(d: &ErrorDecay) -> Vec<[String; 7]> {
                 short_number(p.rmse),
                 short_number(p.bias),
                 match (p.coverage, p.coverage_band) {
-                    (Some(c), Some((lo, hi))) => format!("{:.1}% (band {:.1}–{:.1}%)", 100.0 * c, 100.0 * lo, 100.0 * hi),
+                    (Some(c), Some((lo, hi))) => {
+                        format!("{:.1}% (band {:.1}–{:.1}%)", 100.0 * c, 100.0 * lo, 100.0 * hi)
+                    }
                     (Some(c), None) => format!("{:.1}%", 100.0 * c),
                     _ => "–".into(),
                 },

@@ -187,7 +187,14 @@ mod tests {
 
     fn conformal(n: usize, q: Option<f64>) -> Conformal {
         let level = Level::new(0.9).unwrap();
-        Conformal { method: Method::Split, level, calibration_rows: n, rank: level.rank(n), half_width: q, cv_plus: None }
+        Conformal {
+            method: Method::Split,
+            level,
+            calibration_rows: n,
+            rank: level.rank(n),
+            half_width: q,
+            cv_plus: None,
+        }
     }
 
     #[test]

@@ -160,8 +160,7 @@ impl ModelFile {
             .map(|(r, out)| {
                 let fitted = out[0];
                 let row: Vec<f64> = folds.iter().map(|f| f[r][0]).collect();
-                let interval =
-                    self.conformal.as_ref().and_then(|c| c.around(fitted, &row, |v| transform.inverse(v)));
+                let interval = self.conformal.as_ref().and_then(|c| c.around(fitted, &row, |v| transform.inverse(v)));
                 (transform.inverse(fitted), interval)
             })
             .collect()
