@@ -277,18 +277,7 @@ pub(crate) fn finish_regression(
     let metrics = regression_metrics(values_test, &predicted)?;
     let conformal = calibrate(table, spec, prepared, &fitted, &model, transform, &x_train, control)?;
     let intervals: Vec<Option<NumberInterval>> = match &conformal {
-        Some(c) => {
-            let folds: Vec<Vec<Vec<f64>>> =
-                c.cv_plus.iter().flat_map(|cv| cv.models.iter().map(|m| m.predict_proba(&x_test))).collect();
-            fitted_outputs
-                .iter()
-                .enumerate()
-                .map(|(r, &f)| {
-                    let row: Vec<f64> = folds.iter().map(|o| o[r][0]).collect();
-                    c.around(f, &row, |v| transform.inverse(v))
-                })
-                .collect()
-        }
+        Some(c) => c.intervals(&x_test, &fitted_outputs, |v| transform.inverse(v)),
         None => vec![None; predicted.len()],
     };
     let interval = match &conformal {

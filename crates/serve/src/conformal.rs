@@ -102,6 +102,26 @@ impl Conformal {
         Some(NumberInterval { low: back(low), high: back(high) })
     }
 
+    /// The intervals of feature rows `x` whose model outputs are `fitted`:
+    /// CV+ reads each fold model's output for every row first.
+    pub fn intervals(
+        &self,
+        x: &glassbox_core::Matrix,
+        fitted: &[f64],
+        back: impl Fn(f64) -> f64,
+    ) -> Vec<Option<NumberInterval>> {
+        let folds: Vec<Vec<Vec<f64>>> =
+            self.cv_plus.iter().flat_map(|cv| cv.models.iter().map(|m| m.predict_proba(x))).collect();
+        fitted
+            .iter()
+            .enumerate()
+            .map(|(r, &f)| {
+                let row: Vec<f64> = folds.iter().map(|o| o[r][0]).collect();
+                self.around(f, &row, &back)
+            })
+            .collect()
+    }
+
     /// Whether rows get a bounded interval (the rank is within the rows).
     pub fn is_bounded(&self) -> bool {
         self.rank.is_some()

@@ -146,24 +146,12 @@ impl ModelFile {
     /// bounded. The prediction is [`ModelFile::predict_proba`]'s, bit for bit.
     pub fn predict_numbers(&self, x: &glassbox_core::Matrix) -> Vec<(f64, Option<crate::conformal::NumberInterval>)> {
         let transform = self.target_transform;
-        // CV+ reads every fold model's output for the row.
-        let folds: Vec<Vec<Vec<f64>>> = self
-            .conformal
-            .iter()
-            .flat_map(|c| c.cv_plus.iter())
-            .flat_map(|cv| cv.models.iter().map(|m| m.predict_proba(x)))
-            .collect();
-        self.model
-            .predict_proba(x)
-            .into_iter()
-            .enumerate()
-            .map(|(r, out)| {
-                let fitted = out[0];
-                let row: Vec<f64> = folds.iter().map(|f| f[r][0]).collect();
-                let interval = self.conformal.as_ref().and_then(|c| c.around(fitted, &row, |v| transform.inverse(v)));
-                (transform.inverse(fitted), interval)
-            })
-            .collect()
+        let fitted: Vec<f64> = self.model.predict_proba(x).into_iter().map(|out| out[0]).collect();
+        let intervals = match &self.conformal {
+            Some(c) => c.intervals(x, &fitted, |v| transform.inverse(v)),
+            None => vec![None; fitted.len()],
+        };
+        fitted.iter().map(|&f| transform.inverse(f)).zip(intervals).collect()
     }
 
     /// The fitted model's own arrays agree with each other, so scoring can
