@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import http from 'node:http';
 import {
-  startServer, launch, openApp, screenshot, byId, root, artifacts, dist,
+  startServer, launch, openApp, monitorAlerting, screenshot, byId, root, artifacts, dist,
   TIMEOUT, confusionMatrix, train, assertStayedLocal, seriousViolations, cellCount,
 } from './helpers.mjs';
 
@@ -888,14 +888,7 @@ test('monitor: a unit change is caught and named, the drift table opens histogra
   const all = JSON.stringify(payload.blocks);
   assert.ok(all.includes('body_mass_g') && all.includes('fell'), all);
   const monDir = path.join(dir, 'mon');
-  try {
-    execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'monitor', modelPath, '--log', logPath, '--time-column', 'time',
-      '--label-column', 'label', '--current', current, '--out', monDir], { cwd: root, stdio: ['ignore', 'ignore', 'ignore'] });
-    assert.fail('monitor should exit 3 on an alert');
-  } catch (e) {
-    assert.equal(e.status, 3);
-  }
-  const mon = JSON.parse(fs.readFileSync(path.join(monDir, 'monitor.json'), 'utf8'));
+  const mon = monitorAlerting(modelPath, logPath, current, monDir);
   assert.ok(all.includes(`${Math.abs(mon.change).toFixed(1)}%`), `the CLI's change ${mon.change} in the payload`);
   await screenshot(page, 'monitor-step');
   await byId(page, 'monitor-step').screenshot({ path: path.join(artifacts, 'monitor-step-only.png') });

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -120,4 +121,16 @@ export async function seriousViolations(page, step) {
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${step}: ${v.id} (${v.impact}): ${v.help}; ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+}
+
+/** Runs `glassbox monitor MODEL --log LOG … --out DIR` on a log that must alert (exit 3) and returns its monitor.json. */
+export function monitorAlerting(modelPath, logPath, current, outDir) {
+  try {
+    execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'monitor', modelPath, '--log', logPath, '--time-column', 'time',
+      '--label-column', 'label', '--current', current, '--out', outDir], { cwd: root, stdio: ['ignore', 'ignore', 'ignore'] });
+    assert.fail('monitor should exit 3 on an alert');
+  } catch (e) {
+    assert.equal(e.status, 3);
+  }
+  return JSON.parse(fs.readFileSync(path.join(outDir, 'monitor.json'), 'utf8'));
 }
