@@ -47,6 +47,9 @@ struct Settings {
     task: String,
     #[serde(default = "auto")]
     target_transform: String,
+    /// A regressor's interval level ("0.9", or "off"); older settings keep 90%.
+    #[serde(default = "ninety")]
+    interval: String,
     time_column: String,
     search: String,
     features: FeatureSpec,
@@ -56,6 +59,10 @@ struct Settings {
 
 fn auto() -> String {
     "auto".to_string()
+}
+
+fn ninety() -> String {
+    "0.9".to_string()
 }
 
 impl Settings {
@@ -72,6 +79,7 @@ impl Settings {
             calibration: state.calibration.get(),
             task: state.task.get(),
             target_transform: state.target_transform.get(),
+            interval: state.interval.get(),
             time_column: state.time_column.get(),
             search: state.search.get(),
             features: state.features.get(),
@@ -90,6 +98,7 @@ impl Settings {
         state.calibration.set(self.calibration);
         state.task.set(self.task);
         state.target_transform.set(self.target_transform);
+        state.interval.set(self.interval);
         state.time_column.set(self.time_column);
         state.search.set(self.search);
         state.features.set(self.features);
