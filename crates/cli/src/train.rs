@@ -136,11 +136,15 @@ pub fn run(args: Train) -> Result<(), Failure> {
             ModelSpec::by_name(default.name(), base.seed).map_err(|e| Failure::input(e.to_string()))?
         }
     };
-    for p in &params {
-        let (name, value) =
-            p.split_once('=').ok_or_else(|| Failure::input(format!("--param takes NAME=VALUE, got '{p}'")))?;
-        model = model.set(name.trim(), value.trim()).map_err(|e| Failure::input(e.to_string()))?;
-    }
+    let pairs = params
+        .iter()
+        .map(|p| {
+            let (name, value) =
+                p.split_once('=').ok_or_else(|| Failure::input(format!("--param takes NAME=VALUE, got '{p}'")))?;
+            Ok((name.trim(), value.trim()))
+        })
+        .collect::<Result<Vec<_>, Failure>>()?;
+    model = model.set_all(&pairs).map_err(|e| Failure::input(e.to_string()))?;
     let window = if window == "rolling" {
         glassbox_pipeline::validate::WindowMode::Rolling
     } else {

@@ -128,6 +128,8 @@ fn written() -> BTreeMap<String, BTreeSet<&'static str>> {
     for loss in ["absolute_error", "poisson"] {
         regressors.push(ModelSpec::by_name("gradient_boosting", 7).unwrap().set("loss", loss).unwrap());
     }
+    let median = [("loss", "quantile"), ("quantile", "0.5")];
+    regressors.push(ModelSpec::by_name("gradient_boosting", 7).unwrap().set_all(&median).unwrap());
     for model in regressors {
         let spec = TrainSpec { model, importance_repeats: 0, ..TrainSpec::for_target("compressive_strength") };
         let o = train(&concrete, "concrete.csv", &spec).unwrap();

@@ -52,6 +52,10 @@ pub enum Loss {
     AbsoluteError,
     /// For counts and other non-negative numbers: the raw score is the log of the prediction.
     Poisson,
+    /// The pinball loss at [`BoostParams::quantile`]: the prediction is that
+    /// quantile of the target given the features, as scikit-learn's
+    /// `loss="quantile"` (conformalized quantile regression fits two).
+    Quantile,
 }
 
 impl Loss {
@@ -60,12 +64,14 @@ impl Loss {
             Loss::SquaredError => "squared_error",
             Loss::AbsoluteError => "absolute_error",
             Loss::Poisson => "poisson",
+            Loss::Quantile => "quantile",
         }
     }
 
     /// The mean loss of raw scores against numbers: half the squared error,
-    /// the absolute error, or the half Poisson deviance up to a constant.
-    fn mean(self, raw: &[f64], y: &[f64]) -> f64 {
+    /// the absolute error, the half Poisson deviance up to a constant, or
+    /// the pinball loss at quantile `q`.
+    fn mean(self, raw: &[f64], y: &[f64], q: f64) -> f64 {
         let total: f64 = raw
             .iter()
             .zip(y)
@@ -73,13 +79,18 @@ impl Loss {
                 Loss::SquaredError => 0.5 * (r - y) * (r - y),
                 Loss::AbsoluteError => (r - y).abs(),
                 Loss::Poisson => libm::exp(r) - y * r,
+                Loss::Quantile if y >= r => q * (y - r),
+                Loss::Quantile => (1.0 - q) * (r - y),
             })
             .sum();
         total / y.len().max(1) as f64
     }
 
-    /// The gradient and hessian of the loss at raw score `r` for number `y`.
-    fn gradients(self, r: f64, y: f64) -> (f64, f64) {
+    /// The gradient and hessian of the loss at raw score `r` for number `y`
+    /// (the pinball loss's at quantile `q`, with scikit-learn's constant
+    /// hessian: its leaves' values are set afterwards, as the absolute
+    /// error's are).
+    fn gradients(self, r: f64, y: f64, q: f64) -> (f64, f64) {
         match self {
             Loss::SquaredError => (r - y, 1.0),
             Loss::AbsoluteError => (
@@ -96,16 +107,43 @@ impl Loss {
                 let e = libm::exp(r);
                 (e - y, e)
             }
+            Loss::Quantile => (if y >= r { -q } else { 1.0 - q } as f32 as f64, 1.0),
+        }
+    }
+
+    /// The quantile a loss's leaves and baseline take of the residuals: the
+    /// median for the absolute error, `q` for the pinball loss; `None` when
+    /// the gradient step's own value stands.
+    fn leaf_quantile(self, q: f64) -> Option<f64> {
+        match self {
+            Loss::AbsoluteError => Some(0.5),
+            Loss::Quantile => Some(q),
+            Loss::SquaredError | Loss::Poisson => None,
         }
     }
 }
 
-/// The lower weighted median of `values` (scikit-learn's
-/// `_weighted_percentile` at 50 with equal weights): the first sorted value
-/// at which half the rows are counted.
-fn lower_median(values: &mut [f64]) -> f64 {
+/// The `q`-quantile of `values` as scikit-learn's losses take it without
+/// sample weights: `numpy.median` at 0.5 (the mean of the two middle values
+/// of an even count) and `numpy.percentile(values, 100·q)` otherwise
+/// (linear between the two values around position `(n − 1)·q`, with
+/// NumPy's two-sided lerp, so the same rows give the same bits).
+fn quantile_of(values: &mut [f64], q: f64) -> f64 {
     values.sort_by(f64::total_cmp);
-    values[(values.len() - 1) / 2]
+    let n = values.len();
+    if q == 0.5 {
+        return if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 };
+    }
+    let at = (n - 1) as f64 * ((100.0 * q) / 100.0);
+    let below = (at.floor() as usize).min(n - 1);
+    let above = (below + 1).min(n - 1);
+    let (a, b, t) = (values[below], values[above], at - below as f64);
+    let diff = b - a;
+    if t >= 0.5 {
+        b - diff * (1.0 - t)
+    } else {
+        a + diff * t
+    }
 }
 
 /// The hyper-parameters, with scikit-learn's names and defaults.
@@ -127,6 +165,9 @@ pub struct BoostParams {
     /// classes, the squared error for numbers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loss: Option<Loss>,
+    /// The quantile the `quantile` loss predicts, between 0 and 1; only with that loss.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantile: Option<f64>,
 }
 
 impl BoostParams {
@@ -145,7 +186,14 @@ impl BoostParams {
             tol: 1e-7,
             seed,
             loss: None,
+            quantile: None,
         }
+    }
+
+    /// These parameters with the pinball loss at quantile `q`: one of the two
+    /// models conformalized quantile regression fits.
+    pub fn at_quantile(&self, q: f64) -> BoostParams {
+        BoostParams { loss: Some(Loss::Quantile), quantile: Some(q), ..*self }
     }
 
     pub fn validate(&self) -> Result<()> {
@@ -177,6 +225,20 @@ impl BoostParams {
         if self.n_iter_no_change == 0 {
             return bad("n_iter_no_change must be at least 1, got 0".into());
         }
+        match (self.loss, self.quantile) {
+            (Some(Loss::Quantile), None) => {
+                return bad(
+                    "the quantile loss needs the quantile to predict: set quantile to a number between 0 and 1".into()
+                )
+            }
+            (Some(Loss::Quantile), Some(q)) if !(q > 0.0 && q < 1.0) => {
+                return bad(format!("quantile must be between 0 and 1, got {q}"))
+            }
+            (loss, Some(_)) if loss != Some(Loss::Quantile) => {
+                return bad("quantile is for the quantile loss: set loss to quantile as well".into())
+            }
+            _ => {}
+        }
         Ok(())
     }
 
@@ -186,7 +248,8 @@ impl BoostParams {
             EarlyStopping::On => "on",
             EarlyStopping::Off => "off",
         };
-        let loss = self.loss.map(|l| format!("loss = {}, ", l.as_str())).unwrap_or_default();
+        let quantile = self.quantile.map(|q| format!("quantile = {q}, ")).unwrap_or_default();
+        let loss = self.loss.map(|l| format!("loss = {}, {quantile}", l.as_str())).unwrap_or_default();
         format!(
             "{loss}learning_rate = {}, max_iter = {}, max_leaf_nodes = {}, max_depth = {}, min_samples_leaf = {}, l2_regularization = {}, max_bins = {}, early_stopping = {es}, validation_fraction = {}, n_iter_no_change = {}, seed = {}",
             self.learning_rate,
@@ -390,8 +453,13 @@ impl TreeGrower<'_> {
                 if hl < 1e-3 || hr < 1e-3 {
                     continue;
                 }
-                let gain = self.score(gl, hl) + self.score(gr, hr) - parent;
-                if gain > best.map_or(0.0, |s| s.gain) {
+                let children = self.score(gl, hl) + self.score(gr, hr);
+                let gain = children - parent;
+                // A gain within rounding of zero is no gain: a node whose rows
+                // all have the same gradient (every row above a quantile
+                // model's prediction) would otherwise split on the last bits
+                // of its sums.
+                if gain > best.map_or(0.0, |s| s.gain) && gain > 1e-12 * children {
                     best = Some(SplitChoice { gain, feature: f, bin: b as u8, g_left: gl, h_left: hl });
                 }
             }
@@ -691,6 +759,7 @@ impl Booster {
     pub fn fit_numbers(x: &Matrix, y: &[f64], p: &BoostParams, control: &Control<'_>) -> Result<Booster> {
         p.validate()?;
         let loss = p.loss.unwrap_or(Loss::SquaredError);
+        let q = p.quantile.unwrap_or(0.5);
         if loss == Loss::Poisson {
             if let Some(v) = y.iter().find(|v| **v < 0.0) {
                 return Err(Error::new(
@@ -726,7 +795,9 @@ impl Booster {
         let y_val: Vec<f64> = val.iter().map(|&r| y[r]).collect();
         let baseline = match loss {
             Loss::SquaredError => crate::models::baseline::mean(&y_train),
-            Loss::AbsoluteError => lower_median(&mut y_train.clone()),
+            Loss::AbsoluteError | Loss::Quantile => {
+                quantile_of(&mut y_train.clone(), loss.leaf_quantile(q).unwrap_or(0.5))
+            }
             Loss::Poisson => libm::log(crate::models::baseline::mean(&y_train)),
         };
         let n = train.len();
@@ -736,21 +807,21 @@ impl Booster {
         let mut trees = Vec::new();
         let mut scores = Vec::new();
         if early {
-            scores.push(-loss.mean(&raw_val, &y_val));
+            scores.push(-loss.mean(&raw_val, &y_val, q));
         }
         let mut stopped_early = false;
         for iter in 0..p.max_iter {
             for i in 0..n {
-                (g[i], h[i]) = loss.gradients(raw[i], y_train[i]);
+                (g[i], h[i]) = loss.gradients(raw[i], y_train[i], q);
             }
             let grower = TreeGrower { binned: &binned, edges: &edges, g: &g, h: &h, p };
             let mut order: Vec<usize> = (0..n).collect();
             let (mut tree, leaves) = grower.grow(&mut order);
             for (node, rows, mut value) in leaves {
-                if loss == Loss::AbsoluteError {
-                    // The leaf's value is the median residual of its rows, shrunk.
+                if let Some(at) = loss.leaf_quantile(q) {
+                    // The leaf's value is that quantile of its rows' residuals, shrunk.
                     let mut residuals: Vec<f64> = rows.iter().map(|&r| y_train[r] - raw[r]).collect();
-                    value = p.learning_rate * lower_median(&mut residuals);
+                    value = p.learning_rate * quantile_of(&mut residuals, at);
                     if let BoostNode::Leaf { value: v, .. } = &mut tree[node] {
                         *v = value;
                     }
@@ -764,7 +835,7 @@ impl Booster {
             }
             trees.push(vec![tree]);
             if early {
-                scores.push(-loss.mean(&raw_val, &y_val));
+                scores.push(-loss.mean(&raw_val, &y_val, q));
                 stopped_early = stalled(&scores, p);
             }
             control.report("boosting iteration", iter + 1, p.max_iter)?;
@@ -941,8 +1012,76 @@ mod tests {
         );
     }
 
+    /// Values from NumPy: `median`, then `percentile` at 5 and 95.
+    #[test]
+    fn quantiles_are_numpy_s() {
+        let check = |values: &[f64], q: f64, want: f64| assert_eq!(quantile_of(&mut values.to_vec(), q), want);
+        check(&[4.0, 1.0, 3.0, 2.0], 0.5, 2.5);
+        check(&[5.0, 4.0, 1.0, 3.0, 2.0], 0.5, 3.0);
+        let twenty: Vec<f64> = (1..=20).map(f64::from).collect();
+        check(&twenty, 0.05, 1.9500000000000002);
+        check(&twenty, 0.95, 19.05);
+        check(&[0.1, 0.7, 0.2], 0.95, 0.6499999999999999);
+        check(&[7.0], 0.05, 7.0);
+    }
+
+    /// Regression test: with every row's gradient −0.05 (all above a 5%
+    /// quantile model), the sums' last bits made gains of 1e-17, and the
+    /// tree split on them.
+    #[test]
+    fn a_node_whose_rows_share_one_gradient_stays_a_leaf() {
+        let n = 83;
+        let x = Matrix::new(n, 2, (0..2 * n).map(|i| ((i * 37) % 101) as f64).collect());
+        let rows: Vec<usize> = (0..n).collect();
+        let edges: Vec<Vec<f64>> =
+            (0..2).map(|f| bin_edges(&mut rows.iter().map(|&r| x.row(r)[f]).collect::<Vec<_>>(), 255)).collect();
+        let binned = Binned::new(&x, &rows, &edges);
+        let (g, h) = (vec![-0.05f32 as f64; n], vec![1.0; n]);
+        let p = BoostParams { min_samples_leaf: 5, ..BoostParams::new(0) };
+        let (tree, leaves) = TreeGrower { binned: &binned, edges: &edges, g: &g, h: &h, p: &p }.grow(&mut rows.clone());
+        assert_eq!((tree.len(), leaves.len()), (1, 1), "{tree:?}");
+    }
+
+    /// Noise that grows with x: the 0.1 and 0.9 quantile models leave about
+    /// a tenth of the rows below and above them, and their gap grows with x.
+    #[test]
+    fn quantile_models_bound_their_share_of_rows() {
+        let n = 2000;
+        let xs: Vec<f64> = (0..n).map(|i| (i % 100) as f64 / 10.0).collect();
+        let noise = |i: usize| (((i * 7919) % 1009) as f64 / 1009.0 - 0.5) * 2.0;
+        let y: Vec<f64> = xs.iter().enumerate().map(|(i, &x)| 2.0 * x + noise(i) * (0.5 + x)).collect();
+        let x = Matrix::new(n, 1, xs.clone());
+        let fit = |q: f64| {
+            let p = BoostParams::new(3).at_quantile(q);
+            Booster::fit_numbers(&x, &y, &p, &Control::default()).unwrap().predict_proba(&x)
+        };
+        let (low, high) = (fit(0.1), fit(0.9));
+        let below = y.iter().zip(&low).filter(|(y, p)| **y < p[0]).count() as f64 / n as f64;
+        let above = y.iter().zip(&high).filter(|(y, p)| **y > p[0]).count() as f64 / n as f64;
+        assert!((below - 0.1).abs() < 0.03 && (above - 0.1).abs() < 0.03, "below {below}, above {above}");
+        let gap = |i: usize| high[i][0] - low[i][0];
+        let (narrow, wide) = ((0..n).filter(|i| xs[*i] < 2.0), (0..n).filter(|i| xs[*i] >= 8.0));
+        let mean = |it: &mut dyn Iterator<Item = usize>| {
+            let v: Vec<f64> = it.map(gap).collect();
+            v.iter().sum::<f64>() / v.len() as f64
+        };
+        let (narrow, wide) = (mean(&mut narrow.into_iter()), mean(&mut wide.into_iter()));
+        assert!(wide > 3.0 * narrow, "gap {narrow} at small x against {wide} at large x");
+    }
+
     #[test]
     fn bad_parameters_are_named() {
+        let p = BoostParams { loss: Some(Loss::Quantile), ..BoostParams::new(0) };
+        assert!(p.validate().unwrap_err().message().starts_with("the quantile loss needs the quantile"));
+        assert_eq!(
+            BoostParams::new(0).at_quantile(1.5).validate().unwrap_err().message(),
+            "quantile must be between 0 and 1, got 1.5"
+        );
+        let p = BoostParams { quantile: Some(0.5), ..BoostParams::new(0) };
+        assert_eq!(
+            p.validate().unwrap_err().message(),
+            "quantile is for the quantile loss: set loss to quantile as well"
+        );
         let p = BoostParams { max_bins: 300, ..BoostParams::new(0) };
         assert_eq!(p.validate().unwrap_err().message(), "max_bins must be between 2 and 255, got 300");
         let p = BoostParams { learning_rate: -1.0, ..BoostParams::new(0) };

@@ -34,6 +34,23 @@ impl ModelSpec {
     /// number, `none` for an optional one, or a word for a choice. Unknown
     /// names list the known ones; the result is validated.
     pub fn set(&self, name: &str, value: &str) -> Result<ModelSpec> {
+        self.set_all(&[(name, value)])
+    }
+
+    /// Sets several hyper-parameters, then validates the whole: parameters
+    /// that only make sense together (boosting's `loss=quantile` and its
+    /// `quantile`) can be given in either order.
+    pub fn set_all(&self, pairs: &[(&str, &str)]) -> Result<ModelSpec> {
+        let mut spec = self.clone();
+        for (name, value) in pairs {
+            spec = spec.assign(name, value)?;
+        }
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    /// One parameter set from text, not yet validated.
+    fn assign(&self, name: &str, value: &str) -> Result<ModelSpec> {
         let params = self.params();
         let unknown = || {
             let known: Vec<&str> = params.keys().map(String::as_str).collect();
@@ -67,7 +84,6 @@ impl ModelSpec {
         if !spec.params().contains_key(name) && !params.contains_key(name) {
             return Err(unknown());
         }
-        spec.validate()?;
         Ok(spec)
     }
 
@@ -380,5 +396,19 @@ mod regression_tests {
         assert!(e.message().starts_with("the poisson loss is for counts"), "{e}");
         let e = poisson.fit(&x, &(0..300).map(|i| i % 2).collect::<Vec<_>>(), 2).unwrap_err();
         assert_eq!(e.message(), "the poisson loss is for numbers; predicting classes uses the log loss");
+    }
+
+    /// The quantile loss and its quantile go together, given in either order.
+    #[test]
+    fn a_quantile_and_its_loss_are_set_together() {
+        let boosting = ModelSpec::by_name("gradient_boosting", 1).unwrap();
+        for pairs in [[("loss", "quantile"), ("quantile", "0.9")], [("quantile", "0.9"), ("loss", "quantile")]] {
+            let spec = boosting.set_all(&pairs).unwrap();
+            assert!(spec.params_text_for(Task::Regression).starts_with("loss = quantile, quantile = 0.9, "));
+        }
+        let e = boosting.set("loss", "quantile").unwrap_err();
+        assert!(e.message().starts_with("the quantile loss needs the quantile"), "{e}");
+        let e = boosting.set_all(&[("loss", "quantile"), ("quantile", "2")]).unwrap_err();
+        assert_eq!(e.message(), "quantile must be between 0 and 1, got 2");
     }
 }
