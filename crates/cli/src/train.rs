@@ -253,7 +253,7 @@ fn print_regression(outcome: &glassbox_pipeline::TrainOutcome, r: &glassbox_pipe
             (Some(width), true) => println!(
                 "{}% prediction interval ({}): test coverage {:.4} (95% CI {:.4}–{:.4}), mean width {}",
                 glassbox_pipeline::conformal::percent(i.conformal.level),
-                i.conformal.describe(),
+                i.describe(),
                 t.coverage,
                 t.coverage_low,
                 t.coverage_high,

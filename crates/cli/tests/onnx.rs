@@ -118,6 +118,20 @@ fn every_exported_regressor_scores_in_onnxruntime_as_glassbox_predict_does() {
     );
     // No interval: NaN where predict leaves the cells empty.
     check_number("concrete.csv", "compressive_strength", "ridge", &["--interval", "off"]);
+    // CQR: two quantile ensembles beside the model, a Min and a Max; beside
+    // a Poisson model they take no exp of their own.
+    check_number(
+        "concrete.csv",
+        "compressive_strength",
+        "ridge",
+        &["--interval-method", "cqr", "--target-transform", "log1p"],
+    );
+    check_number(
+        "concrete.csv",
+        "compressive_strength",
+        "gradient_boosting",
+        &["--param", "loss=poisson", "--interval-method", "cqr", "--target-transform", "none"],
+    );
     // CV+ (fewer than 500 training rows): five fold models and a TopK per end.
     let tmp = tempfile::tempdir().unwrap();
     let small = tmp.path().join("concrete_small.csv");

@@ -94,6 +94,20 @@ pub fn split_quantile(scores: &[f64], level: Level) -> Result<Option<f64>> {
             format!("calibration score {} is {}, not a finite distance", i + 1, scores[i]),
         ));
     }
+    score_quantile(scores, level)
+}
+
+/// The k-th smallest of calibration `scores` that may be negative
+/// (conformalized quantile regression's: how far a value lies outside the
+/// quantile models' band, negative inside it), k = ⌈(n + 1)·level⌉; `None`
+/// when there are too few rows for the level.
+pub fn score_quantile(scores: &[f64], level: Level) -> Result<Option<f64>> {
+    if let Some(i) = scores.iter().position(|s| !s.is_finite()) {
+        return Err(Error::new(
+            ErrorKind::Internal,
+            format!("calibration score {} is {}, not a number", i + 1, scores[i]),
+        ));
+    }
     let Some(k) = level.rank(scores.len()) else { return Ok(None) };
     let mut sorted = scores.to_vec();
     let (_, kth, _) = sorted.select_nth_unstable_by(k - 1, f64::total_cmp);

@@ -549,6 +549,18 @@ fn regression_outputs(g: &mut Graph, model: &ModelFile, x: &str) -> Result<Vec<O
             let (lo, hi) = (kth_smallest(g, &lows, low_rank), kth_smallest(g, &highs, high_rank));
             (back(g, &lo), back(g, &hi))
         }
+        Some(c) if c.cqr.is_some() => {
+            // CQR: the quantile models' outputs, corrected by q, then
+            // widened to hold the prediction (Conformal::around's min and max).
+            let cqr = c.cqr.as_ref().expect("checked");
+            let q = g.doubles(&[c.half_width.expect("a bounded CQR interval has its correction")], &[]);
+            let (low, high) = (fitted_output(g, model, &cqr.low, x)?, fitted_output(g, model, &cqr.high, x)?);
+            let lo = g.op("Sub", "", &[&low, &q], vec![]);
+            let lo = g.op("Min", "", &[&lo, &fitted], vec![]);
+            let hi = g.op("Add", "", &[&high, &q], vec![]);
+            let hi = g.op("Max", "", &[&hi, &fitted], vec![]);
+            (back(g, &lo), back(g, &hi))
+        }
         Some(c) => {
             let q = g.doubles(&[c.half_width.expect("a bounded split interval has its half-width")], &[]);
             let lo = g.op("Sub", "", &[&fitted, &q], vec![]);
@@ -589,7 +601,7 @@ fn fitted_output(
     }
     if let Some(e) = fitted.tree_ensemble(0) {
         let raw = trees(g, x, std::slice::from_ref(&e));
-        return Ok(if model.spec.fits_log_of_prediction() { g.op("Exp", "", &[&raw], vec![]) } else { raw });
+        return Ok(if fitted.log_link() { g.op("Exp", "", &[&raw], vec![]) } else { raw });
     }
     Err(refuse(format!(
         "a {} model has no ONNX form here; ridge, decision trees, random forests, extra trees and gradient boosting export",

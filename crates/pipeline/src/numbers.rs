@@ -84,6 +84,14 @@ pub struct IntervalReport {
     pub test: Audit,
 }
 
+impl IntervalReport {
+    /// The method in words, as the model file's [`Conformal::describe`] says it.
+    pub fn describe(&self) -> String {
+        let c = &self.conformal;
+        glassbox_serve::conformal::describe(c.method, c.level, c.calibration_rows, self.folds)
+    }
+}
+
 /// The share of the training rows held out to calibrate a regressor's
 /// interval. One fifth: the calibration rows' count sets how tightly the
 /// coverage sits above the level (it is below `level + 1/(n + 1)` with
@@ -111,6 +119,7 @@ pub(crate) fn interval_method(spec: &TrainSpec, train_rows: usize) -> Method {
     match spec.interval_method {
         crate::spec::IntervalMethod::Split => Method::Split,
         crate::spec::IntervalMethod::CvPlus => Method::CvPlus,
+        crate::spec::IntervalMethod::Cqr => Method::Cqr,
         crate::spec::IntervalMethod::Auto if train_rows < CV_PLUS_BELOW => Method::CvPlus,
         crate::spec::IntervalMethod::Auto => Method::Split,
     }
@@ -124,6 +133,13 @@ fn guarantee(method: Method, level: Level, n: usize) -> String {
             glassbox_serve::conformal::percent(Level::new((1.0 - 2.0 * level.alpha()).max(1e-6)).unwrap_or(level));
         return format!(
             "for a new row drawn like the training rows, the {p}% interval holds its true value with probability at least {twice}% in theory and close to {p}% in practice (CV+ over {CV_PLUS_FOLDS} folds of the {n} training rows, each row's residual from the model fitted without its fold; fewer than {CV_PLUS_BELOW} training rows, so none was held out)"
+        );
+    }
+    if method == Method::Cqr && level.rank(n).is_some() {
+        let [low, high] = glassbox_serve::conformal::Cqr::quantiles(level);
+        return format!(
+            "for a new row drawn like the training rows, the {p}% interval holds its true value with probability at least {p}% (conformalized quantile regression: gradient boosting at the {low} and {high} quantiles, widened or narrowed by the scores of {n} calibration rows the models were not fitted on; at most {:.2}% with distinct scores)",
+            100.0 * (level.value() + 1.0 / (n as f64 + 1.0)).min(1.0)
         );
     }
     match level.rank(n) {
@@ -288,7 +304,7 @@ pub(crate) fn finish_regression(
             let (low, high) = (ends(|i| i.low, f64::NEG_INFINITY), ends(|i| i.high, f64::INFINITY));
             let test = conformal_math::audit(c.level, values_test, &predicted, &low, &high)?;
             Some(IntervalReport {
-                conformal: Conformal { cv_plus: None, ..c.clone() },
+                conformal: Conformal { cv_plus: None, cqr: None, ..c.clone() },
                 folds: c.cv_plus.as_ref().map(|cv| cv.models.len()),
                 guarantee: guarantee(c.method, c.level, c.calibration_rows),
                 test,
@@ -411,30 +427,63 @@ fn calibrate(
 ) -> Result<Option<Conformal>> {
     let Some(level) = spec.interval else { return Ok(None) };
     let rows = &prepared.calibration_rows;
-    if interval_method(spec, prepared.train_rows.len() + rows.len()) == Method::CvPlus {
+    let method = interval_method(spec, prepared.train_rows.len() + rows.len());
+    if method == Method::CvPlus {
         return cv_plus(spec, prepared, level, transform, x_train, control).map(Some);
     }
     let truth = transform.forward(&prepared.values_calibration)?;
-    let outputs = if rows.is_empty() { Vec::new() } else { model.predict_proba(&fitted.transform(table, rows)?) };
-    let scores: Vec<f64> = outputs.iter().zip(&truth).map(|(p, t)| (t - p[0]).abs()).collect();
-    if let Some(i) = scores.iter().position(|s| !s.is_finite()) {
-        return Err(crate::error::Error::new(
-            crate::error::ErrorKind::Internal,
-            format!(
-                "the model's output on calibration line {} is {}, not a number",
-                table.lines[rows[i]], outputs[i][0]
-            ),
-        ));
-    }
-    let half_width = conformal_math::split_quantile(&scores, level)?;
+    let x_calibration = if rows.is_empty() { None } else { Some(fitted.transform(table, rows)?) };
+    let outputs = |m: &crate::model::FittedModel| -> Result<Vec<f64>> {
+        let out: Vec<f64> = match &x_calibration {
+            Some(x) => m.predict_proba(x).iter().map(|p| p[0]).collect(),
+            None => Vec::new(),
+        };
+        match out.iter().position(|o| !o.is_finite()) {
+            Some(i) => Err(crate::error::Error::new(
+                crate::error::ErrorKind::Internal,
+                format!("the model's output on calibration line {} is {}, not a number", table.lines[rows[i]], out[i]),
+            )),
+            None => Ok(out),
+        }
+    };
+    let (scores, cqr) = if method == Method::Cqr {
+        let quantiles = glassbox_serve::conformal::Cqr::quantiles(level);
+        let fit_values = prepared.fit_values(transform)?;
+        let [low, high] = quantiles.map(|q| quantile_model(spec, q).fit_numbers_with(x_train, &fit_values, control));
+        let (low, high) = (low?, high?);
+        let (lows, highs) = (outputs(&low)?, outputs(&high)?);
+        let scores = truth.iter().zip(lows.iter().zip(&highs)).map(|(t, (l, h))| (l - t).max(t - h)).collect();
+        (scores, Some(glassbox_serve::conformal::Cqr { quantiles, low, high }))
+    } else {
+        (outputs(model)?.iter().zip(&truth).map(|(p, t)| (t - p).abs()).collect::<Vec<f64>>(), None)
+    };
+    let half_width = if cqr.is_some() {
+        conformal_math::score_quantile(&scores, level)?
+    } else {
+        conformal_math::split_quantile(&scores, level)?
+    };
     Ok(Some(Conformal {
-        method: Method::Split,
+        method,
         level,
         calibration_rows: scores.len(),
         rank: level.rank(scores.len()),
         half_width,
         cv_plus: None,
+        cqr,
     }))
+}
+
+/// One of CQR's quantile models: gradient boosting with the pinball loss at
+/// `q`, with the run's boosting parameters when its model is gradient
+/// boosting (the loss aside), scikit-learn's defaults otherwise, and the
+/// run's seed.
+fn quantile_model(spec: &TrainSpec, q: f64) -> crate::model::ModelSpec {
+    use glassbox_train::boosting::BoostParams;
+    let base = match &spec.model {
+        crate::model::ModelSpec::GradientBoosting(p) => BoostParams { loss: None, quantile: None, ..*p },
+        _ => BoostParams::new(spec.seed),
+    };
+    crate::model::ModelSpec::GradientBoosting(base.at_quantile(q))
 }
 
 /// CV+: the model refitted without each of `CV_PLUS_FOLDS` seeded folds of
@@ -481,5 +530,6 @@ fn cv_plus(
         rank: level.rank(n),
         half_width: None,
         cv_plus: Some(glassbox_serve::conformal::CvPlus { models, fold_of, residuals }),
+        cqr: None,
     })
 }

@@ -95,9 +95,7 @@ pub(crate) fn prepare(table: &Table, spec: &TrainSpec) -> Result<Prepared> {
     // there are enough of them.
     let (split, calibration) = match (task, spec.interval) {
         // A small training set keeps every row: CV+ calibrates over folds.
-        (Task::Regression, Some(_))
-            if crate::numbers::interval_method(spec, split.train.len()) == glassbox_serve::conformal::Method::Split =>
-        {
+        (Task::Regression, Some(_)) if crate::numbers::interval_method(spec, split.train.len()).holds_out_rows() => {
             let share = crate::numbers::calibration_share(split.train.len());
             let inner = crate::split::shuffled_split(split.train.len(), share, spec.seed ^ CALIBRATION_STREAM)?;
             let pick = |at: &[usize]| -> Vec<usize> { at.iter().map(|&i| split.train[i]).collect() };

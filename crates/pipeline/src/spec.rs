@@ -67,6 +67,8 @@ pub enum IntervalMethod {
     Auto,
     Split,
     CvPlus,
+    /// Conformalized quantile regression: an option, never chosen by `auto`.
+    Cqr,
 }
 
 impl IntervalMethod {
@@ -79,6 +81,7 @@ impl IntervalMethod {
             "auto" => Some(IntervalMethod::Auto),
             "split" => Some(IntervalMethod::Split),
             "cv-plus" | "cv_plus" => Some(IntervalMethod::CvPlus),
+            "cqr" => Some(IntervalMethod::Cqr),
             _ => None,
         }
     }

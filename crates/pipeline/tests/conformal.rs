@@ -170,6 +170,9 @@ fn a_small_training_set_gets_cv_plus_over_five_folds_scored_bit_for_bit_by_the_s
     assert_eq!(json["interval"]["method"], "cv_plus");
     assert_eq!(json["interval"]["folds"], 5);
     assert!(json["interval"].get("cv_plus").is_none());
+    // Regression: metrics.json's interval keeps no fold models, and the
+    // CLI's and the report's line read them, so they said "split conformal".
+    assert_eq!(i.describe(), "CV+ over 5 folds of the 240 training rows");
     let cv = o.model.conformal.as_ref().unwrap().cv_plus.as_ref().unwrap();
     assert_eq!((cv.models.len(), cv.residuals.len()), (5, 240));
     // Widths differ from row to row, and the saved model gives the same bits.
@@ -190,4 +193,72 @@ fn a_small_training_set_gets_cv_plus_over_five_folds_scored_bit_for_bit_by_the_s
     let bad = format!("{}-{}", &json[..at], &json[at..]);
     let e = ModelFile::from_json(&bad).unwrap_err();
     assert!(e.message().contains("residual"), "{}", e.message());
+}
+
+/// Conformalized quantile regression beside a ridge model on noise that
+/// grows with `a`: split conformal's width is the same everywhere, CQR's
+/// follows the noise; both keep the level, the file keeps the two quantile
+/// models, and the saved model gives the same bits.
+#[test]
+fn cqr_widens_where_the_noise_grows_and_is_scored_bit_for_bit_by_the_saved_model() {
+    let data = csv(3000);
+    let mut s = spec("ridge", Some(0.9));
+    s.interval_method = glassbox_pipeline::run::IntervalMethod::Cqr;
+    let o = train(data.as_bytes(), "c.csv", &s).unwrap();
+    let split = train(data.as_bytes(), "c.csv", &spec("ridge", Some(0.9))).unwrap();
+    let r = o.regression.as_ref().unwrap();
+    let i = r.interval.as_ref().unwrap();
+    assert_eq!(i.conformal.method, glassbox_pipeline::conformal::Method::Cqr);
+    assert_eq!((o.manifest.n_train, i.conformal.calibration_rows), (1920, 480), "a fifth held out, as split");
+    assert!(i.describe().starts_with("conformalized quantile regression (boosting at the 0.05 and 0.95 quantiles)"));
+    assert!(i.guarantee.contains("at least 90%") && i.guarantee.contains("0.05 and 0.95"), "{}", i.guarantee);
+    let json: serde_json::Value = serde_json::from_str(&o.metrics_json()).unwrap();
+    assert_eq!(json["interval"]["method"], "cqr");
+    assert!(json["interval"].get("cqr").is_none(), "the quantile models stay in the model file");
+    // Width by the noise's size: rows with a below 2 against a of 8 or more.
+    let a_of =
+        |line: u64| -> f64 { data.lines().nth(line as usize - 1).unwrap().split(',').next().unwrap().parse().unwrap() };
+    let widths = |o: &glassbox_pipeline::run::TrainOutcome, small: bool| -> f64 {
+        let w: Vec<f64> = o
+            .regression
+            .as_ref()
+            .unwrap()
+            .test_predictions
+            .iter()
+            .filter(|t| if small { a_of(t.line) < 2.0 } else { a_of(t.line) >= 8.0 })
+            .map(|t| t.interval.unwrap().high - t.interval.unwrap().low)
+            .collect();
+        w.iter().sum::<f64>() / w.len() as f64
+    };
+    let (cqr_ratio, split_ratio) = (widths(&o, false) / widths(&o, true), widths(&split, false) / widths(&split, true));
+    assert!((split_ratio - 1.0).abs() < 1e-9, "split conformal's width is one number: {split_ratio}");
+    assert!(cqr_ratio > 2.0, "CQR's intervals widen with the noise: {cqr_ratio}");
+    let sc = split.regression.as_ref().unwrap().interval.as_ref().unwrap().test.coverage;
+    for cov in [i.test.coverage, sc] {
+        assert!((0.86..=0.94).contains(&cov), "coverage {cov}");
+    }
+    // Every interval holds its prediction; the saved model gives the same bits.
+    let model = ModelFile::from_json(&o.model.to_json()).unwrap();
+    let p = glassbox_pipeline::predict(&model, data.as_bytes(), &ReadOptions::default()).unwrap();
+    for t in &r.test_predictions {
+        let iv = t.interval.unwrap();
+        assert!(iv.low <= t.predicted && t.predicted <= iv.high, "line {}", t.line);
+        let row = &p.rows[t.row];
+        assert_eq!((row.value, row.value_interval), (Some(t.predicted), t.interval), "line {}", t.line);
+    }
+    let cqr = o.model.conformal.as_ref().unwrap().cqr.as_ref().unwrap();
+    assert_eq!(cqr.quantiles, [0.05, 0.95]);
+    // A quantile model's tree tampered past its end is refused when the
+    // file is read, not followed out of bounds when a row is scored.
+    let json = o.model.to_json();
+    let at = json.find("\"cqr\"").unwrap();
+    let left = at + json[at..].find("\"left\": ").unwrap() + "\"left\": ".len();
+    let end = left + json[left..].find(|c: char| !c.is_ascii_digit()).unwrap();
+    let bad = format!("{}99999{}", &json[..left], &json[end..]);
+    let e = ModelFile::from_json(&bad).unwrap_err();
+    assert!(
+        e.message().contains("the interval's model 1") && e.message().contains("past the tree's end"),
+        "{}",
+        e.message()
+    );
 }

@@ -38,13 +38,15 @@ fn type_of(v: &Value) -> &'static str {
 fn walk(v: &Value, path: &str, out: &mut BTreeMap<String, BTreeSet<&'static str>>) {
     match v {
         Value::Object(map) => {
-            // A calibration member's model and a CV+ fold's model are models,
-            // with the same fields as `model`.
-            let path = if path == "calibration.members[].model" || path == "conformal.cv_plus.models[]" {
-                "model"
-            } else {
-                path
-            };
+            // A calibration member's model, a CV+ fold's model and CQR's
+            // quantile models are models, with the same fields as `model`.
+            let models = [
+                "calibration.members[].model",
+                "conformal.cv_plus.models[]",
+                "conformal.cqr.low",
+                "conformal.cqr.high",
+            ];
+            let path = if models.contains(&path) { "model" } else { path };
             let tag = match path {
                 "model" | "spec" => map.get("model").and_then(Value::as_str).map(|t| format!("{path}({t})")),
                 "features.columns[]" => map.get("kind").and_then(Value::as_str).map(|t| format!("{path}({t})")),
@@ -143,6 +145,10 @@ fn written() -> BTreeMap<String, BTreeSet<&'static str>> {
         importance_repeats: 0,
         ..TrainSpec::for_target("compressive_strength")
     };
+    let o = train(&concrete, "concrete.csv", &spec).unwrap();
+    walk(&serde_json::from_str(&o.model.to_json()).unwrap(), "", &mut out);
+    // CQR keeps its two quantile models.
+    let spec = TrainSpec { interval_method: glassbox_pipeline::run::IntervalMethod::Cqr, ..spec };
     let o = train(&concrete, "concrete.csv", &spec).unwrap();
     walk(&serde_json::from_str(&o.model.to_json()).unwrap(), "", &mut out);
     // A regressor fitted on log1p of its target says so.

@@ -164,7 +164,7 @@ pub fn interval_rows(i: &IntervalReport) -> Vec<(&'static str, String)> {
     let (c, t) = (&i.conformal, &i.test);
     let level = glassbox_pipeline::conformal::percent(c.level);
     vec![
-        ("method", c.describe()),
+        ("method", i.describe()),
         ("promised coverage", format!("at least {level}%")),
         (
             "test coverage",

@@ -8,7 +8,14 @@
 //! ⌊(n+1)α⌋-th smallest of μ₋ₖ₍ᵢ₎(x) − Rᵢ and the ⌈(n+1)(1−α)⌉-th smallest
 //! of μ₋ₖ₍ᵢ₎(x) + Rᵢ over the n training rows. It wastes no row on
 //! calibration; its guarantee is 1 − 2α in theory and close to 1 − α in
-//! practice.
+//! practice. Or, as the person chooses, conformalized quantile regression
+//! (Romano, Patterson and Candès, "Conformalized quantile regression",
+//! 2019; MAPIE's `ConformalizedQuantileRegressor`): two gradient-boosting
+//! models of the α/2 and 1 − α/2 quantiles fitted beside the point model,
+//! each calibration row's score max(q̂₋(x) − y, y − q̂₊(x)), and for a new row
+//! [q̂₋(x) − q, q̂₊(x) + q] with q the ⌈(n+1)(1−α)⌉-th smallest score (negative
+//! when the quantile models were too wide). Its width follows the errors:
+//! narrow where the target varies little, wide where it varies much.
 //!
 //! The half-width is computed on the scale the model was fitted on (the
 //! target's own, or log1p of it) and the ends are mapped back like the
@@ -45,6 +52,9 @@ pub struct Conformal {
     /// CV+'s fold models and residuals.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cv_plus: Option<CvPlus>,
+    /// Conformalized quantile regression's two quantile models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cqr: Option<Cqr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +62,7 @@ pub struct Conformal {
 pub enum Method {
     Split,
     CvPlus,
+    Cqr,
 }
 
 impl Method {
@@ -59,7 +70,14 @@ impl Method {
         match self {
             Method::Split => "split",
             Method::CvPlus => "cv_plus",
+            Method::Cqr => "cqr",
         }
+    }
+
+    /// Whether the method calibrates on training rows held out of every
+    /// fit (split conformal and CQR); CV+ uses them all.
+    pub fn holds_out_rows(self) -> bool {
+        self != Method::CvPlus
     }
 }
 
@@ -73,6 +91,25 @@ pub struct CvPlus {
     pub residuals: Vec<f64>,
 }
 
+/// Conformalized quantile regression's models of the `quantiles` (α/2 and
+/// 1 − α/2), fitted on the rows the point model was fitted on, on the scale
+/// it was fitted on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cqr {
+    pub quantiles: [f64; 2],
+    pub low: FittedModel,
+    pub high: FittedModel,
+}
+
+impl Cqr {
+    /// The quantiles CQR models at `level`: α/2 and 1 − α/2, rounded to 12
+    /// decimals so 90% reads 0.05 and 0.95, not 0.04999999999999999.
+    pub fn quantiles(level: Level) -> [f64; 2] {
+        let round = |v: f64| (v * 1e12).round() / 1e12;
+        [round(level.alpha() / 2.0), round(1.0 - level.alpha() / 2.0)]
+    }
+}
+
 /// One row's prediction and interval on the target's scale.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct NumberInterval {
@@ -83,9 +120,19 @@ pub struct NumberInterval {
 impl Conformal {
     /// The interval around a model output `fitted` (on the fitted scale),
     /// with `back` the map to the target's scale; `None` when unbounded.
-    /// `folds` are the row's outputs of CV+'s fold models (empty for split).
+    /// `folds` are the row's outputs of [`Conformal::models`]: CV+'s fold
+    /// models, or CQR's low and high quantile models (empty for split).
+    ///
+    /// A CQR interval is widened to hold the point prediction when the
+    /// point model (not one of the quantile models) falls outside it: a
+    /// wider interval keeps the guarantee, and a prediction outside its own
+    /// interval would read as a contradiction.
     pub fn around(&self, fitted: f64, folds: &[f64], back: impl Fn(f64) -> f64) -> Option<NumberInterval> {
         let (low, high) = match &self.cv_plus {
+            None if self.cqr.is_some() => {
+                let q = self.half_width?;
+                ((folds[0] - q).min(fitted), (folds[1] + q).max(fitted))
+            }
             None => {
                 let q = self.half_width?;
                 (fitted - q, fitted + q)
@@ -102,16 +149,22 @@ impl Conformal {
         Some(NumberInterval { low: back(low), high: back(high) })
     }
 
+    /// The models besides the point model whose outputs the interval reads:
+    /// CV+'s fold models, or CQR's low and high quantile models.
+    pub fn models(&self) -> Vec<&FittedModel> {
+        let cv = self.cv_plus.iter().flat_map(|cv| cv.models.iter());
+        cv.chain(self.cqr.iter().flat_map(|c| [&c.low, &c.high])).collect()
+    }
+
     /// The intervals of feature rows `x` whose model outputs are `fitted`:
-    /// CV+ reads each fold model's output for every row first.
+    /// it reads each of [`Conformal::models`]' outputs for every row first.
     pub fn intervals(
         &self,
         x: &glassbox_core::Matrix,
         fitted: &[f64],
         back: impl Fn(f64) -> f64,
     ) -> Vec<Option<NumberInterval>> {
-        let folds: Vec<Vec<Vec<f64>>> =
-            self.cv_plus.iter().flat_map(|cv| cv.models.iter().map(|m| m.predict_proba(x))).collect();
+        let folds: Vec<Vec<Vec<f64>>> = self.models().iter().map(|m| m.predict_proba(x)).collect();
         fitted
             .iter()
             .enumerate()
@@ -130,10 +183,7 @@ impl Conformal {
     /// The method in words: "split conformal, 165 calibration rows held
     /// out of the fit" or "CV+ over 5 folds of the 404 training rows".
     pub fn describe(&self) -> String {
-        match &self.cv_plus {
-            Some(cv) => format!("CV+ over {} folds of the {} training rows", cv.models.len(), self.calibration_rows),
-            None => format!("split conformal, {} calibration rows held out of the fit", self.calibration_rows),
-        }
+        describe(self.method, self.level, self.calibration_rows, self.cv_plus.as_ref().map(|cv| cv.models.len()))
     }
 
     /// Why the interval is unbounded, in words; `None` when it is not.
@@ -170,8 +220,22 @@ impl Conformal {
             }
             return Ok(());
         }
+        if let Some(c) = &self.cqr {
+            let want = Cqr::quantiles(self.level);
+            if self.method != Method::Cqr || c.quantiles != want {
+                return Err(format!("CQR's quantile models must be at {} and {}", want[0], want[1]));
+            }
+            if rank != self.rank || self.half_width.is_some() != rank.is_some() {
+                return Err(format!("CQR's rank {:?} is not ⌈(n + 1)·level⌉ = {rank:?}", self.rank));
+            }
+            // A negative q narrows the quantile models' band: they were too wide.
+            return match self.half_width {
+                Some(q) if !q.is_finite() => Err(format!("CQR's correction {q} is not a number")),
+                _ => Ok(()),
+            };
+        }
         if self.method != Method::Split {
-            return Err("a CV+ interval without its folds".into());
+            return Err(format!("a {} interval without its models", self.method.as_str()));
         }
         if rank != self.rank {
             return Err(format!(
@@ -184,6 +248,22 @@ impl Conformal {
             (None, None) => Ok(()),
             (_, q) => Err(format!("the conformal half-width {q:?} does not fit rank {rank:?}")),
         }
+    }
+}
+
+/// A method in words, from what the model file and `metrics.json` both
+/// keep: the level, the calibration (or, for CV+, training) rows, and CV+'s
+/// folds.
+pub fn describe(method: Method, level: Level, rows: usize, folds: Option<usize>) -> String {
+    match method {
+        Method::CvPlus => format!("CV+ over {} folds of the {rows} training rows", folds.unwrap_or_default()),
+        Method::Cqr => {
+            let [low, high] = Cqr::quantiles(level);
+            format!(
+                "conformalized quantile regression (boosting at the {low} and {high} quantiles), {rows} calibration rows held out of the fit"
+            )
+        }
+        Method::Split => format!("split conformal, {rows} calibration rows held out of the fit"),
     }
 }
 
@@ -214,6 +294,7 @@ mod tests {
             rank: level.rank(n),
             half_width: q,
             cv_plus: None,
+            cqr: None,
         }
     }
 
@@ -253,6 +334,7 @@ mod tests {
             calibration_rows: n,
             rank: level.rank(n),
             half_width: None,
+            cqr: None,
             cv_plus: Some(CvPlus {
                 models: Vec::new(),
                 fold_of: (0..n).map(|i| i % 2).collect(),
@@ -269,6 +351,35 @@ mod tests {
         assert_eq!((i.low, i.high), (lows[1], highs[17]));
         // Rows name folds 0 and 1, and there are no models here.
         assert!(c.check().unwrap_err().contains("no model"));
+    }
+
+    /// CQR by hand: the quantile models say 10 and 20, the correction is
+    /// ±1.5; a point prediction outside the band widens it to hold it.
+    #[test]
+    fn cqr_corrects_the_quantile_models_and_holds_the_prediction() {
+        let level = Level::new(0.9).unwrap();
+        assert_eq!(Cqr::quantiles(level), [0.05, 0.95]);
+        let with = |q: f64| Conformal {
+            method: Method::Cqr,
+            half_width: Some(q),
+            cqr: Some(Cqr {
+                quantiles: Cqr::quantiles(level),
+                low: FittedModel::Mean(glassbox_train::models::baseline::Constant { proba: vec![0.0] }),
+                high: FittedModel::Mean(glassbox_train::models::baseline::Constant { proba: vec![0.0] }),
+            }),
+            ..conformal(99, Some(q))
+        };
+        let same = |v: f64| v;
+        assert_eq!(with(1.5).around(15.0, &[10.0, 20.0], same), Some(NumberInterval { low: 8.5, high: 21.5 }));
+        assert_eq!(with(-1.5).around(15.0, &[10.0, 20.0], same), Some(NumberInterval { low: 11.5, high: 18.5 }));
+        assert_eq!(with(1.5).around(30.0, &[10.0, 20.0], same), Some(NumberInterval { low: 8.5, high: 30.0 }));
+        // The quantile models crossed after a negative correction: the point alone.
+        assert_eq!(with(-6.0).around(15.0, &[10.0, 20.0], same), Some(NumberInterval { low: 15.0, high: 15.0 }));
+        assert!(with(-1.5).check().is_ok());
+        let mut wrong = with(1.5);
+        wrong.cqr.as_mut().unwrap().quantiles = [0.1, 0.9];
+        assert!(wrong.check().unwrap_err().contains("0.05 and 0.95"));
+        assert!(with(1.5).describe().starts_with("conformalized quantile regression"));
     }
 
     #[test]

@@ -182,21 +182,6 @@ impl ModelFile {
         if let Some(dup) = self.classes.iter().find(|c| !labels.insert(c.as_str())) {
             return Err(format!("the class '{dup}' is listed twice"));
         }
-        if let Some(lin) = self.model.linear() {
-            if lin.intercepts.len() != lin.coefficients.len() {
-                return Err(format!(
-                    "the model has {} coefficient rows but {} intercepts",
-                    lin.coefficients.len(),
-                    lin.intercepts.len()
-                ));
-            }
-            if let Some(r) = lin.coefficients.iter().position(|c| c.len() != n_features) {
-                return Err(format!(
-                    "coefficient row {r} has {} values for {n_features} features",
-                    lin.coefficients[r].len()
-                ));
-            }
-        }
         // The schema is what a new file is checked against; a feature column
         // it does not name would be filled blindly in every row.
         if let Some(c) =
@@ -204,32 +189,11 @@ impl ModelFile {
         {
             return Err(format!("the features read column '{}', which the schema does not list", c.name()));
         }
-        self.model.check(self.outputs())?;
-        for k in 0..self.outputs() {
-            let Some(e) = self.model.tree_ensemble(k) else { break };
-            for (t, tree) in e.trees.iter().enumerate() {
-                let n = tree.nodes.len();
-                if n == 0 {
-                    return Err(format!("tree {t} (class {k}) has no nodes"));
-                }
-                let mut seen = vec![false; n];
-                let mut stack = vec![0usize];
-                while let Some(i) = stack.pop() {
-                    let bad = |why: &str| Err(format!("tree {t} (class {k}) node {i}: {why}"));
-                    if std::mem::replace(&mut seen[i], true) {
-                        return bad("reached twice (the tree has a cycle)");
-                    }
-                    if let Some((l, r)) = tree.nodes[i].children {
-                        if tree.nodes[i].feature >= n_features {
-                            return bad("a split on a feature the preprocessing does not make");
-                        }
-                        if let Some(c) = [l, r].into_iter().find(|&c| c >= n) {
-                            return bad(&format!("child {c} is past the tree's end ({n} nodes)"));
-                        }
-                        stack.extend([l, r]);
-                    }
-                }
-            }
+        check_fitted(&self.model, self.outputs(), n_features)?;
+        // CV+'s fold models and CQR's quantile models are read row by row
+        // like the model: the same checks, named.
+        for (i, m) in self.conformal.iter().flat_map(|c| c.models()).enumerate() {
+            check_fitted(m, 1, n_features).map_err(|why| format!("the interval's model {}: {why}", i + 1))?;
         }
         Ok(())
     }
@@ -348,4 +312,57 @@ pub fn written_len(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Resul
     let mut count = Count(0);
     write(&mut count)?;
     Ok(count.0)
+}
+
+/// A fitted model's arrays agree with `outputs` and its trees are sound:
+/// every node's children and feature in range (of `n_features`), each node
+/// reached once from the root.
+fn check_fitted(
+    model: &glassbox_train::model::FittedModel,
+    outputs: usize,
+    n_features: usize,
+) -> std::result::Result<(), String> {
+    if let Some(lin) = model.linear() {
+        if lin.intercepts.len() != lin.coefficients.len() {
+            return Err(format!(
+                "the model has {} coefficient rows but {} intercepts",
+                lin.coefficients.len(),
+                lin.intercepts.len()
+            ));
+        }
+        if let Some(r) = lin.coefficients.iter().position(|c| c.len() != n_features) {
+            return Err(format!(
+                "coefficient row {r} has {} values for {n_features} features",
+                lin.coefficients[r].len()
+            ));
+        }
+    }
+    model.check(outputs)?;
+    for k in 0..outputs {
+        let Some(e) = model.tree_ensemble(k) else { break };
+        for (t, tree) in e.trees.iter().enumerate() {
+            let n = tree.nodes.len();
+            if n == 0 {
+                return Err(format!("tree {t} (class {k}) has no nodes"));
+            }
+            let mut seen = vec![false; n];
+            let mut stack = vec![0usize];
+            while let Some(i) = stack.pop() {
+                let bad = |why: &str| Err(format!("tree {t} (class {k}) node {i}: {why}"));
+                if std::mem::replace(&mut seen[i], true) {
+                    return bad("reached twice (the tree has a cycle)");
+                }
+                if let Some((l, r)) = tree.nodes[i].children {
+                    if tree.nodes[i].feature >= n_features {
+                        return bad("a split on a feature the preprocessing does not make");
+                    }
+                    if let Some(c) = [l, r].into_iter().find(|&c| c >= n) {
+                        return bad(&format!("child {c} is past the tree's end ({n} nodes)"));
+                    }
+                    stack.extend([l, r]);
+                }
+            }
+        }
+    }
+    Ok(())
 }

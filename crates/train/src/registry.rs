@@ -239,4 +239,11 @@ impl FittedModel {
     pub fn tree_ensemble(&self, class: usize) -> Option<glassbox_core::tree::TreeEnsemble> {
         self.classifier().tree_ensemble(class)
     }
+
+    /// Whether the output is the exp of the trees' sum (boosting with the
+    /// Poisson loss). Asked of the fitted model, not the run's spec: CQR's
+    /// quantile models sit beside a Poisson point model without its link.
+    pub fn log_link(&self) -> bool {
+        matches!(self, FittedModel::GradientBoosting(f) if f.booster.loss == Some(crate::boosting::Loss::Poisson))
+    }
 }
