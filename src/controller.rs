@@ -263,6 +263,9 @@ impl AppState {
                 .interval
                 .with_untracked(|t| t.parse::<f64>().ok())
                 .and_then(|v| glassbox_pipeline::conformal::Level::new(v).ok()),
+            interval_method: self
+                .interval_method
+                .with_untracked(|m| glassbox_pipeline::run::IntervalMethod::parse(m).unwrap_or_default()),
             features: self.features.get_untracked(),
             search: SearchSpec { samplers, ..defaults.search },
             validation,

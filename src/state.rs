@@ -182,6 +182,8 @@ pub struct AppState {
     pub target_transform: RwSignal<String>,
     /// A regressor's prediction interval level ("0.9"), or "off".
     pub interval: RwSignal<String>,
+    /// How the interval is calibrated: "auto", "split", "cv-plus" or "cqr".
+    pub interval_method: RwSignal<String>,
     /// Validate in time order on this column ("" = no).
     pub time_column: RwSignal<String>,
     /// Hyper-parameter search: "", "random", "tpe" or "both".
@@ -236,6 +238,7 @@ impl AppState {
             calibration: RwSignal::new(String::new()),
             target_transform: RwSignal::new("auto".to_string()),
             interval: RwSignal::new("0.9".to_string()),
+            interval_method: RwSignal::new("auto".to_string()),
             time_column: RwSignal::new(String::new()),
             search: RwSignal::new(String::new()),
             leaderboard: RwSignal::new(None),

@@ -129,6 +129,10 @@ pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                         <Choice testid="interval-level" value=state.interval disabled=Signal::derive(busy)
                             options=&[("0.8", "80%"), ("0.9", "90%"), ("0.95", "95%"), ("0.99", "99%"), ("off", "none")]/>
                     </label>
+                    <label title="How the interval is made. Automatic: split conformal, or CV+ below 500 training rows. Split: a fifth of the training rows held out, one width for every row. CV+: the model refitted without each of 5 folds, no row held out. Quantile (CQR): gradient boosting at the interval's two ends beside the model, corrected on a held-out fifth; narrow where the target varies little and wide where it varies much">"Interval method "
+                        <Choice testid="interval-method" value=state.interval_method disabled=Signal::derive(move || busy() || state.interval.with(|i| i == "off"))
+                            options=&[("auto", "automatic"), ("split", "split"), ("cv-plus", "CV+"), ("cqr", "quantile (CQR)")]/>
+                    </label>
                     </Show>
                     {
                         let dates: Vec<String> = inspection.columns.iter().filter(|c| c.kind == ColumnKind::Datetime).map(|c| c.name.clone()).collect();

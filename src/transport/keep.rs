@@ -50,6 +50,9 @@ struct Settings {
     /// A regressor's interval level ("0.9", or "off"); older settings keep 90%.
     #[serde(default = "ninety")]
     interval: String,
+    /// The interval's method; older settings keep `auto`.
+    #[serde(default = "auto")]
+    interval_method: String,
     time_column: String,
     search: String,
     features: FeatureSpec,
@@ -80,6 +83,7 @@ impl Settings {
             task: state.task.get(),
             target_transform: state.target_transform.get(),
             interval: state.interval.get(),
+            interval_method: state.interval_method.get(),
             time_column: state.time_column.get(),
             search: state.search.get(),
             features: state.features.get(),
@@ -99,6 +103,7 @@ impl Settings {
         state.task.set(self.task);
         state.target_transform.set(self.target_transform);
         state.interval.set(self.interval);
+        state.interval_method.set(self.interval_method);
         state.time_column.set(self.time_column);
         state.search.set(self.search);
         state.features.set(self.features);

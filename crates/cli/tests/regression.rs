@@ -102,6 +102,39 @@ fn predict_concrete(out: &std::path::Path) -> String {
     std::fs::read_to_string(&scored).unwrap()
 }
 
+/// `--interval-method cqr` with ridge: the method said in the summary and
+/// the report, widths that differ by row, and a quantile loss given
+/// without its quantile refused before any work.
+#[test]
+fn cqr_intervals_are_named_and_vary_by_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let o = train_concrete(&out, &["--interval-method", "cqr", "--importance-repeats", "0"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = "90% prediction interval (conformalized quantile regression (boosting at the 0.05 and 0.95 quantiles), 165 calibration rows held out of the fit): test coverage ";
+    assert!(stdout.contains(said), "{stdout}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("conformalized quantile regression (boosting at the 0.05 and 0.95 quantiles)"));
+    let text = predict_concrete(&out);
+    let widths: std::collections::BTreeSet<u64> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<f64> = l.split(',').take(3).map(|c| c.parse().unwrap()).collect();
+            assert!(c[1] <= c[0] && c[0] <= c[2], "the prediction inside its interval: {l}");
+            (c[2] - c[1]).to_bits()
+        })
+        .collect();
+    assert!(widths.len() > 500, "{} distinct widths in 1,030 rows", widths.len());
+    let bad = tmp.path().join("bad");
+    let o = train_concrete(&bad, &["--model", "gradient_boosting", "--param", "loss=quantile"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("the quantile loss needs the quantile to predict"), "{stderr}");
+    assert!(!bad.exists());
+}
+
 #[test]
 fn a_bad_interval_level_is_refused_before_any_work() {
     for (level, why) in [

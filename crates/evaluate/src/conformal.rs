@@ -147,15 +147,37 @@ pub struct DecileCoverage {
 /// unlike the normal approximation it stays inside [0, 1] and is sensible at
 /// 0 and n (`scipy.stats.binomtest(...).proportion_ci(method="wilson")`).
 pub fn wilson(hits: usize, n: usize) -> (f64, f64) {
+    wilson_at(hits, n, 1.959_963_984_540_054)
+}
+
+/// The Wilson score interval at normal quantile `z`.
+fn wilson_at(hits: usize, n: usize, z: f64) -> (f64, f64) {
     if n == 0 {
         return (0.0, 1.0);
     }
-    const Z: f64 = 1.959_963_984_540_054;
     let (n, p) = (n as f64, hits as f64 / n as f64);
-    let z2 = Z * Z;
+    let z2 = z * z;
     let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
-    let half = Z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
     ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+impl Audit {
+    /// The decile of the prediction whose coverage falls short of the
+    /// level beyond chance, the lowest if several: its Wilson interval at
+    /// z = 2.807 (95% with Bonferroni's correction over the ten deciles)
+    /// lies wholly below the level. Then one width does not fit every row:
+    /// the errors grow or shrink with the prediction.
+    pub fn short_decile(&self) -> Option<&DecileCoverage> {
+        const Z_TEN: f64 = 2.807_033_768_343_811;
+        self.by_decile
+            .iter()
+            .filter(|d| {
+                let hits = (d.coverage * d.rows as f64).round() as usize;
+                wilson_at(hits, d.rows, Z_TEN).1 < self.level.value()
+            })
+            .min_by(|a, b| a.coverage.total_cmp(&b.coverage))
+    }
 }
 
 /// The audit of intervals `[low, high]` (infinite ends for unbounded ones)
@@ -283,6 +305,30 @@ mod tests {
             let (a, b) = wilson(k, n);
             assert!((a - lo).abs() < 1e-12 && (b - hi).abs() < 1e-12, "{k}/{n}: {a} {b}");
         }
+    }
+
+    /// SciPy's Wilson interval at 99.5% (95% over ten deciles):
+    /// 50/100 reaches 0.635, 26/30 0.963 and 20/30 0.850.
+    #[test]
+    fn a_decile_is_short_when_its_bonferroni_wilson_interval_is_below_the_level() {
+        for (k, n, hi) in [(50, 100, 0.6351289190550977), (26, 30, 0.9631795393785327), (20, 30, 0.8497755563578182)] {
+            assert!((wilson_at(k, n, 2.807_033_768_343_811).1 - hi).abs() < 1e-12, "{k}/{n}");
+        }
+        let decile = |rows: usize, hits: usize| DecileCoverage { from: 0.0, to: 1.0, rows, coverage: hits as f64 / rows as f64 };
+        let with = |by_decile: Vec<DecileCoverage>| Audit {
+            level: level(0.9),
+            rows: 0,
+            coverage: 0.9,
+            coverage_low: 0.0,
+            coverage_high: 1.0,
+            mean_width: None,
+            winkler: None,
+            by_decile,
+        };
+        // 26 of 30 could be chance at 90%; 20 of 30 and 50 of 100 cannot, and the lower is named.
+        assert_eq!(with(vec![decile(30, 26), decile(30, 30)]).short_decile(), None);
+        let a = with(vec![decile(30, 20), decile(100, 50), decile(30, 26)]);
+        assert_eq!(a.short_decile().map(|d| d.coverage), Some(0.5));
     }
 
     #[test]

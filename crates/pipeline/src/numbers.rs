@@ -255,6 +255,19 @@ impl RegressionOutcome {
         if let Some(why) = self.interval.as_ref().and_then(|i| i.conformal.unbounded_reason()) {
             out.push(format!("{why}: use more rows or a lower level"));
         }
+        if let Some(i) = self.interval.as_ref().filter(|i| i.conformal.method != Method::Cqr) {
+            if let Some(d) = i.test.short_decile() {
+                let highest = i.test.by_decile.iter().map(|d| d.coverage).fold(0.0, f64::max);
+                out.push(format!(
+                    "the {}% intervals hold only {:.1}% of the test rows whose prediction is {} to {} (and up to {:.1}% elsewhere): the errors grow or shrink with the prediction, and one width does not fit every row; conformalized quantile regression (--interval-method cqr, the app's interval method \"quantile\") gives intervals that follow them",
+                    glassbox_serve::conformal::percent(i.conformal.level),
+                    100.0 * d.coverage,
+                    crate::metrics::fmt4(d.from),
+                    crate::metrics::fmt4(d.to),
+                    100.0 * highest
+                ));
+            }
+        }
         out
     }
 }

@@ -234,6 +234,14 @@ fn cqr_widens_where_the_noise_grows_and_is_scored_bit_for_bit_by_the_saved_model
     assert!((split_ratio - 1.0).abs() < 1e-9, "split conformal's width is one number: {split_ratio}");
     assert!(cqr_ratio > 2.0, "CQR's intervals widen with the noise: {cqr_ratio}");
     let sc = split.regression.as_ref().unwrap().interval.as_ref().unwrap().test.coverage;
+    // Split conformal's one width misses the noisy rows, and the run says
+    // what to do; CQR's run does not.
+    let says = |o: &glassbox_pipeline::run::TrainOutcome| {
+        o.regression.as_ref().unwrap().warnings().into_iter().find(|w| w.contains("--interval-method cqr"))
+    };
+    let hint = says(&split).expect("split conformal's short decile is named");
+    assert!(hint.starts_with("the 90% intervals hold only "), "{hint}");
+    assert_eq!(says(&o), None);
     for cov in [i.test.coverage, sc] {
         assert!((0.86..=0.94).contains(&cov), "coverage {cov}");
     }
