@@ -124,6 +124,50 @@ test('the concrete sample trains as regression with the CLI\'s numbers and model
   await context.close();
 });
 
+test('quantile intervals (CQR) chosen in the app: the CLI\'s model.json and predictions, the method named, widths that vary by row', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await byId(page, 'sample-concrete').click();
+  await page.waitForFunction(() => document.querySelector('.preview')?.textContent.startsWith('concrete.csv'), null, TIMEOUT);
+  await byId(page, 'target-select').selectOption('compressive_strength');
+  await page.waitForFunction(() => document.querySelector('[data-testid="model-select"]')?.value === 'ridge', null, TIMEOUT);
+  assert.equal(await byId(page, 'interval-method').inputValue(), 'auto');
+  await byId(page, 'interval-method').selectOption('cqr');
+  await trainNumber(page);
+  const audit = await byId(page, 'interval-audit').textContent();
+  assert.match(audit, /conformalized quantile regression \(boosting at the 0\.05 and 0\.95 quantiles\), 165 calibration rows/);
+
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-cqr-'));
+  execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', 'public/samples/concrete.csv',
+    '--target', 'compressive_strength', '--interval-method', 'cqr', '--out', out], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const cli = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+  assert.equal(cli.interval.method, 'cqr');
+  assert.ok(audit.includes(cli.interval.test.coverage.toFixed(4)), audit);
+  const [download] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-model').click()]);
+  assert.ok(fs.readFileSync(path.join(out, 'model.json')).equals(fs.readFileSync(await download.path())),
+    'the app\'s model.json differs from the CLI\'s');
+
+  // Scoring in the app: glassbox predict's bytes, and a width of its own for every row.
+  const lines = fs.readFileSync(path.join(root, 'public', 'samples', 'concrete.csv'), 'utf8').trim().split('\n');
+  const held = path.join(out, 'held.csv');
+  fs.writeFileSync(held, lines.slice(0, 41).map((l) => l.split(',').slice(0, -1).join(',')).join('\n') + '\n');
+  await byId(page, 'predict-csv-input').setInputFiles(held);
+  await byId(page, 'schema-check').waitFor(TIMEOUT);
+  await byId(page, 'predict-button').click();
+  await byId(page, 'predictions-table').waitFor(TIMEOUT);
+  const [csvDownload] = await Promise.all([page.waitForEvent('download'), byId(page, 'download-predictions').click()]);
+  const cliCsv = path.join(out, 'cli.csv');
+  execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'predict', path.join(out, 'model.json'), held, '--out', cliCsv],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const appCsv = fs.readFileSync(await csvDownload.path());
+  assert.ok(appCsv.equals(fs.readFileSync(cliCsv)), 'the app\'s predictions.csv differs from glassbox predict\'s');
+  const widths = new Set(appCsv.toString().trim().split('\n').slice(1).map((l) => { const [, lo, hi] = l.split(',').map(Number); return hi - lo; }));
+  assert.ok(widths.size > 30, `${widths.size} distinct widths in 40 rows`);
+  await byId(page, 'interval-section').scrollIntoViewIfNeeded();
+  await screenshot(page, 'regression-cqr');
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});
+
 test('comparing the regressors ranks them by cross-validated RMSE', async () => {
   const { page, offsite, consoleErrors, context } = await openApp(browser, url);
   await byId(page, 'sample-concrete').click();

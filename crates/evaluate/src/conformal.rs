@@ -167,11 +167,14 @@ impl Audit {
     /// level beyond chance, the lowest if several: its Wilson interval at
     /// z = 2.807 (95% with Bonferroni's correction over the ten deciles)
     /// lies wholly below the level. Then one width does not fit every row:
-    /// the errors grow or shrink with the prediction.
+    /// the errors grow or shrink with the prediction. Only deciles of at
+    /// least 30 rows are judged: below that a few rows that happen to share
+    /// large errors would speak for a whole range (a 300-row test set's).
     pub fn short_decile(&self) -> Option<&DecileCoverage> {
         const Z_TEN: f64 = 2.807_033_768_343_811;
         self.by_decile
             .iter()
+            .filter(|d| d.rows >= 30)
             .filter(|d| {
                 let hits = (d.coverage * d.rows as f64).round() as usize;
                 wilson_at(hits, d.rows, Z_TEN).1 < self.level.value()
@@ -314,7 +317,8 @@ mod tests {
         for (k, n, hi) in [(50, 100, 0.6351289190550977), (26, 30, 0.9631795393785327), (20, 30, 0.8497755563578182)] {
             assert!((wilson_at(k, n, 2.807_033_768_343_811).1 - hi).abs() < 1e-12, "{k}/{n}");
         }
-        let decile = |rows: usize, hits: usize| DecileCoverage { from: 0.0, to: 1.0, rows, coverage: hits as f64 / rows as f64 };
+        let decile =
+            |rows: usize, hits: usize| DecileCoverage { from: 0.0, to: 1.0, rows, coverage: hits as f64 / rows as f64 };
         let with = |by_decile: Vec<DecileCoverage>| Audit {
             level: level(0.9),
             rows: 0,
@@ -327,6 +331,7 @@ mod tests {
         };
         // 26 of 30 could be chance at 90%; 20 of 30 and 50 of 100 cannot, and the lower is named.
         assert_eq!(with(vec![decile(30, 26), decile(30, 30)]).short_decile(), None);
+        assert_eq!(with(vec![decile(5, 0)]).short_decile(), None, "too few rows to judge");
         let a = with(vec![decile(30, 20), decile(100, 50), decile(30, 26)]);
         assert_eq!(a.short_decile().map(|d| d.coverage), Some(0.5));
     }

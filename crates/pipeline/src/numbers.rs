@@ -462,7 +462,8 @@ fn calibrate(
     let (scores, cqr) = if method == Method::Cqr {
         let quantiles = glassbox_serve::conformal::Cqr::quantiles(level);
         let fit_values = prepared.fit_values(transform)?;
-        let [low, high] = quantiles.map(|q| quantile_model(spec, q).fit_numbers_with(x_train, &fit_values, control));
+        let [low, high] =
+            quantiles.map(|q| spec.model.quantile_model(spec.seed, q).fit_numbers_with(x_train, &fit_values, control));
         let (low, high) = (low?, high?);
         let (lows, highs) = (outputs(&low)?, outputs(&high)?);
         let scores = truth.iter().zip(lows.iter().zip(&highs)).map(|(t, (l, h))| (l - t).max(t - h)).collect();
@@ -484,19 +485,6 @@ fn calibrate(
         cv_plus: None,
         cqr,
     }))
-}
-
-/// One of CQR's quantile models: gradient boosting with the pinball loss at
-/// `q`, with the run's boosting parameters when its model is gradient
-/// boosting (the loss aside), scikit-learn's defaults otherwise, and the
-/// run's seed.
-fn quantile_model(spec: &TrainSpec, q: f64) -> crate::model::ModelSpec {
-    use glassbox_train::boosting::BoostParams;
-    let base = match &spec.model {
-        crate::model::ModelSpec::GradientBoosting(p) => BoostParams { loss: None, quantile: None, ..*p },
-        _ => BoostParams::new(spec.seed),
-    };
-    crate::model::ModelSpec::GradientBoosting(base.at_quantile(q))
 }
 
 /// CV+: the model refitted without each of `CV_PLUS_FOLDS` seeded folds of

@@ -359,14 +359,14 @@ mod tests {
     fn cqr_corrects_the_quantile_models_and_holds_the_prediction() {
         let level = Level::new(0.9).unwrap();
         assert_eq!(Cqr::quantiles(level), [0.05, 0.95]);
+        let constant = || {
+            let mean = glassbox_train::model::ModelSpec::by_name("baseline_mean", 0).unwrap();
+            mean.fit_numbers(&glassbox_core::Matrix::new(1, 1, vec![0.0]), &[0.0]).unwrap()
+        };
         let with = |q: f64| Conformal {
             method: Method::Cqr,
             half_width: Some(q),
-            cqr: Some(Cqr {
-                quantiles: Cqr::quantiles(level),
-                low: FittedModel::Mean(glassbox_train::models::baseline::Constant { proba: vec![0.0] }),
-                high: FittedModel::Mean(glassbox_train::models::baseline::Constant { proba: vec![0.0] }),
-            }),
+            cqr: Some(Cqr { quantiles: Cqr::quantiles(level), low: constant(), high: constant() }),
             ..conformal(99, Some(q))
         };
         let same = |v: f64| v;

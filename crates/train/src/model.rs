@@ -132,6 +132,19 @@ impl ModelSpec {
 }
 
 impl ModelSpec {
+    /// Gradient boosting with the pinball loss at quantile `q`: this
+    /// model's boosting parameters when it is gradient boosting (its loss
+    /// aside), scikit-learn's defaults with `seed` otherwise. One of the two
+    /// models conformalized quantile regression fits beside this one.
+    pub fn quantile_model(&self, seed: u64, q: f64) -> ModelSpec {
+        use crate::boosting::BoostParams;
+        let base = match self {
+            ModelSpec::GradientBoosting(p) => BoostParams { loss: None, quantile: None, ..*p },
+            _ => BoostParams::new(seed),
+        };
+        ModelSpec::GradientBoosting(base.at_quantile(q))
+    }
+
     /// Whether the model fits the log of its prediction (gradient boosting
     /// with the Poisson loss): its trees add up in that space, and a log1p
     /// target on top would be a log of a log.
