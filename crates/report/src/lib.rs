@@ -93,7 +93,7 @@ button:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
 svg{max-width:100%;height:auto;background:#fff}
 .charts{display:flex;flex-wrap:wrap;gap:16px}.charts>div{flex:1 1 420px}
 .manifest td{text-align:left;overflow-wrap:anywhere}
-.schema td,.schema th{text-align:left}.report td{white-space:nowrap}.schema td.notes{color:var(--muted);font-size:.9em}
+.schema td,.schema th{text-align:left}.report td{white-space:nowrap}.report.prose td{white-space:normal}.schema td.notes{color:var(--muted);font-size:.9em}
 .warning{border-left:4px solid #c77700;padding:4px 10px}
 "#;
 

@@ -174,7 +174,8 @@ pub fn interval_rows(i: &IntervalReport) -> Vec<(&'static str, String)> {
             ),
         ),
         (
-            "half-width",
+            // CQR's q widens (or, negative, narrows) the quantile models' band.
+            if c.method == glassbox_pipeline::conformal::Method::Cqr { "correction q" } else { "half-width" },
             match (c.half_width, c.is_bounded()) {
                 (Some(q), _) => fmt_number(q),
                 (None, true) => "differs by row (CV+)".to_string(),
@@ -192,7 +193,7 @@ pub fn interval_html(i: &IntervalReport) -> String {
         guarantee.replace_range(..1, &first.to_uppercase());
     }
     let mut h = format!("<p class=\"muted\" data-testid=\"interval-guarantee\">{}.</p>", escape(&guarantee));
-    h.push_str("<table class=\"report\" data-testid=\"interval-audit\"><tbody>");
+    h.push_str("<table class=\"report prose\" data-testid=\"interval-audit\"><tbody>");
     for (name, value) in interval_rows(i) {
         let _ = write!(h, "<tr><th>{name}</th><td>{}</td></tr>", escape(&value));
     }
