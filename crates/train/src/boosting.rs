@@ -107,6 +107,8 @@ impl Loss {
                 let e = libm::exp(r);
                 (e - y, e)
             }
+            // Rounded through f32 as scikit-learn stores gradients: its
+            // trees' first splits then match Glassbox's on the same rows.
             Loss::Quantile => (if y >= r { -q } else { 1.0 - q } as f32 as f64, 1.0),
         }
     }
