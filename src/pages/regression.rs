@@ -160,7 +160,7 @@ pub fn RegressionResults(outcome: Arc<TrainOutcome>, regression: Arc<RegressionO
                 <div>
                     {r.interval.as_ref().map(|i| view! {
                         <h3>"Prediction interval"</h3>
-                        <div class="table-scroll" tabindex="0" role="region" aria-label="prediction interval" data-testid="interval-section" inner_html=glassbox_report::regression::interval_html(i)></div>
+                        <div class="table-scroll" tabindex="0" role="region" aria-label="prediction interval" data-testid="interval-section" inner_html=glassbox_report::regression::interval_html(i, r.target_transform.used)></div>
                     })}
                     <h3>"Error by decile of the prediction"</h3>
                     <div class="table-scroll" tabindex="0" role="region" aria-label="error by decile of the prediction">

@@ -135,6 +135,21 @@ fn cqr_intervals_are_named_and_vary_by_row() {
     assert!(!bad.exists());
 }
 
+/// Regression: a log1p model's half-width (0.2 on log1p of the strength)
+/// was shown as "half-width" beside widths in the target's units.
+#[test]
+fn a_log1p_models_half_width_says_its_scale() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (plain, logged) = (tmp.path().join("plain"), tmp.path().join("logged"));
+    for (out, scale) in [(&plain, "none"), (&logged, "log1p")] {
+        let o = train_concrete(out, &["--target-transform", scale, "--importance-repeats", "0"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let html = |d: &std::path::Path| std::fs::read_to_string(d.join("report.html")).unwrap();
+    assert!(html(&plain).contains("<th>half-width</th>"));
+    assert!(html(&logged).contains("<th>half-width (on log1p of the target)</th>"));
+}
+
 #[test]
 fn a_bad_interval_level_is_refused_before_any_work() {
     for (level, why) in [

@@ -611,8 +611,10 @@ fn lay_out_regression(
     if let Some(i) = &r.interval {
         l.heading("Prediction interval", 120.0);
         l.paragraph(&format!("{}{}.", i.guarantee[..1].to_uppercase(), &i.guarantee[1..]), SMALL, MUTED);
-        let rows =
-            rr::interval_rows(i).into_iter().map(|(k, v)| vec![Cell::from(k.to_string()), Cell::from(v)]).collect();
+        let rows = rr::interval_rows(i, r.target_transform.used)
+            .into_iter()
+            .map(|(k, v)| vec![Cell::from(k.to_string()), Cell::from(v)])
+            .collect();
         l.table(&["", "value"], &[0.3, 0.7], rows);
         let rows = i
             .test

@@ -159,8 +159,13 @@ fn deciles_html(r: &RegressionOutcome) -> String {
 }
 
 /// The interval's audit as rows of (name, value): what the report, the PDF
-/// and the app show beside the guarantee.
-pub fn interval_rows(i: &IntervalReport) -> Vec<(&'static str, String)> {
+/// and the app show beside the guarantee. The half-width (or CQR's q) is on
+/// the scale the model was fitted on, `scale`, and says so when that is
+/// log1p of the target: 0.12 there is not 0.12 in the target's units.
+pub fn interval_rows(
+    i: &IntervalReport,
+    scale: glassbox_pipeline::target::TargetTransform,
+) -> Vec<(&'static str, String)> {
     let (c, t) = (&i.conformal, &i.test);
     let level = glassbox_pipeline::conformal::percent(c.level);
     vec![
@@ -175,7 +180,12 @@ pub fn interval_rows(i: &IntervalReport) -> Vec<(&'static str, String)> {
         ),
         (
             // CQR's q widens (or, negative, narrows) the quantile models' band.
-            if c.method == glassbox_pipeline::conformal::Method::Cqr { "correction q" } else { "half-width" },
+            match (c.method == glassbox_pipeline::conformal::Method::Cqr, scale.is_none()) {
+                (true, true) => "correction q",
+                (true, false) => "correction q (on log1p of the target)",
+                (false, true) => "half-width",
+                (false, false) => "half-width (on log1p of the target)",
+            },
             match (c.half_width, c.is_bounded()) {
                 (Some(q), _) => fmt_number(q),
                 (None, true) => "differs by row (CV+)".to_string(),
@@ -187,14 +197,14 @@ pub fn interval_rows(i: &IntervalReport) -> Vec<(&'static str, String)> {
     ]
 }
 
-pub fn interval_html(i: &IntervalReport) -> String {
+pub fn interval_html(i: &IntervalReport, scale: glassbox_pipeline::target::TargetTransform) -> String {
     let mut guarantee = i.guarantee.clone();
     if let Some(first) = guarantee.get(..1) {
         guarantee.replace_range(..1, &first.to_uppercase());
     }
     let mut h = format!("<p class=\"muted\" data-testid=\"interval-guarantee\">{}.</p>", escape(&guarantee));
     h.push_str("<table class=\"report prose\" data-testid=\"interval-audit\"><tbody>");
-    for (name, value) in interval_rows(i) {
+    for (name, value) in interval_rows(i, scale) {
         let _ = write!(h, "<tr><th>{name}</th><td>{}</td></tr>", escape(&value));
     }
     h.push_str("</tbody></table><p class=\"muted\">Coverage by decile of the prediction (the promise is over all rows, not each group): a group far below the level is where the interval is too narrow.</p><table class=\"report\" data-testid=\"interval-deciles\"><thead><tr><th>predictions</th><th>rows</th><th>coverage</th></tr></thead><tbody>");
@@ -294,7 +304,7 @@ pub(crate) fn body(o: &TrainOutcome, r: &RegressionOutcome, h: &mut String) {
         "<h2>Predictions</h2><div class=\"charts\"><div data-testid=\"chart-predicted-actual\">{scatter}</div><div data-testid=\"chart-residuals\">{residuals}</div></div><div class=\"charts\"><div data-testid=\"chart-residual-histogram\">{histogram}</div></div>"
     );
     if let Some(i) = &r.interval {
-        let _ = write!(h, "<h2>Prediction interval</h2>{}", interval_html(i));
+        let _ = write!(h, "<h2>Prediction interval</h2>{}", interval_html(i, r.target_transform.used));
     }
     let _ = write!(h, "<h2>Error by decile of the prediction</h2>{}", deciles_html(r));
     let _ = write!(h, "<h2>The largest errors</h2>{}", largest_errors_html(o, r));
