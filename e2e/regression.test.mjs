@@ -27,6 +27,14 @@ after(async () => {
   server?.close();
 });
 
+/** Opens the concrete sample with its strength as the target and waits for ridge, the regressors' default. */
+async function concreteStrength(page) {
+  await byId(page, 'sample-concrete').click();
+  await page.waitForFunction(() => document.querySelector('.preview')?.textContent.startsWith('concrete.csv'), null, TIMEOUT);
+  await byId(page, 'target-select').selectOption('compressive_strength');
+  await page.waitForFunction(() => document.querySelector('[data-testid="model-select"]')?.value === 'ridge', null, TIMEOUT);
+}
+
 /** Trains what the page is set to and waits for the regression metrics and the explanations. */
 async function trainNumber(page) {
   await byId(page, 'train-button').click();
@@ -38,11 +46,8 @@ async function trainNumber(page) {
 
 test('the concrete sample trains as regression with the CLI\'s numbers and model.json bytes', async () => {
   const { page, offsite, consoleErrors, context } = await openApp(browser, url);
-  await byId(page, 'sample-concrete').click();
-  await page.waitForFunction(() => document.querySelector('.preview')?.textContent.startsWith('concrete.csv'), null, TIMEOUT);
-  await byId(page, 'target-select').selectOption('compressive_strength');
   // The task is detected, and the model select offers the models that predict numbers, ridge first chosen.
-  await page.waitForFunction(() => document.querySelector('[data-testid="model-select"]')?.value === 'ridge', null, TIMEOUT);
+  await concreteStrength(page);
   const offered = await byId(page, 'model-select').locator('option').allTextContents();
   assert.ok(offered.includes('ridge') && !offered.includes('naive bayes') && !offered.includes('logistic regression'), offered.join(', '));
   await byId(page, 'model-select').selectOption('gradient_boosting');
@@ -126,10 +131,7 @@ test('the concrete sample trains as regression with the CLI\'s numbers and model
 
 test('quantile intervals (CQR) chosen in the app: the CLI\'s model.json and predictions, the method named, widths that vary by row', async () => {
   const { page, offsite, consoleErrors, context } = await openApp(browser, url);
-  await byId(page, 'sample-concrete').click();
-  await page.waitForFunction(() => document.querySelector('.preview')?.textContent.startsWith('concrete.csv'), null, TIMEOUT);
-  await byId(page, 'target-select').selectOption('compressive_strength');
-  await page.waitForFunction(() => document.querySelector('[data-testid="model-select"]')?.value === 'ridge', null, TIMEOUT);
+  await concreteStrength(page);
   assert.equal(await byId(page, 'interval-method').inputValue(), 'auto');
   await byId(page, 'interval-method').selectOption('cqr');
   await trainNumber(page);
@@ -170,10 +172,7 @@ test('quantile intervals (CQR) chosen in the app: the CLI\'s model.json and pred
 
 test('comparing the regressors ranks them by cross-validated RMSE', async () => {
   const { page, offsite, consoleErrors, context } = await openApp(browser, url);
-  await byId(page, 'sample-concrete').click();
-  await page.waitForFunction(() => document.querySelector('.preview')?.textContent.startsWith('concrete.csv'), null, TIMEOUT);
-  await byId(page, 'target-select').selectOption('compressive_strength');
-  await page.waitForFunction(() => document.querySelector('[data-testid="model-select"]')?.value === 'ridge', null, TIMEOUT);
+  await concreteStrength(page);
   await byId(page, 'compare-button').click();
   await byId(page, 'leaderboard').waitFor({ timeout: 180_000 });
   const rows = page.locator('[data-testid="leaderboard"] tbody tr');
@@ -216,10 +215,7 @@ test('a price read as text because of words in it: the refusal offers to read it
 
 test('a regressor in the Monitor step: target and prediction drift, errors per week, and a bias alarm that says what to subtract, as the CLI posts it', async () => {
   const { page, offsite, consoleErrors, context } = await openApp(browser, url);
-  await byId(page, 'sample-concrete').click();
-  await page.waitForFunction(() => document.querySelector('.preview')?.textContent.startsWith('concrete.csv'), null, TIMEOUT);
-  await byId(page, 'target-select').selectOption('compressive_strength');
-  await page.waitForFunction(() => document.querySelector('[data-testid="model-select"]')?.value === 'ridge', null, TIMEOUT);
+  await concreteStrength(page);
   // The person's interval level reaches the model and its audit.
   assert.equal(await byId(page, 'interval-level').inputValue(), '0.9');
   await byId(page, 'interval-level').selectOption('0.95');
