@@ -619,6 +619,23 @@ test('compare all models: a leaderboard ranked by ROC AUC, then train the one pi
     '--target', 'species', '--model', 'knn', '--search', 'both', '--cv', '5', '--out', searched], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   assert.ok(fs.readFileSync(path.join(searched, 'model.json')).equals(fs.readFileSync(await download.path())),
     'the model searched on two workers differs from the CLI\'s');
+  // Step two: which parameter mattered (k is the only one), then the grid around its best value.
+  assert.match(await byId(page, 'param-importance').textContent(), /k/);
+  assert.equal(await byId(page, 'search-trials').locator('circle').count() >= 40, true, 'every trial a dot');
+  await byId(page, 'refine-button').click();
+  await byId(page, 'refine-grid').waitFor(TIMEOUT);
+  await page.waitForFunction(() => !document.querySelector('[data-testid="progress"]'), null, { timeout: 180_000 });
+  assert.equal(await byId(page, 'search-refine').isChecked(), true, 'the refinement is a setting the page keeps');
+  assert.ok(await byId(page, 'refine-grid').locator('tbody tr').count() >= 5);
+  assert.match(await byId(page, 'refine-verdict').textContent(), /^The grid's best, k = \d+, scored ROC AUC 0\.\d{4}/);
+  assert.equal(await byId(page, 'refine-button').count(), 0, 'a refined run offers no second refinement');
+  await screenshot(page, 'refine');
+  const [refinedModel] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-model').click()]);
+  const refined = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-refine-'));
+  execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', 'public/samples/penguins.csv',
+    '--target', 'species', '--model', 'knn', '--search', 'both', '--refine', '--cv', '5', '--out', refined], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  assert.ok(fs.readFileSync(path.join(refined, 'model.json')).equals(fs.readFileSync(await refinedModel.path())),
+    'the refined model differs from the CLI\'s');
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use glassbox_pipeline::ingest::{ColumnKind, ReadOptions};
 use glassbox_pipeline::model::{model_names, ModelSpec};
-use glassbox_pipeline::run::{DataSpec, SearchSpec, ValidationSpec};
+use glassbox_pipeline::run::{DataSpec, RefineSpec, SearchSpec, ValidationSpec};
 use glassbox_pipeline::search::Sampler;
 use glassbox_pipeline::task::Task;
 use glassbox_pipeline::TrainSpec;
@@ -96,6 +96,7 @@ impl AppState {
                 | Response::DigestSet
                 | Response::TargetChecked(_)
                 | Response::RecordValues { .. }
+                | Response::Opened(_)
         ) {
             self.busy.set(Busy::Idle);
             self.run_progress.set(None);
@@ -138,6 +139,7 @@ impl AppState {
                 loading::on_progress(self, bytes_read, rows, memory_bytes)
             }
             Response::Split(spec) => loading::on_split(self, spec),
+            Response::Opened(opened) => loading::on_opened(self, opened),
             Response::DigestSet => {}
             Response::Absorbed { taken, bytes_read, rows } => loading::on_absorbed(self, taken, bytes_read, rows),
             // Only the reader reads parts; its answers go to `loading`.
@@ -204,6 +206,14 @@ impl AppState {
         loading::load(self, name, source);
     }
 
+    /// Reads another sheet of the workbook loaded last, as a new file.
+    pub fn load_sheet(self, sheet: String) {
+        if let Some((name, file)) = loading::picked_file() {
+            loading::want_sheet(sheet);
+            self.load(name, Source::File(file));
+        }
+    }
+
     /// Forgets the work kept in this browser and opens the page afresh.
     pub fn forget(self) {
         keep::forget();
@@ -245,11 +255,17 @@ impl AppState {
             time_column: Some(self.time_column.get_untracked()).filter(|c| !c.is_empty()),
             ..defaults.validation
         };
-        // The select offers only the modes `for_mode` knows.
-        let samplers = Sampler::for_mode(&self.search.get_untracked()).unwrap_or_default();
+        // The select offers only the modes `for_mode` knows; a model with
+        // nothing to search (a baseline) trains without the search.
+        let model = ModelSpec::by_name(&self.model.get_untracked(), defaults.seed).unwrap_or_default();
+        let samplers = if model.space().is_empty() {
+            Vec::new()
+        } else {
+            Sampler::for_mode(&self.search.get_untracked()).unwrap_or_default()
+        };
         TrainSpec {
             data,
-            model: ModelSpec::by_name(&self.model.get_untracked(), defaults.seed).unwrap_or_default(),
+            model,
             balanced: self.balanced.get_untracked(),
             calibration: glassbox_pipeline::recalibrate::Method::parse(&self.calibration.get_untracked()),
             // The select shows for a number only; classes keep the default, which they ignore.
@@ -267,7 +283,12 @@ impl AppState {
                 .interval_method
                 .with_untracked(|m| glassbox_pipeline::run::IntervalMethod::parse(m).unwrap_or_default()),
             features: self.features.get_untracked(),
-            search: SearchSpec { samplers, ..defaults.search },
+            // A refinement follows a search; with none chosen the box is hidden and ignored.
+            search: SearchSpec {
+                refine: (self.refine.get_untracked() && !samplers.is_empty()).then(RefineSpec::default),
+                samplers,
+                ..defaults.search
+            },
             validation,
             ..defaults
         }

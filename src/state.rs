@@ -166,6 +166,11 @@ pub struct AppState {
     pub notice: RwSignal<Option<String>>,
     /// How to read the file, including column kinds the person set.
     pub read: RwSignal<ReadOptions>,
+    /// A workbook's sheets (empty for any other file), the one read, and
+    /// what reading the workbook, JSON Lines file or gzip decided, in words.
+    pub sheets: RwSignal<Vec<glassbox_worker::SheetInfo>>,
+    pub sheet: RwSignal<Option<String>>,
+    pub file_notes: RwSignal<Vec<String>>,
     /// Roles the person set, by column: true = feature, false = ignore.
     pub roles: RwSignal<BTreeMap<String, bool>>,
     /// The task the person chose ("classification", "regression"), or "" to
@@ -188,6 +193,8 @@ pub struct AppState {
     pub time_column: RwSignal<String>,
     /// Hyper-parameter search: "", "random", "tpe" or "both".
     pub search: RwSignal<String>,
+    /// After a search, a grid over the parameter that mattered most.
+    pub refine: RwSignal<bool>,
     /// The transformed matrix's first rows, when asked for.
     pub feature_preview: RwSignal<Option<Arc<FeaturePreview>>>,
     /// The last comparison of models, best first.
@@ -230,6 +237,9 @@ impl AppState {
             error: RwSignal::new(None),
             notice: RwSignal::new(None),
             read: RwSignal::new(ReadOptions::default()),
+            sheets: RwSignal::new(Vec::new()),
+            sheet: RwSignal::new(None),
+            file_notes: RwSignal::new(Vec::new()),
             roles: RwSignal::new(BTreeMap::new()),
             task: RwSignal::new(String::new()),
             model: RwSignal::new("logistic_regression".to_string()),
@@ -241,6 +251,7 @@ impl AppState {
             interval_method: RwSignal::new("auto".to_string()),
             time_column: RwSignal::new(String::new()),
             search: RwSignal::new(String::new()),
+            refine: RwSignal::new(false),
             leaderboard: RwSignal::new(None),
             feature_preview: RwSignal::new(None),
             run_progress: RwSignal::new(None),

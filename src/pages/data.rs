@@ -9,6 +9,11 @@ use crate::state::{AppState, Busy, Keeping};
 use crate::transport::loading::Source;
 use leptos::task::spawn_local;
 
+/// What the file picker offers: delimited text and the formats
+/// glassbox-formats reads (the worker tells them by their bytes, so a file
+/// dropped with another name is read all the same).
+const ACCEPT: &str = ".csv,.tsv,.txt,text/csv,.xlsx,.xlsm,.xlsb,.xls,.ods,.jsonl,.ndjson,.json,.gz";
+
 /// Bundled samples: (test id suffix, file, what it shows).
 const SAMPLES: [(&str, &str, &str); 3] = [
     ("breast_cancer", "breast_cancer.csv", "Breast cancer (569 rows, binary, numeric)"),
@@ -56,8 +61,8 @@ pub fn DataStep() -> impl IntoView {
                 on:drop=on_drop
             >
                 <label class="file-label">
-                    "Drop a CSV here, or "
-                    <input type="file" accept=".csv,text/csv" data-testid="csv-input" on:change=on_pick disabled=busy/>
+                    "Drop a CSV, an Excel or OpenDocument workbook, a JSON Lines file or a .gz here, or "
+                    <input type="file" accept=ACCEPT data-testid="csv-input" on:change=on_pick disabled=busy/>
                 </label>
                 <div class="samples">
                     "or try a sample: "

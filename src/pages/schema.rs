@@ -157,6 +157,7 @@ pub fn SchemaPanel(inspection: Arc<Inspection>) -> impl IntoView {
     let date_controls = has_dates.then(|| view! { <DateControls ambiguous=ambiguous_dates/> });
     view! {
         <p class="muted" data-testid="format">{format}</p>
+        <FileChoices/>
         {date_controls}
         <p class="muted" data-testid="quality-summary">{quality}</p>
         <Show when=move || { n_issues > 0 }>
@@ -202,6 +203,49 @@ const ZONES: [&str; 14] = [
 
 /// How to read date-times: the zone of times without an offset, and, when
 /// the data cannot tell, whether 03/04/2024 is 3 April or 4 March.
+/// A workbook's sheet select (when it has more than one) and what reading
+/// the workbook, JSON Lines file or gzip decided.
+#[component]
+fn FileChoices() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let busy = move || state.busy.get() != Busy::Idle;
+    let on_sheet = move |ev: leptos::ev::Event| state.load_sheet(event_target_value(&ev));
+    let sheets = move || {
+        let sheets = state.sheets.get();
+        (sheets.len() > 1).then(|| {
+            let chosen = state.sheet.get().unwrap_or_default();
+            let options = sheets
+                .into_iter()
+                .map(|s| {
+                    let label = if s.table {
+                        format!("{} ({} rows)", s.name, s.rows)
+                    } else {
+                        format!("{} (no table)", s.name)
+                    };
+                    let selected = s.name == chosen;
+                    view! { <option value=s.name.clone() selected=selected>{label}</option> }
+                })
+                .collect_view();
+            view! {
+                <label class="inline">"Sheet "
+                    <select data-testid="sheet-select" on:change=on_sheet disabled=busy>{options}</select>
+                </label>
+            }
+        })
+    };
+    let notes = move || {
+        let notes = state.file_notes.get();
+        (!notes.is_empty()).then(|| {
+            view! {
+                <ul class="muted file-notes" data-testid="file-notes">
+                    {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+                </ul>
+            }
+        })
+    };
+    view! { {sheets} {notes} }
+}
+
 #[component]
 fn DateControls(ambiguous: bool) -> impl IntoView {
     let state = expect_context::<AppState>();

@@ -59,10 +59,23 @@ pub fn download_pdf(state: AppState, making: RwSignal<bool>, o: TrainOutcome) {
 /// The search, time-ordered validation and cross-validation tables, when
 /// they ran: the same for either task (the report words each by its task).
 pub fn validation_sections(outcome: &TrainOutcome) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    // After a search that was not refined: the search's second step, one click away.
+    let top =
+        outcome.search.param_importance.first().filter(|_| outcome.search.refine.is_none()).map(|p| p.param.clone());
     view! {
         {glassbox_report::search_html(outcome).map(|s| view! {
             <h3>"Hyper-parameter search"</h3>
             <div class="table-scroll chart" tabindex="0" role="region" aria-label="hyper-parameter search" inner_html=s></div>
+        })}
+        {top.map(|name| view! {
+            <p>
+                <button data-testid="refine-button" disabled=move || state.busy.get() != crate::state::Busy::Idle
+                    title="Train again with the same settings and seed (the same search trials), then score a grid around the best trial over this parameter, every other parameter fixed; the model takes the best of all trials"
+                    on:click=move |_| { state.refine.set(true); state.train(); }>
+                    {format!("Refine the top parameter ({name})")}
+                </button>
+            </p>
         })}
         {glassbox_report::time_cv_html(outcome).map(|t| view! {
             <h3>"Validation in time order"</h3>

@@ -109,6 +109,13 @@ pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                         <Choice testid="search-sampler" value=state.search disabled=Signal::derive(busy)
                             options=&[("", "none"), ("random", "random, 20 trials"), ("tpe", "TPE, 20 trials"), ("both", "random and TPE, 20 trials each")]/>
                     </label>
+                    <Show when=move || !state.search.with(String::is_empty)>
+                    <label title="After the search, score a grid around the best trial over the parameter that mattered most (fANOVA): whole numbers ±4 in steps of 1, log-scaled parameters multiplied and divided by equal ratios; every other parameter at the best trial's value, on the search's folds. The model trains on the best of all trials.">
+                        <input type="checkbox" data-testid="search-refine" prop:checked=move || state.refine.get()
+                            on:change=move |ev| state.refine.set(event_target_checked(&ev)) disabled=busy/>
+                        " refine the top parameter"
+                    </label>
+                    </Show>
                     <Show when=move || state.task_now() == Task::Classification>
                     <label title="Weigh each class inversely to its frequency, so rare classes count as much as common ones (logistic regression and trees)">
                         <input type="checkbox" data-testid="class-weight" prop:checked=move || state.balanced.get()

@@ -55,6 +55,9 @@ struct Settings {
     interval_method: String,
     time_column: String,
     search: String,
+    /// Added with the refinement; older settings do not refine.
+    #[serde(default)]
+    refine: bool,
     features: FeatureSpec,
     workers: usize,
     threshold: Option<Threshold>,
@@ -86,6 +89,7 @@ impl Settings {
             interval_method: state.interval_method.get(),
             time_column: state.time_column.get(),
             search: state.search.get(),
+            refine: state.refine.get(),
             features: state.features.get(),
             workers: state.workers.get(),
             threshold: state.threshold.get(),
@@ -106,6 +110,7 @@ impl Settings {
         state.interval_method.set(self.interval_method);
         state.time_column.set(self.time_column);
         state.search.set(self.search);
+        state.refine.set(self.refine);
         state.features.set(self.features);
         state.workers.set(self.workers.max(1));
         state.threshold.set(self.threshold);
@@ -208,6 +213,7 @@ pub fn keep_file(state: AppState, name: &str, source: &Source) {
     let name = name.to_string();
     let file = match source {
         Source::File(f) => Ok(f.clone()),
+        Source::Decoded(d) => Ok(d.file.clone()),
         Source::Bytes(b) => browser::file_of(&name, b),
     };
     spawn_local(async move {

@@ -18,7 +18,7 @@ use std::rc::Rc;
 
 use glassbox_pipeline::ingest::{PartSpec, ReadOptions, SNIFF_BYTES};
 use glassbox_worker::web::PipelineBridge;
-use glassbox_worker::{Request, Response};
+use glassbox_worker::{Opened, Request, Response, Text};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -37,6 +37,15 @@ pub enum Source {
     File(web_sys::File),
     /// A bundled sample, already fetched.
     Bytes(Rc<Vec<u8>>),
+    /// A workbook, JSON Lines file or gzip the worker read into text (see
+    /// [`load`]): the text is sent as a sample's bytes are, and the file
+    /// kept for another sheet and for the browser's storage.
+    Decoded(Rc<DecodedFile>),
+}
+
+pub struct DecodedFile {
+    pub file: web_sys::File,
+    pub opened: Opened,
 }
 
 impl Source {
@@ -44,6 +53,7 @@ impl Source {
         match self {
             Source::File(f) => f.size() as u64,
             Source::Bytes(b) => b.len() as u64,
+            Source::Decoded(d) => d.opened.decoded.bytes.len() as u64,
         }
     }
 
@@ -53,7 +63,31 @@ impl Source {
             Source::File(file) => Request::BeginFile { file: file.clone(), read, sha256_given },
             Source::Bytes(b) => {
                 let sample = b[..b.len().min(SNIFF_BYTES)].to_vec();
-                Request::Begin { file_name: name, total_bytes: self.size(), sample, read, sha256_given }
+                Request::Begin {
+                    file_name: name,
+                    total_bytes: self.size(),
+                    sample,
+                    read,
+                    sha256_given,
+                    container: None,
+                }
+            }
+            Source::Decoded(d) => {
+                let decoded = &d.opened.decoded;
+                let sample = decoded.bytes[..decoded.bytes.len().min(SNIFF_BYTES)].to_vec();
+                let read = match decoded.text {
+                    Text::Canonical => glassbox_pipeline::ingest::canonical::read_options(&read),
+                    Text::Delimited => read,
+                };
+                // The file's own hash, which the worker computed as it read it.
+                Request::Begin {
+                    file_name: name,
+                    total_bytes: self.size(),
+                    sample,
+                    read,
+                    sha256_given: true,
+                    container: Some(decoded.describe()),
+                }
             }
         }
     }
@@ -63,6 +97,9 @@ impl Source {
         match self {
             Source::File(_) => Request::ChunkAt { start, end },
             Source::Bytes(b) => Request::Chunk { bytes: b[start as usize..end as usize].to_vec() },
+            Source::Decoded(d) => {
+                Request::Chunk { bytes: d.opened.decoded.bytes[start as usize..end as usize].to_vec() }
+            }
         }
     }
 }
@@ -165,6 +202,10 @@ thread_local! {
     static READER_STALE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     /// Counts reads that may be split, to tag their parts.
     static SPLITS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// The file the worker is looking at (`OpenFile`), until it answers.
+    static OPENING: RefCell<Option<(String, web_sys::File)>> = const { RefCell::new(None) };
+    /// The sheet the person picked, for the next `OpenFile`.
+    static SHEET: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 /// Starts the reader with the page, so its wasm is compiled and warm when a
@@ -244,14 +285,70 @@ pub fn send_file(name: String, source: Source, read: ReadOptions, send: impl Fn(
     send(Request::Finish { sha256: digest });
 }
 
-/// Remembers a new file and reads it.
+/// Remembers a new file and reads it. A picked file goes to the worker to
+/// be looked at first: delimited text is then read slice by slice as it is
+/// (see [`on_opened`]), anything else comes back as its text.
 pub fn load(state: AppState, name: String, source: Source) {
+    if let Source::File(file) = &source {
+        let sheet = SHEET.with(|s| s.borrow_mut().take());
+        OPENING.with(|o| *o.borrow_mut() = Some((name.clone(), file.clone())));
+        state.sheets.set(Vec::new());
+        state.file_notes.set(Vec::new());
+        state.sheet.set(sheet.clone());
+        state.busy.set(Busy::Reading(ReadProgress {
+            name,
+            bytes_read: 0,
+            total: source.size(),
+            rows: 0,
+            elapsed_ms: 0.0,
+            memory_bytes: 0,
+        }));
+        bridge::send(state, Request::OpenFile { file: file.clone(), sheet });
+        return;
+    }
+    load_now(state, name, source);
+}
+
+/// The next [`load`] of a workbook reads `sheet`.
+pub fn want_sheet(sheet: String) {
+    SHEET.with(|s| *s.borrow_mut() = Some(sheet));
+}
+
+/// The workbook (or JSON Lines file, or gzip) loaded last, as the person picked it.
+pub fn picked_file() -> Option<(String, web_sys::File)> {
+    SOURCE.with(|s| match &*s.borrow() {
+        Some((name, Source::Decoded(d))) => Some((name.clone(), d.file.clone())),
+        _ => None,
+    })
+}
+
+/// The worker has looked at the file being opened.
+pub fn on_opened(state: AppState, opened: Option<Box<Opened>>) {
+    let Some((name, file)) = OPENING.with(|o| o.borrow_mut().take()) else { return };
+    match opened {
+        None => load_now(state, name, Source::File(file)),
+        Some(opened) => {
+            state.sheets.set(opened.decoded.sheets.clone());
+            state.sheet.set(opened.decoded.sheet.clone());
+            state.file_notes.set(opened.decoded.notes.clone());
+            load_now(state, name, Source::Decoded(Rc::new(DecodedFile { file, opened: *opened })));
+        }
+    }
+}
+
+/// Reads a file that is text for the CSV reader.
+fn load_now(state: AppState, name: String, source: Source) {
     LOADS.with(|l| l.set(l.get() + 1));
     let hash_in_page = match &source {
         Source::File(f) if source.size() <= BROWSER_HASH_MAX => Some(f.clone()),
         _ => None,
     };
-    DIGEST.with(|d| *d.borrow_mut() = hash_in_page.map_or(Digest::InWorker, Digest::Unstarted));
+    let digest = match (&source, hash_in_page) {
+        (Source::Decoded(d), _) => Digest::Ready(d.opened.sha256.clone()),
+        (_, Some(file)) => Digest::Unstarted(file),
+        (_, None) => Digest::InWorker,
+    };
+    DIGEST.with(|d| *d.borrow_mut() = digest);
     DIGEST_OWED.with(|o| o.set(false));
     HELD.with(|h| h.borrow_mut().clear());
     SOURCE.with(|s| *s.borrow_mut() = Some((name, source)));

@@ -252,7 +252,7 @@ fn advance(state: AppState) {
             let spec = run.plan.spec().clone();
             run.awaiting_fit = true;
             RUN.with(|r| *r.borrow_mut() = Some(run));
-            loading::send_to_main(state, Request::Fit { spec, done })
+            loading::send_to_main(state, Request::Fit { spec, done: Box::new(done) })
         }
         Ok(Step::Trained(outcome)) => {
             state.finish_run();

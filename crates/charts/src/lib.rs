@@ -18,6 +18,7 @@
 pub mod confusion;
 pub mod drift;
 pub mod regression;
+pub mod search;
 
 use glassbox_pipeline::bands::{Band, GRID};
 use glassbox_pipeline::metrics::{Calibration, CalibrationOf, PrCurve, RocCurve};
@@ -303,6 +304,16 @@ fn draw_roc<DB: DrawingBackend>(
     draw_marker(&mut chart, at)
 }
 
+/// Decimals enough for six axis labels over `[lo, hi]` to differ (a
+/// search's ROC AUC often spans 0.01, its RMSE thousands).
+pub(crate) fn label_decimals(lo: f64, hi: f64) -> usize {
+    let span = hi - lo;
+    if !(span > 0.0 && span.is_finite()) {
+        return 4;
+    }
+    (libm::ceil(-libm::log10(span / 6.0)).max(0.0) as usize).min(8)
+}
+
 /// Best score so far against trial number, one line per sampler: which
 /// search converged faster on this data.
 pub fn convergence_svg(series: &[(String, Vec<f64>)]) -> String {
@@ -329,11 +340,20 @@ fn draw_convergence<DB: DrawingBackend>(
     let n = series.iter().map(|s| s.1.len()).max().unwrap_or(1).max(2);
     let values = series.iter().flat_map(|s| s.1.iter().copied()).filter(|v| v.is_finite());
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    let (lo, hi) = if lo < hi { (lo - (hi - lo) * 0.05, hi + (hi - lo) * 0.05) } else { (lo - 0.01, lo + 0.01) };
+    let (lo, hi) = if lo < hi {
+        (lo - (hi - lo) * 0.05, hi + (hi - lo) * 0.05)
+    } else if lo.is_finite() {
+        (lo - 0.01, lo + 0.01)
+    } else {
+        // No finite score at all: an empty frame, not an infinite axis
+        // (plotters loops forever looking for its ticks).
+        (0.0, 1.0)
+    };
+    let decimals = label_decimals(lo, hi);
     let mut chart = ChartBuilder::on(root)
         .margin(12)
         .x_label_area_size(40)
-        .y_label_area_size(56)
+        .y_label_area_size(64)
         .caption(format!("Best CV {metric} so far"), ("sans-serif", 20))
         .build_cartesian_2d(1f64..n as f64, lo..hi)?;
     chart
@@ -342,7 +362,7 @@ fn draw_convergence<DB: DrawingBackend>(
         .axis_desc_style(("sans-serif", 15))
         .x_desc("Trial")
         .y_desc(metric)
-        .y_label_formatter(&|v| format!("{v:.4}"))
+        .y_label_formatter(&|v| format!("{v:.decimals$}"))
         .x_label_formatter(&|v| format!("{v:.0}"))
         .light_line_style(RGBColor(238, 238, 238))
         .draw()?;

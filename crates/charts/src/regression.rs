@@ -17,7 +17,7 @@ const CELLS: usize = 60;
 
 /// The range `[lo, hi]` of values, widened a little (or made one unit wide
 /// for a single value) so no point sits on the frame.
-fn padded(values: impl Iterator<Item = f64>) -> (f64, f64) {
+pub(crate) fn padded(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) =
         values.filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
     if !lo.is_finite() {
@@ -33,7 +33,7 @@ fn padded(values: impl Iterator<Item = f64>) -> (f64, f64) {
 }
 
 /// A number for an axis: short, in scientific notation when large or small.
-fn axis_number(v: f64) -> String {
+pub(crate) fn axis_number(v: f64) -> String {
     let a = v.abs();
     if a != 0.0 && !(1e-3..1e6).contains(&a) {
         format!("{v:.2e}")

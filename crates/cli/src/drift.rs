@@ -119,7 +119,7 @@ pub fn run_drift(
     let path = current.path();
     let mut session = DriftSession::new(model, reference_bytes.as_deref(), &read_opts)
         .map_err(|e| Failure::from_pipeline(reference.unwrap_or(&path), e))?
-        .with_current_options(&current.options(&read_opts));
+        .with_current_options(&current.options(&read_opts)?);
     let data_sha256 = current.each_chunk(args.chunk_mb.max(1) << 20, |chunk| {
         session.feed(chunk).map_err(|e| Failure::from_pipeline(&path, e))
     })?;

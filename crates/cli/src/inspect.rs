@@ -31,8 +31,9 @@ pub fn run(args: Inspect) -> Result<(), Failure> {
     let input = Input::new(&data, &source)?;
     let data = input.path();
     let (bytes, options) = input.bytes(&table.options()?)?;
-    let i = glassbox_pipeline::inspect(&bytes, &options, target.as_deref())
+    let mut i = glassbox_pipeline::inspect(&bytes, &options, target.as_deref())
         .map_err(|e| Failure::from_pipeline(&data, e))?;
+    i.format.container = input.container()?;
     if json {
         println!("{}", serde_json::to_string_pretty(&i).expect("an inspection always serialises"));
     } else {

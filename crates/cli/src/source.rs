@@ -1,8 +1,11 @@
-//! Where a command's rows come from: a CSV file, or a database or topic
+//! Where a command's rows come from: a file, or a database or topic
 //! address (`postgres://`, `mysql://`, `kafka://`) read by
 //! `glassbox_sources` into the canonical CSV, which then takes the one path
-//! a file takes. Every command that reads data goes through [`Input`].
+//! a file takes. A file that is not delimited text (a workbook, JSON Lines,
+//! gzip) is told by its bytes and read by `glassbox_formats` into that text
+//! first. Every command that reads data goes through [`Input`].
 
+use std::cell::OnceCell;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -40,25 +43,103 @@ pub struct SourceArgs {
     /// Kafka source: the header of CSV-line messages (default: JSON objects, or the first message is the header).
     #[arg(long, value_name = "LINE")]
     pub csv_header: Option<String>,
+    /// Workbook (.xlsx, .xlsm, .xlsb, .xls, .ods): the sheet to read (default: the first with a table).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
 }
 
 /// A command's data: a file, or a source to read.
 pub enum Input {
-    File(PathBuf),
+    File(File),
     Source(Box<Request>),
+}
+
+/// A file, and once it has been looked at, its text if it is not delimited
+/// text itself.
+pub struct File {
+    path: PathBuf,
+    sheet: Option<String>,
+    decoded: OnceCell<Option<Decoded>>,
+}
+
+/// A workbook's, a JSON Lines file's or a gzip's text for the CSV reader.
+struct Decoded {
+    bytes: Vec<u8>,
+    text: glassbox_formats::Text,
+    /// The file's format in words (`xlsx, sheet 'Data'`).
+    container: String,
+    /// The SHA-256 of the file itself, not of its text.
+    sha256: String,
+}
+
+impl File {
+    /// The file's text when it is not delimited text, read on first use: a
+    /// delimited file is only looked at (its first bytes), never held.
+    fn decoded(&self) -> Result<Option<&Decoded>, Failure> {
+        if self.decoded.get().is_none() {
+            let decoded = self.decode()?;
+            let _ = self.decoded.set(decoded);
+        }
+        Ok(self.decoded.get().and_then(Option::as_ref))
+    }
+
+    fn decode(&self) -> Result<Option<Decoded>, Failure> {
+        use std::io::Read;
+        let path = &self.path;
+        let name = path.display().to_string();
+        let cannot = |e: std::io::Error| Failure::input(format!("{name}: cannot read the file: {e}"));
+        let mut head = Vec::with_capacity(glassbox_formats::HEAD_BYTES);
+        std::fs::File::open(path)
+            .map_err(cannot)?
+            .take(glassbox_formats::HEAD_BYTES as u64)
+            .read_to_end(&mut head)
+            .map_err(cannot)?;
+        if glassbox_formats::format_of(&head, &name).is_none() {
+            if self.sheet.is_some() {
+                return Err(Failure::input(format!(
+                    "{name}: --sheet applies to a workbook, and this file is delimited text"
+                )));
+            }
+            return Ok(None);
+        }
+        let bytes = crate::read(path)?;
+        let opts = glassbox_formats::Options { sheet: self.sheet.clone(), ..Default::default() };
+        let d = glassbox_formats::decode(&bytes, &name, &opts)
+            .map_err(|e| Failure::from_pipeline(path, e))?
+            .expect("the format was told by the same first bytes");
+        if d.sheet.is_some() && self.sheet.is_none() && d.sheets.len() > 1 {
+            eprintln!("note: {name}: --sheet NAME reads another sheet");
+        }
+        for n in &d.notes {
+            eprintln!("note: {name}: {n}");
+        }
+        let container = d.describe();
+        let sha256 = glassbox_pipeline::run::sha256_hex(&bytes);
+        Ok(Some(Decoded { bytes: d.bytes, text: d.text, container, sha256 }))
+    }
+
+    /// The bytes for the CSV reader and the options to read them with.
+    fn text(&self, opts: &ReadOptions) -> Result<(Vec<u8>, ReadOptions), Failure> {
+        Ok(match self.decoded()? {
+            None => (crate::read(&self.path)?, opts.clone()),
+            Some(d) => (d.bytes.clone(), text_options(d, opts)),
+        })
+    }
+}
+
+/// The options to read a decoded file's text with: the canonical format,
+/// or, for a decompressed delimited file, the person's.
+fn text_options(d: &Decoded, opts: &ReadOptions) -> ReadOptions {
+    match d.text {
+        glassbox_formats::Text::Canonical => canonical_options(opts),
+        glassbox_formats::Text::Delimited => opts.clone(),
+    }
 }
 
 /// The read options for canonical CSV: its format is known, the person's
 /// kinds, missing tokens and bad-row choice still apply.
 fn canonical_options(opts: &ReadOptions) -> ReadOptions {
-    ReadOptions {
-        delimiter: Some(','),
-        quote: '"',
-        encoding: Some("utf-8".to_string()),
-        header: Some(true),
-        decimal_comma: Some(false),
-        ..opts.clone()
-    }
+    glassbox_pipeline::ingest::canonical::read_options(opts)
 }
 
 fn source_failure(name: &str, e: glassbox_sources::Error) -> Failure {
@@ -73,7 +154,14 @@ impl Input {
                     "{arg}: --table and --query apply to a database address (postgres://, mysql://)"
                 )));
             }
-            return Ok(Input::File(PathBuf::from(arg)));
+            return Ok(Input::File(File {
+                path: PathBuf::from(arg),
+                sheet: src.sheet.clone(),
+                decoded: OnceCell::new(),
+            }));
+        }
+        if src.sheet.is_some() {
+            return Err(Failure::input("--sheet applies to a workbook file, not to a database or a topic".to_string()));
         }
         // The address is never repeated as typed: it may hold a password.
         let address = Address::parse(arg).map_err(|e| Failure::input(e.message))?;
@@ -114,7 +202,7 @@ impl Input {
     /// How messages name the input: the file's path, or the source without credentials.
     pub fn name(&self) -> String {
         match self {
-            Input::File(p) => p.display().to_string(),
+            Input::File(f) => f.path.display().to_string(),
             Input::Source(r) => r.describe(),
         }
     }
@@ -122,7 +210,7 @@ impl Input {
     /// What reports show: the file's base name, or the whole source.
     pub fn base_name(&self) -> String {
         match self {
-            Input::File(p) => glassbox_pipeline::run::base_name(&p.to_string_lossy()),
+            Input::File(f) => glassbox_pipeline::run::base_name(&f.path.to_string_lossy()),
             Input::Source(r) => r.describe(),
         }
     }
@@ -130,6 +218,14 @@ impl Input {
     /// The path to name in a failure from the pipeline.
     pub fn path(&self) -> PathBuf {
         PathBuf::from(self.name())
+    }
+
+    /// A file's own format when it is not delimited text (`xlsx, sheet 'Data'`).
+    pub fn container(&self) -> Result<Option<String>, Failure> {
+        Ok(match self {
+            Input::File(f) => f.decoded()?.map(|d| d.container.clone()),
+            Input::Source(_) => None,
+        })
     }
 
     /// The manifest's record of a source; `None` for a file.
@@ -177,9 +273,16 @@ impl Input {
     /// The rows as a table, read with `opts` (a source's format is its canonical one).
     pub fn table(&self, opts: &ReadOptions) -> Result<Table, Failure> {
         let r = match self {
-            Input::File(p) => {
-                let bytes = crate::read(p)?;
-                return glassbox_pipeline::ingest::read_csv(&bytes, opts).map_err(|e| Failure::from_pipeline(p, e));
+            Input::File(f) => {
+                let (bytes, read) = f.text(opts)?;
+                let mut table = glassbox_pipeline::ingest::read_csv(&bytes, &read)
+                    .map_err(|e| Failure::from_pipeline(&f.path, e))?;
+                if let Some(d) = f.decoded()? {
+                    // The file's own hash, so a model names the file it came from.
+                    table.input_sha256 = d.sha256.clone();
+                    table.format.container = Some(d.container.clone());
+                }
+                return Ok(table);
             }
             Input::Source(r) => r,
         };
@@ -206,7 +309,7 @@ impl Input {
     /// The rows as bytes and the options to read them with.
     pub fn bytes(&self, opts: &ReadOptions) -> Result<(Vec<u8>, ReadOptions), Failure> {
         match self {
-            Input::File(p) => Ok((crate::read(p)?, opts.clone())),
+            Input::File(f) => f.text(opts),
             Input::Source(r) => {
                 let mut all = Vec::new();
                 let read = self.stream(r, |b| {
@@ -221,11 +324,14 @@ impl Input {
 
     /// The options to read this input's bytes with: the person's for a
     /// file, the canonical format for a source.
-    pub fn options(&self, opts: &ReadOptions) -> ReadOptions {
-        match self {
-            Input::File(_) => opts.clone(),
+    pub fn options(&self, opts: &ReadOptions) -> Result<ReadOptions, Failure> {
+        Ok(match self {
+            Input::File(f) => match f.decoded()? {
+                None => opts.clone(),
+                Some(d) => text_options(d, opts),
+            },
             Input::Source(_) => canonical_options(opts),
-        }
+        })
     }
 
     /// Hands `f` the rows in chunks of whole records, each with the header
@@ -236,8 +342,32 @@ impl Input {
         mut f: impl FnMut(&[u8]) -> Result<(), Failure>,
     ) -> Result<String, Failure> {
         match self {
-            Input::File(p) => {
-                let mut chunks = crate::chunks::Chunks::open(p, chunk_bytes)?;
+            Input::File(file) => {
+                if let Some(d) = file.decoded()? {
+                    // A decoded file is in memory already: its chunks are slices of it.
+                    let header_end = crate::chunks::record_end(&d.bytes, usize::MAX).unwrap_or(d.bytes.len());
+                    let (header, mut rest) = d.bytes.split_at(header_end);
+                    if rest.is_empty() {
+                        f(header)?;
+                    }
+                    while !rest.is_empty() {
+                        let end = if rest.len() <= chunk_bytes {
+                            rest.len()
+                        } else {
+                            // The last record end within the chunk's size, or, for a
+                            // record longer than that, its own end.
+                            crate::chunks::record_end(&rest[..chunk_bytes], 0)
+                                .or_else(|| crate::chunks::record_end(rest, usize::MAX))
+                                .unwrap_or(rest.len())
+                        };
+                        let mut chunk = header.to_vec();
+                        chunk.extend_from_slice(&rest[..end]);
+                        f(&chunk)?;
+                        rest = &rest[end..];
+                    }
+                    return Ok(d.sha256.clone());
+                }
+                let mut chunks = crate::chunks::Chunks::open(&file.path, chunk_bytes)?;
                 while let Some(chunk) = chunks.next_chunk()? {
                     f(&chunk)?;
                 }

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use glassbox_pipeline::model::ModelSpec;
-use glassbox_pipeline::run::{DataSpec, SearchSpec, ValidationSpec};
-use glassbox_pipeline::search::Sampler;
+use glassbox_pipeline::run::{DataSpec, RefineSpec, SearchSpec, ValidationSpec};
+use glassbox_pipeline::search::{Grid, Sampler};
 use glassbox_pipeline::threshold::{Costs, ThresholdRule};
 use glassbox_pipeline::{Control, TrainSpec};
 
@@ -13,7 +13,7 @@ use crate::args::{progress_line, report_skipped, RunArgs};
 use crate::source::{Input, SourceArgs};
 use crate::{write, write_with, Failure};
 
-/// Train a classifier on a CSV and evaluate it on a held-out test set.
+/// Train a model (a classifier, or a regressor for a number) on a CSV and evaluate it on a held-out test set.
 #[derive(Args)]
 pub struct Train {
     /// The CSV file (delimiter, encoding, header and decimal comma are detected), or a source:
@@ -44,12 +44,22 @@ pub struct Train {
     #[arg(long, value_parser = ["expanding", "rolling"], default_value = "expanding")]
     window: String,
     /// Search the model's hyper-parameters: random, tpe, or both (same budget and seed), scored by
-    /// cross-validated ROC AUC (`--cv` folds, default 3); the best trial's parameters train the final model.
+    /// cross-validated ROC AUC for classes, RMSE for numbers (`--cv` folds, default 3); the best trial's
+    /// parameters train the final model. After it, the parameters' importance (fANOVA) is reported.
     #[arg(long, value_parser = glassbox_pipeline::search::SEARCH_MODES)]
     search: Option<String>,
     /// Trials per sampler.
     #[arg(long, default_value_t = 20)]
     trials: usize,
+    /// After the search, score a grid over the parameter that mattered most (fANOVA) around the
+    /// best trial's value: whole numbers ±4 in steps of 1, log-scaled parameters multiplied and
+    /// divided by equal ratios, others ±4 steps of a sixteenth of the range; every other parameter
+    /// at the best trial's value, on the search's folds. The final model takes the best of all trials.
+    #[arg(long)]
+    refine: bool,
+    /// The refinement's grid instead of that rule: NAME=A,B,C (implies --refine).
+    #[arg(long, value_name = "NAME=A,B,C")]
+    refine_grid: Option<String>,
     /// Leave a column out of the features (repeatable).
     #[arg(long, value_name = "COLUMN")]
     drop: Vec<String>,
@@ -112,6 +122,8 @@ pub fn run(args: Train) -> Result<(), Failure> {
         window,
         search,
         trials,
+        refine,
+        refine_grid,
         drop,
         keep,
         threshold,
@@ -152,10 +164,23 @@ pub fn run(args: Train) -> Result<(), Failure> {
     };
     let samplers =
         Sampler::for_mode(search.as_deref().unwrap_or("")).map_err(|e| Failure::input(format!("--search: {e}")))?;
+    // A parameter both set and searched: the search would replace it without a word.
+    if !samplers.is_empty() {
+        let space = model.space();
+        if let Some((name, _)) = pairs.iter().find(|(n, _)| space.iter().any(|d| d.name == *n)) {
+            return Err(Failure::input(format!(
+                "--param {name} is one of the parameters --search tries ({}): the search would replace it; drop one of them",
+                space.iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    let grid = refine_grid.as_deref().map(parse_grid).transpose()?;
+    // Checked, with the rest of the spec, when the plan starts: before any work.
+    let search = SearchSpec { samplers, trials, refine: (refine || grid.is_some()).then_some(RefineSpec { grid }) };
     let spec = TrainSpec {
         model,
         data: DataSpec { drop, keep, ..base.data.clone() },
-        search: SearchSpec { samplers, trials },
+        search,
         validation: ValidationSpec { cv, time_column, time_windows, window },
         threshold,
         importance_repeats,
@@ -231,6 +256,45 @@ pub fn run(args: Train) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `--refine-grid NAME=A,B,C`: the parameter and its values.
+fn parse_grid(text: &str) -> Result<Grid, Failure> {
+    let bad = || Failure::input(format!("--refine-grid takes NAME=A,B,C, got '{text}'"));
+    let (name, values) = text.split_once('=').ok_or_else(bad)?;
+    let values = values
+        .split(',')
+        .map(|v| {
+            v.trim().parse::<f64>().map_err(|_| {
+                Failure::input(format!("--refine-grid: '{}' for {} is not a number", v.trim(), name.trim()))
+            })
+        })
+        .collect::<Result<Vec<f64>, Failure>>()?;
+    Ok(Grid { param: name.trim().to_string(), values })
+}
+
+/// The search's summary lines: each sampler's best, the parameters'
+/// importance and the refinement's verdict, in the search's metric.
+fn print_search(outcome: &glassbox_pipeline::run::TrainOutcome) {
+    let (metric, _) = glassbox_report::search_metric(outcome);
+    for (run, [sampler, score, at, params]) in
+        outcome.search.runs.iter().zip(glassbox_report::search::best_rows(outcome))
+    {
+        let n = run.trials.len();
+        let trials = if n == 1 { "trial" } else { "trials" };
+        println!("search ({sampler}, {n} {trials}): best CV {metric} {score} at trial {at} with {params}");
+    }
+    if !outcome.search.param_importance.is_empty() {
+        let shares: Vec<String> =
+            outcome.search.param_importance.iter().map(|p| format!("{} {:.3}", p.param, p.importance)).collect();
+        println!("parameter importance (fANOVA): {}", shares.join(", "));
+    }
+    if let Some(v) = glassbox_report::search::refine_verdict(outcome) {
+        println!("refine: {v}");
+    }
+    for note in &outcome.search.notes {
+        println!("search: {note}");
+    }
+}
+
 /// A regression run's summary: the metrics beside the mean's, validation and search in RMSE.
 fn print_regression(outcome: &glassbox_pipeline::TrainOutcome, r: &glassbox_pipeline::numbers::RegressionOutcome) {
     use glassbox_report::regression::{fmt_number, headline};
@@ -277,18 +341,7 @@ fn print_regression(outcome: &glassbox_pipeline::TrainOutcome, r: &glassbox_pipe
             outcome.importance.iter().take(3).map(|i| format!("{} ({:.4} ± {:.4})", i.column, i.mean, i.std)).collect();
         println!("most important columns (R² drop over {} shuffles): {}", top.repeats, names.join(", "));
     }
-    for s in &outcome.search {
-        if let Some(t) = s.best() {
-            println!(
-                "search ({:?}, {} trials): best CV RMSE {} at trial {} with {:?}",
-                s.sampler,
-                s.trials.len(),
-                fmt_number(-t.score),
-                t.number,
-                t.params
-            );
-        }
-    }
+    print_search(outcome);
     let summary = |metrics: &std::collections::BTreeMap<String, glassbox_pipeline::validate::MetricSummary>| {
         ["r2", "rmse", "mae"]
             .map(|k| {
@@ -346,18 +399,7 @@ fn print_classification(outcome: &glassbox_pipeline::TrainOutcome) {
     if let Some(t) = &outcome.threshold {
         println!("decision threshold {:.4} ({}): the matrix and per-class scores are at it", t.value, t.chosen_by);
     }
-    for s in &outcome.search {
-        if let Some(t) = s.best() {
-            println!(
-                "search ({:?}, {} trials): best CV ROC AUC {:.4} at trial {} with {:?}",
-                s.sampler,
-                s.trials.len(),
-                t.score,
-                t.number,
-                t.params
-            );
-        }
-    }
+    print_search(outcome);
     if let Some(t) = &outcome.time_cv {
         let m = |k: &str| format!("{:.4} ± {:.4}", t.metrics[k].mean, t.metrics[k].std);
         println!(

@@ -452,12 +452,119 @@ fn search_with_both_samplers_writes_trials_and_a_chart() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let metrics: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("metrics.json")).unwrap()).unwrap();
-    let trials = metrics["search"].as_array().unwrap();
+    let trials = metrics["search"]["trials"].as_array().unwrap();
     assert_eq!(trials.len(), 12);
     assert_eq!(trials.iter().filter(|t| t["sampler"] == "tpe").count(), 6);
     assert!(trials[0]["params"]["max_depth"].is_number());
+    let importance = metrics["search"]["param_importance"].as_array().unwrap();
+    let names: Vec<&str> = importance.iter().map(|p| p["param"].as_str().unwrap()).collect();
+    assert!(names.contains(&"max_depth") && names.contains(&"min_samples_leaf"), "{names:?}");
+    let sum: f64 = importance.iter().map(|p| p["importance"].as_f64().unwrap()).sum();
+    assert!((sum - 1.0).abs() < 1e-9, "the shares sum to 1: {sum}");
+    assert!(metrics["search"].get("refine").is_none(), "no refinement unless asked");
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(report.contains("data-testid=\"search-chart\"") && report.contains("Best CV ROC AUC so far"));
+    assert!(report.contains("data-testid=\"param-importance\"") && report.contains("data-testid=\"search-trials\""));
+}
+
+#[test]
+fn refine_scores_a_grid_around_the_best_trial_and_the_model_takes_the_best_of_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = out_dir(tmp.path(), "r");
+    let args = |out: &str| {
+        glassbox(&[
+            "train",
+            &sample("iris.csv"),
+            "--target",
+            "species",
+            "--model",
+            "decision_tree",
+            "--search",
+            "random",
+            "--trials",
+            "8",
+            "--refine",
+            "--out",
+            out,
+        ])
+    };
+    let o = args(out.to_str().unwrap());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("parameter importance (fANOVA): ") && stdout.contains("refine: The grid's best"),
+        "{stdout}"
+    );
+    let metrics: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("metrics.json")).unwrap()).unwrap();
+    let search = &metrics["search"];
+    let refine = &search["refine"];
+    let param = refine["param"].as_str().unwrap();
+    assert_eq!(param, search["param_importance"][0]["param"].as_str().unwrap());
+    let grid = refine["trials"].as_array().unwrap();
+    assert_eq!(grid.len(), refine["values"].as_array().unwrap().len());
+    assert!(grid.iter().all(|t| t["sampler"] == "grid" && t["folds"].as_array().unwrap().len() == 3));
+    // The best of all trials trains the final model.
+    let best = search["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(grid)
+        .map(|t| t["score"].as_f64().unwrap())
+        .fold(f64::MIN, f64::max);
+    assert_eq!(search["best"]["score"].as_f64().unwrap(), best);
+    let model: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("model.json")).unwrap()).unwrap();
+    assert_eq!(model["spec"][param].as_f64(), search["best"]["params"][param].as_f64(), "{}", model["spec"]);
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("data-testid=\"refine-grid\"") && report.contains("data-testid=\"refine-verdict\""));
+    // Same seed, same bytes.
+    let again = out_dir(tmp.path(), "again");
+    assert!(args(again.to_str().unwrap()).status.success());
+    assert_eq!(std::fs::read(out.join("metrics.json")).unwrap(), std::fs::read(again.join("metrics.json")).unwrap());
+}
+
+#[test]
+fn a_refinement_without_a_search_or_with_a_bad_grid_is_refused_before_any_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = out_dir(tmp.path(), "never");
+    let iris = sample("iris.csv");
+    let base = ["train", &iris, "--target", "species", "--model", "random_forest", "--out", out.to_str().unwrap()];
+    fn with<'a>(base: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+        [base, extra].concat()
+    }
+    refused(&with(&base, &["--refine"]), "a refinement needs a search to refine");
+    // Regression tests: 0 trials hung drawing an empty convergence chart; a baseline searched nothing 5 times.
+    refused(
+        &with(&base, &["--search", "tpe", "--trials", "0"]),
+        "the search needs at least 1 trial per sampler, got 0",
+    );
+    refused(
+        &[
+            "train",
+            &iris,
+            "--target",
+            "species",
+            "--model",
+            "baseline_most_frequent",
+            "--search",
+            "random",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "baseline_most_frequent has no hyper-parameter to search: train it without a search",
+    );
+    refused(
+        &with(&base, &["--search", "tpe", "--param", "max_depth=4"]),
+        "--param max_depth is one of the parameters --search tries (n_trees, max_depth): the search would replace it",
+    );
+    for (grid, expected) in [
+        ("depth=3,4", "the refine grid names unknown parameter \"depth\": random_forest searches n_trees, max_depth"),
+        ("max_depth=3,40", "the refine grid's value 40 for max_depth is outside its searched range 2 to 20"),
+        ("max_depth=3,x", "--refine-grid: 'x' for max_depth is not a number"),
+        ("max_depth", "--refine-grid takes NAME=A,B,C, got 'max_depth'"),
+    ] {
+        refused(&with(&base, &["--search", "tpe", "--refine-grid", grid]), expected);
+    }
+    assert!(!out.exists(), "nothing was written");
 }
 
 #[test]

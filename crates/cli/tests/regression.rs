@@ -151,6 +151,40 @@ fn a_log1p_models_half_width_says_its_scale() {
 }
 
 #[test]
+fn a_regressors_search_is_refined_by_rmse() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let o = train_concrete(
+        &out,
+        &["--model", "decision_tree", "--search", "random", "--trials", "8", "--refine-grid", "max_depth=4,6,8,10,12"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("best CV RMSE") && stdout.contains("refine: The grid's best, max_depth = "), "{stdout}");
+    let metrics = json(out.join("metrics.json"));
+    let refine = &metrics["search"]["refine"];
+    assert_eq!(refine["param"], "max_depth");
+    assert_eq!(refine["values"], serde_json::json!([4.0, 6.0, 8.0, 10.0, 12.0]));
+    assert!(refine["rule"].as_str().unwrap().contains("the grid given"));
+    // Scores are minus the RMSE: the search maximises them.
+    let grid = refine["trials"].as_array().unwrap();
+    assert!(grid.iter().all(|t| t["score"].as_f64().unwrap() < 0.0 && t["params"]["max_depth"].is_number()));
+    // Deeper trees fit concrete better than 4 levels: the grid's scores differ.
+    let scores: Vec<f64> = grid.iter().map(|t| t["score"].as_f64().unwrap()).collect();
+    assert!(scores[0] < scores[4], "{scores:?}");
+    // The grid's best is its deepest value, short of the searched 20: the person is told to look further.
+    assert!(scores.iter().all(|s| *s <= scores[4]), "{scores:?}");
+    let notes = metrics["search"]["notes"].to_string();
+    assert!(
+        notes.contains("the grid's best max_depth = 12 is its highest value: the score may improve beyond it"),
+        "{notes}"
+    );
+    assert!(notes.contains("only 8 scored trials: the parameters' importance is a rough guess"), "{notes}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("data-testid=\"refine-grid\"") && html.contains("<th>RMSE</th>"), "the grid in RMSE");
+}
+
+#[test]
 fn a_bad_interval_level_is_refused_before_any_work() {
     for (level, why) in [
         ("1.5", "between 0 and 1"),

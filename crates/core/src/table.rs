@@ -243,6 +243,11 @@ pub struct Format {
     pub decimal_comma: bool,
     /// The zone naive date-times were read in.
     pub timezone: String,
+    /// The file's own format when it was not delimited text (`xlsx, sheet
+    /// 'Data'`, `JSON Lines`, `gzip of delimited text`): the reader of that
+    /// format gave the text the fields above describe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
 }
 
 impl Format {
@@ -250,8 +255,9 @@ impl Format {
     /// report share: "UTF-8, delimiter ',', header row, decimal point".
     pub fn describe(&self) -> String {
         let delimiter = if self.delimiter == '\t' { "tab".to_string() } else { format!("'{}'", self.delimiter) };
+        let container = self.container.as_ref().map(|c| format!("{c}, as text: ")).unwrap_or_default();
         format!(
-            "{}{}{}, delimiter {delimiter}, {}, decimal {}",
+            "{container}{}{}{}, delimiter {delimiter}, {}, decimal {}",
             self.encoding,
             if self.bom { " with BOM" } else { "" },
             if self.encoding_guessed { " (guessed)" } else { "" },

@@ -199,7 +199,8 @@ pub fn stratified_folds(y: &[usize], n_classes: usize, k: usize, seed: u64) -> R
     Ok(folds)
 }
 
-fn summary(values: Vec<f64>) -> MetricSummary {
+/// The mean and population standard deviation of per-fold values, with them.
+pub fn summary(values: Vec<f64>) -> MetricSummary {
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
     let std = (values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();

@@ -25,6 +25,20 @@ use jiff::Timestamp;
 /// The name and version of the encoding, as manifests record it.
 pub const CANONICAL: &str = "glassbox canonical csv v1";
 
+/// The read options for canonical text: its format is known (`,`, UTF-8,
+/// a header row, a decimal point); the person's kinds, missing tokens, time
+/// zone and bad-row choice still apply.
+pub fn read_options(base: &crate::ReadOptions) -> crate::ReadOptions {
+    crate::ReadOptions {
+        delimiter: Some(','),
+        quote: '"',
+        encoding: Some("utf-8".to_string()),
+        header: Some(true),
+        decimal_comma: Some(false),
+        ..base.clone()
+    }
+}
+
 /// One value of a row from a source.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {

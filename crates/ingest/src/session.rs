@@ -220,6 +220,7 @@ impl IngestSession {
             quote: char::from(quote),
             header,
             decimal_comma,
+            container: None,
         };
         let space_pattern = format!("{} {}", char::from(delimiter), char::from(quote));
         let space_filter = (delimiter != b' '

@@ -274,6 +274,11 @@ pub struct Charts {
     pub pr: String,
     pub calibration: String,
     pub convergence: Option<String>,
+    /// The search parameters' importance and the score against the most important one.
+    #[serde(default)]
+    pub param_importance: Option<String>,
+    #[serde(default)]
+    pub search_trials: Option<String>,
     pub importance: Option<String>,
     pub shap_summary: Option<String>,
     pub beeswarm: Option<String>,
@@ -293,6 +298,8 @@ impl Charts {
                 pr: String::new(),
                 calibration: String::new(),
                 convergence: report::convergence_chart(o),
+                param_importance: report::search::param_importance_chart(o),
+                search_trials: report::search::trials_chart(o),
                 importance: (!o.importance.is_empty()).then(|| {
                     glassbox_charts::bars_svg(&report::importance_items(o), "drop in R² when the column is shuffled")
                 }),
@@ -308,6 +315,8 @@ impl Charts {
             pr: report::pr_chart(o),
             calibration: glassbox_charts::calibration_svg(&o.evaluation.calibration),
             convergence: report::convergence_chart(o),
+            param_importance: report::search::param_importance_chart(o),
+            search_trials: report::search::trials_chart(o),
             importance: (!o.importance.is_empty())
                 .then(|| glassbox_charts::importance_svg(&report::importance_items(o))),
             shap_summary: report::shap_summary_svg(o),
@@ -376,27 +385,7 @@ fn lay_out(o: &TrainOutcome, charts: &Charts) -> Result<Layout, PdfError> {
 
     cv_section(&mut l, o);
 
-    if !o.search.is_empty() {
-        l.heading("Hyper-parameter search", 200.0);
-        if let Some(c) = &charts.convergence {
-            l.charts(std::slice::from_ref(c), half)?;
-        }
-        let rows = o
-            .search
-            .iter()
-            .filter_map(|s| {
-                let t = s.best()?;
-                let params: Vec<String> = t.params.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-                Some(vec![
-                    Cell::from(format!("{:?}", s.sampler).to_lowercase()),
-                    Cell::from(report::fmt_metric(t.score)),
-                    Cell::from(t.number.to_string()),
-                    Cell::from(params.join(", ")),
-                ])
-            })
-            .collect();
-        l.table(&["sampler", "best ROC AUC", "at trial", "parameters"], &[0.15, 0.15, 0.1, 0.6], rows);
-    }
+    search_section(&mut l, o, charts, half)?;
 
     if let Some(t) = &o.time_cv {
         l.heading("Validation in time order", 60.0);
@@ -560,6 +549,41 @@ fn cv_section(l: &mut Layout, o: &TrainOutcome) {
     l.table(&["metric", "mean ± std", "folds"], &[0.2, 0.2, 0.6], rows);
 }
 
+/// The hyper-parameter search, when it ran: convergence and the best trial
+/// per sampler, which parameter mattered, and the refinement's grid.
+fn search_section(l: &mut Layout, o: &TrainOutcome, charts: &Charts, half: f32) -> Result<(), PdfError> {
+    let Some(c) = &charts.convergence else { return Ok(()) };
+    let (metric, _) = report::search_metric(o);
+    l.heading("Hyper-parameter search", 200.0);
+    l.charts(std::slice::from_ref(c), half)?;
+    let rows = report::search::best_rows(o).into_iter().map(|r| r.into_iter().map(Cell::from).collect()).collect();
+    l.table(&["sampler", &format!("best {metric}"), "at trial", "parameters"], &[0.15, 0.15, 0.1, 0.6], rows);
+    let pair: Vec<String> = [&charts.param_importance, &charts.search_trials].into_iter().flatten().cloned().collect();
+    if charts.param_importance.is_some() {
+        l.heading("Which parameter mattered", 200.0);
+        l.paragraph(
+            "fANOVA, as Optuna computes it: each parameter's share of the trials' score variance that its value alone explains. Beside the bars, every trial's score against the most important parameter: dots are search trials, squares the refinement's grid, the ring the final model's trial.",
+            SMALL,
+            MUTED,
+        );
+        l.charts(&pair, half)?;
+    }
+    if let Some(r) = &o.search.refine {
+        l.heading("Refinement", 80.0);
+        l.paragraph(&format!("Grid: {}.", r.rule), SMALL, MUTED);
+        let rows =
+            report::search::refine_rows(o).into_iter().map(|r| r.into_iter().map(Cell::from).collect()).collect();
+        l.table(&[&r.param, metric, "fold std", "each fold", ""], &[0.22, 0.15, 0.15, 0.33, 0.15], rows);
+        if let Some(v) = report::search::refine_verdict(o) {
+            l.paragraph(&v, SMALL, MUTED);
+        }
+    }
+    for note in &o.search.notes {
+        l.paragraph(note, SMALL, MUTED);
+    }
+    Ok(())
+}
+
 /// The sections of a regression report, in the HTML report's order.
 fn lay_out_regression(
     o: &TrainOutcome,
@@ -657,10 +681,7 @@ fn lay_out_regression(
         .collect();
     l.table(&["line", "actual", "predicted", "error"], &[0.25, 0.25, 0.25, 0.25], rows);
     cv_section(&mut l, o);
-    if let Some(c) = &charts.convergence {
-        l.heading("Hyper-parameter search", 200.0);
-        l.charts(std::slice::from_ref(c), half)?;
-    }
+    search_section(&mut l, o, charts, half)?;
     if let Some(c) = &charts.importance {
         l.heading("Which columns matter", 150.0);
         l.charts(std::slice::from_ref(c), l.width() * 0.6)?;

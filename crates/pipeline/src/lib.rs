@@ -38,7 +38,7 @@ pub use glassbox_monitor as monitor;
 pub use glassbox_serve::explain;
 pub use glassbox_serve::model_file;
 pub use glassbox_serve::{conformal, intervals, rows, schema_check};
-pub use glassbox_train::{boosting, model, optim, search, target, trees};
+pub use glassbox_train::{boosting, fanova, model, optim, search, target, trees};
 
 /// Ingest: the reading of CSV bytes (`glassbox_ingest`) and the table every
 /// module shares (`glassbox_core::table`), under one path.

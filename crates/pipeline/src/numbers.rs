@@ -281,8 +281,8 @@ pub(crate) fn finish_regression(
     done: Precomputed,
     control: &Control<'_>,
 ) -> Result<TrainOutcome> {
-    let Precomputed { searches, cv: cv_done, forest, forest_seconds, scales } = done;
-    let spec = &TrainSpec { model: crate::plan::chosen_model(spec, &searches), ..spec.clone() };
+    let Precomputed { search, cv: cv_done, forest, forest_seconds, scales } = done;
+    let spec = &TrainSpec { model: crate::plan::chosen_model(spec, &search), ..spec.clone() };
     let (cv, time_cv) = crate::run::validation(table, spec, prepared, cv_done, control)?;
     let Prepared { train_rows, test_rows, values_train, values_test, feature_columns, .. } = prepared;
 
@@ -407,7 +407,7 @@ pub(crate) fn finish_regression(
         model: model_file,
         cv,
         time_cv,
-        search: searches,
+        search,
         timing,
         warnings,
         notes,

@@ -118,8 +118,10 @@ pub struct TrainOutcome {
     pub cv: Option<validate::CvResult>,
     /// Time-ordered validation on the training rows, when asked for.
     pub time_cv: Option<validate::TimeCvResult>,
-    /// Hyper-parameter searches, one per sampler, when asked for.
-    pub search: Vec<crate::search::SearchResult>,
+    /// The hyper-parameter search, when asked for: each sampler's trials,
+    /// the parameters' importance and the refinement.
+    #[serde(default)]
+    pub search: crate::search::SearchOutcome,
     /// The final model's fit (preprocessed training rows) and test-set
     /// predict times, when the caller lent a clock; never in `metrics.json`
     /// or the report, which hold only what the input and settings determine.
@@ -220,9 +222,10 @@ pub struct MetricsJson {
     /// Mean |SHAP value| per input column over the explained test rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shap: Option<ShapJson>,
-    /// Every search trial: sampler, parameters, score (mean CV ROC AUC).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub search: Vec<crate::search::Trial>,
+    /// The search, when one ran: its trials (score: mean CV ROC AUC), the
+    /// parameters' importance, the refinement and the trial the model took.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<SearchJson>,
 }
 
 /// `metrics.json`'s SHAP summary.
@@ -457,11 +460,40 @@ impl TrainOutcome {
                 })
                 .collect(),
             shap: self.shap_json(),
-            search: self.search.iter().flat_map(|s| s.trials.iter().cloned()).collect(),
+            search: SearchJson::of(&self.search),
         };
         let mut s = serde_json::to_string_pretty(&doc).expect("metrics always serialise");
         s.push('\n');
         s
+    }
+}
+
+/// `metrics.json`'s `search`: the searched space, every search trial
+/// (sampler after sampler; each with its score and its fold scores), the
+/// parameters' fANOVA importance (most important first), the refinement's
+/// grid when it ran, and `best`, the trial the final model trained with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchJson {
+    pub space: Vec<crate::search::SearchedParam>,
+    pub trials: Vec<crate::search::Trial>,
+    pub param_importance: Vec<crate::fanova::ParamImportance>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refine: Option<crate::search::Refinement>,
+    pub best: Option<crate::search::Trial>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl SearchJson {
+    fn of(s: &crate::search::SearchOutcome) -> Option<SearchJson> {
+        (!s.is_empty()).then(|| SearchJson {
+            space: s.space.clone(),
+            trials: s.trials().cloned().collect(),
+            param_importance: s.param_importance.clone(),
+            refine: s.refine.clone(),
+            best: s.best().cloned(),
+            notes: s.notes.clone(),
+        })
     }
 }
 
@@ -503,9 +535,9 @@ pub struct RegressionMetricsJson {
     pub importance: BTreeMap<String, RegressionImportanceJson>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shap: Option<ShapJson>,
-    /// Every search trial: sampler, parameters, score (minus the mean CV RMSE).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub search: Vec<crate::search::Trial>,
+    /// The search, when one ran, as for classes (score: minus the mean CV RMSE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<SearchJson>,
 }
 
 /// `metrics.json`'s regression baseline: scikit-learn's `DummyRegressor(strategy="mean")`.
@@ -562,7 +594,7 @@ impl TrainOutcome {
                 })
                 .collect(),
             shap: self.shap_json(),
-            search: self.search.iter().flat_map(|s| s.trials.iter().cloned()).collect(),
+            search: SearchJson::of(&self.search),
         };
         let mut s = serde_json::to_string_pretty(&doc).expect("metrics always serialise");
         s.push('\n');

@@ -27,7 +27,7 @@ use crate::outcome::ShapSummary;
 use crate::run::{
     finish_training, merge_compare, CompareJob, LeaderboardEntry, Precomputed, Prepared, TrainOutcome, TrainSpec,
 };
-use crate::search::{SearchResult, Searcher};
+use crate::search::{RefinePlan, SearchOutcome, SearchResult, Searcher, TrialScore};
 use crate::shap::{self, Explanation};
 use crate::target::TargetTransform;
 use crate::trees::Tree;
@@ -69,7 +69,7 @@ pub enum Batch {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Results {
     Folds(Vec<FoldScores>),
-    Trials(Vec<f64>),
+    Trials(Vec<TrialScore>),
     Scales(Vec<Option<FoldScores>>),
     Trees(#[serde(with = "crate::packed::forest")] Vec<Tree>),
     Importance(Vec<Scores>),
@@ -170,11 +170,10 @@ pub fn search_folds(spec: &TrainSpec) -> usize {
     spec.validation.cv.unwrap_or(3)
 }
 
-/// The model a run trains: the spec's, with the best search trial's
-/// parameters when there was a search (the first of equally good trials).
-pub fn chosen_model(spec: &TrainSpec, searches: &[SearchResult]) -> ModelSpec {
-    let best = searches.iter().filter_map(|s| s.best()).reduce(|b, t| if t.score > b.score { t } else { b });
-    best.map_or_else(|| spec.model.clone(), |t| spec.model.with_params(&t.params))
+/// The model a run trains: the spec's, with the best trial's parameters
+/// when there was a search (see [`SearchOutcome::best`]).
+pub fn chosen_model(spec: &TrainSpec, search: &SearchOutcome) -> ModelSpec {
+    search.best().map_or_else(|| spec.model.clone(), |t| spec.model.with_params(&t.params))
 }
 
 /// What a plan asks for next.
@@ -207,12 +206,17 @@ enum State {
         searchers: VecDeque<Searcher>,
         done: Vec<SearchResult>,
     },
+    /// The search is over; the grid around its best trial is being scored.
+    Refine {
+        search: SearchOutcome,
+        plan: RefinePlan,
+    },
     Cv {
-        searches: Vec<SearchResult>,
+        search: SearchOutcome,
         folds: usize,
     },
     Forest {
-        searches: Vec<SearchResult>,
+        search: SearchOutcome,
         cv: Option<CvResult>,
         n_trees: usize,
     },
@@ -252,6 +256,7 @@ impl Plan {
     /// step, whose jobs would only answer that there is nothing to compare.
     pub fn train(spec: &TrainSpec, task: Option<crate::task::Task>) -> Result<Plan> {
         spec.model.validate()?;
+        spec.search.check(&spec.model)?;
         // The scale is chosen before the search, so every trial fits on it.
         let classes = task.or(spec.data.task) == Some(crate::task::Task::Classification);
         let state = if spec.target_transform.is_auto() && !classes {
@@ -267,8 +272,8 @@ impl Plan {
     fn searching(spec: &TrainSpec, cv: Option<CvResult>) -> State {
         if spec.search.samplers.is_empty() {
             return match (spec.validation.cv, cv) {
-                (Some(_), Some(cv)) => Self::after_cv(spec, Vec::new(), Some(cv)),
-                _ => Self::after_search(spec, Vec::new()),
+                (Some(_), Some(cv)) => Self::after_cv(spec, SearchOutcome::default(), Some(cv)),
+                _ => Self::after_search(spec, SearchOutcome::default()),
             };
         }
         let searchers = spec
@@ -291,17 +296,29 @@ impl Plan {
         &self.spec
     }
 
-    fn after_search(spec: &TrainSpec, searches: Vec<SearchResult>) -> State {
+    /// The searches are over: their parameters' importance, then the
+    /// refinement when asked for, else what follows.
+    fn searched(spec: &TrainSpec, runs: Vec<SearchResult>) -> Result<State> {
+        let space = spec.model.space();
+        let mut search = SearchOutcome::new(runs, &space, spec.seed)?;
+        let Some(refine) = &spec.search.refine else { return Ok(Self::after_search(spec, search)) };
+        Ok(match search.refine_plan(spec.model.name(), &space, refine.grid.as_ref())? {
+            Some(plan) => State::Refine { search, plan },
+            None => Self::after_search(spec, search),
+        })
+    }
+
+    fn after_search(spec: &TrainSpec, search: SearchOutcome) -> State {
         match spec.validation.cv {
-            Some(folds) => State::Cv { searches, folds },
-            None => Self::after_cv(spec, searches, None),
+            Some(folds) => State::Cv { search, folds },
+            None => Self::after_cv(spec, search, None),
         }
     }
 
-    fn after_cv(spec: &TrainSpec, searches: Vec<SearchResult>, cv: Option<CvResult>) -> State {
-        match chosen_model(spec, &searches).trees() {
-            Some(n_trees) => State::Forest { searches, cv, n_trees },
-            None => State::Fit(Precomputed { searches, cv, ..Precomputed::default() }),
+    fn after_cv(spec: &TrainSpec, search: SearchOutcome, cv: Option<CvResult>) -> State {
+        match chosen_model(spec, &search).trees() {
+            Some(n_trees) => State::Forest { search, cv, n_trees },
+            None => State::Fit(Precomputed { search, cv, ..Precomputed::default() }),
         }
     }
 
@@ -337,7 +354,7 @@ impl Plan {
                     done.extend(searchers.pop_front().map(Searcher::finish));
                 };
                 if batch.is_empty() {
-                    self.state = Self::after_search(spec, std::mem::take(done));
+                    self.state = Self::searched(spec, std::mem::take(done))?;
                     return self.next_step();
                 }
                 let before = done.iter().map(|s| s.trials.len()).sum::<usize>() + searchers[0].progress().0;
@@ -348,13 +365,18 @@ impl Plan {
                     spec.search.trials * spec.search.samplers.len(),
                 )
             }
-            State::Cv { searches, folds } => {
+            State::Refine { plan, .. } => {
+                let models: Vec<ModelSpec> = plan.params().iter().map(|p| spec.model.with_params(p)).collect();
+                let total = models.len();
+                ("refine trial", Batch::Trials { models }, 0, total)
+            }
+            State::Cv { search, folds } => {
                 let jobs = compare_jobs(1, *folds);
-                let models = vec![chosen_model(spec, searches)];
+                let models = vec![chosen_model(spec, search)];
                 ("cross-validation fold", Batch::Folds { models, folds: *folds, jobs }, 0, *folds)
             }
-            State::Forest { searches, n_trees, .. } => {
-                let model = chosen_model(spec, searches);
+            State::Forest { search, n_trees, .. } => {
+                let model = chosen_model(spec, search);
                 ("tree", Batch::Trees { model, indices: (0..*n_trees).collect() }, 0, *n_trees)
             }
             State::Fit(done) => return Ok(Step::Fit(Precomputed { scales: self.scales.clone(), ..done.clone() })),
@@ -437,9 +459,13 @@ impl Plan {
                 }
                 State::Search { searchers, done }
             }
-            (State::Cv { searches, folds }, Results::Folds(scores)) => {
+            (State::Refine { mut search, plan }, Results::Trials(scores)) => {
+                search.refined(&plan, &scores);
+                Self::after_search(spec, search)
+            }
+            (State::Cv { search, folds }, Results::Folds(scores)) => {
                 let cv = validate::summarize(folds, spec.seed, &scores).0;
-                Self::after_cv(spec, searches, Some(cv))
+                Self::after_cv(spec, search, Some(cv))
             }
             (State::Importance { mut outcome }, Results::Importance(scores)) => {
                 let columns: Vec<String> = outcome.model.features.blocks().into_iter().map(|(name, _)| name).collect();
@@ -464,8 +490,8 @@ impl Plan {
                 });
                 State::Trained(outcome)
             }
-            (State::Forest { searches, cv, .. }, Results::Trees(trees)) => State::Fit(Precomputed {
-                searches,
+            (State::Forest { search, cv, .. }, Results::Trees(trees)) => State::Fit(Precomputed {
+                search,
                 cv,
                 forest: Some(trees),
                 forest_seconds: seconds,
@@ -632,8 +658,9 @@ pub fn run_batch(
                     validate::cross_validate(&p.problem(table, &learner), search_folds(spec), spec.seed, &inner)?;
                 // The searcher maximises: a metric where lower is better (RMSE) is negated.
                 let (metric, higher_is_better) = validate::ranking_metric(p.task);
-                let mean = cv.metrics[metric].mean;
-                Ok(if higher_is_better { mean } else { -mean })
+                let sign = if higher_is_better { 1.0 } else { -1.0 };
+                let m = &cv.metrics[metric];
+                Ok(TrialScore { score: sign * m.mean, folds: m.folds.iter().map(|v| sign * v).collect() })
             })?)
         }
         Batch::Scales { folds, jobs } => {
@@ -828,14 +855,14 @@ mod tests {
         }
     }
 
-    fn check(spec: TrainSpec, stages: &[&str]) {
+    fn check(spec: TrainSpec, stages: &[&str]) -> TrainOutcome {
         check_on(&penguins(), spec, stages)
     }
 
     /// The run of `spec` on `table` driven whole natively equals the run
     /// dealt over 1, 2 and 3 workers (the task not known up front, as in a
     /// page whose target check has not come), through `stages`.
-    fn check_on(table: &Table, spec: TrainSpec, stages: &[&str]) {
+    fn check_on(table: &Table, spec: TrainSpec, stages: &[&str]) -> TrainOutcome {
         let whole = train_table_with(table, "p.csv", &spec, &Control { threads: 2, ..Control::default() }).unwrap();
         for workers in [1, 2, 3] {
             let task = (workers != 3).then(|| crate::run::task_of(table, &spec).unwrap());
@@ -856,6 +883,7 @@ mod tests {
             );
             assert_eq!(finished, Finished::Trained(Box::new(whole.clone())), "{workers} workers");
         }
+        whole
     }
 
     fn spec(target: &str) -> TrainSpec {
@@ -865,10 +893,74 @@ mod tests {
     #[test]
     fn a_search_then_cross_validation_dealt_over_workers_trains_the_same_model() {
         let mut spec = TrainSpec { model: ModelSpec::by_name("knn", 0).unwrap(), ..spec("species") };
-        spec.search =
-            SearchSpec { samplers: vec![crate::search::Sampler::Random, crate::search::Sampler::Tpe], trials: 9 };
+        spec.search = SearchSpec {
+            samplers: vec![crate::search::Sampler::Random, crate::search::Sampler::Tpe],
+            trials: 9,
+            refine: None,
+        };
         spec.validation.cv = Some(4);
         check(spec, &["search trial", "cross-validation fold", "permutation importance", "explanation"]);
+    }
+
+    #[test]
+    fn a_refinement_dealt_over_workers_trains_the_same_model() {
+        let mut spec = TrainSpec { model: ModelSpec::by_name("decision_tree", 0).unwrap(), ..spec("species") };
+        spec.search = SearchSpec {
+            samplers: vec![crate::search::Sampler::Random],
+            trials: 8,
+            refine: Some(crate::spec::RefineSpec::default()),
+        };
+        let o = check(spec, &["search trial", "refine trial", "permutation importance", "explanation"]);
+        let r = o.search.refine.as_ref().expect("refined");
+        let top = &o.search.param_importance[0].param;
+        assert_eq!(&r.param, top, "the grid is over the most important parameter");
+        let best = o.search.best_search().unwrap();
+        assert!(r.values.contains(&best.params[top]), "the grid holds the best value: {r:?}");
+        assert_eq!(r.trials.len(), r.values.len());
+        for t in &r.trials {
+            // Every other parameter stays at the best trial's value.
+            assert!(t.params.iter().all(|(k, v)| k == top || *v == best.params[k]), "{t:?}");
+            assert_eq!(t.folds.len(), 3, "scored on the search's folds");
+        }
+        // The grid trial at the best value is the best trial again.
+        let again = r.trials.iter().find(|t| t.params[top] == best.params[top]).unwrap();
+        assert_eq!((again.score, &again.folds), (best.score, &best.folds));
+        let chosen = o.search.best().unwrap();
+        assert!(chosen.score >= best.score);
+        assert_eq!(o.model.spec, spec_model_with(&chosen.params));
+    }
+
+    fn spec_model_with(params: &std::collections::BTreeMap<String, f64>) -> ModelSpec {
+        ModelSpec::by_name("decision_tree", 0).unwrap().with_params(params)
+    }
+
+    #[test]
+    fn a_refinement_without_a_search_or_with_a_bad_grid_is_refused_before_any_work() {
+        let model = ModelSpec::by_name("random_forest", 0).unwrap();
+        let mut spec = TrainSpec { model, ..spec("species") };
+        let grid = |param: &str, values: &[f64]| crate::spec::RefineSpec {
+            grid: Some(crate::search::Grid { param: param.into(), values: values.to_vec() }),
+        };
+        spec.search = SearchSpec { samplers: vec![], trials: 8, refine: Some(crate::spec::RefineSpec::default()) };
+        let e = Plan::train(&spec, None).unwrap_err();
+        assert!(e.message().starts_with("a refinement needs a search to refine"), "{}", e.message());
+        spec.search.samplers = vec![crate::search::Sampler::Tpe];
+        for (g, words) in [
+            (
+                grid("depth", &[3.0]),
+                "the refine grid names unknown parameter \"depth\": random_forest searches n_trees, max_depth",
+            ),
+            (
+                grid("max_depth", &[3.0, 40.0]),
+                "the refine grid's value 40 for max_depth is outside its searched range 2 to 20",
+            ),
+            (grid("max_depth", &[3.5]), "the refine grid's value 3.5 for max_depth is not a whole number"),
+            (grid("n_trees", &[]), "the refine grid for n_trees has no values"),
+        ] {
+            spec.search.refine = Some(g);
+            let e = Plan::train(&spec, None).unwrap_err();
+            assert_eq!((e.kind(), e.message()), (ErrorKind::BadSpec, words));
+        }
     }
 
     #[test]
@@ -908,7 +1000,7 @@ mod tests {
         }
         let table = crate::ingest::parse_csv(csv.as_bytes()).unwrap();
         let mut spec = TrainSpec { model: ModelSpec::by_name("ridge", 0).unwrap(), ..spec("y") };
-        spec.search = SearchSpec { samplers: vec![crate::search::Sampler::Random], trials: 4 };
+        spec.search = SearchSpec { samplers: vec![crate::search::Sampler::Random], trials: 4, refine: None };
         spec.validation.cv = Some(3);
         check_on(
             &table,
@@ -951,7 +1043,7 @@ mod tests {
         assert!(matches!(plan.next_step().unwrap(), Step::Run { .. }));
         assert!(plan.next_step().is_err(), "a second step before the first is recorded");
         assert_eq!(
-            plan.record(Results::Trials(vec![0.5; 3]), 0.0).unwrap_err().message(),
+            plan.record(Results::Trials(vec![TrialScore { score: 0.5, folds: vec![] }; 3]), 0.0).unwrap_err().message(),
             "answers of another kind than the jobs"
         );
     }

@@ -30,7 +30,7 @@ pub use crate::outcome::{
 };
 pub use crate::prepare::{check_target, preview_features, FeaturePreview, Learner, TargetCheck};
 pub(crate) use crate::prepare::{prepare, Prepared};
-pub use crate::spec::{DataSpec, IntervalMethod, SearchSpec, TrainSpec, TransformSetting, ValidationSpec};
+pub use crate::spec::{DataSpec, IntervalMethod, RefineSpec, SearchSpec, TrainSpec, TransformSetting, ValidationSpec};
 pub use glassbox_ingest::profile::{inspect, inspect_table, ColumnSummary, Inspection, HISTOGRAM_BINS, PREVIEW_ROWS};
 pub use glassbox_serve::predict::{
     id_column, predict, predict_with, read_as_trained, MissingColumns, PredictedRow, Prediction,
@@ -196,7 +196,7 @@ pub fn train_table_with(
 /// does it all itself.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Precomputed {
-    pub searches: Vec<crate::search::SearchResult>,
+    pub search: crate::search::SearchOutcome,
     pub cv: Option<validate::CvResult>,
     /// Packed: a forest's trees can be tens of megabytes (see [`crate::packed`]).
     #[serde(with = "crate::packed")]
@@ -283,8 +283,8 @@ pub(crate) fn finish_training(
     if prepared.task == Task::Regression {
         return crate::numbers::finish_regression(table, file_name, spec, prepared, done, control);
     }
-    let Precomputed { searches, cv: cv_done, forest, forest_seconds, .. } = done;
-    let spec = &TrainSpec { model: crate::plan::chosen_model(spec, &searches), ..spec.clone() };
+    let Precomputed { search, cv: cv_done, forest, forest_seconds, .. } = done;
+    let spec = &TrainSpec { model: crate::plan::chosen_model(spec, &search), ..spec.clone() };
     let (cv, time_cv) = validation(table, spec, prepared, cv_done, control)?;
     let Prepared { target_idx, classes, train_rows, test_rows, y_train, y_test, feature_columns, .. } = prepared;
     let target_idx = *target_idx;
@@ -395,7 +395,7 @@ pub(crate) fn finish_training(
         model: model_file,
         cv,
         time_cv,
-        search: searches,
+        search,
         timing,
         warnings,
         notes,
@@ -685,22 +685,29 @@ mod tests {
     fn search_picks_the_best_trial_for_the_final_model() {
         use crate::search::Sampler;
         let mut spec = TrainSpec { model: ModelSpec::by_name("knn", 0).unwrap(), ..spec("species") };
-        spec.search = crate::spec::SearchSpec { samplers: vec![Sampler::Random, Sampler::Tpe], trials: 6 };
+        spec.search =
+            crate::spec::SearchSpec { samplers: vec![Sampler::Random, Sampler::Tpe], trials: 6, refine: None };
         spec.validation.cv = Some(3);
         let o = train(&sample("penguins.csv"), "p.csv", &spec).unwrap();
-        assert_eq!(o.search.len(), 2);
-        let best = o.search.iter().flat_map(|s| s.trials.iter()).max_by(|a, b| a.score.total_cmp(&b.score)).unwrap();
+        assert_eq!(o.search.runs.len(), 2);
+        let best = o.search.trials().max_by(|a, b| a.score.total_cmp(&b.score)).unwrap();
         assert_eq!(
             o.model.spec,
             ModelSpec::by_name("knn", 0).unwrap().set("k", &best.params["k"].to_string()).unwrap(),
             "the final model has the best k"
         );
         let json: serde_json::Value = serde_json::from_str(&o.metrics_json()).unwrap();
-        let trials = json["search"].as_array().unwrap();
+        let trials = json["search"]["trials"].as_array().unwrap();
         assert_eq!(trials.len(), 12);
-        assert!(trials
-            .iter()
-            .all(|t| t["sampler"].is_string() && t["params"]["k"].is_number() && t["score"].is_number()));
+        assert!(trials.iter().all(|t| t["sampler"].is_string()
+            && t["params"]["k"].is_number()
+            && t["score"].is_number()
+            && t["folds"].as_array().unwrap().len() == 3));
+        assert_eq!(json["search"]["best"]["params"]["k"], best.params["k"]);
+        assert_eq!(json["search"]["space"][0]["name"], "k");
+        // One parameter takes all the importance there is.
+        assert_eq!(json["search"]["param_importance"][0]["param"], "k");
+        assert_eq!(json["search"]["param_importance"][0]["importance"], 1.0);
     }
 
     #[test]

@@ -188,6 +188,46 @@ pub struct SearchSpec {
     pub samplers: Vec<crate::search::Sampler>,
     /// Trials per sampler.
     pub trials: usize,
+    /// After the search, a grid over the parameter that mattered most.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refine: Option<RefineSpec>,
+}
+
+/// The search's second step: a grid around the best trial, over the most
+/// important parameter (see `glassbox_train::search::neighbourhood`) or
+/// over the grid a person gave.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RefineSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grid: Option<crate::search::Grid>,
+}
+
+impl SearchSpec {
+    /// Refuses a refinement without a search, and a grid that names a
+    /// parameter `model` does not search or a value outside its range.
+    pub fn check(&self, model: &ModelSpec) -> crate::error::Result<()> {
+        let bad = |m: &str| crate::error::Error::new(crate::error::ErrorKind::BadSpec, m);
+        let space = model.space();
+        if !self.samplers.is_empty() {
+            if self.trials == 0 {
+                return Err(bad("the search needs at least 1 trial per sampler, got 0"));
+            }
+            if space.is_empty() {
+                return Err(bad(&format!(
+                    "{} has no hyper-parameter to search: train it without a search",
+                    model.name()
+                )));
+            }
+        }
+        let Some(refine) = &self.refine else { return Ok(()) };
+        if self.samplers.is_empty() {
+            return Err(bad("a refinement needs a search to refine: choose a sampler (--search random, tpe or both)"));
+        }
+        match &refine.grid {
+            Some(grid) => grid.check(model.name(), &space).map(|_| ()),
+            None => Ok(()),
+        }
+    }
 }
 
 /// How the model is validated on the training rows besides the test set.
@@ -244,7 +284,7 @@ impl Default for DataSpec {
 
 impl Default for SearchSpec {
     fn default() -> Self {
-        SearchSpec { samplers: Vec::new(), trials: 20 }
+        SearchSpec { samplers: Vec::new(), trials: 20, refine: None }
     }
 }
 

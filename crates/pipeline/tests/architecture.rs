@@ -9,9 +9,11 @@ fn root() -> PathBuf {
 }
 
 /// The module crates, innermost first, each with the Glassbox crates it may depend on.
-const LAYERS: [(&str, &[&str]); 8] = [
+const LAYERS: [(&str, &[&str]); 9] = [
     ("core", &[]),
     ("ingest", &["core"]),
+    // Other formats reach the table as the canonical CSV the ingest reader takes.
+    ("formats", &["core", "ingest"]),
     ("features", &["core"]),
     ("train", &["core"]),
     ("evaluate", &["core"]),

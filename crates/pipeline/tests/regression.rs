@@ -74,12 +74,12 @@ fn validation_search_and_comparison_score_by_rmse() {
     use glassbox_pipeline::search::Sampler;
     let mut s = spec("random_forest");
     s.validation.cv = Some(4);
-    s.search = glassbox_pipeline::run::SearchSpec { samplers: vec![Sampler::Random], trials: 4 };
+    s.search = glassbox_pipeline::run::SearchSpec { samplers: vec![Sampler::Random], trials: 4, refine: None };
     let o = train(csv().as_bytes(), "r.csv", &s).unwrap();
     let cv = &o.cv.as_ref().unwrap().metrics;
     assert_eq!(cv.keys().collect::<Vec<_>>(), ["mae", "r2", "rmse"]);
     assert_eq!(cv["rmse"].folds.len(), 4);
-    let best = o.search[0].best().unwrap();
+    let best = o.search.runs[0].best().unwrap();
     assert!(best.score < 0.0, "the searcher maximises minus the RMSE: {}", best.score);
     let json: serde_json::Value = serde_json::from_str(&o.metrics_json()).unwrap();
     assert_eq!(json["cv"]["r2"]["folds"].as_array().unwrap().len(), 4);

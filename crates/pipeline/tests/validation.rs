@@ -8,7 +8,7 @@ use glassbox_pipeline::features::{FeatureSpec, FittedColumn};
 use glassbox_pipeline::ingest::{parse_csv, Table};
 use glassbox_pipeline::model::ModelSpec;
 use glassbox_pipeline::run::Learner;
-use glassbox_pipeline::search::{Sampler, Searcher};
+use glassbox_pipeline::search::{Sampler, Searcher, TrialScore};
 use glassbox_pipeline::validate::{cross_validate, time_validate, Problem, Target, WindowMode};
 
 fn learner<'a>(feature_columns: &'a [usize], model: &'a ModelSpec, features: &'a FeatureSpec) -> Learner<'a> {
@@ -88,7 +88,8 @@ fn both_samplers_are_seeded_and_tpe_concentrates_near_good_values() {
     let score = |m: &ModelSpec, c: &Control<'_>| {
         let l = learner(&columns, m, &features);
         let p = Problem { table: &t, rows: &rows, target: Target::Classes { y: &y, n_classes: 2 }, learner: &l };
-        Ok(cross_validate(&p, 3, 1, c)?.0.metrics["roc_auc"].mean)
+        let auc = &cross_validate(&p, 3, 1, c)?.0.metrics["roc_auc"];
+        Ok(TrialScore { score: auc.mean, folds: auc.folds.clone() })
     };
     let base = ModelSpec::by_name("knn", 0).unwrap();
     // As the plan drives a search: batch after batch, each scored on the control's threads.

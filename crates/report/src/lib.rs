@@ -21,6 +21,9 @@ use std::fmt::Write;
 
 pub mod drift;
 pub mod regression;
+pub mod search;
+
+pub use search::{convergence_chart, search_html};
 
 use glassbox_charts::confusion::{cell_colors, cell_stats, cell_title, legend_html, CORRECT_MARK};
 use glassbox_pipeline::metrics::ClassScores;
@@ -93,7 +96,7 @@ button:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
 svg{max-width:100%;height:auto;background:#fff}
 .charts{display:flex;flex-wrap:wrap;gap:16px}.charts>div{flex:1 1 420px}
 .manifest td{text-align:left;overflow-wrap:anywhere}
-.schema td,.schema th{text-align:left}.report td{white-space:nowrap}.report.prose td{white-space:normal}.schema td.notes{color:var(--muted);font-size:.9em}
+.schema td,.schema th{text-align:left}.report td{white-space:nowrap}.report.prose td{white-space:normal}.report .wrap{white-space:normal;text-align:left}.schema td.notes{color:var(--muted);font-size:.9em}
 .warning{border-left:4px solid #c77700;padding:4px 10px}
 "#;
 
@@ -591,17 +594,6 @@ pub fn cv_html(o: &TrainOutcome) -> Option<String> {
     Some(t)
 }
 
-/// The search's convergence chart (best score so far per sampler), when a search ran.
-pub fn convergence_chart(o: &TrainOutcome) -> Option<String> {
-    let (metric, sign) = search_metric(o);
-    let series: Vec<(String, Vec<f64>)> = o
-        .search
-        .iter()
-        .map(|s| (format!("{:?}", s.sampler).to_lowercase(), s.best_so_far().into_iter().map(|v| sign * v).collect()))
-        .collect();
-    (!series.is_empty()).then(|| glassbox_charts::convergence_of(&series, metric))
-}
-
 /// What a search trial's score is, in words, and the sign that turns a
 /// score into it: ROC AUC for classes; RMSE for numbers, which the searcher
 /// maximises as its negative.
@@ -628,32 +620,6 @@ pub fn fold_words(o: &TrainOutcome) -> &'static str {
         glassbox_pipeline::task::Task::Classification => "stratified",
         glassbox_pipeline::task::Task::Regression => "shuffled",
     }
-}
-
-/// The hyper-parameter search, when it ran: the convergence chart and the best trial per sampler.
-pub fn search_html(o: &TrainOutcome) -> Option<String> {
-    let chart = convergence_chart(o)?;
-    let (metric, sign) = search_metric(o);
-    let mut h = format!(
-        "<p class=\"muted\">{} trials per sampler, each scored by cross-validated {metric} on the training rows; the final model uses the best trial's parameters.</p><div data-testid=\"search-chart\">{}</div><table class=\"report\"><thead><tr><th>sampler</th><th>best {metric}</th><th>at trial</th><th>parameters</th></tr></thead><tbody>",
-        o.search[0].trials.len(),
-        chart
-    );
-    for s in &o.search {
-        if let Some(t) = s.best() {
-            let params: Vec<String> = t.params.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&format!("{:?}", s.sampler).to_lowercase()),
-                fmt_metric(sign * t.score),
-                t.number,
-                escape(&params.join(", "))
-            );
-        }
-    }
-    h.push_str("</tbody></table>");
-    Some(h)
 }
 
 /// Time-ordered validation, when it ran: each window's span and scores.

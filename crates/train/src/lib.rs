@@ -9,6 +9,7 @@
 
 pub mod boosting;
 pub mod estimator;
+pub mod fanova;
 pub mod model;
 pub mod models;
 pub mod optim;

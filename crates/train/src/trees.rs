@@ -737,8 +737,12 @@ fn tree_seed(seed: u64, t: usize) -> u64 {
 /// the seed and `t`, so a forest can be grown in parts (on threads, or on
 /// browser workers) and put together in index order.
 pub fn fit_forest(input: &FitInput<'_>, indices: &[usize], max_depth: Option<usize>, seed: u64) -> Result<Vec<Tree>> {
+    fit_forest_with(input, indices, forest_tree_params(input, max_depth, false), seed)
+}
+
+/// [`fit_forest`] with trees grown by `params`.
+pub fn fit_forest_with(input: &FitInput<'_>, indices: &[usize], params: TreeParams, seed: u64) -> Result<Vec<Tree>> {
     let (x, control) = (input.x, input.control);
-    let params = forest_tree_params(input, max_depth, false);
     control.map("tree", indices, |&t| {
         let tree_seed = tree_seed(seed, t);
         let mut rng = ChaCha8Rng::seed_from_u64(tree_seed);

@@ -14,7 +14,7 @@
 //! let mut engine = Engine::default();
 //! let csv = b"a,b\n1,x\n".to_vec();
 //! let (file_name, read) = ("f.csv".to_string(), Default::default());
-//! engine.handle(Request::Begin { file_name, total_bytes: 8, sample: csv.clone(), read, sha256_given: false });
+//! engine.handle(Request::Begin { file_name, total_bytes: 8, sample: csv.clone(), read, sha256_given: false, container: None });
 //! engine.handle(Request::Chunk { bytes: csv });
 //! assert!(matches!(engine.handle(Request::Finish { sha256: None }), Response::Inspected(i) if i.n_rows == 1));
 //! ```
@@ -31,6 +31,8 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+
+pub use glassbox_formats::{Decoded, SheetInfo, Text};
 
 /// Rows in the feature preview.
 pub const PREVIEW_FEATURE_ROWS: usize = 8;
@@ -53,6 +55,28 @@ pub enum Request {
         read: ReadOptions,
         #[serde(default)]
         sha256_given: bool,
+        /// The file's own format when these bytes are a workbook's, a JSON
+        /// Lines file's or a gzip's text (`Opened`): the table's format says it.
+        #[serde(default)]
+        container: Option<String>,
+    },
+    /// Look at a file: `bytes` is the whole file, or, when its first bytes
+    /// are delimited text, only those. Answered with `Opened`.
+    Open {
+        file_name: String,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+        /// A workbook's sheet to read; `None`: the first with a table.
+        sheet: Option<String>,
+    },
+    /// Look at a `File` the worker reads itself (wasm only: the web layer
+    /// reads its first bytes, and the rest only when it is not delimited
+    /// text, and turns this into `Open`).
+    #[cfg(target_arch = "wasm32")]
+    OpenFile {
+        #[serde(with = "serde_wasm_bindgen::preserve")]
+        file: web_sys::File,
+        sheet: Option<String>,
     },
     /// The next slice of the file, in order, the sample's bytes included.
     Chunk {
@@ -132,7 +156,7 @@ pub enum Request {
     Jobs { spec: TrainSpec, batch: Batch },
     /// The final fit and evaluation of a plan whose earlier steps the pool
     /// ran; answered with `Trained`.
-    Fit { spec: TrainSpec, done: Precomputed },
+    Fit { spec: TrainSpec, done: Box<Precomputed> },
 }
 
 /// What the worker answers: one answer per request, after any `Working` progress.
@@ -192,12 +216,23 @@ pub enum Response {
     },
     /// The answers to `Jobs`, in job order.
     Results(Results),
+    /// The answer to `Open`: `None` for delimited text, to be read slice by
+    /// slice as it is; else the file's text for the CSV reader.
+    Opened(Option<Box<Opened>>),
     Cancelled,
     /// The request failed; `message` is for the person, `kind` for code.
     Failed {
         message: String,
         kind: ErrorKind,
     },
+}
+
+/// A workbook, JSON Lines file or gzip read into text for the CSV reader.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Opened {
+    pub decoded: glassbox_formats::Decoded,
+    /// The SHA-256 of the file itself, which the model records.
+    pub sha256: String,
 }
 
 impl Response {
@@ -216,6 +251,8 @@ struct Reading {
     hash_given: bool,
     /// The columns have room for the whole file (or part).
     reserved: bool,
+    /// The file's own format, when the bytes are its text.
+    container: Option<String>,
 }
 
 /// The worker's state: the file being read, or the table read last.
@@ -269,7 +306,7 @@ impl Engine {
         };
         let control = Control { clock: Some(&now), progress: Some(&listen), threads: 1 };
         match request {
-            Request::Begin { file_name, total_bytes, sample, read, sha256_given } => {
+            Request::Begin { file_name, total_bytes, sample, read, sha256_given, container } => {
                 self.reading = None;
                 self.set_table(None);
                 match IngestSession::new(&sample, &read) {
@@ -284,6 +321,7 @@ impl Engine {
                             part: false,
                             hash_given: sha256_given,
                             reserved: false,
+                            container,
                         });
                         Response::Progress { bytes_read: 0, rows: 0, memory_bytes: 0 }
                     }
@@ -330,6 +368,7 @@ impl Engine {
                             part: true,
                             hash_given: true,
                             reserved: false,
+                            container: None,
                         });
                         Response::PartBegun { start }
                     }
@@ -359,6 +398,7 @@ impl Engine {
             }
             #[cfg(target_arch = "wasm32")]
             Request::BeginFile { .. }
+            | Request::OpenFile { .. }
             | Request::ChunkAt { .. }
             | Request::BeginPartFile { .. }
             | Request::AbsorbPart { .. } => {
@@ -368,10 +408,15 @@ impl Engine {
                 let Some(r) = self.reading.take().filter(|r| !r.part) else {
                     return Response::failed(Error::new(ErrorKind::Internal, "finish arrived with no file being read"));
                 };
+                let container = r.container;
                 let table = match sha256 {
                     None if r.hash_given => r.session.finish_unhashed(),
                     sha256 => r.session.finish_with_sha256(sha256),
-                };
+                }
+                .map(|mut t| {
+                    t.format.container = container;
+                    t
+                });
                 match table.and_then(|t| glassbox_pipeline::inspect_table(&t, None).map(|i| (t, i))) {
                     Ok((table, inspection)) => {
                         self.set_table(Some((table, r.file_name)));
@@ -383,6 +428,17 @@ impl Engine {
             Request::Cancel => {
                 self.reading = None;
                 Response::Cancelled
+            }
+            Request::Open { file_name, bytes, sheet } => {
+                let opts = glassbox_formats::Options { sheet, ..Default::default() };
+                match glassbox_formats::decode(&bytes, &file_name, &opts) {
+                    Ok(None) => Response::Opened(None),
+                    Ok(Some(decoded)) => Response::Opened(Some(Box::new(Opened {
+                        sha256: glassbox_pipeline::run::sha256_hex(&bytes),
+                        decoded,
+                    }))),
+                    Err(e) => Response::failed(e),
+                }
             }
             Request::Digest { sha256 } => match &mut self.table {
                 Some((table, _)) => match table.set_input_sha256(&sha256) {
@@ -417,7 +473,7 @@ impl Engine {
             Request::Fit { spec, done } => match &self.table {
                 None => Response::failed(Error::new(ErrorKind::BadSpec, "load a file before training")),
                 Some((table, name)) => match check_forests(table, &spec, std::slice::from_ref(&spec.model))
-                    .and_then(|()| plan::finish(table, name, &spec, done, &mut self.cache, &control))
+                    .and_then(|()| plan::finish(table, name, &spec, *done, &mut self.cache, &control))
                 {
                     Ok(o) => Response::Trained(Box::new(o)),
                     Err(e) => Response::failed(e),
@@ -579,7 +635,7 @@ mod tests {
     /// The request that starts reading a file of `total_bytes` that begins with `sample`.
     fn begin(file_name: &str, total_bytes: u64, sample: &[u8], sha256_given: bool) -> Request {
         let (file_name, sample, read) = (file_name.to_string(), sample.to_vec(), ReadOptions::default());
-        Request::Begin { file_name, total_bytes, sample, read, sha256_given }
+        Request::Begin { file_name, total_bytes, sample, read, sha256_given, container: None }
     }
 
     fn load(engine: &mut Engine, csv: &[u8], slice: usize) -> Response {
@@ -595,6 +651,38 @@ mod tests {
     }
 
     const CSV: &[u8] = b"x,y\n1,a\n2,a\n3,a\n4,a\n5,a\n6,b\n7,b\n8,b\n9,b\n10,b\n";
+
+    #[test]
+    fn an_opened_file_is_read_as_its_text_and_its_table_names_the_format() {
+        let mut engine = Engine::default();
+        let open = |bytes: &[u8]| Request::Open { file_name: "f".into(), bytes: bytes.to_vec(), sheet: None };
+        assert_eq!(engine.handle(open(CSV)), Response::Opened(None));
+        let jsonl: Vec<u8> = (1..=10)
+            .map(|i| format!("{{\"x\": {i}, \"y\": \"{}\"}}\n", if i <= 5 { "a" } else { "b" }))
+            .collect::<String>()
+            .into_bytes();
+        let Response::Opened(Some(opened)) = engine.handle(open(&jsonl)) else { panic!("not opened") };
+        assert_eq!(opened.decoded.bytes, CSV, "the canonical text of the same rows");
+        assert_eq!(opened.sha256, glassbox_pipeline::run::sha256_hex(&jsonl));
+        let mut begin = begin("f.jsonl", CSV.len() as u64, CSV, true);
+        if let Request::Begin { container, .. } = &mut begin {
+            *container = Some(opened.decoded.describe());
+        }
+        assert!(matches!(engine.handle(begin), Response::Progress { .. }));
+        engine.handle(Request::Chunk { bytes: CSV.to_vec() });
+        let Response::Inspected(i) = engine.handle(Request::Finish { sha256: Some(opened.sha256.clone()) }) else {
+            panic!("not read")
+        };
+        assert_eq!(i.format.container.as_deref(), Some("JSON Lines"));
+        let bad = engine.handle(open(b"{\"x\": 1}\n[2]\n"));
+        assert_eq!(
+            bad,
+            Response::Failed {
+                message: "line 2: an array is not a JSON object; each line must be one object".into(),
+                kind: ErrorKind::Malformed
+            }
+        );
+    }
 
     #[test]
     fn stream_then_train() {
@@ -738,7 +826,7 @@ mod tests {
                     let parts = deal(&mut [&mut one, &mut two], &spec, &batch);
                     plan.record(Results::gather(parts).unwrap(), 0.0).unwrap();
                 }
-                plan::Step::Fit(done) => match one.handle(Request::Fit { spec: spec.clone(), done }) {
+                plan::Step::Fit(done) => match one.handle(Request::Fit { spec: spec.clone(), done: Box::new(done) }) {
                     Response::Trained(o) => plan.fitted(*o).unwrap(),
                     other => panic!("not fitted: {other:?}"),
                 },

@@ -212,7 +212,19 @@ impl PipelineWorker {
                 let sample = read_bytes(&file, 0, total_bytes.min(glassbox_pipeline::ingest::SNIFF_BYTES as u64))?;
                 let file_name = file.name();
                 self.file = Some(file);
-                Request::Begin { file_name, total_bytes, sample, read, sha256_given }
+                Request::Begin { file_name, total_bytes, sample, read, sha256_given, container: None }
+            }
+            Request::OpenFile { file, sheet } => {
+                let size = file.size() as u64;
+                let head = read_bytes(&file, 0, size.min(glassbox_formats::HEAD_BYTES as u64))?;
+                let file_name = file.name();
+                // Delimited text is only looked at here: its slices come later, as they are read.
+                let bytes = if glassbox_formats::format_of(&head, &file_name).is_none() || size == head.len() as u64 {
+                    head
+                } else {
+                    read_bytes(&file, 0, size)?
+                };
+                Request::Open { file_name, bytes, sheet }
             }
             Request::BeginPartFile { file, spec, from, id } => {
                 let start = line_start_from(&file, from)?;
