@@ -70,6 +70,20 @@ test('a workbook with a cover sheet and a JSON Lines file train as their CSV twi
   assert.ok(fs.readFileSync(path.join(out, 'model.json')).equals(xlsx.model),
     'the app\'s model.json from the workbook differs from the CLI\'s');
 
+  // The workbook scored on the predict page: the schema check, then the
+  // download glassbox predict writes for the same workbook.
+  await byId(page, 'predict-csv-input').setInputFiles(xlsxFile);
+  await byId(page, 'schema-check').waitFor(TIMEOUT);
+  assert.match(await byId(page, 'schema-matched-island').textContent(), /found by name/);
+  await byId(page, 'predict-button').click();
+  await byId(page, 'predictions-table').waitFor(TIMEOUT);
+  const [scored] = await Promise.all([page.waitForEvent('download'), byId(page, 'download-predictions').click()]);
+  const cliCsv = path.join(out, 'cli.csv');
+  execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'predict', path.join(out, 'model.json'), xlsxFile, '--out', cliCsv],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  assert.ok(fs.readFileSync(cliCsv).equals(fs.readFileSync(await scored.path())),
+    'the app\'s predictions for the workbook differ from glassbox predict\'s');
+
   // Another sheet, picked in the select, is read as a file of its own.
   await byId(page, 'sheet-select').selectOption('Sample');
   await page.waitForFunction(

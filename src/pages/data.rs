@@ -12,7 +12,7 @@ use leptos::task::spawn_local;
 /// What the file picker offers: delimited text and the formats
 /// glassbox-formats reads (the worker tells them by their bytes, so a file
 /// dropped with another name is read all the same).
-const ACCEPT: &str = ".csv,.tsv,.txt,text/csv,.xlsx,.xlsm,.xlsb,.xls,.ods,.jsonl,.ndjson,.json,.gz";
+pub const ACCEPT: &str = ".csv,.tsv,.txt,text/csv,.xlsx,.xlsm,.xlsb,.xls,.ods,.jsonl,.ndjson,.json,.gz";
 
 /// Bundled samples: (test id suffix, file, what it shows).
 const SAMPLES: [(&str, &str, &str); 3] = [

@@ -23,8 +23,58 @@ use crate::browser;
 use crate::pages::{page_model, read_then, short_number, take_picked_file};
 use crate::state::AppState;
 
+/// A file to score: its name, its text, and how to read it (a workbook's
+/// text is the canonical CSV, read as such, as `glassbox predict` reads it).
+type ScoredFile = (String, Arc<Vec<u8>>, ReadOptions);
+
 /// Rows per page of the predictions table.
 const PAGE: usize = 20;
+
+thread_local! {
+    /// The worker reading a workbook, JSON Lines file or gzip dropped here.
+    static DECODER: std::cell::RefCell<Option<glassbox_worker::web::PipelineBridge>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Has a worker of its own read a workbook, JSON Lines file or gzip into
+/// the text `glassbox predict` reads from it, then hands that on. The page
+/// carries no workbook reader (that code lives in the worker, whose wasm the
+/// browser has compiled already), and the training worker keeps its table.
+fn decode_then(
+    name: String,
+    bytes: Vec<u8>,
+    problem: RwSignal<Option<String>>,
+    then: impl Fn(String, Vec<u8>, ReadOptions) + 'static,
+) {
+    use glassbox_worker::{Request, Response};
+    let file_name = name.clone();
+    let bridge = glassbox_worker::web::PipelineBridge::spawn(
+        glassbox_worker::web::WORKER_SCRIPT,
+        move |response| {
+            match response {
+                Response::Opened(Some(opened)) => {
+                    let read = match opened.decoded.text {
+                        glassbox_worker::Text::Canonical => {
+                            glassbox_pipeline::ingest::canonical::read_options(&ReadOptions::default())
+                        }
+                        glassbox_worker::Text::Delimited => ReadOptions::default(),
+                    };
+                    then(name.clone(), opened.decoded.bytes, read)
+                }
+                Response::Opened(None) => problem.set(Some(format!("{name}: not a format the worker reads"))),
+                Response::Failed { message, .. } => problem.set(Some(format!("{name}: {message}"))),
+                _ => return,
+            }
+            // Its one answer is in: the worker goes once this callback has returned.
+            leptos::task::spawn_local(async {
+                DECODER.with(|d| d.borrow_mut().take());
+            });
+        },
+        move |panic| problem.set(Some(panic)),
+    );
+    bridge.send(Request::Open { file_name, bytes, sheet: None });
+    DECODER.with(|d| *d.borrow_mut() = Some(bridge));
+}
 
 /// A test id from a column name: the model's normalised names already are one.
 fn id_of(name: &str) -> String {
@@ -36,7 +86,7 @@ pub fn PredictStep() -> impl IntoView {
     let state = expect_context::<AppState>();
     // A model.json the person loaded: it replaces the trained model here.
     let loaded = RwSignal::new(None::<(String, Arc<ModelFile>)>);
-    let data = RwSignal::new(None::<(String, Arc<Vec<u8>>)>);
+    let data = RwSignal::new(None::<ScoredFile>);
     let problem = RwSignal::new(None::<String>);
     let refuse_missing = RwSignal::new(false);
     let scored = RwSignal::new(false);
@@ -46,9 +96,9 @@ pub fn PredictStep() -> impl IntoView {
     let (model, model_label) = page_model(state, loaded);
     // The file scored as `glassbox predict` scores it; the schema check comes with it.
     let prediction = Memo::new(move |_| {
-        let (m, (_, bytes)) = (model.get()?, data.get()?);
+        let (m, (_, bytes, read)) = (model.get()?, data.get()?);
         Some(
-            glassbox_pipeline::predict_with(&m, &bytes, &ReadOptions::default(), MissingColumns::Fill)
+            glassbox_pipeline::predict_with(&m, &bytes, &read, MissingColumns::Fill)
                 .map(Arc::new)
                 .map_err(|e| e.to_string()),
         )
@@ -56,16 +106,25 @@ pub fn PredictStep() -> impl IntoView {
 
     let read_file = move |file: web_sys::File| {
         read_then(file, problem, move |name, bytes| {
-            if name.to_ascii_lowercase().ends_with(".json") {
-                match ModelFile::from_bytes(&bytes) {
-                    Ok(m) => loaded.set(Some((name, Arc::new(m)))),
-                    Err(e) => problem.set(Some(format!("{name}: {e}"))),
-                }
-            } else {
+            let score = move |name: String, bytes: Vec<u8>, read: ReadOptions| {
                 scored.set(false);
                 page.set(0);
                 id_column.set(String::new());
-                data.set(Some((name, Arc::new(bytes))));
+                data.set(Some((name, Arc::new(bytes), read)));
+            };
+            let head = &bytes[..bytes.len().min(glassbox_worker::HEAD_BYTES)];
+            let other = glassbox_worker::is_other_format(head, &name);
+            if name.to_ascii_lowercase().ends_with(".json") {
+                // A model, or else data written as JSON Lines under a .json name.
+                match ModelFile::from_bytes(&bytes) {
+                    Ok(m) => loaded.set(Some((name, Arc::new(m)))),
+                    Err(_) if other => decode_then(name, bytes, problem, score),
+                    Err(e) => problem.set(Some(format!("{name}: {e}"))),
+                }
+            } else if other {
+                decode_then(name, bytes, problem, score);
+            } else {
+                score(name, bytes, ReadOptions::default());
             }
         });
     };
@@ -94,8 +153,8 @@ pub fn PredictStep() -> impl IntoView {
                 <label class="file-label">"Load a model.json "
                     <input type="file" accept=".json,application/json" data-testid="model-input" on:change=on_pick/>
                 </label>
-                <label class="file-label">"Choose a CSV to score "
-                    <input type="file" accept=".csv,.tsv,.txt,text/csv" data-testid="predict-csv-input" on:change=on_pick/>
+                <label class="file-label">"Choose a file to score (CSV, workbook, JSON Lines, .gz) "
+                    <input type="file" accept=crate::pages::data::ACCEPT data-testid="predict-csv-input" on:change=on_pick/>
                 </label>
                 <span class="hint">"or drop either file here"</span>
             </div>
@@ -175,7 +234,7 @@ fn SchemaCheckView(prediction: Arc<Prediction>, refuse_missing: RwSignal<bool>) 
 #[component]
 fn ScoreControls(
     prediction: Arc<Prediction>,
-    data: RwSignal<Option<(String, Arc<Vec<u8>>)>>,
+    data: RwSignal<Option<ScoredFile>>,
     refuse_missing: RwSignal<bool>,
     scored: RwSignal<bool>,
     id_column: RwSignal<String>,
@@ -208,7 +267,7 @@ fn ScoreControls(
             <button data-testid="predict-button" disabled=blocked on:click=move |_| scored.set(true)>
                 {format!("Score {n} rows")}
             </button>
-            {move || data.with(|d| d.as_ref().map(|(name, _)| name.clone())).map(|name| view! { <span class="hint">{format!(" from {name}")}</span> })}
+            {move || data.with(|d| d.as_ref().map(|(name, _, _)| name.clone())).map(|name| view! { <span class="hint">{format!(" from {name}")}</span> })}
             {move || blocked().then(|| view! { <span class="warn">" refused: the file lacks columns the model reads"</span> })}
         </p>
     }
@@ -217,7 +276,7 @@ fn ScoreControls(
 #[component]
 fn PredictionsTable(
     prediction: Arc<Prediction>,
-    data: RwSignal<Option<(String, Arc<Vec<u8>>)>>,
+    data: RwSignal<Option<ScoredFile>>,
     id_column: RwSignal<String>,
     page: RwSignal<usize>,
 ) -> impl IntoView {
@@ -230,8 +289,8 @@ fn PredictionsTable(
         if name.is_empty() {
             return None;
         }
-        let (_, bytes) = data.get()?;
-        glassbox_pipeline::run::id_column(&bytes, &ReadOptions::default(), &name, n).ok()
+        let (_, bytes, read) = data.get()?;
+        glassbox_pipeline::run::id_column(&bytes, &read, &name, n).ok()
     });
     let p = prediction.clone();
     let download = move |_| {
@@ -332,12 +391,12 @@ fn PredictionsTable(
 fn LabelledRows(
     model: Arc<ModelFile>,
     prediction: Arc<Prediction>,
-    data: RwSignal<Option<(String, Arc<Vec<u8>>)>>,
+    data: RwSignal<Option<ScoredFile>>,
 ) -> impl IntoView {
     let shown = RwSignal::new(false);
     let result = Memo::new(move |_| {
-        let (_, bytes) = data.get()?;
-        glassbox_pipeline::run::evaluate_scored(&bytes, &ReadOptions::default(), &model, &prediction).transpose()
+        let (_, bytes, read) = data.get()?;
+        glassbox_pipeline::run::evaluate_scored(&bytes, &read, &model, &prediction).transpose()
     });
     move || {
         result.get().map(|r| match r {

@@ -26,20 +26,28 @@ impl Reader for JsonLines {
         let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
         let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
         let head = &head[start..];
+        let named_json = matches!(extension(file_name).as_str(), "jsonl" | "ndjson" | "json");
+        if head.starts_with(b"[") && named_json {
+            // A JSON array: recognised so that it is refused in words.
+            return true;
+        }
         if !head.starts_with(b"{") {
             return false;
         }
         match head.iter().position(|&b| b == b'\n') {
             Some(end) => matches!(serde_json::from_slice::<Value>(&head[..end]), Ok(Value::Object(_))),
-            None => {
-                matches!(serde_json::from_slice::<Value>(head), Ok(Value::Object(_)))
-                    || matches!(extension(file_name).as_str(), "jsonl" | "ndjson" | "json")
-            }
+            None => matches!(serde_json::from_slice::<Value>(head), Ok(Value::Object(_))) || named_json,
         }
     }
 
     fn read(&self, bytes: &[u8], _: &str, _: &Options) -> Result<Decoded> {
         let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+        if bytes.trim_ascii_start().starts_with(b"[") {
+            return Err(Error::new(
+                ErrorKind::Malformed,
+                "this is a JSON array; Glassbox reads JSON Lines, one object per line (jq -c '.[]' writes them)",
+            ));
+        }
         let mut names: Vec<String> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut rows = 0usize;
@@ -89,15 +97,21 @@ fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
 /// map sorts them unless a feature the whole workspace would share is on).
 fn object(line: usize, text: &[u8]) -> Result<Vec<(String, Value)>> {
     let bad = |what: String| Error::new(ErrorKind::Malformed, format!("line {line}: {what}"));
-    match serde_json::from_slice::<Line>(text) {
+    match parse_line(text) {
         Ok(Line::Object(fields)) => Ok(fields),
         Ok(Line::Other(kind)) => Err(bad(format!("{kind} is not a JSON object; each line must be one object"))),
         Err(e) => Err(bad(format!("not JSON: {e}"))),
     }
 }
 
+/// One JSON text, parsed: an object's fields in the order written, or what
+/// else it was. The Kafka source reads its JSON messages with it too.
+pub fn parse_line(text: &[u8]) -> serde_json::Result<Line> {
+    serde_json::from_slice::<Line>(text)
+}
+
 /// A parsed line: an object's fields in order, or what else it was.
-enum Line {
+pub enum Line {
     Object(Vec<(String, Value)>),
     Other(&'static str),
 }
@@ -145,6 +159,20 @@ impl<'de> serde::Deserialize<'de> for Line {
 }
 
 fn cell(line: usize, key: &str, value: Value) -> Result<Cell> {
+    value_cell(value).map_err(|kind| {
+        Error::new(
+            ErrorKind::Malformed,
+            format!(
+                "line {line}, field '{}': {kind} is nested, and nested values are not read; flatten them into fields first",
+                glassbox_core::text::escape_invisible(key, false),
+            ),
+        )
+    })
+}
+
+/// A plain JSON value as a canonical cell (integers kept whole); a nested
+/// one (an object or an array) is refused with what it is.
+pub fn value_cell(value: Value) -> std::result::Result<Cell, &'static str> {
     Ok(match value {
         Value::Null => Cell::Null,
         Value::Bool(b) => Cell::Bool(b),
@@ -154,14 +182,7 @@ fn cell(line: usize, key: &str, value: Value) -> Result<Cell> {
             _ => Cell::Float(n.as_f64().unwrap_or(f64::NAN)),
         },
         Value::String(s) => Cell::Text(s),
-        nested => return Err(Error::new(
-            ErrorKind::Malformed,
-            format!(
-                "line {line}, field '{}': {} is nested, and nested values are not read; flatten them into fields first",
-                glassbox_core::text::escape_invisible(key, false),
-                kind_of(&nested)
-            ),
-        )),
+        nested => return Err(kind_of(&nested)),
     })
 }
 
@@ -213,5 +234,9 @@ mod tests {
             ),
         );
         check("\n \n", Err("the file holds no JSON object"));
+        check(
+            "[{\"a\": 1}]",
+            Err("this is a JSON array; Glassbox reads JSON Lines, one object per line (jq -c '.[]' writes them)"),
+        );
     }
 }

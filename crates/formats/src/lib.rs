@@ -20,7 +20,7 @@
 
 mod excel;
 mod gzip;
-mod jsonl;
+pub mod jsonl;
 
 pub use glassbox_core::{Error, ErrorKind, Result};
 
@@ -160,6 +160,18 @@ pub fn format_of(head: &[u8], file_name: &str) -> Option<&'static dyn Reader> {
     READERS.iter().copied().find(|r| r.recognises(head, file_name))
 }
 
+/// Whether `head` is one of the formats this crate reads, asked without
+/// naming a reader: a caller that reads files elsewhere (the browser's page,
+/// whose worker holds the readers) then links none of their code, which
+/// [`format_of`]'s list of readers would bring. Agrees with `format_of`
+/// (a test holds the two lists together).
+pub fn is_other_format(head: &[u8], file_name: &str) -> bool {
+    gzip::Gzip.recognises(head, file_name)
+        || excel::Excel.recognises(head, file_name)
+        || Parquet.recognises(head, file_name)
+        || jsonl::JsonLines.recognises(head, file_name)
+}
+
 /// Reads a file of any format this crate knows; `None` when it is
 /// delimited text, to be read as it is.
 pub fn decode(bytes: &[u8], file_name: &str, opts: &Options) -> Result<Option<Decoded>> {
@@ -212,6 +224,7 @@ mod tests {
 
     fn check(head: &[u8], name: &str, expected: Option<&str>) {
         assert_eq!(format_of(head, name).map(|r| r.name()), expected, "{name}: {head:?}");
+        assert_eq!(is_other_format(head, name), expected.is_some(), "{name}: {head:?}");
     }
 
     #[test]
@@ -222,6 +235,8 @@ mod tests {
         check(b"PAR1\x15\x04", "x", Some("Parquet"));
         check(b"{\"a\": 1}\n{\"a\": 2}\n", "x.txt", Some("JSON Lines"));
         check(b"\xef\xbb\xbf {\"a\": 1}\n", "x", Some("JSON Lines"));
+        check(b"[{\"a\": 1}]", "x.json", Some("JSON Lines"));
+        check(b"[1, 2]", "x.csv", None);
         // A CSV whose first field starts with a brace is still a CSV.
         check(b"{a},b\n1,2\n", "x.csv", None);
         check(b"a,b\n1,2\n", "x.xlsx", None);

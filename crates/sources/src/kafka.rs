@@ -109,53 +109,26 @@ impl Rows<'_> {
     }
 }
 
-/// A JSON object's fields in the order they are written (serde_json's map
-/// sorts them unless a workspace-wide feature says otherwise).
+/// A JSON object's fields in the order they are written: the JSON Lines
+/// reader's own parse, so a topic and a file of the same objects agree.
 fn parse_object(text: &str) -> std::result::Result<Vec<(String, serde_json::Value)>, String> {
-    struct Ordered(Vec<(String, serde_json::Value)>);
-    impl<'de> serde::Deserialize<'de> for Ordered {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-            struct V;
-            impl<'de> serde::de::Visitor<'de> for V {
-                type Value = Ordered;
-                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                    f.write_str("an object")
-                }
-                fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> std::result::Result<Ordered, A::Error> {
-                    let mut out = Vec::new();
-                    while let Some((k, v)) = m.next_entry::<String, serde_json::Value>()? {
-                        out.push((k, v));
-                    }
-                    Ok(Ordered(out))
-                }
-            }
-            d.deserialize_map(V)
-        }
+    use glassbox_formats::jsonl::{parse_line, Line};
+    match parse_line(text.as_bytes()) {
+        Ok(Line::Object(fields)) => Ok(fields),
+        Ok(Line::Other(kind)) => Err(format!("it is {kind}")),
+        Err(e) => Err(e.to_string()),
     }
-    serde_json::from_str::<Ordered>(text).map(|o| o.0).map_err(|e| e.to_string())
 }
 
 fn json_cells(names: &[String], fields: Vec<(String, serde_json::Value)>) -> std::result::Result<Vec<Cell>, String> {
-    use serde_json::Value;
     let mut cells = vec![Cell::Null; names.len()];
     for (k, v) in fields {
         let i = names
             .iter()
             .position(|n| *n == k)
             .ok_or_else(|| format!("the field '{k}' is not one of the first message's"))?;
-        cells[i] = match v {
-            Value::Null => Cell::Null,
-            Value::Bool(b) => Cell::Bool(b),
-            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-                (Some(i), _) => Cell::Int(i),
-                (None, Some(u)) => Cell::UInt(u),
-                _ => Cell::Float(n.as_f64().unwrap_or(f64::NAN)),
-            },
-            Value::String(s) => Cell::Text(s),
-            Value::Array(_) | Value::Object(_) => {
-                return Err(format!("the field '{k}' is nested; only plain values are read"))
-            }
-        };
+        cells[i] = glassbox_formats::jsonl::value_cell(v)
+            .map_err(|_| format!("the field '{k}' is nested; only plain values are read"))?;
     }
     Ok(cells)
 }

@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
-pub use glassbox_formats::{Decoded, SheetInfo, Text};
+pub use glassbox_formats::{is_other_format, Decoded, SheetInfo, Text, HEAD_BYTES};
 
 /// Rows in the feature preview.
 pub const PREVIEW_FEATURE_ROWS: usize = 8;
