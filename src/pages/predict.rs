@@ -114,11 +114,12 @@ pub fn PredictStep() -> impl IntoView {
             };
             let head = &bytes[..bytes.len().min(glassbox_worker::HEAD_BYTES)];
             let other = glassbox_worker::is_other_format(head, &name);
-            if name.to_ascii_lowercase().ends_with(".json") {
-                // A model, or else data written as JSON Lines under a .json name.
+            // One JSON value in a .json file is meant as a model (and refused as
+            // one when it is not); several lines of objects are JSON Lines data.
+            let one_value = || serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok();
+            if name.to_ascii_lowercase().ends_with(".json") && (!other || one_value()) {
                 match ModelFile::from_bytes(&bytes) {
                     Ok(m) => loaded.set(Some((name, Arc::new(m)))),
-                    Err(_) if other => decode_then(name, bytes, problem, score),
                     Err(e) => problem.set(Some(format!("{name}: {e}"))),
                 }
             } else if other {
