@@ -70,7 +70,9 @@ pub enum Text {
 /// A file read into text for the CSV reader.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Decoded {
-    #[serde(with = "serde_bytes_vec")]
+    /// As a byte string, not a list of numbers, when it crosses from the
+    /// worker to the page.
+    #[serde(with = "serde_bytes")]
     pub bytes: Vec<u8>,
     pub text: Text,
     /// The format in words, as manifests and messages name it (`xlsx`,
@@ -92,37 +94,6 @@ impl Decoded {
             Some(sheet) => format!("{}, sheet '{sheet}'", self.format),
             None => self.format.clone(),
         }
-    }
-}
-
-/// Vec<u8> as a byte string rather than a list of numbers when `Decoded`
-/// crosses from the worker to the page.
-mod serde_bytes_vec {
-    pub fn serialize<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(v)
-    }
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = Vec<u8>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("bytes")
-            }
-            fn visit_bytes<E>(self, v: &[u8]) -> Result<Vec<u8>, E> {
-                Ok(v.to_vec())
-            }
-            fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
-                Ok(v)
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-                while let Some(b) = seq.next_element()? {
-                    out.push(b);
-                }
-                Ok(out)
-            }
-        }
-        d.deserialize_byte_buf(Visit)
     }
 }
 
