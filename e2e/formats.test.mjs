@@ -1,4 +1,4 @@
-// End-to-end: a workbook and a JSON Lines file dropped on the app read,
+// End-to-end: a workbook, a Parquet file and a JSON Lines file dropped on the app read,
 // train and export as their CSV twin does, and as the CLI reads them.
 // Every test also asserts that no request left 127.0.0.1.
 import { test, before, after } from 'node:test';
@@ -100,6 +100,49 @@ test('a workbook with a cover sheet and a JSON Lines file train as their CSV twi
   // A file the worker refuses says why, in words.
   await byId(page, 'csv-input').setInputFiles(path.join(root, 'crates', 'cli', 'tests', 'corpus', 'formats', 'not-object.jsonl'));
   await page.getByText('line 3: an array is not a JSON object').waitFor(TIMEOUT);
+  await assertStayedLocal(offsite, consoleErrors, page);
+  await context.close();
+});
+
+test('a Parquet file trains as its CSV twin does, scores on the predict page, and its predictions download as the CLI writes Parquet', async () => {
+  const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  await load(page, path.join(root, 'public', 'samples', 'penguins.csv'));
+  const csv = await trainSex(page);
+
+  // Four row groups, the text columns dictionaries (pandas categories).
+  const parquetFile = path.join(fixtures, 'penguins.parquet');
+  await load(page, parquetFile);
+  assert.match(await byId(page, 'format').textContent(), /Read as Parquet \(snappy\), as text/);
+  const parquet = await trainSex(page);
+  assert.deepEqual(parquet.metrics, csv.metrics, 'Parquet trains to the CSV\'s accuracy and ROC AUC');
+  assert.equal(withoutHash(parquet.model), withoutHash(csv.model), 'the same model.json as the CSV\'s but for the input hash');
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-parquet-'));
+  const cli = (...args) => execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', ...args],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  cli('train', parquetFile, '--target', 'sex', '--model', 'logistic_regression', '--out', out);
+  assert.ok(fs.readFileSync(path.join(out, 'model.json')).equals(parquet.model),
+    'the app\'s model.json from Parquet differs from the CLI\'s');
+
+  // Scored on the predict page, downloaded as CSV and as Parquet: the bytes glassbox predict writes.
+  await byId(page, 'predict-csv-input').setInputFiles(parquetFile);
+  await byId(page, 'schema-check').waitFor(TIMEOUT);
+  await byId(page, 'predict-button').click();
+  await byId(page, 'predictions-table').waitFor(TIMEOUT);
+  const [scored] = await Promise.all([page.waitForEvent('download'), byId(page, 'download-predictions').click()]);
+  const [typed] = await Promise.all([page.waitForEvent('download'), byId(page, 'download-predictions-parquet').click()]);
+  assert.equal(typed.suggestedFilename(), 'predictions.parquet');
+  const model = path.join(out, 'model.json');
+  cli('predict', model, parquetFile, '--out', path.join(out, 'cli.csv'));
+  cli('predict', model, parquetFile, '--out', path.join(out, 'cli.parquet'));
+  assert.ok(fs.readFileSync(path.join(out, 'cli.csv')).equals(fs.readFileSync(await scored.path())),
+    'the app\'s predictions for Parquet differ from glassbox predict\'s');
+  assert.ok(fs.readFileSync(path.join(out, 'cli.parquet')).equals(fs.readFileSync(await typed.path())),
+    'the app\'s Parquet download differs from glassbox predict --out P.parquet');
+  await screenshot(page, 'parquet-predictions');
+
+  // zstd is C code the browser build has no compiler for: refused in words, the CLI named.
+  await byId(page, 'csv-input').setInputFiles(path.join(fixtures, 'penguins_zstd.parquet'));
+  await page.getByText('compressed with zstd, which the browser cannot decompress (the glassbox CLI reads it)').waitFor(TIMEOUT);
   await assertStayedLocal(offsite, consoleErrors, page);
   await context.close();
 });

@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Writes the workbook, JSON Lines and gzip fixtures of the formats tests,
 each beside the CSV it must read as, with the tools people make them with
-(openpyxl through pandas, odfpy, xlwt, msoffcrypto-tool), and the hostile
-ones of the bad-input corpus.
+(openpyxl through pandas, odfpy, xlwt, msoffcrypto-tool, pyarrow), and the
+hostile ones of the bad-input corpus.
 
-    pip install pandas openpyxl odfpy xlwt msoffcrypto-tool
-    python3 scripts/make_format_fixtures.py
+    pip install pandas openpyxl odfpy xlwt msoffcrypto-tool pyarrow
+    python3 scripts/make_format_fixtures.py            # all of them
+    python3 scripts/make_format_fixtures.py parquet    # only the Parquet ones
+
+(openpyxl stamps a workbook with the time it was written, so rerunning the
+workbooks changes their bytes; the Parquet files come out the same.)
 
 Outputs (committed; rerun only to change them):
   crates/cli/tests/fixtures/formats/   twins of public/samples/penguins.csv and
@@ -14,6 +18,7 @@ Outputs (committed; rerun only to change them):
 """
 
 import datetime as dt
+import decimal
 import gzip
 import io
 import os
@@ -24,6 +29,9 @@ import msoffcrypto
 import msoffcrypto.format.ooxml
 import openpyxl
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import sys
 import xlwt
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -164,13 +172,81 @@ def bad(xlsx):
         f.write(b"PAR1" + bytes(64) + b"PAR1")
 
 
+def parquet():
+    """Parquet twins as pyarrow writes them: the penguins in four row groups
+    under each compression people use, with the text columns as pandas
+    categories (dictionary columns); the dates with wall times and days;
+    instants in a zone; and one column of each type the reader meets."""
+    df = pd.read_csv(PENGUINS)
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    for codec in ["snappy", "gzip", "zstd", "lz4", "brotli"]:
+        pq.write_table(table, os.path.join(OUT, f"penguins_{codec}.parquet"), compression=codec, row_group_size=100)
+    cats = df.copy()
+    for c in cats.columns:
+        if not pd.api.types.is_numeric_dtype(cats[c]):
+            cats[c] = cats[c].astype("category")
+    pq.write_table(pa.Table.from_pandas(cats, preserve_index=False), os.path.join(OUT, "penguins.parquet"), row_group_size=100)
+
+    when = [dt.datetime(2024, 3, 10, 1, 30), dt.datetime(2024, 3, 10, 2, 30), dt.datetime(2024, 10, 27, 2, 30, 15), dt.datetime(1999, 12, 31, 23, 59, 59)]
+    day = [dt.date(2024, 1, 1), dt.date(2024, 2, 29), dt.date(1904, 1, 2), dt.date(2100, 12, 31)]
+    dates = pa.table(
+        {
+            "when": pa.array(when, pa.timestamp("us")),
+            "day": pa.array(day, pa.date32()),
+            "value": [1.5, 2.25, -3.0, 1e-7],
+            "label": ["a", "b", "a", "b"],
+        }
+    )
+    pq.write_table(dates, os.path.join(OUT, "dates.parquet"))
+
+    # Instants: the same moments written in Paris time and as offsets in a CSV.
+    paris = pd.to_datetime(["2024-03-31 01:30:00", "2024-03-31 03:30:00", "2024-10-27 02:30:00", "2024-07-01 12:00:00.250"], format="ISO8601").tz_localize("Europe/Paris", ambiguous=[True, True, False, True])
+    at = pd.DataFrame({"at": paris, "value": [1, 2, 3, 4], "label": ["a", "b", "a", "b"]})
+    pq.write_table(pa.Table.from_pandas(at, preserve_index=False), os.path.join(OUT, "instants.parquet"))
+    at.assign(at=at["at"].map(lambda t: t.isoformat())).to_csv(os.path.join(OUT, "instants.csv"), index=False)
+
+    types = pa.table(
+        {
+            "i8": pa.array([-1, 2, None], pa.int8()),
+            "u64": pa.array([0, 18446744073709551615, 7], pa.uint64()),
+            "f32": pa.array([0.1, None, 2.5], pa.float32()),
+            "dec": pa.array([decimal.Decimal("1.50"), decimal.Decimal("12.25"), decimal.Decimal("-0.10")], pa.decimal128(10, 2)),
+            "flag": [True, False, None],
+            "zip": ["02139", "10001", "94105"],
+            "code": pa.array(["7", "8", "7"]).dictionary_encode(),
+            "note": ["a, b", 'say "hi"', " pad"],
+            "tags": pa.array([[1, 2], [], None], pa.list_(pa.int64())),
+            "raw": pa.array([b"\x00", b"x", None], pa.binary()),
+            "empty": pa.array([None, None, None], pa.null()),
+            "secs": pa.array([1_500, 0, None], pa.duration("ms")),
+        }
+    )
+    pq.write_table(types, os.path.join(OUT, "types.parquet"))
+
+    with open(os.path.join(OUT, "penguins_snappy.parquet"), "rb") as f:
+        whole = f.read()
+    with open(os.path.join(BAD, "truncated.parquet"), "wb") as f:
+        f.write(whole[: len(whole) // 2])
+    # The footer intact, a data page's bytes overwritten: row group 2 is damaged.
+    meta = pq.ParquetFile(os.path.join(OUT, "penguins_snappy.parquet")).metadata
+    start = meta.row_group(2).column(0).data_page_offset
+    damaged = bytearray(whole)
+    damaged[start : start + 24] = b"\xff" * 24
+    with open(os.path.join(BAD, "damaged-row-group.parquet"), "wb") as f:
+        f.write(bytes(damaged))
+    nested = pa.table({"tags": pa.array([[1], [2]], pa.list_(pa.int64()))})
+    pq.write_table(nested, os.path.join(BAD, "only-nested.parquet"))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     os.makedirs(BAD, exist_ok=True)
-    xlsx = penguins()
-    dates()
-    crafted()
-    bad(xlsx)
+    if sys.argv[1:] != ["parquet"]:
+        xlsx = penguins()
+        dates()
+        crafted()
+        bad(xlsx)
+    parquet()
     for d in (OUT, BAD):
         for name in sorted(os.listdir(d)):
             print(f"{os.path.relpath(os.path.join(d, name), ROOT)}: {os.path.getsize(os.path.join(d, name))} bytes")

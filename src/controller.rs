@@ -144,6 +144,8 @@ impl AppState {
             Response::Absorbed { taken, bytes_read, rows } => loading::on_absorbed(self, taken, bytes_read, rows),
             // Only the reader reads parts; its answers go to `loading`.
             Response::PartBegun { .. } | Response::Part(_) | Response::PartSent { .. } => {}
+            // Only the predict page asks for Parquet, of a worker of its own.
+            Response::Parquet(_) => {}
             Response::Cancelled => self.notice.set(Some("Reading was cancelled: load a file to begin again.".into())),
             Response::Failed { message, .. } => {
                 TO_KEEP.with(|k| k.borrow_mut().take());

@@ -12,7 +12,7 @@ use leptos::task::spawn_local;
 /// What the file picker offers: delimited text and the formats
 /// glassbox-formats reads (the worker tells them by their bytes, so a file
 /// dropped with another name is read all the same).
-pub const ACCEPT: &str = ".csv,.tsv,.txt,text/csv,.xlsx,.xlsm,.xlsb,.xls,.ods,.jsonl,.ndjson,.json,.gz";
+pub const ACCEPT: &str = ".csv,.tsv,.txt,text/csv,.xlsx,.xlsm,.xlsb,.xls,.ods,.parquet,.jsonl,.ndjson,.json,.gz";
 
 /// Bundled samples: (test id suffix, file, what it shows).
 const SAMPLES: [(&str, &str, &str); 3] = [
@@ -61,7 +61,7 @@ pub fn DataStep() -> impl IntoView {
                 on:drop=on_drop
             >
                 <label class="file-label">
-                    "Drop a CSV, an Excel or OpenDocument workbook, a JSON Lines file or a .gz here, or "
+                    "Drop a CSV, an Excel or OpenDocument workbook, a Parquet file, a JSON Lines file or a .gz here, or "
                     <input type="file" accept=ACCEPT data-testid="csv-input" on:change=on_pick disabled=busy/>
                 </label>
                 <div class="samples">

@@ -17,6 +17,7 @@ use glassbox_pipeline::ingest::ReadOptions;
 use glassbox_pipeline::rows::{self, FormInput, ScoredRow};
 use glassbox_pipeline::schema_check::Found;
 use glassbox_pipeline::{MissingColumns, ModelFile, Prediction};
+use glassbox_worker::{Request, Response};
 use leptos::prelude::*;
 
 use crate::browser;
@@ -31,49 +32,59 @@ type ScoredFile = (String, Arc<Vec<u8>>, ReadOptions);
 const PAGE: usize = 20;
 
 thread_local! {
-    /// The worker reading a workbook, JSON Lines file or gzip dropped here.
-    static DECODER: std::cell::RefCell<Option<glassbox_worker::web::PipelineBridge>> =
+    /// The worker doing one errand for this page (reading a workbook,
+    /// writing Parquet), kept alive until its answer is in.
+    static ERRAND: std::cell::RefCell<Option<glassbox_worker::web::PipelineBridge>> =
         const { std::cell::RefCell::new(None) };
 }
 
-/// Has a worker of its own read a workbook, JSON Lines file or gzip into
-/// the text `glassbox predict` reads from it, then hands that on. The page
-/// carries no workbook reader (that code lives in the worker, whose wasm the
-/// browser has compiled already), and the training worker keeps its table.
+/// Has a worker of its own answer one request, then lets it go. The page
+/// carries no workbook reader or Parquet writer (that code lives in the
+/// worker, whose wasm the browser has compiled already), and the training
+/// worker keeps its table.
+fn errand(request: Request, on_error: impl Fn(String) + 'static, answer: impl Fn(Response) + 'static) {
+    let failed = std::rc::Rc::new(on_error);
+    let on_panic = failed.clone();
+    let bridge = glassbox_worker::web::PipelineBridge::spawn(
+        glassbox_worker::web::WORKER_SCRIPT,
+        move |response| {
+            match response {
+                Response::Failed { message, .. } => failed(message),
+                Response::Progress { .. } => return,
+                other => answer(other),
+            }
+            // Its one answer is in: the worker goes once this callback has returned.
+            leptos::task::spawn_local(async {
+                ERRAND.with(|d| d.borrow_mut().take());
+            });
+        },
+        move |panic| on_panic(panic),
+    );
+    bridge.send(request);
+    ERRAND.with(|d| *d.borrow_mut() = Some(bridge));
+}
+
+/// Has a worker read a workbook, Parquet, JSON Lines file or gzip into the
+/// text `glassbox predict` reads from it, then hands that on.
 fn decode_then(
     name: String,
     bytes: Vec<u8>,
     problem: RwSignal<Option<String>>,
     then: impl Fn(String, Vec<u8>, ReadOptions) + 'static,
 ) {
-    use glassbox_worker::{Request, Response};
     let file_name = name.clone();
-    let bridge = glassbox_worker::web::PipelineBridge::spawn(
-        glassbox_worker::web::WORKER_SCRIPT,
-        move |response| {
-            match response {
-                Response::Opened(Some(opened)) => {
-                    let read = match opened.decoded.text {
-                        glassbox_worker::Text::Canonical => {
-                            glassbox_pipeline::ingest::canonical::read_options(&ReadOptions::default())
-                        }
-                        glassbox_worker::Text::Delimited => ReadOptions::default(),
-                    };
-                    then(name.clone(), opened.decoded.bytes, read)
-                }
-                Response::Opened(None) => problem.set(Some(format!("{name}: not a format the worker reads"))),
-                Response::Failed { message, .. } => problem.set(Some(format!("{name}: {message}"))),
-                _ => return,
+    let label = name.clone();
+    errand(
+        Request::Open { file_name, bytes, sheet: None },
+        move |message| problem.set(Some(format!("{label}: {message}"))),
+        move |response| match response {
+            Response::Opened(Some(opened)) => {
+                let read = opened.decoded.read_options(&ReadOptions::default());
+                then(name.clone(), opened.decoded.bytes, read)
             }
-            // Its one answer is in: the worker goes once this callback has returned.
-            leptos::task::spawn_local(async {
-                DECODER.with(|d| d.borrow_mut().take());
-            });
+            _ => problem.set(Some(format!("{name}: not a format the worker reads"))),
         },
-        move |panic| problem.set(Some(panic)),
     );
-    bridge.send(Request::Open { file_name, bytes, sheet: None });
-    DECODER.with(|d| *d.borrow_mut() = Some(bridge));
 }
 
 /// A test id from a column name: the model's normalised names already are one.
@@ -154,7 +165,7 @@ pub fn PredictStep() -> impl IntoView {
                 <label class="file-label">"Load a model.json "
                     <input type="file" accept=".json,application/json" data-testid="model-input" on:change=on_pick/>
                 </label>
-                <label class="file-label">"Choose a file to score (CSV, workbook, JSON Lines, .gz) "
+                <label class="file-label">"Choose a file to score (CSV, workbook, Parquet, JSON Lines, .gz) "
                     <input type="file" accept=crate::pages::data::ACCEPT data-testid="predict-csv-input" on:change=on_pick/>
                 </label>
                 <span class="hint">"or drop either file here"</span>
@@ -293,12 +304,40 @@ fn PredictionsTable(
         let (_, bytes, read) = data.get()?;
         glassbox_pipeline::run::id_column(&bytes, &read, &name, n).ok()
     });
-    let p = prediction.clone();
+    let csv = {
+        let p = prediction.clone();
+        move || {
+            let carry: Vec<_> = carried.get_untracked().into_iter().collect();
+            p.to_csv_with(&carry)
+        }
+    };
+    let as_csv = csv.clone();
     let download = move |_| {
-        let carry: Vec<_> = carried.get_untracked().into_iter().collect();
-        if let Err(e) = browser::download("predictions.csv", "text/csv", &p.to_csv_with(&carry)) {
+        if let Err(e) = browser::download("predictions.csv", "text/csv", &as_csv()) {
             state.error.set(Some(e));
         }
+    };
+    // The same values, typed, written by a worker (the page has no Parquet writer).
+    let writing = RwSignal::new(false);
+    let download_parquet = move |_| {
+        writing.set(true);
+        errand(
+            Request::ToParquet { csv: csv() },
+            move |message| {
+                writing.set(false);
+                state.error.set(Some(format!("predictions.parquet: {message}")));
+            },
+            move |response| {
+                writing.set(false);
+                if let Response::Parquet(bytes) = response {
+                    if let Err(e) =
+                        browser::download_bytes("predictions.parquet", "application/vnd.apache.parquet", &bytes)
+                    {
+                        state.error.set(Some(e));
+                    }
+                }
+            },
+        );
     };
     let numbers = prediction.is_regression();
     let interval_title = match prediction.interval_level {
@@ -368,6 +407,10 @@ fn PredictionsTable(
         <div class="predictions">
             <p>
                 <button data-testid="download-predictions" on:click=download>"Download predictions.csv"</button>
+                " "
+                <button data-testid="download-predictions-parquet" on:click=download_parquet disabled=move || writing.get()>
+                    "Download as Parquet"
+                </button>
                 <span class="hint">" Formula-like cells start with ' so a spreadsheet shows them as text."</span>
             </p>
             <p class="hint">{if numbers { conformal_note(&prediction) } else { glassbox_pipeline::intervals::NOTE.to_string() }}</p>

@@ -18,7 +18,7 @@ use std::rc::Rc;
 
 use glassbox_pipeline::ingest::{PartSpec, ReadOptions, SNIFF_BYTES};
 use glassbox_worker::web::PipelineBridge;
-use glassbox_worker::{Opened, Request, Response, Text};
+use glassbox_worker::{Opened, Request, Response};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -75,10 +75,8 @@ impl Source {
             Source::Decoded(d) => {
                 let decoded = &d.opened.decoded;
                 let sample = decoded.bytes[..decoded.bytes.len().min(SNIFF_BYTES)].to_vec();
-                let read = match decoded.text {
-                    Text::Canonical => glassbox_pipeline::ingest::canonical::read_options(&read),
-                    Text::Delimited => read,
-                };
+                // The text's own format, and the kinds a Parquet file's types give.
+                let read = decoded.read_options(&read);
                 // The file's own hash, which the worker computed as it read it.
                 Request::Begin {
                     file_name: name,

@@ -29,7 +29,7 @@ pub struct Predict {
     /// The CSV file, or a source: postgres://HOST[:PORT]/DB or mysql://HOST[:PORT]/DB (with --table or
     /// --query), or kafka://HOST[:PORT]/TOPIC; credentials come from the environment or ./.env.
     data: String,
-    /// Where to write the predictions CSV.
+    /// Where to write the predictions: CSV, or typed Parquet when the name ends in `.parquet`.
     #[arg(long)]
     out: PathBuf,
     /// Refuse a file that lacks columns the model reads, instead of scoring
@@ -63,7 +63,14 @@ pub fn run(args: Predict) -> Result<(), Failure> {
             .map_err(|e| Failure::from_pipeline(&data, e))?],
         None => Vec::new(),
     };
-    write(&out, prediction.to_csv_with(&carry))?;
+    let csv = prediction.to_csv_with(&carry);
+    if is_parquet(&out) {
+        let bytes = glassbox_formats::parquet::write_csv_as_parquet(csv.as_bytes())
+            .map_err(|e| Failure::from_pipeline(&out, e))?;
+        write(&out, bytes)?;
+    } else {
+        write(&out, csv)?;
+    }
     for w in &prediction.warnings {
         eprintln!("warning: {w}");
     }
@@ -75,4 +82,9 @@ pub fn run(args: Predict) -> Result<(), Failure> {
         if unread > 0 { format!(" ({unread} rows could not be read: see the issue column)") } else { String::new() }
     );
     Ok(())
+}
+
+/// Whether predictions go out as Parquet: the file's name says so.
+fn is_parquet(out: &std::path::Path) -> bool {
+    out.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
 }

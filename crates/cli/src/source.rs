@@ -62,14 +62,38 @@ pub struct File {
     decoded: OnceCell<Option<Decoded>>,
 }
 
-/// A workbook's, a JSON Lines file's or a gzip's text for the CSV reader.
+/// A workbook's, a JSON Lines file's or a gzip's text for the CSV reader,
+/// or a Parquet file to stream it from.
 struct Decoded {
-    bytes: Vec<u8>,
-    text: glassbox_formats::Text,
+    /// The text and what the reader learnt (its bytes are empty for
+    /// Parquet, whose text is streamed from the file when it is read).
+    text: glassbox_formats::Decoded,
+    parquet: Option<glassbox_formats::parquet::File<SharedFile>>,
     /// The file's format in words (`xlsx, sheet 'Data'`).
     container: String,
     /// The SHA-256 of the file itself, not of its text.
     sha256: String,
+}
+
+/// An open file that the Parquet reader's row groups share: each reads its
+/// own part through a handle of its own (`File::try_clone`).
+#[derive(Clone)]
+struct SharedFile(std::sync::Arc<std::fs::File>);
+
+impl parquet::file::reader::Length for SharedFile {
+    fn len(&self) -> u64 {
+        parquet::file::reader::Length::len(&*self.0)
+    }
+}
+
+impl parquet::file::reader::ChunkReader for SharedFile {
+    type T = <std::fs::File as parquet::file::reader::ChunkReader>::T;
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        self.0.get_read(start)
+    }
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
+        self.0.get_bytes(start, length)
+    }
 }
 
 impl File {
@@ -94,19 +118,20 @@ impl File {
             .take(glassbox_formats::HEAD_BYTES as u64)
             .read_to_end(&mut head)
             .map_err(cannot)?;
-        if glassbox_formats::format_of(&head, &name).is_none() {
+        let Some(reader) = glassbox_formats::format_of(&head, &name) else {
             if self.sheet.is_some() {
                 return Err(Failure::input(format!(
                     "{name}: --sheet applies to a workbook, and this file is delimited text"
                 )));
             }
             return Ok(None);
+        };
+        if reader.name() == "Parquet" {
+            return self.open_parquet().map(Some);
         }
         let bytes = crate::read(path)?;
         let opts = glassbox_formats::Options { sheet: self.sheet.clone(), ..Default::default() };
-        let d = glassbox_formats::decode(&bytes, &name, &opts)
-            .map_err(|e| Failure::from_pipeline(path, e))?
-            .expect("the format was told by the same first bytes");
+        let d = reader.read(&bytes, &name, &opts).map_err(|e| Failure::from_pipeline(path, e))?;
         if d.sheet.is_some() && self.sheet.is_none() && d.sheets.len() > 1 {
             eprintln!("note: {name}: --sheet NAME reads another sheet");
         }
@@ -115,24 +140,83 @@ impl File {
         }
         let container = d.describe();
         let sha256 = glassbox_pipeline::run::sha256_hex(&bytes);
-        Ok(Some(Decoded { bytes: d.bytes, text: d.text, container, sha256 }))
+        Ok(Some(Decoded { text: d, parquet: None, container, sha256 }))
+    }
+
+    /// A Parquet file is not held: its footer is read now, its rows when
+    /// they are wanted, a batch at a time.
+    fn open_parquet(&self) -> Result<Decoded, Failure> {
+        use sha2::Digest;
+        use std::io::Read;
+        let path = &self.path;
+        let name = path.display().to_string();
+        if self.sheet.is_some() {
+            return Err(Failure::input(format!("{name}: --sheet applies to a workbook, and this file is Parquet")));
+        }
+        let cannot = |e: std::io::Error| Failure::input(format!("{name}: cannot read the file: {e}"));
+        let mut file = std::fs::File::open(path).map_err(cannot)?;
+        let mut hash = sha2::Sha256::new();
+        let mut block = vec![0u8; 1 << 20];
+        loop {
+            let n = file.read(&mut block).map_err(cannot)?;
+            if n == 0 {
+                break;
+            }
+            hash.update(&block[..n]);
+        }
+        let sha256: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let parquet = glassbox_formats::parquet::File::open(SharedFile(std::sync::Arc::new(file)))
+            .map_err(|e| Failure::from_pipeline(path, e))?;
+        for n in &parquet.notes {
+            eprintln!("note: {name}: {n}");
+        }
+        let text = glassbox_formats::Decoded {
+            bytes: Vec::new(),
+            text: glassbox_formats::Text::Canonical,
+            format: parquet.format.clone(),
+            sheet: None,
+            sheets: Vec::new(),
+            notes: parquet.notes.clone(),
+            kinds: parquet.kinds.clone(),
+        };
+        Ok(Decoded { container: text.describe(), text, parquet: Some(parquet), sha256 })
     }
 
     /// The bytes for the CSV reader and the options to read them with.
     fn text(&self, opts: &ReadOptions) -> Result<(Vec<u8>, ReadOptions), Failure> {
         Ok(match self.decoded()? {
             None => (crate::read(&self.path)?, opts.clone()),
-            Some(d) => (d.bytes.clone(), text_options(d, opts)),
+            Some(d) => match &d.parquet {
+                Some(_) => {
+                    let mut all = Vec::new();
+                    self.stream_parquet(d, &mut |b| {
+                        all.extend_from_slice(b);
+                        Ok(())
+                    })?;
+                    (all, d.text.read_options(opts))
+                }
+                None => (d.text.bytes.clone(), d.text.read_options(opts)),
+            },
         })
     }
-}
 
-/// The options to read a decoded file's text with: the canonical format,
-/// or, for a decompressed delimited file, the person's.
-fn text_options(d: &Decoded, opts: &ReadOptions) -> ReadOptions {
-    match d.text {
-        glassbox_formats::Text::Canonical => canonical_options(opts),
-        glassbox_formats::Text::Delimited => opts.clone(),
+    /// Streams a Parquet file's canonical text to `f`, with a progress line.
+    fn stream_parquet(&self, d: &Decoded, f: &mut dyn FnMut(&[u8]) -> Result<(), Failure>) -> Result<(), Failure> {
+        let parquet = d.parquet.as_ref().expect("a Parquet file");
+        let name = self.path.display().to_string();
+        let mut held: Option<Failure> = None;
+        let read = parquet.stream(&mut |bytes, at| {
+            progress(&name, at.rows as usize);
+            f(bytes).map_err(|e| {
+                held = Some(e);
+                glassbox_formats::Error::new(glassbox_formats::ErrorKind::Io, "stopped")
+            })
+        });
+        end_progress();
+        if let Some(e) = held {
+            return Err(e);
+        }
+        read.map_err(|e| Failure::from_pipeline(&self.path, e))
     }
 }
 
@@ -274,9 +358,21 @@ impl Input {
     pub fn table(&self, opts: &ReadOptions) -> Result<Table, Failure> {
         let r = match self {
             Input::File(f) => {
-                let (bytes, read) = f.text(opts)?;
-                let mut table = glassbox_pipeline::ingest::read_csv(&bytes, &read)
-                    .map_err(|e| Failure::from_pipeline(&f.path, e))?;
+                let mut table = match f.decoded()? {
+                    Some(d) if d.parquet.is_some() => {
+                        // Streamed into the table a batch at a time, as a source's rows are.
+                        let read = d.text.read_options(opts);
+                        let mut session: Option<IngestSession> = None;
+                        f.stream_parquet(d, &mut |bytes| feed(&mut session, bytes, &read, &f.path))?;
+                        let session = session.expect("the header is streamed first");
+                        session.finish().map_err(|e| Failure::from_pipeline(&f.path, e))?
+                    }
+                    _ => {
+                        let (bytes, read) = f.text(opts)?;
+                        glassbox_pipeline::ingest::read_csv(&bytes, &read)
+                            .map_err(|e| Failure::from_pipeline(&f.path, e))?
+                    }
+                };
                 if let Some(d) = f.decoded()? {
                     // The file's own hash, so a model names the file it came from.
                     table.input_sha256 = d.sha256.clone();
@@ -289,15 +385,7 @@ impl Input {
         let opts = canonical_options(opts);
         let path = self.path();
         let mut session: Option<IngestSession> = None;
-        let read = self.stream(r, |bytes| {
-            if session.is_none() {
-                session = Some(
-                    IngestSession::new(&bytes[..bytes.len().min(SNIFF_BYTES)], &opts)
-                        .map_err(|e| Failure::from_pipeline(&path, e))?,
-                );
-            }
-            session.as_mut().expect("set above").feed(bytes).map_err(|e| Failure::from_pipeline(&path, e))
-        })?;
+        let read = self.stream(r, |bytes| feed(&mut session, bytes, &opts, &path))?;
         let session = session.ok_or_else(|| Failure::input(format!("{}: no columns were read", self.name())))?;
         let mut table = session.finish().map_err(|e| Failure::from_pipeline(&path, e))?;
         debug_assert_eq!(table.input_sha256, read.sha256);
@@ -328,7 +416,7 @@ impl Input {
         Ok(match self {
             Input::File(f) => match f.decoded()? {
                 None => opts.clone(),
-                Some(d) => text_options(d, opts),
+                Some(d) => d.text.read_options(opts),
             },
             Input::Source(_) => canonical_options(opts),
         })
@@ -343,10 +431,41 @@ impl Input {
     ) -> Result<String, Failure> {
         match self {
             Input::File(file) => {
+                if let Some(d) = file.decoded()?.filter(|d| d.parquet.is_some()) {
+                    // Batches gathered into chunks of about `chunk_bytes`, each with the header in front.
+                    let mut header: Option<Vec<u8>> = None;
+                    let mut chunk = Vec::new();
+                    file.stream_parquet(d, &mut |bytes| {
+                        let rows = match &header {
+                            None => {
+                                let end = crate::chunks::record_end(bytes, usize::MAX).unwrap_or(bytes.len());
+                                header = Some(bytes[..end].to_vec());
+                                &bytes[end..]
+                            }
+                            Some(_) => bytes,
+                        };
+                        if chunk.is_empty() {
+                            chunk.extend_from_slice(header.as_deref().expect("set above"));
+                        }
+                        chunk.extend_from_slice(rows);
+                        if chunk.len() >= chunk_bytes {
+                            f(&chunk)?;
+                            chunk.clear();
+                        }
+                        Ok(())
+                    })?;
+                    if !chunk.is_empty() {
+                        f(&chunk)?;
+                    } else if let (Some(h), true) = (&header, d.parquet.as_ref().is_some_and(|p| p.rows == 0)) {
+                        f(h)?;
+                    }
+                    return Ok(d.sha256.clone());
+                }
                 if let Some(d) = file.decoded()? {
                     // A decoded file is in memory already: its chunks are slices of it.
-                    let header_end = crate::chunks::record_end(&d.bytes, usize::MAX).unwrap_or(d.bytes.len());
-                    let (header, mut rest) = d.bytes.split_at(header_end);
+                    let bytes = &d.text.bytes;
+                    let header_end = crate::chunks::record_end(bytes, usize::MAX).unwrap_or(bytes.len());
+                    let (header, mut rest) = bytes.split_at(header_end);
                     if rest.is_empty() {
                         f(header)?;
                     }
@@ -392,6 +511,22 @@ impl Input {
             }
         }
     }
+}
+
+/// Feeds canonical text to an ingest session, begun on the first piece.
+fn feed(
+    session: &mut Option<IngestSession>,
+    bytes: &[u8],
+    opts: &ReadOptions,
+    path: &std::path::Path,
+) -> Result<(), Failure> {
+    if session.is_none() {
+        *session = Some(
+            IngestSession::new(&bytes[..bytes.len().min(SNIFF_BYTES)], opts)
+                .map_err(|e| Failure::from_pipeline(path, e))?,
+        );
+    }
+    session.as_mut().expect("set above").feed(bytes).map_err(|e| Failure::from_pipeline(path, e))
 }
 
 /// Ends the progress line, when there is one.

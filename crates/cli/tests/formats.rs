@@ -1,7 +1,7 @@
-//! Workbooks, JSON Lines and gzip through the CLI: each fixture of
+//! Workbooks, Parquet, JSON Lines and gzip through the CLI: each fixture of
 //! `tests/fixtures/formats/` (written by `scripts/make_format_fixtures.py`
-//! with openpyxl, odfpy, xlwt and pandas) reads as its CSV twin, trains to
-//! the same model and scores the same predictions.
+//! with openpyxl, odfpy, xlwt, pyarrow and pandas) reads as its CSV twin,
+//! trains to the same model and scores the same predictions.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -51,6 +51,13 @@ fn every_format_trains_the_model_its_csv_twin_trains() {
         ("penguins.xls", "xls, sheet 'penguins'"),
         ("penguins.jsonl", "JSON Lines"),
         ("penguins.csv.gz", "gzip of delimited text"),
+        // Four row groups each, and the text columns as dictionaries (categories).
+        ("penguins.parquet", "Parquet (snappy)"),
+        ("penguins_snappy.parquet", "Parquet (snappy)"),
+        ("penguins_gzip.parquet", "Parquet (gzip)"),
+        ("penguins_zstd.parquet", "Parquet (zstd)"),
+        ("penguins_lz4.parquet", "Parquet (LZ4)"),
+        ("penguins_brotli.parquet", "Parquet (brotli)"),
     ] {
         let data = fixture(file);
         let (out, err) = train(&data, tmp.path(), file);
@@ -86,13 +93,89 @@ fn a_workbook_scores_the_predictions_its_csv_twin_scores() {
     let (model_dir, _) = train(&penguins_csv(), tmp.path(), "model");
     let model = model_dir.join("model.json");
     let mut written = Vec::new();
-    for data in [penguins_csv(), fixture("penguins.xlsx"), fixture("penguins.jsonl")] {
+    for data in [penguins_csv(), fixture("penguins.xlsx"), fixture("penguins.jsonl"), fixture("penguins.parquet")] {
         let out = tmp.path().join(format!("p{}.csv", written.len()));
         ok(&["predict", model.to_str().unwrap(), &data, "--out", out.to_str().unwrap()]);
         written.push(std::fs::read(&out).unwrap());
     }
     assert_eq!(written[1], written[0], "xlsx");
     assert_eq!(written[2], written[0], "JSON Lines");
+    assert_eq!(written[3], written[0], "Parquet");
+}
+
+/// A CSV's records as text, whatever its quoting.
+fn records(csv_text: &[u8]) -> Vec<Vec<String>> {
+    let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(csv_text);
+    r.records().map(|rec| rec.unwrap().iter().map(str::to_string).collect()).collect()
+}
+
+#[test]
+fn predictions_written_as_parquet_hold_the_csv_values_typed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (model_dir, _) = train(&penguins_csv(), tmp.path(), "model");
+    let model = model_dir.join("model.json");
+    let csv_out = tmp.path().join("p.csv");
+    let parquet_out = tmp.path().join("p.parquet");
+    for out in [&csv_out, &parquet_out] {
+        ok(&["predict", model.to_str().unwrap(), &penguins_csv(), "--id", "year", "--out", out.to_str().unwrap()]);
+    }
+    let parquet = std::fs::read(&parquet_out).unwrap();
+    assert!(parquet.starts_with(b"PAR1"), "a Parquet file");
+    // Read back by the Parquet reader, it is the CSV, value for value.
+    let back = glassbox_formats::decode(&parquet, "p.parquet", &Default::default()).unwrap().unwrap();
+    let csv_text = std::fs::read(&csv_out).unwrap();
+    assert_eq!(records(&back.bytes), records(&csv_text));
+    // Typed: the probabilities are numbers, the year an integer, the class text.
+    let (out, _) = ok(&["inspect", parquet_out.to_str().unwrap(), "--json"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let kind = |name: &str| {
+        v["columns"].as_array().unwrap().iter().find(|c| c["name"] == name).map(|c| c["kind"].clone()).unwrap()
+    };
+    assert_eq!(
+        (kind("year"), kind("probability"), kind("prediction")),
+        ("numeric".into(), "numeric".into(), "categorical".into())
+    );
+    // The same bytes run after run.
+    ok(&["predict", model.to_str().unwrap(), &penguins_csv(), "--id", "year", "--out", parquet_out.to_str().unwrap()]);
+    assert_eq!(std::fs::read(&parquet_out).unwrap(), parquet);
+}
+
+#[test]
+fn parquet_types_decide_the_kinds_and_nested_columns_are_left_out_in_words() {
+    let (out, err) = ok(&["inspect", &fixture("types.parquet"), "--json"]);
+    for note in [
+        "types.parquet: column 'tags' (a list) left out: only flat values are read",
+        "types.parquet: column 'raw' (bytes) left out: only flat values are read",
+    ] {
+        assert!(err.contains(note), "expected '{note}' in: {err}");
+    }
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let col = |name: &str| v["columns"].as_array().unwrap().iter().find(|c| c["name"] == name).cloned().unwrap();
+    // Zip codes are strings in the file: a category, zeros kept, not numbers.
+    assert_eq!(col("zip")["kind"], "categorical");
+    assert_eq!(col("zip")["top"][0][0], "02139");
+    // A dictionary of digits is a category too.
+    assert_eq!(col("code")["kind"], "categorical");
+    assert_eq!(col("flag")["kind"], "boolean");
+    // A float32 0.1 is the 0.1 its CSV twin writes; a decimal keeps its digits; durations are seconds.
+    assert_eq!(col("f32")["range"], serde_json::json!([0.1, 2.5]));
+    assert_eq!(col("dec")["range"], serde_json::json!([-0.1, 12.25]));
+    assert_eq!(col("secs")["range"], serde_json::json!([0.0, 1.5]));
+    assert_eq!(col("i8")["missing"], 1);
+    assert!(v["columns"].as_array().unwrap().iter().all(|c| c["name"] != "tags" && c["name"] != "raw"));
+}
+
+#[test]
+fn parquet_wall_times_take_the_zone_and_instants_are_instants() {
+    for zone in ["UTC", "Europe/Paris", "America/New_York"] {
+        let csv = columns(&["inspect", &fixture("dates.csv"), "--json", "--timezone", zone]);
+        let got = columns(&["inspect", &fixture("dates.parquet"), "--json", "--timezone", zone]);
+        assert_eq!(got, csv, "dates.parquet in {zone}");
+        // Timestamps with a zone are the same instants whatever zone the person reads in.
+        let csv = columns(&["inspect", &fixture("instants.csv"), "--json", "--timezone", zone]);
+        let got = columns(&["inspect", &fixture("instants.parquet"), "--json", "--timezone", zone]);
+        assert_eq!(got, csv, "instants.parquet in {zone}");
+    }
 }
 
 #[test]

@@ -118,7 +118,15 @@ impl Reader for Excel {
         let merged = merged_header(&mut book, name, &grid);
         let (bytes, more) = grid.canonical(&merged);
         notes.extend(more);
-        Ok(Decoded { bytes, text: Text::Canonical, format: kind.to_string(), sheet: Some(name.clone()), sheets, notes })
+        Ok(Decoded {
+            bytes,
+            text: Text::Canonical,
+            format: kind.to_string(),
+            sheet: Some(name.clone()),
+            sheets,
+            notes,
+            kinds: Vec::new(),
+        })
     }
 }
 

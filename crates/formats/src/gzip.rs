@@ -52,6 +52,7 @@ impl Reader for Gzip {
                 sheet: None,
                 sheets: Vec::new(),
                 notes: Vec::new(),
+                kinds: Vec::new(),
             }),
         }
     }

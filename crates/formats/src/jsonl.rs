@@ -81,6 +81,7 @@ impl Reader for JsonLines {
             sheet: None,
             sheets: Vec::new(),
             notes: Vec::new(),
+            kinds: Vec::new(),
         })
     }
 }

@@ -21,8 +21,11 @@
 mod excel;
 mod gzip;
 pub mod jsonl;
+pub mod parquet;
 
+pub use glassbox_core::table::ColumnKind;
 pub use glassbox_core::{Error, ErrorKind, Result};
+use glassbox_ingest::ReadOptions;
 
 /// What the person chose, and the limits that keep a hostile file from
 /// taking the machine's memory.
@@ -85,9 +88,27 @@ pub struct Decoded {
     /// What the reader decided or left out, in words (the sheet chosen,
     /// rows above the header, error cells read as missing).
     pub notes: Vec<String>,
+    /// The kinds the file's own types give (a Parquet string column is
+    /// categorical), by column name as in the file; the person's win.
+    pub kinds: Vec<(String, ColumnKind)>,
 }
 
 impl Decoded {
+    /// The options to read this text with: the canonical format (or, for a
+    /// decompressed delimited file, the person's), the file's kinds, and
+    /// the person's kinds over them.
+    pub fn read_options(&self, base: &ReadOptions) -> ReadOptions {
+        let mut opts = match self.text {
+            Text::Canonical => glassbox_ingest::canonical::read_options(base),
+            Text::Delimited => base.clone(),
+        };
+        if !self.kinds.is_empty() {
+            opts.kinds = self.kinds.iter().cloned().collect();
+            opts.kinds.extend(base.kinds.iter().map(|(k, v)| (k.clone(), *v)));
+        }
+        opts
+    }
+
     /// The format in words, with the sheet: `xlsx, sheet 'Data'`.
     pub fn describe(&self) -> String {
         match &self.sheet {
@@ -112,15 +133,16 @@ pub trait Reader: Sync {
 pub const HEAD_BYTES: usize = 4096;
 
 /// Every format besides delimited text, in the order they are tried.
-pub static READERS: &[&dyn Reader] = &[&gzip::Gzip, &excel::Excel, &Parquet, &jsonl::JsonLines];
+pub static READERS: &[&dyn Reader] = &[&gzip::Gzip, &excel::Excel, &parquet::Parquet, &jsonl::JsonLines];
 
-/// A reader by a short name (`excel`, `jsonl`, `gzip`), for the fuzz
+/// A reader by a short name (`excel`, `jsonl`, `gzip`, `parquet`), for the fuzz
 /// targets, which give each reader bytes of any kind.
 pub fn reader(key: &str) -> Option<&'static dyn Reader> {
     match key {
         "excel" => Some(&excel::Excel),
         "jsonl" => Some(&jsonl::JsonLines),
         "gzip" => Some(&gzip::Gzip),
+        "parquet" => Some(&parquet::Parquet),
         _ => None,
     }
 }
@@ -139,7 +161,7 @@ pub fn format_of(head: &[u8], file_name: &str) -> Option<&'static dyn Reader> {
 pub fn is_other_format(head: &[u8], file_name: &str) -> bool {
     gzip::Gzip.recognises(head, file_name)
         || excel::Excel.recognises(head, file_name)
-        || Parquet.recognises(head, file_name)
+        || parquet::Parquet.recognises(head, file_name)
         || jsonl::JsonLines.recognises(head, file_name)
 }
 
@@ -149,25 +171,6 @@ pub fn decode(bytes: &[u8], file_name: &str, opts: &Options) -> Result<Option<De
     match format_of(&bytes[..bytes.len().min(HEAD_BYTES)], file_name) {
         Some(reader) => reader.read(bytes, file_name, opts).map(Some),
         None => Ok(None),
-    }
-}
-
-/// Parquet is recognised so that it is refused in words rather than read
-/// as text; reading it is the next step of the formats issue.
-struct Parquet;
-
-impl Reader for Parquet {
-    fn name(&self) -> &'static str {
-        "Parquet"
-    }
-    fn recognises(&self, head: &[u8], _: &str) -> bool {
-        head.starts_with(b"PAR1")
-    }
-    fn read(&self, _: &[u8], _: &str, _: &Options) -> Result<Decoded> {
-        Err(Error::new(
-            ErrorKind::Malformed,
-            "this is a Parquet file, which this version of Glassbox does not read yet; write it as CSV first",
-        ))
     }
 }
 

@@ -69,6 +69,10 @@ pub enum Request {
         /// A workbook's sheet to read; `None`: the first with a table.
         sheet: Option<String>,
     },
+    /// Write predictions (`glassbox predict`'s CSV) as typed Parquet: the
+    /// writer lives here, in the worker, so the page carries none of it.
+    /// Answered with `Parquet`.
+    ToParquet { csv: String },
     /// Look at a `File` the worker reads itself (wasm only: the web layer
     /// reads its first bytes, and the rest only when it is not delimited
     /// text, and turns this into `Open`).
@@ -219,6 +223,8 @@ pub enum Response {
     /// The answer to `Open`: `None` for delimited text, to be read slice by
     /// slice as it is; else the file's text for the CSV reader.
     Opened(Option<Box<Opened>>),
+    /// The answer to `ToParquet`: the file's bytes.
+    Parquet(#[serde(with = "serde_bytes")] Vec<u8>),
     Cancelled,
     /// The request failed; `message` is for the person, `kind` for code.
     Failed {
@@ -440,6 +446,10 @@ impl Engine {
                     Err(e) => Response::failed(e),
                 }
             }
+            Request::ToParquet { csv } => match glassbox_formats::parquet::write_csv_as_parquet(csv.as_bytes()) {
+                Ok(bytes) => Response::Parquet(bytes),
+                Err(e) => Response::failed(e),
+            },
             Request::Digest { sha256 } => match &mut self.table {
                 Some((table, _)) => match table.set_input_sha256(&sha256) {
                     Ok(()) => Response::DigestSet,
@@ -664,6 +674,14 @@ mod tests {
         let Response::Opened(Some(opened)) = engine.handle(open(&jsonl)) else { panic!("not opened") };
         assert_eq!(opened.decoded.bytes, CSV, "the canonical text of the same rows");
         assert_eq!(opened.sha256, glassbox_pipeline::run::sha256_hex(&jsonl));
+        // Predictions written as Parquet here read back, through `Open`, as the same rows.
+        let Response::Parquet(parquet) =
+            engine.handle(Request::ToParquet { csv: String::from_utf8(CSV.to_vec()).unwrap() })
+        else {
+            panic!("no Parquet")
+        };
+        let Response::Opened(Some(back)) = engine.handle(open(&parquet)) else { panic!("Parquet not opened") };
+        assert_eq!(back.decoded.bytes, CSV);
         let mut begin = begin("f.jsonl", CSV.len() as u64, CSV, true);
         if let Request::Begin { container, .. } = &mut begin {
             *container = Some(opened.decoded.describe());
