@@ -7,6 +7,7 @@ hostile ones of the bad-input corpus.
     pip install pandas openpyxl odfpy xlwt msoffcrypto-tool pyarrow
     python3 scripts/make_format_fixtures.py            # all of them
     python3 scripts/make_format_fixtures.py parquet    # only the Parquet ones
+    python3 scripts/make_format_fixtures.py inflates   # only the zip bomb
 
 (openpyxl stamps a workbook with the time it was written, so rerunning the
 workbooks changes their bytes; the Parquet files come out the same.)
@@ -170,6 +171,29 @@ def bad(xlsx):
             f.write(gzip.compress(src_csv.read(), mtime=0)[:-100])
     with open(os.path.join(BAD, "parquet.parquet"), "wb") as f:
         f.write(b"PAR1" + bytes(64) + b"PAR1")
+    inflating()
+
+
+def inflating():
+    """A zip bomb's shape: a 2 KB workbook whose sheet says it inflates to
+    3 GB (deflate itself stops near 1,032:1, so a small file can only pass
+    the memory budget by such a claim, or by many entries sharing data)."""
+    path = os.path.join(BAD, "inflates.xlsx")
+    hand_built(path, "big", f'<row r="1">{inline("A1", "a")}{inline("B1", "b")}</row><row r="2"><c r="A2"><v>1</v></c><c r="B2"><v>2</v></c></row>')
+    with open(path, "rb") as f:
+        data = bytearray(f.read())
+    name = b"xl/worksheets/sheet1.xml"
+    claim = (3_000_000_000).to_bytes(4, "little")
+    # The local header (signature PK\3\4) keeps the size at offset 22, the
+    # central directory's entry (PK\1\2) at offset 24.
+    for sig, offset, name_at in [(b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)]:
+        at = 0
+        while (at := data.find(sig, at)) >= 0:
+            if data[at + name_at : at + name_at + len(name)] == name:
+                data[at + offset : at + offset + 4] = claim
+            at += 4
+    with open(path, "wb") as f:
+        f.write(bytes(data))
 
 
 def parquet():
@@ -214,6 +238,7 @@ def parquet():
             "flag": [True, False, None],
             "zip": ["02139", "10001", "94105"],
             "code": pa.array(["7", "8", "7"]).dictionary_encode(),
+            "answer": pa.array(["yes", "no", "yes"]).dictionary_encode(),
             "note": ["a, b", 'say "hi"', " pad"],
             "tags": pa.array([[1, 2], [], None], pa.list_(pa.int64())),
             "raw": pa.array([b"\x00", b"x", None], pa.binary()),
@@ -241,12 +266,15 @@ def parquet():
 def main():
     os.makedirs(OUT, exist_ok=True)
     os.makedirs(BAD, exist_ok=True)
-    if sys.argv[1:] != ["parquet"]:
+    only = sys.argv[1:]
+    if not only:
         xlsx = penguins()
         dates()
         crafted()
         bad(xlsx)
-    parquet()
+        parquet()
+    for part in only:
+        {"parquet": parquet, "inflates": inflating}[part]()
     for d in (OUT, BAD):
         for name in sorted(os.listdir(d)):
             print(f"{os.path.relpath(os.path.join(d, name), ROOT)}: {os.path.getsize(os.path.join(d, name))} bytes")

@@ -1,11 +1,14 @@
-"""Scores a CSV on Spark with a model exported by `glassbox export --onnx`.
+"""Scores a CSV or Parquet on Spark with a model exported by `glassbox export --onnx`.
 
     python3 scripts/spark_score.py MODEL.onnx DATA.csv OUT_DIR [--master local[2]]
+    python3 scripts/spark_score.py MODEL.onnx DATA.parquet OUT_DIR   # a file or a folder of parts
 
 (or `spark-submit scripts/spark_score.py ...` on a cluster; see the README's
 "When one machine is not enough"). Every column is read as text and turned
 into the graph's inputs as Glassbox reads text: the training file's column
-names, its missing-value tokens, numbers as doubles. The model's bytes go to
+names, its missing-value tokens, numbers as doubles. Parquet keeps its own
+types (numbers stay numbers, booleans become the 1 and 0 Glassbox reads
+them as). The model's bytes go to
 the executors once, and `mapInPandas` builds one onnxruntime session per
 partition, not per row. OUT_DIR gets one CSV with `prediction` and
 `proba_<class>` columns (a regressor's `prediction`, `pi_low` and
@@ -15,6 +18,7 @@ order, as `glassbox predict` writes its first columns.
 
 import argparse
 import json
+import os
 import time
 
 import numpy as np
@@ -22,7 +26,7 @@ import onnx
 import pandas as pd
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType
+from pyspark.sql.types import BooleanType, DoubleType, LongType, StringType, StructField, StructType
 
 
 def main():
@@ -48,8 +52,14 @@ def main():
         builder = builder.master(args.master)
     spark = builder.getOrCreate()
     started = time.time()
-    # Text in, so the conversion below is Glassbox's, not Spark's type inference.
-    df = spark.read.csv(args.data, header=True, inferSchema=False, enforceSchema=False)
+    if args.data.lower().endswith(".parquet") or os.path.isdir(args.data):
+        df = spark.read.parquet(args.data)
+        for field in df.schema.fields:
+            if isinstance(field.dataType, BooleanType):
+                df = df.withColumn(field.name, F.col(field.name).cast("double"))
+    else:
+        # Text in, so the conversion below is Glassbox's, not Spark's type inference.
+        df = spark.read.csv(args.data, header=True, inferSchema=False, enforceSchema=False)
     df = df.withColumn("_row", F.monotonically_increasing_id())
     shipped = spark.sparkContext.broadcast(model_bytes)
     if regression:

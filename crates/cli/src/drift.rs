@@ -12,7 +12,7 @@ use glassbox_pipeline::watch::DriftSession;
 use glassbox_pipeline::ModelFile;
 
 use crate::args::ByteArgs;
-use crate::{read, read_model_and_bytes, write, Failure};
+use crate::{read_model_and_bytes, write, Failure};
 
 /// Compare a current CSV with the model's training data, column by column.
 ///
@@ -115,9 +115,18 @@ pub fn run_drift(
 ) -> Result<DriftRun, Failure> {
     let settings = args.settings()?;
     let read_opts = bytes.options()?;
-    let reference_bytes = reference.map(read).transpose()?;
+    // The reference may be a workbook, Parquet or JSON Lines as well: its
+    // text is read with the options its format gives.
+    let reference_text = match reference {
+        Some(r) => Some(Input::new(&r.to_string_lossy(), &SourceArgs::default())?.bytes(&read_opts)?),
+        None => None,
+    };
     let path = current.path();
-    let mut session = DriftSession::new(model, reference_bytes.as_deref(), &read_opts)
+    let session = match &reference_text {
+        Some((bytes, opts)) => DriftSession::new(model, Some(bytes), opts),
+        None => DriftSession::new(model, None, &read_opts),
+    };
+    let mut session = session
         .map_err(|e| Failure::from_pipeline(reference.unwrap_or(&path), e))?
         .with_current_options(&current.options(&read_opts)?);
     let data_sha256 = current.each_chunk(args.chunk_mb.max(1) << 20, |chunk| {

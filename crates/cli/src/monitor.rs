@@ -16,7 +16,7 @@ use serde_json::json;
 use crate::args::ByteArgs;
 use crate::drift::{base_name, model_words, print_summary, run_drift, DriftArgs};
 use crate::source::{Input, SourceArgs};
-use crate::{read, read_model_and_bytes, webhook, write, Failure};
+use crate::{read_model_and_bytes, webhook, write, Failure};
 
 /// Check a model in production: decay, drift, and an alert.
 ///
@@ -118,8 +118,9 @@ pub fn run(args: Monitor) -> Result<(), Failure> {
         )));
     }
     let period = Period::parse(&args.period).map_err(|e| Failure::input(e.to_string()))?;
-    let log_bytes = read(&args.log)?;
-    let read_opts = args.bytes.options()?;
+    // The log may be a workbook, Parquet or JSON Lines as well.
+    let (log_bytes, read_opts) =
+        Input::new(&args.log.to_string_lossy(), &SourceArgs::default())?.bytes(&args.bytes.options()?)?;
     let regression = model.task == glassbox_pipeline::task::Task::Regression;
     let mut log = Log::default();
     let (decay, errors) = if regression {

@@ -178,6 +178,7 @@ impl File {
             sheets: Vec::new(),
             notes: parquet.notes.clone(),
             kinds: parquet.kinds.clone(),
+            text_columns: parquet.text_columns.clone(),
         };
         Ok(Decoded { container: text.describe(), text, parquet: Some(parquet), sha256 })
     }

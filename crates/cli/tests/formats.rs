@@ -154,8 +154,9 @@ fn parquet_types_decide_the_kinds_and_nested_columns_are_left_out_in_words() {
     // Zip codes are strings in the file: a category, zeros kept, not numbers.
     assert_eq!(col("zip")["kind"], "categorical");
     assert_eq!(col("zip")["top"][0][0], "02139");
-    // A dictionary of digits is a category too.
+    // A dictionary of digits is text too; a yes/no pair of text is a boolean, as in its CSV twin.
     assert_eq!(col("code")["kind"], "categorical");
+    assert_eq!(col("answer")["kind"], "boolean");
     assert_eq!(col("flag")["kind"], "boolean");
     // A float32 0.1 is the 0.1 its CSV twin writes; a decimal keeps its digits; durations are seconds.
     assert_eq!(col("f32")["range"], serde_json::json!([0.1, 2.5]));

@@ -434,3 +434,40 @@ fn a_log_without_labels_yet_still_reports_prediction_drift() {
     assert_eq!(m["log_prediction_drift"][0]["drifted"], false);
     assert!(m["periods"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn a_parquet_log_and_a_parquet_reference_read_as_their_csv_twins() {
+    let s = Setup::new();
+    // The log written as Parquet (typed: numbers as numbers, text as text).
+    let csv_log = std::fs::read(s.dir.join("log_bad.csv")).unwrap();
+    let parquet = glassbox_formats::parquet::write_csv_as_parquet(&csv_log).unwrap();
+    std::fs::write(s.dir.join("log_bad.parquet"), parquet).unwrap();
+    let monitor = |log: &str, out: &str| {
+        glassbox(&[
+            "monitor",
+            &s.model,
+            "--log",
+            &s.path(log),
+            "--time-column",
+            "time",
+            "--label-column",
+            "label",
+            "--out",
+            &s.path(out),
+        ])
+    };
+    assert_eq!(monitor("log_bad.csv", "csv").status.code(), Some(3));
+    let o = monitor("log_bad.parquet", "parquet");
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let (a, b) = (s.json("csv/monitor.json"), s.json("parquet/monitor.json"));
+    assert_eq!(a["periods"], b["periods"]);
+    assert_eq!((&a["alert"], &a["change"]), (&b["alert"], &b["change"]));
+
+    // The training data as the drift reference, in Parquet or in CSV: the same drift.
+    let penguins_parquet = format!("{}/tests/fixtures/formats/penguins.parquet", env!("CARGO_MANIFEST_DIR"));
+    for (reference, out) in [(sample("penguins.csv"), "dc"), (penguins_parquet, "dp")] {
+        let o = glassbox(&["drift", &s.model, &s.path("x18.csv"), "--reference", &reference, "--out", &s.path(out)]);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    assert_eq!(s.json("dc/drift.json")["columns"], s.json("dp/drift.json")["columns"]);
+}

@@ -2,7 +2,8 @@
 //! model in PySpark (`local[2]`, PyPI's pyspark on Debian's JRE, both
 //! installed by `make test`) with onnxruntime inside `mapInPandas`; its
 //! output equals `glassbox predict`'s to 1e-5, row by row, in order, for a
-//! classifier's probabilities and a regressor's prediction and interval.
+//! classifier's probabilities (from a CSV and from Parquet) and a
+//! regressor's prediction and interval.
 
 use std::path::Path;
 use std::process::Command;
@@ -27,7 +28,7 @@ fn csv_rows(text: &str) -> Rows {
 
 /// Trains, exports, predicts and scores on Spark: (Spark's rows, predict's).
 fn spark_and_predict(dir: &Path, data: &str, args: &[&str]) -> (Rows, Rows) {
-    let data = root().join("public/samples").join(data).to_string_lossy().into_owned();
+    let data = root().join(data).to_string_lossy().into_owned();
     let out = dir.join("m");
     let mut train = vec!["train", &data, "--out", out.to_str().unwrap()];
     train.extend_from_slice(args);
@@ -60,10 +61,20 @@ fn spark_and_predict(dir: &Path, data: &str, args: &[&str]) -> (Rows, Rows) {
 
 #[test]
 fn spark_scores_a_csv_as_glassbox_predict_does() {
-    let tmp = tempfile::tempdir().unwrap();
     // Penguins: text columns, gaps written as NA, three classes; boosting's softmax.
+    check_classifier("public/samples/penguins.csv");
+}
+
+#[test]
+fn spark_scores_parquet_as_glassbox_predict_does() {
+    // The same penguins as Parquet (pyarrow, four row groups, dictionary columns).
+    check_classifier("crates/cli/tests/fixtures/formats/penguins.parquet");
+}
+
+fn check_classifier(data: &str) {
+    let tmp = tempfile::tempdir().unwrap();
     let ((sh, spark), (gh, ours)) =
-        spark_and_predict(tmp.path(), "penguins.csv", &["--target", "species", "--model", "gradient_boosting"]);
+        spark_and_predict(tmp.path(), data, &["--target", "species", "--model", "gradient_boosting"]);
     assert_eq!(spark.len(), ours.len(), "one row per input row");
     let mut worst = 0.0f64;
     for (i, (s, g)) in spark.iter().zip(&ours).enumerate() {
@@ -84,7 +95,7 @@ fn spark_scores_a_regressor_with_its_interval_as_glassbox_predict_does() {
     // Boosting on log1p of the strength: the inverse transform runs in the graph.
     let ((sh, spark), (gh, ours)) = spark_and_predict(
         tmp.path(),
-        "concrete.csv",
+        "public/samples/concrete.csv",
         &["--target", "compressive_strength", "--model", "gradient_boosting", "--target-transform", "log1p"],
     );
     assert_eq!(sh, ["prediction", "pi_low", "pi_high"]);

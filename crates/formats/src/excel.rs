@@ -53,6 +53,7 @@ impl Reader for Excel {
     }
 
     fn read(&self, bytes: &[u8], file_name: &str, opts: &Options) -> Result<Decoded> {
+        check_inflated_size(bytes, opts)?;
         let (mut book, kind) = open(bytes, &extension(file_name))?;
         let names: Vec<String> =
             book.sheets_metadata().iter().filter(|s| s.typ == SheetType::WorkSheet).map(|s| s.name.clone()).collect();
@@ -126,8 +127,41 @@ impl Reader for Excel {
             sheets,
             notes,
             kinds: Vec::new(),
+            text_columns: Vec::new(),
         })
     }
+}
+
+/// Refuses a zip (`.xlsx`, `.xlsm`, `.xlsb`, `.ods`) whose parts say they
+/// inflate past the memory budget, before any is inflated: calamine holds
+/// some parts whole (the shared strings), so a zip bomb would otherwise take
+/// the memory first and fail after. A part that claims less than it holds
+/// (the zip reader inflates past a stated size) is still bounded by deflate
+/// itself, about 1,032 times its compressed bytes: passing the budget that
+/// way takes a file of a megabyte per gigabyte, not a small one.
+fn check_inflated_size(bytes: &[u8], opts: &Options) -> Result<()> {
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Ok(());
+    }
+    // A zip the zip reader cannot list is left to calamine to describe.
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else { return Ok(()) };
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        if let Ok(part) = zip.by_index_raw(i) {
+            total = total.saturating_add(part.size());
+        }
+    }
+    if total > opts.max_bytes {
+        return Err(Error::new(
+            ErrorKind::Malformed,
+            format!(
+                "the workbook's parts inflate to {} bytes, past the {} this reader holds in memory (a zip bomb, or a workbook to save as CSV)",
+                count(total),
+                count(opts.max_bytes)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Opens the workbook, trying its likely kinds first so that the error

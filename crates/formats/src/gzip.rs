@@ -53,6 +53,7 @@ impl Reader for Gzip {
                 sheets: Vec::new(),
                 notes: Vec::new(),
                 kinds: Vec::new(),
+                text_columns: Vec::new(),
             }),
         }
     }

@@ -82,6 +82,7 @@ impl Reader for JsonLines {
             sheets: Vec::new(),
             notes: Vec::new(),
             kinds: Vec::new(),
+            text_columns: Vec::new(),
         })
     }
 }

@@ -88,9 +88,13 @@ pub struct Decoded {
     /// What the reader decided or left out, in words (the sheet chosen,
     /// rows above the header, error cells read as missing).
     pub notes: Vec<String>,
-    /// The kinds the file's own types give (a Parquet string column is
-    /// categorical), by column name as in the file; the person's win.
+    /// The kinds the file's own types give (a Parquet timestamp is a
+    /// datetime), by column name as in the file; the person's win.
     pub kinds: Vec<(String, ColumnKind)>,
+    /// The columns the file's types say are text (a Parquet string or
+    /// dictionary column): never numbers or dates, see
+    /// `ReadOptions::text_columns`.
+    pub text_columns: Vec<String>,
 }
 
 impl Decoded {
@@ -106,6 +110,7 @@ impl Decoded {
             opts.kinds = self.kinds.iter().cloned().collect();
             opts.kinds.extend(base.kinds.iter().map(|(k, v)| (k.clone(), *v)));
         }
+        opts.text_columns.extend(self.text_columns.iter().cloned());
         opts
     }
 

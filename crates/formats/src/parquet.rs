@@ -1,10 +1,11 @@
 //! Parquet, read with arrow-rs a row group at a time into the canonical CSV.
 //!
 //! The file's own types decide what the text cannot: a string or dictionary
-//! column is categorical even when its values look like numbers (a zip
-//! code), a date or timestamp column is a datetime, a boolean column a
-//! boolean. Numbers are left to the reader's judgment, as their CSV twin's
-//! would be, so a 0/1 integer column reads as a yes/no there and here.
+//! column is text, never numbers or dates even when its values look like
+//! them (a zip code), a date or timestamp column is a datetime, a boolean
+//! column a boolean. The rest is left to the reader's judgment, as for
+//! their CSV twin: a 0/1 integer column, or a yes/no string column, reads
+//! as a boolean there and here, so the twins give the same table.
 //! Timestamps with a time zone are instants, written in UTC; timestamps
 //! without one are wall times, read in the person's time zone like the same
 //! text in a CSV. Columns of nested values (lists, structs, maps) and of raw
@@ -73,6 +74,7 @@ impl Reader for Parquet {
             sheets: Vec::new(),
             notes: file.notes,
             kinds: file.kinds,
+            text_columns: file.text_columns,
         })
     }
 }
@@ -99,6 +101,8 @@ pub struct File<R> {
     pub format: String,
     /// The kinds the file's types give, by column name as in the file.
     pub kinds: Vec<(String, ColumnKind)>,
+    /// The string and dictionary columns: text, never numbers or dates.
+    pub text_columns: Vec<String>,
     /// Columns left out, in words.
     pub notes: Vec<String>,
     pub rows: u64,
@@ -123,13 +127,16 @@ impl<R: ChunkReader + Clone + 'static> File<R> {
 
         let mut kept = Vec::new();
         let mut kinds = Vec::new();
+        let mut text_columns = Vec::new();
         let mut notes = Vec::new();
         for (i, field) in schema.fields().iter().enumerate() {
             match column_kind(field.data_type()) {
-                Ok(kind) => {
+                Ok(hint) => {
                     kept.push(i);
-                    if let Some(kind) = kind {
-                        kinds.push((field.name().clone(), kind));
+                    match hint {
+                        Hint::Kind(kind) => kinds.push((field.name().clone(), kind)),
+                        Hint::Text => text_columns.push(field.name().clone()),
+                        Hint::Judge => {}
                     }
                 }
                 Err(what) => {
@@ -174,7 +181,7 @@ impl<R: ChunkReader + Clone + 'static> File<R> {
             }
         }
         let format = if codecs.is_empty() { "Parquet".to_string() } else { format!("Parquet ({})", codecs.join(", ")) };
-        Ok(File { reader, meta, kept, format, kinds, notes, rows, row_groups })
+        Ok(File { reader, meta, kept, format, kinds, text_columns, notes, rows, row_groups })
     }
 
     /// Hands `sink` the rows as canonical CSV in pieces of whole records,
@@ -247,18 +254,27 @@ fn readable(c: Compression) -> bool {
     }
 }
 
-/// The kind a column's type gives (`None`: the reader judges its values),
-/// or, for a type whose values are not read, the type in words.
-fn column_kind(t: &DataType) -> std::result::Result<Option<ColumnKind>, String> {
+/// What a column's type says of its kind.
+enum Hint {
+    Kind(ColumnKind),
+    /// Text: never numbers or dates; a yes/no pair is still a boolean.
+    Text,
+    /// Nothing: the reader judges the values, as in a CSV.
+    Judge,
+}
+
+/// What a column's type says of its kind, or, for a type whose values are
+/// not read, the type in words.
+fn column_kind(t: &DataType) -> std::result::Result<Hint, String> {
     Ok(match t {
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Some(ColumnKind::Categorical),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Hint::Text,
         DataType::Dictionary(_, values) => {
             // The values' own type must be readable; a dictionary is a category whatever they are.
             column_kind(values)?;
-            Some(ColumnKind::Categorical)
+            Hint::Text
         }
-        DataType::Boolean => Some(ColumnKind::Boolean),
-        DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, _) => Some(ColumnKind::Datetime),
+        DataType::Boolean => Hint::Kind(ColumnKind::Boolean),
+        DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, _) => Hint::Kind(ColumnKind::Datetime),
         DataType::Null
         | DataType::Int8
         | DataType::Int16
@@ -277,7 +293,7 @@ fn column_kind(t: &DataType) -> std::result::Result<Option<ColumnKind>, String> 
         | DataType::Decimal256(_, _)
         | DataType::Time32(_)
         | DataType::Time64(_)
-        | DataType::Duration(_) => None,
+        | DataType::Duration(_) => Hint::Judge,
         other => return Err(type_words(other)),
     })
 }

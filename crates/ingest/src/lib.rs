@@ -26,7 +26,7 @@ pub mod quality;
 mod session;
 mod sniff;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -79,6 +79,13 @@ pub struct ReadOptions {
     pub timezone: Option<String>,
     /// The order of `A/B/YYYY` dates when the data does not tell.
     pub date_order: Option<DateOrder>,
+    /// Columns the source's own types say hold text (a Parquet string or
+    /// dictionary column), by normalised or original name: never read as
+    /// numbers or dates (a zip code `02139` stays text), though a yes/no
+    /// pair still reads as a boolean, as the same text in a CSV would. A
+    /// kind in `kinds` wins.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub text_columns: BTreeSet<String>,
 }
 
 impl Default for ReadOptions {
@@ -94,6 +101,7 @@ impl Default for ReadOptions {
             kinds: BTreeMap::new(),
             timezone: None,
             date_order: None,
+            text_columns: BTreeSet::new(),
         }
     }
 }

@@ -591,6 +591,7 @@ impl IngestSession {
         let builders: Vec<Builder> = (0..self.width)
             .map(|c| {
                 let forced = self.opts.kinds.get(&names[c]).or_else(|| self.opts.kinds.get(&raw[c]));
+                let text = self.opts.text_columns.contains(&names[c]) || self.opts.text_columns.contains(&raw[c]);
                 let values = sample.column(c, self.width);
                 let filled = |parser: ValueParser| NumericBuilder::filled(parser, &values, &sample.lines);
                 let numeric = match forced {
@@ -601,6 +602,7 @@ impl IngestSession {
                     // Boolean before numeric, so 0/1 reads as a yes/no; numeric
                     // before datetime, so 20240305 stays a number.
                     None if sample_is_boolean(&values) => Some(filled(ValueParser::Boolean)),
+                    None if text => None,
                     None => Some(filled(number.clone())).filter(NumericBuilder::stays_numeric).or_else(|| {
                         let any_date = values.iter().flatten().any(|v| super::datetime::looks_like_date(v));
                         any_date.then(|| filled(self.date_parser(&values))).filter(NumericBuilder::stays_numeric)
