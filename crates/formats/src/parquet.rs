@@ -16,9 +16,10 @@
 //! table being built aside). The browser's worker reads the whole file
 //! through [`Reader::read`], which gathers the same text.
 //!
-//! zstd is C code, which the browser build cannot compile here: a zstd
-//! column is refused there in words, before any row is read (the CLI reads
-//! it). LZO, which arrow-rs does not read, is refused everywhere.
+//! zstd is C code, which the browser build cannot compile here, and brotli
+//! made the worker's wasm too slow to optimise: a zstd or brotli column is
+//! refused there in words, before any row is read (the CLI reads both).
+//! LZO, which arrow-rs does not read, is refused everywhere.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
@@ -170,7 +171,7 @@ impl<R: ChunkReader + Clone + 'static> File<R> {
                         format!(
                             "row group {g}, column '{}': compressed with {name}, which {}; rewrite the file with snappy or gzip",
                             column.column_path().string(),
-                            if matches!(codec, Compression::ZSTD(_)) {
+                            if matches!(codec, Compression::ZSTD(_) | Compression::BROTLI(_)) {
                                 "the browser cannot decompress (the glassbox CLI reads it)"
                             } else {
                                 "this reader does not decompress"
@@ -249,7 +250,7 @@ fn codec_name(c: Compression) -> &'static str {
 /// Whether this build decompresses `c`.
 fn readable(c: Compression) -> bool {
     match c {
-        Compression::ZSTD(_) => cfg!(not(target_arch = "wasm32")),
+        Compression::ZSTD(_) | Compression::BROTLI(_) => cfg!(not(target_arch = "wasm32")),
         other => other != Compression::LZO,
     }
 }
