@@ -16,7 +16,7 @@ use serde_json::json;
 use crate::args::ByteArgs;
 use crate::drift::{base_name, model_words, print_summary, run_drift, DriftArgs};
 use crate::source::{Input, SourceArgs};
-use crate::{read_model_and_bytes, webhook, write, Failure};
+use crate::{read, read_model_and_bytes, webhook, write, Failure};
 
 /// Check a model in production: decay, drift, and an alert.
 ///
@@ -118,9 +118,17 @@ pub fn run(args: Monitor) -> Result<(), Failure> {
         )));
     }
     let period = Period::parse(&args.period).map_err(|e| Failure::input(e.to_string()))?;
-    // The log may be a workbook, Parquet or JSON Lines as well.
-    let (log_bytes, read_opts) =
-        Input::new(&args.log.to_string_lossy(), &SourceArgs::default())?.bytes(&args.bytes.options()?)?;
+    // The log may be a workbook, Parquet or a gzip as well. JSON lines are
+    // read by the log reader itself: `glassbox serve --log` writes each
+    // request's input as a nested object, which the JSON Lines format refuses.
+    let raw = read(&args.log)?;
+    let head = &raw[..raw.len().min(glassbox_formats::HEAD_BYTES)];
+    let (log_bytes, read_opts) = match glassbox_formats::format_of(head, &args.log.to_string_lossy()) {
+        Some(format) if format.name() != glassbox_formats::Reader::name(&glassbox_formats::jsonl::JsonLines) => {
+            Input::new(&args.log.to_string_lossy(), &SourceArgs::default())?.bytes(&args.bytes.options()?)?
+        }
+        _ => (raw, args.bytes.options()?),
+    };
     let regression = model.task == glassbox_pipeline::task::Task::Regression;
     let mut log = Log::default();
     let (decay, errors) = if regression {
