@@ -26,7 +26,7 @@ use arrow_array::types::*;
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 use glassbox_core::table::ColumnKind;
-use glassbox_ingest::canonical::{instant_text, push_record};
+use glassbox_ingest::canonical::{instant_text, push_field, push_record};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
 use parquet::basic::Compression;
@@ -343,19 +343,6 @@ fn write_batch(out: &mut Vec<u8>, batch: &RecordBatch) {
             push_field(out, &field);
         }
         out.push(b'\n');
-    }
-}
-
-/// Appends one field, quoted as the canonical encoding quotes.
-fn push_field(out: &mut Vec<u8>, text: &str) {
-    let plain = !text.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
-        && !text.starts_with(' ')
-        && !text.ends_with(' ');
-    if plain {
-        out.extend_from_slice(text.as_bytes());
-    } else {
-        push_record(out, &[text]);
-        out.pop(); // the record's newline: this is one field of a row
     }
 }
 

@@ -103,7 +103,7 @@ pub fn instant_text(t: Timestamp) -> String {
 }
 
 /// Appends one field, quoted when the encoding says so.
-fn push_field(out: &mut Vec<u8>, text: &str) {
+pub fn push_field(out: &mut Vec<u8>, text: &str) {
     let quote =
         text.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n')) || text.starts_with(' ') || text.ends_with(' ');
     if quote {
