@@ -59,7 +59,7 @@ pub enum Input {
 pub struct File {
     path: PathBuf,
     sheet: Option<String>,
-    decoded: OnceCell<Option<Decoded>>,
+    decoded: OnceCell<Option<Box<Decoded>>>,
 }
 
 /// A workbook's, a JSON Lines file's or a gzip's text for the CSV reader,
@@ -104,10 +104,10 @@ impl File {
             let decoded = self.decode()?;
             let _ = self.decoded.set(decoded);
         }
-        Ok(self.decoded.get().and_then(Option::as_ref))
+        Ok(self.decoded.get().and_then(Option::as_deref))
     }
 
-    fn decode(&self) -> Result<Option<Decoded>, Failure> {
+    fn decode(&self) -> Result<Option<Box<Decoded>>, Failure> {
         use std::io::Read;
         let path = &self.path;
         let name = path.display().to_string();
@@ -127,7 +127,7 @@ impl File {
             return Ok(None);
         };
         if reader.name() == "Parquet" {
-            return self.open_parquet().map(Some);
+            return self.open_parquet().map(|d| Some(Box::new(d)));
         }
         let bytes = crate::read(path)?;
         let opts = glassbox_formats::Options { sheet: self.sheet.clone(), ..Default::default() };
@@ -140,7 +140,7 @@ impl File {
         }
         let container = d.describe();
         let sha256 = glassbox_pipeline::run::sha256_hex(&bytes);
-        Ok(Some(Decoded { text: d, parquet: None, container, sha256 }))
+        Ok(Some(Box::new(Decoded { text: d, parquet: None, container, sha256 })))
     }
 
     /// A Parquet file is not held: its footer is read now, its rows when
