@@ -102,7 +102,9 @@ impl AppState {
             self.run_progress.set(None);
         }
         match response {
-            Response::Working { stage, done, total, .. } => self.show_progress(stage, done, total, browser::now_ms()),
+            Response::Working { stage, done, total, .. } => {
+                self.show_progress(stage, done, total, browser::now_ms(), true)
+            }
             Response::Inspected(inspection) => {
                 // A re-read after a kind change keeps the target the person chose.
                 let target = self.target.get_untracked();

@@ -18,6 +18,8 @@ mod browser;
 mod controller;
 #[cfg(target_arch = "wasm32")]
 mod pages;
+#[cfg(any(test, target_arch = "wasm32"))]
+mod progress;
 #[cfg(target_arch = "wasm32")]
 mod state;
 #[cfg(target_arch = "wasm32")]

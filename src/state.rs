@@ -13,6 +13,8 @@ use glassbox_pipeline::task::Task;
 use glassbox_pipeline::{Inspection, TrainOutcome};
 use leptos::prelude::*;
 
+pub use crate::progress::{seconds, RunProgress};
+
 /// What the app is busy with, if anything.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Busy {
@@ -20,50 +22,6 @@ pub enum Busy {
     Loading(String),
     Reading(ReadProgress),
     Training(String),
-}
-
-/// How far a training or comparison run has got: the stage, its jobs done
-/// and in all, and when (on the page's clock, in ms) the run began. Times are the page's own, not the workers': a stage's estimate
-/// once divided the whole run's seconds by the stage's jobs ("3918.7 s
-/// left" for a stage that ended in 15 s), and the elapsed time stood still
-/// between messages.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunProgress {
-    pub stage: String,
-    pub done: usize,
-    pub total: usize,
-    pub run_started_ms: f64,
-    /// When the stage's first jobs were done, and how many: the estimate
-    /// runs from there, as a stage's start (a worker reading the file,
-    /// preparing the split) said nothing of its pace; after one tree in
-    /// 1.8 s a stage of 100 was once put at three minutes.
-    pub first: Option<(f64, usize)>,
-}
-
-impl RunProgress {
-    /// "cross-validation fold 3 of 5 · 4.2 s · about 3 s left in this stage" at `now_ms`.
-    pub fn text(&self, now_ms: f64) -> String {
-        let elapsed = (now_ms - self.run_started_ms).max(0.0) / 1000.0;
-        // An estimate needs jobs done since the first ones, and a second of them.
-        let left = self
-            .first
-            .filter(|&(t0, d0)| self.done > d0 && self.done < self.total && now_ms - t0 >= 1000.0)
-            .map(|(t0, d0)| {
-                let left = (now_ms - t0) / 1000.0 / (self.done - d0) as f64 * (self.total - self.done) as f64;
-                format!(" · about {} left in this stage", seconds(left))
-            });
-        format!("{} {} of {} · {:.1} s{}", self.stage, self.done, self.total, elapsed, left.unwrap_or_default())
-    }
-}
-
-/// A duration as a person reads it: "4 s", "2 min 05 s".
-pub fn seconds(s: f64) -> String {
-    let s = s.round() as u64;
-    if s < 60 {
-        format!("{s} s")
-    } else {
-        format!("{} min {:02} s", s / 60, s % 60)
-    }
 }
 
 /// Whether the person's work is kept in this browser for the next visit.
@@ -281,16 +239,11 @@ impl AppState {
     }
 
     /// Shows `done` of `total` jobs of `stage` at `now_ms`; a new stage starts its own clock.
-    pub fn show_progress(self, stage: String, done: usize, total: usize, now_ms: f64) {
+    pub fn show_progress(self, stage: String, done: usize, total: usize, now_ms: f64, paced: bool) {
         let run_started_ms = self.run_started_ms.get_untracked();
         self.now_ms.set(now_ms);
         self.run_progress.update(|p| {
-            let first = match p {
-                Some(p) if p.stage == stage && p.total == total => p.first,
-                _ => None,
-            };
-            let first = first.or((done > 0).then_some((now_ms, done)));
-            *p = Some(RunProgress { stage, done, total, run_started_ms, first });
+            *p = Some(RunProgress::after(p.as_ref(), stage, done, total, run_started_ms, now_ms, paced));
         });
     }
 }

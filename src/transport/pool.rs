@@ -285,6 +285,7 @@ fn show_progress(state: AppState, run: &Run) {
         run.before + run.done.iter().sum::<usize>(),
         run.total,
         crate::browser::now_ms(),
+        run.done.iter().all(|&d| d > 0),
     );
 }
 
@@ -296,7 +297,7 @@ fn on_response(state: AppState, worker: usize, response: Response) {
     match response {
         // The main worker's own stages while it fits the final model.
         Response::Working { stage, done, total, .. } if awaits_fit() => {
-            state.show_progress(stage, done, total, crate::browser::now_ms())
+            state.show_progress(stage, done, total, crate::browser::now_ms(), true)
         }
         Response::Trained(outcome) => {
             // The fitted model and its test metrics show now; its importance
