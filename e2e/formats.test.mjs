@@ -50,11 +50,20 @@ function withoutHash(bytes) {
 
 test('a workbook with a cover sheet and a JSON Lines file train as their CSV twin does, and another sheet can be read', async () => {
   const { page, offsite, consoleErrors, context } = await openApp(browser, url);
+  // The readers of other formats live in a worker of their own, fetched
+  // when a file needs them: reading and training on a CSV fetch none of it
+  // (the page's own requests and its workers' are all seen here).
+  const fetched = [];
+  page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+  const formatsFetched = () => fetched.some((p) => /formats_bg\.wasm$/.test(p));
   await load(page, path.join(root, 'public', 'samples', 'penguins.csv'));
   const csv = await trainSex(page);
+  assert.ok(fetched.some((p) => /worker_bg\.wasm$/.test(p)), `the pipeline workers' wasm is seen: ${fetched}`);
+  assert.ok(!formatsFetched(), `the formats worker loaded for a CSV: ${fetched}`);
 
   const xlsxFile = path.join(fixtures, 'penguins.xlsx');
   await load(page, xlsxFile);
+  assert.ok(formatsFetched(), `the workbook was read by the formats worker: ${fetched}`);
   assert.match(await byId(page, 'format').textContent(), /Read as xlsx, sheet 'Penguins', as text: UTF-8/);
   const options = await byId(page, 'sheet-select').locator('option').allTextContents();
   assert.deepEqual(options, ['Cover (no table)', 'Penguins (344 rows)', 'Sample (5 rows)']);

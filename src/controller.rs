@@ -96,7 +96,8 @@ impl AppState {
                 | Response::DigestSet
                 | Response::TargetChecked(_)
                 | Response::RecordValues { .. }
-                | Response::Opened(_)
+                | Response::Delimited
+                | Response::OtherFormat
         ) {
             self.busy.set(Busy::Idle);
             self.run_progress.set(None);
@@ -141,13 +142,12 @@ impl AppState {
                 loading::on_progress(self, bytes_read, rows, memory_bytes)
             }
             Response::Split(spec) => loading::on_split(self, spec),
-            Response::Opened(opened) => loading::on_opened(self, opened),
+            Response::Delimited => loading::on_delimited(self),
+            Response::OtherFormat => loading::on_other_format(self),
             Response::DigestSet => {}
             Response::Absorbed { taken, bytes_read, rows } => loading::on_absorbed(self, taken, bytes_read, rows),
             // Only the reader reads parts; its answers go to `loading`.
             Response::PartBegun { .. } | Response::Part(_) | Response::PartSent { .. } => {}
-            // Only the predict page asks for Parquet, of a worker of its own.
-            Response::Parquet(_) => {}
             Response::Cancelled => self.notice.set(Some("Reading was cancelled: load a file to begin again.".into())),
             Response::Failed { message, .. } => {
                 TO_KEEP.with(|k| k.borrow_mut().take());

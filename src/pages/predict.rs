@@ -17,12 +17,13 @@ use glassbox_pipeline::ingest::ReadOptions;
 use glassbox_pipeline::rows::{self, FormInput, ScoredRow};
 use glassbox_pipeline::schema_check::Found;
 use glassbox_pipeline::{MissingColumns, ModelFile, Prediction};
-use glassbox_worker::{Request, Response};
+use glassbox_worker::{FormatsRequest, FormatsResponse};
 use leptos::prelude::*;
 
 use crate::browser;
 use crate::pages::{page_model, read_then, short_number, take_picked_file};
 use crate::state::AppState;
+use crate::transport::formats::errand;
 
 /// A file to score: its name, its text, and how to read it (a workbook's
 /// text is the canonical CSV, read as such, as `glassbox predict` reads it).
@@ -31,41 +32,8 @@ type ScoredFile = (String, Arc<Vec<u8>>, ReadOptions);
 /// Rows per page of the predictions table.
 const PAGE: usize = 20;
 
-thread_local! {
-    /// The worker doing one errand for this page (reading a workbook,
-    /// writing Parquet), kept alive until its answer is in.
-    static ERRAND: std::cell::RefCell<Option<glassbox_worker::web::PipelineBridge>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// Has a worker of its own answer one request, then lets it go. The page
-/// carries no workbook reader or Parquet writer (that code lives in the
-/// worker, whose wasm the browser has compiled already), and the training
-/// worker keeps its table.
-fn errand(request: Request, on_error: impl Fn(String) + 'static, answer: impl Fn(Response) + 'static) {
-    let failed = std::rc::Rc::new(on_error);
-    let on_panic = failed.clone();
-    let bridge = glassbox_worker::web::PipelineBridge::spawn(
-        glassbox_worker::web::WORKER_SCRIPT,
-        move |response| {
-            match response {
-                Response::Failed { message, .. } => failed(message),
-                Response::Progress { .. } => return,
-                other => answer(other),
-            }
-            // Its one answer is in: the worker goes once this callback has returned.
-            leptos::task::spawn_local(async {
-                ERRAND.with(|d| d.borrow_mut().take());
-            });
-        },
-        move |panic| on_panic(panic),
-    );
-    bridge.send(request);
-    ERRAND.with(|d| *d.borrow_mut() = Some(bridge));
-}
-
-/// Has a worker read a workbook, Parquet, JSON Lines file or gzip into the
-/// text `glassbox predict` reads from it, then hands that on.
+/// Has the formats worker read a workbook, Parquet, JSON Lines file or gzip
+/// into the text `glassbox predict` reads from it, then hands that on.
 fn decode_then(
     name: String,
     bytes: Vec<u8>,
@@ -75,10 +43,10 @@ fn decode_then(
     let file_name = name.clone();
     let label = name.clone();
     errand(
-        Request::Open { file_name, bytes, sheet: None },
+        FormatsRequest::Open { file_name, bytes, sheet: None },
         move |message| problem.set(Some(format!("{label}: {message}"))),
         move |response| match response {
-            Response::Opened(Some(opened)) => {
+            FormatsResponse::Opened(Some(opened)) => {
                 let read = opened.decoded.read_options(&ReadOptions::default());
                 then(name.clone(), opened.decoded.bytes, read)
             }
@@ -322,14 +290,14 @@ fn PredictionsTable(
     let download_parquet = move |_| {
         writing.set(true);
         errand(
-            Request::ToParquet { csv: csv() },
+            FormatsRequest::ToParquet { csv: csv() },
             move |message| {
                 writing.set(false);
                 state.error.set(Some(format!("predictions.parquet: {message}")));
             },
             move |response| {
                 writing.set(false);
-                if let Response::Parquet(bytes) = response {
+                if let FormatsResponse::Parquet(bytes) = response {
                     if let Err(e) =
                         browser::download_bytes("predictions.parquet", "application/vnd.apache.parquet", &bytes)
                     {

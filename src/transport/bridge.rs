@@ -44,6 +44,14 @@ pub fn on_crash(state: AppState) -> impl Fn(String) + 'static {
     }
 }
 
+/// Has the controller take `message` as the main worker's failure (a
+/// helper's, such as the formats worker's, that stops what the page awaited).
+pub fn fail(state: AppState, message: String) {
+    if let Some(h) = HANDLERS.with(Cell::get) {
+        (h.response)(state, Response::Failed { message, kind: glassbox_pipeline::ErrorKind::Malformed })
+    }
+}
+
 /// Starts the main worker with the page, not with the first file: fetching
 /// and compiling its wasm took 0.1 s of every first read. Its answers and
 /// its crash go to `handlers`.

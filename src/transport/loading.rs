@@ -18,13 +18,13 @@ use std::rc::Rc;
 
 use glassbox_pipeline::ingest::{PartSpec, ReadOptions, SNIFF_BYTES};
 use glassbox_worker::web::PipelineBridge;
-use glassbox_worker::{Opened, Request, Response};
+use glassbox_worker::{FormatsRequest, FormatsResponse, Opened, Request, Response};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::browser;
 use crate::state::{AppState, Busy, ReadProgress, ReadStats};
-use crate::transport::bridge;
+use crate::transport::{bridge, formats};
 
 /// Bytes per slice: large enough that messaging costs little, small enough
 /// that progress moves and Cancel answers quickly.
@@ -200,10 +200,22 @@ thread_local! {
     static READER_STALE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     /// Counts reads that may be split, to tag their parts.
     static SPLITS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-    /// The file the worker is looking at (`OpenFile`), until it answers.
-    static OPENING: RefCell<Option<(String, web_sys::File)>> = const { RefCell::new(None) };
+    /// The file being opened (`OpenFile`) and the sheet asked of it, until
+    /// it is read; with the count of opens, so that the formats worker's
+    /// answer for a file picked before the last one is dropped.
+    static OPENING: RefCell<Option<Opening>> = const { RefCell::new(None) };
+    static OPENS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     /// The sheet the person picked, for the next `OpenFile`.
     static SHEET: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// A picked file being opened: the `open`th, and the sheet asked of it.
+#[derive(Clone)]
+struct Opening {
+    open: u64,
+    name: String,
+    file: web_sys::File,
+    sheet: Option<String>,
 }
 
 /// Starts the reader with the page, so its wasm is compiled and warm when a
@@ -285,11 +297,15 @@ pub fn send_file(name: String, source: Source, read: ReadOptions, send: impl Fn(
 
 /// Remembers a new file and reads it. A picked file goes to the worker to
 /// be looked at first: delimited text is then read slice by slice as it is
-/// (see [`on_opened`]), anything else comes back as its text.
+/// (see [`on_delimited`]), anything else goes to the formats worker and
+/// comes back as its text (see [`on_other_format`]).
 pub fn load(state: AppState, name: String, source: Source) {
     if let Source::File(file) = &source {
         let sheet = SHEET.with(|s| s.borrow_mut().take());
-        OPENING.with(|o| *o.borrow_mut() = Some((name.clone(), file.clone())));
+        let open = OPENS.with(|o| o.replace(o.get() + 1)) + 1;
+        OPENING.with(|o| {
+            *o.borrow_mut() = Some(Opening { open, name: name.clone(), file: file.clone(), sheet: sheet.clone() })
+        });
         state.sheets.set(Vec::new());
         state.file_notes.set(Vec::new());
         state.sheet.set(sheet.clone());
@@ -301,7 +317,7 @@ pub fn load(state: AppState, name: String, source: Source) {
             elapsed_ms: 0.0,
             memory_bytes: 0,
         }));
-        bridge::send(state, Request::OpenFile { file: file.clone(), sheet });
+        bridge::send(state, Request::OpenFile { file: file.clone() });
         return;
     }
     load_now(state, name, source);
@@ -320,9 +336,39 @@ pub fn picked_file() -> Option<(String, web_sys::File)> {
     })
 }
 
-/// The worker has looked at the file being opened.
-pub fn on_opened(state: AppState, opened: Option<Box<Opened>>) {
-    let Some((name, file)) = OPENING.with(|o| o.borrow_mut().take()) else { return };
+/// The main worker has looked at the file being opened: delimited text, read as it is.
+pub fn on_delimited(state: AppState) {
+    if let Some(open) = OPENING.with(|o| o.borrow().as_ref().map(|o| o.open)) {
+        on_opened(state, open, None);
+    }
+}
+
+/// The main worker has looked at the file being opened: another format,
+/// which the formats worker reads into text. Its failure is the main
+/// worker's would have been: the controller's, with the file named.
+pub fn on_other_format(state: AppState) {
+    let Some(Opening { open, name, file, sheet }) = OPENING.with(|o| o.borrow().clone()) else { return };
+    let current = move || OPENS.with(|o| o.get()) == open;
+    formats::errand(
+        FormatsRequest::OpenFile { file, sheet },
+        move |message| {
+            if current() {
+                OPENING.with(|o| o.borrow_mut().take());
+                bridge::fail(state, format!("{name}: {message}"));
+            }
+        },
+        move |response| {
+            // An open is answered with `Opened` or a failure, nothing else.
+            if let FormatsResponse::Opened(opened) = response {
+                on_opened(state, open, opened)
+            }
+        },
+    );
+}
+
+/// The file being opened (the `open`th) is read: as it is, or as the text given.
+fn on_opened(state: AppState, open: u64, opened: Option<Box<Opened>>) {
+    let Some(Opening { name, file, .. }) = OPENING.with(|o| o.borrow_mut().take_if(|o| o.open == open)) else { return };
     match opened {
         None => load_now(state, name, Source::File(file)),
         Some(opened) => {

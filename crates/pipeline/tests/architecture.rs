@@ -228,17 +228,18 @@ fn no_crate_may_use_unsafe() {
     assert!(missing.is_empty(), "crate roots without #![forbid(unsafe_code)]: {missing:?}");
 }
 
-/// The app's modules in layers, each with the layers it may name: the state
-/// names nothing, the transport never the controller, pages or shell, the
+/// The app's modules in layers, each with the layers it may name: the
+/// progress arithmetic names nothing, the state only it, the transport never the controller, pages or shell, the
 /// controller never a page. Before the split, four files imported each
 /// other through one `AppState`.
-const APP_LAYERS: [(&str, &[&str]); 6] = [
-    ("state", &[]),
+const APP_LAYERS: [(&str, &[&str]); 7] = [
+    ("progress", &[]),
+    ("state", &["progress"]),
     ("browser", &[]),
-    ("transport", &["state", "browser", "transport"]),
-    ("controller", &["state", "browser", "transport"]),
-    ("pages", &["state", "browser", "transport", "pages"]),
-    ("app", &["state", "browser", "transport", "controller", "pages"]),
+    ("transport", &["progress", "state", "browser", "transport"]),
+    ("controller", &["progress", "state", "browser", "transport"]),
+    ("pages", &["progress", "state", "browser", "transport", "pages"]),
+    ("app", &["progress", "state", "browser", "transport", "controller", "pages"]),
 ];
 
 /// The app's modules a source file names with `crate::`, as `layer` or

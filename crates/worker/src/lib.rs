@@ -29,9 +29,11 @@ use glassbox_pipeline::run::{FeaturePreview, LeaderboardEntry, Precomputed};
 use glassbox_pipeline::{Control, Error, ErrorKind, Inspection, TrainOutcome, TrainSpec};
 use serde::{Deserialize, Serialize};
 
+pub mod formats;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
+pub use formats::{FormatsRequest, FormatsResponse, Opened};
 pub use glassbox_formats::{is_other_format, Decoded, SheetInfo, Text, HEAD_BYTES};
 
 /// Rows in the feature preview.
@@ -60,27 +62,22 @@ pub enum Request {
         #[serde(default)]
         container: Option<String>,
     },
-    /// Look at a file: `bytes` is the whole file, or, when its first bytes
-    /// are delimited text, only those. Answered with `Opened`.
+    /// Look at a file's first bytes ([`HEAD_BYTES`]): answered with
+    /// `Delimited` for delimited text, to be read slice by slice, and
+    /// with `OtherFormat` for a workbook, Parquet, JSON Lines or gzip, which
+    /// the formats worker ([`formats`]) reads: this worker carries none of
+    /// their readers.
     Open {
         file_name: String,
         #[serde(with = "serde_bytes")]
-        bytes: Vec<u8>,
-        /// A workbook's sheet to read; `None`: the first with a table.
-        sheet: Option<String>,
+        head: Vec<u8>,
     },
-    /// Write predictions (`glassbox predict`'s CSV) as typed Parquet: the
-    /// writer lives here, in the worker, so the page carries none of it.
-    /// Answered with `Parquet`.
-    ToParquet { csv: String },
-    /// Look at a `File` the worker reads itself (wasm only: the web layer
-    /// reads its first bytes, and the rest only when it is not delimited
-    /// text, and turns this into `Open`).
+    /// Look at a `File` (wasm only: the web layer reads its first bytes and
+    /// turns this into `Open`).
     #[cfg(target_arch = "wasm32")]
     OpenFile {
         #[serde(with = "serde_wasm_bindgen::preserve")]
         file: web_sys::File,
-        sheet: Option<String>,
     },
     /// The next slice of the file, in order, the sample's bytes included.
     Chunk {
@@ -220,25 +217,16 @@ pub enum Response {
     },
     /// The answers to `Jobs`, in job order.
     Results(Results),
-    /// The answer to `Open`: `None` for delimited text, to be read slice by
-    /// slice as it is; else the file's text for the CSV reader.
-    Opened(Option<Box<Opened>>),
-    /// The answer to `ToParquet`: the file's bytes.
-    Parquet(#[serde(with = "serde_bytes")] Vec<u8>),
+    /// The answer to `Open` for delimited text, to be read slice by slice as it is.
+    Delimited,
+    /// The answer to `Open` for any other format: the formats worker is to read it.
+    OtherFormat,
     Cancelled,
     /// The request failed; `message` is for the person, `kind` for code.
     Failed {
         message: String,
         kind: ErrorKind,
     },
-}
-
-/// A workbook, JSON Lines file or gzip read into text for the CSV reader.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Opened {
-    pub decoded: glassbox_formats::Decoded,
-    /// The SHA-256 of the file itself, which the model records.
-    pub sha256: String,
 }
 
 impl Response {
@@ -435,20 +423,9 @@ impl Engine {
                 self.reading = None;
                 Response::Cancelled
             }
-            Request::Open { file_name, bytes, sheet } => {
-                let opts = glassbox_formats::Options { sheet, ..Default::default() };
-                match glassbox_formats::decode(&bytes, &file_name, &opts) {
-                    Ok(None) => Response::Opened(None),
-                    Ok(Some(decoded)) => Response::Opened(Some(Box::new(Opened {
-                        sha256: glassbox_pipeline::run::sha256_hex(&bytes),
-                        decoded,
-                    }))),
-                    Err(e) => Response::failed(e),
-                }
-            }
-            Request::ToParquet { csv } => match glassbox_formats::parquet::write_csv_as_parquet(csv.as_bytes()) {
-                Ok(bytes) => Response::Parquet(bytes),
-                Err(e) => Response::failed(e),
+            Request::Open { file_name, head } => match is_other_format(&head, &file_name) {
+                false => Response::Delimited,
+                true => Response::OtherFormat,
             },
             Request::Digest { sha256 } => match &mut self.table {
                 Some((table, _)) => match table.set_input_sha256(&sha256) {
@@ -664,23 +641,30 @@ mod tests {
 
     #[test]
     fn an_opened_file_is_read_as_its_text_and_its_table_names_the_format() {
+        use crate::formats::{answer, FormatsRequest, FormatsResponse};
         let mut engine = Engine::default();
-        let open = |bytes: &[u8]| Request::Open { file_name: "f".into(), bytes: bytes.to_vec(), sheet: None };
-        assert_eq!(engine.handle(open(CSV)), Response::Opened(None));
+        // The pipeline worker only tells delimited text from the rest.
+        let look = |head: &[u8]| Request::Open { file_name: "f".into(), head: head.to_vec() };
+        assert_eq!(engine.handle(look(CSV)), Response::Delimited);
         let jsonl: Vec<u8> = (1..=10)
             .map(|i| format!("{{\"x\": {i}, \"y\": \"{}\"}}\n", if i <= 5 { "a" } else { "b" }))
             .collect::<String>()
             .into_bytes();
-        let Response::Opened(Some(opened)) = engine.handle(open(&jsonl)) else { panic!("not opened") };
+        assert_eq!(engine.handle(look(&jsonl)), Response::OtherFormat);
+        // The formats worker reads it.
+        let open = |bytes: &[u8]| FormatsRequest::Open { file_name: "f".into(), bytes: bytes.to_vec(), sheet: None };
+        assert_eq!(answer(open(CSV)), FormatsResponse::Opened(None));
+        let FormatsResponse::Opened(Some(opened)) = answer(open(&jsonl)) else { panic!("not opened") };
         assert_eq!(opened.decoded.bytes, CSV, "the canonical text of the same rows");
         assert_eq!(opened.sha256, glassbox_pipeline::run::sha256_hex(&jsonl));
-        // Predictions written as Parquet here read back, through `Open`, as the same rows.
-        let Response::Parquet(parquet) =
-            engine.handle(Request::ToParquet { csv: String::from_utf8(CSV.to_vec()).unwrap() })
+        // Predictions written as Parquet there read back, through `Open`, as the same rows.
+        let FormatsResponse::Parquet(parquet) =
+            answer(FormatsRequest::ToParquet { csv: String::from_utf8(CSV.to_vec()).unwrap() })
         else {
             panic!("no Parquet")
         };
-        let Response::Opened(Some(back)) = engine.handle(open(&parquet)) else { panic!("Parquet not opened") };
+        assert_eq!(engine.handle(look(&parquet[..HEAD_BYTES.min(parquet.len())])), Response::OtherFormat);
+        let FormatsResponse::Opened(Some(back)) = answer(open(&parquet)) else { panic!("Parquet not opened") };
         assert_eq!(back.decoded.bytes, CSV);
         let mut begin = begin("f.jsonl", CSV.len() as u64, CSV, true);
         if let Request::Begin { container, .. } = &mut begin {
@@ -692,10 +676,10 @@ mod tests {
             panic!("not read")
         };
         assert_eq!(i.format.container.as_deref(), Some("JSON Lines"));
-        let bad = engine.handle(open(b"{\"x\": 1}\n[2]\n"));
+        let bad = answer(open(b"{\"x\": 1}\n[2]\n"));
         assert_eq!(
             bad,
-            Response::Failed {
+            FormatsResponse::Failed {
                 message: "line 2: an array is not a JSON object; each line must be one object".into(),
                 kind: ErrorKind::Malformed
             }

@@ -22,7 +22,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::prelude::*;
 use web_sys::{BroadcastChannel, MessageEvent};
 
-use crate::{Engine, Request, Response};
+use crate::{Engine, FormatsRequest, FormatsResponse, Request, Response};
 use glassbox_pipeline::{Error, ErrorKind};
 
 /// The prefix of the channels on which a dying worker reports its panic.
@@ -214,17 +214,9 @@ impl PipelineWorker {
                 self.file = Some(file);
                 Request::Begin { file_name, total_bytes, sample, read, sha256_given, container: None }
             }
-            Request::OpenFile { file, sheet } => {
-                let size = file.size() as u64;
-                let head = read_bytes(&file, 0, size.min(glassbox_formats::HEAD_BYTES as u64))?;
-                let file_name = file.name();
-                // Delimited text is only looked at here: its slices come later, as they are read.
-                let bytes = if glassbox_formats::format_of(&head, &file_name).is_none() || size == head.len() as u64 {
-                    head
-                } else {
-                    read_bytes(&file, 0, size)?
-                };
-                Request::Open { file_name, bytes, sheet }
+            Request::OpenFile { file } => {
+                let head = read_bytes(&file, 0, (file.size() as u64).min(crate::HEAD_BYTES as u64))?;
+                Request::Open { file_name: file.name(), head }
             }
             Request::BeginPartFile { file, spec, from, id } => {
                 let start = line_start_from(&file, from)?;
@@ -323,8 +315,22 @@ fn report_crash(message: &str) {
     }
 }
 
-/// Call from the worker binary's `main`.
+/// Call from the pipeline worker binary's `main`.
 pub fn register() {
+    on_crash_report();
+    // Only speed depends on it: a failure shows at the person's own fit.
+    let _ = crate::warm_up();
+    PipelineWorker::registrar().encoding::<WasmCodec>().register();
+}
+
+/// Call from the formats worker binary's `main`.
+pub fn register_formats() {
+    on_crash_report();
+    FormatsWorker::registrar().encoding::<WasmCodec>().register();
+}
+
+/// Has a panic or a trap in this worker reach the page (see the module's words).
+fn on_crash_report() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         report_crash(&info.to_string());
@@ -339,17 +345,49 @@ pub fn register() {
         .add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
     // The listener lives as long as the worker.
     on_error.forget();
-    // Only speed depends on it: a failure shows at the person's own fit.
-    let _ = crate::warm_up();
-    PipelineWorker::registrar().encoding::<WasmCodec>().register();
+}
+
+/// The formats worker: reads a whole file of another format into text, or
+/// writes Parquet (see [`crate::formats`]). It keeps nothing between requests.
+pub struct FormatsWorker;
+
+impl Worker for FormatsWorker {
+    type Message = ();
+    type Input = FormatsRequest;
+    type Output = FormatsResponse;
+
+    fn create(_scope: &WorkerScope<Self>) -> Self {
+        FormatsWorker
+    }
+
+    fn update(&mut self, _scope: &WorkerScope<Self>, _msg: ()) {}
+
+    fn received(&mut self, scope: &WorkerScope<Self>, request: FormatsRequest, id: HandlerId) {
+        let request = match request {
+            FormatsRequest::OpenFile { file, sheet } => match read_bytes(&file, 0, file.size() as u64) {
+                Ok(bytes) => FormatsRequest::Open { file_name: file.name(), bytes, sheet },
+                Err(message) => {
+                    scope.respond(id, FormatsResponse::Failed { message, kind: ErrorKind::Io });
+                    return;
+                }
+            },
+            other => other,
+        };
+        scope.respond(id, crate::formats::answer(request));
+    }
 }
 
 /// A running worker and the crash listener that belongs to it.
-pub struct PipelineBridge {
-    bridge: WorkerBridge<PipelineWorker>,
+pub struct Bridge<W: Worker> {
+    bridge: WorkerBridge<W>,
     _crash_channel: BroadcastChannel,
     _on_crash: Closure<dyn FnMut(MessageEvent)>,
 }
+
+/// The pipeline worker's bridge.
+pub type PipelineBridge = Bridge<PipelineWorker>;
+/// The formats worker's bridge.
+pub type FormatsBridge = Bridge<FormatsWorker>;
 
 /// The worker's entry script, relative to the page: Trunk's loader shim
 /// (`data-loader-shim` in index.html), which loads `worker.js` and its wasm.
@@ -358,14 +396,22 @@ pub struct PipelineBridge {
 /// policy can keep `worker-src 'self'`.
 pub const WORKER_SCRIPT: &str = "./worker_loader.js";
 
-impl PipelineBridge {
+/// The formats worker's entry script (`src/bin/formats.rs`), as [`WORKER_SCRIPT`].
+pub const FORMATS_SCRIPT: &str = "./formats_loader.js";
+
+impl<W> Bridge<W>
+where
+    W: Worker + 'static,
+    W::Input: Serialize + DeserializeOwned,
+    W::Output: Serialize + DeserializeOwned,
+{
     /// Starts the worker script at `path` (relative to the page; normally
     /// [`WORKER_SCRIPT`]), a loader that itself starts the wasm. `on_response`
     /// gets every response; `on_crash` gets the panic message if this worker
     /// dies, and no other worker's.
-    pub fn spawn(path: &str, on_response: impl Fn(Response) + 'static, on_crash: impl Fn(String) + 'static) -> Self {
+    pub fn spawn(path: &str, on_response: impl Fn(W::Output) + 'static, on_crash: impl Fn(String) + 'static) -> Self {
         let name = fresh_crash_channel();
-        let bridge = PipelineWorker::spawner()
+        let bridge = W::spawner()
             .callback(on_response)
             .encoding::<WasmCodec>()
             .as_module(false)
@@ -376,15 +422,15 @@ impl PipelineBridge {
             on_crash(e.data().as_string().unwrap_or_else(|| "unknown error".into()));
         });
         channel.set_onmessage(Some(on_crash.as_ref().unchecked_ref()));
-        PipelineBridge { bridge, _crash_channel: channel, _on_crash: on_crash }
+        Bridge { bridge, _crash_channel: channel, _on_crash: on_crash }
     }
 
-    pub fn send(&self, request: Request) {
+    pub fn send(&self, request: W::Input) {
         self.bridge.send(request);
     }
 }
 
-impl Drop for PipelineBridge {
+impl<W: Worker> Drop for Bridge<W> {
     fn drop(&mut self) {
         self._crash_channel.set_onmessage(None);
         self._crash_channel.close();
