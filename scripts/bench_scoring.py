@@ -78,7 +78,7 @@ def prepare(glassbox):
     frame = pd.read_csv(DATA)
     knn_rows = os.path.join(BENCH, "scoring_knn.csv")
     if not os.path.exists(knn_rows):
-        frame.iloc[80_000:].to_csv(knn_rows, index=False, float_format="%r")
+        frame.iloc[80_000:].to_csv(knn_rows, index=False)
     x, y = frame.drop(columns=["y"]).to_numpy()[:80_000], frame["y"].to_numpy()[:80_000]
     for name in MODELS:
         out = os.path.join(BENCH, f"scoring_{name}")
