@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 export PATH := $(CARGO_BIN):$(CURDIR)/e2e/node_modules/.bin:$(PATH)
 
-.PHONY: serve test dist dist-check static bench-serve setup-build setup-test test-native test-e2e
+.PHONY: serve test dist dist-check static bench-serve bench-scoring setup-build setup-test test-native test-e2e
 
 ## The app at http://127.0.0.1:8080 (rebuilds on change).
 serve: setup-build
@@ -30,6 +30,11 @@ static:
 	@command -v musl-gcc >/dev/null || (apt-get update && apt-get install -y --no-install-recommends musl-tools)
 	CC_x86_64_unknown_linux_musl=musl-gcc cargo build --release --locked --target x86_64-unknown-linux-musl --bin glassbox
 	@file $(STATIC) | grep -Eq "statically linked|static-pie linked" && echo "$(STATIC): statically linked, $$(du -h $(STATIC) | cut -f1)"
+
+## Scoring a file with a forest, boosting and k-NN against scikit-learn's process (BENCHMARKS.md).
+bench-scoring:
+	cargo build --release --locked --bin glassbox
+	python3 scripts/bench_scoring.py target/release/glassbox 3
 
 ## The serving load test of BENCHMARKS.md (glassbox serve against FastAPI + scikit-learn).
 bench-serve:

@@ -22,7 +22,9 @@ The scikit-learn side is one `python3` process per score, as a person
 would run it: import, unpickle the pipeline (scaler + model), read the CSV
 with pandas, `predict_proba`, write predictions with pandas. Its command is
 this script's `score` mode. The ratio printed is Glassbox's time over
-scikit-learn's: at most 1.0 is the goal.
+scikit-learn's: at most 1.0 is the goal. Needs scikit-learn and pandas
+(`pip install scikit-learn pandas`); `make bench-scoring` builds the
+binary and runs it.
 """
 import json
 import os

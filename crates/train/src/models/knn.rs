@@ -97,25 +97,24 @@ impl Classifier for FittedKnn {
     fn predict_proba(&self, x: &Matrix) -> Vec<Vec<f64>> {
         let FittedKnn { k, n_classes, n_cols, x: train, y, values } = self;
         let rows = values.as_ref().map_or(y.len(), Vec::len);
+        let k = (*k).min(rows);
+        let tiles = Tiles::new(train, *n_cols, rows);
+        let mut lists: Vec<Vec<(f64, usize)>> = Vec::new();
         (0..x.n_rows)
             .map(|i| {
-                let row = x.row(i);
-                let mut d: Vec<(f64, usize)> = (0..rows)
-                    .map(|j| {
-                        let t = &train[j * n_cols..(j + 1) * n_cols];
-                        (row.iter().zip(t).map(|(a, b)| (a - b) * (a - b)).sum::<f64>(), j)
-                    })
-                    .collect();
-                // Nearest first; equal distances in training order, so the choice is stable.
-                let k = (*k).min(d.len());
-                d.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                // A block of rows at a time: each chunk of training rows is
+                // searched for all of them while it is in the cache.
+                if i % QUERY_BLOCK == 0 {
+                    let block: Vec<&[f64]> = (i..(i + QUERY_BLOCK).min(x.n_rows)).map(|r| x.row(r)).collect();
+                    tiles.nearest(&block, k, &mut lists);
+                }
+                let nearest = &lists[i % QUERY_BLOCK];
                 if let Some(v) = values {
                     // Summed nearest first, as numpy sums scikit-learn's sorted neighbours.
-                    d[..k].sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                    return vec![d[..k].iter().map(|&(_, j)| v[j]).sum::<f64>() / k as f64];
+                    return vec![nearest.iter().map(|&(_, j)| v[j]).sum::<f64>() / k as f64];
                 }
                 let mut proba = vec![0.0; *n_classes];
-                for &(_, j) in &d[..k] {
+                for &(_, j) in nearest {
                     proba[y[j]] += 1.0 / k as f64;
                 }
                 proba
@@ -125,5 +124,192 @@ impl Classifier for FittedKnn {
 
     fn n_features(&self) -> Option<usize> {
         Some(self.n_cols)
+    }
+}
+
+/// Training rows side by side in a tile (see [`Tiles`]).
+const TILE: usize = 8;
+
+/// The training rows in tiles of [`TILE`], each stored feature by feature
+/// (the tile's first feature of its eight rows, then the second, ...), so
+/// that one row's distances to eight training rows are eight independent
+/// sums the compiler keeps in vector registers. Row by row, each distance
+/// was one chain of dependent additions, and k-NN scored 20,000 rows
+/// against 80,000 at 4.9 times scikit-learn's time.
+///
+/// Each distance is still the sum of squared differences added in feature
+/// order, as it always was, so the neighbours (and every probability) are
+/// the same to the bit.
+struct Tiles {
+    n_cols: usize,
+    rows: usize,
+    values: Vec<f64>,
+}
+
+impl Tiles {
+    fn new(train: &[f64], n_cols: usize, rows: usize) -> Tiles {
+        let n_tiles = rows.div_ceil(TILE);
+        // Rows past the end (in the last tile) are infinitely far: never chosen.
+        let mut values = vec![f64::INFINITY; n_tiles * TILE * n_cols];
+        for r in 0..rows {
+            let (tile, lane) = (r / TILE, r % TILE);
+            for f in 0..n_cols {
+                values[(tile * n_cols + f) * TILE + lane] = train[r * n_cols + f];
+            }
+        }
+        Tiles { n_cols, rows, values }
+    }
+
+    /// For each of `rows`, the `k` training rows nearest to it, nearest
+    /// first, equal distances in training order (as a stable sort of every
+    /// distance gives them), into `lists` as (squared distance, row).
+    ///
+    /// The training rows are searched a chunk at a time for every row of
+    /// the block: all 80,000 training rows are 19 MB, and searched whole
+    /// for one row after another they came from memory each time (the
+    /// search waited on its loads more than it computed).
+    fn nearest(&self, rows: &[&[f64]], k: usize, lists: &mut Vec<Vec<(f64, usize)>>) {
+        lists.resize_with(rows.len(), Vec::new);
+        lists.iter_mut().for_each(Vec::clear);
+        if k == 0 {
+            return;
+        }
+        if self.n_cols == 0 {
+            // No features: every row is at distance 0, the first k are nearest.
+            lists.iter_mut().for_each(|l| l.extend((0..k).map(|j| (0.0, j))));
+            return;
+        }
+        let tile_len = self.n_cols * TILE;
+        let n_tiles = self.values.len() / tile_len;
+        for first in (0..n_tiles).step_by(CHUNK_TILES) {
+            let last = (first + CHUNK_TILES).min(n_tiles);
+            for (row, nearest) in rows.iter().zip(lists.iter_mut()) {
+                self.scan(row, first, last, k, nearest);
+            }
+        }
+    }
+
+    /// Tiles `first..last` searched for `row`, into its `k` nearest so far.
+    ///
+    /// A tile stops early once all its partial sums exceed the k-th
+    /// nearest distance so far: squares are never negative, so a sum only
+    /// grows, and those rows cannot come in.
+    fn scan(&self, row: &[f64], first: usize, last: usize, k: usize, nearest: &mut Vec<(f64, usize)>) {
+        let n_cols = self.n_cols;
+        let tiles = self.values[first * n_cols * TILE..last * n_cols * TILE].chunks_exact(n_cols * TILE);
+        for (t, tile) in (first..last).zip(tiles) {
+            let bound = if nearest.len() == k { nearest[k - 1].0 } else { f64::INFINITY };
+            let mut sums = [0.0f64; TILE];
+            let mut f = 0;
+            let mut beyond = false;
+            while f < n_cols {
+                let stop = (f + PRUNE_EVERY).min(n_cols);
+                for (q, lanes) in row[f..stop].iter().zip(tile[f * TILE..stop * TILE].chunks_exact(TILE)) {
+                    for (s, v) in sums.iter_mut().zip(lanes) {
+                        let d = q - v;
+                        *s += d * d;
+                    }
+                }
+                f = stop;
+                if sums.iter().all(|&s| s > bound) {
+                    beyond = true;
+                    break;
+                }
+            }
+            if beyond {
+                continue;
+            }
+            for (lane, &d) in sums.iter().enumerate() {
+                let j = t * TILE + lane;
+                if j >= self.rows {
+                    break;
+                }
+                // In training order: an equal distance never displaces an
+                // earlier row. `total_cmp`, as the sort it replaces: a NaN
+                // sorts after every number.
+                if nearest.len() == k && d.total_cmp(&nearest[k - 1].0).is_ge() {
+                    continue;
+                }
+                let at = nearest.partition_point(|&(e, _)| e.total_cmp(&d).is_le());
+                nearest.insert(at, (d, j));
+                nearest.truncate(k);
+            }
+        }
+    }
+}
+
+/// Features summed between checks of a tile's partial sums against the bound.
+const PRUNE_EVERY: usize = 8;
+
+/// Rows searched together (see [`Tiles::nearest`]).
+const QUERY_BLOCK: usize = 64;
+
+/// Tiles searched for every row of a block before the next: 128 tiles of
+/// 30 features are 240 KB, within a core's second-level cache.
+const CHUNK_TILES: usize = 128;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scoring every k-NN model did before [`Tiles`]: every distance,
+    /// then the k smallest by (distance, row), the reference the tiled
+    /// search must equal to the bit.
+    fn reference(m: &FittedKnn, x: &Matrix) -> Vec<Vec<f64>> {
+        let rows = m.values.as_ref().map_or(m.y.len(), Vec::len);
+        (0..x.n_rows)
+            .map(|i| {
+                let row = x.row(i);
+                let mut d: Vec<(f64, usize)> = (0..rows)
+                    .map(|j| {
+                        let t = &m.x[j * m.n_cols..(j + 1) * m.n_cols];
+                        (row.iter().zip(t).map(|(a, b)| (a - b) * (a - b)).sum::<f64>(), j)
+                    })
+                    .collect();
+                d.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                let k = m.k.min(rows);
+                if let Some(v) = &m.values {
+                    return vec![d[..k].iter().map(|&(_, j)| v[j]).sum::<f64>() / k as f64];
+                }
+                let mut proba = vec![0.0; m.n_classes];
+                for &(_, j) in &d[..k] {
+                    proba[m.y[j]] += 1.0 / k as f64;
+                }
+                proba
+            })
+            .collect()
+    }
+
+    fn check(m: &FittedKnn, x: &Matrix) {
+        let bits = |p: Vec<Vec<f64>>| {
+            p.into_iter().map(|r| r.iter().map(|v| v.to_bits()).collect::<Vec<_>>()).collect::<Vec<_>>()
+        };
+        assert_eq!(bits(m.predict_proba(x)), bits(reference(m, x)), "k = {}", m.k);
+    }
+
+    #[test]
+    fn the_tiled_search_finds_the_neighbours_every_distance_sorted_finds() {
+        // Whole numbers in few values: many exact ties, and duplicate rows;
+        // 9 features (a partial check, then the rest); two chunks of tiles
+        // and a last tile of 5 rows; three blocks of rows, one with a NaN.
+        let (n, n_cols, n_queries) = (2 * CHUNK_TILES * TILE + 5, 9, 2 * QUERY_BLOCK + 3);
+        let cell = |r: usize, f: usize| ((r * 7 + f * 3 + r / 5) % 4) as f64 - 1.5;
+        let train: Vec<f64> = (0..n * n_cols).map(|i| cell(i / n_cols, i % n_cols)).collect();
+        let mut queries: Vec<f64> = (0..n_queries * n_cols).map(|i| cell(i / n_cols + 3, i % n_cols) * 0.9).collect();
+        queries[70 * n_cols + 7] = f64::NAN;
+        let queries = Matrix::new(n_queries, n_cols, queries);
+        let y: Vec<usize> = (0..n).map(|r| (r * 5 + r / 3) % 3).collect();
+        for k in [1, 2, 5, 8, 9, 17, n, n + 20] {
+            let m = FittedKnn { k, n_classes: 3, n_cols, x: Arc::new(train.clone()), y: y.clone(), values: None };
+            check(&m, &queries);
+            let values = Some((0..n).map(|r| (r as f64).sqrt() * 1.7 - 3.0).collect());
+            check(&FittedKnn { y: Vec::new(), n_classes: 1, values, ..m }, &queries);
+        }
+        // The training rows themselves: each is its own nearest, at distance 0.
+        let m = FittedKnn { k: 3, n_classes: 3, n_cols, x: Arc::new(train.clone()), y: y.clone(), values: None };
+        check(&m, &Matrix::new(n, n_cols, train));
+        // No features at all: the first k rows.
+        let m = FittedKnn { k: 4, n_classes: 3, n_cols: 0, x: Arc::new(Vec::new()), y, values: None };
+        check(&m, &Matrix::new(n_queries, 0, Vec::new()));
     }
 }
