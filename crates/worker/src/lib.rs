@@ -530,7 +530,7 @@ pub fn warm_up() -> glassbox_pipeline::Result<()> {
 /// The most nodes a forest may hold in a browser tab, by the bound
 /// [`ModelSpec::forest_nodes_bound`] sets before any tree grows. A fully
 /// grown forest of 100 regression trees on 80,000 rows holds 10 million
-/// nodes (its bound: 16 million). Its trees live in parallel arrays (28
+/// nodes (its bound: 16 million). Its trees live in arrays (28
 /// bytes a node) and cross between workers and the page as bytes, so the
 /// tab keeps it; when each node was an enum and crossed as JSON (a 1.5 GB
 /// model file), the tab ran out of its 4 GiB after 11 minutes and this

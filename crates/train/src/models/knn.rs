@@ -1,5 +1,6 @@
 //! k nearest neighbours by Euclidean distance on the preprocessed features,
 //! uniform weights, as `KNeighborsClassifier`.
+//! Scoring searches the training rows in tiles ([`Tiles`]).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
