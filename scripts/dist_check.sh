@@ -7,7 +7,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for n in 1 2; do
     start=$(date +%s)
-    CARGO_TARGET_DIR="$work/target$n" trunk build --release --public-url ./ --dist "$work/dist$n" >"$work/build$n.log" 2>&1 \
+    CARGO_TARGET_DIR="$work/target$n" make --no-print-directory wasm-bins >"$work/build$n.log" 2>&1 \
+        || { tail -20 "$work/build$n.log"; exit 1; }
+    CARGO_TARGET_DIR="$work/target$n" trunk build --release --public-url ./ --dist "$work/dist$n" >>"$work/build$n.log" 2>&1 \
         || { tail -20 "$work/build$n.log"; exit 1; }
     echo "build $n: $(( $(date +%s) - start )) s"
     (cd "$work/dist$n" && find . -type f | LC_ALL=C sort | xargs sha256sum) >"$work/sums$n"

@@ -47,10 +47,15 @@ impl RunProgress {
     /// "cross-validation fold 3 of 5 · 4.2 s · about 3 s left in this stage" at `now_ms`.
     pub fn text(&self, now_ms: f64) -> String {
         let elapsed = (now_ms - self.run_started_ms).max(0.0) / 1000.0;
-        // An estimate needs jobs done since the first ones, and a second of them.
+        // An estimate needs a tenth of the stage's jobs (two at least) done
+        // since the clock started, and a second of them: a worker's first
+        // jobs run before the browser has optimised its code (wasm tiers
+        // up while it runs), and one tree in 1.2 s once put a stage of 100
+        // that took 20 s at "about 2 min 03 s".
+        let needed = self.total.div_ceil(10).max(2);
         let left = self
             .first
-            .filter(|&(t0, d0)| self.done > d0 && self.done < self.total && now_ms - t0 >= 1000.0)
+            .filter(|&(t0, d0)| self.done >= d0 + needed && self.done < self.total && now_ms - t0 >= 1000.0)
             .map(|(t0, d0)| {
                 let left = (now_ms - t0) / 1000.0 / (self.done - d0) as f64 * (self.total - self.done) as f64;
                 format!(" · about {} left in this stage", seconds(left))
@@ -90,12 +95,29 @@ mod tests {
     }
 
     #[test]
+    fn one_slow_job_after_the_start_gives_no_estimate() {
+        // What the next CI run saw: the third tree 1.2 s after the second,
+        // read as "about 2 min 03 s left".
+        check(&[(1, 1300.0, false), (2, 1700.0, true), (3, 2900.0, true)], "tree (2 workers) 3 of 100 · 2.9 s");
+        check(&[(2, 1700.0, true), (11, 3700.0, true)], "tree (2 workers) 11 of 100 · 3.7 s");
+    }
+
+    #[test]
     fn the_estimate_runs_from_when_every_worker_is_going() {
         // From 2 at 2.5 s to 12 at 4.5 s: 5 trees a second, 88 left.
         check(
             &[(1, 1300.0, false), (2, 2500.0, true), (12, 4500.0, true)],
             "tree (2 workers) 12 of 100 · 4.5 s · about 18 s left in this stage",
         );
+    }
+
+    #[test]
+    fn a_short_stage_needs_two_jobs_for_an_estimate() {
+        let p = RunProgress::after(None, "fold".into(), 1, 5, 0.0, 1000.0, true);
+        let p = RunProgress::after(Some(&p), "fold".into(), 2, 5, 0.0, 3000.0, true);
+        assert_eq!(p.text(3000.0), "fold 2 of 5 · 3.0 s");
+        let p = RunProgress::after(Some(&p), "fold".into(), 3, 5, 0.0, 5000.0, true);
+        assert_eq!(p.text(5000.0), "fold 3 of 5 · 5.0 s · about 4 s left in this stage");
     }
 
     #[test]
