@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 export PATH := $(CARGO_BIN):$(CURDIR)/e2e/node_modules/.bin:$(PATH)
 
-.PHONY: serve test dist wasm-bins dist-check static bench-serve bench-scoring setup-build setup-test test-native test-e2e
+.PHONY: serve test dist wasm-bins dist-check static bench bench-serve bench-scoring setup-build setup-test test-native test-e2e
 
 ## The app at http://127.0.0.1:8080 (rebuilds on change).
 serve: setup-build
@@ -37,6 +37,10 @@ static:
 	@command -v musl-gcc >/dev/null || (apt-get update && apt-get install -y --no-install-recommends musl-tools)
 	CC_x86_64_unknown_linux_musl=musl-gcc cargo build --release --locked --target x86_64-unknown-linux-musl --bin glassbox
 	@file $(STATIC) | grep -Eq "statically linked|static-pie linked" && echo "$(STATIC): statically linked, $$(du -h $(STATIC) | cut -f1)"
+
+## Every speed goal against its peer in one run, one table of ratios (scripts/bench_all.py; BENCHMARKS.md).
+bench:
+	python3 scripts/bench_all.py
 
 ## Scoring a file with a forest, boosting and k-NN against scikit-learn's process (BENCHMARKS.md).
 bench-scoring:

@@ -23,8 +23,13 @@ const TYPES = {
 
 const PREFIX = '/tools/glassbox/';
 
-/** Serves dist/ (or another build in `dir`) under the sub-path /tools/glassbox/, as a static host would. */
+/**
+ * Serves dist/ (or another build in `dir`) under the sub-path /tools/glassbox/, as a static host would:
+ * with an ETag and Last-Modified, and "304 Not Modified" to a request that has the file already.
+ * `served` lists each request's path and status, for the tests that count what a visit downloads.
+ */
 export async function startServer(dir = dist) {
+  const served = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     if (!url.pathname.startsWith(PREFIX)) { res.writeHead(404); res.end(); return; }
@@ -32,12 +37,23 @@ export async function startServer(dir = dist) {
     if (!file.startsWith(dir)) { res.writeHead(403); res.end(); return; }
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     if (!fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    const stat = fs.statSync(file);
+    const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+    const relative = path.relative(dir, file);
+    if (req.headers['if-none-match'] === etag) {
+      served.push({ path: relative, status: 304 });
+      res.writeHead(304, { etag }); res.end(); return;
+    }
+    served.push({ path: relative, status: 200 });
+    res.writeHead(200, {
+      'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+      etag, 'last-modified': stat.mtime.toUTCString(),
+    });
     fs.createReadStream(file).pipe(res);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
-  return { server, url: `http://127.0.0.1:${port}${PREFIX}` };
+  return { server, served, url: `http://127.0.0.1:${port}${PREFIX}` };
 }
 
 export async function launch() {

@@ -6,7 +6,8 @@ scikit-learn process that does the same, whole processes, side by side.
 
 GLASSBOX defaults to target/release/glassbox; ROUNDS (default 3) rounds are
 interleaved (Glassbox, scikit-learn, Glassbox, ...) and the best of each
-side is kept, so both meet the same machine load.
+side is kept, so both meet the same machine load. Each model is timed with
+both sides on one thread, then both on two threads.
 
 The data is the model benchmark's (`bench_models.py data`: 100,000 x 30,
 seed 0), written to target/bench/ if missing. Each model is trained once
@@ -36,6 +37,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "target", "bench")
 DATA = os.path.join(BENCH, "models.csv")
+# Each side on one thread, then each on two (glassbox predict --workers;
+# scikit-learn's n_jobs and OMP_NUM_THREADS).
+THREADS = (1, 2)
 MODELS = {
     "random_forest": "all",
     "gradient_boosting": "all",
@@ -49,6 +53,9 @@ def score(model_path, csv_path, out_path):
 
     with open(model_path, "rb") as f:
         pipe = pickle.load(f)
+    # Both cores when the round gives them: the forest's trees over
+    # joblib's threads, k-NN's distances over OpenMP's (OMP_NUM_THREADS).
+    pipe[-1].n_jobs = int(os.environ["OMP_NUM_THREADS"])
     x = pd.read_csv(csv_path)
     if "y" in x.columns:
         x = x.drop(columns=["y"])
@@ -97,9 +104,10 @@ def prepare(glassbox):
                 pickle.dump(pipe, f)
 
 
-def timed(command):
+def timed(command, threads):
     t0 = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
     return time.perf_counter() - t0
 
 
@@ -113,16 +121,20 @@ def main():
     results = {}
     for name, rows in MODELS.items():
         csv = DATA if rows == "all" else os.path.join(BENCH, "scoring_knn.csv")
-        ours = [glassbox, "predict", os.path.join(BENCH, f"scoring_{name}", "model.json"), csv,
-                "--out", os.path.join(BENCH, f"scoring_{name}_glassbox.csv")]
-        theirs = [sys.executable, os.path.abspath(__file__), "score", os.path.join(BENCH, f"scoring_{name}.pkl"), csv,
-                  os.path.join(BENCH, f"scoring_{name}_sklearn.csv")]
-        g, s = [], []
-        for _ in range(rounds):
-            g.append(timed(ours))
-            s.append(timed(theirs))
-        results[name] = {"glassbox_s": round(min(g), 3), "sklearn_s": round(min(s), 3), "ratio": round(min(g) / min(s), 2)}
-        print(f"{name:18} glassbox {min(g):7.2f} s   scikit-learn {min(s):7.2f} s   ratio {min(g) / min(s):5.2f}", flush=True)
+        results[name] = {}
+        for threads in THREADS:
+            ours = [glassbox, "predict", os.path.join(BENCH, f"scoring_{name}", "model.json"), csv,
+                    "--workers", str(threads), "--out", os.path.join(BENCH, f"scoring_{name}_glassbox.csv")]
+            theirs = [sys.executable, os.path.abspath(__file__), "score", os.path.join(BENCH, f"scoring_{name}.pkl"), csv,
+                      os.path.join(BENCH, f"scoring_{name}_sklearn.csv")]
+            g, s = [], []
+            for _ in range(rounds):
+                g.append(timed(ours, threads))
+                s.append(timed(theirs, threads))
+            results[name][f"{threads}_threads"] = {
+                "glassbox_s": round(min(g), 3), "sklearn_s": round(min(s), 3), "ratio": round(min(g) / min(s), 2)}
+            print(f"{name:18} {threads} thread{'s' if threads > 1 else ' '}  glassbox {min(g):7.2f} s   "
+                  f"scikit-learn {min(s):7.2f} s   ratio {min(g) / min(s):5.2f}", flush=True)
     print(json.dumps(results))
 
 

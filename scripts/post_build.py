@@ -7,8 +7,9 @@ becomes dist/.
    the site or are the page's own inline scripts, named by their SHA-256
    (Trunk's loader among them), never 'unsafe-inline'.
 2. sw.js, the service worker, from web/sw.js with the list of every file of
-   the build and a version that is the hash of them all, so that a new
-   deployment is a new worker and the browser picks it up.
+   the build (those of the on-demand workers apart) and a version that is
+   the hash of them all, so that a new deployment is a new worker and the
+   browser picks it up.
 
 It runs after Trunk has written every file, with TRUNK_STAGING_DIR set. It
 is written by hand because no Trunk option does either (Trunk can add
@@ -89,6 +90,13 @@ def modern_loaders(staging: pathlib.Path) -> None:
         loader.write_text(fixed)
 
 
+# The workers index.html's page starts only when a file needs them (a
+# workbook or Parquet file, Parquet out; a PDF report): their files,
+# `formats.js`, `formats_bg.wasm`, `formats_loader.js` and the same for
+# `pdf`, are not part of a first visit (e2e/size.test.mjs checks it).
+ON_DEMAND_WORKERS = ("formats", "pdf")
+
+
 def add_service_worker(staging: pathlib.Path) -> None:
     files = sorted(
         p.relative_to(staging).as_posix()
@@ -98,11 +106,17 @@ def add_service_worker(staging: pathlib.Path) -> None:
     version = hashlib.sha256()
     for name in files:
         version.update(name.encode() + b"\0" + hashlib.sha256((staging / name).read_bytes()).digest())
-    # The page itself is cached as "./" (what a visit asks for) as well as by name.
-    precache = ["./"] + files
+    # The page is cached as "./", what a visit asks for (a visit to
+    # index.html gets it too: sw.js answers every page visit with it), not a
+    # second time by name; the workers started on demand are cached when
+    # first used.
+    on_use = [name for name in files if name.split("/")[-1].startswith(ON_DEMAND_WORKERS)]
+    precache = ["./"] + [name for name in files if name not in on_use and name != "index.html"]
     template = (ROOT / "web/sw.js").read_text()
-    sw = template.replace("__VERSION__", version.hexdigest()[:16]).replace(
-        "__PRECACHE__", json.dumps(precache, indent=2)
+    sw = (
+        template.replace("__VERSION__", version.hexdigest()[:16])
+        .replace("__PRECACHE__", json.dumps(precache, indent=2))
+        .replace("__ON_USE__", json.dumps(on_use, indent=2))
     )
     (staging / "sw.js").write_text(sw)
 

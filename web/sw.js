@@ -3,6 +3,11 @@
 // files and the build's version into this file, so every deployment is a
 // new worker, which the browser finds on the next visit.
 //
+// What the first screen needs is cached when the worker installs; the
+// workers the page starts only when a file needs them (other formats, PDF)
+// are cached the first time they are fetched, not downloaded on every
+// first visit (they were 3.5 MB gzip of the 6.4 MB a first visit fetched).
+//
 // It never calls skipWaiting on its own: a new version waits until the page
 // asks for it (the person pressed "reload" on the notice) or every tab of the
 // old one is closed, so an update never swaps files under a running page or
@@ -10,12 +15,15 @@
 const VERSION = "__VERSION__";
 const CACHE = `glassbox-${VERSION}`;
 const PRECACHE = __PRECACHE__;
+const ON_USE = __ON_USE__;
 
 self.addEventListener("install", (event) => {
-  // Fetched past the HTTP cache, so the new version's files are the new ones.
+  // Revalidated with the host, not taken from the HTTP cache unasked, so a
+  // new version's files are the new ones; the files the page has just
+  // fetched come back as "not modified" instead of a second download.
   event.waitUntil(
     caches.open(CACHE).then((cache) =>
-      cache.addAll(PRECACHE.map((path) => new Request(new URL(path, self.registration.scope), { cache: "reload" }))),
+      cache.addAll(PRECACHE.map((path) => new Request(new URL(path, self.registration.scope), { cache: "no-cache" }))),
     ),
   );
 });
@@ -46,7 +54,11 @@ self.addEventListener("fetch", (event) => {
         const page = await cache.match(new URL("./", self.registration.scope));
         if (page) return page;
       }
-      return fetch(request);
+      const response = await fetch(request);
+      // A file fetched only when needed is kept for the next time, offline too.
+      const name = new URL(request.url).pathname.slice(new URL(self.registration.scope).pathname.length);
+      if (response.ok && ON_USE.includes(name)) await cache.put(request, response.clone());
+      return response;
     }),
   );
 });

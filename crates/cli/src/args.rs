@@ -188,11 +188,16 @@ impl RunArgs {
     }
 
     pub fn threads(&self) -> Result<usize, Failure> {
-        match self.workers {
-            Some(0) => Err(Failure::input("--workers must be at least 1, got 0".to_string())),
-            Some(n) => Ok(n),
-            None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
-        }
+        threads(self.workers)
+    }
+}
+
+/// `--workers N` as a thread count: all cores when not given.
+pub fn threads(workers: Option<usize>) -> Result<usize, Failure> {
+    match workers {
+        Some(0) => Err(Failure::input("--workers must be at least 1, got 0".to_string())),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
     }
 }
 

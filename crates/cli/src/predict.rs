@@ -36,6 +36,10 @@ pub struct Predict {
     /// every row with the value the model fills a gap with.
     #[arg(long)]
     refuse_missing: bool,
+    /// Threads that score blocks of rows (default: all cores). The
+    /// predictions do not depend on it.
+    #[arg(long, value_name = "N")]
+    workers: Option<usize>,
     /// Carry this input column (by name as in the file, or normalised) into
     /// the output, first, to match predictions to rows.
     #[arg(long = "id")]
@@ -47,13 +51,14 @@ pub struct Predict {
 }
 
 pub fn run(args: Predict) -> Result<(), Failure> {
-    let Predict { model, data, out, refuse_missing, id, bytes: byte_args, source } = args;
+    let Predict { model, data, out, refuse_missing, workers, id, bytes: byte_args, source } = args;
+    let control = glassbox_pipeline::Control { threads: crate::args::threads(workers)?, ..Default::default() };
     let fitted = read_model(&model)?;
     let input = Input::new(&data, &source)?;
     let data = input.path();
     let (bytes, options) = input.bytes(&byte_args.options()?)?;
     let missing = if refuse_missing { MissingColumns::Refuse } else { MissingColumns::Fill };
-    let prediction = glassbox_pipeline::predict_with(&fitted, &bytes, &options, missing)
+    let prediction = glassbox_pipeline::run::predict_on(&fitted, &bytes, &options, missing, &control)
         .map_err(|e| Failure::from_pipeline(&data, e))?;
     for note in prediction.schema.notes() {
         eprintln!("note: {note}");

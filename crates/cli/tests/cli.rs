@@ -659,6 +659,54 @@ fn the_number_of_workers_does_not_change_a_single_byte() {
     assert!(run("1") == run("3"), "one thread and three give different files");
 }
 
+/// `predict` scores blocks of rows on threads: a file of several blocks
+/// (penguins 21 times, 7,224 rows) gets the same bytes from one thread and
+/// three, for a forest, k-NN, boosting and a regressor with its interval.
+#[test]
+fn predict_on_threads_writes_the_bytes_one_thread_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let penguins = std::fs::read_to_string(sample("penguins.csv")).unwrap();
+    let (header, body) = penguins.split_once('\n').unwrap();
+    let big = write(tmp.path(), "big.csv", format!("{header}\n{}", body.repeat(21)).as_bytes());
+    for (model, target) in [
+        ("random_forest", "species"),
+        ("knn", "species"),
+        ("gradient_boosting", "species"),
+        ("random_forest", "body_mass_g"),
+    ] {
+        let out = out_dir(tmp.path(), &format!("{model}-{target}"));
+        let o = glassbox(&[
+            "train",
+            &sample("penguins.csv"),
+            "--target",
+            target,
+            "--model",
+            model,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let model_json = out.join("model.json");
+        let scored = |workers: &str| {
+            let csv = out.join(format!("predictions-{workers}.csv"));
+            let o = glassbox(&[
+                "predict",
+                model_json.to_str().unwrap(),
+                &big,
+                "--workers",
+                workers,
+                "--out",
+                csv.to_str().unwrap(),
+            ]);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            std::fs::read_to_string(csv).unwrap()
+        };
+        let one = scored("1");
+        assert_eq!(one.lines().count(), 7225, "{model} {target}");
+        assert!(one == scored("3"), "{model} for {target}: one thread and three score differently");
+    }
+}
+
 #[test]
 fn hyper_parameters_are_set_checked_and_a_model_that_did_not_converge_says_so() {
     let tmp = tempfile::tempdir().unwrap();

@@ -33,7 +33,7 @@ pub(crate) use crate::prepare::{prepare, Prepared};
 pub use crate::spec::{DataSpec, IntervalMethod, RefineSpec, SearchSpec, TrainSpec, TransformSetting, ValidationSpec};
 pub use glassbox_ingest::profile::{inspect, inspect_table, ColumnSummary, Inspection, HISTOGRAM_BINS, PREVIEW_ROWS};
 pub use glassbox_serve::predict::{
-    id_column, predict, predict_with, read_as_trained, MissingColumns, PredictedRow, Prediction,
+    id_column, predict, predict_on, predict_with, read_as_trained, MissingColumns, PredictedRow, Prediction,
 };
 
 /// A saved model evaluated on a scored file that holds its target.

@@ -5,8 +5,9 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use glassbox_core::decide;
+use glassbox_core::control::{Control, MaybeSync};
 use glassbox_core::error::Result;
+use glassbox_core::{decide, Matrix};
 use glassbox_ingest::{self as ingest, ReadOptions};
 
 use crate::conformal::{Level, NumberInterval};
@@ -184,6 +185,19 @@ pub fn predict_with(
     read: &ReadOptions,
     missing: MissingColumns,
 ) -> Result<Prediction> {
+    predict_on(model, bytes, read, missing, &Control::default())
+}
+
+/// Rows are scored in blocks spread over `control`'s threads; every model
+/// scores a row from that row alone, so the answer is the same bytes for
+/// any thread count (the CLI's golden runs use both cores, the browser one).
+pub fn predict_on(
+    model: &ModelFile,
+    bytes: &[u8],
+    read: &ReadOptions,
+    missing: MissingColumns,
+    control: &Control,
+) -> Result<Prediction> {
     let mut table = read_as_trained(model, bytes, read)?;
     let schema = check_and_fill(model, &mut table)?;
     let absent: Vec<&str> = schema.missing().map(|c| c.trained_as.as_str()).collect();
@@ -209,13 +223,13 @@ pub fn predict_with(
         out[issue.record].issue = Some(issue.message.clone());
     }
     if model.task == glassbox_core::task::Task::Regression {
-        for (row, (value, interval)) in model.predict_numbers(&x).into_iter().enumerate() {
+        for (row, (value, interval)) in in_blocks(&x, control, |x| model.predict_numbers(x))?.into_iter().enumerate() {
             let slot = &mut out[table.records[row]];
             slot.value = Some(value);
             slot.value_interval = interval;
         }
     } else {
-        for (row, p) in model.predict_proba(&x).into_iter().enumerate() {
+        for (row, p) in in_blocks(&x, control, |x| model.predict_proba(x))?.into_iter().enumerate() {
             let slot = &mut out[table.records[row]];
             let predicted = decide(&p, model.threshold.as_ref().map(|t| t.value));
             slot.interval = model.intervals.as_ref().map(|iv| iv.reported(&p, predicted));
@@ -246,6 +260,27 @@ pub fn predict_with(
         schema,
     })
 }
+
+/// `score` of each row of `x`, in blocks of rows over `control`'s threads
+/// (four blocks a thread, so a slow block is not left to one thread at the
+/// end), or in one call when there is one thread or one block's worth.
+fn in_blocks<R: Send>(x: &Matrix, control: &Control, score: impl Fn(&Matrix) -> Vec<R> + MaybeSync) -> Result<Vec<R>> {
+    let block = x.n_rows.div_ceil(4 * control.threads.max(1)).max(MIN_BLOCK_ROWS);
+    if control.threads <= 1 || x.n_rows <= block {
+        return Ok(score(x));
+    }
+    let starts: Vec<usize> = (0..x.n_rows).step_by(block).collect();
+    let quiet = control.quiet();
+    let blocks = quiet.map("score", &starts, |&start| {
+        let rows: Vec<usize> = (start..(start + block).min(x.n_rows)).collect();
+        Ok(score(&x.select_rows(&rows)))
+    })?;
+    Ok(blocks.into_iter().flatten().collect())
+}
+
+/// The fewest rows a block of [`in_blocks`] holds: below it, copying the
+/// rows and starting a thread cost more than they save.
+const MIN_BLOCK_ROWS: usize = 2048;
 
 /// An input column to carry into the predictions, by name as written or
 /// normalised: its text in every data record (empty for a record that

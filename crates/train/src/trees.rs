@@ -812,6 +812,24 @@ pub fn forest_proba(trees: &[Tree], x: &Matrix) -> Vec<Vec<f64>> {
     sums.chunks(width).map(|row| row.iter().map(|p| p / n).collect()).collect()
 }
 
+/// [`forest_proba`] the plain way, each row down every tree in turn: the
+/// reference its blocked walk must equal to the bit (the unit tests and the
+/// `scoring` fuzz target).
+#[cfg(any(test, fuzzing))]
+pub fn forest_proba_row_by_row(trees: &[Tree], x: &Matrix) -> Vec<Vec<f64>> {
+    (0..x.n_rows)
+        .map(|i| {
+            let mut sums: Vec<f64> = Vec::new();
+            for t in trees {
+                let leaf = t.predict_row(x.row(i));
+                sums.resize(leaf.len(), 0.0);
+                sums.iter_mut().zip(leaf).for_each(|(s, v)| *s += v);
+            }
+            sums.iter().map(|s| s / trees.len() as f64).collect()
+        })
+        .collect()
+}
+
 /// Rows a tree walks before the next tree does (see [`forest_proba`]):
 /// 256 rows of 30 features are 60 KB, beside the tree's hot nodes.
 const BLOCK_ROWS: usize = 256;
@@ -952,17 +970,9 @@ mod tests {
         let control = Control::default();
         let input = FitInput { x: &x, y: &y, n_classes: 3, class_weight: None, values: None, control: &control };
         let trees = fit_forest(&input, &(0..9).collect::<Vec<_>>(), Some(6), 3).unwrap();
-        let blocked = forest_proba(&trees, &x);
-        for (i, got) in blocked.iter().enumerate() {
-            let mut sums = [0.0; 3];
-            for t in &trees {
-                for (s, v) in sums.iter_mut().zip(t.predict_row(x.row(i))) {
-                    *s += v;
-                }
-            }
-            let expected: Vec<u64> = sums.iter().map(|s| (s / trees.len() as f64).to_bits()).collect();
-            assert_eq!(got.iter().map(|p| p.to_bits()).collect::<Vec<_>>(), expected, "row {i}");
-        }
+        let bits =
+            |p: Vec<Vec<f64>>| p.iter().map(|r| r.iter().map(|v| v.to_bits()).collect::<Vec<_>>()).collect::<Vec<_>>();
+        assert_eq!(bits(forest_proba(&trees, &x)), bits(forest_proba_row_by_row(&trees, &x)));
         assert_eq!(forest_proba(&trees, &Matrix::new(0, 3, Vec::new())), Vec::<Vec<f64>>::new());
     }
 
