@@ -2,7 +2,7 @@
 """Scoring a file with a saved model: `glassbox predict` against the
 scikit-learn process that does the same, whole processes, side by side.
 
-  python3 scripts/bench_scoring.py [GLASSBOX] [ROUNDS]
+  python3 scripts/bench_scoring.py [GLASSBOX] [ROUNDS] [MODEL...]
 
 GLASSBOX defaults to target/release/glassbox; ROUNDS (default 3) rounds are
 interleaved (Glassbox, scikit-learn, Glassbox, ...) and the best of each
@@ -117,9 +117,11 @@ def main():
         return
     glassbox = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target", "release", "glassbox")
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    chosen = sys.argv[3:] or list(MODELS)
     prepare(glassbox)
     results = {}
-    for name, rows in MODELS.items():
+    for name in chosen:
+        rows = MODELS[name]
         csv = DATA if rows == "all" else os.path.join(BENCH, "scoring_knn.csv")
         results[name] = {}
         for threads in THREADS:
