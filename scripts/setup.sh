@@ -23,7 +23,7 @@ TANSU_VERSION=0.6.0
 # The wasm-bindgen CLI must equal the library version in Cargo.lock, or
 # Trunk tries to download one (and fails offline).
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""); print}' Cargo.lock)
-PY_PACKAGES=(onnxruntime==1.32.0 onnx==1.23.2 pyspark==4.3.0 pyarrow==26.0.1 pandas)
+PY_PACKAGES=(onnxruntime==1.32.0 onnx==1.23.2 pyspark==4.3.0 pyarrow==26.0.1 pandas jsonschema==4.26.0)
 
 CARGO_BIN=${CARGO_HOME:-$HOME/.cargo}/bin
 export PATH="$CARGO_BIN:$PWD/e2e/node_modules/.bin:$PATH"
@@ -65,9 +65,9 @@ if ! { [ -x e2e/node_modules/.bin/wasm-opt ] && [ -d e2e/node_modules/playwright
 fi
 
 # The ONNX tests run exported models in onnxruntime and score with them on
-# PySpark; a Debian python3 refuses system-wide installs (PEP 668), so the
+# PySpark, and the recipe tests check recipes against their JSON Schema; a Debian python3 refuses system-wide installs (PEP 668), so the
 # second try says we mean it.
-if [ "$what" = test ] && ! python3 -c "import onnxruntime, onnx, pyspark, pyarrow, pandas" 2>/dev/null; then
+if [ "$what" = test ] && ! python3 -c "import onnxruntime, onnx, pyspark, pyarrow, pandas, jsonschema" 2>/dev/null; then
   pip=(python3 -m pip install --quiet --root-user-action=ignore "${PY_PACKAGES[@]}")
   background pip bash -c "${pip[*]} || ${pip[*]} --break-system-packages"
 fi

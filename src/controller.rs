@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use glassbox_pipeline::ingest::{ColumnKind, ReadOptions};
 use glassbox_pipeline::model::{model_names, ModelSpec};
-use glassbox_pipeline::run::{DataSpec, RefineSpec, SearchSpec, ValidationSpec};
+use glassbox_pipeline::run::{DataSpec, SearchSpec, ValidationSpec};
 use glassbox_pipeline::search::Sampler;
 use glassbox_pipeline::task::Task;
 use glassbox_pipeline::TrainSpec;
@@ -119,7 +119,10 @@ impl AppState {
                 }
                 loading::on_inspected(self);
             }
-            Response::Trained(outcome) => self.outcome.set(Some(Arc::from(outcome))),
+            Response::Trained(outcome) => {
+                self.note_other_data(&outcome);
+                self.outcome.set(Some(Arc::from(outcome)))
+            }
             Response::Leaderboard(board) => self.leaderboard.set(Some(Arc::new(board))),
             Response::FeaturePreview(p) => self.feature_preview.set(Some(Arc::new(p))),
             Response::TargetChecked(check) => {
@@ -205,9 +208,101 @@ impl AppState {
         self.roles.set(BTreeMap::new());
         self.target.set(String::new());
         self.time_column.set(String::new());
+        self.recipe.set(None);
+        self.recipe_input.set(None);
         // Kept once it has been read: a file Glassbox refuses (a picture, say) is never kept.
         TO_KEEP.with(|k| *k.borrow_mut() = Some((name.clone(), source.clone())));
         loading::load(self, name, source);
+    }
+
+    /// Applies a recipe (`recipe.json`'s text) to the open file: every
+    /// choice it holds becomes the page's, and what the page has no control
+    /// for is kept for the next run. A recipe made from another file is
+    /// applied all the same (that is retraining), with a notice; one this
+    /// Glassbox refuses changes nothing and says which key is wrong.
+    pub fn apply_recipe(self, name: &str, text: &str) {
+        self.error.set(None);
+        self.notice.set(None);
+        let recipe = match glassbox_pipeline::recipe::Recipe::parse(text) {
+            Ok(r) => r,
+            Err(e) => return self.fail(format!("{name}: {}", e.message())),
+        };
+        let Some(inspection) = self.inspection.get_untracked() else {
+            self.notice.set(Some(format!(
+                "{name} is a recipe: open the data first, then drop the recipe on the page to apply its choices to it."
+            )));
+            return;
+        };
+        let spec = recipe.run.clone();
+        if !inspection.columns.iter().any(|c| c.name == spec.data.target || c.original_name == spec.data.target) {
+            return self.fail(format!(
+                "{name}: run.data.target '{}' is not a column of {}",
+                spec.data.target,
+                self.file.get_untracked().unwrap_or_default()
+            ));
+        }
+        let mut roles = BTreeMap::new();
+        roles.extend(spec.data.drop.iter().map(|c| (c.clone(), false)));
+        roles.extend(spec.data.keep.iter().map(|c| (c.clone(), true)));
+        self.roles.set(roles);
+        self.target.set(spec.data.target.clone());
+        self.task.set(spec.data.task.map_or(String::new(), |t| t.as_str().to_string()));
+        self.model.set(spec.model.name().to_string());
+        self.cv_folds.set(spec.validation.cv.unwrap_or(0));
+        self.time_column.set(spec.validation.time_column.clone().unwrap_or_default());
+        let samplers = &spec.search.samplers;
+        self.search.set(
+            match (samplers.contains(&Sampler::Random), samplers.contains(&Sampler::Tpe)) {
+                (true, true) => "both",
+                (true, false) => "random",
+                (false, true) => "tpe",
+                (false, false) => "",
+            }
+            .to_string(),
+        );
+        self.refine.set(spec.search.refine.is_some());
+        self.balanced.set(spec.balanced);
+        self.calibration.set(spec.calibration.map_or(String::new(), |m| m.as_str().to_string()));
+        self.target_transform.set(spec.target_transform.as_str().to_string());
+        self.interval.set(spec.interval.map_or("off".to_string(), |l| l.value().to_string()));
+        self.interval_method.set(
+            match spec.interval_method {
+                glassbox_pipeline::run::IntervalMethod::Auto => "auto",
+                glassbox_pipeline::run::IntervalMethod::Split => "split",
+                glassbox_pipeline::run::IntervalMethod::CvPlus => "cv-plus",
+                glassbox_pipeline::run::IntervalMethod::Cqr => "cqr",
+            }
+            .to_string(),
+        );
+        self.features.set(spec.features.clone());
+        let reread = self.read.get_untracked() != spec.data.read;
+        self.read.set(spec.data.read.clone());
+        self.recipe.set(Some(Arc::new(spec)));
+        self.recipe_input.set(recipe.input.clone());
+        // The file's hash, where the page has it: its own, or the last run's on this file.
+        let sha =
+            loading::input_sha256().or_else(|| self.outcome.get_untracked().map(|o| o.manifest.input_sha256.clone()));
+        self.outcome.set(None);
+        self.notice.set(Some(match sha.and_then(|sha| recipe.input_notice(&sha)) {
+            Some(n) => format!("Applied {name}: {n}."),
+            None => format!("Applied {name}: its choices are set; Train runs it."),
+        }));
+        if reread {
+            self.record_values.set(BTreeMap::new());
+            loading::reread(self);
+        }
+    }
+
+    /// A recipe trained on other data than its own: allowed (that is
+    /// retraining), and said once the run's hash is known.
+    pub fn note_other_data(self, outcome: &glassbox_pipeline::TrainOutcome) {
+        let other = self.recipe_input.get_untracked().filter(|i| i.sha256 != outcome.manifest.input_sha256);
+        if let Some(i) = other {
+            self.notice.set(Some(format!(
+                "This run trained the recipe made from {} on other data (the SHA-256 differs from the recipe's): a retraining.",
+                i.name
+            )));
+        }
     }
 
     /// Reads another sheet of the workbook loaded last, as a new file.
@@ -242,30 +337,40 @@ impl AppState {
             .get_untracked()
             .map(|i| i.columns.iter().filter(|c| c.excluded).map(|c| c.name.clone()).collect())
             .unwrap_or_default();
-        let drop = roles.iter().filter(|(_, &feature)| !feature).map(|(c, _)| c.clone()).collect();
-        let keep =
+        let drop: Vec<String> = roles.iter().filter(|(_, &feature)| !feature).map(|(c, _)| c.clone()).collect();
+        let keep: Vec<String> =
             roles.iter().filter(|(c, &feature)| feature && excluded.contains(c)).map(|(c, _)| c.clone()).collect();
-        let defaults = TrainSpec::default();
+        // A recipe dropped on the page gives what the page has no control
+        // for; without one, the defaults.
+        let defaults = self.recipe.get_untracked().map(|r| (*r).clone()).unwrap_or_default();
+        // The recipe's own lists where they say the same, so its run is the recipe's, byte for byte.
+        let drop = same_set(drop, &defaults.data.drop);
+        let keep = same_set(keep, &defaults.data.keep);
         let data = DataSpec {
             target: self.target.get_untracked(),
             read: self.read.get_untracked(),
             drop,
             keep,
             task: self.task.with_untracked(|t| Task::parse(t).ok()),
-            ..defaults.data
+            ..defaults.data.clone()
         };
         let validation = ValidationSpec {
             cv: (folds > 1).then_some(folds),
             time_column: Some(self.time_column.get_untracked()).filter(|c| !c.is_empty()),
-            ..defaults.validation
+            ..defaults.validation.clone()
         };
         // The select offers only the modes `for_mode` knows; a model with
         // nothing to search (a baseline) trains without the search.
-        let model = ModelSpec::by_name(&self.model.get_untracked(), defaults.seed).unwrap_or_default();
+        let name = self.model.get_untracked();
+        let model = if defaults.model.name() == name {
+            defaults.model.clone()
+        } else {
+            ModelSpec::by_name(&name, defaults.seed).unwrap_or_default()
+        };
         let samplers = if model.space().is_empty() {
             Vec::new()
         } else {
-            Sampler::for_mode(&self.search.get_untracked()).unwrap_or_default()
+            same_set(Sampler::for_mode(&self.search.get_untracked()).unwrap_or_default(), &defaults.search.samplers)
         };
         TrainSpec {
             data,
@@ -289,9 +394,10 @@ impl AppState {
             features: self.features.get_untracked(),
             // A refinement follows a search; with none chosen the box is hidden and ignored.
             search: SearchSpec {
-                refine: (self.refine.get_untracked() && !samplers.is_empty()).then(RefineSpec::default),
+                refine: (self.refine.get_untracked() && !samplers.is_empty())
+                    .then(|| defaults.search.refine.clone().unwrap_or_default()),
                 samplers,
-                ..defaults.search
+                ..defaults.search.clone()
             },
             validation,
             ..defaults
@@ -336,5 +442,16 @@ impl AppState {
         )));
         let models = model_names(self.task_now()).iter().map(|m| m.to_string()).collect();
         pool::compare(self, spec, models, folds, workers);
+    }
+}
+
+/// `ours`, or `theirs` when it holds the same items: a recipe's own order
+/// survives the page's sorted maps.
+fn same_set<T: PartialEq + Clone>(ours: Vec<T>, theirs: &[T]) -> Vec<T> {
+    if ours.len() == theirs.len() && ours.iter().all(|o| theirs.contains(o)) && theirs.iter().all(|t| ours.contains(t))
+    {
+        theirs.to_vec()
+    } else {
+        ours
     }
 }

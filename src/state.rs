@@ -118,6 +118,9 @@ pub struct AppState {
     /// The decision threshold the person chose on the results page (two
     /// classes); it goes into the exported model.json.
     pub threshold: RwSignal<Option<Threshold>>,
+    /// How the person chose it (the slider, best F1, least cost, a recall),
+    /// which the model's recipe keeps.
+    pub threshold_rule: RwSignal<Option<glassbox_pipeline::threshold::ThresholdRule>>,
     pub busy: RwSignal<Busy>,
     pub error: RwSignal<Option<String>>,
     /// A neutral message, such as "reading was cancelled".
@@ -171,6 +174,12 @@ pub struct AppState {
     pub threshold_serial: RwSignal<u64>,
     /// The feature pipeline the person set up.
     pub features: RwSignal<FeatureSpec>,
+    /// The recipe dropped on the page for the open file: what its choices
+    /// are where the page has no control for them (the seed, the test
+    /// size, a model's parameters, the trials, the threshold rule).
+    pub recipe: RwSignal<Option<Arc<glassbox_pipeline::TrainSpec>>>,
+    /// The file that recipe was made from, to say so when a run's data is another.
+    pub recipe_input: RwSignal<Option<glassbox_pipeline::recipe::Input>>,
     /// Workers for work that splits into jobs (comparing models).
     pub workers: RwSignal<usize>,
     /// How long the file took to read, shown beside its size.
@@ -191,6 +200,9 @@ impl AppState {
             record_columns: RwSignal::new(Vec::new()),
             outcome: RwSignal::new(None),
             threshold: RwSignal::new(None),
+            threshold_rule: RwSignal::new(None),
+            recipe: RwSignal::new(None),
+            recipe_input: RwSignal::new(None),
             busy: RwSignal::new(Busy::Idle),
             error: RwSignal::new(None),
             notice: RwSignal::new(None),

@@ -14,6 +14,9 @@ use leptos::task::spawn_local;
 /// dropped with another name is read all the same).
 pub const ACCEPT: &str = ".csv,.tsv,.txt,text/csv,.xlsx,.xlsm,.xlsb,.xls,.ods,.parquet,.jsonl,.ndjson,.json,.gz";
 
+/// A recipe is a few kilobytes; a `.json` file larger than this is data.
+const RECIPE_MAX_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
+
 /// Bundled samples: (test id suffix, file, what it shows).
 const SAMPLES: [(&str, &str, &str); 3] = [
     ("breast_cancer", "breast_cancer.csv", "Breast cancer (569 rows, binary, numeric)"),
@@ -27,7 +30,19 @@ pub fn DataStep() -> impl IntoView {
     let busy = move || state.busy.get() != Busy::Idle;
     let dragging = RwSignal::new(false);
 
-    let load_file = move |file: web_sys::File| state.load(file.name(), Source::File(file));
+    // A small `.json` file may be a recipe, to apply to the open file, rather than data.
+    let load_file = move |file: web_sys::File| {
+        let name = file.name();
+        if !(name.to_ascii_lowercase().ends_with(".json") && file.size() < RECIPE_MAX_BYTES) {
+            return state.load(name, Source::File(file));
+        }
+        spawn_local(async move {
+            match browser::read_file(&file).await.map(|b| String::from_utf8(b).unwrap_or_default()) {
+                Ok(text) if glassbox_pipeline::recipe::Recipe::claims(&text) => state.apply_recipe(&name, &text),
+                _ => state.load(name, Source::File(file)),
+            }
+        });
+    };
     let on_pick = move |ev: leptos::ev::Event| {
         if let Some(file) = take_picked_file(&ev) {
             load_file(file);
@@ -61,7 +76,7 @@ pub fn DataStep() -> impl IntoView {
                 on:drop=on_drop
             >
                 <label class="file-label">
-                    "Drop a CSV, an Excel or OpenDocument workbook, a Parquet file, a JSON Lines file or a .gz here, or "
+                    "Drop a CSV, an Excel or OpenDocument workbook, a Parquet file, a JSON Lines file or a .gz here (or a recipe.json, to apply its choices to the open file), or "
                     <input type="file" accept=ACCEPT data-testid="csv-input" on:change=on_pick disabled=busy/>
                 </label>
                 <div class="samples">

@@ -85,10 +85,12 @@ pub fn page_model(
 ) -> (leptos::prelude::Memo<Option<std::sync::Arc<glassbox_pipeline::ModelFile>>>, impl Fn() -> String + Copy) {
     use leptos::prelude::*;
     let model = Memo::new(move |_| {
-        loaded
-            .get()
-            .map(|(_, m)| m)
-            .or_else(|| state.outcome.get().map(|o| std::sync::Arc::new(o.model_at(state.threshold.get()))))
+        loaded.get().map(|(_, m)| m).or_else(|| {
+            state
+                .outcome
+                .get()
+                .map(|o| std::sync::Arc::new(o.model_at(state.threshold.get(), state.threshold_rule.get())))
+        })
     });
     let label = move || match (loaded.get(), state.outcome.with(Option::is_some)) {
         (Some((name, m)), _) => format!("{name}: {} predicting '{}'", m.spec.name(), m.schema.target),

@@ -169,6 +169,8 @@ pub fn MonitorStep() -> impl IntoView {
             drift: r.as_deref(),
             decay,
             errors,
+            // Retraining is the CLI's (`monitor --retrain-on-alert`): the page shows the payload.
+            retrained: None,
         };
         Some(serde_json::to_string_pretty(&payload(&input)).expect("a payload serialises"))
     });

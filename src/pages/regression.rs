@@ -195,6 +195,10 @@ pub fn RegressionResults(outcome: Arc<TrainOutcome>, regression: Arc<RegressionO
                 <button data-testid="export-onnx" on:click=export_onnx disabled=onnx_blocked
                     title="The whole fitted pipeline, the model and its prediction interval as one ONNX graph (outputs prediction, pi_low, pi_high), for onnxruntime, Spark or any engine with an ONNX runtime">"Download model.onnx"</button>
                 <button data-testid="export-report" on:click=export_report>"Download report.html"</button>
+                {crate::pages::shared::run_files(state, {
+                    let o = outcome.clone();
+                    move || (*o).clone()
+                })}
                 <button data-testid="export-pdf" on:click=export_pdf disabled=move || making_pdf.get()>
                     {move || if making_pdf.get() { "Making report.pdf…" } else { "Download report.pdf" }}
                 </button>

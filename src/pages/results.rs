@@ -54,11 +54,12 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
     if state.threshold_serial.get_untracked() != state.run_serial.get_untracked() {
         state.threshold_serial.set(state.run_serial.get_untracked());
         state.threshold.set(outcome.threshold.clone());
+        state.threshold_rule.set(None);
     }
     let export_model = {
         let o = outcome.clone();
         move |_| {
-            let model = o.model_at(state.threshold.get_untracked());
+            let model = o.model_at(state.threshold.get_untracked(), state.threshold_rule.get_untracked());
             if let Err(e) = browser::download_written("model.json", "application/json", |w| model.write_json(w)) {
                 state.error.set(Some(e));
             }
@@ -66,13 +67,18 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
     };
     let export_onnx = {
         let o = outcome.clone();
-        move |_| crate::pages::shared::download_onnx(state, &o.model_at(state.threshold.get_untracked()))
+        move |_| {
+            crate::pages::shared::download_onnx(
+                state,
+                &o.model_at(state.threshold.get_untracked(), state.threshold_rule.get_untracked()),
+            )
+        }
     };
     let export_report = {
         let o = outcome.clone();
         move |_| {
             // At the operating point, as model.json is: every export says the same threshold.
-            let at = o.at(state.threshold.get_untracked());
+            let at = o.at(state.threshold.get_untracked(), state.threshold_rule.get_untracked());
             if let Err(e) = browser::download("report.html", "text/html", &glassbox_report::render(&at)) {
                 state.error.set(Some(e));
             }
@@ -81,7 +87,13 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
     let making_pdf = RwSignal::new(false);
     let export_pdf = {
         let o = outcome.clone();
-        move |_| crate::pages::shared::download_pdf(state, making_pdf, o.at(state.threshold.get_untracked()))
+        move |_| {
+            crate::pages::shared::download_pdf(
+                state,
+                making_pdf,
+                o.at(state.threshold.get_untracked(), state.threshold_rule.get_untracked()),
+            )
+        }
     };
     let b = outcome.baseline;
     let majority = outcome.classes.get(b.class).cloned().unwrap_or_default();
@@ -170,6 +182,10 @@ fn ResultsView(outcome: Arc<TrainOutcome>) -> impl IntoView {
                 <button data-testid="export-onnx" on:click=export_onnx disabled=onnx_blocked
                     title="The whole fitted pipeline and model as one ONNX graph, for onnxruntime, Spark or any engine with an ONNX runtime">"Download model.onnx"</button>
                 <button data-testid="export-report" on:click=export_report>"Download report.html"</button>
+                {crate::pages::shared::run_files(state, {
+                    let o = outcome.clone();
+                    move || o.at(state.threshold.get_untracked(), state.threshold_rule.get_untracked())
+                })}
                 <button data-testid="export-pdf" on:click=export_pdf disabled=move || making_pdf.get()>
                     {move || if making_pdf.get() { "Making report.pdf…" } else { "Download report.pdf" }}
                 </button>

@@ -18,6 +18,35 @@ pub fn download_onnx(state: AppState, model: &glassbox_pipeline::ModelFile) {
     }
 }
 
+/// The buttons for the run's `recipe.json` and `metrics.json`, the files
+/// `glassbox train` writes beside `model.json`; `at` gives the outcome at the
+/// operating point the person chose, as the other exports take it.
+pub fn run_files(state: AppState, at: impl Fn() -> TrainOutcome + Clone + 'static) -> impl IntoView {
+    let recipe = {
+        let at = at.clone();
+        move |_| {
+            let made = at()
+                .recipe()
+                .map(|r| r.to_json())
+                .ok_or_else(|| "this model was made without a recipe".to_string())
+                .and_then(|json| browser::download("recipe.json", "application/json", &json));
+            if let Err(e) = made {
+                state.error.set(Some(e));
+            }
+        }
+    };
+    let metrics = move |_| {
+        if let Err(e) = browser::download("metrics.json", "application/json", &at().metrics_json()) {
+            state.error.set(Some(e));
+        }
+    };
+    view! {
+        <button data-testid="export-recipe" on:click=recipe
+            title="Every choice of this run: drop it on this page with another file, or run glassbox train DATA --recipe recipe.json">"Download recipe.json"</button>
+        <button data-testid="export-metrics" on:click=metrics>"Download metrics.json"</button>
+    }
+}
+
 /// Why `model` cannot be exported to ONNX, said beside the disabled
 /// button, with the way out (retraining without the date columns).
 pub fn onnx_note(state: AppState, model: &glassbox_pipeline::ModelFile) -> Option<AnyView> {

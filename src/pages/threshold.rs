@@ -31,6 +31,7 @@ pub fn OperatingPoint(outcome: Arc<TrainOutcome>) -> impl IntoView {
     let set = move |value: f64, rule: ThresholdRule| {
         problem.set(None);
         state.threshold.set(Some(Threshold { value, chosen_by: rule.describe() }));
+        state.threshold_rule.set(Some(rule));
     };
     let jump = {
         let (positive, score) = (positive.clone(), score.clone());

@@ -61,6 +61,12 @@ struct Settings {
     features: FeatureSpec,
     workers: usize,
     threshold: Option<Threshold>,
+    /// Added with recipes; older settings keep the threshold as set.
+    #[serde(default)]
+    threshold_rule: Option<glassbox_pipeline::threshold::ThresholdRule>,
+    /// Added with recipes: the recipe applied to the file, if any.
+    #[serde(default)]
+    recipe: Option<glassbox_pipeline::TrainSpec>,
 }
 
 fn auto() -> String {
@@ -93,6 +99,8 @@ impl Settings {
             features: state.features.get(),
             workers: state.workers.get(),
             threshold: state.threshold.get(),
+            threshold_rule: state.threshold_rule.get(),
+            recipe: state.recipe.get().map(|r| (*r).clone()),
         }
     }
 
@@ -114,6 +122,8 @@ impl Settings {
         state.features.set(self.features);
         state.workers.set(self.workers.max(1));
         state.threshold.set(self.threshold);
+        state.threshold_rule.set(self.threshold_rule);
+        state.recipe.set(self.recipe.map(std::sync::Arc::new));
     }
 }
 

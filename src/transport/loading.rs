@@ -399,6 +399,16 @@ fn load_now(state: AppState, name: String, source: Source) {
     reread(state);
 }
 
+/// The open file's SHA-256, when the page has it (the browser hashed the
+/// file, or the formats worker did); `None` while it is being hashed or
+/// when the main worker hashes it.
+pub fn input_sha256() -> Option<String> {
+    DIGEST.with(|d| match &*d.borrow() {
+        Digest::Ready(h) => Some(h.clone()),
+        _ => None,
+    })
+}
+
 /// Has the browser hash the file, and sends the hash on if the main worker awaits it.
 fn start_hash(state: AppState, file: web_sys::File) {
     let load = LOADS.with(|l| l.get());

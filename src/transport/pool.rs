@@ -311,6 +311,7 @@ fn on_response(state: AppState, worker: usize, response: Response) {
             });
             match fitted {
                 Some(Ok(())) => {
+                    state.note_other_data(&shown);
                     state.outcome.set(Some(shown));
                     state.explaining.set(true);
                     state.busy.set(crate::state::Busy::Training(

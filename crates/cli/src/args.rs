@@ -39,9 +39,10 @@ pub struct ByteArgs {
 /// What `train` and `compare` share: the target, the split, weights, threads and how to read the table.
 #[derive(Args, Clone)]
 pub struct RunArgs {
-    /// The column to predict, as in the header or as normalised.
+    /// The column to predict, as in the header or as normalised (`train` takes it from
+    /// `--recipe` when not given).
     #[arg(long)]
-    target: String,
+    pub target: Option<String>,
     /// Seed for every random choice.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -165,8 +166,12 @@ fn interval_level(text: &str) -> Result<Option<glassbox_pipeline::conformal::Lev
 impl RunArgs {
     /// The spec's shared part: everything but the model and its validation.
     pub fn spec(&self) -> Result<TrainSpec, Failure> {
+        let target = self
+            .target
+            .clone()
+            .ok_or_else(|| Failure::input("--target COLUMN is required: the column to predict".to_string()))?;
         let data = DataSpec {
-            target: self.target.clone(),
+            target,
             test_size: self.test_size,
             read: self.table.options()?,
             task: self.task.as_deref().map(Task::parse).transpose().map_err(|e| Failure::input(e.to_string()))?,
@@ -308,4 +313,47 @@ pub fn report_skipped(file: &Path, issues: &[glassbox_pipeline::ingest::RowIssue
     if issues.len() > 5 {
         eprintln!("  ... and {} more", issues.len() - 5);
     }
+}
+
+/// An option typed on the command line (not a default): its id in clap's
+/// matches and how it was typed, `--seed 7`.
+#[derive(Clone, Debug)]
+pub struct Given {
+    pub id: String,
+    pub typed: String,
+}
+
+/// The options of subcommand `sub` typed on its command line, in the order
+/// typed: what `train --recipe` lays over the recipe and records.
+pub fn given(m: &clap::ArgMatches, root: &clap::Command, sub: &str) -> Vec<Given> {
+    let Some(cmd) = root.find_subcommand(sub) else { return Vec::new() };
+    let mut typed: Vec<(usize, Given)> = Vec::new();
+    for arg in cmd.get_arguments() {
+        let id = arg.get_id().as_str();
+        // A positional (the data, the model file) is what a run is on, not a choice.
+        let Some(long) = arg.get_long() else { continue };
+        if m.value_source(id) != Some(clap::parser::ValueSource::CommandLine) {
+            continue;
+        }
+        let text = if arg.get_action().takes_values() {
+            m.get_raw(id)
+                .into_iter()
+                .flatten()
+                .map(|v| {
+                    let v = v.to_string_lossy();
+                    if v.is_empty() || v.contains(char::is_whitespace) || v.contains('\'') {
+                        format!("--{long} '{}'", v.replace('\'', "'\\''"))
+                    } else {
+                        format!("--{long} {v}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            format!("--{long}")
+        };
+        typed.push((m.index_of(id).unwrap_or(usize::MAX), Given { id: id.to_string(), typed: text }));
+    }
+    typed.sort_by_key(|(at, _)| *at);
+    typed.into_iter().map(|(_, g)| g).collect()
 }

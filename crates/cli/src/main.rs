@@ -2,8 +2,9 @@
 //!
 //! Exit codes: 0 on success, 2 for bad input or bad usage (with a one-line
 //! message naming the file and, where known, the line and column), 1 for an
-//! internal error. It never ends in a panic: one is caught and reported as an
-//! internal error.
+//! internal error; 3 when `monitor` raised an alert and 4 when
+//! `retrain` kept the current model (both said why). It never ends in a
+//! panic: one is caught and reported as an internal error.
 
 #![forbid(unsafe_code)]
 
@@ -14,7 +15,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod args;
 mod chunks;
@@ -25,6 +26,7 @@ mod export;
 mod inspect;
 mod monitor;
 mod predict;
+mod retrain;
 mod serve;
 mod source;
 mod sync;
@@ -43,6 +45,7 @@ struct Cli {
 enum Command {
     Inspect(inspect::Inspect),
     Train(Box<train::Train>),
+    Retrain(Box<retrain::Retrain>),
     Compare(Box<compare::Compare>),
     Predict(predict::Predict),
     Explain(explain::Explain),
@@ -64,9 +67,18 @@ impl Failure {
         Failure { code: 2, message }
     }
 
+    /// Not an error: `retrain` kept the current model (exit code 4); it has said why.
+    pub fn kept() -> Self {
+        Failure { code: 4, message: String::new() }
+    }
+
     /// Not an error: the check ran and an alert fired (exit code 3).
     pub fn alert(message: String) -> Self {
         Failure { code: 3, message }
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
     }
 
     pub fn from_pipeline(file: &Path, e: glassbox_pipeline::Error) -> Self {
@@ -106,10 +118,12 @@ pub fn write_with(
     std::io::Write::flush(&mut out).map_err(failed)
 }
 
-fn run(cli: Cli) -> Result<(), Failure> {
+fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<(), Failure> {
+    let given = |name: &str| matches.subcommand_matches(name).map(|m| args::given(m, &Cli::command(), name));
     match cli.command {
         Command::Inspect(args) => inspect::run(args),
-        Command::Train(args) => train::run(*args),
+        Command::Train(args) => train::run(*args, given("train").unwrap_or_default()),
+        Command::Retrain(args) => retrain::run(*args, given("retrain").unwrap_or_default()),
         Command::Compare(args) => compare::run(*args),
         Command::Predict(args) => predict::run(args),
         Command::Explain(args) => explain::run(args),
@@ -124,11 +138,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
 use glassbox_pipeline::text::escape_invisible;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The matches too: `train --recipe` asks which options were typed.
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     // A panic is a bug: report it in one line as an internal error, never as a backtrace.
     std::panic::set_hook(Box::new(|_| {}));
-    match std::panic::catch_unwind(|| run(cli)) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli, &matches))) {
         Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(f)) if f.code == 4 => ExitCode::from(4),
         Ok(Err(f)) if f.code == 3 => {
             eprintln!("alert: {}", escape_invisible(&f.message, true));
             ExitCode::from(3)

@@ -86,6 +86,12 @@ pub struct Monitor {
     /// Where to write monitor.json and monitor.html (and drift.json with --current).
     #[arg(long)]
     out: PathBuf,
+    /// When the alert fires, retrain the model's recipe on this labelled data (a file or a
+    /// source) as `glassbox retrain` does, into OUT/retrain: the new model is promoted to
+    /// OUT/retrain/model.json only when it beats the current one on held-out new rows beyond
+    /// their noise, and the alert says what happened. The exit code stays the alert's (3).
+    #[arg(long, value_name = "NEW_DATA")]
+    retrain_on_alert: Option<String>,
     #[command(flatten)]
     drift: DriftArgs,
     #[command(flatten)]
@@ -199,15 +205,38 @@ pub fn run(args: Monitor) -> Result<(), Failure> {
         None => glassbox_pipeline::run::sha256_hex(&log_bytes),
     };
     let words = model_words(&model, &args.model);
-    let input = AlertInput {
+    let mut input = AlertInput {
         model: &words,
         model_sha256: &model_sha,
         data_sha256: &data_sha,
         drift: drift.as_ref().map(|d| &d.report),
         decay: decay.as_ref(),
         errors: errors.as_ref(),
+        retrained: None,
     };
     let firing = alert::fires(&input);
+    // The seed's loop in one command: the alert, then the retraining it calls for.
+    let retrained = match args.retrain_on_alert.as_deref().filter(|_| firing) {
+        None => None,
+        Some(new_data) => {
+            let folder = args.out.join("retrain");
+            let threads = crate::args::threads(None)?;
+            let done = Input::new(new_data, &args.source)
+                .and_then(|i| crate::retrain::retrain(&args.model, &i, &folder, threads));
+            Some(match done {
+                Ok(c) if c.promoted => {
+                    json!({"promoted": true, "verdict": format!("{}; the new model is {}", c.verdict, folder.join("model.json").display()), "folder": folder})
+                }
+                Ok(c) => json!({"promoted": false, "verdict": c.verdict, "folder": folder}),
+                // The alert still goes out, saying the retraining failed and why.
+                Err(f) => {
+                    json!({"promoted": false, "verdict": format!("retraining failed: {}", f.message()), "folder": folder})
+                }
+            })
+        }
+    };
+    let retrained_words = retrained.as_ref().and_then(|r| r["verdict"].as_str().map(str::to_string));
+    input.retrained = retrained_words.as_deref();
     let reasons = alert::reasons(&input);
     let payload = alert::payload(&input);
     let payload_text = serde_json::to_string_pretty(&payload).expect("a payload serialises");
@@ -254,6 +283,7 @@ pub fn run(args: Monitor) -> Result<(), Failure> {
             "unlabelled_rows": log.unlabelled,
             "log_problems": log.n_problems,
             "drift": drift_summary,
+            "retrain": retrained,
             "model_sha256": model_sha,
             "data_sha256": data_sha,
         }),
@@ -272,6 +302,7 @@ pub fn run(args: Monitor) -> Result<(), Failure> {
             "log_problems": log.n_problems,
             "log_prediction_drift": log_prediction,
             "drift": drift_summary,
+            "retrain": retrained,
             "model_sha256": model_sha,
             "data_sha256": data_sha,
         }),

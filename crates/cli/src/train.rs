@@ -9,9 +9,10 @@ use glassbox_pipeline::search::{Grid, Sampler};
 use glassbox_pipeline::threshold::{Costs, ThresholdRule};
 use glassbox_pipeline::{Control, TrainSpec};
 
-use crate::args::{progress_line, report_skipped, RunArgs};
+use crate::args::{progress_line, report_skipped, Given, RunArgs};
 use crate::source::{Input, SourceArgs};
 use crate::{write, write_with, Failure};
+use glassbox_pipeline::recipe::Recipe;
 
 /// Train a model (a classifier, or a regressor for a number) on a CSV and evaluate it on a held-out test set.
 #[derive(Args)]
@@ -84,6 +85,11 @@ pub struct Train {
     /// isotonic maps fitted on 5 folds of the training rows, their calibrated models averaged.
     #[arg(long, value_name = "METHOD", value_parser = ["sigmoid", "isotonic"])]
     calibrate: Option<String>,
+    /// Train the run a recipe.json describes (the app's Export step writes one, and so does every
+    /// `train`, beside model.json). Options given here are laid over it and recorded in the recipe
+    /// written out; the data may differ from the recipe's (that is retraining, and is noted).
+    #[arg(long, value_name = "RECIPE.json")]
+    recipe: Option<PathBuf>,
     #[command(flatten)]
     run: RunArgs,
     #[command(flatten)]
@@ -110,7 +116,11 @@ fn threshold_rule(
     }
 }
 
-pub fn run(args: Train) -> Result<(), Failure> {
+pub fn run(mut args: Train, given: Vec<Given>) -> Result<(), Failure> {
+    let recipe = args.recipe.as_deref().map(read_recipe).transpose()?;
+    if let (None, Some(r)) = (&args.run.target, &recipe) {
+        args.run.target = Some(r.run.data.target.clone());
+    }
     let Train {
         data,
         out,
@@ -131,6 +141,7 @@ pub fn run(args: Train) -> Result<(), Failure> {
         costs,
         importance_repeats,
         calibrate,
+        recipe: recipe_path,
         run,
         source,
     } = args;
@@ -138,16 +149,6 @@ pub fn run(args: Train) -> Result<(), Failure> {
     let input = Input::new(&data, &source)?;
     let data = input.path();
     let base = run.spec()?;
-    let table = input.table(&base.data.read)?;
-    // The model named, or the task's default (the task decided as training will).
-    let mut model = match &model {
-        Some(name) => ModelSpec::by_name(name, base.seed).map_err(|e| Failure::input(e.to_string()))?,
-        None => {
-            let task = glassbox_pipeline::run::task_of(&table, &base).map_err(|e| Failure::from_pipeline(&data, e))?;
-            let default = ModelSpec::default_for(task);
-            ModelSpec::by_name(default.name(), base.seed).map_err(|e| Failure::input(e.to_string()))?
-        }
-    };
     let pairs = params
         .iter()
         .map(|p| {
@@ -156,7 +157,6 @@ pub fn run(args: Train) -> Result<(), Failure> {
             Ok((name.trim(), value.trim()))
         })
         .collect::<Result<Vec<_>, Failure>>()?;
-    model = model.set_all(&pairs).map_err(|e| Failure::input(e.to_string()))?;
     let window = if window == "rolling" {
         glassbox_pipeline::validate::WindowMode::Rolling
     } else {
@@ -164,21 +164,11 @@ pub fn run(args: Train) -> Result<(), Failure> {
     };
     let samplers =
         Sampler::for_mode(search.as_deref().unwrap_or("")).map_err(|e| Failure::input(format!("--search: {e}")))?;
-    // A parameter both set and searched: the search would replace it without a word.
-    if !samplers.is_empty() {
-        let space = model.space();
-        if let Some((name, _)) = pairs.iter().find(|(n, _)| space.iter().any(|d| d.name == *n)) {
-            return Err(Failure::input(format!(
-                "--param {name} is one of the parameters --search tries ({}): the search would replace it; drop one of them",
-                space.iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
-            )));
-        }
-    }
     let grid = refine_grid.as_deref().map(parse_grid).transpose()?;
     // Checked, with the rest of the spec, when the plan starts: before any work.
     let search = SearchSpec { samplers, trials, refine: (refine || grid.is_some()).then_some(RefineSpec { grid }) };
-    let spec = TrainSpec {
-        model,
+    // What the options say, the model aside (it may need the table's task).
+    let flags = TrainSpec {
         data: DataSpec { drop, keep, ..base.data.clone() },
         search,
         validation: ValidationSpec { cv, time_column, time_windows, window },
@@ -187,43 +177,64 @@ pub fn run(args: Train) -> Result<(), Failure> {
         calibration: calibrate.as_deref().and_then(glassbox_pipeline::recalibrate::Method::parse),
         ..base
     };
-    let name = input.base_name();
-    let start = std::time::Instant::now();
-    let clock = move || start.elapsed().as_secs_f64();
-    let control = Control { clock: Some(&clock), progress: Some(&progress_line), threads: run.threads()? };
-    let mut outcome = glassbox_pipeline::run::train_table_with(&table, &name, &spec, &control)
-        .map_err(|e| Failure::from_pipeline(&data, e))?;
-    if let Some(record) = input.record() {
-        // The pipeline keeps a path's base name; a source is named whole (it has no secret).
-        outcome.manifest.file_name = name.clone();
-        outcome.manifest.source = Some(record);
-    }
-    // GLASSBOX_BUILD_COMMIT at run time names the build instead of the
-    // commit compiled in: a packager who rebuilt from a tarball can say what
-    // it was, and the golden tests pin it so that their bytes outlive commits.
-    if let Ok(c) = std::env::var("GLASSBOX_BUILD_COMMIT") {
-        outcome.manifest.build_commit = Some(c).filter(|c| !c.is_empty());
-    }
-    report_skipped(&data, &outcome.row_issues);
-    for w in &outcome.warnings {
-        eprintln!("warning: {w}");
-    }
-    for n in &outcome.notes {
-        eprintln!("note: {n}");
-    }
-    for c in outcome.manifest.columns.iter().filter(|c| !c.flags.is_empty()) {
-        let role = if c.role == glassbox_pipeline::run::Role::Excluded { "excluded" } else { "kept" };
-        for f in &c.flags {
-            eprintln!("note: column '{}' {role}: {}", c.name, f.reason);
+    // A recipe, with the options typed over it; else the options.
+    let (mut spec, overrides) = match &recipe {
+        None => (flags, Vec::new()),
+        Some(r) => {
+            let mut spec = r.run.clone();
+            let mut overrides = Vec::new();
+            for g in &given {
+                if override_with(&mut spec, &flags, &g.id).map_err(|e| Failure::input(format!("{}: {e}", g.typed)))? {
+                    overrides.push(g.typed.clone());
+                }
+            }
+            (spec, overrides)
+        }
+    };
+    let table = input.table(&spec.data.read)?;
+    if let Some(r) = &recipe {
+        let path = recipe_path.as_deref().unwrap_or(std::path::Path::new("recipe.json"));
+        if overrides.iter().all(|o| !o.starts_with("--target")) && table.find(&spec.data.target).is_none() {
+            return Err(Failure::input(format!(
+                "{}: run.data.target '{}' is not a column of {} (its columns: {})",
+                path.display(),
+                spec.data.target,
+                data.display(),
+                table.column_names().join(", ")
+            )));
+        }
+        if let Some(n) = r.input_notice(&table.input_sha256) {
+            eprintln!("note: {n}");
         }
     }
-    std::fs::create_dir_all(&out)
-        .map_err(|e| Failure::input(format!("{}: cannot create the folder: {e}", out.display())))?;
-    write_with(&out.join("model.json"), |w| outcome.model.write_json(w))?;
-    write(&out.join("metrics.json"), outcome.metrics_json())?;
-    write(&out.join("report.html"), glassbox_report::render(&outcome))?;
-    let pdf = glassbox_pdf::render(&outcome).map_err(|e| Failure::input(format!("report.pdf: {e}")))?;
-    write(&out.join("report.pdf"), pdf)?;
+    // The model named (made with the run's seed), the recipe's, or the task's default.
+    if model.is_some() || recipe.is_none() {
+        let name = match &model {
+            Some(name) => name.clone(),
+            None => {
+                let task =
+                    glassbox_pipeline::run::task_of(&table, &spec).map_err(|e| Failure::from_pipeline(&data, e))?;
+                ModelSpec::default_for(task).name().to_string()
+            }
+        };
+        spec.model = ModelSpec::by_name(&name, spec.seed).map_err(|e| Failure::input(e.to_string()))?;
+    }
+    spec.model = spec.model.set_all(&pairs).map_err(|e| Failure::input(e.to_string()))?;
+    // A parameter both set and searched: the search would replace it without a word.
+    if !spec.search.samplers.is_empty() {
+        let space = spec.model.space();
+        if let Some((name, _)) = pairs.iter().find(|(n, _)| space.iter().any(|d| d.name == *n)) {
+            return Err(Failure::input(format!(
+                "--param {name} is one of the parameters --search tries ({}): the search would replace it; drop one of them",
+                space.iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    let mut overrides = overrides;
+    if let Some(r) = recipe {
+        overrides.splice(0..0, r.overrides);
+    }
+    let outcome = fit_and_write(&input, &table, &spec, run.threads()?, &out, overrides)?;
     let m = &outcome.manifest;
     println!(
         "trained {} on {}: {} training rows{}, {} test rows{}",
@@ -249,11 +260,138 @@ pub fn run(args: Train) -> Result<(), Failure> {
     }
     println!(
         "wrote {}",
-        ["model.json", "metrics.json", "report.html", "report.pdf"]
+        ["model.json", "recipe.json", "metrics.json", "report.html", "report.pdf"]
             .map(|f| out.join(f).display().to_string())
             .join(", ")
     );
     Ok(())
+}
+
+/// Trains `spec` on `table` (read from `input`), tells the person what the
+/// run noticed, and writes the run's files to `out`: `model.json`,
+/// `recipe.json` (with `overrides`, the options typed over a recipe),
+/// `metrics.json`, `report.html` and `report.pdf`.
+pub fn fit_and_write(
+    input: &Input,
+    table: &glassbox_pipeline::ingest::Table,
+    spec: &TrainSpec,
+    threads: usize,
+    out: &std::path::Path,
+    overrides: Vec<String>,
+) -> Result<glassbox_pipeline::TrainOutcome, Failure> {
+    let data = input.path();
+    let name = input.base_name();
+    let start = std::time::Instant::now();
+    let clock = move || start.elapsed().as_secs_f64();
+    let control = Control { clock: Some(&clock), progress: Some(&progress_line), threads };
+    let mut outcome = glassbox_pipeline::run::train_table_with(table, &name, spec, &control)
+        .map_err(|e| Failure::from_pipeline(&data, e))?;
+    if let Some(record) = input.record() {
+        // The pipeline keeps a path's base name; a source is named whole (it has no secret).
+        outcome.manifest.file_name = name.clone();
+        outcome.manifest.source = Some(record);
+    }
+    // GLASSBOX_BUILD_COMMIT at run time names the build instead of the
+    // commit compiled in: a packager who rebuilt from a tarball can say what
+    // it was, and the golden tests pin it so that their bytes outlive commits.
+    if let Ok(c) = std::env::var("GLASSBOX_BUILD_COMMIT") {
+        outcome.manifest.build_commit = Some(c).filter(|c| !c.is_empty());
+    }
+    report_skipped(&data, &outcome.row_issues);
+    for w in &outcome.warnings {
+        eprintln!("warning: {w}");
+    }
+    for n in &outcome.notes {
+        eprintln!("note: {n}");
+    }
+    for c in outcome.manifest.columns.iter().filter(|c| !c.flags.is_empty()) {
+        let role = if c.role == glassbox_pipeline::run::Role::Excluded { "excluded" } else { "kept" };
+        for f in &c.flags {
+            eprintln!("note: column '{}' {role}: {}", c.name, f.reason);
+        }
+    }
+    std::fs::create_dir_all(out)
+        .map_err(|e| Failure::input(format!("{}: cannot create the folder: {e}", out.display())))?;
+    // The recipe beside the model and in it, with the options typed over another.
+    let mut made = outcome.recipe().ok_or_else(|| Failure::input("the run made no recipe".to_string()))?;
+    if !overrides.is_empty() {
+        made.overrides = overrides;
+        outcome.set_recipe(&made);
+    }
+    write(&out.join("recipe.json"), made.to_json())?;
+    write_with(&out.join("model.json"), |w| outcome.model.write_json(w))?;
+    write(&out.join("metrics.json"), outcome.metrics_json())?;
+    write(&out.join("report.html"), glassbox_report::render(&outcome))?;
+    let pdf = glassbox_pdf::render(&outcome).map_err(|e| Failure::input(format!("report.pdf: {e}")))?;
+    write(&out.join("report.pdf"), pdf)?;
+    Ok(outcome)
+}
+
+/// Reads and checks a recipe file, naming it in any error.
+pub fn read_recipe(path: &std::path::Path) -> Result<Recipe, Failure> {
+    let bytes = crate::read(path)?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| Failure::input(format!("{}: not a Glassbox recipe: not UTF-8 text", path.display())))?;
+    Recipe::parse(text).map_err(|e| Failure::input(format!("{}: {}", path.display(), e.message())))
+}
+
+/// Lays option `id`, as `flags` holds it, over a recipe's `spec`; false for
+/// an option that is not one of a run's choices (`--out`, `--workers`, where
+/// the rows come from). `--model` and `--param` are laid over after the
+/// table is read; options that add (`--drop`, `--keep`, `--type`) add to the
+/// recipe's.
+fn override_with(spec: &mut TrainSpec, flags: &TrainSpec, id: &str) -> Result<bool, glassbox_pipeline::Error> {
+    let (read, from) = (&mut spec.data.read, &flags.data.read);
+    match id {
+        "model" | "params" => {}
+        "target" => spec.data.target = flags.data.target.clone(),
+        "seed" => {
+            spec.seed = flags.seed;
+            // The model's own seed follows the run's, as it does without a recipe.
+            if spec.model.params().contains_key("seed") {
+                spec.model = spec.model.set("seed", &flags.seed.to_string())?;
+            }
+        }
+        "test_size" => spec.data.test_size = flags.data.test_size,
+        "task" => spec.data.task = flags.data.task,
+        "drop" => spec.data.drop.extend(flags.data.drop.iter().cloned()),
+        "keep" => spec.data.keep.extend(flags.data.keep.iter().cloned()),
+        "target_transform" => spec.target_transform = flags.target_transform,
+        "interval" => spec.interval = flags.interval,
+        "interval_method" => spec.interval_method = flags.interval_method,
+        "class_weight" => spec.balanced = flags.balanced,
+        "impute" => spec.features.impute = flags.features.impute,
+        "missing_indicator" => spec.features.missing_indicator = flags.features.missing_indicator,
+        "scale" => spec.features.scale = flags.features.scale,
+        "bins" => spec.features.bins.extend(flags.features.bins.iter().map(|(k, v)| (k.clone(), v.clone()))),
+        "encode" => spec.features.encoding = flags.features.encoding,
+        "drop_first" => spec.features.drop_first = flags.features.drop_first,
+        "min_frequency" => spec.features.min_frequency = flags.features.min_frequency,
+        "max_levels" => spec.features.max_levels = flags.features.max_levels,
+        "date_parts" => spec.features.date_parts = flags.features.date_parts.clone(),
+        "delimiter" => read.delimiter = from.delimiter,
+        "quote" => read.quote = from.quote,
+        "encoding" => read.encoding = from.encoding.clone(),
+        "no_header" => read.header = from.header,
+        "decimal_comma" => read.decimal_comma = from.decimal_comma,
+        "missing" => read.missing_tokens = from.missing_tokens.clone(),
+        "types" => read.kinds.extend(from.kinds.iter().map(|(k, v)| (k.clone(), *v))),
+        "timezone" => read.timezone = from.timezone.clone(),
+        "date_order" => read.date_order = from.date_order,
+        "bad_rows" => read.bad_rows = from.bad_rows,
+        "cv" => spec.validation.cv = flags.validation.cv,
+        "time_column" => spec.validation.time_column = flags.validation.time_column.clone(),
+        "time_windows" => spec.validation.time_windows = flags.validation.time_windows,
+        "window" => spec.validation.window = flags.validation.window,
+        "search" => spec.search.samplers = flags.search.samplers.clone(),
+        "trials" => spec.search.trials = flags.search.trials,
+        "refine" | "refine_grid" => spec.search.refine = flags.search.refine.clone(),
+        "threshold" | "threshold_for" | "costs" => spec.threshold = flags.threshold,
+        "importance_repeats" => spec.importance_repeats = flags.importance_repeats,
+        "calibrate" => spec.calibration = flags.calibration,
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// `--refine-grid NAME=A,B,C`: the parameter and its values.

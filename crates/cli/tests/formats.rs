@@ -66,6 +66,9 @@ fn every_format_trains_the_model_its_csv_twin_trains() {
         let sha = glassbox_sha256(&data);
         assert_eq!(model["provenance"]["input_sha256"], sha.as_str(), "{file}");
         model["provenance"]["input_sha256"] = twin["provenance"]["input_sha256"].clone();
+        // So does its recipe, by the file's name and hash; the choices are the CSV's.
+        assert_eq!(model["recipe"]["input"]["sha256"], sha.as_str(), "{file}");
+        model["recipe"]["input"] = twin["recipe"]["input"].clone();
         assert_eq!(model, twin, "{file}: the model differs from the CSV's");
         assert_eq!(json(&out.join("metrics.json")), twin_metrics, "{file}");
         let report = std::fs::read_to_string(out.join("report.html")).unwrap();

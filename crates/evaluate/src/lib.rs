@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bands;
+pub mod bootstrap;
 pub mod calibration;
 pub mod conformal;
 pub mod importance;

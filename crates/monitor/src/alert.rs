@@ -19,6 +19,8 @@ pub struct AlertInput<'a> {
     pub decay: Option<&'a Decay>,
     /// A regressor's errors per period, with their alarms.
     pub errors: Option<&'a ErrorDecay>,
+    /// What retraining on the alert did, in words (`monitor --retrain-on-alert`).
+    pub retrained: Option<&'a str>,
 }
 
 /// Slack's markup reads `&`, `<` and `>` as control characters: data
@@ -132,6 +134,10 @@ pub fn payload(input: &AlertInput) -> Value {
         blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*Top drifting columns*\n{}", top.join("\n"))}}));
         let names: Vec<String> = d.top.iter().map(|t| e(&t.column)).collect();
         text.push_str(&format!(" Top drifting columns: {}.", names.join(", ")));
+    }
+    if let Some(r) = input.retrained {
+        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*Retraining:* {}", e(r))}}));
+        text.push_str(&format!(" Retraining: {}.", e(r)));
     }
     blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": format!(
         "model sha256 {} · data sha256 {}",

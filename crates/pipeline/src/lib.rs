@@ -22,6 +22,8 @@ mod outcome;
 pub mod packed;
 pub mod plan;
 mod prepare;
+pub mod recipe;
+pub mod retrain;
 pub mod run;
 mod spec;
 pub mod watch;
@@ -30,7 +32,7 @@ pub mod watch;
 // the app have always used, so moving code between crates changes no caller.
 pub use glassbox_core::{control, distinct, error, labels, matrix, names, split, task, text, tree};
 pub use glassbox_evaluate::{
-    bands, importance, metrics, recalibrate, regression, shap, threshold, tree_shap, validate,
+    bands, bootstrap, importance, metrics, recalibrate, regression, shap, threshold, tree_shap, validate,
 };
 pub use glassbox_features as features;
 pub use glassbox_ingest::quality;

@@ -277,6 +277,7 @@ pub(crate) fn finish_regression(
     table: &Table,
     file_name: &str,
     spec: &TrainSpec,
+    recipe: crate::recipe::Recipe,
     prepared: &Prepared,
     done: Precomputed,
     control: &Control<'_>,
@@ -392,6 +393,7 @@ pub(crate) fn finish_regression(
             ),
         )),
         conformal,
+        recipe: Some(recipe.to_value()),
     };
     let model_json_bytes = model_file.json_len();
     Ok(TrainOutcome {

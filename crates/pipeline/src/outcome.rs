@@ -278,8 +278,22 @@ impl TrainOutcome {
     /// The model file at another decision threshold (the app's operating
     /// point): the threshold, and the test-set F1 and accuracy the profile
     /// keeps for decay, as `train --threshold` writes them.
-    pub fn model_at(&self, threshold: Option<crate::model_file::Threshold>) -> ModelFile {
+    /// `rule` is how the person chose it, which the model's recipe keeps
+    /// (a threshold without one is kept as set at its value).
+    pub fn model_at(
+        &self,
+        threshold: Option<crate::model_file::Threshold>,
+        rule: Option<crate::threshold::ThresholdRule>,
+    ) -> ModelFile {
+        let moved = threshold != self.model.threshold;
         let mut model = ModelFile { threshold, ..self.model.clone() };
+        if let (true, Some(mut recipe)) = (moved, self.recipe()) {
+            recipe.run.threshold = model
+                .threshold
+                .as_ref()
+                .map(|t| rule.unwrap_or(crate::threshold::ThresholdRule::Fixed { value: t.value }));
+            model.recipe = Some(recipe.to_value());
+        }
         let cut = model.threshold.as_ref().map(|t| t.value);
         if let Some(m) = model.profile.as_mut().and_then(|p| p.metrics.as_mut()) {
             let y: Vec<usize> = self.test_predictions.iter().map(|t| t.actual).collect();
@@ -289,6 +303,18 @@ impl TrainOutcome {
             m.accuracy = crate::metrics::accuracy(&y, &predicted);
         }
         model
+    }
+
+    /// The recipe the model was made with, when its file has one.
+    pub fn recipe(&self) -> Option<crate::recipe::Recipe> {
+        self.model.recipe.as_ref().and_then(|v| crate::recipe::Recipe::from_value(v).ok())
+    }
+
+    /// Puts `recipe` in the model file (the CLI's, which records the
+    /// options given over another recipe).
+    pub fn set_recipe(&mut self, recipe: &crate::recipe::Recipe) {
+        self.model.recipe = Some(recipe.to_value());
+        self.model_json_bytes = self.model.json_len();
     }
 
     /// Whether the classes are imbalanced: the rarest has under half the
@@ -353,7 +379,11 @@ impl TrainOutcome {
     /// per-class scores at it, so that `model.json`, `report.html` and
     /// `report.pdf` exported together say the same threshold. (The report
     /// once said "the most probable class" beside a model that kept 0.4612.)
-    pub fn at(&self, threshold: Option<crate::model_file::Threshold>) -> TrainOutcome {
+    pub fn at(
+        &self,
+        threshold: Option<crate::model_file::Threshold>,
+        rule: Option<crate::threshold::ThresholdRule>,
+    ) -> TrainOutcome {
         if threshold == self.threshold {
             return self.clone();
         }
@@ -365,7 +395,7 @@ impl TrainOutcome {
         for t in &mut o.test_predictions {
             t.predicted = glassbox_core::decide(&t.proba, cut);
         }
-        o.model = self.model_at(threshold.clone());
+        o.model = self.model_at(threshold.clone(), rule);
         o.threshold = threshold;
         o
     }

@@ -280,8 +280,11 @@ pub(crate) fn finish_training(
     control: &Control<'_>,
 ) -> Result<TrainOutcome> {
     check_hashed(table)?;
+    // The person's choices, before the plan put its own in (the chosen
+    // parameters, the scale `auto` chose).
+    let recipe = crate::recipe::Recipe::of_run(spec, !done.scales.is_empty(), file_name, &table.input_sha256);
     if prepared.task == Task::Regression {
-        return crate::numbers::finish_regression(table, file_name, spec, prepared, done, control);
+        return crate::numbers::finish_regression(table, file_name, spec, recipe, prepared, done, control);
     }
     let Precomputed { search, cv: cv_done, forest, forest_seconds, .. } = done;
     let spec = &TrainSpec { model: crate::plan::chosen_model(spec, &search), ..spec.clone() };
@@ -379,6 +382,7 @@ pub(crate) fn finish_training(
         intervals,
         profile: Some(profile),
         conformal: None,
+        recipe: Some(recipe.to_value()),
     };
     let model_json_bytes = model_file.json_len();
     Ok(TrainOutcome {

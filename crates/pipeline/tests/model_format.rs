@@ -37,6 +37,11 @@ fn type_of(v: &Value) -> &'static str {
 /// `kind` tag, since each variant has its own fields.
 fn walk(v: &Value, path: &str, out: &mut BTreeMap<String, BTreeSet<&'static str>>) {
     match v {
+        // The recipe is a format of its own, with its own document and
+        // schema (crates/pipeline/RECIPE_FORMAT.md, recipe.schema.json).
+        Value::Object(_) if path == "recipe" => {
+            out.entry(path.to_string()).or_default().insert("object");
+        }
         Value::Object(map) => {
             // A calibration member's model, a CV+ fold's model and CQR's
             // quantile models are models, with the same fields as `model`.

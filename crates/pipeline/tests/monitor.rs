@@ -339,6 +339,6 @@ fn a_threshold_set_after_training_gives_the_file_training_with_it_writes() {
     let plain = train(data.as_bytes(), "data.csv", &spec).unwrap();
     let rule = glassbox_pipeline::threshold::ThresholdRule::Fixed { value: 0.05 };
     let low = train(data.as_bytes(), "data.csv", &TrainSpec { threshold: Some(rule), ..spec }).unwrap();
-    assert_eq!(plain.model_at(low.model.threshold.clone()).to_json(), low.model.to_json());
+    assert_eq!(plain.model_at(low.model.threshold.clone(), None).to_json(), low.model.to_json());
     assert_ne!(plain.model.profile, low.model.profile);
 }

@@ -19,6 +19,7 @@
 
 use std::fmt::Write;
 
+pub mod comparison;
 pub mod drift;
 pub mod regression;
 pub mod search;
@@ -242,7 +243,31 @@ fn manifest_html(o: &TrainOutcome) -> String {
         let _ = write!(t, "<tr><th>{}</th><td>{}</td></tr>", escape(k), escape(&v));
     }
     t.push_str("</tbody></table>");
+    if let Some(recipe) = o.recipe() {
+        // A link to the bytes themselves: the page makes no request, and a
+        // download is not one its policy governs.
+        let _ = write!(
+            t,
+            "<p><a download=\"recipe.json\" data-testid=\"report-recipe\" href=\"data:application/json;charset=utf-8,{}\">Download recipe.json</a> <span class=\"muted\">every choice of this run: <code>glassbox train DATA --recipe recipe.json</code> makes it again, on this file or on new rows.</span></p>",
+            percent_encoded(&recipe.to_json())
+        );
+    }
     t
+}
+
+/// `text` for a `data:` URL: every byte but the unreserved ones (RFC 3986)
+/// as `%XX`. Written here because it is six lines and the report crate
+/// needs nothing else of a URL library.
+fn percent_encoded(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
 }
 
 /// What a threshold chosen on the test rows does to the figures at it: they
@@ -804,8 +829,10 @@ mod tests {
         let html = render(&outcome(HOSTILE, "a.csv", "t\"&<'"));
         for needle in ["http://", "https://", "src=", "href=", "@import", "url("] {
             // The SVG namespace is an identifier, not a request.
+            // The recipe's link holds its bytes (a `data:` URL), not an address.
             let hits = html.matches(needle).count()
-                - html.matches("http://www.w3.org/2000/svg").count() * usize::from(needle == "http://");
+                - html.matches("http://www.w3.org/2000/svg").count() * usize::from(needle == "http://")
+                - html.matches("href=\"data:application/json").count() * usize::from(needle == "href=");
             assert_eq!(hits, 0, "report contains {needle}");
         }
     }

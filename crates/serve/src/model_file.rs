@@ -114,6 +114,13 @@ pub struct ModelFile {
     /// and for a regressor trained without one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conformal: Option<crate::conformal::Conformal>,
+    /// The recipe the model was made with (`glassbox_pipeline::recipe`):
+    /// what `glassbox retrain` trains again on new rows. Kept as JSON here
+    /// because the recipe's types belong to the composer, which this crate
+    /// may not name; the composer reads it strictly. Absent in files made
+    /// before recipes, which then cannot be retrained.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipe: Option<serde_json::Value>,
 }
 
 impl ModelFile {
