@@ -60,7 +60,7 @@ test('a classifier with a search: the CLI makes the app\'s model.json and metric
   await loadSample(page, 'penguins', 'species');
   await byId(page, 'model-select').selectOption('random_forest');
   await byId(page, 'search-sampler').selectOption('random');
-  await byId(page, 'cv-folds').selectOption('3');
+  await byId(page, 'cv-folds').selectOption('5');
   await train(page);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-app-'));
   const recipe = await save(page, 'export-recipe', dir, 'recipe.json');
@@ -70,7 +70,7 @@ test('a classifier with a search: the CLI makes the app\'s model.json and metric
   assert.equal(r.glassbox_recipe, 1);
   assert.equal(r.input.name, 'penguins.csv');
   assert.deepEqual(r.run.search.samplers, ['random']);
-  assert.equal(r.run.validation.cv, 3);
+  assert.equal(r.run.validation.cv, 5);
   assert.equal(r.run.model.model, 'random_forest');
   const out = cliTrain('public/samples/penguins.csv', recipe);
   sameBytes(path.join(out, 'recipe.json'), recipe, 'recipe.json');
@@ -120,8 +120,7 @@ test('a recipe dropped on the page applies to the open file, with a notice when 
     '--drop', 'year', '--out', made], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   // Before any file: the page says to open the data first.
   await byId(page, 'csv-input').setInputFiles(path.join(made, 'recipe.json'));
-  await byId(page, 'notice').waitFor(TIMEOUT);
-  assert.match(await byId(page, 'notice').textContent(), /open the data first/i);
+  await page.waitForFunction(() => /open the data first/.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''), null, TIMEOUT);
   await loadSample(page, 'penguins', 'species');
   await byId(page, 'csv-input').setInputFiles(path.join(made, 'recipe.json'));
   await page.waitForFunction(() => /recipe/.test(document.querySelector('[data-testid="notice"]')?.textContent ?? ''), null, TIMEOUT);

@@ -285,7 +285,12 @@ impl AppState {
         self.outcome.set(None);
         self.notice.set(Some(match sha.and_then(|sha| recipe.input_notice(&sha)) {
             Some(n) => format!("Applied {name}: {n}."),
-            None => format!("Applied {name}: its choices are set; Train runs it."),
+            None => format!(
+                "Applied {name}: {} ({}) predicting {}; Train runs it.",
+                recipe.run.model.name().replace('_', " "),
+                recipe.run.model.params_text(),
+                recipe.run.data.target
+            ),
         }));
         if reread {
             self.record_values.set(BTreeMap::new());

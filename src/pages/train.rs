@@ -103,6 +103,11 @@ pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                             <option value="0">"none"</option>
                             <option value="5">"5 folds"</option>
                             <option value="10">"10 folds"</option>
+                            // A recipe's other number of folds, so the select shows what a run takes.
+                            {move || {
+                                let k = state.cv_folds.get();
+                                (![0, 5, 10].contains(&k)).then(|| view! { <option value=k.to_string()>{format!("{k} folds")}</option> })
+                            }}
                         </select>
                     </label>
                     <label title="Try 20 settings of the model's hyper-parameters per sampler, scored by cross-validation on the training rows, and train with the best">"Search "
@@ -170,9 +175,18 @@ pub fn Preview(inspection: Arc<Inspection>) -> impl IntoView {
                         on:click=move |_| state.compare()>
                         "Compare all models"
                     </button>
-                    <span class="muted">{move || match state.task_now() {
-                        Task::Classification => "stratified 80/20 split, seed 42",
-                        Task::Regression => "shuffled 80/20 split, seed 42",
+                    // The split a run takes: the defaults, or a dropped recipe's.
+                    <span class="muted" data-testid="split-text">{move || {
+                        let (test, seed) = state.recipe.with(|r| r.as_ref().map_or((0.2, 42), |r| (r.data.test_size, r.seed)));
+                        format!(
+                            "{} {:.0}/{:.0} split, seed {seed}",
+                            match state.task_now() {
+                                Task::Classification => "stratified",
+                                Task::Regression => "shuffled",
+                            },
+                            100.0 * (1.0 - test),
+                            100.0 * test
+                        )
                     }}</span>
                 </div>
             </div>

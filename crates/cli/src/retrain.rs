@@ -122,7 +122,7 @@ fn print_comparison(c: &Comparison, out: &Path) {
         });
         println!(
             "  {}: current {:.4}, new {:.4}, difference {:+.4} ({interval}){}",
-            m.metric,
+            glassbox_pipeline::retrain::words(&m.metric),
             m.current,
             m.challenger,
             m.difference,

@@ -187,13 +187,13 @@ pub fn compare(current: &ModelFile, scored: &Prediction, challenger: &TrainOutco
     let percent = LEVEL * 100.0;
     let rule = format!(
         "promote when the new model's {} is {} than the current model's and the {percent:.0}% paired bootstrap interval of the difference ({RESAMPLES} resamples of the held-out rows, seed {seed}) does not reach 0",
-        head.metric,
+        words(&head.metric),
         if head.higher_is_better { "higher" } else { "lower" }
     );
     let verdict = match (&head.interval, promoted) {
         (_, true) => format!(
             "promoted: the new model's {} is {} against {}, a difference of {} ({percent:.0}% interval {} to {})",
-            head.metric,
+            words(&head.metric),
             four(head.challenger),
             four(head.current),
             signed(head.difference),
@@ -202,7 +202,7 @@ pub fn compare(current: &ModelFile, scored: &Prediction, challenger: &TrainOutco
         ),
         (Some(i), false) => format!(
             "kept the current model: the new model's {} is {} against {}, a difference of {} whose {percent:.0}% interval ({} to {}) {}",
-            head.metric,
+            words(&head.metric),
             four(head.challenger),
             four(head.current),
             signed(head.difference),
@@ -216,7 +216,7 @@ pub fn compare(current: &ModelFile, scored: &Prediction, challenger: &TrainOutco
         ),
         (None, false) => format!(
             "kept the current model: the {} of {n} held-out rows could not be compared over resamples (too few rows of some class)",
-            head.metric
+            words(&head.metric)
         ),
     };
     let m = &challenger.manifest;
@@ -336,6 +336,18 @@ fn metrics_for(task: Task) -> Vec<Metric> {
                 },
             ]
         }
+    }
+}
+
+/// A metric's name as a sentence says it.
+pub fn words(metric: &str) -> &str {
+    match metric {
+        "roc_auc" => "ROC AUC",
+        "log_loss" => "log loss",
+        "rmse" => "RMSE",
+        "mae" => "MAE",
+        "r2" => "R²",
+        other => other,
     }
 }
 

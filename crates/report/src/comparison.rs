@@ -45,7 +45,7 @@ pub fn render(c: &Comparison, current_file: &str, new_data: &str) -> String {
         let _ = write!(
             h,
             "<tr><th>{} ({} is better)</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&m.metric.replace('_', " ")),
+            escape(glassbox_pipeline::retrain::words(&m.metric)),
             if m.higher_is_better { "higher" } else { "lower" },
             number(m.current),
             number(m.challenger),
