@@ -148,7 +148,7 @@ test('clicking a confusion-matrix cell lists those test rows with probabilities'
 function cliTrain(extra) {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-cli-'));
   execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', 'public/samples/breast_cancer.csv',
-    '--target', 'diagnosis', '--out', out, ...extra], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    '--target', 'diagnosis', '--cv', '5', '--out', out, ...extra], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   return { metrics: JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')), model: path.join(out, 'model.json') };
 }
 
@@ -214,7 +214,7 @@ test('the exported report works offline: matrix renders, toggle works; model.jso
   // The browser and the CLI make the same model file, byte for byte.
   const cliOut = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-cli-'));
   execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', 'public/samples/breast_cancer.csv',
-    '--target', 'diagnosis', '--out', cliOut], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    '--target', 'diagnosis', '--cv', '5', '--out', cliOut], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   assert.ok(fs.readFileSync(path.join(cliOut, 'model.json')).equals(fs.readFileSync(modelPath)),
     'model.json from the browser differs from the CLI\'s');
   assert.deepEqual(model.classes, ['benign', 'malignant']);
@@ -527,7 +527,7 @@ test('a 34 MB file read by two workers side by side is the file the CLI reads: t
   await train(page);
   const [download] = await Promise.all([page.waitForEvent('download'), byId(page, 'export-model').click()]);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-split-'));
-  execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', file, '--target', 'label', '--out', out],
+  execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', file, '--target', 'label', '--cv', '5', '--out', out],
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   assert.ok(fs.readFileSync(path.join(out, 'model.json')).equals(fs.readFileSync(await download.path())),
     'model.json from the file read by two workers differs from the CLI\'s');

@@ -41,10 +41,11 @@ async function trainSex(page) {
   return { metrics, model: fs.readFileSync(await download.path()) };
 }
 
-/** model.json without the input's hash (each file has its own). */
+/** model.json without the input's hash and name (each file has its own). */
 function withoutHash(bytes) {
   const m = JSON.parse(bytes.toString('utf8'));
   m.provenance.input_sha256 = '';
+  m.recipe.input = null;
   return JSON.stringify(m);
 }
 
@@ -75,7 +76,7 @@ test('a workbook with a cover sheet and a JSON Lines file train as their CSV twi
   assert.equal(withoutHash(xlsx.model), withoutHash(csv.model), 'the same model.json as the CSV\'s but for the input hash');
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-xlsx-'));
   execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', xlsxFile, '--target', 'sex',
-    '--model', 'logistic_regression', '--out', out], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    '--model', 'logistic_regression', '--cv', '5', '--out', out], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   assert.ok(fs.readFileSync(path.join(out, 'model.json')).equals(xlsx.model),
     'the app\'s model.json from the workbook differs from the CLI\'s');
 
@@ -128,7 +129,7 @@ test('a Parquet file trains as its CSV twin does, scores on the predict page, an
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-parquet-'));
   const cli = (...args) => execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', ...args],
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  cli('train', parquetFile, '--target', 'sex', '--model', 'logistic_regression', '--out', out);
+  cli('train', parquetFile, '--target', 'sex', '--model', 'logistic_regression', '--cv', '5', '--out', out);
   assert.ok(fs.readFileSync(path.join(out, 'model.json')).equals(parquet.model),
     'the app\'s model.json from Parquet differs from the CLI\'s');
 

@@ -140,7 +140,7 @@ test('quantile intervals (CQR) chosen in the app: the CLI\'s model.json and pred
 
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-cqr-'));
   execFileSync('cargo', ['run', '-q', '--bin', 'glassbox', '--', 'train', 'public/samples/concrete.csv',
-    '--target', 'compressive_strength', '--interval-method', 'cqr', '--out', out], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    '--target', 'compressive_strength', '--interval-method', 'cqr', '--cv', '5', '--out', out], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const cli = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
   assert.equal(cli.interval.method, 'cqr');
   assert.ok(audit.includes(cli.interval.test.coverage.toFixed(4)), audit);

@@ -215,18 +215,14 @@ impl AppState {
         loading::load(self, name, source);
     }
 
-    /// Applies a recipe (`recipe.json`'s text) to the open file: every
+    /// Applies a recipe (read and checked by the formats worker) to the open file: every
     /// choice it holds becomes the page's, and what the page has no control
     /// for is kept for the next run. A recipe made from another file is
     /// applied all the same (that is retraining), with a notice; one this
     /// Glassbox refuses changes nothing and says which key is wrong.
-    pub fn apply_recipe(self, name: &str, text: &str) {
+    pub fn apply_recipe(self, name: &str, recipe: glassbox_pipeline::recipe::Recipe) {
         self.error.set(None);
         self.notice.set(None);
-        let recipe = match glassbox_pipeline::recipe::Recipe::parse(text) {
-            Ok(r) => r,
-            Err(e) => return self.fail(format!("{name}: {}", e.message())),
-        };
         let Some(inspection) = self.inspection.get_untracked() else {
             self.notice.set(Some(format!(
                 "{name} is a recipe: open the data first, then drop the recipe on the page to apply its choices to it."

@@ -38,7 +38,19 @@ pub fn DataStep() -> impl IntoView {
         }
         spawn_local(async move {
             match browser::read_file(&file).await.map(|b| String::from_utf8(b).unwrap_or_default()) {
-                Ok(text) if glassbox_pipeline::recipe::Recipe::claims(&text) => state.apply_recipe(&name, &text),
+                Ok(text) if glassbox_pipeline::recipe::Recipe::claims(&text) => {
+                    // Checked by the formats worker, which carries the strict reader.
+                    let (named, failed) = (name.clone(), name.clone());
+                    crate::transport::formats::errand(
+                        glassbox_worker::FormatsRequest::Recipe { text },
+                        move |message| state.fail(format!("{failed}: {message}")),
+                        move |answer| {
+                            if let glassbox_worker::FormatsResponse::Recipe(recipe) = answer {
+                                state.apply_recipe(&named, *recipe);
+                            }
+                        },
+                    );
+                }
                 _ => state.load(name, Source::File(file)),
             }
         });

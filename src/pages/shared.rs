@@ -26,8 +26,7 @@ pub fn run_files(state: AppState, at: impl Fn() -> TrainOutcome + Clone + 'stati
         let at = at.clone();
         move |_| {
             let made = at()
-                .recipe()
-                .map(|r| r.to_json())
+                .recipe_json()
                 .ok_or_else(|| "this model was made without a recipe".to_string())
                 .and_then(|json| browser::download("recipe.json", "application/json", &json));
             if let Err(e) = made {

@@ -287,12 +287,11 @@ impl TrainOutcome {
     ) -> ModelFile {
         let moved = threshold != self.model.threshold;
         let mut model = ModelFile { threshold, ..self.model.clone() };
-        if let (true, Some(mut recipe)) = (moved, self.recipe()) {
-            recipe.run.threshold = model
-                .threshold
-                .as_ref()
-                .map(|t| rule.unwrap_or(crate::threshold::ThresholdRule::Fixed { value: t.value }));
-            model.recipe = Some(recipe.to_value());
+        // Edited as JSON: the page that calls this does not carry the recipe's strict reader.
+        let rule =
+            model.threshold.as_ref().map(|t| rule.unwrap_or(crate::threshold::ThresholdRule::Fixed { value: t.value }));
+        if let (true, Some(run)) = (moved, model.recipe.as_mut().and_then(|r| r.get_mut("run"))) {
+            run["threshold"] = serde_json::to_value(rule).expect("a rule always serialises");
         }
         let cut = model.threshold.as_ref().map(|t| t.value);
         if let Some(m) = model.profile.as_mut().and_then(|p| p.metrics.as_mut()) {
@@ -305,7 +304,12 @@ impl TrainOutcome {
         model
     }
 
-    /// The recipe the model was made with, when its file has one.
+    /// `recipe.json`'s text: the recipe the model file embeds, as it is.
+    pub fn recipe_json(&self) -> Option<String> {
+        self.model.recipe.as_ref().map(crate::recipe::json_text)
+    }
+
+    /// The recipe the model was made with, when its file has one, read back.
     pub fn recipe(&self) -> Option<crate::recipe::Recipe> {
         self.model.recipe.as_ref().and_then(|v| crate::recipe::Recipe::from_value(v).ok())
     }

@@ -78,12 +78,10 @@ impl Recipe {
         recipe
     }
 
-    /// Pretty JSON with a trailing newline: what `recipe.json` holds, in the
-    /// app's download and the CLI's folder alike.
+    /// What `recipe.json` holds, in the app's download and the CLI's folder
+    /// alike: [`json_text`] of the value a model file embeds.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("a recipe always serialises");
-        s.push('\n');
-        s
+        json_text(&self.to_value())
     }
 
     /// As a JSON value, the form a model file embeds.
@@ -199,6 +197,16 @@ impl Recipe {
     }
 }
 
+/// A recipe's JSON value as `recipe.json`'s text: pretty, keys sorted (as
+/// the value keeps them), a trailing newline. The page writes the value a
+/// model file embeds this way without reading it back into a [`Recipe`],
+/// whose strict reader it does not carry (see the formats worker).
+pub fn json_text(value: &serde_json::Value) -> String {
+    let mut s = serde_json::to_string_pretty(value).expect("a JSON value always serialises");
+    s.push('\n');
+    s
+}
+
 fn bad(message: String) -> Error {
     Error::new(ErrorKind::BadSpec, message)
 }
@@ -229,7 +237,7 @@ mod tests {
     fn a_recipe_reads_back_as_written() {
         let r = recipe();
         assert_eq!(Recipe::parse(&r.to_json()).unwrap(), r);
-        assert!(r.to_json().starts_with("{\n  \"glassbox_recipe\": 1,"));
+        assert!(r.to_json().starts_with("{\n  \"glassbox_recipe\": 1,"), "the version first, its keys sorted");
     }
 
     #[test]

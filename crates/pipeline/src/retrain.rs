@@ -80,21 +80,24 @@ pub struct MetricComparison {
 struct Metric {
     name: &'static str,
     higher_is_better: bool,
-    score: fn(&[usize], &Scores) -> Option<f64>,
+    score: fn(&[usize], &Truth, &Side) -> Option<f64>,
 }
 
-/// Both models' outputs on the compared rows.
-struct Scores {
-    /// Classes: the true class, in the challenger's order.
+/// The compared rows' truth: the class, in the challenger's order, or the number.
+#[derive(Default)]
+struct Truth {
     classes: Vec<usize>,
     n_classes: usize,
-    /// Per model, per row: the probabilities in the challenger's class
-    /// order and the class predicted; or a regressor's prediction.
-    proba: [Vec<Vec<f64>>; 2],
-    predicted: [Vec<usize>; 2],
-    /// Numbers: the true value, and each model's prediction.
     values: Vec<f64>,
-    predictions: [Vec<f64>; 2],
+}
+
+/// One model's outputs on the compared rows: the probabilities in the
+/// challenger's class order and the class predicted, or the number.
+#[derive(Default)]
+struct Side {
+    proba: Vec<Vec<f64>>,
+    predicted: Vec<usize>,
+    predictions: Vec<f64>,
 }
 
 /// Compares `challenger` with `current`, whose predictions for every
@@ -110,14 +113,9 @@ pub fn compare(current: &ModelFile, scored: &Prediction, challenger: &TrainOutco
         ));
     }
     let seed = challenger.manifest.seed;
-    let mut scores = Scores {
-        classes: Vec::new(),
-        n_classes: challenger.classes.len(),
-        proba: [Vec::new(), Vec::new()],
-        predicted: [Vec::new(), Vec::new()],
-        values: Vec::new(),
-        predictions: [Vec::new(), Vec::new()],
-    };
+    let mut truth = Truth { n_classes: challenger.classes.len(), ..Truth::default() };
+    // The current model, then the challenger.
+    let mut sides = [Side::default(), Side::default()];
     let mut unscored = 0;
     let threshold = current.threshold.as_ref().map(|t| t.value);
     match &challenger.regression {
@@ -133,13 +131,14 @@ pub fn compare(current: &ModelFile, scored: &Prediction, challenger: &TrainOutco
                 };
                 let theirs = glassbox_core::decide(&row.proba, threshold);
                 let mapped: Vec<f64> = order.iter().map(|o| o.map_or(0.0, |i| row.proba[i])).collect();
-                scores.classes.push(t.actual);
-                scores.proba[0].push(mapped);
-                scores.proba[1].push(t.proba.clone());
+                truth.classes.push(t.actual);
+                sides[0].proba.push(mapped);
+                sides[1].proba.push(t.proba.clone());
                 // A class the challenger does not know is never right.
-                scores.predicted[0]
+                sides[0]
+                    .predicted
                     .push(challenger.classes.iter().position(|c| *c == current.classes[theirs]).unwrap_or(usize::MAX));
-                scores.predicted[1].push(t.predicted);
+                sides[1].predicted.push(t.predicted);
             }
         }
         Some(r) => {
@@ -148,22 +147,21 @@ pub fn compare(current: &ModelFile, scored: &Prediction, challenger: &TrainOutco
                     unscored += 1;
                     continue;
                 };
-                scores.values.push(t.actual);
-                scores.predictions[0].push(value);
-                scores.predictions[1].push(t.predicted);
+                truth.values.push(t.actual);
+                sides[0].predictions.push(value);
+                sides[1].predictions.push(t.predicted);
             }
         }
     }
-    let n = scores.classes.len().max(scores.values.len());
+    let n = truth.classes.len().max(truth.values.len());
     if n == 0 {
         return Err(Error::new(ErrorKind::BadSpec, "no held-out row could be scored by both models"));
     }
     let metrics = metrics_for(task);
     let all: Vec<usize> = (0..n).collect();
-    let views = [scores.of(0), scores.of(1)];
     let mut compared = Vec::new();
     for (k, m) in metrics.iter().enumerate() {
-        let on = |rows: &[usize], model: usize| (m.score)(rows, &views[model]);
+        let on = |rows: &[usize], model: usize| (m.score)(rows, &truth, &sides[model]);
         let current_value = on(&all, 0).unwrap_or(f64::NAN);
         let challenger_value = on(&all, 1).unwrap_or(f64::NAN);
         // One stream per metric, so adding a metric changes no other's interval.
@@ -256,29 +254,20 @@ impl Comparison {
     }
 }
 
-impl Scores {
-    /// The outputs of one model (0: current, 1: challenger) as the first's
-    /// slot, so a metric reads `proba[0]` / `predictions[0]` for either.
-    fn of(&self, model: usize) -> Scores {
-        Scores {
-            classes: self.classes.clone(),
-            n_classes: self.n_classes,
-            proba: [self.proba[model].clone(), Vec::new()],
-            predicted: [self.predicted[model].clone(), Vec::new()],
-            values: self.values.clone(),
-            predictions: [self.predictions[model].clone(), Vec::new()],
-        }
-    }
-}
-
 /// `v` at `rows`.
 fn pick(v: &[usize], rows: &[usize]) -> Vec<usize> {
     rows.iter().map(|&r| v[r]).collect()
 }
 
-/// The true values and the model's predictions at `rows`.
-fn pairs(rows: &[usize], s: &Scores) -> (Vec<f64>, Vec<f64>) {
-    rows.iter().map(|&r| (s.values[r], s.predictions[0][r])).unzip()
+/// The regression metrics of one model at `rows`.
+fn numbers(rows: &[usize], t: &Truth, s: &Side) -> Option<crate::regression::RegressionMetrics> {
+    let (y, p): (Vec<f64>, Vec<f64>) = rows.iter().map(|&r| (t.values[r], s.predictions[r])).unzip();
+    crate::regression::regression_metrics(&y, &p).ok()
+}
+
+/// One model's probabilities at `rows`.
+fn proba_at(rows: &[usize], s: &Side) -> Vec<Vec<f64>> {
+    rows.iter().map(|&r| s.proba[r].clone()).collect()
 }
 
 fn metrics_for(task: Task) -> Vec<Metric> {
@@ -287,55 +276,27 @@ fn metrics_for(task: Task) -> Vec<Metric> {
             Metric {
                 name: "roc_auc",
                 higher_is_better: true,
-                score: |rows, s| {
-                    let y = pick(&s.classes, rows);
-                    let p: Vec<Vec<f64>> = rows.iter().map(|&r| s.proba[0][r].clone()).collect();
-                    let auc = crate::metrics::roc_auc(&crate::metrics::roc_curves(&y, &p, s.n_classes));
-                    auc.is_finite().then_some(auc)
+                score: |rows, t, s| {
+                    let curves = crate::metrics::roc_curves(&pick(&t.classes, rows), &proba_at(rows, s), t.n_classes);
+                    Some(crate::metrics::roc_auc(&curves)).filter(|auc| auc.is_finite())
                 },
             },
             Metric {
                 name: "accuracy",
                 higher_is_better: true,
-                score: |rows, s| Some(crate::metrics::accuracy(&pick(&s.classes, rows), &pick(&s.predicted[0], rows))),
+                score: |rows, t, s| Some(crate::metrics::accuracy(&pick(&t.classes, rows), &pick(&s.predicted, rows))),
             },
             Metric {
                 name: "log_loss",
                 higher_is_better: false,
-                score: |rows, s| {
-                    let p: Vec<Vec<f64>> = rows.iter().map(|&r| s.proba[0][r].clone()).collect();
-                    Some(crate::metrics::log_loss(&pick(&s.classes, rows), &p))
-                },
+                score: |rows, t, s| Some(crate::metrics::log_loss(&pick(&t.classes, rows), &proba_at(rows, s))),
             },
         ],
-        Task::Regression => {
-            vec![
-                Metric {
-                    name: "rmse",
-                    higher_is_better: false,
-                    score: |rows, s| {
-                        let (y, p) = pairs(rows, s);
-                        crate::regression::regression_metrics(&y, &p).ok().map(|m| m.rmse)
-                    },
-                },
-                Metric {
-                    name: "mae",
-                    higher_is_better: false,
-                    score: |rows, s| {
-                        let (y, p) = pairs(rows, s);
-                        crate::regression::regression_metrics(&y, &p).ok().map(|m| m.mae)
-                    },
-                },
-                Metric {
-                    name: "r2",
-                    higher_is_better: true,
-                    score: |rows, s| {
-                        let (y, p) = pairs(rows, s);
-                        crate::regression::regression_metrics(&y, &p).ok().and_then(|m| m.r2)
-                    },
-                },
-            ]
-        }
+        Task::Regression => vec![
+            Metric { name: "rmse", higher_is_better: false, score: |rows, t, s| numbers(rows, t, s).map(|m| m.rmse) },
+            Metric { name: "mae", higher_is_better: false, score: |rows, t, s| numbers(rows, t, s).map(|m| m.mae) },
+            Metric { name: "r2", higher_is_better: true, score: |rows, t, s| numbers(rows, t, s).and_then(|m| m.r2) },
+        ],
     }
 }
 

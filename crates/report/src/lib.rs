@@ -243,13 +243,13 @@ fn manifest_html(o: &TrainOutcome) -> String {
         let _ = write!(t, "<tr><th>{}</th><td>{}</td></tr>", escape(k), escape(&v));
     }
     t.push_str("</tbody></table>");
-    if let Some(recipe) = o.recipe() {
+    if let Some(recipe) = o.recipe_json() {
         // A link to the bytes themselves: the page makes no request, and a
         // download is not one its policy governs.
         let _ = write!(
             t,
             "<p><a download=\"recipe.json\" data-testid=\"report-recipe\" href=\"data:application/json;charset=utf-8,{}\">Download recipe.json</a> <span class=\"muted\">every choice of this run: <code>glassbox train DATA --recipe recipe.json</code> makes it again, on this file or on new rows.</span></p>",
-            percent_encoded(&recipe.to_json())
+            percent_encoded(&recipe)
         );
     }
     t

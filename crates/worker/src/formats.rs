@@ -34,6 +34,10 @@ pub enum FormatsRequest {
     /// Write predictions (`glassbox predict`'s CSV) as typed Parquet.
     /// Answered with `Parquet`.
     ToParquet { csv: String },
+    /// Read and check a `recipe.json` dropped on the page. Here, not on the
+    /// page: the strict reader that names every unknown key is 150 KB of
+    /// gzipped wasm, which a first visit need not download. Answered with `Recipe`.
+    Recipe { text: String },
 }
 
 /// The formats worker's answers.
@@ -43,6 +47,8 @@ pub enum FormatsResponse {
     Opened(Option<Box<Opened>>),
     /// The Parquet file's bytes.
     Parquet(#[serde(with = "serde_bytes")] Vec<u8>),
+    /// The recipe, checked.
+    Recipe(Box<glassbox_pipeline::recipe::Recipe>),
     /// The request failed; `message` is for the person, `kind` for code.
     Failed { message: String, kind: ErrorKind },
 }
@@ -76,6 +82,10 @@ pub fn answer(request: FormatsRequest) -> FormatsResponse {
         }
         FormatsRequest::ToParquet { csv } => match glassbox_formats::parquet::write_csv_as_parquet(csv.as_bytes()) {
             Ok(bytes) => FormatsResponse::Parquet(bytes),
+            Err(e) => failed(e),
+        },
+        FormatsRequest::Recipe { text } => match glassbox_pipeline::recipe::Recipe::parse(&text) {
+            Ok(recipe) => FormatsResponse::Recipe(Box::new(recipe)),
             Err(e) => failed(e),
         },
     }
