@@ -11,14 +11,26 @@ import { startServer, launch, byId, dist, TIMEOUT } from './helpers.mjs';
 const gzipped = (file) => zlib.gzipSync(fs.readFileSync(path.join(dist, file)), { level: 9 }).length;
 
 // Budgets in bytes of gzip -9, a few per cent above the sizes of
-// 2026-12-07: they catch a dependency that lands in the wrong binary. The
-// issue's goal for a first visit is 1,000,000; the app's own wasm is 1.87 MB.
-const FIRST_VISIT = 3_050_000;
-const WASM = { 'glassbox-app': 1_950_000, worker: 1_070_000, formats: 1_700_000, pdf: 1_960_000 };
+// 2026-12-08 (recipes added 75 KB to the page, 16 KB to the worker and
+// 100 KB to the formats worker, which reads a dropped recipe): they catch a
+// dependency that lands in the wrong binary. The issue's goal for a first
+// visit is 1,000,000; the app's own wasm is 1.96 MB.
+const FIRST_VISIT = 3_150_000;
+const WASM = { 'glassbox-app': 2_010_000, worker: 1_070_000, formats: 1_760_000, pdf: 1_960_000 };
 
 test('size: a first visit downloads each file once, never the formats or PDF worker, and every file is within its budget', async () => {
   const { server, served, url } = await startServer();
   const browser = await launch();
+  // Closed whatever the outcome: an open browser kept a failed run waiting.
+  try {
+    await firstVisit(browser, served, url);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
+
+async function firstVisit(browser, served, url) {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(url);
@@ -57,6 +69,4 @@ test('size: a first visit downloads each file once, never the formats or PDF wor
   });
   assert.deepEqual(kept, { pdf: true, formats: false }, 'a worker fetched on demand is cached then, and only then');
   await context.close();
-  await browser.close();
-  server.close();
-});
+}
