@@ -56,7 +56,7 @@ async function firstVisit(browser, served, url) {
   console.log(`first visit: ${total} bytes gzip -9 in ${rows.length} files\n${rows.map(([p, n]) => `  ${String(n).padStart(9)}  ${p}`).join('\n')}`);
   assert.ok(total <= FIRST_VISIT, `a first visit downloads ${total} bytes gzip -9, over the budget of ${FIRST_VISIT}`);
   for (const file of fs.readdirSync(dist).filter((f) => f.endsWith('_bg.wasm'))) {
-    const name = file.replace(/(-[0-9a-f]{16})?_bg\.wasm$/, '');
+    const name = file.replace(/(-[0-9a-f]{8,16})?_bg\.wasm$/, '');
     assert.ok(name in WASM, `${file} has no size budget`);
     assert.ok(gzipped(file) <= WASM[name], `${file} is ${gzipped(file)} bytes gzip -9, over its budget of ${WASM[name]}`);
   }
