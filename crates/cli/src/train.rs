@@ -318,7 +318,7 @@ pub fn fit_and_write(
         made.overrides = overrides;
         outcome.set_recipe(&made);
     }
-    write(&out.join("recipe.json"), outcome.recipe_json().unwrap_or_else(|| made.to_json()))?;
+    write(&out.join("recipe.json"), made.to_json())?;
     write_with(&out.join("model.json"), |w| outcome.model.write_json(w))?;
     write(&out.join("metrics.json"), outcome.metrics_json())?;
     write(&out.join("report.html"), glassbox_report::render(&outcome))?;
